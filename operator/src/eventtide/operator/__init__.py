@@ -1,0 +1,1 @@
+"""eventtide.operator: the kopf operator for Pipeline resources."""

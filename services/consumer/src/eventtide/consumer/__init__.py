@@ -1,0 +1,1 @@
+"""eventtide.consumer service."""

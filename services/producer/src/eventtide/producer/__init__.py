@@ -1,0 +1,1 @@
+"""eventtide.producer service."""
