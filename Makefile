@@ -1,0 +1,75 @@
+# eventtide — developer entry points. `make run` and `make test` set up whatever is missing.
+#
+# Everything that is built or downloaded goes to $(EVENTTIDE_CACHE) (default
+# ~/.cache/eventtide): a pinned uv, the Kafka jars, the Kubernetes binaries.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export EVENTTIDE_CACHE ?= $(HOME)/.cache/eventtide
+UV_VERSION := 0.9.30
+UV_HOME := $(EVENTTIDE_CACHE)/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+VENV_STAMP := .venv/.synced-$(UV_VERSION)
+RUN := $(UV) run --frozen --no-sync
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(UV):
+	@echo "[setup] installing uv $(UV_VERSION) into $(UV_HOME)"
+	python3 -m venv $(UV_HOME)
+	$(UV_HOME)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV_STAMP): $(UV) uv.lock pyproject.toml $(wildcard services/*/pyproject.toml operator/pyproject.toml tools/devstack/pyproject.toml)
+	@echo "[setup] syncing the Python environment from uv.lock"
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+setup: $(VENV_STAMP) ## install Python deps and build the local infrastructure toolchains
+	$(RUN) eventtide dev infra build
+
+run: setup ## start the local stack and show it until Ctrl-C
+	$(RUN) eventtide dev stack
+
+test: setup lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes
+	$(RUN) pytest $(PYTEST_ARGS)
+
+test-unit: $(VENV_STAMP) ## run the unit tier alone (no infrastructure)
+	$(RUN) pytest -m unit $(PYTEST_ARGS)
+
+test-integration: setup ## run the integration tier (Kafka, PostgreSQL)
+	$(RUN) pytest -m integration $(PYTEST_ARGS)
+
+test-cluster: setup ## run the cluster tier (Kubernetes API)
+	$(RUN) pytest -m cluster $(PYTEST_ARGS)
+
+lint: $(VENV_STAMP) ## ruff and mypy
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+format: $(VENV_STAMP) ## apply ruff's fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+bench: setup ## run every benchmark (medians of 5 runs) and write bench/results/*.json
+	$(RUN) python -m bench
+
+infra-up: setup ## start the local stack in the background
+	$(RUN) eventtide dev infra up
+
+infra-status: $(VENV_STAMP) ## show what infra-up started
+	$(RUN) eventtide dev infra status
+
+infra-down: $(VENV_STAMP) ## stop what infra-up started
+	$(RUN) eventtide dev infra down
+
+clean: ## remove the virtualenv (the toolchain cache stays; rm -rf $$EVENTTIDE_CACHE for that)
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

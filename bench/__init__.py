@@ -1,0 +1,1 @@
+"""eventtide benchmarks: each sub-folder measures one thing against its peer."""

@@ -1,0 +1,116 @@
+"""Session fixtures that hand tests real infrastructure, or fail saying what is missing.
+
+Each component is started at most once per session, on first use, so a run of the
+unit tier starts nothing. A component that cannot be provided fails every test that
+needs it with the reason (never a skip), and is not retried for each test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from eventtide.devstack.endpoint import Endpoint, stop_endpoint
+from eventtide.devstack.errors import InfraError
+from eventtide.devstack.stack import provide
+
+_WHAT = {
+    "kafka": "a Kafka broker (set KAFKA_BOOTSTRAP_SERVERS, or let eventtide.devstack build one)",
+    "postgres": "a PostgreSQL server (set DATABASE_URL, or let eventtide.devstack start one)",
+    "kubernetes": "a Kubernetes API server (set KUBECONFIG, or let eventtide.devstack start one)",
+}
+
+
+class InfraPool:
+    """Endpoints started for this session, and failures remembered so they fail fast."""
+
+    def __init__(self) -> None:
+        self.endpoints: dict[str, Endpoint] = {}
+        self.failures: dict[str, str] = {}
+
+    def get(self, name: str) -> Endpoint:
+        """The component's endpoint, starting it on first use."""
+        if name in self.failures:
+            pytest.fail(self.failures[name], pytrace=False)
+        if name not in self.endpoints:
+            try:
+                self.endpoints[name] = provide(name, tied_to_parent=True)
+            except InfraError as error:
+                self.failures[name] = f"missing infrastructure: {_WHAT[name]}.\n{error}"
+                pytest.fail(self.failures[name], pytrace=False)
+        return self.endpoints[name]
+
+    def replace(self, name: str, endpoint: Endpoint) -> None:
+        """Record a restarted component (new pids) so teardown stops the right processes."""
+        self.endpoints[name] = endpoint
+
+    def close(self) -> None:
+        """Stop everything this session started, newest first."""
+        for endpoint in reversed(list(self.endpoints.values())):
+            stop_endpoint(endpoint)
+        self.endpoints.clear()
+
+
+@pytest.fixture(scope="session")
+def infra_pool() -> Iterator[InfraPool]:
+    """The session's shared pool of started infrastructure."""
+    pool = InfraPool()
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_endpoint(infra_pool: InfraPool) -> Endpoint:
+    """A real Kafka broker for the session."""
+    return infra_pool.get("kafka")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_endpoint: Endpoint) -> str:
+    """``bootstrap.servers`` of the session's Kafka broker."""
+    return kafka_endpoint.address
+
+
+@pytest.fixture(scope="session")
+def postgres_endpoint(infra_pool: InfraPool) -> Endpoint:
+    """A real PostgreSQL server for the session."""
+    return infra_pool.get("postgres")
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_endpoint: Endpoint) -> str:
+    """SQLAlchemy URL (``postgresql+psycopg://``) of the session's database."""
+    return postgres_endpoint.address
+
+
+@pytest.fixture(scope="session")
+def kubernetes_endpoint(infra_pool: InfraPool) -> Endpoint:
+    """A real Kubernetes API server (with kwok nodes) for the session."""
+    return infra_pool.get("kubernetes")
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(kubernetes_endpoint: Endpoint) -> Path:
+    """Path of a kubeconfig for the session's cluster."""
+    return Path(kubernetes_endpoint.address)
+
+
+TIERS = ("unit", "integration", "cluster", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test belongs to exactly one tier, so ``-m unit`` and friends miss nothing."""
+    wrong = []
+    for item in items:
+        tiers = [tier for tier in TIERS if item.get_closest_marker(tier) is not None]
+        if len(tiers) != 1:
+            wrong.append(f"{item.nodeid}: tiers {tiers or 'none'}")
+    if wrong:
+        raise pytest.UsageError(
+            "each test needs exactly one tier marker (pytestmark = pytest.mark.<tier>, "
+            f"one of {', '.join(TIERS)}):\n  " + "\n  ".join(wrong[:20])
+        )
