@@ -17,7 +17,7 @@ VENV_STAMP := .venv/.synced-$(UV_VERSION)
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status clean
+.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status staging-values tf-validate tf-fmt clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -70,6 +70,23 @@ infra-status: $(VENV_STAMP) ## show what infra-up started
 
 infra-down: $(VENV_STAMP) ## stop what infra-up started
 	$(RUN) eventtide dev infra down
+
+TF_ROOTS := terraform/modules/network terraform/modules/msk terraform/modules/rds terraform/environments/staging
+TOFU = $$($(RUN) python -m eventtide.devstack.opentofu)
+
+staging-values: $(VENV_STAMP) ## write build/staging-values.yaml for the chart from the staging outputs (needs AWS access to the state)
+	tofu="$(TOFU)" && outputs="$$("$$tofu" -chdir=terraform/environments/staging output -json)" && \
+	printf '%s' "$$outputs" | $(RUN) python terraform/scripts/staging_values.py --output build/staging-values.yaml
+
+tf-validate: $(VENV_STAMP) ## tofu init -backend=false + validate everywhere (needs the provider registry; not in make test)
+	tofu="$(TOFU)" && for dir in $(TF_ROOTS); do \
+	  echo "== $$dir" && \
+	  "$$tofu" -chdir=$$dir init -backend=false -input=false -no-color >/dev/null && \
+	  "$$tofu" -chdir=$$dir validate -no-color || exit 1; \
+	done
+
+tf-fmt: $(VENV_STAMP) ## rewrite terraform/ in canonical format
+	"$(TOFU)" fmt -recursive terraform/
 
 clean: ## remove the virtualenv (the toolchain cache stays; rm -rf $$EVENTTIDE_CACHE for that)
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

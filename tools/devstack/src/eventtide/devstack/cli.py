@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from eventtide.devstack.components import COMPONENTS
+from eventtide.devstack.components import COMPONENTS, TOOLCHAINS
 from eventtide.devstack.display import endpoints_table, export_lines
-from eventtide.devstack.endpoint import Endpoint, stop_endpoint
+from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.stack import (
     alive,
@@ -25,6 +25,7 @@ from eventtide.devstack.stack import (
     provide,
     running,
     save_state,
+    shutdown,
 )
 
 console = Console(stderr=True)
@@ -67,10 +68,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(dev, name="dev")
 
     @infra.command("build")
-    def build_command(only: OnlyOption = ALL) -> None:
+    def build_command() -> None:
         """Build or fetch every toolchain into the cache (later runs reuse it)."""
         try:
-            timings = build(parse_components(only))
+            timings = build(TOOLCHAINS)
         except InfraError as error:
             raise _fail(error) from error
         for name, seconds in timings.items():
@@ -87,7 +88,7 @@ def register(app: typer.Typer) -> None:
             return
         if existing:
             for endpoint in existing.values():
-                stop_endpoint(endpoint)
+                shutdown(endpoint)
             clear_state()
         endpoints: dict[str, Endpoint] = {}
         try:
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
                 endpoints[name] = provide(name, tied_to_parent=False)
         except InfraError as error:
             for endpoint in endpoints.values():
-                stop_endpoint(endpoint)
+                shutdown(endpoint)
             raise _fail(error) from error
         save_state(endpoints)
         console.print(endpoints_table(endpoints))
@@ -121,7 +122,7 @@ def register(app: typer.Typer) -> None:
         """Stop everything `dev infra up` started and remove its data."""
         endpoints = load_state()
         for name, endpoint in endpoints.items():
-            stop_endpoint(endpoint)
+            shutdown(endpoint)
             console.print(f"{name}: stopped")
         clear_state()
         if not endpoints:

@@ -11,6 +11,9 @@ from eventtide.devstack.endpoint import Endpoint
 COMPONENTS: tuple[str, ...] = ("kafka", "postgres", "kubernetes")
 """Every component, in start order (cheapest first, so a broken toolchain fails fast)."""
 
+TOOLCHAINS: tuple[str, ...] = (*COMPONENTS, "opentofu")
+"""Everything ``dev infra build`` prepares: the components plus tools that only run."""
+
 ENV_OVERRIDES: dict[str, str] = {
     "kafka": "KAFKA_BOOTSTRAP_SERVERS",
     "postgres": "DATABASE_URL",
@@ -33,6 +36,21 @@ class Component(Protocol):
     def start(self, workdir: Path, *, tied_to_parent: bool) -> Endpoint:
         """Start a fresh instance whose data lives in ``workdir``."""
         ...
+
+
+class Toolchain(Protocol):
+    """What every buildable module provides."""
+
+    def ensure_built(self) -> Path:
+        """Build or fetch the toolchain into the cache (idempotent)."""
+        ...
+
+
+def toolchain(name: str) -> Toolchain:
+    """The module that builds ``name``."""
+    if name not in TOOLCHAINS:
+        raise ValueError(f"unknown toolchain {name!r}; choose from {', '.join(TOOLCHAINS)}")
+    return cast(Toolchain, importlib.import_module(f"eventtide.devstack.{name}"))
 
 
 def component(name: str) -> Component:

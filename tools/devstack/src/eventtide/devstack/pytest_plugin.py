@@ -7,14 +7,16 @@ needs it with the reason (never a skip), and is not retried for each test.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, cast
 
 import pytest
 
-from eventtide.devstack.endpoint import Endpoint, stop_endpoint
+from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
-from eventtide.devstack.stack import provide
+from eventtide.devstack.stack import provide, shutdown
 
 _WHAT = {
     "kafka": "a Kafka broker (set KAFKA_BOOTSTRAP_SERVERS, or let eventtide.devstack build one)",
@@ -49,8 +51,71 @@ class InfraPool:
     def close(self) -> None:
         """Stop everything this session started, newest first."""
         for endpoint in reversed(list(self.endpoints.values())):
-            stop_endpoint(endpoint)
+            shutdown(endpoint)
         self.endpoints.clear()
+
+
+class _Restartable(Protocol):
+    def stop(self, endpoint: Endpoint, *, hard: bool = False) -> None: ...
+
+    def resume(self, endpoint: Endpoint, *, tied_to_parent: bool | None = None) -> Endpoint: ...
+
+    def restart(
+        self, endpoint: Endpoint, *, hard: bool = False, down_seconds: float = 0.0
+    ) -> Endpoint: ...
+
+
+class LocalServer:
+    """A server this session started, which tests may stop, resume and restart.
+
+    It keeps its address and data across restarts, so clients reconnect to the same
+    place, as they would to a production server coming back. External servers are not
+    ours to stop: a test that needs this fails when one is configured.
+    """
+
+    def __init__(self, name: str, pool: InfraPool) -> None:
+        self.name = name
+        self._pool = pool
+        self._module = cast(_Restartable, importlib.import_module(f"eventtide.devstack.{name}"))
+        if pool.get(name).external:
+            pytest.fail(
+                f"this test stops and restarts {name}, which it can only do to a server it "
+                f"started itself; unset ${_OVERRIDE[name]} to let the test start one",
+                pytrace=False,
+            )
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The current endpoint (pids change across restarts)."""
+        return self._pool.get(self.name)
+
+    @property
+    def address(self) -> str:
+        """Where clients connect; stable across restarts."""
+        return self.endpoint.address
+
+    @property
+    def bootstrap(self) -> str:
+        """Alias of :attr:`address` that reads naturally for Kafka."""
+        return self.address
+
+    def stop(self, *, hard: bool = False) -> None:
+        """Stop the server (SIGKILL with ``hard``), keeping its data."""
+        self._module.stop(self.endpoint, hard=hard)
+
+    def resume(self) -> None:
+        """Start the stopped server again on the same address and data."""
+        self._pool.replace(self.name, self._module.resume(self.endpoint))
+
+    def restart(self, *, hard: bool = False, down_seconds: float = 0.0) -> None:
+        """Stop, optionally stay down for ``down_seconds``, and start again."""
+        self._pool.replace(
+            self.name,
+            self._module.restart(self.endpoint, hard=hard, down_seconds=down_seconds),
+        )
+
+
+_OVERRIDE = {"kafka": "KAFKA_BOOTSTRAP_SERVERS", "postgres": "DATABASE_URL"}
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +138,18 @@ def kafka_endpoint(infra_pool: InfraPool) -> Endpoint:
 def kafka_bootstrap(kafka_endpoint: Endpoint) -> str:
     """``bootstrap.servers`` of the session's Kafka broker."""
     return kafka_endpoint.address
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(infra_pool: InfraPool) -> LocalServer:
+    """The session's own Kafka broker, for tests that stop or restart it."""
+    return LocalServer("kafka", infra_pool)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(infra_pool: InfraPool) -> LocalServer:
+    """The session's own PostgreSQL server, for tests that stop or restart it."""
+    return LocalServer("postgres", infra_pool)
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from eventtide.devstack.cache import cache_dir
-from eventtide.devstack.components import COMPONENTS, ENV_OVERRIDES, component
+from eventtide.devstack.components import (
+    COMPONENTS,
+    ENV_OVERRIDES,
+    TOOLCHAINS,
+    component,
+    toolchain,
+)
 from eventtide.devstack.endpoint import Endpoint, stop_endpoint
-from eventtide.devstack.procs import log, pid_alive
+from eventtide.devstack.procs import log, pid_alive, redact
 from eventtide.devstack.workdirs import new_workdir, record_servers, set_owner
 
 
-def build(names: Iterable[str] = COMPONENTS) -> dict[str, float]:
+def build(names: Iterable[str] = TOOLCHAINS) -> dict[str, float]:
     """Build every toolchain that is missing, in parallel; returns seconds per component.
 
     Builds run in threads because they are independent external processes (Maven, Go)
@@ -28,7 +34,7 @@ def build(names: Iterable[str] = COMPONENTS) -> dict[str, float]:
 
     def one(name: str) -> None:
         started = time.monotonic()
-        component(name).ensure_built()
+        toolchain(name).ensure_built()
         timings[name] = time.monotonic() - started
 
     with ThreadPoolExecutor(max_workers=len(wanted) or 1) as pool:
@@ -45,7 +51,7 @@ def provide(name: str, *, tied_to_parent: bool = True) -> Endpoint:
     module = component(name)
     external = module.external_endpoint()
     if external is not None:
-        log(f"{name}: using {external.address} from ${ENV_OVERRIDES[name]}")
+        log(f"{name}: using {redact(external.address)} from ${ENV_OVERRIDES[name]}")
         return external
     module.ensure_built()
     workdir = new_workdir(name)
@@ -64,6 +70,23 @@ def provide(name: str, *, tied_to_parent: bool = True) -> Endpoint:
     return endpoint
 
 
+def shutdown(endpoint: Endpoint) -> None:
+    """Stop a started endpoint the component's own way, then remove what is left.
+
+    Components know their fastest clean stop (PostgreSQL's is SIGINT, not SIGTERM);
+    the generic stop afterwards kills any straggler and removes the data folder.
+    """
+    if endpoint.external:
+        return
+    own_stop = getattr(component(endpoint.name), "stop", None)
+    if own_stop is not None:
+        try:
+            own_stop(endpoint)
+        except Exception as error:  # the generic stop below still cleans up
+            log(f"{endpoint.name}: clean stop failed ({error}); killing it")
+    stop_endpoint(endpoint)
+
+
 def client_environment(endpoints: dict[str, Endpoint]) -> dict[str, str]:
     """The standard variables that point clients (and child processes) at the stack."""
     return {ENV_OVERRIDES[name]: endpoint.address for name, endpoint in endpoints.items()}
@@ -80,7 +103,7 @@ def running(names: Iterable[str] = COMPONENTS) -> Iterator[dict[str, Endpoint]]:
         yield endpoints
     finally:
         for endpoint in reversed(list(endpoints.values())):
-            stop_endpoint(endpoint)
+            shutdown(endpoint)
 
 
 def state_file() -> Path:
