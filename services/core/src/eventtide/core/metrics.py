@@ -1,0 +1,31 @@
+"""Prometheus metrics shared by the services.
+
+Hot paths count in plain Python and publish increments here now and then: a labelled
+Prometheus counter costs about a microsecond per call, too much at 100k+ events/s.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from prometheus_client import Counter, Gauge
+
+EVENTS_PRODUCED: Final = Counter(
+    "eventtide_events_produced",
+    "Events acknowledged by Kafka, by event type.",
+    ["event_type"],
+)
+PRODUCE_FAILURES: Final = Counter(
+    "eventtide_produce_failures",
+    "Events Kafka did not acknowledge, by event type and error.",
+    ["event_type", "error"],
+)
+EVENTS_REJECTED: Final = Counter(
+    "eventtide_events_rejected",
+    "Inputs that failed validation before being sent, by rejection kind.",
+    ["kind"],
+)
+PRODUCER_IN_FLIGHT: Final = Gauge(
+    "eventtide_producer_in_flight",
+    "Messages handed to the Kafka client and not yet acknowledged.",
+)

@@ -1,0 +1,120 @@
+"""``eventtide produce``: simulated users (live or backfill) or a JSONL file, to Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from prometheus_client import start_http_server
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from eventtide.core.events import validation_context
+from eventtide.core.kafka import EventProducer, producer_config
+from eventtide.core.settings import core_settings
+from eventtide.producer.generator import GeneratorConfig, Simulation
+from eventtide.producer.runner import run
+from eventtide.producer.settings import ProducerSettings
+from eventtide.producer.signals import stop_on_signals
+from eventtide.producer.sources import Item, Rejected, from_jsonl, simulated
+from eventtide.producer.summary import summary_table
+
+
+def produce(
+    events: Annotated[
+        int | None, typer.Option("--events", "-n", help="Stop after this many; default: no limit.")
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(help="Events per second in live mode (default 100; 0 = unlimited)."),
+    ] = None,
+    backfill_days: Annotated[
+        float | None,
+        typer.Option(help="Send this many days of history, as fast as possible, then stop."),
+    ] = None,
+    users: Annotated[int, typer.Option(min=1, help="Simulated users.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Same seed, same users and events.")] = 0,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Replay a JSONL file instead."),
+    ] = None,
+    ground_truth: Annotated[
+        Path | None, typer.Option(help="Write churned users and anomalies here at the end.")
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_EVENTS_TOPIC.")] = None,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Produce events to Kafka with a progress bar and a summary at the end.
+
+    Live mode (the default) stamps events with the current time and paces them;
+    --backfill-days sends past days as fast as possible; --from-file replays a JSONL
+    file, reporting each invalid line with its number and reason.
+    """
+    core, settings = core_settings(), ProducerSettings()
+    err = Console(stderr=True)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port)
+    context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
+    simulation: Simulation | None = None
+    items: Iterator[Item]
+    if from_file is not None:
+        items, total = from_jsonl(from_file, context), events
+    else:
+        now = datetime.now(UTC)
+        if backfill_days is not None:
+            config = GeneratorConfig(
+                users=users, seed=seed, start=now - timedelta(days=backfill_days),
+                days=backfill_days,
+            )  # fmt: skip
+        else:
+            config = GeneratorConfig(users=users, seed=seed, start=now, live=True)
+            rate = 100.0 if rate is None else rate
+        simulation = Simulation(config)
+        items, total = simulated(simulation, context), events
+    producer = EventProducer(
+        producer_config(core.kafka_bootstrap_servers, settings.tuning()), topic or core.events_topic
+    )
+
+    def report_rejected(item: Rejected) -> None:
+        err.print(f"[yellow]rejected[/] {item}", highlight=False, soft_wrap=True)
+
+    columns = (
+        TextColumn("producing"),
+        BarColumn(),
+        MofNCompleteColumn() if total else TextColumn("{task.completed:,} events"),
+        TimeElapsedColumn(),
+    )
+    with (
+        stop_on_signals() as stop,
+        Progress(*columns, console=err, transient=True, disable=json_summary) as progress,
+    ):
+        task = progress.add_task("produce", total=total)
+        report = run(
+            items,
+            producer,
+            limit=events,
+            rate=rate,
+            stop=stop,
+            on_progress=lambda done: progress.update(task, completed=done),
+            on_rejected=report_rejected,
+            flush_timeout_s=settings.flush_timeout_s,
+        )
+    if ground_truth is not None and simulation is not None:
+        simulation.ground_truth.write(ground_truth)
+    if json_summary:
+        typer.echo(orjson.dumps(report.to_json()).decode())
+    else:
+        err.print(summary_table(report))
+    if report.failed or report.unconfirmed:
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``produce`` to the root CLI."""
+    app.command("produce")(produce)

@@ -1,0 +1,69 @@
+"""What really happened in a simulation, kept so models can be scored against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+AnomalyKind = Literal["bot_click_burst", "fraud_purchase_burst"]
+
+
+@dataclass
+class Anomaly:
+    """One injected anomaly and the ids of the events that belong to it."""
+
+    anomaly_id: str
+    kind: AnomalyKind
+    user_id: str
+    start: float
+    event_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GroundTruth:
+    """Churned users and injected anomalies, as far as the stream has come.
+
+    ``churned`` maps a user to the time of their last event: after it they never come
+    back. A user enters it once the simulation has decided they are gone, so in a live
+    run it grows as time goes on.
+    """
+
+    seed: int
+    personas: dict[str, str] = field(default_factory=dict)
+    churned: dict[str, float] = field(default_factory=dict)
+    anomalies: dict[str, Anomaly] = field(default_factory=dict)
+
+    def anomalous_event_ids(self) -> set[str]:
+        """Every event id that belongs to some injected anomaly."""
+        return {event_id for a in self.anomalies.values() for event_id in a.event_ids}
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data; times as ISO-8601 UTC."""
+        return {
+            "seed": self.seed,
+            "personas": self.personas,
+            "churned": {user: _iso(at) for user, at in sorted(self.churned.items())},
+            "anomalies": [
+                {
+                    "anomaly_id": a.anomaly_id,
+                    "kind": a.kind,
+                    "user_id": a.user_id,
+                    "start": _iso(a.start),
+                    "event_ids": a.event_ids,
+                }
+                for a in self.anomalies.values()
+                if a.event_ids
+            ],
+        }
+
+    def write(self, path: Path) -> None:
+        """Save as JSON."""
+        path.write_bytes(orjson.dumps(self.to_json(), option=orjson.OPT_INDENT_2))
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()

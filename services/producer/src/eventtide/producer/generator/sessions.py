@@ -1,0 +1,164 @@
+"""Plan one session: the events a user does in one visit, with their times.
+
+Pure given the random generator, so session shape and funnel drop-off are testable
+without Kafka. A session's events are never more than ``MAX_THINK_S`` apart and two
+sessions of a user are at least ``MIN_SESSION_GAP_S`` apart, so the usual 30-minute
+inactivity rule finds exactly the sessions the generator meant.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, Final
+
+from eventtide.producer.generator.catalog import (
+    AUTH_METHODS,
+    CATEGORIES,
+    REFERRERS,
+    SEARCH_TERMS,
+    SHOP_CURRENCY,
+    Catalog,
+)
+from eventtide.producer.generator.diurnal import MAX_WEIGHT, diurnal_weight
+from eventtide.producer.generator.users import SimUser
+
+MIN_SESSION_GAP_S: Final = 30 * 60.0 + 1.0
+MAX_THINK_S: Final = 10 * 60.0
+
+Step = tuple[float, str, str, str | None, dict[str, Any] | None]
+"""(time, event_type, page, referrer, properties) of one planned event."""
+
+
+def next_session_start(rng: random.Random, after: float, sessions_per_day: float) -> float:
+    """The next session start after ``after``, following the diurnal curve (thinning)."""
+    peak_rate = sessions_per_day * MAX_WEIGHT / 86_400.0
+    t = after
+    while True:
+        t += rng.expovariate(peak_rate)
+        if rng.random() * MAX_WEIGHT <= diurnal_weight(t):
+            return t
+
+
+def _geometric(rng: random.Random, mean: float) -> int:
+    """At least 1, with the given mean."""
+    count = 1
+    stop = 1.0 / mean
+    while rng.random() > stop:
+        count += 1
+    return count
+
+
+class SessionPlanner:
+    """Plans sessions for users of a catalog; keeps the running order counter."""
+
+    def __init__(self, rng: random.Random, catalog: Catalog) -> None:
+        self._rng = rng
+        self._catalog = catalog
+        self._orders = 0
+
+    def plan(self, user: SimUser, start: float, first: bool) -> list[Step]:
+        """The steps of one session starting at ``start``."""
+        rng, persona = self._rng, user.persona
+        steps: list[Step] = []
+        t = start
+        mean_gap = persona.mean_gap_s
+
+        def think() -> float:
+            return min(rng.expovariate(1.0 / mean_gap), MAX_THINK_S) + 0.05
+
+        referrer = rng.choice(REFERRERS)
+        if first and user.is_new:
+            steps.append((t, "signup", "/signup", referrer, {"method": rng.choice(AUTH_METHODS)}))
+            t += think()
+        elif not persona.is_bot and rng.random() < 0.25:
+            steps.append((t, "login", "/login", referrer, {"method": rng.choice(AUTH_METHODS)}))
+            t += think()
+        for _ in range(_geometric(rng, persona.pages_per_session)):
+            steps.append((t, "page_view", self._browse_page(), referrer, None))
+            referrer = None
+            t += think()
+            if rng.random() < persona.p_click:
+                steps.append((t, "click", "/", None, {"element_id": f"btn-{rng.randrange(40)}"}))
+                t += think()
+            if rng.random() < persona.p_search:
+                term = rng.choice(SEARCH_TERMS)
+                props = {"query": term, "results_count": rng.randrange(0, 120)}
+                steps.append((t, "search", "/search", None, props))
+                t += think()
+            if rng.random() < persona.p_video:
+                video = rng.choice(self._catalog.videos)
+                props = {"video_id": video, "duration_s": float(rng.randrange(15, 900))}
+                steps.append((t, "video_play", f"/video/{video}", None, props))
+                t += think()
+        if rng.random() < persona.p_cart:
+            t = self._funnel(user, steps, t, think)
+        if not persona.is_bot and rng.random() < 0.15:
+            steps.append((t, "logout", steps[-1][2], None, {"reason": "user"}))
+        return steps
+
+    def _browse_page(self) -> str:
+        roll = self._rng.random()
+        if roll < 0.25:
+            return "/"
+        if roll < 0.5:
+            return f"/category/{self._rng.choice(CATEGORIES)}"
+        products = self._catalog.product_ids
+        return f"/product/{products[self._rng.randrange(len(products))]}"
+
+    def _funnel(
+        self, user: SimUser, steps: list[Step], t: float, think: Callable[[], float]
+    ) -> float:
+        """add_to_cart, then maybe checkout_started, then maybe purchase."""
+        rng, catalog, persona = self._rng, self._catalog, user.persona
+        cart: dict[int, int] = {}
+        for _ in range(_geometric(rng, 1.5)):
+            index = catalog.pick(rng, persona.expensive_taste)
+            quantity = 1 if rng.random() < 0.8 else rng.randrange(2, 5)
+            product = catalog.product_ids[index]
+            steps.append((t, "page_view", f"/product/{product}", None, None))
+            t += think()
+            props = {
+                "product_id": product,
+                "price": catalog.prices[index],
+                "quantity": quantity,
+                "currency": SHOP_CURRENCY,
+            }
+            steps.append((t, "add_to_cart", f"/product/{product}", None, props))
+            t += think()
+            cart[index] = cart.get(index, 0) + quantity
+        if len(cart) > 1 and rng.random() < 0.15:
+            index = next(iter(cart))
+            props = {"product_id": catalog.product_ids[index], "quantity": cart.pop(index)}
+            steps.append((t, "remove_from_cart", "/cart", None, props))
+            t += think()
+        if rng.random() >= persona.p_checkout:
+            return t
+        items = [
+            {"product_id": catalog.product_ids[i], "price": catalog.prices[i], "quantity": q}
+            for i, q in cart.items()
+        ]
+        amount = round(sum(item["price"] * item["quantity"] for item in items), 2)  # type: ignore[operator]
+        checkout = {
+            "cart_value": amount,
+            "item_count": sum(cart.values()),
+            "currency": SHOP_CURRENCY,
+        }
+        steps.append((t, "checkout_started", "/checkout", None, checkout))
+        t += think()
+        if rng.random() >= persona.p_purchase:
+            return t
+        self._orders += 1
+        purchase = {
+            "order_id": f"o-{self._orders:09d}",
+            "items": items,
+            "amount": amount,
+            "currency": SHOP_CURRENCY,
+        }
+        steps.append((t, "purchase", "/checkout/done", None, purchase))
+        return t + think()
+
+    def next_order_id(self) -> str:
+        """A fresh order id (anomalies place orders outside sessions too)."""
+        self._orders += 1
+        return f"o-{self._orders:09d}"

@@ -1,0 +1,220 @@
+"""The simulation: users' sessions and injected anomalies merged into one event stream.
+
+Every user's next event waits in a heap keyed by its time, so the stream comes out in
+event-time order across users, as a real site would send it. One seeded
+``random.Random`` drives everything in that order, so a seed gives the same stream.
+
+Events come out as plain dicts (``datetime`` and UUID-string values) exactly as a client
+would send them; validating them into models is the next stage's job.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from eventtide.core.events import CURRENT_SCHEMA_VERSION
+from eventtide.producer.generator.anomalies import bot_click_burst, fraud_purchase_burst
+from eventtide.producer.generator.catalog import build_catalog
+from eventtide.producer.generator.ground_truth import Anomaly, AnomalyKind, GroundTruth
+from eventtide.producer.generator.personas import DEFAULT_PERSONAS, Persona
+from eventtide.producer.generator.sessions import (
+    MIN_SESSION_GAP_S,
+    SessionPlanner,
+    Step,
+    next_session_start,
+)
+from eventtide.producer.generator.users import SimUser, build_users
+
+LIVE_HORIZON_DAYS: Final = 7.0
+"""Live runs have no end; churn times and anomalies are spread over this many days."""
+
+_VERSION_BITS: Final = (0x4 << 76) | (0x8 << 60)
+_VERSION_MASK: Final = ~((0xF << 76) | (0xC << 60)) & ((1 << 128) - 1)
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """What to simulate.
+
+    ``start`` is the first possible event time; ``days`` bounds the run (backfill).
+    ``live`` stamps every event with the wall clock when it is emitted instead of its
+    simulated time (pacing is the caller's business).
+    """
+
+    users: int = 10_000
+    seed: int = 0
+    start: datetime = field(default_factory=lambda: datetime.now(UTC))
+    days: float | None = None
+    live: bool = False
+    personas: tuple[Persona, ...] = DEFAULT_PERSONAS
+    bot_bursts_per_day: float = 2.0
+    fraud_bursts_per_day: float = 1.0
+
+
+class _Cursor:
+    """A planned run of one user's events and the position of the next one."""
+
+    __slots__ = ("anomaly", "countries", "index", "number", "session_id", "steps", "user")
+
+    def __init__(
+        self,
+        user: SimUser,
+        number: int,
+        steps: list[Step],
+        anomaly: Anomaly | None = None,
+        countries: list[str] | None = None,
+    ) -> None:
+        self.user = user
+        self.number = number
+        self.session_id = f"{user.user_id}-s{number:05d}"
+        self.steps = steps
+        self.index = 0
+        self.anomaly = anomaly
+        self.countries = countries
+
+
+class Simulation:
+    """Iterate :meth:`events`; :attr:`ground_truth` fills in as events come out."""
+
+    def __init__(self, config: GeneratorConfig) -> None:
+        self.config = config
+        self._rng = random.Random(config.seed)  # noqa: S311 - a simulation, not secrets
+        self._start = config.start.timestamp()
+        horizon = config.days if config.days is not None else LIVE_HORIZON_DAYS
+        self._end = self._start + config.days * 86_400.0 if config.days is not None else math.inf
+        span = horizon * 86_400.0
+        self._catalog = build_catalog(self._rng)
+        self._planner = SessionPlanner(self._rng, self._catalog)
+        self.users = build_users(
+            self._rng,
+            config.users,
+            config.personas,
+            (self._start + 0.2 * span, self._start + 0.9 * span),
+        )
+        self.ground_truth = GroundTruth(
+            seed=config.seed,
+            personas={user.user_id: user.persona.name for user in self.users},
+        )
+        self._delays = [timedelta(seconds=self._rng.lognormvariate(-2.5, 0.6)) for _ in range(64)]
+        self._heap: list[tuple[float, int, _Cursor]] = []
+        self._sessions: dict[str, int] = {}
+        self._seq = 0
+        for user in self.users:
+            first = next_session_start(self._rng, self._start, user.persona.sessions_per_day)
+            self._schedule(self._session(user, first))
+        self._inject(span)
+
+    def _session(self, user: SimUser, start: float) -> _Cursor:
+        number = self._sessions.get(user.user_id, 0) + 1
+        self._sessions[user.user_id] = number
+        return _Cursor(user, number, self._planner.plan(user, start, first=number == 1))
+
+    def _schedule(self, cursor: _Cursor) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (cursor.steps[0][0], self._seq, cursor))
+
+    def _inject(self, span: float) -> None:
+        """Place the anomalies at random times within the first ``span`` seconds."""
+        rng, days = self._rng, span / 86_400.0
+        bots = [u for u in self.users if u.persona.is_bot] or self.users
+        # fraud hits active accounts: a churner's silence must stay silent
+        humans = [u for u in self.users if not (u.persona.is_bot or u.persona.churns)]
+        humans = humans or self.users
+        plans: list[tuple[AnomalyKind, float]] = [
+            ("bot_click_burst", self.config.bot_bursts_per_day),
+            ("fraud_purchase_burst", self.config.fraud_bursts_per_day),
+        ]
+        for kind, per_day in plans:
+            count = _poisson(rng, per_day * days)
+            for _ in range(count):
+                start = self._start + rng.uniform(0.0, span)
+                user = rng.choice(bots if kind == "bot_click_burst" else humans)
+                anomaly = Anomaly(
+                    f"a-{len(self.ground_truth.anomalies) + 1:05d}", kind, user.user_id, start
+                )
+                self.ground_truth.anomalies[anomaly.anomaly_id] = anomaly
+                number = self._sessions.get(user.user_id, 0) + 1
+                self._sessions[user.user_id] = number
+                if kind == "bot_click_burst":
+                    cursor = _Cursor(user, number, bot_click_burst(rng, start), anomaly)
+                else:
+                    pairs = fraud_purchase_burst(rng, start, self._catalog, self._planner)
+                    steps = [step for step, _ in pairs]
+                    cursor = _Cursor(user, number, steps, anomaly, [c for _, c in pairs])
+                self._schedule(cursor)
+
+    def _follow_up(self, cursor: _Cursor) -> _Cursor | None:
+        """The user's next session after ``cursor`` ends, unless they churned or time is up."""
+        if cursor.anomaly is not None:
+            return None  # anomalies are extra sessions; the user's own schedule goes on
+        user = cursor.user
+        last = cursor.steps[-1][0]
+        start = next_session_start(
+            self._rng, last + MIN_SESSION_GAP_S, user.persona.sessions_per_day
+        )
+        if start >= self._end:
+            return None
+        if user.churn_at is not None and start >= user.churn_at:
+            self.ground_truth.churned[user.user_id] = last  # the last time they were seen
+            return None
+        return self._session(user, start)
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Events in time order until the configured days are over (forever when live)."""
+        heap, end, getrandbits = self._heap, self._end, self._rng.getrandbits
+        delays, live = self._delays, self.config.live
+        version = CURRENT_SCHEMA_VERSION
+        while heap:
+            at, seq, cursor = heap[0]
+            if at >= end:
+                return
+            step = cursor.steps[cursor.index]
+            cursor.index += 1
+            if cursor.index < len(cursor.steps):
+                heapq.heapreplace(heap, (cursor.steps[cursor.index][0], seq, cursor))
+            else:
+                follow = self._follow_up(cursor)
+                if follow is None:
+                    heapq.heappop(heap)
+                else:
+                    self._seq += 1
+                    heapq.heapreplace(heap, (follow.steps[0][0], self._seq, follow))
+            n = getrandbits(128) & _VERSION_MASK | _VERSION_BITS
+            h = f"{n:032x}"
+            event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            occurred = datetime.now(UTC) if live else datetime.fromtimestamp(at, UTC)
+            context = {**cursor.user.context, "page": step[2], "referrer": step[3]}
+            if cursor.countries is not None:
+                context["country"] = cursor.countries[cursor.index - 1]
+            event = {
+                "event_id": event_id,
+                "event_type": step[1],
+                "user_id": cursor.user.user_id,
+                "session_id": cursor.session_id,
+                "occurred_at": occurred,
+                "received_at": occurred if live else occurred + delays[getrandbits(6)],
+                "schema_version": version,
+                "context": context,
+            }
+            if step[4] is not None:
+                event["properties"] = step[4]
+            if cursor.anomaly is not None:
+                cursor.anomaly.event_ids.append(event_id)
+            yield event
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method; the means used here are small."""
+    if mean <= 0:
+        return 0
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count

@@ -1,0 +1,42 @@
+"""The producer's settings, read once from the environment (``EVENTTIDE_PRODUCER_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventtide.core.kafka import ProducerTuning
+from eventtide.core.kafka.config import Compression
+
+
+class ProducerSettings(BaseSettings):
+    """Batching, compression and memory bounds of the Kafka producer, and its metrics port.
+
+    Defaults favour throughput with low latency: batches of up to 1 MiB or 10,000
+    messages, at most 10 ms of lingering, lz4, and at most 200,000 messages or 128 MiB
+    waiting for acknowledgement before sending blocks.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EVENTTIDE_PRODUCER_", extra="ignore")
+
+    linger_ms: float = Field(default=10.0, ge=0)
+    batch_bytes: int = Field(default=1_048_576, ge=1)
+    batch_messages: int = Field(default=10_000, ge=1)
+    compression: Compression = "lz4"
+    queue_max_messages: int = Field(default=200_000, ge=1)
+    queue_max_kbytes: int = Field(default=131_072, ge=1)
+    flush_timeout_s: float = Field(default=30.0, ge=0)
+    metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
+    client_id: str = "eventtide-producer"
+
+    def tuning(self) -> ProducerTuning:
+        """The core Kafka layer's view of these settings."""
+        return ProducerTuning(
+            linger_ms=self.linger_ms,
+            batch_bytes=self.batch_bytes,
+            batch_messages=self.batch_messages,
+            compression=self.compression,
+            queue_max_messages=self.queue_max_messages,
+            queue_max_kbytes=self.queue_max_kbytes,
+            client_id=self.client_id,
+        )

@@ -1,0 +1,120 @@
+"""The producer on a real broker: nothing lost, nothing doubled, per-user order kept."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, KafkaError
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from eventtide.core.events import Rejection
+from eventtide.core.kafka import EventProducer, ProducerTuning, decode, producer_config
+from eventtide.producer.generator import GeneratorConfig, Simulation
+from eventtide.producer.runner import run
+from eventtide.producer.sources import simulated
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 6
+
+
+def _topic(bootstrap: str) -> str:
+    name = f"test.producer.{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(name, PARTITIONS, 1)])[name].result(30)
+    return name
+
+
+def _simulation(users: int = 500) -> Simulation:
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    return Simulation(GeneratorConfig(users=users, seed=11, start=start, days=3))
+
+
+def _consume(bootstrap: str, topic: str, expected: int, timeout_s: float = 90.0) -> list[Any]:
+    """Read the topic from the start until ``expected`` messages or a quiet period."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
+    consumer.subscribe([topic])
+    messages: list[Any] = []
+    deadline = datetime.now(UTC).timestamp() + timeout_s
+    quiet = 0
+    try:
+        while datetime.now(UTC).timestamp() < deadline:
+            batch = consumer.consume(1000, timeout=1.0)
+            if not batch:
+                quiet += 1
+                if len(messages) >= expected and quiet >= 3:
+                    break
+                continue
+            quiet = 0
+            for message in batch:
+                error = message.error()
+                if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    raise AssertionError(str(error))
+                if error is None:
+                    messages.append(message)
+    finally:
+        consumer.close()
+    return messages
+
+
+def _produce(bootstrap: str, topic: str, count: int, rate: float | None = None) -> Any:
+    producer = EventProducer(producer_config(bootstrap, ProducerTuning()), topic)
+    return run(simulated(_simulation()), producer, limit=count, rate=rate, flush_timeout_s=120)
+
+
+def test_n_produced_is_n_consumed_in_user_order(kafka_bootstrap: str) -> None:
+    topic = _topic(kafka_bootstrap)
+    report = _produce(kafka_bootstrap, topic, 5_000)
+    assert (report.sent, report.failed, report.unconfirmed) == (5_000, 0, 0)
+
+    messages = _consume(kafka_bootstrap, topic, 5_000)
+    assert len(messages) == 5_000
+
+    partitions: dict[str, set[int]] = defaultdict(set)
+    timelines: dict[str, list[tuple[int, datetime]]] = defaultdict(list)
+    for message in messages:
+        event = decode(message.value())
+        assert not isinstance(event, Rejection), str(event)
+        assert message.key() == event.user_id.encode()
+        partitions[event.user_id].add(message.partition())
+        timelines[event.user_id].append((message.offset(), event.occurred_at))
+    assert all(len(p) == 1 for p in partitions.values()), "a user's events span partitions"
+    for timeline in timelines.values():
+        times = [at for _, at in sorted(timeline)]
+        assert times == sorted(times), "a user's events arrived out of order"
+
+
+def test_no_duplicates_when_the_broker_restarts(kafka_broker: Any) -> None:
+    bootstrap = kafka_broker.bootstrap
+    topic = _topic(bootstrap)
+    count = 20_000
+    restart = threading.Timer(1.5, kafka_broker.restart)
+    restart.start()
+    try:
+        report = _produce(bootstrap, topic, count, rate=4_000)
+    finally:
+        restart.join()
+    assert report.failed == 0, report.to_json()
+    assert report.unconfirmed == 0, report.to_json()
+    assert report.sent == count
+
+    messages = _consume(bootstrap, topic, count)
+    events = [decode(message.value()) for message in messages]
+    ids = [event.event_id for event in events if not isinstance(event, Rejection)]
+    assert len(ids) == len(messages)
+    assert len(ids) == len(set(ids)), "duplicates after a broker restart"
+    assert len(messages) == count
