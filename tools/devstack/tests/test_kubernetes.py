@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from eventtide.devstack import kubernetes as k8s
+from eventtide.devstack.errors import InfraError
 
 pytestmark = pytest.mark.unit
 
@@ -179,3 +180,27 @@ def test_server_version_parsing() -> None:
     assert k8s.parse_server_version('{"serverVersion": {"gitVersion": "v1.34.4"}}') == "v1.34.4"
     assert k8s.parse_server_version('{"clientVersion": {}}') is None
     assert k8s.parse_server_version("not json") is None
+
+
+def test_missing_go_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(k8s, "GO_FALLBACKS", ())
+    with pytest.raises(InfraError, match=r"`go` is not on PATH.*https://go\.dev/dl/"):
+        k8s._find_go()
+
+
+def test_too_old_go_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = tmp_path / "go"
+    fake.write_text("#!/bin/sh\necho go1.22.5\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(InfraError, match=r"go1\.22\.5, older than Go 1\.26"):
+        k8s._find_go()
+
+
+def test_kubeconfig_naming_no_file_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    with pytest.raises(InfraError, match="names no existing file"):
+        k8s.external_endpoint()
