@@ -17,7 +17,7 @@ VENV_STAMP := .venv/.synced-$(UV_VERSION)
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status staging-values tf-validate tf-fmt clean
+.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ tf-validate: $(VENV_STAMP) ## tofu init -backend=false + validate everywhere (ne
 
 tf-fmt: $(VENV_STAMP) ## rewrite terraform/ in canonical format
 	"$(TOFU)" fmt -recursive terraform/
+
+chart-crd: ## copy the operator's Pipeline CRD (its one source) into the chart's crds/
+	charts/eventtide/sync-crd
 
 clean: ## remove the virtualenv (the toolchain cache stays; rm -rf $$EVENTTIDE_CACHE for that)
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

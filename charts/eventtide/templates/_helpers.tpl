@@ -1,0 +1,67 @@
+{{/*
+Names and labels. One name per component everywhere: the `components` key is the
+Deployment's suffix, the image name and the app.kubernetes.io/component label.
+*/}}
+
+{{- define "eventtide.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "eventtide.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* <fullname>-<component>; takes (dict "root" $ "name" $name). */}}
+{{- define "eventtide.componentName" -}}
+{{- printf "%s-%s" (include "eventtide.fullname" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "eventtide.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "eventtide.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{/* Labels for everything; takes (dict "root" $ "name" $component). */}}
+{{- define "eventtide.labels" -}}
+{{ include "eventtide.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: eventtide
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{/* registry/name:tag, the component's own repository and tag winning. */}}
+{{- define "eventtide.image" -}}
+{{- $d := .root.Values.default.image -}}
+{{- $i := .component.image | default dict -}}
+{{- $repo := $i.repository | default (printf "%s/%s" $d.registry .name) -}}
+{{- $tag := $i.tag | default $d.tag | default .root.Chart.AppVersion -}}
+{{- printf "%s:%s" $repo $tag -}}
+{{- end -}}
+
+{{/* The bootstrap servers every component and the default Pipeline use. */}}
+{{- define "eventtide.kafkaBootstrap" -}}
+{{- if .Values.kafka.bootstrapServers -}}
+{{- .Values.kafka.bootstrapServers -}}
+{{- else if .Values.kafka.strimzi.enabled -}}
+{{- printf "%s-kafka-bootstrap.%s.svc:9092" .Values.kafka.strimzi.clusterName .Release.Namespace -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Refuse values that weaken the hardening, so a typo in an override cannot ship a root
+container with a writable filesystem.
+*/}}
+{{- define "eventtide.checkHardening" -}}
+{{- $sc := .securityContext -}}
+{{- if not $sc.runAsNonRoot -}}{{- fail (printf "components.%s: securityContext.runAsNonRoot must be true" .name) -}}{{- end -}}
+{{- if not $sc.readOnlyRootFilesystem -}}{{- fail (printf "components.%s: securityContext.readOnlyRootFilesystem must be true" .name) -}}{{- end -}}
+{{- if $sc.allowPrivilegeEscalation -}}{{- fail (printf "components.%s: securityContext.allowPrivilegeEscalation must be false" .name) -}}{{- end -}}
+{{- if not (has "ALL" $sc.capabilities.drop) -}}{{- fail (printf "components.%s: securityContext.capabilities.drop must include ALL" .name) -}}{{- end -}}
+{{- if $sc.capabilities.add -}}{{- fail (printf "components.%s: securityContext.capabilities.add must be empty" .name) -}}{{- end -}}
+{{- end -}}

@@ -1,0 +1,154 @@
+"""``helm lint`` and ``helm template`` of the chart, and what every rendered object must be.
+
+These need the built helm binary but no API server, hence the integration tier.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.chart.rendering import CHART, REPO, STAGING_VALUES, containers, helm, render
+
+pytestmark = pytest.mark.integration
+
+VARIANTS = {
+    "default": (),
+    "staging": ("-f", str(STAGING_VALUES)),
+    "everything": (
+        "--set", "pipeline.enabled=true",
+        "--set", "kafka.strimzi.enabled=true",
+        "--set", "components.producer.enabled=true",
+    ),
+}  # fmt: skip
+LABELS = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/part-of",
+)
+
+
+@pytest.mark.parametrize("values", [(), ("-f", str(STAGING_VALUES))], ids=["default", "staging"])
+def test_helm_lint_is_clean(values: tuple[str, ...]) -> None:
+    result = helm("lint", "--strict", str(CHART), *values)
+    assert "0 chart(s) failed" in result.stdout
+    assert "[WARNING]" not in result.stdout
+    assert "[ERROR]" not in result.stdout
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_container_is_hardened(variant: str) -> None:
+    found = containers(render(*VARIANTS[variant]))
+    assert found, "the chart renders at least one workload"
+    for workload, pod, container in found:
+        where = f"{variant}: {workload}/{container['name']}"
+        sc = container["securityContext"]
+        assert sc["runAsNonRoot"] is True, where
+        assert sc["runAsUser"] > 0, where
+        assert sc["readOnlyRootFilesystem"] is True, where
+        assert sc["allowPrivilegeEscalation"] is False, where
+        assert sc["capabilities"]["drop"] == ["ALL"], where
+        assert not sc["capabilities"].get("add"), where
+        assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", where
+        assert container["livenessProbe"], where
+        assert container["readinessProbe"], where
+        assert set(container["resources"]) == {"requests", "limits"}, where
+        assert {"cpu", "memory"} <= set(container["resources"]["limits"]), where
+        assert ":" in container["image"], where
+        assert not container["image"].endswith(":latest"), where
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_object_carries_the_standard_labels(variant: str) -> None:
+    for obj in render(*VARIANTS[variant]):
+        labels = obj["metadata"].get("labels", {})
+        missing = [key for key in LABELS if key not in labels]
+        assert not missing, f"{obj['kind']}/{obj['metadata']['name']} lacks {missing}"
+
+
+def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["name"]: entry for entry in container.get("env", [])}
+
+
+def test_secrets_are_referenced_never_embedded() -> None:
+    objects = render(*VARIANTS["staging"], "--set", "components.operator.database=true")
+    assert not [obj for obj in objects if obj["kind"] == "Secret"], "the chart creates no Secret"
+    ((_, pod, operator),) = [c for c in containers(objects) if c[2]["name"] == "operator"]
+    database = env_of(operator)["DATABASE_URL"]
+    assert "value" not in database
+    assert database["valueFrom"]["secretKeyRef"] == {"name": "eventtide-rds", "key": "url"}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert volumes["kafka-ca"]["secret"]["secretName"] == "msk-ca"
+    assert env_of(operator)["EVENTTIDE_KAFKA_SECURITY_PROTOCOL"]["value"] == "SSL"
+
+
+def test_default_values_render_only_the_operator() -> None:
+    objects = render()
+    kinds = sorted(f"{obj['kind']}/{obj['metadata']['name']}" for obj in objects)
+    assert kinds == [
+        "ClusterRole/rel-eventtide-operator",
+        "ClusterRoleBinding/rel-eventtide-operator",
+        "Deployment/rel-eventtide-operator",
+        "Service/rel-eventtide-operator",
+        "ServiceAccount/rel-eventtide-operator",
+    ]
+    (deployment,) = [obj for obj in objects if obj["kind"] == "Deployment"]
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}, "never two operators at once"
+
+
+def test_optional_pipeline_and_strimzi_cluster() -> None:
+    objects = render(*VARIANTS["everything"])
+    by_kind = {obj["kind"]: obj for obj in objects}
+    assert by_kind["Pipeline"]["apiVersion"] == "eventtide.io/v1alpha1"
+    assert by_kind["Pipeline"]["spec"]["kafka"] == {"strimziCluster": "eventtide"}
+    assert by_kind["Kafka"]["apiVersion"] == "kafka.strimzi.io/v1"
+    pool = by_kind["KafkaNodePool"]
+    assert pool["metadata"]["labels"]["strimzi.io/cluster"] == "eventtide"
+    assert pool["spec"]["roles"] == ["controller", "broker"]
+    producer = [c for _, _, c in containers(objects) if c["name"] == "producer"]
+    bootstrap = env_of(producer[0])["KAFKA_BOOTSTRAP_SERVERS"]["value"]
+    assert bootstrap == "eventtide-kafka-bootstrap.ns.svc:9092"
+
+
+def test_staging_pipeline_uses_msk_and_the_rds_secret() -> None:
+    (pipeline,) = [obj for obj in render(*VARIANTS["staging"]) if obj["kind"] == "Pipeline"]
+    assert pipeline["spec"]["kafka"]["bootstrapServers"].endswith(":9094")
+    assert pipeline["spec"]["database"] == {"secretName": "eventtide-rds", "key": "url"}
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("components.operator.securityContext.readOnlyRootFilesystem=false", "readOnlyRoot"),
+        ("components.operator.securityContext.runAsNonRoot=false", "runAsNonRoot"),
+        ("components.operator.enabled=maybe", "enabled"),
+        ("database.password=hunter2", "password"),
+    ],
+)
+def test_values_that_weaken_the_chart_are_refused(override: str, message: str) -> None:
+    result = helm("template", "rel", str(CHART), "--set", override, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_pipeline_without_any_kafka_is_refused() -> None:
+    result = helm("template", "rel", str(CHART), "--set", "pipeline.enabled=true", check=False)
+    assert result.returncode != 0
+    assert "kafka.bootstrapServers" in result.stderr
+
+
+def test_operator_rbac_matches_the_operators_own_manifest() -> None:
+    operator_rbac = yaml.safe_load_all((REPO / "operator" / "manifests" / "rbac.yaml").read_text())
+    (expected,) = [doc for doc in operator_rbac if doc and doc["kind"] == "ClusterRole"]
+    (role,) = [obj for obj in render() if obj["kind"] == "ClusterRole"]
+    assert role["rules"] == expected["rules"]
+    (binding,) = [obj for obj in render() if obj["kind"] == "ClusterRoleBinding"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "rel-eventtide-operator", "namespace": "ns"}
+    ]

@@ -1,0 +1,57 @@
+"""What the image tests know about each service: its Dockerfile, package and command."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Service:
+    """One image: the folder holding the Dockerfile, the package and its subcommand."""
+
+    folder: str
+    package: str
+    command: str
+
+    @property
+    def dockerfile(self) -> Path:
+        return REPO / self.folder / "Dockerfile"
+
+
+SERVICES = (
+    Service("services/producer", "eventtide-producer", "produce"),
+    Service("services/consumer", "eventtide-consumer", "consume"),
+    Service("operator", "eventtide-operator", "operator"),
+)
+
+
+def members() -> dict[str, str]:
+    """Workspace distribution name -> folder, from the root pyproject and each member's."""
+    root = tomllib.loads((REPO / "pyproject.toml").read_text())
+    found = {}
+    for folder in root["tool"]["uv"]["workspace"]["members"]:
+        project = tomllib.loads((REPO / folder / "pyproject.toml").read_text())["project"]
+        found[project["name"]] = folder
+    return found
+
+
+def workspace_closure(package: str) -> set[str]:
+    """``package`` and every workspace member it depends on, transitively."""
+    folders = members()
+    seen: set[str] = set()
+    todo = [package]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        project = tomllib.loads((REPO / folders[name] / "pyproject.toml").read_text())["project"]
+        for requirement in project.get("dependencies", []):
+            dep = requirement.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip()
+            if dep in folders:
+                todo.append(dep)
+    return seen
