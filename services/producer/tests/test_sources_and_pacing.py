@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
+from eventtide.core.events import Rejection
+from eventtide.core.kafka import WireMessage, decode
+from eventtide.producer.generator import GeneratorConfig, Simulation
 from eventtide.producer.pacing import pace_delay
-from eventtide.producer.sources import Rejected, from_jsonl
+from eventtide.producer.sources import Rejected, from_jsonl, simulated
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +61,16 @@ def test_replay_reports_each_bad_line_and_goes_on(tmp_path: Path) -> None:
 )
 def test_pace_delay(sent: int, rate: float | None, elapsed: float, expected: float) -> None:
     assert pace_delay(sent, rate, elapsed) == pytest.approx(expected)
+
+
+def test_simulated_events_take_the_canonical_fast_path() -> None:
+    """The generator writes wire-ready dicts, so encode_data never falls back to the model."""
+    config = GeneratorConfig(users=200, seed=3, start=datetime(2025, 1, 6, tzinfo=UTC), days=2)
+    raws = itertools.islice(Simulation(config).events(), 3_000)
+    items = itertools.islice(simulated(Simulation(config)), 3_000)
+    for raw, item in zip(raws, items, strict=True):
+        assert isinstance(item, WireMessage), str(item)
+        assert item.value == orjson.dumps(raw, option=orjson.OPT_UTC_Z)
+        event = decode(item.value)
+        assert not isinstance(event, Rejection)
+        assert item.key == event.user_id.encode()

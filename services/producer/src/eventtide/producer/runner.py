@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventtide.core.kafka import EventProducer
+from eventtide.core.kafka import EventProducer, WireMessage
 from eventtide.core.metrics import EVENTS_REJECTED
 from eventtide.producer.pacing import pace_delay
 from eventtide.producer.signals import StopFlag
@@ -72,20 +72,23 @@ def run(
 ) -> RunReport:
     """Send until ``limit`` events were queued, the items end, or ``stop`` is set."""
     stop = stop or StopFlag()
-    send = producer.send
+    send, send_message = producer.send, producer.send_message
     queued = rejected = 0
     start = last_tick = time.perf_counter()
     countdown = 1 if rate else _TICK_EVERY
     if limit is not None and limit <= 0:
         items = ()
     for item in items:
-        if isinstance(item, Rejected):
+        if isinstance(item, WireMessage):
+            send_message(item)
+        elif isinstance(item, Rejected):
             rejected += 1
             EVENTS_REJECTED.labels(item.rejection.kind).inc()
             if on_rejected is not None:
                 on_rejected(item)
             continue
-        send(item)
+        else:
+            send(item)
         queued += 1
         if queued == limit or stop.stopped:
             break

@@ -1,7 +1,8 @@
 """Where the events to send come from: the simulation or a JSONL file.
 
-Both yield validated events or :class:`Rejected` inputs, so the send loop treats them
-alike and an invalid line never stops a run.
+Both yield validated events (as models, or already encoded for Kafka) or
+:class:`Rejected` inputs, so the send loop treats them alike and an invalid line never
+stops a run.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventtide.core.events import AnyEvent, Rejection, validate_event, validate_json_event
+from eventtide.core.events import AnyEvent, Rejection, validate_json_event
+from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.producer.generator import Simulation
 
 
@@ -26,13 +28,17 @@ class Rejected:
         return f"{self.where}: {self.rejection}"
 
 
-Item = AnyEvent | Rejected
+Item = AnyEvent | WireMessage | Rejected
 
 
 def simulated(simulation: Simulation, context: Mapping[str, Any] | None = None) -> Iterator[Item]:
-    """The simulation's events, each validated like any client's."""
+    """The simulation's events, each validated like any client's, encoded for Kafka.
+
+    :func:`encode_data` validates each dict by the same rules as :func:`validate_event`
+    and writes that same dict, so the model it becomes is never serialized again.
+    """
     for number, raw in enumerate(simulation.events(), start=1):
-        result = validate_event(raw, context)
+        result = encode_data(raw, context)
         yield Rejected(f"event {number}", result) if isinstance(result, Rejection) else result
 
 

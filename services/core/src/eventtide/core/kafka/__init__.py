@@ -7,6 +7,7 @@ from eventtide.core.kafka.codec import (
     WireMessage,
     decode,
     encode,
+    encode_data,
     encode_value,
     header,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "WireMessage",
     "decode",
     "encode",
+    "encode_data",
     "encode_value",
     "header",
     "producer_config",

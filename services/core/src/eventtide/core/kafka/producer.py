@@ -15,12 +15,12 @@ from confluent_kafka import Producer
 
 from eventtide.core.events import AnyEvent
 from eventtide.core.kafka.codec import (
-    HEADER_EVENT_TYPE,
-    HEADER_SCHEMA_VERSION,
     HEADER_TRACEPARENT,
-    VERSION_BYTES,
+    TYPE_HEADERS,
+    VERSION_HEADERS,
     Headers,
     WireMessage,
+    encode_value,
 )
 from eventtide.core.kafka.delivery import DeliveryStats
 from eventtide.core.kafka.tracecontext import traceparent_for
@@ -28,6 +28,8 @@ from eventtide.core.metrics import PRODUCER_IN_FLIGHT
 
 _POLL_EVERY = 1_000
 """Serve delivery callbacks every this many sends; per-send polling costs throughput."""
+
+_FULL_QUEUE_WAIT_S = 0.05
 
 
 class EventProducer:
@@ -37,53 +39,36 @@ class EventProducer:
         self.topic = topic
         self.stats = DeliveryStats()
         self._producer = Producer(dict(config))
+        self._produce = self._producer.produce
+        self._callbacks = self.stats.callbacks
         self._since_poll = 0
 
     def send(self, event: AnyEvent) -> None:
         """Queue one event; blocks only while the in-flight bound is reached.
 
-        The hot path: the same bytes and headers as :func:`encode`, without building
-        the intermediate message object.
+        The same bytes and headers as :func:`encode`, without building the message.
         """
         event_type = event.event_type
         headers: Headers = [
-            (HEADER_EVENT_TYPE, event_type.encode()),
-            (HEADER_SCHEMA_VERSION, VERSION_BYTES[event.schema_version]),
+            TYPE_HEADERS[event_type],
+            VERSION_HEADERS[event.schema_version],
             (HEADER_TRACEPARENT, traceparent_for(event.event_id).encode()),
         ]
-        value = event.__pydantic_serializer__.to_json(event, exclude_none=True)
-        try:
-            self._producer.produce(
-                self.topic,
-                value,
-                event.user_id.encode(),
-                headers=headers,
-                on_delivery=self.stats.callback_for(event_type),
-            )
-        except BufferError:
-            self.send_message(WireMessage(event_type, event.user_id.encode(), value, headers))
-            return
-        self._since_poll += 1
-        if self._since_poll >= _POLL_EVERY:
-            self._since_poll = 0
-            self._producer.poll(0)
+        self._send(event_type, event.user_id.encode(), encode_value(event), headers)
 
     def send_message(self, message: WireMessage) -> None:
-        """Queue one already-encoded message."""
-        produce = self._producer.produce
-        on_delivery = self.stats.callback_for(message.event_type)
+        """Queue one already-encoded message (see :func:`encode_data`); may block likewise."""
+        self._send(*message)
+
+    def _send(self, event_type: str, key: bytes, value: bytes, headers: Headers) -> None:
+        """The hot path: one ``produce`` call, polling for delivery reports now and then."""
+        on_delivery = self._callbacks[event_type]
         while True:
             try:
-                produce(
-                    self.topic,
-                    message.value,
-                    message.key,
-                    headers=message.headers,
-                    on_delivery=on_delivery,
-                )
+                self._produce(self.topic, value, key, headers=headers, on_delivery=on_delivery)
                 break
-            except BufferError:
-                self._producer.poll(0.05)  # the queue is full: wait for acknowledgements
+            except BufferError:  # the queue is full: wait for acknowledgements, then retry
+                self._producer.poll(_FULL_QUEUE_WAIT_S)
         self._since_poll += 1
         if self._since_poll >= _POLL_EVERY:
             self._since_poll = 0

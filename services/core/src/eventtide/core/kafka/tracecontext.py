@@ -13,14 +13,15 @@ from typing import Final
 from uuid import UUID
 
 PROCESS_SPAN_ID: Final = f"{random.SystemRandom().getrandbits(64) | 1:016x}"
-_SUFFIX: Final = f"-{PROCESS_SPAN_ID}-01"
+TRACEPARENT_SUFFIX: Final = f"-{PROCESS_SPAN_ID}-01"
+"""What follows the trace id in this process's traceparents: parent span and flags."""
 
 
 def traceparent_for(event_id: UUID, span_id: int | None = None) -> str:
     """A version-00, sampled ``traceparent`` whose trace id is ``event_id``."""
     if span_id:
         return f"00-{event_id.hex}-{span_id:016x}-01"
-    return "00-" + event_id.hex + _SUFFIX
+    return "00-" + event_id.hex + TRACEPARENT_SUFFIX
 
 
 def trace_id_of(traceparent: str) -> str | None:

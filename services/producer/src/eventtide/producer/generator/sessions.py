@@ -8,6 +8,7 @@ inactivity rule finds exactly the sessions the generator meant.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from typing import Any, Final
@@ -32,21 +33,23 @@ Step = tuple[float, str, str, str | None, dict[str, Any] | None]
 
 def next_session_start(rng: random.Random, after: float, sessions_per_day: float) -> float:
     """The next session start after ``after``, following the diurnal curve (thinning)."""
-    peak_rate = sessions_per_day * MAX_WEIGHT / 86_400.0
-    t = after
+    mean_gap = 86_400.0 / (sessions_per_day * MAX_WEIGHT)
+    t, draw, log = after, rng.random, math.log
     while True:
-        t += rng.expovariate(peak_rate)
-        if rng.random() * MAX_WEIGHT <= diurnal_weight(t):
+        t -= log(1.0 - draw()) * mean_gap  # exponential gap, as rng.expovariate draws it
+        if draw() * MAX_WEIGHT <= diurnal_weight(t):
             return t
 
 
 def _geometric(rng: random.Random, mean: float) -> int:
-    """At least 1, with the given mean."""
-    count = 1
-    stop = 1.0 / mean
-    while rng.random() > stop:
-        count += 1
-    return count
+    """At least 1, with the given mean.
+
+    Drawn by inversion (one random number) rather than one coin flip per count: same
+    distribution, and the planner calls it for every session and every cart.
+    """
+    if mean <= 1.0:
+        return 1
+    return 1 + int(math.log(1.0 - rng.random()) / math.log(1.0 - 1.0 / mean))
 
 
 class SessionPlanner:
@@ -64,8 +67,13 @@ class SessionPlanner:
         t = start
         mean_gap = persona.mean_gap_s
 
+        draw, log = rng.random, math.log
+
         def think() -> float:
-            return min(rng.expovariate(1.0 / mean_gap), MAX_THINK_S) + 0.05
+            # exponential think time (as rng.expovariate draws it), capped; written out
+            # without helper calls because it runs once per event
+            gap = -log(1.0 - draw()) * mean_gap
+            return (gap if gap < MAX_THINK_S else MAX_THINK_S) + 0.05
 
         referrer = rng.choice(REFERRERS)
         if first and user.is_new:
@@ -74,21 +82,26 @@ class SessionPlanner:
         elif not persona.is_bot and rng.random() < 0.25:
             steps.append((t, "login", "/login", referrer, {"method": rng.choice(AUTH_METHODS)}))
             t += think()
+        p_click, p_search, p_video = persona.p_click, persona.p_search, persona.p_video
+        videos = self._catalog.videos
+        # the per-page draws use draw() and index by it rather than rng.choice/randrange:
+        # this loop makes most of the events, and those helpers cost a Python call each
         for _ in range(_geometric(rng, persona.pages_per_session)):
             steps.append((t, "page_view", self._browse_page(), referrer, None))
             referrer = None
             t += think()
-            if rng.random() < persona.p_click:
-                steps.append((t, "click", "/", None, {"element_id": f"btn-{rng.randrange(40)}"}))
+            if draw() < p_click:
+                props: dict[str, Any] = {"element_id": f"btn-{int(draw() * 40)}"}
+                steps.append((t, "click", "/", None, props))
                 t += think()
-            if rng.random() < persona.p_search:
-                term = rng.choice(SEARCH_TERMS)
-                props = {"query": term, "results_count": rng.randrange(0, 120)}
+            if draw() < p_search:
+                term = SEARCH_TERMS[int(draw() * len(SEARCH_TERMS))]
+                props = {"query": term, "results_count": int(draw() * 120)}
                 steps.append((t, "search", "/search", None, props))
                 t += think()
-            if rng.random() < persona.p_video:
-                video = rng.choice(self._catalog.videos)
-                props = {"video_id": video, "duration_s": float(rng.randrange(15, 900))}
+            if draw() < p_video:
+                video = videos[int(draw() * len(videos))]
+                props = {"video_id": video, "duration_s": float(15 + int(draw() * 885))}
                 steps.append((t, "video_play", f"/video/{video}", None, props))
                 t += think()
         if rng.random() < persona.p_cart:
@@ -98,13 +111,14 @@ class SessionPlanner:
         return steps
 
     def _browse_page(self) -> str:
-        roll = self._rng.random()
+        draw = self._rng.random
+        roll = draw()
         if roll < 0.25:
             return "/"
         if roll < 0.5:
-            return f"/category/{self._rng.choice(CATEGORIES)}"
+            return f"/category/{CATEGORIES[int(draw() * len(CATEGORIES))]}"
         products = self._catalog.product_ids
-        return f"/product/{products[self._rng.randrange(len(products))]}"
+        return f"/product/{products[int(draw() * len(products))]}"
 
     def _funnel(
         self, user: SimUser, steps: list[Step], t: float, think: Callable[[], float]

@@ -5,7 +5,8 @@ event-time order across users, as a real site would send it. One seeded
 ``random.Random`` drives everything in that order, so a seed gives the same stream.
 
 Events come out as plain dicts (``datetime`` and UUID-string values) exactly as a client
-would send them; validating them into models is the next stage's job.
+would send them, optional fields left out rather than null; validating them into models
+is the next stage's job.
 """
 
 from __future__ import annotations
@@ -167,35 +168,40 @@ class Simulation:
 
     def events(self) -> Iterator[dict[str, Any]]:
         """Events in time order until the configured days are over (forever when live)."""
+        # hot loop (one pass per event): module and attribute lookups are hoisted
         heap, end, getrandbits = self._heap, self._end, self._rng.getrandbits
+        heapreplace, fromtimestamp = heapq.heapreplace, datetime.fromtimestamp
         delays, live = self._delays, self.config.live
-        version = CURRENT_SCHEMA_VERSION
+        version, mask, bits = CURRENT_SCHEMA_VERSION, _VERSION_MASK, _VERSION_BITS
         while heap:
             at, seq, cursor = heap[0]
             if at >= end:
                 return
-            step = cursor.steps[cursor.index]
-            cursor.index += 1
-            if cursor.index < len(cursor.steps):
-                heapq.heapreplace(heap, (cursor.steps[cursor.index][0], seq, cursor))
+            steps, index = cursor.steps, cursor.index
+            step = steps[index]
+            index = cursor.index = index + 1
+            if index < len(steps):
+                heapreplace(heap, (steps[index][0], seq, cursor))
             else:
                 follow = self._follow_up(cursor)
                 if follow is None:
                     heapq.heappop(heap)
                 else:
                     self._seq += 1
-                    heapq.heapreplace(heap, (follow.steps[0][0], self._seq, follow))
-            n = getrandbits(128) & _VERSION_MASK | _VERSION_BITS
-            h = f"{n:032x}"
+                    heapreplace(heap, (follow.steps[0][0], self._seq, follow))
+            h = f"{getrandbits(128) & mask | bits:032x}"
             event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-            occurred = datetime.now(UTC) if live else datetime.fromtimestamp(at, UTC)
-            context = {**cursor.user.context, "page": step[2], "referrer": step[3]}
+            occurred = datetime.now(UTC) if live else fromtimestamp(at, UTC)
+            user = cursor.user
+            context = {**user.context, "page": step[2]}
+            if step[3] is not None:  # absent rather than null, as the wire format has it
+                context["referrer"] = step[3]
             if cursor.countries is not None:
-                context["country"] = cursor.countries[cursor.index - 1]
+                context["country"] = cursor.countries[index - 1]
             event = {
                 "event_id": event_id,
                 "event_type": step[1],
-                "user_id": cursor.user.user_id,
+                "user_id": user.user_id,
                 "session_id": cursor.session_id,
                 "occurred_at": occurred,
                 "received_at": occurred if live else occurred + delays[getrandbits(6)],
