@@ -1,0 +1,249 @@
+"""The scaling policy over tables of situations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
+
+from eventtide.operator.lag import PartitionOffsets
+from eventtide.operator.policy import (
+    GroupState,
+    Observation,
+    PolicyState,
+    Rule,
+    ScalingConfig,
+    align,
+    decide,
+    hold,
+    replicas_for_rate,
+)
+
+pytestmark = pytest.mark.unit
+
+CONFIG = ScalingConfig(
+    partitions=6,
+    min_replicas=1,
+    max_replicas=6,
+    lag_threshold=1000,
+    dwell_s=30,
+    scale_down_window_s=60,
+    drain_target_s=60,
+    stuck_after_s=20,
+)
+
+
+def observe(
+    at: float,
+    offsets: Sequence[tuple[int, int | None]],
+    current: int,
+    group: GroupState = GroupState.STABLE,
+) -> Observation:
+    """Offsets as (log end, committed) per partition."""
+    return Observation(
+        at=at,
+        partitions=tuple(PartitionOffsets(p, end, c) for p, (end, c) in enumerate(offsets)),
+        group_state=group,
+        current_replicas=current,
+    )
+
+
+def even(lag_per_partition: int, partitions: int = 6, base: int = 0) -> list[tuple[int, int]]:
+    return [(base + lag_per_partition, base)] * partitions
+
+
+@pytest.mark.parametrize(
+    ("config", "lag_per_partition", "current", "desired", "rule"),
+    [
+        (CONFIG, 500, 1, 3, Rule.LAG_THRESHOLD),  # KEDA: ceil(3000 / 1000)
+        (CONFIG, 0, 1, 1, Rule.MIN_REPLICAS),
+        (CONFIG, 10_000, 1, 6, Rule.PARTITION_COUNT),
+        (replace(CONFIG, max_replicas=4), 10_000, 1, 4, Rule.MAX_REPLICAS),
+        (
+            replace(CONFIG, allow_idle_consumers=True, max_replicas=9),
+            10_000,
+            1,
+            9,
+            Rule.MAX_REPLICAS,
+        ),
+        (replace(CONFIG, partition_aligned=True), 600, 1, 6, Rule.PARTITION_ALIGNED),  # 4 -> 6
+        (replace(CONFIG, partition_aligned=True), 500, 1, 3, Rule.LAG_THRESHOLD),  # 3 divides 6
+        (
+            replace(CONFIG, scale_to_zero=True, min_replicas=0, activation_lag=100),
+            10,
+            1,
+            1,
+            Rule.SCALE_DOWN_STABILIZATION,
+        ),
+        (replace(CONFIG, scale_to_zero=True, min_replicas=0), 0, 0, 0, Rule.ACTIVATION),
+        (replace(CONFIG, scale_to_zero=True, min_replicas=0), 1, 0, 1, Rule.LAG_THRESHOLD),
+    ],
+)
+def test_first_decision_starts_from_kedas_rule(config, lag_per_partition, current, desired, rule):
+    decision, _ = decide(config, observe(0, even(lag_per_partition), current), PolicyState())
+    assert (decision.desired, decision.rule) == (desired, rule), decision.message
+    assert decision.total_lag == lag_per_partition * 6
+
+
+def test_no_decision_while_the_group_rebalances():
+    decision, _ = decide(CONFIG, observe(0, even(5000), 1, GroupState.REBALANCING), PolicyState())
+    assert (decision.desired, decision.rule) == (1, Rule.REBALANCING)
+    assert decision.recommended == 6
+
+
+def test_dwell_after_a_change_then_scale_up():
+    first, state = decide(CONFIG, observe(0, even(300), 1), PolicyState())
+    assert first.desired == 2
+    held, state = decide(CONFIG, observe(10, even(1000), 2), state)
+    assert (held.desired, held.rule) == (2, Rule.DWELL)
+    later, _ = decide(CONFIG, observe(31, even(1000), 2), state)
+    assert later.desired == 6
+
+
+def test_scale_down_waits_for_the_whole_window_and_its_highest_recommendation():
+    state = PolicyState()
+    decision, state = decide(CONFIG, observe(0, even(1000), 6), state)
+    assert decision.desired == 6
+    # The backlog is gone, but the window (60 s) has not been observed in full.
+    decision, state = decide(CONFIG, observe(40, even(0, base=1000), 6), state)
+    assert (decision.desired, decision.rule) == (6, Rule.SCALE_DOWN_STABILIZATION)
+    # 6 was recommended 50 s ago: still inside the window.
+    decision, state = decide(CONFIG, observe(50, even(0, base=1000), 6), state)
+    assert decision.rule is Rule.SCALE_DOWN_STABILIZATION
+    assert decision.desired == 6
+    # Past the window every recommendation was low: down.
+    decision, state = decide(CONFIG, observe(70, even(0, base=1000), 6), state)
+    assert decision.desired == 1, decision.message
+
+
+def test_growing_backlog_asks_for_replicas_that_drain_it_in_the_target_time():
+    """2 replicas consume 100/s each with a backlog; 900/s arrive: size for arrival + drain."""
+    config = replace(CONFIG, dwell_s=0)
+    state = PolicyState(observing_since=-1000, last_change_at=-1000)
+    offsets = [(20_000 + 3000 * p, 20_000 + 3000 * p - 5000) for p in range(6)]
+    _, state = decide(config, observe(0, offsets, 2), state)
+    # 10 s later: 9000 more events, 2000 consumed; lag grew by 7000.
+    later = [
+        (end + 1500, committed + 334 if p < 5 else committed + 330)
+        for p, (end, committed) in enumerate(offsets)
+    ]
+    decision, state = decide(config, observe(10, later, 2), state)
+    assert decision.arrival_per_s == pytest.approx(900)
+    assert decision.consumed_per_s == pytest.approx(200)
+    assert decision.throughput_per_replica == pytest.approx(100)
+    assert decision.lag_growth_per_s == pytest.approx(700)
+    assert decision.desired == 6
+    # KEDA's rule would ask for ceil(37000/1000) = 37 replicas, capped at 6 anyway;
+    # the throughput rule alone asks for all partitions too: (900 + 37000/60) / 85.
+    assert decision.rule in {Rule.PARTITION_COUNT, Rule.LAG_THRESHOLD, Rule.THROUGHPUT}
+
+
+def test_known_throughput_sizes_a_steady_stream_without_standing_lag():
+    """Caught up at 300/s with 400/s per replica measured: size on the rate, 1 replica."""
+    state = PolicyState(throughput_per_replica=400.0)
+    offsets = [(1000, 1000)] * 6
+    first, state = decide(CONFIG, observe(0, offsets, 3), state)
+    assert (first.recommended, first.desired) == (1, 3)  # the scale-down window is open
+    later = [(1000 + 500, 1000 + 500)] * 6  # 300/s arrive and are consumed
+    decision, state = decide(CONFIG, observe(10, later, 3), state)
+    assert decision.arrival_per_s == pytest.approx(300)
+    assert decision.recommended == 1
+    assert decision.rule is Rule.SCALE_DOWN_STABILIZATION
+    # 400/s arrive now: 400 / (400 * 0.85) needs 2 replicas, not KEDA's lag-based 1.
+    busier = [(1500 + 667, 1500 + 667)] * 6
+    decision, state = decide(CONFIG, observe(20, busier, 3), state)
+    assert decision.recommended == 2
+
+
+def test_rate_sizing_accounts_for_the_hot_partition():
+    # 1200/s in all, 800/s on one partition, 1000/s per replica at 90%: the replica
+    # holding the hot partition must not hold much else.
+    assert replicas_for_rate(1200, 800, 1000, 6, 6) == 3
+    assert replicas_for_rate(1200, 200, 1000, 6, 6) == 2
+    assert replicas_for_rate(5000, 900, 1000, 6, 6) == 6
+
+
+def test_stuck_partition_is_reported_and_not_scaled_on():
+    config = replace(CONFIG, stuck_after_s=20)
+    state = PolicyState(observing_since=-1000, last_change_at=-1000)
+    healthy = 0
+    decision = None
+    for at in range(0, 50, 10):
+        healthy += 100
+        offsets = [(5000 + healthy, 0)] + [(healthy, healthy)] * 5  # p0 never moves
+        decision, state = decide(config, observe(at, offsets, 1), state)
+    assert decision is not None
+    assert decision.stuck == (0,)
+    assert decision.raw_lag >= 5000
+    assert decision.total_lag == 0
+    assert decision.desired == 1
+
+
+def test_no_consumer_at_all_is_lag_to_scale_on_not_stuck_partitions():
+    state = PolicyState(observing_since=-1000, last_change_at=-1000)
+    decision = None
+    for at in range(0, 60, 10):
+        decision, state = decide(CONFIG, observe(at, [(2000 + at, 0)] * 6, 6), state)
+    assert decision is not None
+    assert decision.stuck == ()
+    assert decision.total_lag == 6 * 2050
+    assert decision.desired == 6
+
+
+@pytest.mark.parametrize(
+    ("reset", "lag", "desired"),
+    [("latest", 0, 1), ("earliest", 12_000, 6)],
+)
+def test_missing_offsets_count_from_where_the_consumer_resumes(reset, lag, desired):
+    config = replace(CONFIG, offset_reset=reset)
+    decision, _ = decide(config, observe(0, [(2000, None)] * 6, 1), PolicyState())
+    assert decision.missing == (0, 1, 2, 3, 4, 5)
+    assert decision.total_lag == lag
+    assert decision.desired == desired
+
+
+@pytest.mark.parametrize(("reset", "lag"), [("latest", 0), ("earliest", 600)])
+def test_invalid_offsets_count_from_the_reset_position_not_the_stale_offset(reset, lag):
+    """Committed 10,000 on a log that ends at 100 (topic recreated): not lag of -9,900."""
+    config = replace(CONFIG, offset_reset=reset)
+    decision, _ = decide(config, observe(0, [(100, 10_000)] * 6, 2), PolicyState())
+    assert decision.invalid == (0, 1, 2, 3, 4, 5)
+    assert decision.total_lag == lag
+    assert decision.desired == 2
+
+
+def test_unreadable_lag_keeps_the_replicas_even_with_scale_to_zero():
+    decision = hold(4, "KafkaError: broker down", 10.0)
+    assert (decision.desired, decision.rule, decision.changes) == (4, Rule.LAG_UNAVAILABLE, False)
+    assert "broker down" in decision.message
+
+
+@pytest.mark.parametrize(
+    ("replicas", "partitions", "ceiling", "aligned"),
+    [(4, 6, 6, 6), (5, 12, 12, 6), (7, 12, 12, 12), (7, 12, 8, 6), (1, 7, 7, 1), (2, 7, 7, 7)],
+)
+def test_align_to_divisors(replicas, partitions, ceiling, aligned):
+    assert align(replicas, partitions, ceiling) == aligned
+
+
+def test_decision_inputs_are_json_ready():
+    decision, _ = decide(CONFIG, observe(0, even(500), 1), PolicyState())
+    inputs = decision.inputs()
+    assert inputs["totalLag"] == 3000
+    assert inputs["groupState"] == "Stable"
+    assert inputs["recommended"] == 3
+
+
+def test_throughput_is_not_fooled_by_offsets_committed_in_steps():
+    """Busy replicas at 100/s each commit every 5 s; polls every 2 s see stairs, not bursts."""
+    config = replace(CONFIG, max_replicas=2, lag_threshold=100)
+    state = PolicyState(observing_since=-1000, last_change_at=-1000)
+    decision = None
+    for at in range(0, 90, 2):
+        committed_at = at - at % 5
+        consumed = 200 * committed_at // 6  # 2 replicas * 100/s over 6 partitions
+        ends = 20_000 + 150 * at // 6  # 150/s arrive: the backlog only grows
+        decision, state = decide(config, observe(at, [(ends, consumed)] * 6, 2), state)
+    assert decision is not None
+    assert decision.throughput_per_replica == pytest.approx(100, rel=0.1)

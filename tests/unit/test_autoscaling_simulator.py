@@ -1,0 +1,60 @@
+"""The lag simulator and the KEDA rule it compares against: physics and rule checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.autoscaling.keda import KedaRule
+from bench.autoscaling.scenarios import Scenario, even, hot, spike, step
+from bench.autoscaling.simulator import World, simulate
+from eventtide.operator.lag import PartitionOffsets
+from eventtide.operator.policy import GroupState, Observation
+
+pytestmark = pytest.mark.unit
+
+
+def observation(at: float, lag_per_partition: int, current: int) -> Observation:
+    return Observation(
+        at=at,
+        partitions=tuple(PartitionOffsets(p, lag_per_partition, 0) for p in range(12)),
+        group_state=GroupState.STABLE,
+        current_replicas=current,
+    )
+
+
+def test_keda_rule_is_ceil_lag_over_threshold_with_hpa_limits():
+    rule = KedaRule(partitions=12, min_replicas=1, max_replicas=12, lag_threshold=1000)
+    assert rule(observation(0, 250, 1)) == 3  # ceil(3000 / 1000)
+    assert rule(observation(15, 10_000, 3)) == 7  # HPA: at most double or +4 per step
+    assert rule(observation(30, 10_000, 7)) == 12  # capped at the partition count
+    assert rule(observation(45, 0, 12)) == 12  # 300 s scale-down stabilization
+    assert rule(observation(400, 0, 12)) == 1
+
+
+def test_fixed_replicas_that_keep_up_leave_no_backlog_and_count_replica_seconds():
+    scenario = Scenario("flat", 600, step(2000, 2000, 0), even(12))
+    outcome = simulate(World(), scenario, lambda o: 4, poll_s=5)
+    assert outcome.scale_changes == 1  # 2 initial -> 4
+    assert outcome.replica_seconds == pytest.approx(4 * 600)
+    assert outcome.peak_lag < 25_000  # only the first rebalance pause queues anything
+    assert outcome.time_to_drain_s < 60
+
+
+def test_too_few_replicas_never_drain():
+    scenario = Scenario("flat", 600, step(3000, 3000, 0), even(12))
+    outcome = simulate(World(initial_replicas=2), scenario, lambda o: 2, poll_s=5)
+    assert outcome.scale_changes == 0
+    assert outcome.peak_lag == pytest.approx(1000 * 600, rel=0.01)
+    assert outcome.time_to_drain_s >= 590
+
+
+def test_a_hot_partition_is_bounded_by_one_replica():
+    scenario = Scenario("hot", 300, step(4000, 4000, 0), hot(12, 0.5))
+    # 2000/s on partition 0; one replica does 1000/s however many replicas there are.
+    outcome = simulate(World(initial_replicas=12), scenario, lambda o: 12, poll_s=5)
+    assert outcome.peak_lag == pytest.approx(1000 * 300, rel=0.02)
+
+
+def test_spike_shape():
+    rate = spike(1.0, 9.0, 100, 10)
+    assert [rate(t) for t in (99, 100, 109, 110)] == [1.0, 9.0, 9.0, 1.0]
