@@ -26,8 +26,9 @@ PIPELINE_CRD = REPO / "operator" / "manifests" / "pipeline-crd.yaml"
 @pytest.fixture
 def dry_run_namespace(kubeconfig: Path, strimzi_crds: list[str]) -> Iterator[str]:
     """A namespace with the Strimzi and Pipeline CRDs installed."""
+    crd = str(PIPELINE_CRD)
     applied = kubectl_run(
-        "apply", "--server-side", "--force-conflicts", "-f", str(PIPELINE_CRD), kubeconfig=kubeconfig
+        "apply", "--server-side", "--force-conflicts", "-f", crd, kubeconfig=kubeconfig
     )
     assert applied.returncode == 0, applied.stderr
     wait_established("pipelines.eventtide.io", kubeconfig=kubeconfig)
