@@ -35,8 +35,8 @@ $(VENV_STAMP): $(UV) uv.lock pyproject.toml $(wildcard services/*/pyproject.toml
 setup: $(VENV_STAMP) ## install Python deps and build the local infrastructure toolchains
 	$(RUN) eventtide dev infra build
 
-run: setup ## start the local stack and show it until Ctrl-C
-	$(RUN) eventtide dev stack
+run: setup ## run the pipeline with a live view until Ctrl-C (EVENTS=N stops once N are stored)
+	$(RUN) eventtide dev run $(if $(EVENTS),--events $(EVENTS),)
 
 test: setup lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes
 	$(RUN) pytest $(PYTEST_ARGS)

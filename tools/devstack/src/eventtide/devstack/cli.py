@@ -150,6 +150,22 @@ def register(app: typer.Typer) -> None:
             raise _fail(error) from error
         raise typer.Exit(code=code)
 
+    @dev.command("run")
+    def run_command(
+        events: Annotated[
+            int | None, typer.Option(min=1, help="Stop once this many events are stored.")
+        ] = None,
+        rate: Annotated[float, typer.Option(min=1, help="Events per second produced.")] = 1_000.0,
+    ) -> None:
+        """Run the pipeline (Kafka, database, producer, consumer) with a live view."""
+        from eventtide.devstack.pipeline import run_pipeline
+
+        try:
+            code = run_pipeline(events=events, rate=rate, console=console)
+        except InfraError as error:
+            raise _fail(error) from error
+        raise typer.Exit(code=code)
+
     @dev.command("stack")
     def stack_command(only: OnlyOption = ALL) -> None:
         """Start the stack in the foreground and show it until Ctrl-C."""

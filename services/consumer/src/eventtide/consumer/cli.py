@@ -1,0 +1,35 @@
+"""Registers ``eventtide consume``; the command's module is imported only when it runs.
+
+Every ``eventtide`` invocation registers every command, so registration must stay
+cheap: the consumer's imports (SQLAlchemy, the Kafka client) load on use.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def consume(
+    topic: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_EVENTS_TOPIC.")] = None,
+    group: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_CONSUMER_GROUP_ID.")] = None,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
+    idle_exit: Annotated[
+        float, typer.Option(help="Exit after this many seconds without messages (0: never).")
+    ] = 0.0,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Store events from Kafka into the database, exactly once, until SIGTERM or Ctrl-C."""
+    from eventtide.consumer.command import run_consumer
+
+    run_consumer(
+        topic=topic, group=group, migrate=migrate, idle_exit=idle_exit, json_summary=json_summary
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``consume`` to the root CLI."""
+    app.command("consume")(consume)

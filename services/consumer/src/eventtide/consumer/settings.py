@@ -1,0 +1,52 @@
+"""The consumer's settings, read once from the environment (``EVENTTIDE_CONSUMER_*``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventtide.core.db import BulkMethod
+from eventtide.core.kafka.consumer_config import ConsumerTuning
+
+
+class ConsumerSettings(BaseSettings):
+    """Batch bounds, group membership, retries and shutdown.
+
+    A batch closes at ``batch_max_events`` or ``batch_max_ms`` after its first message,
+    whichever comes first: the size bound keeps transactions short, the time bound keeps
+    latency low when traffic is light.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="EVENTTIDE_CONSUMER_", extra="ignore", populate_by_name=True
+    )
+
+    group_id: str = Field(
+        default="eventtide-consumer",
+        validation_alias=AliasChoices("EVENTTIDE_CONSUMER_GROUP", "EVENTTIDE_CONSUMER_GROUP_ID"),
+        description="The consumer group (the operator sets EVENTTIDE_CONSUMER_GROUP)",
+    )
+    instance_id: str | None = Field(default=None, description="Static membership id")
+    batch_max_events: int = Field(default=5_000, ge=1)
+    batch_max_ms: float = Field(default=50.0, ge=0)
+    bulk: BulkMethod = "copy"
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    offset_reset: Literal["earliest", "latest"] = "earliest"
+    retry_initial_s: float = Field(default=0.1, gt=0)
+    retry_max_s: float = Field(default=5.0, gt=0)
+    shutdown_grace_s: float = Field(default=25.0, ge=0)
+    dlq_topic_enabled: bool = True
+    metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
+    client_id: str = "eventtide-consumer"
+
+    def tuning(self, group_id: str | None = None) -> ConsumerTuning:
+        """The core Kafka layer's view of these settings."""
+        return ConsumerTuning(
+            group_id=group_id or self.group_id,
+            instance_id=self.instance_id,
+            session_timeout_ms=self.session_timeout_ms,
+            offset_reset=self.offset_reset,
+            client_id=self.client_id,
+        )

@@ -1,0 +1,176 @@
+"""The storage schema as SQLAlchemy 2 models; Alembic migrations own the real schema.
+
+Portable on purpose: the same models and migrations run on PostgreSQL (production) and
+SQLite (the embedded default), so only types both understand are used. Money is stored
+in integer cents, so sums are exact on both and ``user_stats`` can be compared with a
+recomputation for equality, not within a tolerance.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from eventtide.core.events import EVENT_TYPES
+
+NAMING: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names fixed here so migrations name them the same on every database."""
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
+
+TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in EVENT_TYPES}
+"""``user_stats`` column counting each event type (a new type needs a migration)."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: Final[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        uuid.UUID: Uuid(),
+    }
+
+
+class User(Base):
+    """Every user seen in an event, with when they were first and last seen."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    country: Mapped[str | None] = mapped_column(String(2))
+    platform: Mapped[str | None] = mapped_column(String(16))
+
+
+class UserEvent(Base):
+    """One stored event; ``event_id`` is unique, so a redelivery inserts nothing."""
+
+    __tablename__ = "user_events"
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        Index("ix_user_events_user_time", "user_id", "occurred_at"),
+        Index("ix_user_events_type_time", "event_type", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID]
+    user_id: Mapped[str] = mapped_column(String(128))
+    session_id: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    schema_version: Mapped[int]
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+    kafka_partition: Mapped[int | None]
+    kafka_offset: Mapped[int | None] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class UserStats(Base):
+    """Per-user statistics, kept equal to a recomputation from ``user_events``.
+
+    Updated only by the deltas of events actually inserted, in the same transaction,
+    so duplicates, replays and rebalances cannot count an event twice.
+    """
+
+    __tablename__ = "user_stats"
+
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    total_events: Mapped[int] = mapped_column(BigInteger)
+    total_spent_cents: Mapped[int] = mapped_column(BigInteger)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    page_view_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    click_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    search_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    add_to_cart_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    remove_from_cart_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    checkout_started_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    purchase_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    signup_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    login_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    logout_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    video_play_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    @property
+    def purchases(self) -> int:
+        """Orders paid (the ``purchase`` events)."""
+        return self.purchase_count
+
+    @property
+    def average_order_cents(self) -> float | None:
+        """Average order value in cents; None before the first purchase."""
+        return self.total_spent_cents / self.purchase_count if self.purchase_count else None
+
+    def events_by_type(self) -> dict[str, int]:
+        """Counts per event type, only the types seen."""
+        counts = {t: int(getattr(self, column)) for t, column in TYPE_COUNT_COLUMNS.items()}
+        return {t: n for t, n in counts.items() if n}
+
+
+class DeadLetter(Base):
+    """An input that could not be stored, with its raw bytes and why.
+
+    Unique on the source position, so reprocessing a batch after a crash does not store
+    the same dead letter twice.
+    """
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (
+        UniqueConstraint("source_topic", "source_partition", "source_offset"),
+        Index("ix_dead_letters_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source_topic: Mapped[str] = mapped_column(String(255))
+    source_partition: Mapped[int]
+    source_offset: Mapped[int] = mapped_column(BigInteger)
+    message_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    replayed_at: Mapped[datetime | None]
+    replay_result: Mapped[str | None] = mapped_column(String(32))
+
+
+class ConsumerOffset(Base):
+    """The next offset to read per group and partition, written with the batch's rows."""
+
+    __tablename__ = "consumer_offsets"
+
+    group_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(255), primary_key=True)
+    partition: Mapped[int] = mapped_column(primary_key=True)
+    next_offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

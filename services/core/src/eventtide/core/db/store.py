@@ -1,0 +1,191 @@
+"""One consumer batch in one transaction: events, users, statistics, dead letters, offsets.
+
+The caller owns the transaction (``with engine.begin() as conn: write_batch(conn, ...)``),
+so either everything of a batch is stored together with the next offsets, or nothing is,
+and a restart resumes exactly after the last stored batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import orjson
+from sqlalchemy import Connection, case, func
+
+from eventtide.core.db.batch import (
+    DeadLetterRow,
+    OffsetRow,
+    StorageBatch,
+    WriteResult,
+    first_of_each,
+)
+from eventtide.core.db.deltas import UserDelta, aggregate
+from eventtide.core.db.models import (
+    TYPE_COUNT_COLUMNS,
+    Base,
+    ConsumerOffset,
+    DeadLetter,
+    User,
+    UserEvent,
+    UserStats,
+)
+from eventtide.core.db.pg_bulk import BulkMethod, insert_events
+from eventtide.core.db.pg_upsert import upsert_users_and_stats
+from eventtide.core.db.rows import EventRow
+from eventtide.core.db.upsert import chunks, insert_for
+
+ROWS_PER_STATEMENT: Final = 500
+
+USERS = Base.metadata.tables[User.__tablename__]
+STATS = Base.metadata.tables[UserStats.__tablename__]
+EVENTS = Base.metadata.tables[UserEvent.__tablename__]
+DEAD = Base.metadata.tables[DeadLetter.__tablename__]
+OFFSETS = Base.metadata.tables[ConsumerOffset.__tablename__]
+
+
+def write_batch(conn: Connection, batch: StorageBatch, bulk: BulkMethod = "copy") -> WriteResult:
+    """Store ``batch`` inside the caller's transaction."""
+    rows = first_of_each(batch.events)
+    if conn.dialect.name == "postgresql":
+        new_ids = insert_events(conn, rows, bulk)
+    else:
+        new_ids = _insert_events_portable(conn, rows)
+    inserted = [row for row in rows if row.event_id in new_ids]
+    deltas = aggregate(inserted)
+    if conn.dialect.name == "postgresql":
+        upsert_users_and_stats(conn, deltas)
+    else:
+        _upsert_users(conn, deltas)
+        _upsert_stats(conn, deltas)
+    _insert_dead_letters(conn, batch.dead_letters)
+    store_offsets(conn, batch.offsets)
+    return WriteResult(inserted, len(batch.events) - len(inserted), len(batch.dead_letters))
+
+
+def _insert_events_portable(conn: Connection, rows: list[EventRow]) -> set[Any]:
+    """Multi-row insert through SQLAlchemy (SQLite, and any database without COPY)."""
+    new_ids: set[Any] = set()
+    values = [
+        {
+            "event_id": row.event_id,
+            "user_id": row.user_id,
+            "session_id": row.session_id,
+            "event_type": row.event_type,
+            "occurred_at": row.occurred_at,
+            "received_at": row.received_at,
+            "schema_version": row.schema_version,
+            "amount_cents": row.amount_cents,
+            "currency": row.currency,
+            "context": orjson.loads(row.context),
+            "properties": orjson.loads(row.properties),
+            "kafka_partition": row.kafka_partition,
+            "kafka_offset": row.kafka_offset,
+        }
+        for row in rows
+    ]
+    for chunk in chunks(values, ROWS_PER_STATEMENT // 4):
+        statement = (
+            insert_for(conn, EVENTS)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(EVENTS.c.event_id)
+        )
+        new_ids.update(conn.execute(statement).scalars())
+    return new_ids
+
+
+def _upsert_users(conn: Connection, deltas: list[UserDelta]) -> None:
+    for chunk in chunks([delta.user_row() for delta in deltas], ROWS_PER_STATEMENT):
+        statement = insert_for(conn, USERS).values(chunk)
+        new = statement.excluded
+        newer = new.last_seen_at >= USERS.c.last_seen_at
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={
+                    "first_seen_at": _earlier(new.first_seen_at, USERS.c.first_seen_at),
+                    "last_seen_at": _later(new.last_seen_at, USERS.c.last_seen_at),
+                    "country": case((newer, new.country), else_=USERS.c.country),
+                    "platform": case((newer, new.platform), else_=USERS.c.platform),
+                },
+            )
+        )
+
+
+def _upsert_stats(conn: Connection, deltas: list[UserDelta]) -> None:
+    """Add each user's delta to their row; counts and money are sums, times are min/max."""
+    summed = ("total_events", "total_spent_cents", *TYPE_COUNT_COLUMNS.values())
+    for chunk in chunks([delta.stats_row() for delta in deltas], ROWS_PER_STATEMENT // 2):
+        statement = insert_for(conn, STATS).values(chunk)
+        new = statement.excluded
+        set_: dict[str, Any] = {name: STATS.c[name] + new[name] for name in summed}
+        set_["first_seen_at"] = _earlier(new.first_seen_at, STATS.c.first_seen_at)
+        set_["last_seen_at"] = _later(new.last_seen_at, STATS.c.last_seen_at)
+        conn.execute(statement.on_conflict_do_update(index_elements=["user_id"], set_=set_))
+
+
+def _insert_dead_letters(conn: Connection, letters: list[DeadLetterRow]) -> None:
+    values = [
+        {
+            "source_topic": letter.source_topic,
+            "source_partition": letter.source_partition,
+            "source_offset": letter.source_offset,
+            "message_key": letter.message_key,
+            "payload": letter.payload,
+            "kind": letter.kind,
+            "field": letter.field,
+            "rule": letter.rule,
+            "message": letter.message,
+            "details": letter.details,
+        }
+        for letter in letters
+    ]
+    for chunk in chunks(values, ROWS_PER_STATEMENT // 2):
+        conn.execute(
+            insert_for(conn, DEAD)
+            .values(chunk)
+            .on_conflict_do_nothing(
+                index_elements=["source_topic", "source_partition", "source_offset"]
+            )
+        )
+
+
+def store_offsets(conn: Connection, offsets: list[OffsetRow]) -> None:
+    """Record next offsets; never moves one backwards (a zombie batch cannot rewind)."""
+    if not offsets:
+        return
+    values = [
+        {
+            "group_id": o.group_id,
+            "topic": o.topic,
+            "partition": o.partition,
+            "next_offset": o.next_offset,
+        }
+        for o in sorted(offsets, key=lambda o: (o.topic, o.partition))
+    ]
+    statement = insert_for(conn, OFFSETS).values(values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["group_id", "topic", "partition"],
+            set_={"next_offset": statement.excluded.next_offset, "updated_at": func.now()},
+            where=OFFSETS.c.next_offset < statement.excluded.next_offset,
+        )
+    )
+
+
+def load_offsets(conn: Connection, group_id: str, topic: str) -> dict[int, int]:
+    """Partition to next offset, as stored by this group's batches."""
+    rows = conn.execute(
+        OFFSETS.select()
+        .with_only_columns(OFFSETS.c.partition, OFFSETS.c.next_offset)
+        .where(OFFSETS.c.group_id == group_id, OFFSETS.c.topic == topic)
+    )
+    return {int(partition): int(offset) for partition, offset in rows}
+
+
+def _earlier(new: Any, old: Any) -> Any:
+    return case((new < old, new), else_=old)
+
+
+def _later(new: Any, old: Any) -> Any:
+    return case((new > old, new), else_=old)

@@ -1,0 +1,236 @@
+"""Shared helpers for the storage tests: topics, producing with confirmed ids, consumer
+subprocesses and what the database holds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+from sqlalchemy import func, select
+
+from eventtide.core.db import DeadLetter, UserEvent, make_engine, stats_differences
+from eventtide.core.events import Rejection, validate_event
+from eventtide.core.kafka import EventProducer, ProducerTuning, WireMessage, producer_config
+from eventtide.producer.generator import GeneratorConfig, Simulation
+
+EVENTS = UserEvent.__table__
+
+
+def create_topic(bootstrap: str, prefix: str, partitions: int = 6) -> str:
+    """A new topic with a unique name (the broker is shared by the whole session)."""
+    name = f"{prefix}.{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(name, partitions, 1)])[name].result(30)
+    return name
+
+
+def simulated_events(count: int, users: int = 2_000, seed: int = 3) -> Iterable[Any]:
+    """``count`` valid events from the simulation (a day of history, so no clock issues)."""
+    days = max(1.5, count / (users * 8))  # about 11 events per user and day
+    start = datetime.now(UTC) - timedelta(days=days + 0.5)
+    simulation = Simulation(GeneratorConfig(users=users, seed=seed, start=start, days=days))
+    made = 0
+    for raw in simulation.events():
+        event = validate_event(raw)
+        if isinstance(event, Rejection):
+            continue
+        yield event
+        made += 1
+        if made >= count:
+            return
+
+
+@dataclass
+class Produced:
+    """Event ids the broker confirmed, and failures (which must be zero)."""
+
+    ids: list[uuid.UUID] = field(default_factory=list)
+    failed: int = 0
+    unconfirmed: int = 0
+
+
+def produce(
+    bootstrap: str,
+    topic: str,
+    events: Iterable[Any],
+    *,
+    rate: float | None = None,
+    extra: list[tuple[int, bytes]] | None = None,
+) -> Produced:
+    """Send events (and ``extra`` raw payloads before event number ``i``), optionally paced."""
+    import time
+
+    producer = EventProducer(producer_config(bootstrap, ProducerTuning(linger_ms=5)), topic)
+    produced = Produced()
+    raw_at: dict[int, list[bytes]] = {}
+    for index, raw in extra or []:
+        raw_at.setdefault(index, []).append(raw)
+    started = time.monotonic()
+    for number, event in enumerate(events):
+        for raw in raw_at.pop(number, []):
+            producer.send_message(WireMessage("fuzz", str(number).encode(), raw, []))
+        producer.send(event)
+        produced.ids.append(event.event_id)
+        if rate and number % 100 == 0:
+            ahead = number / rate - (time.monotonic() - started)
+            if ahead > 0:
+                producer.poll(0)
+                time.sleep(ahead)
+    for number, raws in raw_at.items():
+        for raw in raws:
+            producer.send_message(WireMessage("fuzz", str(number).encode(), raw, []))
+    produced.unconfirmed = producer.flush(120)
+    produced.failed = producer.stats.failed
+    return produced
+
+
+def produce_in_background(
+    bootstrap: str, topic: str, events: Iterable[Any], rate: float
+) -> tuple[threading.Thread, Produced]:
+    """:func:`produce` in a thread; join it, then read the result."""
+    result = Produced()
+
+    def work() -> None:
+        done = produce(bootstrap, topic, events, rate=rate)
+        result.ids, result.failed, result.unconfirmed = done.ids, done.failed, done.unconfirmed
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread, result
+
+
+def consumer_env(bootstrap: str, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment for an ``eventtide consume`` subprocess."""
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "DATABASE_URL": database_url,
+        "EVENTTIDE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
+        "EVENTTIDE_CONSUMER_RETRY_MAX_S": "1.0",
+        **extra,
+    }
+
+
+STARTED: list[subprocess.Popen[bytes]] = []
+"""Every consumer process started, so a failing test cannot leave one running."""
+
+
+def reap_consumers() -> None:
+    """SIGKILL whatever consumer process a test left running."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+
+
+def start_consumer(
+    env: dict[str, str], topic: str, group: str, log: Path, idle_exit: float = 0.0
+) -> subprocess.Popen[bytes]:
+    """``eventtide consume`` as a real process, its output appended to ``log``."""
+    command = [
+        str(Path(sys.executable).parent / "eventtide"), "consume", "--topic", topic,
+        "--group", group, "--json", "--idle-exit", str(idle_exit),
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    STARTED.append(proc)
+    return proc
+
+
+def stored_ids(database_url: str) -> list[uuid.UUID]:
+    """Every stored event id (duplicates would show up twice)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(EVENTS.c.event_id)).scalars())
+    finally:
+        engine.dispose()
+
+
+_ENGINES: dict[str, Any] = {}
+
+
+def count_stored(database_url: str) -> int:
+    """How many events are stored (one engine per URL, since tests poll this often)."""
+    engine = _ENGINES.get(database_url)
+    if engine is None:
+        engine = _ENGINES[database_url] = make_engine(database_url)
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
+
+
+def dead_letters(database_url: str) -> list[DeadLetter]:
+    """Every dead letter."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return [
+                DeadLetter(**row._mapping) for row in conn.execute(select(DeadLetter.__table__))
+            ]
+    finally:
+        engine.dispose()
+
+
+def checksum(ids: Iterable[uuid.UUID]) -> str:
+    """Order-independent digest of a multiset of ids."""
+    return hashlib.sha256(b"".join(sorted(i.bytes for i in ids))).hexdigest()
+
+
+def stats_problems(database_url: str) -> list[str]:
+    """Differences between user_stats and a recomputation (empty when exact)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return stats_differences(conn)
+    finally:
+        engine.dispose()
+
+
+def wait_until_stored(database_url: str, expected: int, timeout_s: float) -> int:
+    """Poll the event count until it reaches ``expected`` or time runs out."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    count = count_stored(database_url)
+    while count < expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        count = count_stored(database_url)
+    return count
+
+
+def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
+    """The group's offsets committed to Kafka (what lag tools read)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        found = consumer.committed(
+            [TopicPartition(topic, p) for p in range(partitions)], timeout=30
+        )
+    finally:
+        consumer.close()
+    return {tp.partition: tp.offset for tp in found}
+
+
+def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+    """Log-end offset of each partition."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex[:6]}"}
+    )
+    try:
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+            for p in range(partitions)
+        }
+    finally:
+        consumer.close()
