@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,18 @@ def kubectl_run(
         timeout=120,
         check=False,
     )
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float, *, interval: float = 0.5) -> Any:
+    """Poll ``probe`` until it returns something truthy; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")
 
 
 def wait_established(name: str, *, kubeconfig: Path, timeout: float = 60.0) -> None:

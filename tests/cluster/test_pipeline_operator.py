@@ -27,6 +27,7 @@ from confluent_kafka.admin import AdminClient
 
 from eventtide.devstack.kubernetes import tool_path
 from eventtide.operator.crd import crd_path
+from tests.cluster.conftest import wait_for as poll_until
 
 pytestmark = pytest.mark.cluster
 
@@ -59,14 +60,7 @@ def get_json(kubeconfig: Path, *args: str) -> Any:
 
 
 def wait_for(what: str, probe: Callable[[], Any], timeout: float = WAIT_S) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")
+    return poll_until(what, probe, timeout, interval=0.25)
 
 
 def condition(pipeline: Any, kind: str) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from eventtide.consumer.loop import StorageConsumer
 from eventtide.consumer.metrics import BATCHES, DEAD_LETTERED, DUPLICATES_SKIPPED, EVENTS_STORED
 from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.settings import ConsumerSettings
-from eventtide.consumer.signals import stop_on_signals
 from eventtide.core.db import DbSettings, WriteResult, make_engine
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import EventProducer, ProducerTuning, producer_config
 from eventtide.core.kafka.consumer_config import consumer_config
 from eventtide.core.settings import core_settings
+from eventtide.core.signals import stop_on_signals
 
 
 def run_consumer(

@@ -26,9 +26,9 @@ from eventtide.consumer.messages import Consumed
 from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.retry import backoff, is_transient
 from eventtide.consumer.settings import ConsumerSettings
-from eventtide.consumer.signals import StopFlag
 from eventtide.core.db import StorageBatch, WriteResult, load_offsets, write_batch
 from eventtide.core.kafka import EventProducer
+from eventtide.core.signals import StopFlag
 
 log = logging.getLogger("eventtide.consumer")
 

@@ -16,10 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import EventProducer, producer_config
 from eventtide.core.settings import core_settings
+from eventtide.core.signals import stop_on_signals
 from eventtide.producer.generator import GeneratorConfig, Simulation
 from eventtide.producer.runner import run
 from eventtide.producer.settings import ProducerSettings
-from eventtide.producer.signals import stop_on_signals
 from eventtide.producer.sources import Item, Rejected, from_jsonl, simulated
 from eventtide.producer.summary import summary_table
 
@@ -91,7 +91,7 @@ def produce(
         TimeElapsedColumn(),
     )
     with (
-        stop_on_signals() as stop,
+        stop_on_signals(second_signal_exits=True) as stop,
         Progress(*columns, console=err, transient=True, disable=json_summary) as progress,
     ):
         task = progress.add_task("produce", total=total)

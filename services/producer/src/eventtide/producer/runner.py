@@ -13,8 +13,8 @@ from typing import Any
 
 from eventtide.core.kafka import EventProducer, WireMessage
 from eventtide.core.metrics import EVENTS_REJECTED
+from eventtide.core.signals import StopFlag
 from eventtide.producer.pacing import pace_delay
-from eventtide.producer.signals import StopFlag
 from eventtide.producer.sources import Item, Rejected
 
 _TICK_EVERY = 256

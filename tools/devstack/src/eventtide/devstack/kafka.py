@@ -606,15 +606,3 @@ def resume(endpoint: Endpoint, *, tied_to_parent: bool | None = None) -> Endpoin
             "start_seconds": f"{seconds:.1f}",
         },
     )
-
-
-def restart(endpoint: Endpoint, *, hard: bool = False, down_seconds: float = 0.0) -> Endpoint:
-    """Stop the broker, stay down for ``down_seconds``, and start it on the same ports.
-
-    Callers that track endpoints (the pytest ``InfraPool``) must record the returned
-    endpoint: it carries the new pid.
-    """
-    stop(endpoint, hard=hard)
-    if down_seconds > 0:
-        time.sleep(down_seconds)
-    return resume(endpoint)

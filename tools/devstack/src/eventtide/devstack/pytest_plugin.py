@@ -8,6 +8,7 @@ needs it with the reason (never a skip), and is not retried for each test.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, cast
@@ -60,10 +61,6 @@ class _Restartable(Protocol):
 
     def resume(self, endpoint: Endpoint, *, tied_to_parent: bool | None = None) -> Endpoint: ...
 
-    def restart(
-        self, endpoint: Endpoint, *, hard: bool = False, down_seconds: float = 0.0
-    ) -> Endpoint: ...
-
 
 class LocalServer:
     """A server this session started, which tests may stop, resume and restart.
@@ -109,10 +106,10 @@ class LocalServer:
 
     def restart(self, *, hard: bool = False, down_seconds: float = 0.0) -> None:
         """Stop, optionally stay down for ``down_seconds``, and start again."""
-        self._pool.replace(
-            self.name,
-            self._module.restart(self.endpoint, hard=hard, down_seconds=down_seconds),
-        )
+        self.stop(hard=hard)
+        if down_seconds > 0:
+            time.sleep(down_seconds)
+        self.resume()
 
 
 _OVERRIDE = {"kafka": "KAFKA_BOOTSTRAP_SERVERS", "postgres": "DATABASE_URL"}
