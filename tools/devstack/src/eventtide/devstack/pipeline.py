@@ -161,6 +161,8 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
         with engine.connect() as conn:
             problems = stats_differences(conn) if done else []
         engine.dispose()
+    if not console.is_terminal:
+        console.line()  # a live view written to a file or pipe ends without a newline
     if final is not None:
         seconds = time.monotonic() - started
         console.print(
