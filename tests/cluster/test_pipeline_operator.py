@@ -31,6 +31,8 @@ from tests.cluster.conftest import wait_for as poll_until
 
 pytestmark = pytest.mark.cluster
 
+POLL_S = 0.5
+SCALE_DOWN_WINDOW_S = 5
 PARTITIONS = 4
 LAG_THRESHOLD = 100
 BACKLOG = 2000
@@ -115,9 +117,9 @@ def pipeline(name: str, namespace: str, bootstrap: str, **consumer: Any) -> str:
                 "minReplicas": 1,
                 "maxReplicas": PARTITIONS,
                 "lagThreshold": LAG_THRESHOLD,
-                "pollIntervalSeconds": 0.5,
+                "pollIntervalSeconds": POLL_S,
                 "scaleUpStabilizationSeconds": 2,
-                "scaleDownStabilizationSeconds": 5,
+                "scaleDownStabilizationSeconds": SCALE_DOWN_WINDOW_S,
                 **consumer,
             },
         },
@@ -262,14 +264,15 @@ def test_pipeline_scales_on_lag_survives_kafka_outage_and_cleans_up(
 
     # Drain with a real consumer in the group: back to the minimum after the window.
     # Until the drain starts the policy recommends 4 (the backlog is untouched), so no
-    # scale-down may come before a whole window after that.
+    # scale-down may come before a whole window after the last sample taken before it;
+    # samples come every POLL_S, so that sample is at most one interval before the drain.
     drain_started = time.monotonic()
     drain(kafka_bootstrap, topic, group, BACKLOG)
     wait_for(
         "replicas back to the minimum",
         lambda: get_json(kubeconfig, *consumer_path)["spec"]["replicas"] == 1,
     )
-    assert time.monotonic() - drain_started >= 5  # not before the scale-down window
+    assert time.monotonic() - drain_started >= SCALE_DOWN_WINDOW_S - POLL_S
     final = get_json(kubeconfig, "pipeline", name, "-n", namespace)
     assert final["status"]["lag"] == 0
     assert final["status"]["desiredReplicas"] == 1
