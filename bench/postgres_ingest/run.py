@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from bench.harness import Comparison, Series, parse_args, repeat, report
+from eventtide.core.db import libpq_url
 
 Row = tuple[uuid.UUID, str, str, datetime, Jsonb]
 INSERT_CHUNK = 1000
@@ -32,11 +33,6 @@ CREATE = (
 COPY = "COPY bench_ingest (event_id, user_id, event_type, occurred_at, properties) FROM STDIN"
 INSERT_HEAD = "INSERT INTO bench_ingest (event_id, user_id, event_type, occurred_at, properties) "
 ROW_PLACEHOLDERS = sql.SQL("(%s, %s, %s, %s, %s)")
-
-
-def libpq_url(url: str) -> str:
-    """psycopg wants ``postgresql://``; the project passes SQLAlchemy's ``+psycopg`` form."""
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def make_rows(count: int) -> list[Row]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -48,19 +49,26 @@ def provide(name: str, *, tied_to_parent: bool = True) -> Endpoint:
 
     Must run on the main thread: servers are tied to the thread that starts them.
     """
-    module = component(name)
-    external = module.external_endpoint()
+    return _configured(name) or start_local(name, tied_to_parent=tied_to_parent)
+
+
+def _configured(name: str) -> Endpoint | None:
+    """The server the environment names for ``name``, checked once, or None."""
+    external = component(name).external_endpoint()
     if external is not None:
         log(f"{name}: using {redact(external.address)} from ${ENV_OVERRIDES[name]}")
-        return external
+    return external
+
+
+def start_local(name: str, *, tied_to_parent: bool) -> Endpoint:
+    """Build if needed and start a fresh instance in a new data folder."""
+    module = component(name)
     module.ensure_built()
     workdir = new_workdir(name)
     started = time.monotonic()
     try:
         endpoint = module.start(workdir, tied_to_parent=tied_to_parent)
     except BaseException:
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     record_servers(workdir, endpoint.pids)
@@ -95,11 +103,13 @@ def client_environment(endpoints: dict[str, Endpoint]) -> dict[str, str]:
 @contextmanager
 def running(names: Iterable[str] = COMPONENTS) -> Iterator[dict[str, Endpoint]]:
     """Start the named components for the duration of a ``with`` block, then stop them."""
+    wanted = list(names)
     endpoints: dict[str, Endpoint] = {}
     try:
-        build(name for name in names if component(name).external_endpoint() is None)
-        for name in names:
-            endpoints[name] = provide(name, tied_to_parent=True)
+        configured = {name: _configured(name) for name in wanted}
+        build(name for name, external in configured.items() if external is None)
+        for name in wanted:
+            endpoints[name] = configured[name] or start_local(name, tied_to_parent=True)
         yield endpoints
     finally:
         for endpoint in reversed(list(endpoints.values())):
