@@ -213,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "ours": round(our_cpu.median, 2),
                 "ceiling": round(peer_cpu.median, 2),
             },
+            # what one event may cost in all, wall clock, to meet each goal here
+            "budget_us_per_event": {
+                "goal_events_per_s": round(1e6 / GOAL_EVENTS_PER_S, 2),
+                "goal_ratio": round(1e6 / (GOAL_RATIO * peer_rate.median), 2),
+            },
             "load_average": os.getloadavg(),
         },
     )

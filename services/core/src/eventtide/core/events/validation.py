@@ -22,6 +22,12 @@ from eventtide.core.events.versions import CURRENT_SCHEMA_VERSION, is_supported
 
 _VERSION_BOUNDS: Final = frozenset({"greater_than_equal", "less_than_equal", "int_type"})
 
+# The adapter's compiled validator, called directly: the TypeAdapter method in front of
+# it costs a few tenths of a microsecond per event, which the producer and consumer
+# pay once per message.
+_VALIDATE_PYTHON: Final = EVENT_ADAPTER.validator.validate_python
+_VALIDATE_JSON: Final = EVENT_ADAPTER.validator.validate_json
+
 
 def validate_event(data: Any, context: Mapping[str, Any] | None = None) -> AnyEvent | Rejection:
     """Validate a Python object (a dict with ``datetime`` and ``UUID`` values) as one event.
@@ -31,7 +37,8 @@ def validate_event(data: Any, context: Mapping[str, Any] | None = None) -> AnyEv
     if not isinstance(data, dict):
         return _not_an_object(data)
     try:
-        return EVENT_ADAPTER.validate_python(data, context=context)
+        event: AnyEvent = _VALIDATE_PYTHON(data, context=context)
+        return event
     except ValidationError as error:
         return rejection_from(error)
 
@@ -41,7 +48,8 @@ def validate_json_event(
 ) -> AnyEvent | Rejection:
     """Validate one event's JSON text, as found on the wire or in a JSONL file."""
     try:
-        return EVENT_ADAPTER.validate_json(raw, context=context)
+        event: AnyEvent = _VALIDATE_JSON(raw, context=context)
+        return event
     except ValidationError as error:
         return rejection_from(error)
 

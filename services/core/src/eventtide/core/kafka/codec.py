@@ -39,7 +39,6 @@ TYPE_HEADERS: Final = {name: (HEADER_EVENT_TYPE, name.encode()) for name in EVEN
 VERSION_HEADERS: Final = {v: (HEADER_SCHEMA_VERSION, raw) for v, raw in VERSION_BYTES.items()}
 
 _DUMP_OPTIONS: Final = orjson.OPT_UTC_Z
-_TIME_FIELDS: Final = ("occurred_at", "received_at")
 
 
 class WireMessage(NamedTuple):
@@ -89,18 +88,30 @@ def encode_data(data: Any, context: Mapping[str, Any] | None = None) -> WireMess
     if value is None:
         value = encode_value(event)
     event_id = data["event_id"]
+    event_type = event.event_type
     if type(event_id) is str and len(event_id) == 36 and event_id.islower():
         # the canonical text of the UUID just validated; cheaper than ``UUID.hex``
-        return _message(event, value, f"00-{event_id.replace('-', '')}{_TRACE_SUFFIX}")
-    return _message(event, value)
+        traceparent = f"00-{event_id.replace('-', '')}{_TRACE_SUFFIX}"
+    else:
+        traceparent = traceparent_for(event.event_id)
+    headers: Headers = [
+        TYPE_HEADERS[event_type],
+        VERSION_HEADERS[event.schema_version],
+        (HEADER_TRACEPARENT, traceparent.encode()),
+    ]
+    return WireMessage(event_type, event.user_id.encode(), value, headers)
 
 
 def _canonical_dump(data: dict[str, Any]) -> bytes | None:
     """Validated ``data`` as compact wire JSON if orjson writes it canonically, else None."""
-    for name in _TIME_FIELDS:
-        stamp = data[name]
-        if type(stamp) is not datetime or stamp.tzinfo is not UTC:
-            return None
+    occurred, received = data["occurred_at"], data["received_at"]
+    if (
+        type(occurred) is not datetime
+        or type(received) is not datetime
+        or occurred.tzinfo is not UTC
+        or received.tzinfo is not UTC
+    ):
+        return None
     try:
         value = orjson.dumps(data, option=_DUMP_OPTIONS)
     except orjson.JSONEncodeError:  # e.g. a subclass orjson does not know; the model writes it

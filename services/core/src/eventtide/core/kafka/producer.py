@@ -22,7 +22,7 @@ from eventtide.core.kafka.codec import (
     WireMessage,
     encode_value,
 )
-from eventtide.core.kafka.delivery import DeliveryStats
+from eventtide.core.kafka.delivery import DeliveryCallback, DeliveryStats
 from eventtide.core.kafka.tracecontext import traceparent_for
 from eventtide.core.metrics import PRODUCER_IN_FLIGHT
 
@@ -46,7 +46,7 @@ class EventProducer:
     def send(self, event: AnyEvent) -> None:
         """Queue one event; blocks only while the in-flight bound is reached.
 
-        The same bytes and headers as :func:`encode`, without building the message.
+        The same bytes and headers as :func:`encode`.
         """
         event_type = event.event_type
         headers: Headers = [
@@ -54,25 +54,37 @@ class EventProducer:
             VERSION_HEADERS[event.schema_version],
             (HEADER_TRACEPARENT, traceparent_for(event.event_id).encode()),
         ]
-        self._send(event_type, event.user_id.encode(), encode_value(event), headers)
+        self.send_message(
+            WireMessage(event_type, event.user_id.encode(), encode_value(event), headers)
+        )
 
     def send_message(self, message: WireMessage) -> None:
-        """Queue one already-encoded message (see :func:`encode_data`); may block likewise."""
-        self._send(*message)
+        """Queue one already-encoded message (see :func:`encode_data`); may block likewise.
 
-    def _send(self, event_type: str, key: bytes, value: bytes, headers: Headers) -> None:
-        """The hot path: one ``produce`` call, polling for delivery reports now and then."""
+        The hot path: one ``produce`` call, polling for delivery reports now and then.
+        """
+        event_type, key, value, headers = message
         on_delivery = self._callbacks[event_type]
-        while True:
-            try:
-                self._produce(self.topic, value, key, headers=headers, on_delivery=on_delivery)
-                break
-            except BufferError:  # the queue is full: wait for acknowledgements, then retry
-                self._producer.poll(_FULL_QUEUE_WAIT_S)
+        try:
+            self._produce(self.topic, value, key, headers=headers, on_delivery=on_delivery)
+        except BufferError:
+            self._send_when_room(key, value, headers, on_delivery)
         self._since_poll += 1
         if self._since_poll >= _POLL_EVERY:
             self._since_poll = 0
             self._producer.poll(0)
+
+    def _send_when_room(
+        self, key: bytes, value: bytes, headers: Headers, on_delivery: DeliveryCallback
+    ) -> None:
+        """The local queue is full: wait for acknowledgements until the message fits."""
+        while True:
+            self._producer.poll(_FULL_QUEUE_WAIT_S)
+            try:
+                self._produce(self.topic, value, key, headers=headers, on_delivery=on_delivery)
+                return
+            except BufferError:
+                continue
 
     def poll(self, timeout: float = 0.0) -> None:
         """Serve delivery callbacks and publish counts to Prometheus."""
