@@ -18,6 +18,7 @@ from eventtide.core.kafka import EventProducer, producer_config
 from eventtide.core.settings import core_settings
 from eventtide.core.signals import stop_on_signals
 from eventtide.producer.generator import GeneratorConfig, Simulation
+from eventtide.producer.rate_column import EventRateColumn
 from eventtide.producer.runner import run
 from eventtide.producer.settings import ProducerSettings
 from eventtide.producer.sources import Item, Rejected, from_jsonl, simulated
@@ -88,6 +89,7 @@ def produce(
         TextColumn("producing"),
         BarColumn(),
         MofNCompleteColumn() if total else TextColumn("{task.completed:,} events"),
+        EventRateColumn(),
         TimeElapsedColumn(),
     )
     with (
