@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 class CoreSettings(BaseSettings):
-    """Where Kafka is, the topic names and the clock rule.
+    """Where Kafka is and how to reach it, the topic names and the clock rule.
 
     ``KAFKA_BOOTSTRAP_SERVERS`` keeps its standard name (no prefix) so the usual
-    tooling and the dev stack set it once for everything.
+    tooling and the dev stack set it once for everything. TLS and SASL settings apply
+    to every Kafka client of the process (see :mod:`eventtide.core.kafka.security`).
     """
 
     model_config = SettingsConfigDict(env_prefix="EVENTTIDE_", extra="ignore", frozen=True)
@@ -23,11 +28,36 @@ class CoreSettings(BaseSettings):
             "KAFKA_BOOTSTRAP_SERVERS", "EVENTTIDE_KAFKA_BOOTSTRAP_SERVERS"
         ),
     )
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_ssl_ca_location: FilePath | None = Field(
+        default=None, description="CA certificate (PEM) that signed the brokers' certificates"
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     events_topic: str = "events.v1"
     dlq_topic: str = "events.dlq.v1"
     max_clock_skew_s: float = Field(
         default=300.0, ge=0, description="How far occurred_at may be ahead of now"
     )
+
+    @model_validator(mode="after")
+    def _sasl_is_complete(self) -> CoreSettings:
+        """A SASL protocol without its login would only fail later, at the broker."""
+        if not self.kafka_security_protocol.startswith("SASL_"):
+            return self
+        missing = [
+            f"EVENTTIDE_{name.upper()}"
+            for name in ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(
+                f"EVENTTIDE_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                f"{', '.join(missing)} as well (mechanism PLAIN, SCRAM-SHA-256 or "
+                "SCRAM-SHA-512)"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import EventProducer, producer_config
+from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import core_settings
 from eventtide.core.signals import stop_on_signals
 from eventtide.producer.generator import GeneratorConfig, Simulation
@@ -78,9 +79,8 @@ def produce(
             rate = 100.0 if rate is None else rate
         simulation = Simulation(config)
         items, total = simulated(simulation, context), events
-    producer = EventProducer(
-        producer_config(core.kafka_bootstrap_servers, settings.tuning()), topic or core.events_topic
-    )
+    client = producer_config(core.kafka_bootstrap_servers, settings.tuning()) | kafka_security(core)
+    producer = EventProducer(client, topic or core.events_topic)
 
     def report_rejected(item: Rejected) -> None:
         err.print(f"[yellow]rejected[/] {item}", highlight=False, soft_wrap=True)
