@@ -36,6 +36,8 @@ class RunReport:
     latency_p99_s: float | None
     stopped_by: str | None = None
     errors: dict[str, int] = field(default_factory=dict)
+    kafka_error: str | None = None
+    """Why Kafka cannot take events at all (refused login, untrusted certificate)."""
 
     @property
     def events_per_s(self) -> float:
@@ -56,6 +58,7 @@ class RunReport:
             "latency_p99_ms": _ms(self.latency_p99_s),
             "stopped_by": self.stopped_by,
             "errors": self.errors,
+            "kafka_error": self.kafka_error,
         }
 
 
@@ -102,6 +105,8 @@ def run(
             producer.poll(0)
             if on_progress is not None:
                 on_progress(queued)
+            if producer.failed_for_good:
+                break
         delay = pace_delay(queued, rate, now - start)
         if delay:
             producer.poll(min(delay, _TICK_S))
@@ -122,6 +127,7 @@ def run(
         latency_p99_s=stats.latency.percentile(0.99),
         stopped_by=stop.signal_name,
         errors=dict(stats.errors),
+        kafka_error=producer.failed_for_good,
     )
 
 

@@ -23,6 +23,8 @@ def summary_table(report: RunReport) -> Table:
     table.add_row("delivery latency p99", _ms(report.latency_p99_s))
     if report.stopped_by:
         table.add_row("stopped by", report.stopped_by)
+    if report.kafka_error:
+        table.add_row("Kafka refused", report.kafka_error, style="red")
     for error, count in sorted(report.errors.items()):
         table.add_row(f"error {error}", f"{count:,}")
     return table

@@ -30,6 +30,13 @@ from confluent_kafka.admin import AdminClient
 from eventtide.devstack.cache import cache_dir, repo_root
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
+from eventtide.devstack.kafka_listeners import (
+    SecureListeners,
+    broker_properties,
+    endpoint_details,
+    format_arguments,
+)
+from eventtide.devstack.kafka_listeners import prepare as prepare_listeners
 from eventtide.devstack.ports import LOOPBACK, free_port, is_listening
 from eventtide.devstack.procs import log, run_step, start_server, stop_pid, wait_gone
 
@@ -119,6 +126,7 @@ def render_server_properties(
     port: int,
     controller_port: int,
     log_dir: Path,
+    secure: SecureListeners | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> str:
     """``server.properties`` for a single combined broker+controller on loopback.
@@ -128,6 +136,7 @@ def render_server_properties(
     consumer group's first-join latency on a small machine. Rebalances start at once
     (``group.initial.rebalance.delay.ms=0``) and short session timeouts are allowed, so
     tests that join groups or kill consumers do not wait out production-sized delays.
+    With ``secure``, TLS and SCRAM-over-TLS listeners are added next to the plain one.
     """
     settings: dict[str, str] = {
         "process.roles": "broker,controller",
@@ -160,6 +169,12 @@ def render_server_properties(
         "log.retention.hours": "24",
         "log.segment.bytes": str(256 * 1024 * 1024),
     }
+    if secure is not None:
+        extra = broker_properties(secure)
+        settings["advertised.listeners"] += "," + extra["listeners"]
+        for key in ("listeners", "listener.security.protocol.map"):
+            settings[key] += "," + extra.pop(key)
+        settings.update(extra)
     settings.update(overrides or {})
     header = "# Written by eventtide.devstack.kafka for a local dev/test broker.\n"
     return header + "".join(f"{key}={value}\n" for key, value in settings.items())
@@ -502,10 +517,11 @@ def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:
     controller_port = free_port()
     while controller_port == port:
         controller_port = free_port()
+    secure = prepare_listeners(workdir / "tls", taken={port, controller_port})
     properties = workdir / _SERVER_PROPERTIES
     properties.write_text(
         render_server_properties(
-            port=port, controller_port=controller_port, log_dir=workdir / "data"
+            port=port, controller_port=controller_port, log_dir=workdir / "data", secure=secure
         )
     )
     shutil.copyfile(pom_path().parent / _LOG4J_CONFIG, workdir / _LOG4J_CONFIG)
@@ -516,7 +532,7 @@ def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:
             lib,
             jvm_opts=(*TOOL_JVM_OPTS, f"-Dlog4j2.configurationFile={workdir / _LOG4J_CONFIG}"),
             main="kafka.tools.StorageTool",
-            args=["format", "-t", cluster_id, "-c", str(properties)],
+            args=["format", "-t", cluster_id, "-c", str(properties), *format_arguments(secure)],
         ),
         capture_output=True,
         text=True,
@@ -553,6 +569,7 @@ def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:
             "tied_to_parent": str(tied_to_parent).lower(),
             "format_seconds": f"{formatted - started:.1f}",
             "start_seconds": f"{ready - formatted:.1f}",
+            **endpoint_details(secure),
         },
     )
 

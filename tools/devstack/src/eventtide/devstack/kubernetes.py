@@ -39,6 +39,7 @@ from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.ports import LOOPBACK, free_port, wait_listening
 from eventtide.devstack.procs import log, run_step, start_server, stop_pid
+from eventtide.devstack.tls import create_ca, issue_server_certificate, openssl
 
 KUBERNETES_VERSION = "v1.34.4"
 """kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (k8s.io/kubernetes)."""
@@ -658,55 +659,25 @@ STOP_ORDER: tuple[str, ...] = (
 """Clients first, storage last, so nothing logs errors about a vanished server."""
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    if shutil.which("openssl") is None:
-        raise InfraError(
-            "cannot create the control plane's certificates: `openssl` is not on PATH "
-            "(apt-get install openssl)"
-        )
-    result = subprocess.run(
-        ["openssl", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise InfraError(f"openssl {args[0]} failed: {result.stderr.strip()[-800:]}")
-
-
 def write_credentials(plane: ControlPlane) -> dict[str, str]:
     """Create the CA, serving cert, service-account key pair, tokens and kubeconfigs.
 
-    EC P-256 keys are used throughout: generating them takes milliseconds, where RSA
-    keys would add about a second to every start. Returns the token of each identity.
+    Returns the token of each identity.
     """
     pki = plane.pki
-    pki.mkdir(parents=True, exist_ok=True)
-    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    _openssl(
-        "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650",
-        "-subj", "/CN=eventtide-devstack-ca",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-        cwd=pki,
-    )  # fmt: skip
-    (pki / "apiserver.ext").write_text(
-        "basicConstraints=CA:FALSE\n"
-        "keyUsage=critical,digitalSignature,keyEncipherment\n"
-        "extendedKeyUsage=serverAuth\n"
-        f"subjectAltName=IP:{LOOPBACK},DNS:localhost,IP:10.96.0.1,DNS:kubernetes,"
-        "DNS:kubernetes.default,DNS:kubernetes.default.svc,"
-        "DNS:kubernetes.default.svc.cluster.local\n"
+    create_ca(pki, "eventtide-devstack-ca")
+    issue_server_certificate(
+        pki,
+        "apiserver",
+        common_name="kube-apiserver",
+        subject_alt_names=(
+            f"IP:{LOOPBACK},DNS:localhost,IP:10.96.0.1,DNS:kubernetes,"
+            "DNS:kubernetes.default,DNS:kubernetes.default.svc,"
+            "DNS:kubernetes.default.svc.cluster.local"
+        ),
     )
-    _openssl(
-        "req", "-new", *ec, "-keyout", "apiserver.key", "-out", "apiserver.csr",
-        "-subj", "/CN=kube-apiserver",
-        cwd=pki,
-    )  # fmt: skip
-    _openssl(
-        "x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "3650", "-extfile", "apiserver.ext", "-out", "apiserver.crt",
-        cwd=pki,
-    )  # fmt: skip
-    _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sa.key", cwd=pki)
-    _openssl("ec", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sa.key", cwd=pki)
+    openssl("ec", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
 
     tokens = {identity: secrets.token_hex(16) for identity in IDENTITIES}
     (pki / "tokens.csv").write_text(render_token_file(tokens))

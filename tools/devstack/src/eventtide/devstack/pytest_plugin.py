@@ -17,6 +17,7 @@ import pytest
 
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
+from eventtide.devstack.kafka_listeners import SecuredKafka
 from eventtide.devstack.stack import provide, shutdown
 
 _WHAT = {
@@ -135,6 +136,19 @@ def kafka_endpoint(infra_pool: InfraPool) -> Endpoint:
 def kafka_bootstrap(kafka_endpoint: Endpoint) -> str:
     """``bootstrap.servers`` of the session's Kafka broker."""
     return kafka_endpoint.address
+
+
+@pytest.fixture(scope="session")
+def kafka_secured(kafka_endpoint: Endpoint) -> SecuredKafka:
+    """The local broker's TLS and SCRAM-over-TLS listeners, with CA and login."""
+    secured = SecuredKafka.from_details(kafka_endpoint.details)
+    if secured is None:
+        pytest.fail(
+            "this test needs the TLS and SCRAM listeners of the broker eventtide.devstack "
+            f"starts, but KAFKA_BOOTSTRAP_SERVERS points at another cluster "
+            f"({kafka_endpoint.address}); unset it to let the tests start their own broker"
+        )
+    return secured
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,14 @@ is full.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka import Producer
 
 from eventtide.core.events import AnyEvent
+from eventtide.core.kafka.client_errors import ClientErrors
 from eventtide.core.kafka.codec import (
     HEADER_TRACEPARENT,
     TYPE_HEADERS,
@@ -30,15 +32,23 @@ _POLL_EVERY = 1_000
 """Serve delivery callbacks every this many sends; per-send polling costs throughput."""
 
 _FULL_QUEUE_WAIT_S = 0.05
+_FLUSH_SLICE_S = 0.25
+"""Flush waits in slices this long so a final client error ends the wait early."""
 
 
 class EventProducer:
-    """Produces events to one topic; call :meth:`close` (or use ``with``) to flush."""
+    """Produces events to one topic; call :meth:`close` (or use ``with``) to flush.
+
+    :attr:`errors` collects the client's own errors; once one is final (a refused
+    login, an untrusted certificate), :attr:`failed_for_good` says why, and flushing
+    stops waiting and fails what is still queued.
+    """
 
     def __init__(self, config: Mapping[str, Any], topic: str) -> None:
         self.topic = topic
         self.stats = DeliveryStats()
-        self._producer = Producer(dict(config))
+        self.errors = ClientErrors()
+        self._producer = Producer({"error_cb": self.errors.on_error, **config})
         self._produce = self._producer.produce
         self._callbacks = self.stats.callbacks
         self._since_poll = 0
@@ -96,9 +106,28 @@ class EventProducer:
         """Messages queued or sent but not yet acknowledged."""
         return len(self._producer)
 
+    @property
+    def failed_for_good(self) -> str | None:
+        """Why sending cannot succeed, with what to check; None while it still can."""
+        return self.errors.fatal
+
     def flush(self, timeout: float) -> int:
-        """Wait up to ``timeout`` seconds for every acknowledgement; returns those left."""
-        remaining: int = self._producer.flush(timeout)
+        """Wait up to ``timeout`` seconds for every acknowledgement; returns those left.
+
+        After a final client error nothing more will be acknowledged: what is left is
+        purged (counted as failed) instead of waited for.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining: int = self._producer.flush(
+                max(0.0, min(_FLUSH_SLICE_S, deadline - time.monotonic()))
+            )
+            if not remaining or time.monotonic() >= deadline:
+                break
+            if self.errors.fatal is not None:
+                self._producer.purge()
+                remaining = self._producer.flush(_FLUSH_SLICE_S)
+                break
         self.stats.publish()
         PRODUCER_IN_FLIGHT.set(remaining)
         return remaining

@@ -1,0 +1,117 @@
+"""The services over TLS and SCRAM: the same settings a managed cluster needs.
+
+The local broker has a TLS listener and a SCRAM-SHA-512-over-TLS listener next to the
+plain one (eventtide.devstack.kafka_listeners); these tests drive `eventtide produce`
+through them by its environment alone, as a deployment would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from eventtide.core.kafka.security import kafka_security
+from eventtide.core.settings import CoreSettings
+from eventtide.devstack.kafka_listeners import SecuredKafka
+
+pytestmark = pytest.mark.integration
+
+CLI = str(Path(sys.executable).parent / "eventtide")
+
+
+def _topic(kafka_bootstrap: str) -> str:
+    name = f"test.secure.{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(name, 3, 1)])[name].result(30)
+    return name
+
+
+def _produce(env: dict[str, str], topic: str, events: int) -> subprocess.CompletedProcess[str]:
+    command = [CLI, "produce", "--events", str(events), "--backfill-days", "1", "--users", "30"]
+    return subprocess.run(
+        [*command, "--topic", topic, "--json"],
+        env={**os.environ, "EVENTTIDE_PRODUCER_FLUSH_TIMEOUT_S": "20", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _count(settings: CoreSettings, topic: str, expected: int) -> int:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            "group.id": f"test-secure-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            **kafka_security(settings),
+        }
+    )
+    consumer.subscribe([topic])
+    seen = 0
+    try:
+        for _ in range(60):
+            seen += sum(1 for m in consumer.consume(500, 1.0) if m.error() is None)
+            if seen >= expected:
+                break
+    finally:
+        consumer.close()
+    return seen
+
+
+def test_produce_with_a_scram_login_and_read_back_over_tls(
+    kafka_bootstrap: str, kafka_secured: SecuredKafka, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic = _topic(kafka_bootstrap)
+    result = _produce(kafka_secured.scram_env(), topic, 300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["sent"] == 300
+    assert summary["kafka_error"] is None
+
+    for name, value in kafka_secured.tls_env().items():
+        monkeypatch.setenv(name, value)
+    assert _count(CoreSettings(), topic, 300) == 300
+
+
+def test_a_refused_login_stops_the_producer_and_says_what_to_check(
+    kafka_bootstrap: str, kafka_secured: SecuredKafka
+) -> None:
+    topic = _topic(kafka_bootstrap)
+    env = {**kafka_secured.scram_env(), "EVENTTIDE_KAFKA_SASL_PASSWORD": "not-the-password"}
+    result = _produce(env, topic, 50)
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert summary["sent"] == 0
+    assert "Authentication failed" in summary["kafka_error"]
+    assert "EVENTTIDE_KAFKA_SASL_PASSWORD" in summary["kafka_error"]
+    assert summary["unconfirmed"] == 0, "queued events are failed, not left hanging"
+
+
+def test_an_untrusted_broker_certificate_is_refused(
+    kafka_bootstrap: str, kafka_secured: SecuredKafka, tmp_path: Path
+) -> None:
+    other_ca = tmp_path / "other-ca.crt"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(tmp_path / "other.key"), "-out", str(other_ca), "-days", "1",
+         "-subj", "/CN=not-the-broker-ca"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    topic = _topic(kafka_bootstrap)
+    env = {**kafka_secured.tls_env(), "EVENTTIDE_KAFKA_SSL_CA_LOCATION": str(other_ca)}
+    result = _produce(env, topic, 50)
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert summary["sent"] == 0
+    assert "certificate verify failed" in summary["kafka_error"]
+    assert "EVENTTIDE_KAFKA_SSL_CA_LOCATION" in summary["kafka_error"]
