@@ -68,6 +68,16 @@ def _count(settings: CoreSettings, topic: str, expected: int) -> int:
     return seen
 
 
+def _assert_refused(result: subprocess.CompletedProcess[str], reason: str, setting: str) -> None:
+    """The run failed at once, sent nothing, left nothing queued and named the setting."""
+    assert result.returncode == 1, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["sent"] == 0
+    assert summary["unconfirmed"] == 0, "queued events are failed, not left hanging"
+    assert reason in summary["kafka_error"]
+    assert setting in summary["kafka_error"]
+
+
 def test_produce_with_a_scram_login_and_read_back_over_tls(
     kafka_bootstrap: str, kafka_secured: SecuredKafka, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,13 +98,9 @@ def test_a_refused_login_stops_the_producer_and_says_what_to_check(
 ) -> None:
     topic = _topic(kafka_bootstrap)
     env = {**kafka_secured.scram_env(), "EVENTTIDE_KAFKA_SASL_PASSWORD": "not-the-password"}
-    result = _produce(env, topic, 50)
-    assert result.returncode == 1
-    summary = json.loads(result.stdout)
-    assert summary["sent"] == 0
-    assert "Authentication failed" in summary["kafka_error"]
-    assert "EVENTTIDE_KAFKA_SASL_PASSWORD" in summary["kafka_error"]
-    assert summary["unconfirmed"] == 0, "queued events are failed, not left hanging"
+    _assert_refused(
+        _produce(env, topic, 50), "Authentication failed", "EVENTTIDE_KAFKA_SASL_PASSWORD"
+    )
 
 
 def test_an_untrusted_broker_certificate_is_refused(
@@ -110,8 +116,4 @@ def test_an_untrusted_broker_certificate_is_refused(
     topic = _topic(kafka_bootstrap)
     env = {**kafka_secured.tls_env(), "EVENTTIDE_KAFKA_SSL_CA_LOCATION": str(other_ca)}
     result = _produce(env, topic, 50)
-    assert result.returncode == 1
-    summary = json.loads(result.stdout)
-    assert summary["sent"] == 0
-    assert "certificate verify failed" in summary["kafka_error"]
-    assert "EVENTTIDE_KAFKA_SSL_CA_LOCATION" in summary["kafka_error"]
+    _assert_refused(result, "certificate verify failed", "EVENTTIDE_KAFKA_SSL_CA_LOCATION")
