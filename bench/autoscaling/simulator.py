@@ -10,17 +10,26 @@ round-robin; each replica consumes up to its throughput, shared over its partiti
 backlog; any change of the replica count stops the whole group for the rebalance pause;
 consumers commit their positions every ``commit_interval_s``; the autoscaler sees only
 committed offsets, every ``poll_s``, and its decision takes effect at once.
+
+Equal work: when the scenario's load ends, arrivals stop and the run goes on, the
+autoscaler still in charge, until every event that arrived is consumed (or as long
+again as the scenario, at most). Replica-seconds then price the same work for every
+rule; counted at a fixed end instead, a rule that falls behind and never catches up
+would look cheap by leaving its backlog unprocessed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.autoscaling.scenarios import Scenario
 from eventtide.operator.lag import PartitionOffsets
 from eventtide.operator.policy import GroupState, Observation
+
+_DRAINED = 1.0
+"""Less than one event of lag left: the drain phase is over."""
 
 Autoscaler = Callable[[Observation], int]
 """Takes what the operator would read and returns the replicas to run."""
@@ -46,6 +55,12 @@ class Outcome:
     replica_seconds: float
     scale_changes: int
     mean_lag: float
+    final_lag: float = 0.0
+    """Lag left when the run ends: non-zero only if the drain phase hit its limit."""
+    replica_seconds_under_load: float = 0.0
+    """Replica-seconds while the scenario's load lasted, without the drain phase."""
+    lag_when_load_ended: float = 0.0
+    """The backlog the drain phase started with."""
 
 
 def _consume(world: World, replicas: int, backlog: list[float]) -> list[float]:
@@ -81,8 +96,13 @@ def simulate(world: World, scenario: Scenario, autoscaler: Autoscaler, poll_s: f
     lags: list[float] = []
     replica_seconds = 0.0
     changes = 0
-    for tick in range(scenario.duration_s):
+    under_load = lag_when_load_ended = 0.0
+    for tick in range(2 * scenario.duration_s):
         now = float(tick)
+        if tick == scenario.duration_s:
+            under_load, lag_when_load_ended = replica_seconds, lags[-1]
+        if tick >= scenario.duration_s and lags[-1] < _DRAINED:
+            break
         if now >= next_poll:
             observation = Observation(
                 at=now,
@@ -98,7 +118,7 @@ def simulate(world: World, scenario: Scenario, autoscaler: Autoscaler, poll_s: f
                 changes += 1
                 paused_until = now + world.rebalance_pause_s
             next_poll = now + poll_s
-        rate = scenario.rate(now)
+        rate = scenario.rate(now) if tick < scenario.duration_s else 0.0
         for p in range(count):
             ends[p] += rate * scenario.weights[p]
         if now >= paused_until:
@@ -110,7 +130,11 @@ def simulate(world: World, scenario: Scenario, autoscaler: Autoscaler, poll_s: f
             next_commit = now + world.commit_interval_s
         lags.append(sum(ends) - sum(positions))
         replica_seconds += replicas
-    return _outcome(lags, replica_seconds, changes, world)
+    return replace(
+        _outcome(lags, replica_seconds, changes, world),
+        replica_seconds_under_load=under_load,
+        lag_when_load_ended=lag_when_load_ended,
+    )
 
 
 def _outcome(lags: list[float], replica_seconds: float, changes: int, world: World) -> Outcome:
@@ -130,4 +154,5 @@ def _outcome(lags: list[float], replica_seconds: float, changes: int, world: Wor
         replica_seconds=replica_seconds,
         scale_changes=changes,
         mean_lag=sum(lags) / len(lags),
+        final_lag=lags[-1],
     )

@@ -150,7 +150,7 @@ def test_known_throughput_sizes_a_steady_stream_without_standing_lag():
     assert decision.arrival_per_s == pytest.approx(300)
     assert decision.recommended == 1
     assert decision.rule is Rule.SCALE_DOWN_STABILIZATION
-    # 400/s arrive now: 400 / (400 * 0.85) needs 2 replicas, not KEDA's lag-based 1.
+    # 400/s arrive now: 400 / (400 * 0.9) needs 2 replicas, not KEDA's lag-based 1.
     busier = [(1500 + 667, 1500 + 667)] * 6
     decision, state = decide(CONFIG, observe(20, busier, 3), state)
     assert decision.recommended == 2
@@ -247,3 +247,148 @@ def test_throughput_is_not_fooled_by_offsets_committed_in_steps():
         decision, state = decide(config, observe(at, [(ends, consumed)] * 6, 2), state)
     assert decision is not None
     assert decision.throughput_per_replica == pytest.approx(100, rel=0.1)
+
+
+# Scale-up needs evidence: a throughput seen only on idle replicas is a lower bound.
+
+SETTLED = PolicyState(observing_since=-1000, last_change_at=-1000)
+
+
+def steady(at: float, rate_per_partition: int, lag_per_partition: int) -> list[tuple[int, int]]:
+    """Six partitions, each receiving and consuming ``rate_per_partition``/s since t=0."""
+    end = 100_000 + rate_per_partition * int(at)
+    return [(end, end - lag_per_partition)] * 6
+
+
+def primed(
+    config: ScalingConfig, state: PolicyState, offsets: list[tuple[int, int]], current: int
+) -> PolicyState:
+    """``state`` after a first reading at t=0 whose decision was not applied."""
+    _, after = decide(config, observe(0, offsets, current), state)
+    return replace(after, last_change_at=state.last_change_at, recommendations=())
+
+
+@pytest.mark.parametrize(
+    ("state", "lag_per_partition", "desired", "rule", "measured"),
+    [
+        # 600/s consumed by 2 replicas: each does at least 300/s, which sized at 90%
+        # asks for 3; but the lag (600) is within lagThreshold per replica: 2 keep up.
+        (SETTLED, 100, 2, Rule.KEEPING_UP, False),
+        # The same flow with 3,000 lag, past 2 x lagThreshold: the group falls behind
+        # by KEDA's own measure, and the lower-bound sizing decides how far to go.
+        (SETTLED, 500, 3, Rule.THROUGHPUT, False),
+        # A throughput measured on busy replicas is trusted: scale up before lag builds.
+        (
+            replace(SETTLED, throughput_per_replica=300.0, throughput_measured=True),
+            100,
+            3,
+            Rule.THROUGHPUT,
+            True,
+        ),
+    ],
+)
+def test_scale_up_on_a_lower_bound_throughput_needs_lag_evidence(
+    state, lag_per_partition, desired, rule, measured
+):
+    state = primed(CONFIG, state, steady(0, 100, lag_per_partition), 2)
+    decision, _ = decide(CONFIG, observe(10, steady(10, 100, lag_per_partition), 2), state)
+    assert decision.arrival_per_s == pytest.approx(600)
+    assert decision.consumed_per_s == pytest.approx(600)
+    assert (decision.desired, decision.rule) == (desired, rule), decision.message
+    assert decision.throughput_measured is measured
+    assert decision.inputs()["throughputMeasured"] is measured
+
+
+@pytest.mark.parametrize(
+    ("lag_per_partition", "desired", "rule"),
+    [
+        (10, 1, Rule.THROUGHPUT),
+        # 1,200 lag: KEDA's count is 2. Below it, the lag alone would call for a scale-up
+        # again (the commit sawtooth can do that), so a bound does not go lower.
+        (200, 2, Rule.LAG_THRESHOLD),
+    ],
+)
+def test_a_lower_bound_throughput_still_sizes_a_scale_down(lag_per_partition, desired, rule):
+    """300/s per replica was seen; 150/s arrive now: 1 replica is enough even at that bound."""
+    state = replace(SETTLED, throughput_per_replica=300.0)
+    state = primed(CONFIG, state, steady(0, 25, lag_per_partition), 3)
+    decision, _ = decide(CONFIG, observe(10, steady(10, 25, lag_per_partition), 3), state)
+    assert (decision.desired, decision.rule) == (desired, rule), decision.message
+    assert decision.throughput_measured is False
+
+
+def test_lag_queued_by_a_rebalance_does_not_ask_for_kedas_count():
+    """After a change the pause queues arrivals; they drain, they are not a sign of need.
+
+    3 replicas measured at 400/s each, 600/s arriving: 2 replicas suffice. Growth measured
+    across the rebalance would call for KEDA's ceil(6000 / 1000) = 6.
+    """
+    measured = replace(SETTLED, throughput_per_replica=400.0, throughput_measured=True)
+    state = primed(CONFIG, measured, steady(0, 100, 0), 3)
+    state = replace(state, last_change_at=-1)
+    _, state = decide(CONFIG, observe(10, steady(10, 100, 1000), 3, GroupState.REBALANCING), state)
+    decision, _ = decide(CONFIG, observe(20, steady(20, 100, 1000), 3), state)
+    assert decision.lag_growth_per_s == pytest.approx(300)
+    assert decision.recommended == 2, decision.message
+
+    # The same growth with no rebalance in the window: the replicas fall behind.
+    state = primed(CONFIG, measured, steady(0, 100, 0), 3)
+    decision, _ = decide(CONFIG, observe(20, steady(20, 100, 1000), 3), state)
+    assert decision.lag_growth_per_s == pytest.approx(300)
+    assert (decision.recommended, decision.rule) == (6, Rule.LAG_THRESHOLD)
+
+
+def test_a_backlog_on_one_partition_is_drained_only_by_the_replica_that_owns_it():
+    """800/s and 12,000 lag on partition 0, 20/s on the others, 1000/s per replica.
+
+    Draining it within 60 s needs 1000/s on partition 0 alone: only a replica of its own
+    gives that. Spread over the topic, the same backlog would look like 3 replicas' worth.
+    """
+    config = replace(CONFIG, lag_threshold=50_000)
+    state = replace(SETTLED, throughput_per_replica=1000.0, throughput_measured=True)
+
+    def offsets(at: int) -> list[tuple[int, int]]:
+        hot = (100_000 + 800 * at, 88_000 + 800 * at)
+        return [hot] + [(1000 + 20 * at, 1000 + 20 * at)] * 5
+
+    state = primed(config, state, offsets(0), 2)
+    decision, _ = decide(config, observe(10, offsets(10), 2), state)
+    assert decision.arrival_per_s == pytest.approx(900)
+    assert (decision.desired, decision.rule) == (6, Rule.THROUGHPUT), decision.message
+
+
+@pytest.mark.parametrize(("paused", "measured", "estimate"), [(False, True, 50), (True, False, 33)])
+def test_throughput_is_measured_only_on_busy_replicas_outside_rebalances(
+    paused, measured, estimate
+):
+    """2 replicas consume 50/s each under a growing backlog; 25/s was seen before.
+
+    A busy sample replaces the lower bound; a window with a rebalance in it would read the
+    pause as slow replicas, so it can only raise the bound.
+    """
+    config = replace(CONFIG, max_replicas=2, lag_threshold=100)
+    state = replace(SETTLED, throughput_per_replica=25.0)
+    decision = None
+    for at in range(0, 40, 10):
+        group = GroupState.REBALANCING if paused and at == 10 else GroupState.STABLE
+        busy_for = at - 10 if paused and at >= 20 else (0 if paused and at >= 10 else at)
+        consumed = 100 * busy_for // 6  # per partition: 2 x 50/s over 6 partitions
+        ends = 20_000 + 150 * at // 6
+        decision, state = decide(config, observe(at, [(ends, consumed)] * 6, 2, group), state)
+    assert decision is not None
+    assert decision.throughput_measured is measured
+    assert decision.throughput_per_replica == pytest.approx(estimate, rel=0.05)
+
+
+def test_no_replicas_at_all_never_count_as_keeping_up():
+    """Just scaled to zero, with a lower-bound throughput: the lag that arrives is served
+    even though the window is not settled yet."""
+    config = replace(CONFIG, scale_to_zero=True, min_replicas=0)
+    state = replace(SETTLED, throughput_per_replica=300.0)
+
+    def offsets(at: int) -> list[tuple[int, int]]:
+        return [(1000 + 10 * at, 1000)] * 6  # 60/s arrive, nobody consumes
+
+    state = primed(config, state, offsets(0), 1)
+    decision, _ = decide(config, observe(10, offsets(10), 0), state)
+    assert (decision.desired, decision.rule) == (1, Rule.THROUGHPUT), decision.message

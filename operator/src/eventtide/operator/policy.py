@@ -9,9 +9,14 @@ It starts from KEDA's Kafka rule, ``ceil(total lag / lagThreshold)`` clamped to
   stabilization window, which must have been observed in full;
 * replica counts that divide the partition count when asked, so no replica owns more
   partitions than another;
-* lag is a stock, not a flow: once the per-replica throughput has been measured the
-  policy sizes for the arrival rate plus draining the backlog within a target time, and
-  while the backlog grows it asks for at least KEDA's count;
+* lag is a stock, not a flow: once a per-replica throughput is known the policy sizes
+  for the arrival rate plus draining the backlog within a target time, the replica
+  holding the most loaded partition (its arrivals and its own backlog) deciding; while
+  the backlog grows outside a rebalance it asks for at least KEDA's count;
+* scale-up needs evidence: a throughput seen only on replicas that keep up is a lower
+  bound (they consume the arrival rate, whatever they could do), so until busy replicas
+  have measured it, the group grows only when the lag exceeds ``lagThreshold`` per
+  replica, and shrinks no further than KEDA's count (see :mod:`eventtide.operator.rates`);
 * partitions whose committed offset stays put while they keep lag and others progress
   are reported as stuck and not scaled on (more replicas cannot help a poison message);
 * missing or invalid committed offsets count from where the consumer will really resume.
@@ -38,19 +43,20 @@ from eventtide.operator.lag import (
     partition_lags,
     top_lagging,
 )
+from eventtide.operator.rates import (
+    CONSUMPTION_WINDOW_S,
+    Rates,
+    Sample,
+    Throughput,
+    baseline,
+    rates,
+    saturated,
+    settled,
+    throughput,
+)
 
-THROUGHPUT_SMOOTHING = 0.5
-"""Weight of a new per-replica throughput sample in the moving average."""
 TARGET_UTILIZATION = 0.9
 """Size for replicas busy this much of the time: the spare absorbs a rebalance pause."""
-CONSUMPTION_WINDOW_S = 30.0
-"""Consumption is measured over at least this long: consumers commit every few seconds,
-so committed offsets move in steps and a shorter interval reads as bursts and stalls.
-Arrivals (log-end offsets) move smoothly and are measured between consecutive runs."""
-BUSY_BACKLOG_S = 10.0
-"""Replicas are saturated when the backlog stays above this many seconds of their output.
-
-Consumers commit every few seconds, so a few seconds of lag is normal for idle ones."""
 
 
 class GroupState(StrEnum):
@@ -68,6 +74,7 @@ class Rule(StrEnum):
 
     LAG_THRESHOLD = "lagThreshold"
     THROUGHPUT = "throughput"
+    KEEPING_UP = "keepingUp"
     ACTIVATION = "activation"
     MIN_REPLICAS = "minReplicas"
     MAX_REPLICAS = "maxReplicas"
@@ -109,16 +116,6 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Sample:
-    """What the previous run saw, for rates."""
-
-    at: float
-    ends: Mapping[int, int]
-    positions: Mapping[int, int]
-    lag: int
-
-
-@dataclass(frozen=True)
 class PolicyState:
     """Memory between runs; the caller stores it and hands it back."""
 
@@ -129,6 +126,8 @@ class PolicyState:
     window: tuple[Sample, ...] = ()
     """Recent samples, oldest first, spanning about CONSUMPTION_WINDOW_S."""
     throughput_per_replica: float | None = None
+    throughput_measured: bool = False
+    """Whether the estimate was ever measured on busy replicas; else it is a lower bound."""
     stalled_since: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -148,6 +147,7 @@ class Decision:
     consumed_per_s: float | None = None
     lag_growth_per_s: float | None = None
     throughput_per_replica: float | None = None
+    throughput_measured: bool = False
     group_state: GroupState = GroupState.UNKNOWN
     stuck: tuple[int, ...] = ()
     missing: tuple[int, ...] = ()
@@ -172,6 +172,7 @@ class Decision:
             "consumedPerSecond": rounded(self.consumed_per_s),
             "lagGrowthPerSecond": rounded(self.lag_growth_per_s),
             "throughputPerReplica": rounded(self.throughput_per_replica),
+            "throughputMeasured": self.throughput_measured,
             "groupState": str(self.group_state),
             "stuckPartitions": list(self.stuck),
             "missingOffsets": list(self.missing),
@@ -249,48 +250,6 @@ def _stuck(
     return tuple(sorted(long_stalled))
 
 
-@dataclass(frozen=True)
-class Rates:
-    """Events per second since the previous run."""
-
-    arrival: float
-    consumed: float
-    growth: float
-    hottest: float
-    """Arrival rate of the busiest partition: no replica can consume it faster."""
-
-
-def _baseline(state: PolicyState, now: float) -> Sample | None:
-    """The newest sample at least CONSUMPTION_WINDOW_S old, else the oldest one kept."""
-    older = [sample for sample in state.window if now - sample.at >= CONSUMPTION_WINDOW_S]
-    if older:
-        return older[-1]
-    return state.window[0] if state.window else state.previous
-
-
-def _rates(
-    lags: list[PartitionLag], previous: Sample | None, baseline: Sample | None, lag: int, now: float
-) -> Rates | None:
-    """Arrival and lag growth since the previous run; consumption since the baseline."""
-    if previous is None or baseline is None or now <= previous.at or now <= baseline.at:
-        return None
-    elapsed = now - previous.at
-    arrivals = []
-    consumed = 0
-    for item in lags:
-        end = item.lag + item.position
-        if item.partition in previous.ends:
-            arrivals.append(max(end - previous.ends[item.partition], 0))
-        if item.state is OffsetState.OK and item.partition in baseline.positions:
-            consumed += max(item.position - baseline.positions[item.partition], 0)
-    return Rates(
-        arrival=sum(arrivals) / elapsed,
-        consumed=consumed / (now - baseline.at),
-        growth=(lag - previous.lag) / elapsed,
-        hottest=max(arrivals, default=0) / elapsed,
-    )
-
-
 def replicas_for_rate(
     arrival: float, hottest: float, throughput: float, partitions: int, ceiling: int
 ) -> int:
@@ -309,65 +268,59 @@ def replicas_for_rate(
     return max(ceiling, 1)
 
 
-def _throughput(
-    config: ScalingConfig,
-    state: PolicyState,
-    consumed: float | None,
-    replicas: int,
-    lag: int,
-    previous: Sample | None,
-    baseline: Sample | None,
-    group: GroupState,
-) -> float | None:
-    """Moving average of events/s one replica consumes, learnt only from busy replicas.
-
-    A replica with nothing to do consumes exactly the arrival rate, which says nothing
-    about what it could do; so a sample counts fully only while a backlog of many
-    seconds of work persisted across an interval without a rebalance in it, and
-    otherwise may only raise the estimate.
-    """
-    known = state.throughput_per_replica
-    if consumed is None or consumed <= 0 or replicas <= 0 or group is not GroupState.STABLE:
-        return known
-    workers = min(replicas, config.partitions)
-    sample = consumed / workers
-    settled = state.last_change_at is None or (
-        baseline is not None and state.last_change_at < baseline.at
-    )
-    busy = (
-        settled
-        and previous is not None
-        and min(previous.lag, lag) >= max(config.lag_threshold, consumed * BUSY_BACKLOG_S)
-    )
-    if known is None:
-        return sample
-    if busy:
-        return THROUGHPUT_SMOOTHING * sample + (1 - THROUGHPUT_SMOOTHING) * known
-    return max(known, sample)
-
-
 def _recommend(
-    config: ScalingConfig, lag: int, rates: Rates | None, throughput: float | None
+    config: ScalingConfig,
+    lags: list[PartitionLag],
+    lag: int,
+    flow: Rates | None,
+    capacity: Throughput | None,
+    current: int,
 ) -> tuple[int, Rule]:
-    """KEDA's count, or the count that keeps up and drains within the target, once known."""
+    """KEDA's count, or the count that keeps up and drains within the target, once known.
+
+    The drain is sized per partition as well as in total: a backlog on one partition is
+    drained only by the replica that owns it, at what that replica has left over.
+    """
     keda = math.ceil(lag / config.lag_threshold)
-    if throughput is None or throughput <= 0 or rates is None:
+    if capacity is None or capacity.per_replica <= 0 or flow is None:
         return keda, Rule.LAG_THRESHOLD
     ceiling = config.max_replicas
     if not config.allow_idle_consumers:
         ceiling = min(ceiling, config.partitions)
     drain = lag / config.drain_target_s
-    needed = replicas_for_rate(
-        rates.arrival + drain,
-        rates.hottest + drain / config.partitions,
-        throughput,
-        config.partitions,
-        ceiling,
+    hottest = max(
+        (flow.arrivals.get(i.partition, 0.0) + i.lag / config.drain_target_s for i in lags),
+        default=0.0,
     )
-    if rates.growth > 0 and keda > needed:
+    needed = replicas_for_rate(
+        flow.arrival + drain, hottest, capacity.per_replica, config.partitions, ceiling
+    )
+    if flow.settled and flow.growth > 0 and keda > needed:
         return keda, Rule.LAG_THRESHOLD
-    if rates.arrival <= 0 and lag <= 0:
+    if flow.arrival <= 0 and lag <= 0:
         return 0, Rule.THROUGHPUT
+    if not capacity.measured:
+        return _on_a_lower_bound(needed, keda, current, flow)
+    return needed, Rule.THROUGHPUT
+
+
+def _on_a_lower_bound(needed: int, keda: int, current: int, flow: Rates) -> tuple[int, Rule]:
+    """Sizing on a throughput never measured on busy replicas: scale up on evidence only.
+
+    Such a throughput is a lower bound (replicas that keep up consume the arrival rate,
+    whatever they could do), so ``needed`` is an upper bound on what the load needs.
+    Scaling up on it alone runs replicas that never get busy, so the bound is never
+    corrected. The group therefore grows only when it falls behind by KEDA's own
+    measure, lag beyond ``lagThreshold`` per replica outside a rebalance (whose pause
+    queues lag that says nothing about the replicas); then ``needed`` says how far.
+    It shrinks to ``needed`` but not below KEDA's count: a count the lag alone would
+    grow again (the sawtooth of commits can) is a flap.
+    """
+    falling_behind = flow.settled and keda > current
+    if 0 < current < needed and not falling_behind:
+        return current, Rule.KEEPING_UP
+    if needed < min(keda, current):
+        return min(keda, current), Rule.LAG_THRESHOLD
     return needed, Rule.THROUGHPUT
 
 
@@ -382,27 +335,22 @@ def decide(
     stalled = _stalled(lags, previous, state, now)
     stuck = _stuck(config, lags, stalled, now)
     raw_lag = sum(item.lag for item in lags)
-    lag = sum(item.lag for item in lags if item.partition not in stuck)
-    baseline = _baseline(state, now)
-    rates = _rates(lags, previous, baseline, lag, now)
-    throughput = _throughput(
-        config,
-        state,
-        None if rates is None else rates.consumed,
-        current,
-        lag,
-        previous,
-        baseline,
-        observation.group_state,
-    )
-    wanted, rule = _recommend(config, lag, rates, throughput)
+    counted = [item for item in lags if item.partition not in stuck]
+    lag = sum(item.lag for item in counted)
+    since = baseline(state.window, previous, now)
+    quiet = settled(state.window, since, current)
+    flow = rates(lags, previous, since, lag, now, quiet=quiet)
+    capacity = _capacity(config, state, flow, observation, lag)
+    wanted, rule = _recommend(config, counted, lag, flow, capacity, current)
     recommended, rule = _bounded(config, wanted, rule, lag)
 
-    since = state.observing_since if state.observing_since is not None else now
+    first_seen = state.observing_since if state.observing_since is not None else now
     window = config.scale_down_window_s
     kept = [(at, count) for at, count in state.recommendations if now - at < window]
     history = (*kept, (now, recommended))
-    desired, rule, message = _gate(config, state, observation, recommended, rule, history, since)
+    desired, rule, message = _gate(
+        config, state, observation, recommended, rule, history, first_seen
+    )
 
     decision = Decision(
         at=now,
@@ -413,10 +361,11 @@ def decide(
         message=message,
         total_lag=lag,
         raw_lag=raw_lag,
-        arrival_per_s=None if rates is None else rates.arrival,
-        consumed_per_s=None if rates is None else rates.consumed,
-        lag_growth_per_s=None if rates is None else rates.growth,
-        throughput_per_replica=throughput,
+        arrival_per_s=None if flow is None else flow.arrival,
+        consumed_per_s=None if flow is None else flow.consumed,
+        lag_growth_per_s=None if flow is None else flow.growth,
+        throughput_per_replica=None if capacity is None else capacity.per_replica,
+        throughput_measured=capacity is not None and capacity.measured,
         group_state=observation.group_state,
         stuck=stuck,
         missing=tuple(i.partition for i in lags if i.state is OffsetState.MISSING),
@@ -428,18 +377,39 @@ def decide(
         ends=MappingProxyType({i.partition: i.lag + i.position for i in lags}),
         positions=MappingProxyType({i.partition: i.position for i in lags}),
         lag=lag,
+        replicas=current,
+        rebalancing=observation.group_state is GroupState.REBALANCING,
     )
     new_state = replace(
         state,
-        observing_since=since,
+        observing_since=first_seen,
         last_change_at=now if decision.changes else state.last_change_at,
         recommendations=history,
         previous=sample,
         window=(*(s for s in state.window if now - s.at <= 2 * CONSUMPTION_WINDOW_S), sample),
-        throughput_per_replica=throughput,
+        throughput_per_replica=decision.throughput_per_replica,
+        throughput_measured=decision.throughput_measured,
         stalled_since=MappingProxyType(stalled),
     )
     return decision, new_state
+
+
+def _capacity(
+    config: ScalingConfig,
+    state: PolicyState,
+    flow: Rates | None,
+    observation: Observation,
+    lag: int,
+) -> Throughput | None:
+    """The per-replica throughput after this run's sample, if the group was consuming."""
+    known = None
+    if state.throughput_per_replica is not None:
+        known = Throughput(state.throughput_per_replica, state.throughput_measured)
+    replicas = observation.current_replicas
+    if flow is None or observation.group_state is not GroupState.STABLE or replicas <= 0:
+        return known
+    busy = saturated(flow, state.previous, lag, config.lag_threshold)
+    return throughput(known, flow, min(replicas, config.partitions), busy=busy)
 
 
 def _gate(
@@ -449,7 +419,7 @@ def _gate(
     recommended: int,
     rule: Rule,
     history: tuple[tuple[float, int], ...],
-    since: float,
+    first_seen: float,
 ) -> tuple[int, Rule, str]:
     """Whether the recommendation may be applied now: rebalance, dwell, stabilization."""
     now = observation.at
@@ -471,7 +441,7 @@ def _gate(
         )
     if recommended > current:
         return recommended, rule, f"scale up {current} -> {recommended} ({rule})"
-    if now - since < config.scale_down_window_s:
+    if now - first_seen < config.scale_down_window_s:
         return (
             current,
             Rule.SCALE_DOWN_STABILIZATION,
