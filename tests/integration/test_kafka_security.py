@@ -19,6 +19,7 @@ from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from eventtide.core.kafka.group_lag import AdminPool, ensure_topic, read_group
 from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import CoreSettings
 from eventtide.devstack.kafka_listeners import SecuredKafka
@@ -117,3 +118,19 @@ def test_an_untrusted_broker_certificate_is_refused(
     env = {**kafka_secured.tls_env(), "EVENTTIDE_KAFKA_SSL_CA_LOCATION": str(other_ca)}
     result = _produce(env, topic, 50)
     _assert_refused(result, "certificate verify failed", "EVENTTIDE_KAFKA_SSL_CA_LOCATION")
+
+
+def test_the_operators_admin_pool_reads_lag_with_a_scram_login(
+    kafka_secured: SecuredKafka, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in kafka_secured.scram_env().items():
+        monkeypatch.setenv(name, value)
+    settings = CoreSettings()
+    admin = AdminPool(kafka_security(settings)).get(settings.kafka_bootstrap_servers)
+    topic = f"test.secure.{uuid.uuid4().hex[:10]}"
+    assert ensure_topic(admin, topic, 2, 1) == "created"
+    reading = read_group(admin, f"g-{uuid.uuid4().hex[:8]}", topic)
+    assert [(p.partition, p.end, p.committed) for p in reading.partitions] == [
+        (0, 0, None),
+        (1, 0, None),
+    ]

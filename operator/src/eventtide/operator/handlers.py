@@ -13,6 +13,8 @@ from typing import Any
 import kopf
 
 from eventtide.core.kafka.group_lag import AdminPool
+from eventtide.core.kafka.security import kafka_security
+from eventtide.core.settings import core_settings
 from eventtide.operator.crd import GROUP, PLURAL, VERSION
 from eventtide.operator.kube import Kube, KubeError, connect
 from eventtide.operator.plain import plain
@@ -33,7 +35,10 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
 
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-    """API client, one Admin client pool for all Pipelines, and watch timeouts."""
+    """API client, one Admin client pool for all Pipelines, and watch timeouts.
+
+    The pool's clients use the operator's own Kafka TLS/SASL settings (``EVENTTIDE_KAFKA_*``).
+    """
     settings.watching.server_timeout = 60
     settings.watching.client_timeout = 90
     settings.posting.level = logging.INFO
@@ -41,7 +46,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="eventtide.io")
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="eventtide.io")
     memo["kube"] = connect()
-    memo["admins"] = AdminPool()
+    memo["admins"] = AdminPool(kafka_security(core_settings()))
 
 
 def _reconcile(body: Any, memo: Any) -> ChildrenResult:
