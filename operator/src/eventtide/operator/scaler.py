@@ -75,13 +75,16 @@ def run_round(
     deployment = kube.get(path)
     current = int(deployment["spec"].get("replicas", 0)) if deployment else 0
     ready = int((deployment or {}).get("status", {}).get("readyReplicas", 0) or 0)
-    now = time.monotonic()
     try:
         reading = read_group(admins.get(spec.bootstrap_servers), spec.group_id, spec.topic)
     except LagReadError as error:
         admins.discard(spec.bootstrap_servers)
-        decision = hold(current, str(error), now)
+        decision = hold(current, str(error), time.monotonic())
     else:
+        # Stamped when the read is done, not when it began: just after a broker restart
+        # a read can take seconds, and a reading stamped early would age out of the
+        # scale-down window that much sooner than the offsets it holds.
+        now = time.monotonic()
         decision, state = decide(spec.scaling(), observation(reading, current, now), state)
     dry_run = spec.mode == "dryRun"
     applied = False
