@@ -104,3 +104,58 @@ def test_two_writers_racing_on_the_same_events_count_each_once(fresh_database_ur
         assert len(ids) == len(set(ids)) == 3_000
         assert stats_differences(conn) == []
     engine.dispose()
+
+
+def test_copy_stores_json_columns_as_the_objects_they_were(fresh_database_url: str) -> None:
+    """Binary COPY sends the serialized JSON byte for byte (psycopg's ``json`` dumper would
+    have stored each document as one JSON string)."""
+    engine = make_engine(fresh_database_url)
+    batch = prepare(_messages(8), "g").batch
+    with engine.begin() as conn:
+        write_batch(conn, batch, "copy")
+    with engine.connect() as conn:
+        stored = {
+            row.event_id: row
+            for row in conn.execute(
+                text(
+                    "SELECT event_id, context, properties, json_typeof(context) AS kind, "
+                    "occurred_at, kafka_partition, kafka_offset, amount_cents FROM user_events"
+                )
+            )
+        }
+    assert len(stored) == 8
+    for row in batch.events:
+        found = stored[row.event_id]
+        assert found.kind == "object"
+        assert found.context == orjson.loads(row.context)
+        assert found.properties == orjson.loads(row.properties)
+        assert (found.occurred_at, found.amount_cents) == (row.occurred_at, row.amount_cents)
+        assert (found.kafka_partition, found.kafka_offset) == (
+            row.kafka_partition,
+            row.kafka_offset,
+        )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("likely_duplicates", [False, True])
+def test_a_batch_with_stored_and_repeated_events_inserts_only_the_new_ones(
+    fresh_database_url: str, likely_duplicates: bool
+) -> None:
+    """The straight COPY is refused as a whole and the batch falls back (or, when
+    duplicates were expected, goes there directly): same rows and statistics either way."""
+    engine = make_engine(fresh_database_url)
+    messages = _messages(300)
+    with engine.begin() as conn:
+        write_batch(conn, prepare(messages[:100], "g").batch, "copy")
+    mixed = prepare([*messages[50:], messages[200], messages[299]], "g").batch
+    with engine.begin() as conn:
+        result = write_batch(conn, mixed, "copy", likely_duplicates=likely_duplicates)
+    assert (len(result.inserted), result.duplicates) == (200, 52)
+    assert {row.event_id for row in result.inserted} == {
+        row.event_id for row in prepare(messages[100:], "g").batch.events
+    }
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM user_events")).scalar_one() == 300
+        assert stats_differences(conn) == []
+        assert load_offsets(conn, "g", "t") == {0: 298, 1: 299, 2: 300}
+    engine.dispose()

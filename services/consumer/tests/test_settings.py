@@ -13,7 +13,7 @@ def test_defaults() -> None:
     settings = ConsumerSettings()
     assert settings.group_id == "eventtide-consumer"
     assert settings.bulk == "copy"
-    assert (settings.batch_max_events, settings.batch_max_ms) == (5_000, 50.0)
+    assert (settings.batch_max_events, settings.batch_max_ms) == (5_000, 20.0)
 
 
 def test_group_from_the_operators_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,17 +3,29 @@
 Every message ends up in exactly one place: a stored event, a skipped duplicate (decided
 later by the database), or a dead letter with its reason. The batch also carries the
 next offset of every partition it read, so the offsets commit with the rows.
+
+:func:`prepare` runs once per message, so its loop does only what each message needs:
+decode, build the row, remember the highest offset of the partition. Rejections are
+rare and take the slow path in :func:`_dead`. The batch's statistics change is
+aggregated here too, ahead of the database (see ``StorageBatch.deltas``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from eventtide.consumer.messages import Consumed
-from eventtide.core.db import DeadLetterRow, OffsetRow, StorageBatch, Unstorable, event_row
+from eventtide.consumer.messages import Record
+from eventtide.core.db import (
+    DeadLetterRow,
+    EventRow,
+    OffsetRow,
+    StorageBatch,
+    Unstorable,
+    event_row,
+)
+from eventtide.core.db.deltas import aggregate
 from eventtide.core.events import Rejection
 from eventtide.core.kafka import decode
 from eventtide.core.kafka.codec import WireMessage
@@ -26,61 +38,57 @@ class Prepared:
 
     batch: StorageBatch
     dlq: list[WireMessage] = field(default_factory=list)
-    occurred_at: dict[Any, datetime] = field(default_factory=dict)
 
 
 def prepare(
-    messages: Sequence[Consumed], group_id: str, context: Mapping[str, Any] | None = None
+    messages: Sequence[Record], group_id: str, context: Mapping[str, Any] | None = None
 ) -> Prepared:
     """Decode, validate and route each message; compute next offsets per partition."""
-    batch = StorageBatch()
-    prepared = Prepared(batch)
-    next_offsets: dict[tuple[str, int], int] = {}
+    events: list[EventRow] = []
+    dead = Prepared(StorageBatch())  # collects the dead letters and their DLQ messages
+    append = events.append
+    last: dict[tuple[str, int], int] = {}
     for message in messages:
-        position = (message.topic, message.partition)
-        if message.offset + 1 > next_offsets.get(position, -1):
-            next_offsets[position] = message.offset + 1
-        result = decode(message.value, context)
+        partition, offset = message.partition(), message.offset()
+        position = (message.topic(), partition)
+        if offset > last.get(position, -1):
+            last[position] = offset
+        result = decode(message.value(), context)
         if isinstance(result, Rejection):
-            _dead(
-                prepared,
-                message,
-                result.kind,
-                result.field,
-                result.rule,
-                result.message,
-                result.to_json(),
-            )
+            _dead(dead, message, result.kind, result.field, result.rule, result.message,
+                  result.to_json())  # fmt: skip
             continue
-        row = event_row(result, message.partition, message.offset)
+        row = event_row(result, partition, offset)
         if isinstance(row, Unstorable):
-            _dead(prepared, message, "unstorable", row.field, row.rule, row.message, row.details())
+            _dead(dead, message, "unstorable", row.field, row.rule, row.message, row.details())
             continue
-        batch.events.append(row)
-        prepared.occurred_at[row.event_id] = row.occurred_at
-    batch.offsets.extend(
-        OffsetRow(group_id, topic, partition, offset)
-        for (topic, partition), offset in sorted(next_offsets.items())
-    )
-    return prepared
+        append(row)
+    offsets = [
+        OffsetRow(group_id, topic, partition, offset + 1)
+        for (topic, partition), offset in sorted(last.items())
+    ]
+    batch = StorageBatch(events, dead.batch.dead_letters, offsets, aggregate(events))
+    return Prepared(batch, dead.dlq)
 
 
 def _dead(
     prepared: Prepared,
-    message: Consumed,
+    message: Record,
     kind: str,
     field_path: str,
     rule: str,
     text: str,
     details: dict[str, Any],
 ) -> None:
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    key, payload = message.key(), message.value()
     prepared.batch.dead_letters.append(
         DeadLetterRow(
-            source_topic=message.topic,
-            source_partition=message.partition,
-            source_offset=message.offset,
-            message_key=message.key,
-            payload=message.value,
+            source_topic=topic,
+            source_partition=partition,
+            source_offset=offset,
+            message_key=key,
+            payload=payload,
             kind=kind,
             field=field_path,
             rule=rule,
@@ -90,14 +98,14 @@ def _dead(
     )
     prepared.dlq.append(
         dead_letter_message(
-            key=message.key,
-            payload=message.value,
+            key=key,
+            payload=payload,
             error_class=kind,
             error_message=text,
             rule=rule,
             field=field_path,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
+            topic=topic,
+            partition=partition,
+            offset=offset,
         )
     )

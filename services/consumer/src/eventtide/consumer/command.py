@@ -13,6 +13,7 @@ from rich.console import Console
 from eventtide.consumer.loop import StorageConsumer
 from eventtide.consumer.metrics import BATCHES, DEAD_LETTERED, DUPLICATES_SKIPPED, EVENTS_STORED
 from eventtide.consumer.report import ConsumerReport
+from eventtide.consumer.runtime import tune_interpreter
 from eventtide.consumer.settings import ConsumerSettings
 from eventtide.core.db import DbSettings, WriteResult, make_engine
 from eventtide.core.events import validation_context
@@ -47,6 +48,7 @@ def run_consumer(
         DUPLICATES_SKIPPED.inc(result.duplicates)
         DEAD_LETTERED.inc(result.dead_letters)
 
+    tune_interpreter()
     with stop_on_signals() as stop:
         consumer = StorageConsumer(
             config=consumer_config(core.kafka_bootstrap_servers, settings.tuning(group)),

@@ -14,15 +14,13 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from queue import Empty, SimpleQueue
-from typing import Any
+from typing import Any, NamedTuple
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
 from sqlalchemy import Engine
 
 from eventtide.consumer.batching import Prepared, prepare
-from eventtide.consumer.messages import Consumed
 from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.retry import backoff, is_transient
 from eventtide.consumer.settings import ConsumerSettings
@@ -35,9 +33,21 @@ log = logging.getLogger("eventtide.consumer")
 ABANDON_MARGIN_S = 3.0
 """Stop retrying this long before the grace period ends, to leave the group in time."""
 
+IDLE_POLL_S = 0.1
+"""How long one wait for the first message of a batch lasts (then stop is checked)."""
+
 
 class BatchAbandonedError(Exception):
     """A batch given up because the process must stop; nothing of it was committed."""
+
+
+class Committed(NamedTuple):
+    """A batch the database committed, handed from the writer back to the main thread."""
+
+    batch: StorageBatch
+    result: WriteResult
+    at: float
+    """When the commit returned (``time.time()``), for the latency of its events."""
 
 
 class StorageConsumer:
@@ -64,13 +74,14 @@ class StorageConsumer:
         self.on_batch = on_batch
         self.group_id: str = config["group.id"]
         self.report = ConsumerReport()
-        self._buffer: list[Consumed] = []
+        self._buffer: list[Any] = []  # confluent_kafka.Message, read as batching.Record
         self._assigned: set[int] = set()
         self._consumer = Consumer(dict(config))
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._in_flight: Future[None] | None = None
-        self._committed: SimpleQueue[StorageBatch] = SimpleQueue()
+        self._committed: SimpleQueue[Committed] = SimpleQueue()
         self._first_message_at: float | None = None
+        self._likely_duplicates = False
 
     # -- rebalancing -------------------------------------------------------------
 
@@ -93,7 +104,7 @@ class StorageConsumer:
         self._wait_in_flight()  # hand over only what is committed, to spare duplicates
         self._commit_to_kafka()
         self._assigned -= gone
-        self._buffer = [m for m in self._buffer if m.partition not in gone]
+        self._buffer = [m for m in self._buffer if m.partition() not in gone]
         log.info("revoked %s", sorted(gone))
 
     def _read_offsets(self) -> dict[int, int]:
@@ -103,41 +114,43 @@ class StorageConsumer:
     # -- the loop ----------------------------------------------------------------
 
     def run(self, idle_exit_s: float | None = None) -> ConsumerReport:
-        """Consume until stopped (or idle for ``idle_exit_s``); returns the report."""
+        """Consume until stopped (or idle for ``idle_exit_s``); returns the report.
+
+        A batch's time bound runs from the moment its first message arrived: while no
+        batch is open, ``consume`` returns with the first message (``consume`` waits for
+        the full count or the full timeout, so asking for a whole batch while idle would
+        hold that message back for the whole window, unseen). Then the rest of the
+        batch is awaited until it is full or the window has passed.
+        """
         started = time.monotonic()
         last_message = started
         self._consumer.subscribe(
             [self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
             on_lost=self._on_revoke,
         )  # fmt: skip
+        consume = self._consumer.consume
         max_events = self.settings.batch_max_events
         max_wait = self.settings.batch_max_ms / 1000.0
-        deadline: float | None = None
+        deadline = 0.0  # when the open batch closes; meaningful while the buffer has messages
         try:
             while not self.stop.stopped:
-                now = time.monotonic()
-                # consume() waits for the full count or the full timeout, so the timeout
-                # is the batch window even while idle: a long idle wait would hold the
-                # first messages of a burst back by that long.
-                timeout = max_wait if deadline is None else max(0.0, deadline - now)
-                messages = self._consumer.consume(max_events - len(self._buffer), timeout)
-                for message in messages:
-                    if message.error() is not None:
-                        log.warning("consume error: %s", message.error())
-                        continue
-                    if message.partition() in self._assigned:
-                        self._buffer.append(Consumed.from_kafka(message))
+                if self._buffer:
+                    room = max_events - len(self._buffer)
+                    messages = consume(room, max(0.0, deadline - time.monotonic()))
+                else:
+                    messages = consume(1, IDLE_POLL_S)
+                opened = not self._buffer
+                self._take(messages)
                 self._commit_to_kafka()
                 now = time.monotonic()
                 if self._buffer:
                     last_message = now
-                    if self._first_message_at is None:
-                        self._first_message_at = now
-                    if deadline is None:
+                    if opened:
                         deadline = now + max_wait
+                        if self._first_message_at is None:
+                            self._first_message_at = now
                     if len(self._buffer) >= max_events or now >= deadline:
                         self._flush()
-                        deadline = None
                 elif idle_exit_s and now - last_message >= idle_exit_s:
                     break
             if self._buffer:
@@ -150,6 +163,15 @@ class StorageConsumer:
             self.report.stopped_by = self.stop.signal_name
             self._close()
         return self.report
+
+    def _take(self, messages: list[Any]) -> None:
+        """Buffer the messages of partitions we own; log (and skip) consumer errors."""
+        assigned = self._assigned
+        for message in messages:
+            if message.error() is not None:
+                log.warning("consume error: %s", message.error())
+            elif message.partition() in assigned:
+                self._buffer.append(message)
 
     def _close(self) -> None:
         try:
@@ -194,14 +216,13 @@ class StorageConsumer:
         except BatchAbandonedError:
             self._abandoned(count)
             return
-        committed_at = datetime.now(UTC)
-        for row in result.inserted:
-            self.report.latency.record((committed_at - row.occurred_at).total_seconds())
+        committed = Committed(prepared.batch, result, time.time())
+        self._likely_duplicates = result.duplicates > 0
         self.report.batches += 1
         self.report.stored += len(result.inserted)
         self.report.duplicates += result.duplicates
         self.report.dead_lettered += result.dead_letters
-        self._committed.put(prepared.batch)  # the Kafka commit is the main thread's job
+        self._committed.put(committed)  # the Kafka commit is the main thread's job
         if self._first_message_at is not None:
             self.report.active_s = time.monotonic() - self._first_message_at
         if self.on_batch is not None:
@@ -209,7 +230,9 @@ class StorageConsumer:
 
     def _write(self, batch: StorageBatch) -> WriteResult:
         with self.engine.begin() as conn:
-            return write_batch(conn, batch, self.settings.bulk)
+            return write_batch(
+                conn, batch, self.settings.bulk, likely_duplicates=self._likely_duplicates
+            )
 
     def _send_dead_letters(self, prepared: Prepared) -> None:
         """At least once into the topic: sent and acknowledged before the rows commit."""
@@ -227,13 +250,18 @@ class StorageConsumer:
 
         Only the main thread touches the Kafka consumer: a commit from the writer thread
         while the main thread waited for it inside a rebalance callback deadlocked.
+        The latency of the committed events is recorded here too, while the writer
+        already stores the next batch, rather than on the database thread.
         """
         latest: dict[tuple[str, int], int] = {}
+        record = self.report.latency.record
         while True:
             try:
-                batch = self._committed.get_nowait()
+                batch, result, committed_at = self._committed.get_nowait()
             except Empty:
                 break
+            for row in result.inserted:
+                record(committed_at - row.occurred_at.timestamp())
             for o in batch.offsets:
                 latest[(o.topic, o.partition)] = max(
                     o.next_offset, latest.get((o.topic, o.partition), 0)

@@ -1,24 +1,78 @@
-"""A consumed Kafka message as plain data, so batching is pure and testable without Kafka."""
+"""What batching reads from a consumed message, and a plain stand-in for tests.
+
+Batching reads ``confluent_kafka.Message`` objects through their own accessor methods
+rather than copying each into a dataclass first: the copy cost about 2 µs per event in
+the consumer's hot loop (bench/consumer), a tenth of the whole budget. :class:`Consumed`
+offers the same accessors over plain data, so batching stays pure and testable
+without Kafka.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 
-@dataclass(frozen=True, slots=True)
+class Record(Protocol):
+    """The accessors of ``confluent_kafka.Message`` that batching uses.
+
+    The client types them optional because an error event has no position; consumed
+    messages handed to batching are never errors, so here they are plain.
+    """
+
+    def topic(self) -> str:
+        """The topic the message was read from."""
+        ...
+
+    def partition(self) -> int:
+        """Its partition."""
+        ...
+
+    def offset(self) -> int:
+        """Its offset in the partition."""
+        ...
+
+    def key(self) -> bytes | None:
+        """The message key (the user id for events)."""
+        ...
+
+    def value(self) -> bytes | None:
+        """The payload."""
+        ...
+
+
 class Consumed:
-    """Where a message came from and its bytes."""
+    """Where a message came from and its bytes, with ``confluent_kafka.Message``'s accessors."""
 
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
+    __slots__ = ("_key", "_offset", "_partition", "_topic", "_value")
 
-    @classmethod
-    def from_kafka(cls, message: Any) -> Consumed:
-        """Copy what batching needs out of a ``confluent_kafka.Message``."""
-        return cls(
-            message.topic(), message.partition(), message.offset(), message.key(), message.value()
-        )
+    def __init__(
+        self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
+    ) -> None:
+        self._topic = topic
+        self._partition = partition
+        self._offset = offset
+        self._key = key
+        self._value = value
+
+    def topic(self) -> str:
+        """The topic."""
+        return self._topic
+
+    def partition(self) -> int:
+        """The partition."""
+        return self._partition
+
+    def offset(self) -> int:
+        """The offset."""
+        return self._offset
+
+    def key(self) -> bytes | None:
+        """The key."""
+        return self._key
+
+    def value(self) -> bytes | None:
+        """The payload."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Consumed({self._topic!r}, {self._partition}, {self._offset}, {self._key!r}, ...)"

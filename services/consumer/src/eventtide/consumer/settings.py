@@ -16,7 +16,9 @@ class ConsumerSettings(BaseSettings):
 
     A batch closes at ``batch_max_events`` or ``batch_max_ms`` after its first message,
     whichever comes first: the size bound keeps transactions short, the time bound keeps
-    latency low when traffic is light.
+    latency low when traffic is light. Under a backlog batches fill up long before the
+    time bound, so it only matters for latency: at 10,000 events/s, 20 ms measured a p95
+    of 57 ms from event to commit, 50 ms a p95 of 152 ms (docs/consumer.md).
     """
 
     model_config = SettingsConfigDict(
@@ -30,7 +32,7 @@ class ConsumerSettings(BaseSettings):
     )
     instance_id: str | None = Field(default=None, description="Static membership id")
     batch_max_events: int = Field(default=5_000, ge=1)
-    batch_max_ms: float = Field(default=50.0, ge=0)
+    batch_max_ms: float = Field(default=20.0, ge=0)
     bulk: BulkMethod = "copy"
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     offset_reset: Literal["earliest", "latest"] = "earliest"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventtide.core.db.deltas import UserDelta
 from eventtide.core.db.rows import EventRow
 
 
@@ -36,11 +37,19 @@ class OffsetRow:
 
 @dataclass(frozen=True, slots=True)
 class StorageBatch:
-    """Rows for one database transaction."""
+    """Rows for one database transaction.
+
+    ``deltas``, when given, must be ``aggregate(events)``: the statistics change if every
+    event turns out new, which is the usual case. The consumer computes it while the
+    previous batch is in the database, taking it off the database thread's critical
+    path; :func:`~eventtide.core.db.store.write_batch` uses it only when every event was
+    inserted and aggregates the inserted ones otherwise.
+    """
 
     events: list[EventRow] = field(default_factory=list)
     dead_letters: list[DeadLetterRow] = field(default_factory=list)
     offsets: list[OffsetRow] = field(default_factory=list)
+    deltas: list[UserDelta] | None = None
 
 
 @dataclass(frozen=True, slots=True)

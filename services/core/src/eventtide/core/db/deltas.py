@@ -53,21 +53,28 @@ class UserDelta:
 
 
 def aggregate(rows: Iterable[EventRow]) -> list[UserDelta]:
-    """One delta per user, sorted by user id (a fixed lock order avoids deadlocks)."""
+    """One delta per user, sorted by user id (a fixed lock order avoids deadlocks).
+
+    Runs once per stored event: rows are unpacked as the tuples they are (one bytecode
+    instead of an attribute lookup per field), and a user's first event in the batch
+    starts the delta already counted.
+    """
     deltas: dict[str, UserDelta] = {}
-    for row in rows:
-        delta = deltas.get(row.user_id)
+    get = deltas.get
+    for _id, user, _s, kind, at, _r, _v, cents, _c, _x, _p, _pa, _o, country, platform in rows:
+        spent = cents if cents is not None and kind == "purchase" else 0
+        delta = get(user)
         if delta is None:
-            delta = deltas[row.user_id] = UserDelta(
-                row.user_id, 0, 0, row.occurred_at, row.occurred_at, row.country, row.platform
-            )
+            deltas[user] = UserDelta(user, 1, spent, at, at, country, platform, {kind: 1})
+            continue
         delta.total_events += 1
-        delta.by_type[row.event_type] = delta.by_type.get(row.event_type, 0) + 1
-        if row.amount_cents is not None and row.event_type == "purchase":
-            delta.total_spent_cents += row.amount_cents
-        if row.occurred_at < delta.first_seen_at:
-            delta.first_seen_at = row.occurred_at
-        if row.occurred_at >= delta.last_seen_at:
-            delta.last_seen_at = row.occurred_at
-            delta.country, delta.platform = row.country, row.platform
+        by_type = delta.by_type
+        by_type[kind] = by_type.get(kind, 0) + 1
+        if spent:
+            delta.total_spent_cents += spent
+        if at >= delta.last_seen_at:
+            delta.last_seen_at = at
+            delta.country, delta.platform = country, platform
+        elif at < delta.first_seen_at:
+            delta.first_seen_at = at
     return [deltas[user_id] for user_id in sorted(deltas)]

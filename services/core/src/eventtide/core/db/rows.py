@@ -5,6 +5,12 @@ and JSON refuse the NUL character, UTF-8 refuses lone surrogates, and an amount 
 the cents range would overflow ``bigint``. Such events are dead-lettered with a reason
 here, before the database sees them, because a database error would stop the whole
 batch and be retried forever.
+
+:func:`event_row` runs once per consumed event, so it is written for speed (measured
+in bench/consumer): a row is a named tuple (0.26 µs to build, a frozen dataclass of
+the same fields 1.5 µs), each check is the cheapest one that decides it, and the first
+:data:`EVENT_COLUMNS` fields are the ``user_events`` columns in order, so the COPY
+path sends ``row[:13]`` without rebuilding anything.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from eventtide.core.events import AnyEvent, PurchaseEvent
 
@@ -21,11 +27,15 @@ MAX_AMOUNT_CENTS: Final = 10**14
 """Largest purchase we store: a trillion in major units, far from bigint's limit when summed."""
 
 _NUL: Final = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_ESCAPED_NUL: Final = b"\\u0000"
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    """One ``user_events`` row; ``context``/``properties`` are JSON text."""
+class EventRow(NamedTuple):
+    """One ``user_events`` row; ``context``/``properties`` are JSON text.
+
+    The fields up to ``kafka_offset`` are the table's columns in :data:`EVENT_COLUMNS`
+    order; ``country`` and ``platform`` follow for the ``users`` upsert only.
+    """
 
     event_id: uuid.UUID
     user_id: str
@@ -42,6 +52,10 @@ class EventRow:
     kafka_offset: int | None
     country: str
     platform: str
+
+
+EVENT_COLUMNS: Final = EventRow._fields[:13]
+"""The ``user_events`` columns a row fills, in the order of its fields."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,50 +77,54 @@ class Unstorable:
         }
 
 
-def _has_nul(json_text: bytes) -> bool:
-    """A JSON-escaped U+0000 (not an escaped backslash followed by ``u0000``)."""
-    return b"\\u0000" in json_text and _NUL.search(json_text) is not None
-
-
 def event_row(
     event: AnyEvent, partition: int | None = None, offset: int | None = None
 ) -> EventRow | Unstorable:
     """The row for ``event``, or why it cannot be stored."""
+    context_model, properties_model = event.context, event.properties
+    user_id, session_id = event.user_id, event.session_id
     try:
-        context = event.context.__pydantic_serializer__.to_json(event.context, exclude_none=True)
-        properties = event.properties.__pydantic_serializer__.to_json(
-            event.properties, exclude_none=True
+        context = context_model.__pydantic_serializer__.to_json(context_model, exclude_none=True)
+        properties = properties_model.__pydantic_serializer__.to_json(
+            properties_model, exclude_none=True
         )
-        texts = (event.user_id + event.session_id).encode()
+        if not (user_id.isascii() and session_id.isascii()):
+            (user_id + session_id).encode()  # raises on a lone surrogate
     except (ValueError, UnicodeEncodeError) as error:
         return Unstorable("", "invalid_unicode", f"not encodable as UTF-8: {error}")
-    if _has_nul(context) or _has_nul(properties) or b"\x00" in texts:
+    if (
+        (_ESCAPED_NUL in context and _NUL.search(context) is not None)
+        or (_ESCAPED_NUL in properties and _NUL.search(properties) is not None)
+        or "\x00" in user_id
+        or "\x00" in session_id
+    ):
         return Unstorable("", "nul_character", "text contains U+0000, which PostgreSQL refuses")
     amount_cents: int | None = None
     currency: str | None = None
     if isinstance(event, PurchaseEvent):
-        amount_cents = round(event.properties.amount * 100)
-        currency = event.properties.currency
+        purchase = event.properties
+        amount_cents = round(purchase.amount * 100)
+        currency = purchase.currency
         if amount_cents > MAX_AMOUNT_CENTS:
             return Unstorable(
                 "properties.amount",
                 "amount_out_of_range",
-                f"amount {event.properties.amount} exceeds {MAX_AMOUNT_CENTS // 100}",
+                f"amount {purchase.amount} exceeds {MAX_AMOUNT_CENTS // 100}",
             )
     return EventRow(
-        event_id=event.event_id,
-        user_id=event.user_id,
-        session_id=event.session_id,
-        event_type=event.event_type,
-        occurred_at=event.occurred_at,
-        received_at=event.received_at,
-        schema_version=event.schema_version,
-        amount_cents=amount_cents,
-        currency=currency,
-        context=context.decode(),
-        properties=properties.decode(),
-        kafka_partition=partition,
-        kafka_offset=offset,
-        country=event.context.country,
-        platform=event.context.platform,
+        event.event_id,
+        user_id,
+        session_id,
+        event.event_type,
+        event.occurred_at,
+        event.received_at,
+        event.schema_version,
+        amount_cents,
+        currency,
+        context.decode(),
+        properties.decode(),
+        partition,
+        offset,
+        context_model.country,
+        context_model.platform,
     )

@@ -30,7 +30,7 @@ from eventtide.core.db.models import (
     UserStats,
 )
 from eventtide.core.db.pg_bulk import BulkMethod, insert_events
-from eventtide.core.db.pg_upsert import upsert_users_and_stats
+from eventtide.core.db.pg_upsert import upsert_users_stats_offsets
 from eventtide.core.db.rows import EventRow
 from eventtide.core.db.upsert import chunks, insert_for
 
@@ -43,23 +43,40 @@ DEAD = Base.metadata.tables[DeadLetter.__tablename__]
 OFFSETS = Base.metadata.tables[ConsumerOffset.__tablename__]
 
 
-def write_batch(conn: Connection, batch: StorageBatch, bulk: BulkMethod = "copy") -> WriteResult:
-    """Store ``batch`` inside the caller's transaction."""
-    rows = first_of_each(batch.events)
+def write_batch(
+    conn: Connection,
+    batch: StorageBatch,
+    bulk: BulkMethod = "copy",
+    *,
+    likely_duplicates: bool = False,
+) -> WriteResult:
+    """Store ``batch`` inside the caller's transaction.
+
+    ``likely_duplicates`` is a hint for PostgreSQL's COPY (the previous batch had some,
+    see :mod:`eventtide.core.db.pg_bulk`); the result is the same either way.
+    """
     if conn.dialect.name == "postgresql":
-        new_ids = insert_events(conn, rows, bulk)
+        inserted = insert_events(conn, batch.events, bulk, likely_duplicates=likely_duplicates)
+        if batch.dead_letters:
+            _insert_dead_letters(conn, batch.dead_letters)
+        upsert_users_stats_offsets(conn, _deltas(batch, inserted), batch.offsets)
     else:
+        rows = first_of_each(batch.events)
         new_ids = _insert_events_portable(conn, rows)
-    inserted = [row for row in rows if row.event_id in new_ids]
-    deltas = aggregate(inserted)
-    if conn.dialect.name == "postgresql":
-        upsert_users_and_stats(conn, deltas)
-    else:
+        inserted = [row for row in rows if row.event_id in new_ids]
+        deltas = _deltas(batch, inserted)
         _upsert_users(conn, deltas)
         _upsert_stats(conn, deltas)
-    _insert_dead_letters(conn, batch.dead_letters)
-    store_offsets(conn, batch.offsets)
+        _insert_dead_letters(conn, batch.dead_letters)
+        store_offsets(conn, batch.offsets)
     return WriteResult(inserted, len(batch.events) - len(inserted), len(batch.dead_letters))
+
+
+def _deltas(batch: StorageBatch, inserted: list[EventRow]) -> list[UserDelta]:
+    """The statistics change of the inserted events (the precomputed one if all were new)."""
+    if batch.deltas is not None and len(inserted) == len(batch.events):
+        return batch.deltas
+    return aggregate(inserted)
 
 
 def _insert_events_portable(conn: Connection, rows: list[EventRow]) -> set[Any]:
