@@ -18,6 +18,7 @@ import pytest
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
+from storage_helpers import consumer_env, start_consumer, stored_ids
 
 from eventtide.core.kafka.group_lag import AdminPool, ensure_topic, read_group
 from eventtide.core.kafka.security import kafka_security
@@ -134,3 +135,15 @@ def test_the_operators_admin_pool_reads_lag_with_a_scram_login(
         (0, 0, None),
         (1, 0, None),
     ]
+
+
+def test_the_consumer_stores_what_arrived_over_a_scram_login(
+    kafka_bootstrap: str, kafka_secured: SecuredKafka, fresh_database_url: str, tmp_path: Path
+) -> None:
+    topic = _topic(kafka_bootstrap)
+    produced = _produce(kafka_secured.scram_env(), topic, 200)
+    assert produced.returncode == 0, produced.stderr[-2000:]
+    env = {**consumer_env(kafka_bootstrap, fresh_database_url), **kafka_secured.scram_env()}
+    proc = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:8]}", tmp_path / "c.log", idle_exit=3)
+    assert proc.wait(120) == 0, (tmp_path / "c.log").read_text()[-2000:]
+    assert len(set(stored_ids(fresh_database_url))) == 200

@@ -19,6 +19,7 @@ from eventtide.core.db import DbSettings, WriteResult, make_engine
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import EventProducer, ProducerTuning, producer_config
 from eventtide.core.kafka.consumer_config import consumer_config
+from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import core_settings
 from eventtide.core.signals import stop_on_signals
 
@@ -39,7 +40,8 @@ def run_consumer(
     dlq = None
     if settings.dlq_topic_enabled:
         tuning = ProducerTuning(linger_ms=5.0, client_id=f"{settings.client_id}-dlq")
-        dlq = EventProducer(producer_config(core.kafka_bootstrap_servers, tuning), core.dlq_topic)
+        dlq_config = producer_config(core.kafka_bootstrap_servers, tuning) | kafka_security(core)
+        dlq = EventProducer(dlq_config, core.dlq_topic)
     context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
 
     def publish(result: WriteResult, _report: ConsumerReport) -> None:
@@ -51,7 +53,8 @@ def run_consumer(
     tune_interpreter()
     with stop_on_signals() as stop:
         consumer = StorageConsumer(
-            config=consumer_config(core.kafka_bootstrap_servers, settings.tuning(group)),
+            config=consumer_config(core.kafka_bootstrap_servers, settings.tuning(group))
+            | kafka_security(core),
             topic=topic or core.events_topic,
             engine=engine,
             settings=settings,

@@ -14,6 +14,7 @@ from eventtide.core.db import DbSettings, make_engine
 from eventtide.core.db.deadletters import get_dead_letter, list_dead_letters
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import EventProducer, ProducerTuning, producer_config
+from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import core_settings
 
 console = Console()
@@ -74,12 +75,9 @@ def register(app: typer.Typer) -> None:
         """Validate pending dead letters again; resubmit those that pass and mark them."""
         core = core_settings()
         engine = make_engine(DbSettings().database_url)
-        producer = EventProducer(
-            producer_config(
-                core.kafka_bootstrap_servers, ProducerTuning(client_id="eventtide-dlq")
-            ),
-            core.events_topic,
-        )
+        tuning = ProducerTuning(client_id="eventtide-dlq")
+        config = producer_config(core.kafka_bootstrap_servers, tuning) | kafka_security(core)
+        producer = EventProducer(config, core.events_topic)
         context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
         report = replay(engine, producer, ids=ids, context=context)
         engine.dispose()
