@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from confluent_kafka import Consumer
@@ -71,13 +72,13 @@ def _count(settings: CoreSettings, topic: str, expected: int) -> int:
 
 
 def _assert_refused(result: subprocess.CompletedProcess[str], reason: str, setting: str) -> None:
-    """The run failed at once, sent nothing, left nothing queued and named the setting."""
+    """The run stopped before producing anything and named the cause and the setting."""
     assert result.returncode == 1, result.stderr[-2000:]
-    summary = json.loads(result.stdout)
-    assert summary["sent"] == 0
-    assert summary["unconfirmed"] == 0, "queued events are failed, not left hanging"
-    assert reason in summary["kafka_error"]
-    assert setting in summary["kafka_error"]
+    assert json.loads(result.stdout) == {"error": ANY}
+    error = json.loads(result.stdout)["error"]
+    assert reason in error
+    assert setting in error
+    assert "cannot produce to" in result.stderr
 
 
 def test_produce_with_a_scram_login_and_read_back_over_tls(

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +124,24 @@ def test_no_duplicates_when_the_broker_restarts(kafka_broker: Any) -> None:
     assert len(ids) == len(messages)
     assert len(ids) == len(set(ids)), "duplicates after a broker restart"
     assert len(messages) == count
+
+
+def test_an_unreachable_cluster_fails_fast_and_names_the_address() -> None:
+    """No broker at the address: the CLI says so after the connect timeout, sends nothing."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "eventtide"), "produce", "--events", "10", "--json"],
+        env={
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+            "EVENTTIDE_PRODUCER_CONNECT_TIMEOUT_S": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "cannot produce to 127.0.0.1:1" in result.stderr
+    assert "error" in json.loads(result.stdout)
+    assert time.monotonic() - started < 30

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import EventProducer, producer_config
+from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import core_settings
 from eventtide.core.signals import stop_on_signals
@@ -24,6 +25,9 @@ from eventtide.producer.runner import run
 from eventtide.producer.settings import ProducerSettings
 from eventtide.producer.sources import Item, Rejected, from_jsonl, simulated
 from eventtide.producer.summary import summary_table
+
+LIVE_SETTLE_S = 1.0
+"""Before live events are stamped, time for the idempotent producer to get its id."""
 
 
 def produce(
@@ -81,6 +85,18 @@ def produce(
         items, total = simulated(simulation, context), events
     client = producer_config(core.kafka_bootstrap_servers, settings.tuning()) | kafka_security(core)
     producer = EventProducer(client, topic or core.events_topic)
+    live = from_file is None and backfill_days is None
+    try:
+        producer.connect(settings.connect_timeout_s, settle_s=LIVE_SETTLE_S if live else 0.0)
+    except KafkaUnavailableError as error:
+        err.print(
+            f"[red]cannot produce to {core.kafka_bootstrap_servers}[/]: {error}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if json_summary:
+            typer.echo(orjson.dumps({"error": str(error)}).decode())
+        raise typer.Exit(code=1) from error
 
     def report_rejected(item: Rejected) -> None:
         err.print(f"[yellow]rejected[/] {item}", highlight=False, soft_wrap=True)

@@ -26,6 +26,9 @@ class ProducerSettings(BaseSettings):
     queue_max_messages: int = Field(default=200_000, ge=1)
     queue_max_kbytes: int = Field(default=131_072, ge=1)
     flush_timeout_s: float = Field(default=30.0, ge=0)
+    connect_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long to wait for the cluster before giving up"
+    )
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
     client_id: str = "eventtide-producer"
 

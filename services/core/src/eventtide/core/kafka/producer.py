@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 
 from eventtide.core.events import AnyEvent
 from eventtide.core.kafka.client_errors import ClientErrors
@@ -32,8 +32,14 @@ _POLL_EVERY = 1_000
 """Serve delivery callbacks every this many sends; per-send polling costs throughput."""
 
 _FULL_QUEUE_WAIT_S = 0.05
+_CONNECT_SLICE_S = 0.5
+"""Connecting asks for metadata in slices this long, checking for final errors between."""
 _FLUSH_SLICE_S = 0.25
 """Flush waits in slices this long so a final client error ends the wait early."""
+
+
+class KafkaUnavailableError(Exception):
+    """The cluster cannot be reached or refuses this client; the message says why."""
 
 
 class EventProducer:
@@ -52,6 +58,30 @@ class EventProducer:
         self._produce = self._producer.produce
         self._callbacks = self.stats.callbacks
         self._since_poll = 0
+
+    def connect(self, timeout_s: float, *, settle_s: float = 0.0) -> None:
+        """Reach the cluster before the first event is made, or say why it cannot.
+
+        Without it, an unreachable or refusing cluster shows only as a producer whose
+        queue fills and never drains. ``settle_s`` then gives the client time to get
+        its producer id: an idempotent producer sends nothing before it has one (about
+        half a second), and live events stamped meanwhile would arrive that much late.
+        Raises :class:`KafkaUnavailableError` naming the cause and what to check.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self._producer.list_topics(self.topic, timeout=_CONNECT_SLICE_S)
+                break
+            except KafkaException as error:
+                self._producer.poll(0)  # serves error_cb: a refused login is final at once
+                if self.errors.fatal is not None or time.monotonic() >= deadline:
+                    raise KafkaUnavailableError(self.errors.fatal or str(error.args[0])) from error
+        deadline = time.monotonic() + settle_s
+        while self.errors.fatal is None and (left := deadline - time.monotonic()) > 0:
+            self._producer.poll(min(left, 0.1))
+        if self.errors.fatal is not None:
+            raise KafkaUnavailableError(self.errors.fatal)
 
     def send(self, event: AnyEvent) -> None:
         """Queue one event; blocks only while the in-flight bound is reached.
