@@ -105,7 +105,7 @@ def run(
             producer.poll(0)
             if on_progress is not None:
                 on_progress(queued)
-            if producer.failed_for_good:
+            if producer.errors.fatal:
                 break
         delay = pace_delay(queued, rate, now - start)
         if delay:
@@ -127,7 +127,7 @@ def run(
         latency_p99_s=stats.latency.percentile(0.99),
         stopped_by=stop.signal_name,
         errors=dict(stats.errors),
-        kafka_error=producer.failed_for_good,
+        kafka_error=producer.errors.fatal,
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -31,3 +34,14 @@ def repo_root() -> Path:
         f"cannot find the eventtide repository above {here}; "
         "eventtide.devstack must be installed from a checkout (uv sync)"
     )
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """One build per cache folder at a time, across processes (parallel test workers)."""
+    with (folder / ".build.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

