@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from eventtide.devstack.binaries import pinned_uv
 from eventtide.devstack.opentofu import ensure_built
 
 pytestmark = pytest.mark.integration
@@ -52,8 +52,7 @@ def test_tofu_fmt_check():
 
 
 def test_checkov_finds_no_failures():
-    uv = shutil.which("uv")
-    assert uv, "checkov runs through `uv tool run`; uv is not on PATH"
+    uv = pinned_uv()
     result = subprocess.run(
         [
             uv,

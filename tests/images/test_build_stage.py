@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from eventtide.devstack.binaries import pinned_uv
+from eventtide.devstack.errors import InfraError
 from tests.images.checks import copied_sources
 from tests.images.dockerfile import parse_file
 from tests.images.images import REPO, SERVICES, Service, workspace_closure
@@ -28,11 +30,11 @@ IGNORED = shutil.ignore_patterns("tests", "__pycache__", ".venv", "*.pyc", ".pyt
 
 
 def uv_binary() -> str:
-    """The uv running this session (``uv run`` exports it as $UV), else the one on PATH."""
-    found = os.environ.get("UV") or shutil.which("uv")
-    if not found:
-        pytest.fail("uv is needed to replay the image build stage; run the tests with `uv run`")
-    return found
+    """The project's pinned uv; an InfraError says how to provide it."""
+    try:
+        return pinned_uv()
+    except InfraError as missing:
+        pytest.fail(str(missing))
 
 
 def replay_build_stage(service: Service, context: Path, venv: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from eventtide.devstack import binaries
 from eventtide.devstack import kubernetes as k8s
 from eventtide.devstack.errors import InfraError
 
@@ -184,7 +185,7 @@ def test_server_version_parsing() -> None:
 
 def test_missing_go_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(k8s, "GO_FALLBACKS", ())
+    monkeypatch.setattr(binaries, "GO_FALLBACKS", ())
     with pytest.raises(InfraError, match=r"`go` is not on PATH.*https://go\.dev/dl/"):
         k8s._find_go()
 

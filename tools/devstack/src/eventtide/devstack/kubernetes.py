@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from eventtide.devstack.binaries import machine_go
 from eventtide.devstack.cache import build_lock, cache_dir, repo_root
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
@@ -62,9 +63,6 @@ POD_CIDR = "10.244.0.1/16"
 
 STARTUP_TIMEOUT = 90.0
 """Seconds for the whole control plane to come up; it takes a few seconds on 2 cores."""
-
-GO_FALLBACKS: tuple[Path, ...] = (Path("/usr/local/go/bin/go"),)
-"""Where the official Go tarball installs, for shells whose PATH lacks it."""
 
 _GO_INSTALL_HINT = (
     "Install Go {minimum} or newer from https://go.dev/dl/ (for example "
@@ -233,7 +231,7 @@ def parse_go_version(text: str) -> tuple[int, int] | None:
 def _find_go() -> str:
     """The ``go`` binary, checked to be new enough; InfraError says how to get one."""
     minimum = ".".join(map(str, MIN_GO_VERSION))
-    go = shutil.which("go") or next((str(p) for p in GO_FALLBACKS if p.is_file()), None)
+    go = machine_go()
     if go is None:
         raise InfraError(
             "cannot build the Kubernetes tools: `go` is not on PATH. "

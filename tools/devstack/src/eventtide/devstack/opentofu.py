@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from eventtide.devstack.binaries import machine_go
 from eventtide.devstack.cache import cache_dir
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.procs import log, run_step
@@ -69,7 +69,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def _local_go() -> tuple[str, tuple[int, ...]]:
-    go = shutil.which("go")
+    go = machine_go()
     if go is None:
         raise InfraError(
             "OpenTofu is built from source and needs Go on PATH (https://go.dev/dl/); "

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from eventtide.devstack.binaries import machine_go
 from eventtide.devstack.cache import cache_dir, repo_root
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.procs import run_step
@@ -37,7 +37,7 @@ def ensure_built() -> Path:
     binary = cache_dir("tiltcheck", _digest(folder)) / "tiltcheck"
     if binary.exists():
         return binary
-    go = shutil.which("go")
+    go = machine_go()
     if go is None:
         raise InfraError("Go is needed once to build tools/tiltcheck (the Tiltfile checker)")
     scratch = binary.with_name(f"tiltcheck.{os.getpid()}.tmp")
