@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from eventtide.core.events import EVENT_TYPES
+from eventtide.core.events import ACTIVITY_TYPES
 
 NAMING: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -40,8 +40,11 @@ NAMING: Final = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
 
-TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in EVENT_TYPES}
-"""``user_stats`` column counting each event type (a new type needs a migration)."""
+TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in ACTIVITY_TYPES}
+"""``user_stats`` column counting each typed activity (a new type needs a migration).
+
+Custom events (open-ended names) and the identity calls (identify, alias: not
+activity) count in ``total_events`` only."""
 
 
 class Base(DeclarativeBase):
@@ -80,7 +83,7 @@ class UserEvent(Base):
     event_id: Mapped[uuid.UUID]
     user_id: Mapped[str] = mapped_column(String(128))
     session_id: Mapped[str] = mapped_column(String(128))
-    event_type: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime]
     schema_version: Mapped[int]

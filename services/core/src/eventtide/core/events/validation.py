@@ -16,9 +16,13 @@ from typing import Any, Final
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from eventtide.core.events.models import EVENT_ADAPTER, EVENT_TYPES, AnyEvent
+from eventtide.core.events.models import CUSTOM_ADAPTER, EVENT_ADAPTER, EVENT_TYPES, AnyEvent
 from eventtide.core.events.rejection import Rejection, RejectionKind, Violation, single
-from eventtide.core.events.versions import CURRENT_SCHEMA_VERSION, is_supported
+from eventtide.core.events.versions import (
+    CURRENT_SCHEMA_VERSION,
+    OPEN_VOCABULARY_SINCE,
+    is_supported,
+)
 
 _VERSION_BOUNDS: Final = frozenset({"greater_than_equal", "less_than_equal", "int_type"})
 
@@ -27,6 +31,8 @@ _VERSION_BOUNDS: Final = frozenset({"greater_than_equal", "less_than_equal", "in
 # pay once per message.
 _VALIDATE_PYTHON: Final = EVENT_ADAPTER.validator.validate_python
 _VALIDATE_JSON: Final = EVENT_ADAPTER.validator.validate_json
+_VALIDATE_CUSTOM_PYTHON: Final = CUSTOM_ADAPTER.validator.validate_python
+_VALIDATE_CUSTOM_JSON: Final = CUSTOM_ADAPTER.validator.validate_json
 
 
 def validate_event(data: Any, context: Mapping[str, Any] | None = None) -> AnyEvent | Rejection:
@@ -40,6 +46,11 @@ def validate_event(data: Any, context: Mapping[str, Any] | None = None) -> AnyEv
         event: AnyEvent = _VALIDATE_PYTHON(data, context=context)
         return event
     except ValidationError as error:
+        if not _custom_name(error):
+            return rejection_from(error)
+    try:
+        return _VALIDATE_CUSTOM_PYTHON(data, context=context)  # type: ignore[no-any-return]
+    except ValidationError as error:
         return rejection_from(error)
 
 
@@ -51,7 +62,27 @@ def validate_json_event(
         event: AnyEvent = _VALIDATE_JSON(raw, context=context)
         return event
     except ValidationError as error:
+        if not _custom_name(error):
+            return rejection_from(error)
+    try:
+        return _VALIDATE_CUSTOM_JSON(raw, context=context)  # type: ignore[no-any-return]
+    except ValidationError as error:
         return rejection_from(error)
+
+
+def _custom_name(error: ValidationError) -> bool:
+    """True when the typed union refused only the name, from a writer that may use custom names.
+
+    Only then is the input tried again as a custom event: typed events never pay for
+    it, and an unsupported version keeps its ``unknown_version`` answer.
+    """
+    if error.error_count() != 1:
+        return False
+    (detail,) = error.errors(include_url=False)
+    if detail["type"] != "union_tag_invalid" or not isinstance(detail["input"], dict):
+        return False
+    version: object = detail["input"].get("schema_version", CURRENT_SCHEMA_VERSION)
+    return is_supported(version) and version >= OPEN_VOCABULARY_SINCE  # type: ignore[operator]
 
 
 def rejection_from(error: ValidationError) -> Rejection:
@@ -107,7 +138,10 @@ def _violation(detail: ErrorDetails) -> Violation:
     message = detail["msg"]
     if rule == "union_tag_invalid":
         given = detail["input"].get("event_type") if isinstance(detail["input"], dict) else None
-        message = f"unknown event_type {given!r}; known: {', '.join(EVENT_TYPES)}"
+        message = (
+            f"unknown event_type {given!r}; known: {', '.join(EVENT_TYPES)} (any other name "
+            f"is a custom event from schema_version {OPEN_VOCABULARY_SINCE} on)"
+        )
     return Violation(".".join(str(part) for part in loc), rule, message)
 
 
