@@ -8,13 +8,14 @@ merge rule itself is in :mod:`eventtide.core.identity`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from eventtide.core.events.properties.base import TypedProperties
 from eventtide.core.events.properties.common import STRICT_PROPERTIES, Identifier
 from eventtide.core.events.properties.freeform import FreeformProperties
 
 
-class IdentifyProperties(BaseModel):
+class IdentifyProperties(TypedProperties):
     """The user ``user_id`` now is, the anonymous id it was, and traits to record.
 
     ``set`` overwrites a trait (the latest by event time wins); ``set_once`` records a
@@ -29,7 +30,7 @@ class IdentifyProperties(BaseModel):
     set_once: FreeformProperties = Field(default_factory=dict)
 
 
-class AliasProperties(BaseModel):
+class AliasProperties(TypedProperties):
     """``previous_id`` and the event's ``user_id`` are the same person from now on."""
 
     model_config = STRICT_PROPERTIES
