@@ -155,7 +155,7 @@ class IncidentPlan:
                 return None
         for incident in self._malformed:
             if incident.active(at) and self._rng.random() < incident.severity:
-                broken = malform(self._rng, event)
+                broken = malform(self._rng, at, event)
                 incident.effects["malformed_events"] += 1
                 incident.effects[f"malformed_{broken.defect}"] += 1
                 return broken

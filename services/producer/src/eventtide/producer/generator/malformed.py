@@ -20,15 +20,19 @@ DEFECTS: Final = ("truncated", "missing_user_id", "bad_timestamp", "unknown_even
 
 @dataclass(frozen=True, slots=True)
 class Malformed:
-    """A message whose value is not a valid event; ``event_type`` is what it claims to be."""
+    """A message whose value is not a valid event; ``event_type`` is what it claims to be.
 
+    ``at`` is the Unix time the client sent it (the event time it would have had).
+    """
+
+    at: float
     user_id: str
     event_type: str
     value: bytes
     defect: str
 
 
-def malform(rng: random.Random, event: dict[str, Any]) -> Malformed:
+def malform(rng: random.Random, at: float, event: dict[str, Any]) -> Malformed:
     """Damage one well-formed event in one of the :data:`DEFECTS` ways."""
     defect = DEFECTS[int(rng.random() * len(DEFECTS))]
     data = dict(event)
@@ -41,4 +45,4 @@ def malform(rng: random.Random, event: dict[str, Any]) -> Malformed:
     value = orjson.dumps(data, option=orjson.OPT_UTC_Z)
     if defect == "truncated":
         value = value[: len(value) // 2]
-    return Malformed(event["user_id"], event["event_type"], value, defect)
+    return Malformed(at, event["user_id"], event["event_type"], value, defect)

@@ -85,12 +85,17 @@ class SessionPlanner:
     """Plans sessions for users of a catalog; keeps the running order counter."""
 
     def __init__(
-        self, rng: random.Random, catalog: Catalog, incidents: SessionIncidents | None = None
+        self,
+        rng: random.Random,
+        catalog: Catalog,
+        incidents: SessionIncidents | None = None,
+        order_prefix: str = "o-",
     ) -> None:
         self._rng = rng
         self._catalog = catalog
         self._orders = 0
         self._incidents = incidents
+        self._order_prefix = order_prefix
 
     def plan(
         self, user: SimUser, start: float, first: bool, landing: str | None = None
@@ -212,7 +217,7 @@ class SessionPlanner:
             return t
         self._orders += 1
         purchase = {
-            "order_id": f"o-{self._orders:09d}",
+            "order_id": f"{self._order_prefix}{self._orders:09d}",
             "items": items,
             "amount": amount,
             "currency": SHOP_CURRENCY,
@@ -223,4 +228,4 @@ class SessionPlanner:
     def next_order_id(self) -> str:
         """A fresh order id (anomalies place orders outside sessions too)."""
         self._orders += 1
-        return f"o-{self._orders:09d}"
+        return f"{self._order_prefix}{self._orders:09d}"

@@ -192,8 +192,11 @@ class Simulation:
 
         Arrivals follow the same seasonal weight at ``severity`` times the population's
         own session rate (bots left out), so a surge scales what the hour would have had.
+        Their orders are numbered apart (``o-v...``).
         """
+        # the incident generator plans them, so the stream before the surge is untouched
         rng = self._incident_rng
+        planner = SessionPlanner(rng, self._catalog, order_prefix="o-v")
         per_s = sum(u.persona.sessions_per_day for u in self.users if not u.persona.is_bot)
         per_s /= 86_400.0
         count = 0
@@ -209,7 +212,7 @@ class Simulation:
                 count += 1
                 user = visitor(rng, count)
                 self.ground_truth.personas[user.user_id] = user.persona.name
-                steps = self._planner.plan(user, t, first=True, landing=surge.target["page"])
+                steps = planner.plan(user, t, first=True, landing=surge.target["page"])
                 cursor = _Cursor(user, 1, steps)
                 cursor.one_off = True
                 self._schedule(cursor)
