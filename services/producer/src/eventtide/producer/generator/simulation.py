@@ -121,8 +121,8 @@ class Simulation:
             [f"/product/{p}" for p in self._catalog.product_ids],
         )
         self._plan = IncidentPlan(incidents, self._incident_rng) if incidents else None
-        planner_hooks = self._plan if self._plan and self._plan.changes_sessions else None
-        self._planner = SessionPlanner(self._rng, self._catalog, planner_hooks)
+        self._hooks = self._plan if self._plan and self._plan.changes_sessions else None
+        self._planner = SessionPlanner(self._rng, self._catalog, self._hooks)
         self.users = build_users(
             self._rng,
             config.users,
@@ -194,9 +194,9 @@ class Simulation:
         own session rate (bots left out), so a surge scales what the hour would have had.
         Their orders are numbered apart (``o-v...``).
         """
-        # the incident generator plans them, so the stream before the surge is untouched
+        # planned with the incident generator: the regular users' stream stays as it was
         rng = self._incident_rng
-        planner = SessionPlanner(rng, self._catalog, order_prefix="o-v")
+        planner = SessionPlanner(rng, self._catalog, self._hooks, order_prefix="o-v")
         per_s = sum(u.persona.sessions_per_day for u in self.users if not u.persona.is_bot)
         per_s /= 86_400.0
         count = 0
