@@ -6,6 +6,7 @@ the same seed and no incident, read over the same hours.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -181,3 +182,19 @@ def test_same_seed_same_incidents() -> None:
     first, again = Simulation(config), Simulation(config)
     assert list(first.stream()) == list(again.stream())
     assert first.ground_truth.to_json() == again.ground_truth.to_json()
+
+
+def test_live_runs_record_when_the_wall_clock_reached_an_incident() -> None:
+    """Live events carry the wall clock, so the truth says when the stream got there."""
+    before = datetime.now(UTC)
+    config = GeneratorConfig(
+        users=200, seed=2, start=before, live=True,
+        incidents=(parse_incident("malformed,start=0s,duration=30m,severity=1"),),
+    )  # fmt: skip
+    simulation = Simulation(config)
+    items = list(itertools.islice(simulation.stream(), 20))
+    assert all(isinstance(i, Malformed) for i in items)
+    (incident,) = simulation.ground_truth.to_json()["incidents"]
+    observed = datetime.fromisoformat(incident["observed_start"])
+    assert before <= observed <= datetime.now(UTC)
+    assert "observed_end" not in incident
