@@ -41,7 +41,10 @@ def malform(rng: random.Random, at: float, event: dict[str, Any]) -> Malformed:
     elif defect == "bad_timestamp":
         data["occurred_at"] = "yesterday evening"
     elif defect == "unknown_event_type":
+        # An old client (schema version 1, closed vocabulary) sending a name it made up;
+        # from version 2 on any name would be a valid custom event.
         data["event_type"] = f"{event['event_type']}_v2"
+        data["schema_version"] = 1
     value = orjson.dumps(data, option=orjson.OPT_UTC_Z)
     if defect == "truncated":
         value = value[: len(value) // 2]
