@@ -17,7 +17,7 @@ VENV_STAMP := .venv/.synced-$(UV_VERSION)
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
+.PHONY: help setup run test test-unit test-integration test-cluster lint format bench mutation infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ lint: $(VENV_STAMP) ## ruff and mypy
 format: $(VENV_STAMP) ## apply ruff's fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+mutation: $(VENV_STAMP) ## mutation testing of the pure modules (mutmut); report in build/mutation; fails under 90% killed
+	$(RUN) python -m tools.mutation $(MUTATION_ARGS)
 
 bench: setup ## run every benchmark (medians of 5 runs) and write bench/results/*.json
 	$(RUN) python -m bench
