@@ -41,6 +41,7 @@ TARGETS: Final = (
         ("eventtide/core/events/validation.py", "eventtide/core/events/versions.py"),
         (
             f"{CORE_TESTS}/test_rejections.py",
+            f"{CORE_TESTS}/test_validation.py",
             f"{CORE_TESTS}/test_roundtrip.py",
             f"{CORE_TESTS}/test_codec.py",
         ),
