@@ -96,12 +96,10 @@ def stats_differences(conn: Connection, limit: int = 10) -> list[str]:
 def _stats_lines(
     user_id: str, have: dict[str, Any] | None, want: dict[str, Any] | None
 ) -> list[str]:
-    if have is None and want is None:
-        return []
+    if want is None:
+        return [] if have is None else [f"{user_id}: user_stats row without any stored event"]
     if have is None:
         return [f"{user_id}: user_stats row missing ({want['total_events']} events stored)"]
-    if want is None:
-        return [f"{user_id}: user_stats row without any stored event"]
     return [
         f"{user_id}: user_stats.{name} stored {have[name]!r} != recomputed {want[name]!r}"
         for name in _COMPARED
