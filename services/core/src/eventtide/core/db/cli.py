@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
     @db.command("check")
     def check_command(url: UrlOption = None) -> None:
-        """Compare user_stats and users with a recomputation from user_events; exit 1 if not equal."""
+        """Compare user_stats and users with a recomputation; exit 1 if they differ."""
         from eventtide.core.db.engine import make_engine
         from eventtide.core.db.recompute import stats_differences
         from eventtide.core.db.settings import DbSettings
