@@ -61,4 +61,4 @@ TARGETS: Final = (
 )
 
 QUICK: Final = "deltas"
-"""The one small module ``--quick`` mutates (part of ``make test``: about 15 s on 2 cores)."""
+"""The one small module ``--quick`` mutates (part of ``make test``: 15-30 s on 2 cores)."""
