@@ -29,7 +29,7 @@ TOOLCHAINS_test-cluster := kubernetes
 TOOLCHAINS_bench := kafka postgres
 build-toolchains = $(RUN) eventtide dev infra build $(TOOLCHAINS_$@)
 
-.PHONY: help setup run test test-unit test-integration test-cluster lint format bench infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
+.PHONY: help setup run test test-unit test-integration test-cluster lint format bench mutation infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ lint: $(VENV_STAMP) ## ruff and mypy
 format: $(VENV_STAMP) ## apply ruff's fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+mutation: $(VENV_STAMP) ## mutation testing of the pure modules (mutmut); report in build/mutation; fails under 90% killed
+	$(RUN) python -m tools.mutation $(MUTATION_ARGS)
 
 bench: $(VENV_STAMP) ## run every benchmark (medians of 5 runs) and write bench/results/*.json
 	$(build-toolchains)

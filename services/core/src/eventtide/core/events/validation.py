@@ -24,7 +24,8 @@ from eventtide.core.events.versions import (
     is_supported,
 )
 
-_VERSION_BOUNDS: Final = frozenset({"greater_than_equal", "less_than_equal", "int_type"})
+_NOT_AN_OBJECT: Final = frozenset({"dict_type", "model_attributes_type"})
+"""Pydantic's rule for a whole input that is no object (from JSON, from Python)."""
 
 # The adapter's compiled validator, called directly: the TypeAdapter method in front of
 # it costs a few tenths of a microsecond per event, which the producer and consumer
@@ -90,11 +91,14 @@ def rejection_from(error: ValidationError) -> Rejection:
 
     An unknown schema version wins over everything else: a newer writer may use fields
     and event types this reader cannot know, so its other errors would only be noise.
+    Only an integer is a version, though: ``"2"``, ``1.5``, ``true`` or ``null`` is no
+    version any reader will ever know, so it is a schema violation of ``schema_version``
+    (rule ``int_type``), not an event to keep for an upgraded reader.
     """
     details = error.errors(include_url=False)
     if details and details[0]["type"] == "json_invalid":
         return single("malformed_json", "", "json_invalid", details[0]["msg"])
-    if details and details[0]["type"] in ("model_attributes_type", "dict_type", "model_type"):
+    if details and details[0]["type"] in _NOT_AN_OBJECT:
         return _not_an_object(details[0]["input"])
     violations = tuple(_violation(detail) for detail in details)
     version = _newer_version(details)
@@ -114,17 +118,18 @@ def rejection_from(error: ValidationError) -> Rejection:
     return Rejection(kind, first.field, first.rule, first.message, violations)
 
 
-def _newer_version(details: list[ErrorDetails]) -> object | None:
-    """The unsupported schema_version the input claims, if it claims one."""
+def _newer_version(details: list[ErrorDetails]) -> int | None:
+    """The integer schema_version the input claims, if this reader cannot read it."""
     for detail in details:
-        loc = detail["loc"]
+        version: object
         if detail["type"] == "union_tag_invalid" and isinstance(detail["input"], dict):
-            version: object = detail["input"].get("schema_version", CURRENT_SCHEMA_VERSION)
-            if not is_supported(version):
-                return version
-        elif loc and loc[-1] == "schema_version" and detail["type"] in _VERSION_BOUNDS:
-            claimed: object = detail["input"]
-            return claimed
+            version = detail["input"].get("schema_version")
+        elif detail["loc"][1:] == ("schema_version",):
+            version = detail["input"]
+        else:
+            continue
+        if type(version) is int and not is_supported(version):
+            return version
     return None
 
 
