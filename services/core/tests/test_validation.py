@@ -13,7 +13,15 @@ import pytest
 from pydantic import ValidationError
 from test_rejections import CONTEXT, _judge, _purchase
 
-from eventtide.core.events import EVENT_TYPES, Rejection, validate_event, validate_json_event
+from eventtide.core.events import (
+    CURRENT_SCHEMA_VERSION,
+    EVENT_TYPES,
+    OPEN_VOCABULARY_SINCE,
+    CustomEvent,
+    Rejection,
+    validate_event,
+    validate_json_event,
+)
 from eventtide.core.events.models import EVENT_ADAPTER
 from eventtide.core.events.validation import rejection_from
 
@@ -41,7 +49,7 @@ def test_a_non_integer_version_does_not_hide_an_unknown_type(version: Any) -> No
     assert (rejection.kind, rejection.field) == ("unknown_event_type", "event_type")
 
 
-@pytest.mark.parametrize("version", [2, 0, -1, 10**12])
+@pytest.mark.parametrize("version", [CURRENT_SCHEMA_VERSION + 1, 0, -1, 10**12])
 def test_an_integer_version_this_reader_lacks_is_unknown(version: int) -> None:
     rejection = _judge(_with(schema_version=version))
     assert (rejection.kind, rejection.field, rejection.rule) == (
@@ -50,14 +58,17 @@ def test_an_integer_version_this_reader_lacks_is_unknown(version: int) -> None:
         "unknown_schema_version",
     )
     assert rejection.message == (
-        f"schema_version {version} is not one this reader knows (newest: 1)"
+        f"schema_version {version} is not one this reader knows (newest: {CURRENT_SCHEMA_VERSION})"
     )
 
 
-def test_an_unknown_type_without_a_version_is_an_unknown_type() -> None:
+def test_an_unknown_type_without_a_version_is_a_custom_event() -> None:
+    """A missing version means the current one, whose writers may use any name."""
     data = _with(event_type="future_thing")
     del data["schema_version"]
-    assert _judge(data).kind == "unknown_event_type"
+    event = validate_json_event(orjson.dumps(data), CONTEXT)
+    assert isinstance(event, CustomEvent)
+    assert event.schema_version == CURRENT_SCHEMA_VERSION
 
 
 def test_a_schema_version_inside_properties_is_not_the_envelopes() -> None:
@@ -103,7 +114,10 @@ def test_malformed_json_keeps_the_parsers_message() -> None:
 
 def test_an_unknown_type_lists_the_known_ones() -> None:
     rejection = _judge(_with(event_type="teleport"))
-    assert rejection.message == f"unknown event_type 'teleport'; known: {', '.join(EVENT_TYPES)}"
+    assert rejection.message == (
+        f"unknown event_type 'teleport'; known: {', '.join(EVENT_TYPES)} (any other name is "
+        f"a custom event from schema_version {OPEN_VOCABULARY_SINCE} on)"
+    )
 
 
 def test_other_rules_keep_pydantics_message() -> None:
@@ -115,5 +129,7 @@ def test_other_rules_keep_pydantics_message() -> None:
 
 
 def test_an_unknown_version_wins_over_errors_listed_before_it() -> None:
-    rejection = _judge(_with(event_id="not-a-uuid", user_id="", schema_version=2))
+    rejection = _judge(
+        _with(event_id="not-a-uuid", user_id="", schema_version=CURRENT_SCHEMA_VERSION + 1)
+    )
     assert (rejection.kind, rejection.field) == ("unknown_version", "schema_version")
