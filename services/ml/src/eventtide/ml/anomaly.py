@@ -191,19 +191,25 @@ def _behaviour_matrix(table: FeatureTable) -> FloatArray:
     return logged
 
 
+ISOLATION_CUT: Final = 0.5
+"""The isolation score above which a point is anomalous in the original paper (Liu et al.)."""
+
+
 @dataclass
 class BehaviourDetector:
-    """IsolationForest over per-user behaviour; flags the ``contamination`` share most isolated.
+    """IsolationForest over per-user behaviour.
 
-    The threshold is the training scores' quantile, so the share flagged on new data is
-    about the same as the share assumed: an operating point, stated up front.
+    Two operating points: ``contamination=None`` flags isolation scores above 0.5, the
+    forest's own cut, which assumes nothing about how many anomalies there are; a share
+    instead puts the threshold at that quantile of the training scores, so about that
+    share is flagged on new data.
     """
 
-    contamination: float = 0.02
+    contamination: float | None = None
     trees: int = 200
     seed: int = 0
     _forest: IsolationForest | None = None
-    _threshold: float = 0.0
+    _threshold: float = ISOLATION_CUT
 
     def fit(self, table: FeatureTable) -> BehaviourDetector:
         """Fit on a training window's users."""
@@ -211,7 +217,8 @@ class BehaviourDetector:
         matrix = _behaviour_matrix(table)
         forest.fit(matrix)
         scores = -forest.score_samples(matrix)
-        self._threshold = float(np.quantile(scores, 1.0 - self.contamination))
+        if self.contamination is not None:
+            self._threshold = float(np.quantile(scores, 1.0 - self.contamination))
         self._forest = forest
         return self
 

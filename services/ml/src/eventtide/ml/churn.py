@@ -18,11 +18,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from eventtide.ml.features import FeatureTable
+from eventtide.ml.features import CHURN_FEATURES, LIFETIME_TOTALS, FeatureTable
 from eventtide.ml.history import FloatArray
 
 RFM: Final = ("recency_days", "active_days", "monetary")
+OURS: Final = tuple(name for name in CHURN_FEATURES if name not in LIFETIME_TOTALS)
 
 
 class ChurnModel(Protocol):
@@ -80,7 +82,9 @@ class GradientBoostedChurn:
     Boosting finds the interactions a linear model cannot (a two-day silence means
     churn for a daily visitor and nothing for a weekly one); sigmoid calibration over
     3 folds turns its scores into probabilities, so its Brier score means something.
-    Missing values (no purchase yet, no cart) stay NaN: the trees route them.
+    Missing values (no purchase yet, no cart) stay NaN: the trees route them. A column
+    with no value at all in training (cart abandonment in a purchase-only log) is left
+    out: it says nothing, and scikit-learn 1.9's binning fails on it.
     """
 
     name: str = "ours_hgb"
@@ -88,6 +92,11 @@ class GradientBoostedChurn:
     learning_rate: float = 0.05
     max_leaf_nodes: int = 15
     seed: int = 0
+    threads: int = 1
+    """OpenMP threads for boosting. One: on 300 users it fitted in 0.56 s with one thread
+    and 5.0 s with two on the shared two-core machine (threads spinning against each other)."""
+    columns: tuple[str, ...] = OURS
+    used: tuple[str, ...] = ()
     _model: CalibratedClassifierCV | None = field(default=None, repr=False)
     feature_names: tuple[str, ...] = ()
 
@@ -102,7 +111,9 @@ class GradientBoostedChurn:
             random_state=self.seed,
         )
         model = CalibratedClassifierCV(booster, method="sigmoid", cv=3)
-        model.fit(table.values, churned.astype(int))
+        self.used = tuple(n for n in self.columns if not np.isnan(table.column(n)).all())
+        with threadpool_limits(self.threads):
+            model.fit(self._matrix(table), churned.astype(int))
         self._model = model
         self.feature_names = table.names
         return self
@@ -113,4 +124,9 @@ class GradientBoostedChurn:
             raise RuntimeError("fit the model before predicting")
         if table.names != self.feature_names:
             raise ValueError(f"features {table.names} differ from fitted {self.feature_names}")
-        return np.asarray(self._model.predict_proba(table.values)[:, 1], dtype=float)
+        with threadpool_limits(self.threads):
+            proba = self._model.predict_proba(self._matrix(table))
+        return np.asarray(proba[:, 1], dtype=float)
+
+    def _matrix(self, table: FeatureTable) -> FloatArray:
+        return np.column_stack([table.column(name) for name in self.used])

@@ -26,6 +26,8 @@ TREND_WEEKS: Final = 4
 BURST_PURCHASE_S: Final = 600.0
 """Purchase velocity counts orders within any 10-minute span."""
 BURST_EVENTS_S: Final = 60.0
+LOOKBACK_DAYS: Final = 28.0
+"""Recent activity is counted over the four weeks before the cut-off."""
 
 CHURN_FEATURES: Final = (
     "recency_days",
@@ -35,6 +37,13 @@ CHURN_FEATURES: Final = (
     "sessions",
     "purchases",
     "monetary",
+    "events_28d",
+    "sessions_28d",
+    "active_days_28d",
+    "purchases_28d",
+    "monetary_28d",
+    "sessions_per_week",
+    "purchases_per_week",
     "days_since_purchase",
     "mean_session_gap_days",
     "recency_over_gap",
@@ -44,6 +53,16 @@ CHURN_FEATURES: Final = (
     "error_events",
     "error_share",
 )
+LIFETIME_TOTALS: Final = (
+    "events",
+    "active_days",
+    "sessions",
+    "purchases",
+    "monetary",
+    "error_events",
+)
+"""Totals that grow with the calendar: a model trained at an earlier cut-off sees smaller
+ones, so the churn model uses the 28-day counts and per-week rates instead."""
 BEHAVIOUR_FEATURES: Final = (
     "events",
     "event_rate_per_min",
@@ -104,6 +123,8 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
     span_days = (last - first) / DAY_S
     mean_gap = np.where(sessions > 1, span_days / np.maximum(sessions - 1, 1), np.nan)
     ratio = np.where(sessions > 1, recency / np.maximum(mean_gap, 1e-3), np.nan)
+    recent = g.time >= cutoff - LOOKBACK_DAYS * DAY_S
+    weeks = np.maximum(tenure, 1.0) / 7.0
     trend, last_week = _weekly_trend(g, cutoff)
     abandonment = _cart_abandonment(g)
     errors = _per_user(g, is_error(g.name))
@@ -116,6 +137,13 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
             sessions,
             purchases,
             monetary,
+            _per_user(g, recent),
+            _per_user(g, recent & _first_of_session(g)),
+            _per_user(g, recent & new_day),
+            _per_user(g, recent & bought),
+            np.bincount(g.code, weights=np.where(recent & bought, g.amount, 0.0), minlength=n),
+            sessions / weeks,
+            purchases / weeks,
             since_buy,
             mean_gap,
             ratio,
@@ -181,6 +209,12 @@ def _per_user(g: Grouped, mask: np.ndarray) -> FloatArray:
     return np.bincount(g.code[mask], minlength=g.users.size).astype(float)
 
 
+def _first_of_session(g: Grouped) -> np.ndarray:
+    first = np.ones(g.time.size, dtype=bool)
+    first[1:] = g.session[1:] != g.session[:-1]
+    return first
+
+
 def _weekly_trend(g: Grouped, cutoff: float) -> tuple[FloatArray, FloatArray]:
     """Least-squares slope of sessions per week over the last weeks, relative to their mean.
 
@@ -188,8 +222,7 @@ def _weekly_trend(g: Grouped, cutoff: float) -> tuple[FloatArray, FloatArray]:
     fading at the same pace look alike.
     """
     n = g.users.size
-    first_of_session = np.ones(g.time.size, dtype=bool)
-    first_of_session[1:] = g.session[1:] != g.session[:-1]
+    first_of_session = _first_of_session(g)
     weeks_ago = np.floor((cutoff - g.time) / (7 * DAY_S)).astype(np.int64)
     keep = first_of_session & (weeks_ago < TREND_WEEKS)
     counts = np.zeros((n, TREND_WEEKS))
