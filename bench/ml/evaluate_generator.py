@@ -18,6 +18,7 @@ defaults. Metric-anomaly evaluation against generator incidents waits for them t
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from dataclasses import asdict
@@ -148,15 +149,18 @@ def main() -> None:
         "horizon_days": args.horizon_days,
         "churn": {},
     }
-    for cutoff_days in args.cutoff_days:
+    for cutoff_days, active in itertools.product(args.cutoff_days, (None, 7.0)):
         cutoff = START + timedelta(days=cutoff_days)
         began = time.perf_counter()
-        evaluation = evaluate_churn(log, cutoff.timestamp(), args.horizon_days)
+        evaluation = evaluate_churn(
+            log, cutoff.timestamp(), args.horizon_days, active_within_days=active
+        )
         took = time.perf_counter() - began
-        print(f"\nchurn at cut-off day {cutoff_days:g} ({cutoff.date()}), ", end="")
+        who = "every user seen" if active is None else f"users active in the last {active:g} days"
+        print(f"\nchurn at cut-off day {cutoff_days:g} ({cutoff.date()}), {who}, ", end="")
         print(f"horizon {args.horizon_days:g} days ({took:.1f} s)")
         print(format_table(evaluation))
-        record["churn"][f"day_{cutoff_days:g}"] = {
+        record["churn"][f"day_{cutoff_days:g}" + ("" if active is None else "_active_7d")] = {
             "scores": [asdict(s) for s in evaluation.scores],
             "skipped": evaluation.skipped,
         }

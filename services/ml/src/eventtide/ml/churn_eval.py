@@ -36,8 +36,14 @@ def evaluate_churn(
     holdout_share: float = 0.3,
     with_bgnbd: bool = True,
     models: list[ChurnModel] | None = None,
+    active_within_days: float | None = None,
 ) -> ChurnEvaluation:
-    """Fit each model at the training cut-off and score it on held-out users at the test one."""
+    """Fit each model at the training cut-off and score it on held-out users at the test one.
+
+    ``active_within_days`` narrows both populations to users seen in that many days before
+    their cut-off: users long gone are churners any model finds, and they can hide how
+    well the ones still around are ranked.
+    """
     split = time_split(test_cutoff, horizon_days)
     train_labels = churn_labels(log, split.train_cutoff, horizon_days)
     test_labels = churn_labels(log, split.test_cutoff, horizon_days)
@@ -45,10 +51,16 @@ def evaluate_churn(
     test_keep = holdout_users(test_labels.users, holdout_share)
     train_users, train_y = train_labels.users[train_keep], train_labels.churned[train_keep]
     test_users, test_y = test_labels.users[test_keep], test_labels.churned[test_keep]
-    if np.unique(train_y).size < 2:
-        raise ValueError("the training users are all one class at the training cut-off")
     train_x = churn_features(log, split.train_cutoff).rows(train_users)
     test_x = churn_features(log, split.test_cutoff).rows(test_users)
+    if active_within_days is not None:
+        recent_train = train_x.column("recency_days") <= active_within_days
+        recent_test = test_x.column("recency_days") <= active_within_days
+        train_x, train_y = train_x.rows(train_x.users[recent_train]), train_y[recent_train]
+        test_x, test_y = test_x.rows(test_x.users[recent_test]), test_y[recent_test]
+        test_users = test_x.users
+    if np.unique(train_y).size < 2:
+        raise ValueError("the training users are all one class at the training cut-off")
     chosen = models or [GradientBoostedChurn(), recency_baseline(), rfm_baseline()]
     scores = [
         churn_scores(model.name, test_y, model.fit(train_x, train_y).predict(test_x))
