@@ -14,8 +14,8 @@ import numpy as np
 from eventtide.ml.bgnbd import bgnbd_churn
 from eventtide.ml.churn import ChurnModel, GradientBoostedChurn, recency_baseline, rfm_baseline
 from eventtide.ml.evaluate import ChurnScores, churn_scores
-from eventtide.ml.features import churn_features
-from eventtide.ml.history import EventLog
+from eventtide.ml.features import FeatureTable, churn_features
+from eventtide.ml.history import EventLog, FloatArray
 from eventtide.ml.labels import DEFAULT_HORIZON_DAYS, churn_labels, holdout_users, time_split
 
 
@@ -29,16 +29,25 @@ class ChurnEvaluation:
     train_churn_rate: float = 0.0
 
 
-def evaluate_churn(
+@dataclass(frozen=True)
+class ChurnData:
+    """Training rows (earlier cut-off, training users) and held-out rows (later, others)."""
+
+    train_x: FeatureTable
+    train_y: FloatArray
+    test_x: FeatureTable
+    test_y: FloatArray
+    test_cutoff: float
+
+
+def prepare_churn(
     log: EventLog,
     test_cutoff: float,
     horizon_days: float = DEFAULT_HORIZON_DAYS,
     holdout_share: float = 0.3,
-    with_bgnbd: bool = True,
-    models: list[ChurnModel] | None = None,
     active_within_days: float | None = None,
-) -> ChurnEvaluation:
-    """Fit each model at the training cut-off and score it on held-out users at the test one.
+) -> ChurnData:
+    """Features and labels for training and held-out users, split in time and by user.
 
     ``active_within_days`` narrows both populations to users seen in that many days before
     their cut-off: users long gone are churners any model finds, and they can hide how
@@ -58,22 +67,37 @@ def evaluate_churn(
         recent_test = test_x.column("recency_days") <= active_within_days
         train_x, train_y = train_x.rows(train_x.users[recent_train]), train_y[recent_train]
         test_x, test_y = test_x.rows(test_x.users[recent_test]), test_y[recent_test]
-        test_users = test_x.users
     if np.unique(train_y).size < 2:
         raise ValueError("the training users are all one class at the training cut-off")
+    return ChurnData(train_x, train_y, test_x, test_y, split.test_cutoff)
+
+
+def evaluate_churn(
+    log: EventLog,
+    test_cutoff: float,
+    horizon_days: float = DEFAULT_HORIZON_DAYS,
+    holdout_share: float = 0.3,
+    with_bgnbd: bool = True,
+    models: list[ChurnModel] | None = None,
+    active_within_days: float | None = None,
+) -> ChurnEvaluation:
+    """Fit each model at the training cut-off and score it on held-out users at the test one."""
+    data = prepare_churn(log, test_cutoff, horizon_days, holdout_share, active_within_days)
     chosen = models or [GradientBoostedChurn(), recency_baseline(), rfm_baseline()]
     scores = [
-        churn_scores(model.name, test_y, model.fit(train_x, train_y).predict(test_x))
+        churn_scores(
+            model.name, data.test_y, model.fit(data.train_x, data.train_y).predict(data.test_x)
+        )
         for model in chosen
     ]
     skipped: dict[str, str] = {}
     if with_bgnbd:
-        bgnbd = bgnbd_churn(log, split.test_cutoff, test_users, horizon_days)
+        bgnbd = bgnbd_churn(log, data.test_cutoff, data.test_x.users, horizon_days)
         if isinstance(bgnbd, str):
             skipped["bgnbd"] = bgnbd
         else:
-            scores.append(churn_scores("bgnbd", test_y, bgnbd))
-    return ChurnEvaluation(scores, skipped, int(train_y.size), float(train_y.mean()))
+            scores.append(churn_scores("bgnbd", data.test_y, bgnbd))
+    return ChurnEvaluation(scores, skipped, int(data.train_y.size), float(data.train_y.mean()))
 
 
 def format_table(evaluation: ChurnEvaluation) -> str:

@@ -49,8 +49,23 @@ def evaluate(
     raise typer.Exit(code=code)
 
 
+def train(
+    model: Annotated[str, typer.Argument(help="Which model: churn.")],
+    cutoff: Annotated[
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], help="Held-out cut-off date (UTC), YYYY-MM-DD."),
+    ],
+    horizon_days: Annotated[float, typer.Option(min=1.0)] = 30.0,
+) -> None:
+    """Train on the stored events, evaluate on held-out users, register, promote if better."""
+    from eventtide.ml.command import run_train
+
+    raise typer.Exit(code=run_train(model=model, cutoff=cutoff, horizon_days=horizon_days))
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``ml`` and its verbs to the root CLI."""
-    ml = typer.Typer(help="Churn and anomaly models: evaluate.", no_args_is_help=True)
+    ml = typer.Typer(help="Churn and anomaly models: evaluate, train.", no_args_is_help=True)
     app.add_typer(ml, name="ml")
     ml.command("evaluate")(evaluate)
+    ml.command("train")(train)

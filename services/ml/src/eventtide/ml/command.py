@@ -47,3 +47,30 @@ def run_evaluate(
         )
         print(format_table(evaluation))
     return 0
+
+
+def run_train(*, model: str, cutoff: datetime, horizon_days: float) -> int:
+    """Train ``churn`` from DATABASE_URL; anomaly training from the database is not built yet."""
+    from eventtide.core.db import make_engine
+    from eventtide.core.db.settings import DbSettings
+    from eventtide.ml.training import train_churn
+
+    if model != "churn":
+        print(f"cannot train {model!r}: only 'churn' is trained from the database so far")
+        return 2
+    cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
+    engine = make_engine(DbSettings().database_url)
+    try:
+        result = train_churn(engine, cut, horizon_days)
+    except (HorizonBeyondDataError, ValueError) as error:
+        print(f"cannot train: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    production = "none" if result.production_roc_auc is None else f"{result.production_roc_auc:.4f}"
+    print(
+        f"churn v{result.version}: ROC-AUC {result.roc_auc:.4f} (best baseline "
+        f"{result.best_baseline:.4f}, production {production}); "
+        f"{'promoted' if result.decision.promote else 'not promoted'}: {result.decision.reason}"
+    )
+    return 0
