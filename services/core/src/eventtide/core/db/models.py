@@ -177,3 +177,31 @@ class ConsumerOffset(Base):
     partition: Mapped[int] = mapped_column(primary_key=True)
     next_offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Model(Base):
+    """A trained model: its artefact (skops bytes and their SHA-256), scores and stage.
+
+    ``stage`` is ``candidate`` when registered, ``production`` for the one model of a
+    name that scoring uses, ``archived`` for a production model that was replaced.
+    ``metrics`` holds the held-out scores the promotion compared; ``data_start`` and
+    ``data_end`` the event-time range it was trained and evaluated on.
+    """
+
+    __tablename__ = "models"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        Index("ix_models_name_stage", "name", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data_start: Mapped[datetime]
+    data_end: Mapped[datetime]
+    artefact: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
