@@ -8,7 +8,9 @@ same model runs both rules on exactly the same load.
 Model, per one-second tick: events arrive per partition; each replica consumes up to its
 throughput, shared over its partitions with backlog; consumers commit their positions
 every ``commit_interval_s``; the autoscaler sees only committed offsets, every ``poll_s``
-from ``poll_offset_s`` on, and its decision takes effect at once. Two worlds:
+from ``poll_offset_s`` on, after the second's arrivals and before they are consumed
+(so a group that keeps up still shows the batch in flight), and its decision takes
+effect at once. Two worlds:
 
 * eager (``cooperative=False``): replicas own partitions round-robin, and any change of
   the replica count stops the whole group for the rebalance pause (the classic protocol);
@@ -150,6 +152,9 @@ def simulate(
             under_load, lag_when_load_ended = replica_seconds, lags[-1]
         if tick >= scenario.duration_s and lags[-1] < _DRAINED:
             break
+        rate = scenario.rate(now) if tick < scenario.duration_s else 0.0
+        for p in range(count):
+            ends[p] += rate * scenario.weights[p]
         if now >= next_poll:
             observation = Observation(
                 at=now,
@@ -176,9 +181,6 @@ def simulate(
                     owners = round_robin(count, replicas)
                     paused_until = [pause] * count
             next_poll += poll_s
-        rate = scenario.rate(now) if tick < scenario.duration_s else 0.0
-        for p in range(count):
-            ends[p] += rate * scenario.weights[p]
         active = [owner if now >= paused_until[p] else -1 for p, owner in enumerate(owners)]
         backlog = [ends[p] - positions[p] for p in range(count)]
         for p, taken in enumerate(_consume(world, active, backlog)):

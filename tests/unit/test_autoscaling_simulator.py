@@ -12,13 +12,15 @@ from bench.autoscaling.keda import (
     per_pod_replicas,
 )
 from bench.autoscaling.ours import OurPolicy
-from bench.autoscaling.run import LAG_THRESHOLD, MIN_REPLICAS, OUR_POLL_S, ours_config
+from bench.autoscaling.run import MIN_REPLICAS, OUR_POLL_S, ours_config
 from bench.autoscaling.scenarios import Scenario, even, hot, spike, step
-from bench.autoscaling.simulator import World, simulate
+from bench.autoscaling.simulator import World, round_robin, simulate, sticky
 from eventtide.operator.lag import PartitionOffsets
 from eventtide.operator.policy import GroupState, Observation
 
 pytestmark = pytest.mark.unit
+
+LAG_THRESHOLD = 5000
 
 
 def observation(at: float, lag_per_partition: int, current: int) -> Observation:
@@ -137,7 +139,7 @@ def test_our_policy_on_a_slow_ramp_runs_what_the_load_needs_not_what_idle_replic
     """
     world = World()
     scenario = Scenario("ramp", 1200, lambda t: 500 + 2.5 * t, even(world.partitions))
-    policy = OurPolicy(ours_config(world))
+    policy = OurPolicy(ours_config(world, LAG_THRESHOLD))
     counts: list[int] = []
 
     def recorded(observation: Observation) -> int:
@@ -151,3 +153,38 @@ def test_our_policy_on_a_slow_ramp_runs_what_the_load_needs_not_what_idle_replic
     assert ours.replica_seconds < keda.replica_seconds
     assert ours.peak_lag < keda.peak_lag
     assert ours.scale_changes < keda.scale_changes
+
+
+def test_cooperative_sticky_moves_only_what_balance_requires():
+    owners = round_robin(12, 4)  # three partitions each
+    grown = sticky(owners, 6)
+    assert sorted(grown.count(r) for r in range(6)) == [2] * 6
+    assert sum(1 for a, b in zip(owners, grown, strict=True) if a != b) == 4
+    shrunk = sticky(owners, 3)
+    assert sorted(shrunk.count(r) for r in range(3)) == [4] * 3
+    assert sum(1 for a, b in zip(owners, shrunk, strict=True) if a != b) == 3
+
+
+def test_in_the_cooperative_world_only_moved_partitions_pause():
+    scenario = Scenario("flat", 120, step(2000, 2000, 0), even(12))
+
+    def to_three(observation: Observation) -> int:
+        return 3
+
+    eager = simulate(World(rebalance_pause_s=20), scenario, to_three, poll_s=5)
+    sticky_world = World(rebalance_pause_s=20, cooperative=True)
+    cooperative = simulate(sticky_world, scenario, to_three, poll_s=5)
+    assert eager.peak_lag == pytest.approx(2000 * 21, rel=0.05)  # everything stops
+    assert cooperative.peak_lag < eager.peak_lag / 2  # a third of the partitions moved
+
+
+def test_the_poll_phase_shifts_the_first_reading():
+    scenario = Scenario("flat", 60, step(100, 100, 0), even(12))
+    seen: list[float] = []
+
+    def record(observation: Observation) -> int:
+        seen.append(observation.at)
+        return observation.current_replicas
+
+    simulate(World(), scenario, record, poll_s=15, poll_offset_s=7.5)
+    assert seen[:3] == [8.0, 23.0, 38.0]
