@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select, text
 
 from eventtide.consumer.batching import prepare
-from eventtide.consumer.messages import Consumed
 from eventtide.core.db import (
     UserEvent,
     load_offsets,
@@ -20,6 +19,7 @@ from eventtide.core.db import (
     write_batch,
 )
 from eventtide.core.db.migrate import current_revision, head_revision
+from eventtide.core.kafka.records import Consumed
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,6 @@ from samples import message, payload
 from sqlalchemy import Engine, select
 
 from eventtide.consumer.batching import prepare
-from eventtide.consumer.messages import Consumed
 from eventtide.core.db import (
     ConsumerOffset,
     DeadLetter,
@@ -33,6 +32,7 @@ from eventtide.core.db import (
     write_batch,
 )
 from eventtide.core.db.migrate import upgrade
+from eventtide.core.kafka.records import Consumed
 
 pytestmark = pytest.mark.unit
 

@@ -27,11 +27,12 @@ from sqlalchemy import Engine
 
 from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.overview import overview
+from eventtide.core.kafka.consumer_config import DEFAULT_CONSUMER_GROUP
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
 from eventtide.devstack.stack import client_environment, running
 
 RUN_DIR = Path(".eventtide") / "run"
-GROUP = "eventtide-consumer"
+GROUP = DEFAULT_CONSUMER_GROUP
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")
 

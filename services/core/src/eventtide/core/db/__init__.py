@@ -4,21 +4,57 @@ Import from here: ``from eventtide.core.db import make_engine, write_batch``; mi
 from ``eventtide.core.db.migrate`` (Alembic is only imported by those who migrate).
 """
 
-from eventtide.core.db.batch import DeadLetterRow, OffsetRow, StorageBatch, WriteResult
-from eventtide.core.db.engine import is_sqlite, libpq_url, make_engine, normalize_url
-from eventtide.core.db.models import (
-    Base,
-    ConsumerOffset,
-    DeadLetter,
-    User,
-    UserEvent,
-    UserStats,
-)
-from eventtide.core.db.pg_bulk import BulkMethod
-from eventtide.core.db.recompute import recomputed_stats, stats_differences, stored_stats
-from eventtide.core.db.rows import EventRow, Unstorable, event_row
-from eventtide.core.db.settings import DbSettings
-from eventtide.core.db.store import load_offsets, store_offsets, write_batch
+from typing import TYPE_CHECKING
+
+from eventtide.core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from eventtide.core.db.batch import DeadLetterRow, StorageBatch, WriteResult
+    from eventtide.core.db.engine import is_sqlite, libpq_url, make_engine, normalize_url
+    from eventtide.core.db.models import (
+        Base,
+        ConsumerOffset,
+        DeadLetter,
+        User,
+        UserEvent,
+        UserStats,
+    )
+    from eventtide.core.db.offsets import OffsetRow, load_offsets, store_offsets
+    from eventtide.core.db.pg_bulk import BulkMethod
+    from eventtide.core.db.recompute import recomputed_stats, stats_differences, stored_stats
+    from eventtide.core.db.rows import EventRow, Unstorable, event_row
+    from eventtide.core.db.settings import DbSettings
+    from eventtide.core.db.store import write_batch
+
+_EXPORTS = {
+    "DeadLetterRow": "eventtide.core.db.batch",
+    "OffsetRow": "eventtide.core.db.offsets",
+    "StorageBatch": "eventtide.core.db.batch",
+    "WriteResult": "eventtide.core.db.batch",
+    "is_sqlite": "eventtide.core.db.engine",
+    "libpq_url": "eventtide.core.db.engine",
+    "make_engine": "eventtide.core.db.engine",
+    "normalize_url": "eventtide.core.db.engine",
+    "Base": "eventtide.core.db.models",
+    "ConsumerOffset": "eventtide.core.db.models",
+    "DeadLetter": "eventtide.core.db.models",
+    "User": "eventtide.core.db.models",
+    "UserEvent": "eventtide.core.db.models",
+    "UserStats": "eventtide.core.db.models",
+    "BulkMethod": "eventtide.core.db.pg_bulk",
+    "recomputed_stats": "eventtide.core.db.recompute",
+    "stats_differences": "eventtide.core.db.recompute",
+    "stored_stats": "eventtide.core.db.recompute",
+    "EventRow": "eventtide.core.db.rows",
+    "Unstorable": "eventtide.core.db.rows",
+    "event_row": "eventtide.core.db.rows",
+    "DbSettings": "eventtide.core.db.settings",
+    "load_offsets": "eventtide.core.db.offsets",
+    "store_offsets": "eventtide.core.db.offsets",
+    "write_batch": "eventtide.core.db.store",
+}
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "Base",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventtide.core.db.deltas import UserDelta
+from eventtide.core.db.offsets import OffsetRow
 from eventtide.core.db.rows import EventRow
 
 
@@ -23,16 +24,6 @@ class DeadLetterRow:
     rule: str
     message: str
     details: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OffsetRow:
-    """The next offset of one partition for one consumer group."""
-
-    group_id: str
-    topic: str
-    partition: int
-    next_offset: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection
 
-from eventtide.core.db.batch import OffsetRow
 from eventtide.core.db.deltas import UserDelta
 from eventtide.core.db.models import TYPE_COUNT_COLUMNS
+from eventtide.core.db.offsets import OffsetRow
 
 _DELTAS: Final = sql.SQL(
     "jsonb_to_recordset(%s::jsonb) AS d(user_id text, total_events bigint, "
