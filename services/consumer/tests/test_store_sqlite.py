@@ -17,11 +17,12 @@ from samples import message, payload
 from sqlalchemy import Engine, select
 
 from eventtide.consumer.batching import prepare
+from eventtide.consumer.store.batch import StorageBatch
+from eventtide.consumer.store.write import write_batch
 from eventtide.core.db import (
     ConsumerOffset,
     DeadLetter,
     OffsetRow,
-    StorageBatch,
     User,
     UserEvent,
     UserStats,
@@ -29,7 +30,6 @@ from eventtide.core.db import (
     make_engine,
     stats_differences,
     store_offsets,
-    write_batch,
 )
 from eventtide.core.db.migrate import upgrade
 from eventtide.core.kafka.records import Consumed

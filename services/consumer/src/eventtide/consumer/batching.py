@@ -16,15 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventtide.core.db import (
-    DeadLetterRow,
-    EventRow,
-    OffsetRow,
-    StorageBatch,
-    Unstorable,
-    event_row,
-)
+from eventtide.consumer.store.batch import DeadLetterRow, StorageBatch
 from eventtide.core.db.deltas import aggregate
+from eventtide.core.db.offsets import OffsetRow
+from eventtide.core.db.rows import EventRow, Unstorable, event_row
 from eventtide.core.events import Rejection
 from eventtide.core.kafka import decode
 from eventtide.core.kafka.codec import WireMessage

@@ -11,7 +11,8 @@ from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.runtime import tune_interpreter
 from eventtide.consumer.settings import ConsumerSettings
 from eventtide.consumer.steps import EventStorage
-from eventtide.core.db import DbSettings, WriteResult, make_engine
+from eventtide.consumer.store.batch import WriteResult
+from eventtide.core.db import DbSettings, make_engine
 from eventtide.core.kafka import ProducerTuning
 from eventtide.core.kafka.clients import make_consumer, make_producer
 from eventtide.core.service import running_service

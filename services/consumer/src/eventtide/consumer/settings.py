@@ -7,7 +7,7 @@ from typing import Final, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from eventtide.core.db.pg_bulk import BulkMethod
+from eventtide.consumer.store.batch import BulkMethod
 from eventtide.core.kafka.consumer_config import DEFAULT_CONSUMER_GROUP, ConsumerTuning
 from eventtide.core.transactional.steps import LoopBounds
 

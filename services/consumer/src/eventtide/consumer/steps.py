@@ -17,7 +17,8 @@ from sqlalchemy import Connection
 
 from eventtide.consumer.batching import Prepared, prepare
 from eventtide.consumer.report import ConsumerReport
-from eventtide.core.db import BulkMethod, WriteResult, write_batch
+from eventtide.consumer.store.batch import BulkMethod, WriteResult
+from eventtide.consumer.store.write import write_batch
 from eventtide.core.kafka import EventProducer
 from eventtide.core.transactional.steps import BatchAbandonedError, BatchSteps
 

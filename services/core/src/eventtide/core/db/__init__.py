@@ -1,6 +1,6 @@
-"""All SQL: models, migrations, the batch write path and the queries the tools need.
+"""Tables, migrations, offsets, retries and the queries every service and tool needs.
 
-Import from here: ``from eventtide.core.db import make_engine, write_batch``; migrations
+Import from here: ``from eventtide.core.db import make_engine, load_offsets``; migrations
 from ``eventtide.core.db.migrate`` (Alembic is only imported by those who migrate).
 """
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from eventtide.core._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from eventtide.core.db.batch import DeadLetterRow, StorageBatch, WriteResult
     from eventtide.core.db.engine import is_sqlite, libpq_url, make_engine, normalize_url
     from eventtide.core.db.models import (
         Base,
@@ -20,17 +19,12 @@ if TYPE_CHECKING:
         UserStats,
     )
     from eventtide.core.db.offsets import OffsetRow, load_offsets, store_offsets
-    from eventtide.core.db.pg_bulk import BulkMethod
     from eventtide.core.db.recompute import recomputed_stats, stats_differences, stored_stats
     from eventtide.core.db.rows import EventRow, Unstorable, event_row
     from eventtide.core.db.settings import DbSettings
-    from eventtide.core.db.store import write_batch
 
 _EXPORTS = {
-    "DeadLetterRow": "eventtide.core.db.batch",
     "OffsetRow": "eventtide.core.db.offsets",
-    "StorageBatch": "eventtide.core.db.batch",
-    "WriteResult": "eventtide.core.db.batch",
     "is_sqlite": "eventtide.core.db.engine",
     "libpq_url": "eventtide.core.db.engine",
     "make_engine": "eventtide.core.db.engine",
@@ -41,7 +35,6 @@ _EXPORTS = {
     "User": "eventtide.core.db.models",
     "UserEvent": "eventtide.core.db.models",
     "UserStats": "eventtide.core.db.models",
-    "BulkMethod": "eventtide.core.db.pg_bulk",
     "recomputed_stats": "eventtide.core.db.recompute",
     "stats_differences": "eventtide.core.db.recompute",
     "stored_stats": "eventtide.core.db.recompute",
@@ -51,26 +44,21 @@ _EXPORTS = {
     "DbSettings": "eventtide.core.db.settings",
     "load_offsets": "eventtide.core.db.offsets",
     "store_offsets": "eventtide.core.db.offsets",
-    "write_batch": "eventtide.core.db.store",
 }
 
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "Base",
-    "BulkMethod",
     "ConsumerOffset",
     "DbSettings",
     "DeadLetter",
-    "DeadLetterRow",
     "EventRow",
     "OffsetRow",
-    "StorageBatch",
     "Unstorable",
     "User",
     "UserEvent",
     "UserStats",
-    "WriteResult",
     "event_row",
     "is_sqlite",
     "libpq_url",
@@ -81,5 +69,4 @@ __all__ = [
     "stats_differences",
     "store_offsets",
     "stored_stats",
-    "write_batch",
 ]

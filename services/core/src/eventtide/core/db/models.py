@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from eventtide.core.events import EVENT_TYPES
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 
 NAMING: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -39,9 +39,6 @@ NAMING: Final = {
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
-
-TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in EVENT_TYPES}
-"""``user_stats`` column counting each event type (a new type needs a migration)."""
 
 
 class Base(DeclarativeBase):

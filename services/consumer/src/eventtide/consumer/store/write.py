@@ -12,15 +12,18 @@ from typing import Any, Final
 import orjson
 from sqlalchemy import Connection, case
 
-from eventtide.core.db.batch import (
+from eventtide.consumer.store.batch import (
+    BulkMethod,
     DeadLetterRow,
     StorageBatch,
     WriteResult,
     first_of_each,
 )
+from eventtide.consumer.store.pg_bulk import insert_events
+from eventtide.consumer.store.pg_upsert import upsert_users_stats_offsets
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.deltas import UserDelta, aggregate
 from eventtide.core.db.models import (
-    TYPE_COUNT_COLUMNS,
     Base,
     DeadLetter,
     User,
@@ -28,8 +31,6 @@ from eventtide.core.db.models import (
     UserStats,
 )
 from eventtide.core.db.offsets import store_offsets
-from eventtide.core.db.pg_bulk import BulkMethod, insert_events
-from eventtide.core.db.pg_upsert import upsert_users_stats_offsets
 from eventtide.core.db.rows import EventRow
 from eventtide.core.db.upsert import chunks, insert_for
 
@@ -51,7 +52,7 @@ def write_batch(
     """Store ``batch`` inside the caller's transaction.
 
     ``likely_duplicates`` is a hint for PostgreSQL's COPY (the previous batch had some,
-    see :mod:`eventtide.core.db.pg_bulk`); the result is the same either way.
+    see :mod:`eventtide.consumer.store.pg_bulk`); the result is the same either way.
     """
     if conn.dialect.name == "postgresql":
         inserted = insert_events(conn, batch.events, bulk, likely_duplicates=likely_duplicates)
