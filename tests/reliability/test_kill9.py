@@ -93,6 +93,60 @@ def test_kill9_at_every_phase_of_the_loop_loses_and_doubles_nothing(
     assert stats_problems(fresh_database_url) == []
 
 
+BACKLOG_EVENTS = 100_000
+BACKLOG_LIVES = 15
+
+
+def test_kill9_at_random_moments_over_a_backlog_loses_and_doubles_nothing(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    """The feed far ahead of the consumer: every kill lands while it is busy storing.
+
+    The whole stream is produced first, so the consumer never waits in ``poll``. A few
+    lives are cut short during start-up and group join; the rest after a random number
+    of committed batches (1-8) and a random fraction of the next, so the kills fall
+    anywhere in the loop's cycle. Each kill's backlog is asserted.
+    """
+    topic = create_topic(kafka_bootstrap, "test.kill9.backlog")
+    group = f"kill9b-{uuid.uuid4().hex[:8]}"
+    produced = produce(kafka_bootstrap, topic, simulated_events(BACKLOG_EVENTS, users=4_000))
+    assert (produced.failed, produced.unconfirmed, len(produced.ids)) == (0, 0, BACKLOG_EVENTS)
+    env = consumer_env(
+        kafka_bootstrap,
+        fresh_database_url,
+        EVENTTIDE_CONSUMER_INSTANCE_ID=f"{group}-0",
+        EVENTTIDE_CONSUMER_BATCH_MAX_EVENTS=str(PHASE_BATCH),
+    )
+    log = tmp_path / "consumer.log"
+    rng = random.Random(20261205)  # noqa: S311
+    backlogs: list[int] = []
+    for life in range(BACKLOG_LIVES):
+        before = count_stored(fresh_database_url)
+        proc = start_consumer(env, topic, group, log)
+        if life % 5 == 0:  # start-up, group join, seeking
+            time.sleep(rng.uniform(0.1, 1.5))
+        else:
+            target = before + rng.randint(1, 8) * PHASE_BATCH
+            deadline = time.monotonic() + 60
+            while count_stored(fresh_database_url) < target:
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        backlogs.append(BACKLOG_EVENTS - count_stored(fresh_database_url))
+    print("kill9 backlog at each kill:", backlogs)
+    assert min(backlogs) >= 10 * PHASE_BATCH, "the consumer caught up: kills landed while idle"
+
+    final = start_consumer(env, topic, group, log, idle_exit=6)
+    assert final.wait(240) == 0, log.read_text()[-3000:]
+    assert wait_until_stored(fresh_database_url, BACKLOG_EVENTS, 5) == BACKLOG_EVENTS
+    ids = stored_ids(fresh_database_url)
+    assert len(ids) == len(set(ids)) == BACKLOG_EVENTS
+    assert checksum(ids) == checksum(produced.ids)
+    assert stats_problems(fresh_database_url) == []
+
+
 def _wait_for_progress(database_url: str, baseline: int, timeout_s: float = 30.0) -> None:
     """Until the consumer has stored something more (it joined and is storing)."""
     deadline = time.monotonic() + timeout_s
