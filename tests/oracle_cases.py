@@ -16,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from eventtide.core.db import EventRow, StorageBatch, User, UserEvent, UserStats, write_batch
+from eventtide.consumer.store.batch import StorageBatch
+from eventtide.consumer.store.write import write_batch
+from eventtide.core.db import EventRow, User, UserEvent, UserStats
 
 EVENTS, STATS, USERS = UserEvent.__table__, UserStats.__table__, User.__table__
 T0 = datetime(2025, 6, 1, tzinfo=UTC)

@@ -12,14 +12,12 @@ event's ``occurred_at`` to the commit of its row.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
-from eventtide.core.events import validation_context
-from eventtide.core.kafka import EventProducer, producer_config
-from eventtide.core.kafka.security import kafka_security
+from eventtide.core.kafka.clients import make_producer
 from eventtide.core.settings import core_settings
-from eventtide.producer.cli import LIVE_SETTLE_S
+from eventtide.producer.command import LIVE_SETTLE_S
 from eventtide.producer.generator import GeneratorConfig, Simulation
 from eventtide.producer.runner import run
 from eventtide.producer.settings import ProducerSettings
@@ -32,10 +30,9 @@ USERS: Final = 10_000
 def produce_live(bootstrap: str, topic: str, events: int, rate: float) -> dict[str, Any]:
     """Send ``events`` live events at ``rate``/s after a warm-up; the producer's summary."""
     core, settings = core_settings(), ProducerSettings()
-    config = producer_config(bootstrap, settings.tuning()) | kafka_security(core)
-    producer = EventProducer(config, topic)
+    producer = make_producer(topic, settings.tuning(), core, bootstrap_servers=bootstrap)
     producer.connect(10.0, settle_s=LIVE_SETTLE_S)  # as `eventtide produce` does live
-    context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
+    context = core.validation_context()
     simulation = Simulation(GeneratorConfig(users=USERS, start=datetime.now(UTC), live=True))
     report = run(simulated(simulation, context), producer, limit=events, rate=rate)
     if report.sent != events:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from eventtide.core.db import UserEvent, UserStats, make_engine
-from eventtide.core.db.models import TYPE_COUNT_COLUMNS
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.events import PurchaseEvent, Rejection
 from eventtide.core.kafka import decode
 

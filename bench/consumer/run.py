@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from bench.consumer.live import produce_live
 from bench.consumer.naive import run_naive
 from bench.harness import Comparison, Series, parse_args, repeat, report
+from eventtide.consumer.settings import ConsumerSettings
 from eventtide.core.db import libpq_url
 from eventtide.core.db.migrate import upgrade
 
@@ -168,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     repeat(args.runs, "consumer", once)
     latency_goal = Series("goal (issue)", "ms", [200.0], higher_is_better=False)
+    consumer = ConsumerSettings()
     record = report(
         "consumer",
         [
@@ -190,9 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "latency_rate": LATENCY_RATE,
             "partitions": PARTITIONS,
             "runs": args.runs,
-            "bulk": os.environ.get("EVENTTIDE_CONSUMER_BULK", "copy"),
-            "batch_max_events": os.environ.get("EVENTTIDE_CONSUMER_BATCH_MAX_EVENTS", "5000"),
-            "batch_max_ms": os.environ.get("EVENTTIDE_CONSUMER_BATCH_MAX_MS", "20"),
+            "bulk": consumer.bulk,  # as the consumer reads them, defaults included
+            "batch_max_events": str(consumer.batch_max_events),
+            "batch_max_ms": f"{consumer.batch_max_ms:g}",
         },
         notes={
             "goals": "ours >= 50,000 events/s; ours/naive >= 30x; p95 < 200 ms",

@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import select, text
 
 from eventtide.consumer.batching import prepare
-from eventtide.consumer.messages import Consumed
+from eventtide.consumer.store.write import write_batch
 from eventtide.core.db import (
     UserEvent,
     load_offsets,
     make_engine,
     stats_differences,
-    write_batch,
 )
 from eventtide.core.db.migrate import current_revision, head_revision
+from eventtide.core.kafka.records import Consumed
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,10 @@
-"""kill -9 the consumer at random moments while 200,000 events flow: exactly once after all.
+"""kill -9 the consumer, at named phases of its batch loop and at random moments: exactly once.
 
-Each kill lands wherever the process happens to be: reading, decoding, inside the COPY,
-between the database commit and the Kafka offset commit, or while joining the group.
+The phase test aims each kill with the loop's crash injector (``EVENTTIDE_FAULT_KILL_AT``):
+after messages were polled, after a batch was prepared, inside the transaction, between
+the database commit and the Kafka commit, while partitions are assigned and while they
+are revoked, each at least three times, over a backlog so every batch is full. The
+random test kills wherever the process happens to be while 200,000 events flow.
 Afterwards every confirmed event is stored exactly once (count and a checksum over the
 ids) and user_stats equals a recomputation from user_events.
 """
@@ -13,6 +16,7 @@ import random
 import signal
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,7 @@ from storage_helpers import (
     consumer_env,
     count_stored,
     create_topic,
+    produce,
     produce_in_background,
     simulated_events,
     start_consumer,
@@ -29,7 +34,126 @@ from storage_helpers import (
     wait_until_stored,
 )
 
+from eventtide.core.transactional.phases import PHASES
+
 pytestmark = pytest.mark.integration
+
+PHASE_EVENTS = 60_000
+"""Produced before the first start: a backlog the phase kills never run out of."""
+KILLS_PER_PHASE = 3
+PHASE_BATCH = 500
+"""Small batches, so each life stores a few of them and the backlog lasts all 18 lives."""
+
+
+def test_kill9_at_every_phase_of_the_loop_loses_and_doubles_nothing(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    topic = create_topic(kafka_bootstrap, "test.kill9.phases")
+    group = f"kill9p-{uuid.uuid4().hex[:8]}"
+    produced = produce(kafka_bootstrap, topic, simulated_events(PHASE_EVENTS, users=3_000))
+    assert (produced.failed, produced.unconfirmed, len(produced.ids)) == (0, 0, PHASE_EVENTS)
+    marks = tmp_path / "phases.txt"
+    env = consumer_env(
+        kafka_bootstrap,
+        fresh_database_url,
+        EVENTTIDE_CONSUMER_INSTANCE_ID=f"{group}-0",
+        EVENTTIDE_CONSUMER_BATCH_MAX_EVENTS=str(PHASE_BATCH),
+        EVENTTIDE_FAULT_MARK_FILE=str(marks),
+    )
+    log = tmp_path / "consumer.log"
+    rng = random.Random(20261204)  # noqa: S311
+    started = time.monotonic()
+    stored_at_kill: list[int] = []
+    for phase in PHASES:
+        for _ in range(KILLS_PER_PHASE):
+            nth = 1 if phase in ("assigned", "revoked") else rng.randint(1, 4)
+            proc = start_consumer({**env, "EVENTTIDE_FAULT_KILL_AT": f"{phase}:{nth}"}, topic,
+                                  group, log)  # fmt: skip
+            if phase == "revoked":  # a stop revokes the assignment on the way out
+                _wait_for_progress(fresh_database_url, count_stored(fresh_database_url))
+                proc.send_signal(signal.SIGTERM)
+            assert proc.wait(90) == -signal.SIGKILL, f"{phase}:{nth} " + log.read_text()[-3000:]
+            stored_at_kill.append(count_stored(fresh_database_url))
+            assert time.monotonic() - started < 600, "the kill loop ran too long"
+    histogram = Counter(marks.read_text().split())
+    print("kill9 phase histogram:", json.dumps(dict(histogram)))
+    print("kill9 stored at each kill:", stored_at_kill)
+    assert {phase: histogram[phase] for phase in PHASES} == dict.fromkeys(
+        PHASES, KILLS_PER_PHASE
+    ), histogram
+    assert stored_at_kill[-1] < PHASE_EVENTS, "the backlog ran out before the last kill"
+
+    final = start_consumer({k: v for k, v in env.items() if not k.startswith("EVENTTIDE_FAULT")},
+                           topic, group, log, idle_exit=6)  # fmt: skip
+    assert final.wait(240) == 0, log.read_text()[-3000:]
+    assert wait_until_stored(fresh_database_url, PHASE_EVENTS, 5) == PHASE_EVENTS
+    ids = stored_ids(fresh_database_url)
+    assert len(ids) == len(set(ids)) == PHASE_EVENTS
+    assert checksum(ids) == checksum(produced.ids)
+    assert stats_problems(fresh_database_url) == []
+
+
+BACKLOG_EVENTS = 100_000
+BACKLOG_LIVES = 15
+
+
+def test_kill9_at_random_moments_over_a_backlog_loses_and_doubles_nothing(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    """The feed far ahead of the consumer: every kill lands while it is busy storing.
+
+    The whole stream is produced first, so the consumer never waits in ``poll``. A few
+    lives are cut short during start-up and group join; the rest after a random number
+    of committed batches (1-8) and a random fraction of the next, so the kills fall
+    anywhere in the loop's cycle. Each kill's backlog is asserted.
+    """
+    topic = create_topic(kafka_bootstrap, "test.kill9.backlog")
+    group = f"kill9b-{uuid.uuid4().hex[:8]}"
+    produced = produce(kafka_bootstrap, topic, simulated_events(BACKLOG_EVENTS, users=4_000))
+    assert (produced.failed, produced.unconfirmed, len(produced.ids)) == (0, 0, BACKLOG_EVENTS)
+    env = consumer_env(
+        kafka_bootstrap,
+        fresh_database_url,
+        EVENTTIDE_CONSUMER_INSTANCE_ID=f"{group}-0",
+        EVENTTIDE_CONSUMER_BATCH_MAX_EVENTS=str(PHASE_BATCH),
+    )
+    log = tmp_path / "consumer.log"
+    rng = random.Random(20261205)  # noqa: S311
+    backlogs: list[int] = []
+    for life in range(BACKLOG_LIVES):
+        before = count_stored(fresh_database_url)
+        proc = start_consumer(env, topic, group, log)
+        if life % 5 == 0:  # start-up, group join, seeking
+            time.sleep(rng.uniform(0.1, 1.5))
+        else:
+            target = before + rng.randint(1, 8) * PHASE_BATCH
+            deadline = time.monotonic() + 60
+            while count_stored(fresh_database_url) < target:
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        backlogs.append(BACKLOG_EVENTS - count_stored(fresh_database_url))
+    print("kill9 backlog at each kill:", backlogs)
+    assert min(backlogs) >= 10 * PHASE_BATCH, "the consumer caught up: kills landed while idle"
+
+    final = start_consumer(env, topic, group, log, idle_exit=6)
+    assert final.wait(240) == 0, log.read_text()[-3000:]
+    assert wait_until_stored(fresh_database_url, BACKLOG_EVENTS, 5) == BACKLOG_EVENTS
+    ids = stored_ids(fresh_database_url)
+    assert len(ids) == len(set(ids)) == BACKLOG_EVENTS
+    assert checksum(ids) == checksum(produced.ids)
+    assert stats_problems(fresh_database_url) == []
+
+
+def _wait_for_progress(database_url: str, baseline: int, timeout_s: float = 30.0) -> None:
+    """Until the consumer has stored something more (it joined and is storing)."""
+    deadline = time.monotonic() + timeout_s
+    while count_stored(database_url) == baseline:
+        assert time.monotonic() < deadline, "the consumer stored nothing"
+        time.sleep(0.05)
+
 
 EVENTS = 200_000
 RATE = 1_500.0

@@ -16,7 +16,9 @@ from oracle_cases import CORRUPTIONS, EVENTS, Corruption, row, seed
 from sqlalchemy import Engine, delete
 from storage_helpers import checksum, count_stored, stats_problems, stored_ids
 
-from eventtide.core.db import StorageBatch, make_engine, stats_differences, write_batch
+from eventtide.consumer.store.batch import StorageBatch
+from eventtide.consumer.store.write import write_batch
+from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.migrate import upgrade
 
 pytestmark = pytest.mark.unit

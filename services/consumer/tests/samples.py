@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from eventtide.consumer.messages import Consumed
+from eventtide.core.kafka.records import Consumed
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -17,12 +17,12 @@ from samples import message, payload
 from sqlalchemy import Engine, select
 
 from eventtide.consumer.batching import prepare
-from eventtide.consumer.messages import Consumed
+from eventtide.consumer.store.batch import StorageBatch
+from eventtide.consumer.store.write import write_batch
 from eventtide.core.db import (
     ConsumerOffset,
     DeadLetter,
     OffsetRow,
-    StorageBatch,
     User,
     UserEvent,
     UserStats,
@@ -30,9 +30,9 @@ from eventtide.core.db import (
     make_engine,
     stats_differences,
     store_offsets,
-    write_batch,
 )
 from eventtide.core.db.migrate import upgrade
+from eventtide.core.kafka.records import Consumed
 
 pytestmark = pytest.mark.unit
 

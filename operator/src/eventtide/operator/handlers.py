@@ -12,8 +12,8 @@ from typing import Any
 
 import kopf
 
+from eventtide.core.kafka.clients import admin_security
 from eventtide.core.kafka.group_lag import AdminPool
-from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import core_settings
 from eventtide.operator.crd import GROUP, PLURAL, VERSION
 from eventtide.operator.kube import Kube, KubeError, connect
@@ -46,7 +46,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="eventtide.io")
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="eventtide.io")
     memo["kube"] = connect()
-    memo["admins"] = AdminPool(kafka_security(core_settings()))
+    memo["admins"] = AdminPool(admin_security(core_settings()))
 
 
 def _reconcile(body: Any, memo: Any) -> ChildrenResult:

@@ -16,20 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventtide.consumer.messages import Record
-from eventtide.core.db import (
-    DeadLetterRow,
-    EventRow,
-    OffsetRow,
-    StorageBatch,
-    Unstorable,
-    event_row,
-)
+from eventtide.consumer.store.batch import DeadLetterRow, StorageBatch
 from eventtide.core.db.deltas import aggregate
+from eventtide.core.db.offsets import OffsetRow
+from eventtide.core.db.rows import EventRow, Unstorable, event_row
 from eventtide.core.events import Rejection
 from eventtide.core.kafka import decode
 from eventtide.core.kafka.codec import WireMessage
 from eventtide.core.kafka.dlq import dead_letter_message
+from eventtide.core.kafka.records import Record
 
 
 @dataclass
@@ -38,6 +33,11 @@ class Prepared:
 
     batch: StorageBatch
     dlq: list[WireMessage] = field(default_factory=list)
+
+    @property
+    def offsets(self) -> list[OffsetRow]:
+        """The batch's next offsets, for the loop's Kafka commit."""
+        return self.batch.offsets
 
 
 def prepare(

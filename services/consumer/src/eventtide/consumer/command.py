@@ -2,68 +2,71 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 import orjson
 import typer
-from prometheus_client import start_http_server
 from rich.console import Console
 
-from eventtide.consumer.loop import StorageConsumer
 from eventtide.consumer.metrics import BATCHES, DEAD_LETTERED, DUPLICATES_SKIPPED, EVENTS_STORED
 from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.runtime import tune_interpreter
 from eventtide.consumer.settings import ConsumerSettings
-from eventtide.core.db import DbSettings, WriteResult, make_engine
-from eventtide.core.events import validation_context
-from eventtide.core.kafka import EventProducer, ProducerTuning, producer_config
-from eventtide.core.kafka.consumer_config import consumer_config
-from eventtide.core.kafka.security import kafka_security
+from eventtide.consumer.steps import EventStorage
+from eventtide.consumer.store.batch import WriteResult
+from eventtide.core.db import DbSettings, make_engine
+from eventtide.core.kafka import ProducerTuning
+from eventtide.core.kafka.clients import make_consumer, make_producer
+from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
-from eventtide.core.signals import stop_on_signals
+from eventtide.core.transactional.loop import BatchLoop
 
 
 def run_consumer(
     *, topic: str | None, group: str | None, migrate: bool, idle_exit: float, json_summary: bool
 ) -> None:
     """Store events from Kafka into the database, exactly once, until SIGTERM or Ctrl-C."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     core, settings, url = core_settings(), ConsumerSettings(), DbSettings().database_url
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port)
-    if migrate:
-        from eventtide.core.db.migrate import upgrade
+    with running_service("consumer", metrics_port=settings.metrics_port) as stop:
+        if migrate:
+            from eventtide.core.db.migrate import upgrade
 
-        upgrade(url)
-    engine = make_engine(url)
-    dlq = None
-    if settings.dlq_topic_enabled:
-        tuning = ProducerTuning(linger_ms=5.0, client_id=f"{settings.client_id}-dlq")
-        dlq_config = producer_config(core.kafka_bootstrap_servers, tuning) | kafka_security(core)
-        dlq = EventProducer(dlq_config, core.dlq_topic)
-    context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
+            upgrade(url)
+        engine = make_engine(url)
+        dlq = None
+        if settings.dlq_topic_enabled:
+            tuning = ProducerTuning(linger_ms=5.0, client_id=f"{settings.client_id}-dlq")
+            dlq = make_producer(core.dlq_topic, tuning, core)
 
-    def publish(result: WriteResult, _report: ConsumerReport) -> None:
-        BATCHES.inc()
-        EVENTS_STORED.inc(len(result.inserted))
-        DUPLICATES_SKIPPED.inc(result.duplicates)
-        DEAD_LETTERED.inc(result.dead_letters)
+        def publish(result: WriteResult, _report: ConsumerReport) -> None:
+            BATCHES.inc()
+            EVENTS_STORED.inc(len(result.inserted))
+            DUPLICATES_SKIPPED.inc(result.duplicates)
+            DEAD_LETTERED.inc(result.dead_letters)
 
-    tune_interpreter()
-    with stop_on_signals() as stop:
-        consumer = StorageConsumer(
-            config=consumer_config(core.kafka_bootstrap_servers, settings.tuning(group))
-            | kafka_security(core),
-            topic=topic or core.events_topic,
-            engine=engine,
-            settings=settings,
-            stop=stop,
+        consumer = make_consumer(settings.tuning(group), core)
+        report = ConsumerReport()
+        storage = EventStorage(
+            group_id=consumer.group_id,
+            report=report,
+            bulk=settings.bulk,
             dlq=dlq,
-            context=context,
+            context=core.validation_context(),
             on_batch=publish,
         )
-        report = consumer.run(idle_exit_s=idle_exit or None)
+        loop = BatchLoop(
+            consumer=consumer,
+            topic=topic or core.events_topic,
+            engine=engine,
+            steps=storage.steps(),
+            bounds=settings.bounds(),
+            stop=stop,
+            report=report,
+        )
+        tune_interpreter()
+        try:
+            loop.run(idle_exit_s=idle_exit or None)
+        finally:
+            if dlq is not None:
+                dlq.flush(10.0)
     engine.dispose()
     summary = report.to_json()
     if json_summary:

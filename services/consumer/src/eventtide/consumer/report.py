@@ -5,24 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventtide.core.kafka import LatencyHistogram
+from eventtide.core.kafka.latency import LatencyHistogram
+from eventtide.core.transactional.steps import LoopReport
 
 
 @dataclass
-class ConsumerReport:
-    """Counters since start; ``latency`` is occurred_at to database commit, per stored event."""
+class ConsumerReport(LoopReport):
+    """The loop's counters and the consumer's; ``latency`` is occurred_at to database
+    commit, per stored event."""
 
-    batches: int = 0
-    consumed: int = 0
     stored: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
-    retries: int = 0
-    abandoned_batches: int = 0
-    elapsed_s: float = 0.0
-    active_s: float = 0.0
-    """From the first message received to the last batch committed: the busy time."""
-    stopped_by: str | None = None
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
     def to_json(self) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventtide.core.events.clock import DEFAULT_MAX_CLOCK_SKEW
+from eventtide.core.events.clock import validation_context as clock_context
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -38,8 +42,14 @@ class CoreSettings(BaseSettings):
     events_topic: str = "events.v1"
     dlq_topic: str = "events.dlq.v1"
     max_clock_skew_s: float = Field(
-        default=300.0, ge=0, description="How far occurred_at may be ahead of now"
+        default=DEFAULT_MAX_CLOCK_SKEW.total_seconds(),
+        ge=0,
+        description="How far occurred_at may be ahead of now",
     )
+
+    def validation_context(self) -> dict[str, Any]:
+        """The clock rule as these settings configure it, for validating events."""
+        return clock_context(max_skew=timedelta(seconds=self.max_clock_skew_s))
 
     @model_validator(mode="after")
     def _sasl_is_complete(self) -> CoreSettings:

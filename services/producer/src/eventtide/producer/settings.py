@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventtide.core.kafka import ProducerTuning
 from eventtide.core.kafka.config import Compression
+
+_DEFAULTS: Final = ProducerTuning(client_id="eventtide-producer")
+"""The Kafka producer's defaults, written once in core (this command's client id aside)."""
 
 
 class ProducerSettings(BaseSettings):
@@ -19,18 +24,18 @@ class ProducerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EVENTTIDE_PRODUCER_", extra="ignore")
 
-    linger_ms: float = Field(default=10.0, ge=0)
-    batch_bytes: int = Field(default=1_048_576, ge=1)
-    batch_messages: int = Field(default=10_000, ge=1)
-    compression: Compression = "lz4"
-    queue_max_messages: int = Field(default=200_000, ge=1)
-    queue_max_kbytes: int = Field(default=131_072, ge=1)
+    linger_ms: float = Field(default=_DEFAULTS.linger_ms, ge=0)
+    batch_bytes: int = Field(default=_DEFAULTS.batch_bytes, ge=1)
+    batch_messages: int = Field(default=_DEFAULTS.batch_messages, ge=1)
+    compression: Compression = _DEFAULTS.compression
+    queue_max_messages: int = Field(default=_DEFAULTS.queue_max_messages, ge=1)
+    queue_max_kbytes: int = Field(default=_DEFAULTS.queue_max_kbytes, ge=1)
     flush_timeout_s: float = Field(default=30.0, ge=0)
     connect_timeout_s: float = Field(
         default=10.0, gt=0, description="How long to wait for the cluster before giving up"
     )
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
-    client_id: str = "eventtide-producer"
+    client_id: str = _DEFAULTS.client_id
 
     def tuning(self) -> ProducerTuning:
         """The core Kafka layer's view of these settings."""

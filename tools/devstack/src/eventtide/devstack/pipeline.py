@@ -27,12 +27,13 @@ from sqlalchemy import Engine
 
 from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.overview import overview
+from eventtide.core.kafka.consumer_config import DEFAULT_CONSUMER_GROUP
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
 from eventtide.devstack.stack import client_environment, running
 
 RUN_DIR = Path(os.environ.get("EVENTTIDE_RUN_DIR", Path(".eventtide") / "run"))
 """Logs and the SQLite file of a run; tests point it elsewhere so a developer's run is safe."""
-GROUP = "eventtide-consumer"
+GROUP = DEFAULT_CONSUMER_GROUP
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")
 

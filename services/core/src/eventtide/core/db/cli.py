@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console(stderr=True)
 UrlOption = Annotated[str | None, typer.Option(help="Default: DATABASE_URL.")]
 
 
@@ -28,7 +26,9 @@ def register(app: typer.Typer) -> None:
 
         target = url or DbSettings().database_url
         upgrade(target, revision)
-        console.print(f"database at revision {current_revision(target)} (head {head_revision()})")
+        typer.echo(
+            f"database at revision {current_revision(target)} (head {head_revision()})", err=True
+        )
 
     @db.command("check")
     def check_command(url: UrlOption = None) -> None:
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         finally:
             engine.dispose()
         for problem in problems:
-            console.print(problem, highlight=False)
+            typer.echo(problem, err=True)
         if problems:
             raise typer.Exit(code=1)
-        console.print("user_stats and users equal the recomputation from user_events")
+        typer.echo("user_stats and users equal the recomputation from user_events", err=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from eventtide.core.db.models import TYPE_COUNT_COLUMNS
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.rows import EventRow
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from eventtide.core.events import ACTIVITY_TYPES
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 
 NAMING: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -39,12 +39,6 @@ NAMING: Final = {
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
-
-TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in ACTIVITY_TYPES}
-"""``user_stats`` column counting each typed activity (a new type needs a migration).
-
-Custom events (open-ended names) and the identity calls (identify, alias: not
-activity) count in ``total_events`` only."""
 
 
 class Base(DeclarativeBase):

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from eventtide.core.db.models import TYPE_COUNT_COLUMNS, User, UserEvent, UserStats
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
+from eventtide.core.db.models import User, UserEvent, UserStats
 
 EVENTS = UserEvent.__table__
 STATS = UserStats.__table__

@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
-
-from eventtide.core.events.schema import event_json_schema
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +19,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Print the events' JSON Schema (draft 2020-12)."""
+        import orjson
+
+        from eventtide.core.events.schema import event_json_schema  # the models load on use
+
         text = orjson.dumps(event_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
         if output is None:
             typer.echo(text.decode())

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
+
+DEFAULT_CONSUMER_GROUP: Final = "eventtide-consumer"
+"""The storage consumer's group (and client id) unless configured otherwise."""
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class ConsumerTuning:
     instance_id: str | None = None
     session_timeout_ms: int = 10_000
     offset_reset: Literal["earliest", "latest"] = "earliest"
-    client_id: str = "eventtide-consumer"
+    client_id: str = DEFAULT_CONSUMER_GROUP
     fetch_max_bytes: int = 52_428_800
     queued_max_kbytes: int = 65_536
 

@@ -7,7 +7,7 @@ nothing is compiled per batch. Two earlier designs cost more than the rest of th
 write path together (bench/consumer): SQLAlchemy compiling multi-row ``VALUES``
 upserts, then psycopg dumping sixteen ``unnest`` arrays element by element in Python
 (about 1 µs per value). Rows come in user-id order, so every writer locks users in
-the same order. SQLite keeps the portable path in :mod:`eventtide.core.db.store`.
+the same order. SQLite keeps the portable path in :mod:`eventtide.consumer.store.write`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection
 
-from eventtide.core.db.batch import OffsetRow
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.deltas import UserDelta
-from eventtide.core.db.models import TYPE_COUNT_COLUMNS
+from eventtide.core.db.offsets import OffsetRow
 
 _DELTAS: Final = sql.SQL(
     "jsonb_to_recordset(%s::jsonb) AS d(user_id text, total_events bigint, "

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from sqlalchemy import exc
 
-from eventtide.consumer.retry import backoff, is_transient
+from eventtide.core.db.retry import backoff, is_transient
 
 pytestmark = pytest.mark.unit
 

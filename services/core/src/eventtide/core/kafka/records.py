@@ -1,4 +1,4 @@
-"""What batching reads from a consumed message, and a plain stand-in for tests.
+"""What the batch loop and a service's batching read from a consumed message; a stand-in for tests.
 
 Batching reads ``confluent_kafka.Message`` objects through their own accessor methods
 rather than copying each into a dataclass first: the copy cost about 2 µs per event in

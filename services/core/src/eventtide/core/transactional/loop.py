@@ -1,34 +1,41 @@
-"""The storage loop: Kafka batches in, one database transaction per batch, offsets with them.
+"""The exactly-once batch loop: Kafka batches in, one database transaction per batch.
 
 Exactly once comes from three things together: each batch's rows and the next offset
-of every partition it read commit in one transaction; on assignment the consumer seeks
-to the offsets found in the database, not Kafka's; and ``event_id`` is unique, so an
-event delivered twice (a producer retry, a replay, a zombie after a rebalance) inserts
-nothing and adds nothing to the statistics. Kafka offsets are committed after the
-database commit only so that lag stays visible to the operator and standard tools.
+of every partition it read commit in one transaction (the service's ``write`` stores
+both); on assignment the loop seeks to the offsets found in the database, not Kafka's;
+and the service's rows have a unique key, so a message delivered twice (a producer
+retry, a replay, a zombie after a rebalance) changes nothing. Kafka offsets are
+committed after the database commit only so that lag stays visible to the operator
+and standard tools. What a service does per batch comes in as
+:class:`~eventtide.core.transactional.steps.BatchSteps`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from queue import Empty, SimpleQueue
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
 from sqlalchemy import Engine
 
-from eventtide.consumer.batching import Prepared, prepare
-from eventtide.consumer.report import ConsumerReport
-from eventtide.consumer.retry import backoff, is_transient
-from eventtide.consumer.settings import ConsumerSettings
-from eventtide.core.db import StorageBatch, WriteResult, load_offsets, write_batch
-from eventtide.core.kafka import EventProducer
+from eventtide.core.db.offsets import load_offsets
+from eventtide.core.db.retry import backoff, is_transient
+from eventtide.core.kafka.consumer import FROM_END, FROM_START, GroupConsumer
 from eventtide.core.signals import StopFlag
+from eventtide.core.transactional.phases import PhaseHook, hook_from_environment
+from eventtide.core.transactional.steps import (
+    BatchAbandonedError,
+    BatchSteps,
+    LoopBounds,
+    LoopReport,
+    P,
+    R,
+)
 
-log = logging.getLogger("eventtide.consumer")
+log = logging.getLogger("eventtide.transactional")
 
 ABANDON_MARGIN_S = 3.0
 """Stop retrying this long before the grace period ends, to leave the group in time."""
@@ -37,71 +44,66 @@ IDLE_POLL_S = 0.1
 """How long one wait for the first message of a batch lasts (then stop is checked)."""
 
 
-class BatchAbandonedError(Exception):
-    """A batch given up because the process must stop; nothing of it was committed."""
-
-
-class Committed(NamedTuple):
+class _Committed(NamedTuple, Generic[P, R]):
     """A batch the database committed, handed from the writer back to the main thread."""
 
-    batch: StorageBatch
-    result: WriteResult
+    prepared: P
+    result: R
     at: float
-    """When the commit returned (``time.time()``), for the latency of its events."""
+    """When the commit returned (``time.time()``)."""
 
 
-class StorageConsumer:
-    """One consumer-group member storing one topic into the database."""
+class BatchLoop(Generic[P, R]):
+    """One consumer-group member storing one topic into the database, batch by batch."""
 
     def __init__(
         self,
         *,
-        config: Mapping[str, Any],
+        consumer: GroupConsumer,
         topic: str,
         engine: Engine,
-        settings: ConsumerSettings,
+        steps: BatchSteps[P, R],
+        bounds: LoopBounds,
         stop: StopFlag,
-        dlq: EventProducer | None = None,
-        context: Mapping[str, Any] | None = None,
-        on_batch: Callable[[WriteResult, ConsumerReport], None] | None = None,
+        report: LoopReport | None = None,
+        phase: PhaseHook | None = None,
     ) -> None:
         self.topic = topic
         self.engine = engine
-        self.settings = settings
+        self.steps = steps
+        self.bounds = bounds
         self.stop = stop
-        self.dlq = dlq
-        self.context = context
-        self.on_batch = on_batch
-        self.group_id: str = config["group.id"]
-        self.report = ConsumerReport()
-        self._buffer: list[Any] = []  # confluent_kafka.Message, read as batching.Record
+        self.report = report if report is not None else LoopReport()
+        self.group_id = consumer.group_id
+        self._phase = phase if phase is not None else hook_from_environment()
+        self._buffer: list[Any] = []  # confluent_kafka.Message, read as kafka.records.Record
         self._assigned: set[int] = set()
-        self._consumer = Consumer(dict(config))
+        self._consumer = consumer
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._in_flight: Future[None] | None = None
-        self._committed: SimpleQueue[Committed] = SimpleQueue()
+        self._committed: SimpleQueue[_Committed[P, R]] = SimpleQueue()
         self._first_message_at: float | None = None
-        self._likely_duplicates = False
 
     # -- rebalancing -------------------------------------------------------------
 
-    def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+    def _on_assign(self, partitions: list[tuple[str, int]]) -> None:
         """Seek every newly assigned partition to the offset stored in the database."""
         stored = self._retrying(self._read_offsets, abandon=False)
-        missing = OFFSET_BEGINNING if self.settings.offset_reset == "earliest" else OFFSET_END
-        positioned = [
-            TopicPartition(p.topic, p.partition, stored.get(p.partition, missing))
-            for p in partitions
-        ]
-        self._assigned.update(p.partition for p in partitions)
-        log.info("assigned %s", {p.partition: p.offset for p in positioned})
-        consumer.incremental_assign(positioned)
+        missing = FROM_START if self.bounds.offset_reset == "earliest" else FROM_END
+        positioned = [(t, p, stored.get(p, missing)) for t, p in partitions]
+        if self._phase is not None:
+            self._phase("assigned")
+        self._assigned.update(p for _, p in partitions)
+        log.info("assigned %s", {p: offset for _, p, offset in positioned})
+        self._consumer.assign_at(positioned)
 
-    def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+    def _on_revoke(self, partitions: list[tuple[str, int]]) -> None:
         """Forget buffered messages of partitions we no longer own; their next owner
         reads them again from the offsets in the database."""
-        gone = {p.partition for p in partitions}
+        gone = {p for _, p in partitions}
         self._wait_in_flight()  # hand over only what is committed, to spare duplicates
+        if self._phase is not None:
+            self._phase("revoked")
         self._commit_to_kafka()
         self._assigned -= gone
         self._buffer = [m for m in self._buffer if m.partition() not in gone]
@@ -113,7 +115,7 @@ class StorageConsumer:
 
     # -- the loop ----------------------------------------------------------------
 
-    def run(self, idle_exit_s: float | None = None) -> ConsumerReport:
+    def run(self, idle_exit_s: float | None = None) -> LoopReport:
         """Consume until stopped (or idle for ``idle_exit_s``); returns the report.
 
         A batch's time bound runs from the moment its first message arrived: while no
@@ -124,13 +126,11 @@ class StorageConsumer:
         """
         started = time.monotonic()
         last_message = started
-        self._consumer.subscribe(
-            [self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
-            on_lost=self._on_revoke,
-        )  # fmt: skip
+        self._consumer.subscribe([self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         consume = self._consumer.consume
-        max_events = self.settings.batch_max_events
-        max_wait = self.settings.batch_max_ms / 1000.0
+        max_events = self.bounds.batch_max_events
+        max_wait = self.bounds.batch_max_ms / 1000.0
+        phase = self._phase
         deadline = 0.0  # when the open batch closes; meaningful while the buffer has messages
         try:
             while not self.stop.stopped:
@@ -139,6 +139,8 @@ class StorageConsumer:
                     messages = consume(room, max(0.0, deadline - time.monotonic()))
                 else:
                     messages = consume(1, IDLE_POLL_S)
+                if phase is not None and messages:
+                    phase("polled")
                 opened = not self._buffer
                 self._take(messages)
                 self._commit_to_kafka()
@@ -161,7 +163,7 @@ class StorageConsumer:
             self._writer.shutdown(wait=True)
             self.report.elapsed_s = time.monotonic() - started
             self.report.stopped_by = self.stop.signal_name
-            self._close()
+            self._consumer.close()
         return self.report
 
     def _take(self, messages: list[Any]) -> None:
@@ -173,31 +175,30 @@ class StorageConsumer:
             elif message.partition() in assigned:
                 self._buffer.append(message)
 
-    def _close(self) -> None:
-        try:
-            self._consumer.close()
-        except (KafkaException, RuntimeError) as error:  # leaving the group is best effort
-            log.warning("closing the consumer: %s", error)
-        if self.dlq is not None:
-            self.dlq.flush(10.0)
-
     def _flush(self) -> None:
         """Prepare the buffered batch here, then hand it to the writer thread.
 
-        Decoding the next batch overlaps with the database writing the previous one
+        Preparing the next batch overlaps with the database writing the previous one
         (psycopg releases the GIL while it waits), and at most one batch is in the
         database at a time, so batches still commit in order.
         """
         messages, self._buffer = self._buffer, []
-        prepared = prepare(messages, self.group_id, self.context)
+        prepared = self.steps.prepare(messages)
         self.report.consumed += len(messages)
+        if self._phase is not None:
+            self._phase("prepared")
         self._wait_in_flight()
-        try:
-            self._send_dead_letters(prepared)
-        except BatchAbandonedError:
-            self._abandoned(len(messages))
-            return
+        if self.steps.before_write is not None:
+            try:
+                self.steps.before_write(prepared, self._give_up)
+            except BatchAbandonedError:
+                self._abandoned(len(messages))
+                return
         self._in_flight = self._writer.submit(self._store, prepared, len(messages))
+
+    def _give_up(self) -> bool:
+        """True once a stop was asked for and the grace left for this batch is used up."""
+        return self.stop.stopped and self.stop.seconds_since() > self._abandon_after()
 
     def _wait_in_flight(self) -> None:
         """Block until the batch in the database is committed (or re-raise its error)."""
@@ -209,84 +210,61 @@ class StorageConsumer:
         self.report.abandoned_batches += 1
         log.warning("abandoned a batch of %d messages on shutdown", count)
 
-    def _store(self, prepared: Prepared, count: int) -> None:
+    def _store(self, prepared: P, count: int) -> None:
         """The writer thread: one transaction, then the bookkeeping after the commit."""
         try:
-            result = self._retrying(lambda: self._write(prepared.batch), abandon=True)
+            result = self._retrying(lambda: self._write(prepared), abandon=True)
         except BatchAbandonedError:
             self._abandoned(count)
             return
-        committed = Committed(prepared.batch, result, time.time())
-        self._likely_duplicates = result.duplicates > 0
+        if self._phase is not None:
+            self._phase("db-committed")
         self.report.batches += 1
-        self.report.stored += len(result.inserted)
-        self.report.duplicates += result.duplicates
-        self.report.dead_lettered += result.dead_letters
-        self._committed.put(committed)  # the Kafka commit is the main thread's job
+        self._committed.put(_Committed(prepared, result, time.time()))  # Kafka: main thread
         if self._first_message_at is not None:
             self.report.active_s = time.monotonic() - self._first_message_at
-        if self.on_batch is not None:
-            self.on_batch(result, self.report)
+        if self.steps.after_commit is not None:
+            self.steps.after_commit(prepared, result)
 
-    def _write(self, batch: StorageBatch) -> WriteResult:
+    def _write(self, prepared: P) -> R:
         with self.engine.begin() as conn:
-            return write_batch(
-                conn, batch, self.settings.bulk, likely_duplicates=self._likely_duplicates
-            )
-
-    def _send_dead_letters(self, prepared: Prepared) -> None:
-        """At least once into the topic: sent and acknowledged before the rows commit."""
-        if self.dlq is None or not prepared.dlq:
-            return
-        for message in prepared.dlq:
-            self.dlq.send_message(message)
-        while self.dlq.flush(5.0):
-            if self.stop.stopped and self.stop.seconds_since() > self._abandon_after():
-                raise BatchAbandonedError
-            log.warning("dead-letter topic: waiting for acknowledgements")
+            result = self.steps.write(conn, prepared)
+            if self._phase is not None:
+                self._phase("writing")
+            return result
 
     def _commit_to_kafka(self, *, wait: bool = False) -> None:
         """Commit to Kafka the offsets of batches the database has committed.
 
         Only the main thread touches the Kafka consumer: a commit from the writer thread
         while the main thread waited for it inside a rebalance callback deadlocked.
-        The latency of the committed events is recorded here too, while the writer
+        ``acknowledged`` runs here too (the consumer records latency), while the writer
         already stores the next batch, rather than on the database thread.
         """
         latest: dict[tuple[str, int], int] = {}
-        record = self.report.latency.record
+        acknowledged = self.steps.acknowledged
         while True:
             try:
-                batch, result, committed_at = self._committed.get_nowait()
+                prepared, result, committed_at = self._committed.get_nowait()
             except Empty:
                 break
-            for row in result.inserted:
-                record(committed_at - row.occurred_at.timestamp())
-            for o in batch.offsets:
+            if acknowledged is not None:
+                acknowledged(prepared, result, committed_at)
+            for o in prepared.offsets:
                 latest[(o.topic, o.partition)] = max(
                     o.next_offset, latest.get((o.topic, o.partition), 0)
                 )
-        offsets = [
-            TopicPartition(topic, partition, offset)
-            for (topic, partition), offset in latest.items()
-            if partition in self._assigned
-        ]
-        if not offsets:
-            return
-        try:
-            if wait:
-                self._consumer.commit(offsets=offsets, asynchronous=False)
-            else:
-                self._consumer.commit(offsets=offsets, asynchronous=True)
-        except KafkaException as error:  # lag display only; the database has the truth
-            log.info("kafka offset commit skipped: %s", error)
+        self._consumer.commit(
+            [(t, p, offset) for (t, p), offset in latest.items() if p in self._assigned],
+            wait=wait,
+        )
 
     def _abandon_after(self) -> float:
-        return max(0.0, self.settings.shutdown_grace_s - ABANDON_MARGIN_S)
+        return max(0.0, self.bounds.shutdown_grace_s - ABANDON_MARGIN_S)
 
     def _retrying(self, action: Callable[[], Any], *, abandon: bool) -> Any:
         """Run ``action`` until it succeeds, waiting out transient database failures."""
-        delays = backoff(self.settings.retry_initial_s, self.settings.retry_max_s)
+        delays = backoff(self.bounds.retry_initial_s, self.bounds.retry_max_s)
         while True:
             try:
                 return action()
@@ -295,6 +273,6 @@ class StorageConsumer:
                     raise
                 self.report.retries += 1
                 log.warning("transient database failure, retrying: %s", str(error).splitlines()[0])
-            if abandon and self.stop.stopped and self.stop.seconds_since() > self._abandon_after():
+            if abandon and self._give_up():
                 raise BatchAbandonedError
             time.sleep(next(delays))

@@ -10,27 +10,27 @@ from __future__ import annotations
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, case, func
+from sqlalchemy import Connection, case
 
-from eventtide.core.db.batch import (
+from eventtide.consumer.store.batch import (
+    BulkMethod,
     DeadLetterRow,
-    OffsetRow,
     StorageBatch,
     WriteResult,
     first_of_each,
 )
+from eventtide.consumer.store.pg_bulk import insert_events
+from eventtide.consumer.store.pg_upsert import upsert_users_stats_offsets
+from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.deltas import UserDelta, aggregate
 from eventtide.core.db.models import (
-    TYPE_COUNT_COLUMNS,
     Base,
-    ConsumerOffset,
     DeadLetter,
     User,
     UserEvent,
     UserStats,
 )
-from eventtide.core.db.pg_bulk import BulkMethod, insert_events
-from eventtide.core.db.pg_upsert import upsert_users_stats_offsets
+from eventtide.core.db.offsets import store_offsets
 from eventtide.core.db.rows import EventRow
 from eventtide.core.db.upsert import chunks, insert_for
 
@@ -40,7 +40,6 @@ USERS = Base.metadata.tables[User.__tablename__]
 STATS = Base.metadata.tables[UserStats.__tablename__]
 EVENTS = Base.metadata.tables[UserEvent.__tablename__]
 DEAD = Base.metadata.tables[DeadLetter.__tablename__]
-OFFSETS = Base.metadata.tables[ConsumerOffset.__tablename__]
 
 
 def write_batch(
@@ -53,7 +52,7 @@ def write_batch(
     """Store ``batch`` inside the caller's transaction.
 
     ``likely_duplicates`` is a hint for PostgreSQL's COPY (the previous batch had some,
-    see :mod:`eventtide.core.db.pg_bulk`); the result is the same either way.
+    see :mod:`eventtide.consumer.store.pg_bulk`); the result is the same either way.
     """
     if conn.dialect.name == "postgresql":
         inserted = insert_events(conn, batch.events, bulk, likely_duplicates=likely_duplicates)
@@ -165,39 +164,6 @@ def _insert_dead_letters(conn: Connection, letters: list[DeadLetterRow]) -> None
                 index_elements=["source_topic", "source_partition", "source_offset"]
             )
         )
-
-
-def store_offsets(conn: Connection, offsets: list[OffsetRow]) -> None:
-    """Record next offsets; never moves one backwards (a zombie batch cannot rewind)."""
-    if not offsets:
-        return
-    values = [
-        {
-            "group_id": o.group_id,
-            "topic": o.topic,
-            "partition": o.partition,
-            "next_offset": o.next_offset,
-        }
-        for o in sorted(offsets, key=lambda o: (o.topic, o.partition))
-    ]
-    statement = insert_for(conn, OFFSETS).values(values)
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["group_id", "topic", "partition"],
-            set_={"next_offset": statement.excluded.next_offset, "updated_at": func.now()},
-            where=OFFSETS.c.next_offset < statement.excluded.next_offset,
-        )
-    )
-
-
-def load_offsets(conn: Connection, group_id: str, topic: str) -> dict[int, int]:
-    """Partition to next offset, as stored by this group's batches."""
-    rows = conn.execute(
-        OFFSETS.select()
-        .with_only_columns(OFFSETS.c.partition, OFFSETS.c.next_offset)
-        .where(OFFSETS.c.group_id == group_id, OFFSETS.c.topic == topic)
-    )
-    return {int(partition): int(offset) for partition, offset in rows}
 
 
 def _earlier(new: Any, old: Any) -> Any:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from eventtide.core.db.deltas import UserDelta
+from eventtide.core.db.offsets import OffsetRow
 from eventtide.core.db.rows import EventRow
+
+BulkMethod = Literal["copy", "insert"]
+"""How events go into PostgreSQL: binary COPY (the default) or multi-row INSERT."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,23 +30,13 @@ class DeadLetterRow:
 
 
 @dataclass(frozen=True, slots=True)
-class OffsetRow:
-    """The next offset of one partition for one consumer group."""
-
-    group_id: str
-    topic: str
-    partition: int
-    next_offset: int
-
-
-@dataclass(frozen=True, slots=True)
 class StorageBatch:
     """Rows for one database transaction.
 
     ``deltas``, when given, must be ``aggregate(events)``: the statistics change if every
     event turns out new, which is the usual case. The consumer computes it while the
     previous batch is in the database, taking it off the database thread's critical
-    path; :func:`~eventtide.core.db.store.write_batch` uses it only when every event was
+    path; :func:`~eventtide.consumer.store.write.write_batch` uses it only when every event was
     inserted and aggregates the inserted ones otherwise.
     """
 

@@ -24,15 +24,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from psycopg import errors, sql
 from sqlalchemy import Connection
 
-from eventtide.core.db.batch import first_of_each
+from eventtide.consumer.store.batch import BulkMethod, first_of_each
 from eventtide.core.db.rows import EVENT_COLUMNS, EventRow
-
-BulkMethod = Literal["copy", "insert"]
 
 COLUMNS: Final = EVENT_COLUMNS
 COPY_TYPES: Final = (
