@@ -1,0 +1,277 @@
+"""The pure streaming core of one partition: the whole job, batch in, outputs out.
+
+``PartitionJob.process`` takes a batch of ``(offset, Event)`` read from one partition
+and returns what it produced; the wiring writes those outputs, the state snapshot and
+the next offset in one transaction. No clock is read: processing time comes in as
+``now``. ``flush`` ends a stream (watermark to +∞); the tests and the oracle use it.
+
+Hot path: one pass per event, mutable structures owned by this object; the immutable
+snapshot is taken at batch boundaries (``state.py``).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from eventtide.processor.aggregates import WindowMetrics
+from eventtide.processor.alerts import AlertRules
+from eventtide.processor.attribution import Attributor
+from eventtide.processor.config import DIMENSIONS, ProcessorConfig
+from eventtide.processor.features import FeatureHistory
+from eventtide.processor.model import Event
+from eventtide.processor.outputs import (
+    LateEvent,
+    Outputs,
+    SessionResult,
+    SessionRetraction,
+    WindowResult,
+)
+from eventtide.processor.sessions import UserSessions
+from eventtide.processor.watermark import NEVER, PartitionWatermark
+from eventtide.processor.windows import window_starts
+
+END_OF_TIME: Final = 2**62
+EVENT, TIMER = 0, 1
+EXPIRE_EVERY: Final = 60_000_000
+
+WindowGroup = tuple[int, int]
+CellKey = tuple[int, str]
+
+
+class PartitionJob:
+    """Windows, sessions, attribution, alerts and features for one partition."""
+
+    def __init__(self, partition: int, config: ProcessorConfig) -> None:
+        self.partition = partition
+        self.config = config
+        self.frontier = NEVER
+        self.last_seen: int | None = None
+        self.seen: dict[str, int] = {}
+        self.final_ids: deque[tuple[int, str]] = deque()
+        self.windows: dict[WindowGroup, dict[CellKey, WindowMetrics]] = {}
+        self.unshown: dict[WindowGroup, set[CellKey]] = {}
+        self.sessions: dict[str, UserSessions] = {}
+        self.session_timers: list[tuple[int, str]] = []
+        self.dirty_users: set[str] = set()
+        self.pending: list[tuple[int, int, str, Event | None]] = []
+        self.attributor = Attributor(config.attribution_window)
+        self.alerts = AlertRules(config.alerts)
+        self.features = FeatureHistory()
+        self.expired_at = NEVER
+
+    @property
+    def watermark(self) -> int:
+        """``frontier - allowed lateness`` (``NEVER`` before the first event)."""
+        if self.frontier == NEVER:
+            return NEVER
+        return self.frontier - self.config.allowed_lateness
+
+    def watermark_state(self) -> PartitionWatermark:
+        """For the processor-wide ``WatermarkClock``."""
+        return PartitionWatermark(self.frontier, self.last_seen)
+
+    def process(self, batch: Sequence[tuple[int, Event]], now: int) -> Outputs:
+        """Read one batch; return its outputs (see docs/processor.md for every rule)."""
+        out = Outputs()
+        if not batch:
+            return out
+        config = self.config
+        lateness = config.allowed_lateness
+        specs = tuple(enumerate(config.windows))
+        seen, windows, unshown, sessions = self.seen, self.windows, self.unshown, self.sessions
+        dirty_users = self.dirty_users
+        pending, push = self.pending, heapq.heappush
+        frontier = self.frontier
+        watermark = NEVER if frontier == NEVER else frontier - lateness
+        gap, cap = config.session_gap, config.session_max
+        late, retractions = out.late, out.retractions
+        duplicates = 0
+        for offset, event in batch:
+            ts, event_id = event.ts, event.event_id
+            if event_id in seen:
+                duplicates += 1
+                continue
+            if ts < watermark:
+                late.append(LateEvent(self.partition, offset, event_id, ts, watermark))
+                continue
+            seen[event_id] = ts
+            if ts > frontier:
+                frontier = ts
+                watermark = ts - lateness
+            values = ("*", event.event_type, event.page, event.country, event.platform)
+            for index, spec in specs:
+                for start in window_starts(ts, spec):
+                    group = (index, start)
+                    cells = windows.get(group)
+                    if cells is None:
+                        cells = windows[group] = {}
+                        changed = unshown[group] = set()
+                    else:
+                        changed = unshown.get(group) or unshown.setdefault(group, set())
+                    for dim, value in enumerate(values):
+                        key = (dim, value)
+                        metrics = cells.get(key)
+                        if metrics is None:
+                            metrics = cells[key] = WindowMetrics()
+                        metrics.add(event)
+                        changed.add(key)
+            user = sessions.get(event.user_id)
+            if user is None:
+                user = sessions[event.user_id] = UserSessions(gap, cap)
+            gone = user.insert(event)
+            if gone:
+                retractions.extend(SessionRetraction(sid, event.user_id) for sid in gone)
+            dirty_users.add(event.user_id)
+            push(pending, (ts, EVENT, event_id, event))
+        out.duplicates = duplicates
+        self.frontier = frontier
+        self.last_seen = now
+        self._advance(watermark, out)
+        return out
+
+    def flush(self) -> Outputs:
+        """End of stream: every window, session, purchase and cart becomes final."""
+        out = Outputs()
+        self._advance(END_OF_TIME, out)
+        return out
+
+    def _advance(self, watermark: int, out: Outputs) -> None:
+        self._finalize(watermark, out)
+        self._emit_windows(watermark, out)
+        self._emit_sessions(watermark, out)
+        out.conversions.extend(self.attributor.take_conversions())
+        if watermark - self.expired_at >= EXPIRE_EVERY:
+            self.alerts.expire(watermark)
+            self.expired_at = watermark
+
+    def _finalize(self, watermark: int, out: Outputs) -> None:
+        """Feed the per-user rules every event (and cart timer) now before the watermark."""
+        pending, pop, push = self.pending, heapq.heappop, heapq.heappush
+        attributor, alerts, final_ids = self.attributor, self.alerts, self.final_ids
+        cart_timeout = self.config.alerts.cart_timeout
+        while pending and pending[0][0] < watermark:
+            ts, _kind, key, event = pop(pending)
+            if event is None:
+                raised, carts = alerts.cart_timer(key, ts)
+            else:
+                final_ids.append((ts, key))
+                out.attributions.extend(attributor.feed(event))
+                raised, carts = alerts.feed(event)
+                if event.event_type == "add_to_cart":
+                    push(pending, (ts + cart_timeout, TIMER, event.user_id, None))
+            if raised:
+                out.alerts.extend(raised)
+            if carts:
+                out.carts.extend(carts)
+        horizon, seen = watermark - self.config.dedupe_horizon, self.seen
+        while final_ids and final_ids[0][0] < horizon:
+            del seen[final_ids.popleft()[1]]
+
+    def _emit_windows(self, watermark: int, out: Outputs) -> None:
+        specs, frontier, partition = self.config.windows, self.frontier, self.partition
+        closed: list[WindowGroup] = []
+        for group, keys in self.unshown.items():
+            index, start = group
+            spec = specs[index]
+            end = start + spec.size
+            if frontier < end or watermark >= end:
+                continue  # not over yet, or closing below
+            cells = self.windows[group]
+            for dim, value in keys:
+                out.windows.append(
+                    WindowResult(
+                        partition,
+                        spec.name,
+                        start,
+                        end,
+                        DIMENSIONS[dim],
+                        value,
+                        cells[(dim, value)].result(),
+                        False,
+                    )
+                )
+            keys.clear()
+        for group, cells in self.windows.items():
+            index, start = group
+            spec = specs[index]
+            end = start + spec.size
+            if watermark < end:
+                continue
+            closed.append(group)
+            for (dim, value), metrics in cells.items():
+                out.windows.append(
+                    WindowResult(
+                        partition,
+                        spec.name,
+                        start,
+                        end,
+                        DIMENSIONS[dim],
+                        value,
+                        metrics.result(),
+                        True,
+                    )
+                )
+        for group in closed:
+            del self.windows[group]
+            self.unshown.pop(group, None)
+        for group in [g for g, keys in self.unshown.items() if not keys]:
+            # keep only groups with something to show; add() re-creates them
+            del self.unshown[group]
+
+    def _emit_sessions(self, watermark: int, out: Outputs) -> None:
+        sessions, timers = self.sessions, self.session_timers
+        push, pop = heapq.heappush, heapq.heappop
+        while timers and timers[0][0] < watermark:
+            deadline, user_id = pop(timers)
+            user = sessions.get(user_id)
+            if user is None or user.scheduled != deadline:
+                continue  # stale: the session grew or was re-cut since
+            user.scheduled = None
+            for row in user.close(watermark):
+                out.sessions.append(SessionResult(row, True))
+                out.features.append(self.features.on_final(row))
+            if not user.sessions:
+                del sessions[user_id]
+            else:
+                self.dirty_users.add(user_id)  # to schedule its next session's closing
+        for user_id in sorted(self.dirty_users):
+            found = sessions.get(user_id)
+            if found is None:
+                continue
+            out.sessions.extend(SessionResult(row, False) for row in found.rows())
+            next_deadline = found.deadline()
+            if next_deadline is not None and next_deadline != found.scheduled:
+                found.scheduled = next_deadline
+                push(timers, (next_deadline, user_id))
+        self.dirty_users.clear()
+        if watermark == END_OF_TIME:
+            for user_id, user in list(sessions.items()):
+                for row in user.close(watermark):
+                    out.sessions.append(SessionResult(row, True))
+                    out.features.append(self.features.on_final(row))
+                del sessions[user_id]
+
+
+def run(job: PartitionJob, batches: Iterable[Sequence[tuple[int, Event]]], now: int = 0) -> Outputs:
+    """Feed batches then flush, collecting every output (tests and the benchmark)."""
+    total = Outputs()
+    for batch in batches:
+        _extend(total, job.process(batch, now))
+    _extend(total, job.flush())
+    return total
+
+
+def _extend(total: Outputs, part: Outputs) -> None:
+    total.windows.extend(part.windows)
+    total.sessions.extend(part.sessions)
+    total.retractions.extend(part.retractions)
+    total.attributions.extend(part.attributions)
+    total.conversions.extend(part.conversions)
+    total.alerts.extend(part.alerts)
+    total.carts.extend(part.carts)
+    total.features.extend(part.features)
+    total.late.extend(part.late)
+    total.duplicates += part.duplicates
