@@ -56,6 +56,7 @@ class PartitionJob:
         self.sessions: dict[str, UserSessions] = {}
         self.session_timers: list[tuple[int, str]] = []
         self.dirty_users: set[str] = set()
+        self.retracted: dict[str, str] = {}
         self.pending: list[tuple[int, int, str, Event | None]] = []
         self.attributor = Attributor(config.attribution_window)
         self.alerts = AlertRules(config.alerts)
@@ -87,7 +88,7 @@ class PartitionJob:
         frontier = self.frontier
         watermark = NEVER if frontier == NEVER else frontier - lateness
         gap, cap = config.session_gap, config.session_max
-        late, retractions = out.late, out.retractions
+        late, retracted = out.late, self.retracted
         duplicates = 0
         for offset, event in batch:
             ts, event_id = event.ts, event.event_id
@@ -122,8 +123,8 @@ class PartitionJob:
             if user is None:
                 user = sessions[event.user_id] = UserSessions(gap, cap)
             gone = user.insert(event)
-            if gone:
-                retractions.extend(SessionRetraction(sid, event.user_id) for sid in gone)
+            for sid in gone:
+                retracted[sid] = event.user_id
             dirty_users.add(event.user_id)
             push(pending, (ts, EVENT, event_id, event))
         out.duplicates = duplicates
@@ -222,7 +223,18 @@ class PartitionJob:
             del self.unshown[group]
 
     def _emit_sessions(self, watermark: int, out: Outputs) -> None:
+        """Retractions first, then closings (final rows, features), then changed rows.
+
+        A retraction is only sent for an id that does not exist at the batch's end (a
+        re-cut may bring an id back within one batch), so a table applying retractions
+        before upserts ends in the right state.
+        """
         sessions, timers = self.sessions, self.session_timers
+        for sid, user_id in sorted(self.retracted.items()):
+            user = sessions.get(user_id)
+            if user is None or all(acc.sid != sid for acc in user.sessions):
+                out.retractions.append(SessionRetraction(sid, user_id))
+        self.retracted.clear()
         push, pop = heapq.heappush, heapq.heappop
         while timers and timers[0][0] < watermark:
             deadline, user_id = pop(timers)
