@@ -126,7 +126,8 @@ def oracle_attributions(events: list[Event], config: ProcessorConfig):
                 for t in events
                 if t.user_id == p.user_id
                 and t.touched == product
-                and p.ts - config.attribution_window <= t.ts <= p.ts
+                and p.ts - config.attribution_window <= t.ts
+                and (t.ts, t.event_id) < (p.ts, p.event_id)
             ]
             for model, chosen in (
                 ("last_touch", touches[-1] if touches else None),
