@@ -47,10 +47,10 @@ def attribute(purchase: Event, touches: Iterable[Event], window: int) -> list[At
     ``touches`` are the user's touches, in order; those of each product no earlier than
     ``purchase.ts - window`` and before the purchase in ``(ts, event_id)`` order count.
     """
-    low, key = purchase.ts - window, (purchase.ts, purchase.event_id)
+    low, order = purchase.ts - window, (purchase.ts, purchase.event_id)
     by_product: dict[str, list[Event]] = {}
     for touch in touches:
-        if low <= touch.ts and (touch.ts, touch.event_id) < key and touch.touched is not None:
+        if low <= touch.ts and (touch.ts, touch.event_id) < order and touch.touched is not None:
             by_product.setdefault(touch.touched, []).append(touch)
     rows: list[Attribution] = []
     for product, value in purchase.products:
