@@ -52,7 +52,8 @@ class PartitionJob:
         self.seen: dict[str, int] = {}
         self.final_ids: deque[tuple[int, str]] = deque()
         self.windows: dict[WindowGroup, dict[CellKey, WindowMetrics]] = {}
-        self.unshown: dict[WindowGroup, set[CellKey]] = {}
+        self.shown: dict[WindowGroup, set[CellKey]] = {}
+        """Windows whose result was emitted, with the keys changed since."""
         self.sessions: dict[str, UserSessions] = {}
         self.session_timers: list[tuple[int, str]] = []
         self.dirty_users: set[str] = set()
@@ -82,7 +83,7 @@ class PartitionJob:
         config = self.config
         lateness = config.allowed_lateness
         specs = tuple(enumerate(config.windows))
-        seen, windows, unshown, sessions = self.seen, self.windows, self.unshown, self.sessions
+        seen, windows, shown, sessions = self.seen, self.windows, self.shown, self.sessions
         dirty_users = self.dirty_users
         pending, push = self.pending, heapq.heappush
         frontier = self.frontier
@@ -102,23 +103,35 @@ class PartitionJob:
             if ts > frontier:
                 frontier = ts
                 watermark = ts - lateness
-            values = ("*", event.event_type, event.page, event.country, event.platform)
+            keys = (
+                (0, "*"),
+                (1, event.event_type),
+                (2, event.page),
+                (3, event.country),
+                (4, event.platform),
+            )
+            user_id = event.user_id
+            purchase = event.event_type == "purchase"
+            amount = event.amount_cents
             for index, spec in specs:
                 for start in window_starts(ts, spec):
                     group = (index, start)
                     cells = windows.get(group)
                     if cells is None:
                         cells = windows[group] = {}
-                        changed = unshown[group] = set()
-                    else:
-                        changed = unshown.get(group) or unshown.setdefault(group, set())
-                    for dim, value in enumerate(values):
-                        key = (dim, value)
+                    # WindowMetrics.add written out: 30 window keys per event by default
+                    for key in keys:
                         metrics = cells.get(key)
                         if metrics is None:
                             metrics = cells[key] = WindowMetrics()
-                        metrics.add(event)
-                        changed.add(key)
+                        metrics.count += 1
+                        metrics.users.add(user_id)
+                        if purchase:
+                            metrics.revenue += amount
+                            metrics.orders += 1
+                    changed = shown.get(group)
+                    if changed is not None:  # a correction to a result already shown
+                        changed.update(keys)
             user = sessions.get(event.user_id)
             if user is None:
                 user = sessions[event.user_id] = UserSessions(gap, cap)
@@ -172,38 +185,35 @@ class PartitionJob:
             del seen[final_ids.popleft()[1]]
 
     def _emit_windows(self, watermark: int, out: Outputs) -> None:
-        specs, frontier, partition = self.config.windows, self.frontier, self.partition
+        """Show windows whose time is over, re-show corrected keys, close what is final."""
+        specs, frontier, partition, shown = (
+            self.config.windows,
+            self.frontier,
+            self.partition,
+            self.shown,
+        )
+        append = out.windows.append
         closed: list[WindowGroup] = []
-        for group, keys in self.unshown.items():
-            index, start = group
-            spec = specs[index]
-            end = start + spec.size
-            if frontier < end or watermark >= end:
-                continue  # not over yet, or closing below
-            cells = self.windows[group]
-            for dim, value in keys:
-                out.windows.append(
-                    WindowResult(
-                        partition,
-                        spec.name,
-                        start,
-                        end,
-                        DIMENSIONS[dim],
-                        value,
-                        cells[(dim, value)].result(),
-                        False,
-                    )
-                )
-            keys.clear()
         for group, cells in self.windows.items():
             index, start = group
             spec = specs[index]
             end = start + spec.size
-            if watermark < end:
+            final = watermark >= end
+            if frontier < end and not final:
                 continue
-            closed.append(group)
-            for (dim, value), metrics in cells.items():
-                out.windows.append(
+            changed = shown.get(group)
+            if final:
+                closed.append(group)
+                keys: Iterable[CellKey] = cells
+            elif changed is None:
+                keys = cells
+                shown[group] = set()
+            else:
+                keys = sorted(changed)
+                changed.clear()
+            for key in keys:
+                dim, value = key
+                append(
                     WindowResult(
                         partition,
                         spec.name,
@@ -211,16 +221,13 @@ class PartitionJob:
                         end,
                         DIMENSIONS[dim],
                         value,
-                        metrics.result(),
-                        True,
+                        cells[key].result(),
+                        final,
                     )
                 )
         for group in closed:
             del self.windows[group]
-            self.unshown.pop(group, None)
-        for group in [g for g, keys in self.unshown.items() if not keys]:
-            # keep only groups with something to show; add() re-creates them
-            del self.unshown[group]
+            shown.pop(group, None)
 
     def _emit_sessions(self, watermark: int, out: Outputs) -> None:
         """Retractions first, then closings (final rows, features), then changed rows.

@@ -124,12 +124,11 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
     }
     windows = []
     for (index, start), cells in job.windows.items():
-        unshown = job.unshown.get((index, start), set())
+        changed = job.shown.get((index, start))
         for (dim, value), m in cells.items():
             key = json.dumps([index, start, dim, value])
-            windows.append(
-                (key, [m.count, sorted(m.users), m.revenue, m.orders, (dim, value) in unshown])
-            )
+            flags = [changed is not None, changed is not None and (dim, value) in changed]
+            windows.append((key, [m.count, sorted(m.users), m.revenue, m.orders, *flags]))
     users: dict[str, dict[str, Json]] = {}
     for uid, us in job.sessions.items():
         users.setdefault(uid, {})["sessions"] = [_event(e) for e in us.events]
@@ -175,12 +174,14 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
     for e in map(_from_event, meta["touches"]):
         job.attributor.order.append(e)
         job.attributor.touches.setdefault(e.user_id, deque()).append(e)
-    for key, (count, users, revenue, orders, unshown) in state.windows:
+    for key, (count, users, revenue, orders, shown, changed) in state.windows:
         index, start, dim, value = json.loads(key)
         cells = job.windows.setdefault((index, start), {})
         cells[(dim, value)] = WindowMetrics(count, set(users), revenue, orders)
-        if unshown:
-            job.unshown.setdefault((index, start), set()).add((dim, value))
+        if shown:
+            keys = job.shown.setdefault((index, start), set())
+            if changed:
+                keys.add((dim, value))
     for uid, value in state.users:
         if "sessions" in value:
             us = UserSessions(
