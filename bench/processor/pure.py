@@ -34,7 +34,8 @@ def main(argv: list[str]) -> int:
     job = PartitionJob(0, ProcessorConfig())
     outputs = 0
     for offset in range(0, n, BATCH):
-        out = job.process(list(enumerate(events[offset : offset + BATCH], start=offset)), now=offset)
+        batch = list(enumerate(events[offset : offset + BATCH], start=offset))
+        out = job.process(batch, now=offset)
         outputs += len(out.windows) + len(out.sessions) + len(out.alerts) + len(out.features)
     t2 = time.perf_counter()
     out = job.flush()

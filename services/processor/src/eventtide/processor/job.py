@@ -82,7 +82,7 @@ class PartitionJob:
             return out
         config = self.config
         lateness = config.allowed_lateness
-        specs = tuple(enumerate(config.windows))
+        specs = tuple((index, spec, spec.size) for index, spec in enumerate(config.windows))
         seen, windows, shown, sessions = self.seen, self.windows, self.shown, self.sessions
         dirty_users = self.dirty_users
         pending, push = self.pending, heapq.heappush
@@ -113,8 +113,10 @@ class PartitionJob:
             user_id = event.user_id
             purchase = event.event_type == "purchase"
             amount = event.amount_cents
-            for index, spec in specs:
-                for start in window_starts(ts, spec):
+            for index, spec, size in specs:
+                # tumbling windows inline; hopping ones through window_starts
+                starts = (ts - ts % size,) if spec.hop == size else window_starts(ts, spec)
+                for start in starts:
                     group = (index, start)
                     cells = windows.get(group)
                     if cells is None:
