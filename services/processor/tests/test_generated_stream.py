@@ -10,12 +10,12 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from oracle import oracle
+from streaming import differences, stream
 
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.model import from_mapping
 from eventtide.producer.generator import GeneratorConfig, Simulation
-from oracle import oracle
-from streaming import differences, stream
 
 pytestmark = pytest.mark.unit
 
@@ -40,4 +40,6 @@ def test_a_generated_day_equals_the_oracle():
     expected = oracle(events, config)
     assert tables.late == []
     assert differences(tables.result(), expected) == []
-    assert expected.alerts and expected.attributions and expected.features
+    assert expected.alerts
+    assert expected.attributions
+    assert expected.features

@@ -10,9 +10,20 @@ import pytest
 pytestmark = pytest.mark.unit
 
 MODULES = (
-    "aggregates alerts attribution config features job model outputs sessions state "
-    "watermark windows"
-).split()
+)
+    "aggregates",
+    "alerts",
+    "attribution",
+    "config",
+    "features",
+    "job",
+    "model",
+    "outputs",
+    "sessions",
+    "state",
+    "watermark",
+    "windows",
+]
 
 
 def test_pure_modules_do_not_load_kafka_sqlalchemy_or_psycopg():
