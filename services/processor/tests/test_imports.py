@@ -9,8 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-MODULES = (
-)
+MODULES = [
     "aggregates",
     "alerts",
     "attribution",
