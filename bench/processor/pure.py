@@ -9,6 +9,7 @@ in batches of 5,000 events from one partition, and the end-of-stream flush.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,14 +24,17 @@ BATCH = 5_000
 
 def main(argv: list[str]) -> int:
     """Print events/s per stage and for the whole pure path."""
-    users = int(argv[0]) if argv else 20_000
-    days = float(argv[1]) if len(argv) > 1 else 1.0
+    args = [a for a in argv if not a.startswith("--")]
+    users = int(args[0]) if args else 20_000
+    days = float(args[1]) if len(args) > 1 else 1.0
     start = datetime(2025, 6, 2, tzinfo=UTC)
     data = list(Simulation(GeneratorConfig(users=users, seed=7, start=start, days=days)).events())
     n = len(data)
     t0 = time.perf_counter()
     events = [from_mapping(d) for d in data]
     t1 = time.perf_counter()
+    if "--gc-threshold" in sys.argv:
+        gc.set_threshold(100_000, 50, 100)  # what the wiring's start-up would set
     job = PartitionJob(0, ProcessorConfig())
     outputs = 0
     for offset in range(0, n, BATCH):

@@ -48,3 +48,30 @@ def test_a_repeat_is_counted_not_processed():
     assert out.duplicates == 1
     out = job.flush()
     assert [w.metrics.count for w in out.windows if w.dimension == "all"] == [1]
+
+
+def test_a_derived_window_is_corrected_too():
+    """The 5-minute window is made of 1-minute ones; a late event still re-emits it."""
+    config = ProcessorConfig(
+        allowed_lateness=10 * SECOND,
+        windows=(
+            WindowSpec("tumbling_1m", MINUTE, MINUTE),
+            WindowSpec("tumbling_5m", 5 * MINUTE, 5 * MINUTE),
+        ),
+    )
+    job = PartitionJob(0, config)
+
+    def five(out, final):
+        return [
+            w.metrics.count
+            for w in out.windows
+            if w.window == "tumbling_5m" and w.dimension == "all" and w.final == final
+        ]
+
+    job.process([(0, ev("a", T + 2 * MINUTE)), (1, ev("b", T + 4 * MINUTE + 58 * SECOND))], now=0)
+    out = job.process([(2, ev("c", T + 5 * MINUTE + 2 * SECOND, user="v"))], now=1)
+    assert five(out, final=False) == [2]
+    out = job.process([(3, ev("d", T + 4 * MINUTE + 55 * SECOND))], now=2)
+    assert five(out, final=False) == [3]
+    out = job.process([(4, ev("e", T + 5 * MINUTE + 11 * SECOND, user="w"))], now=3)
+    assert five(out, final=True) == [3]
