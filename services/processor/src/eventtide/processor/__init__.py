@@ -1,0 +1,1 @@
+"""eventtide.processor service: the pure streaming core (I/O wiring comes later)."""

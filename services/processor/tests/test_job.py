@@ -1,0 +1,77 @@
+"""The docs' window example end to end through one partition's job."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventtide.processor.config import MINUTE, SECOND, ProcessorConfig, WindowSpec
+from eventtide.processor.job import PartitionJob
+from eventtide.processor.model import Event
+
+pytestmark = pytest.mark.unit
+
+T = 1_748_779_200_000_000  # 12:00:00Z
+CONFIG = ProcessorConfig(
+    allowed_lateness=10 * SECOND, windows=(WindowSpec("tumbling_1m", MINUTE, MINUTE),)
+)
+
+
+def ev(eid: str, ts: int, user: str = "u") -> Event:
+    return Event(eid, "my_custom_event", user, ts, "/", "DE", "web")
+
+
+def counts(out, final: bool) -> list[tuple[int, int]]:
+    return [
+        (w.start, w.metrics.count)
+        for w in out.windows
+        if w.final == final and w.dimension == "event_type" and w.start == T
+    ]
+
+
+def test_provisional_corrected_final_then_late():
+    job = PartitionJob(0, CONFIG)
+    assert job.process([(0, ev("a", T + 30 * SECOND))], now=0).windows == []  # not over
+    out = job.process([(1, ev("b", T + 62 * SECOND, user="v"))], now=1)
+    assert counts(out, final=False) == [(T, 1)]  # 12:01:02: the window's time is over
+    out = job.process([(2, ev("c", T + 55 * SECOND))], now=2)
+    assert counts(out, final=False) == [(T, 2)]  # corrected, same key
+    out = job.process([(3, ev("d", T + 71 * SECOND, user="w"))], now=3)
+    assert counts(out, final=True) == [(T, 2)]  # watermark 12:01:01 closes it
+    out = job.process([(4, ev("e", T + 58 * SECOND))], now=4)
+    assert [(x.event_id, x.offset, x.watermark) for x in out.late] == [("e", 4, T + 61 * SECOND)]
+    assert out.windows == []
+
+
+def test_a_repeat_is_counted_not_processed():
+    job = PartitionJob(0, CONFIG)
+    out = job.process([(0, ev("a", T)), (1, ev("a", T))], now=0)
+    assert out.duplicates == 1
+    out = job.flush()
+    assert [w.metrics.count for w in out.windows if w.dimension == "all"] == [1]
+
+
+def test_a_derived_window_is_corrected_too():
+    """The 5-minute window is made of 1-minute ones; a late event still re-emits it."""
+    config = ProcessorConfig(
+        allowed_lateness=10 * SECOND,
+        windows=(
+            WindowSpec("tumbling_1m", MINUTE, MINUTE),
+            WindowSpec("tumbling_5m", 5 * MINUTE, 5 * MINUTE),
+        ),
+    )
+    job = PartitionJob(0, config)
+
+    def five(out, final):
+        return [
+            w.metrics.count
+            for w in out.windows
+            if w.window == "tumbling_5m" and w.dimension == "all" and w.final == final
+        ]
+
+    job.process([(0, ev("a", T + 2 * MINUTE)), (1, ev("b", T + 4 * MINUTE + 58 * SECOND))], now=0)
+    out = job.process([(2, ev("c", T + 5 * MINUTE + 2 * SECOND, user="v"))], now=1)
+    assert five(out, final=False) == [2]
+    out = job.process([(3, ev("d", T + 4 * MINUTE + 55 * SECOND))], now=2)
+    assert five(out, final=False) == [3]
+    out = job.process([(4, ev("e", T + 5 * MINUTE + 11 * SECOND, user="w"))], now=3)
+    assert five(out, final=True) == [3]
