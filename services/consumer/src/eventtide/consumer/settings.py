@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventtide.core.db import BulkMethod
 from eventtide.core.kafka.consumer_config import ConsumerTuning
+from eventtide.core.lag import OffsetReset
 
 
 class ConsumerSettings(BaseSettings):
@@ -35,7 +34,7 @@ class ConsumerSettings(BaseSettings):
     batch_max_ms: float = Field(default=20.0, ge=0)
     bulk: BulkMethod = "copy"
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
-    offset_reset: Literal["earliest", "latest"] = "earliest"
+    offset_reset: OffsetReset = "earliest"
     retry_initial_s: float = Field(default=0.1, gt=0)
     retry_max_s: float = Field(default=5.0, gt=0)
     shutdown_grace_s: float = Field(default=25.0, ge=0)

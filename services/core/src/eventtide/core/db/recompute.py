@@ -11,10 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from eventtide.core.db.models import TYPE_COUNT_COLUMNS, UserEvent, UserStats
-
-EVENTS = UserEvent.__table__
-STATS = UserStats.__table__
+from eventtide.core.db.models import TYPE_COUNT_COLUMNS
+from eventtide.core.db.tables import EVENTS, STATS
 
 _COMPARED = (
     "total_events",

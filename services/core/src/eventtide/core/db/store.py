@@ -20,27 +20,14 @@ from eventtide.core.db.batch import (
     first_of_each,
 )
 from eventtide.core.db.deltas import UserDelta, aggregate
-from eventtide.core.db.models import (
-    TYPE_COUNT_COLUMNS,
-    Base,
-    ConsumerOffset,
-    DeadLetter,
-    User,
-    UserEvent,
-    UserStats,
-)
+from eventtide.core.db.models import TYPE_COUNT_COLUMNS
 from eventtide.core.db.pg_bulk import BulkMethod, insert_events
 from eventtide.core.db.pg_upsert import upsert_users_stats_offsets
 from eventtide.core.db.rows import EventRow
+from eventtide.core.db.tables import DEAD, EVENTS, OFFSETS, STATS, USERS
 from eventtide.core.db.upsert import chunks, insert_for
 
 ROWS_PER_STATEMENT: Final = 500
-
-USERS = Base.metadata.tables[User.__tablename__]
-STATS = Base.metadata.tables[UserStats.__tablename__]
-EVENTS = Base.metadata.tables[UserEvent.__tablename__]
-DEAD = Base.metadata.tables[DeadLetter.__tablename__]
-OFFSETS = Base.metadata.tables[ConsumerOffset.__tablename__]
 
 
 def write_batch(

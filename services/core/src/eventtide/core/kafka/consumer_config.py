@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+from eventtide.core.lag import OffsetReset
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class ConsumerTuning:
     group_id: str
     instance_id: str | None = None
     session_timeout_ms: int = 10_000
-    offset_reset: Literal["earliest", "latest"] = "earliest"
+    offset_reset: OffsetReset = "earliest"
     client_id: str = "eventtide-consumer"
     fetch_max_bytes: int = 52_428_800
     queued_max_kbytes: int = 65_536
