@@ -103,6 +103,11 @@ def config_maps(namespace: str) -> str:
     return f"/api/v1/namespaces/{namespace}/configmaps"
 
 
+def service_accounts(namespace: str) -> str:
+    """Collection path of ServiceAccounts in ``namespace``."""
+    return f"/api/v1/namespaces/{namespace}/serviceaccounts"
+
+
 def custom(group: str, version: str, namespace: str, plural: str) -> str:
     """Collection path of a custom resource in ``namespace``."""
     return f"/apis/{group}/{version}/namespaces/{namespace}/{plural}"
