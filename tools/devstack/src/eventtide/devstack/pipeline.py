@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.overview import overview
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
+from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.stack import client_environment, running
 
 RUN_DIR = Path(".eventtide") / "run"
@@ -47,7 +48,7 @@ class Pipeline:
 
 def database_url() -> str:
     """``DATABASE_URL`` if set, else a new SQLite file (an old one is removed first)."""
-    given = os.environ.get("DATABASE_URL")
+    given = DevstackSettings().database_url or None
     if given:
         return given
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -125,7 +126,7 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
 
     signal.signal(signal.SIGTERM, interrupt)
     url = database_url()
-    names = [] if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") else ["kafka"]
+    names = [] if DevstackSettings().kafka_bootstrap_servers else ["kafka"]
     with running(names) as endpoints:
         env = {**os.environ, **client_environment(endpoints), "DATABASE_URL": url}
         bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
