@@ -6,8 +6,12 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventtide.core.db import BulkMethod
+from eventtide.core.defaults import CONSUMER_GROUP
 from eventtide.core.kafka.consumer_config import ConsumerTuning
 from eventtide.core.lag import OffsetReset
+
+_TUNING = ConsumerTuning(group_id=CONSUMER_GROUP)
+"""Where the group-membership defaults are written (core's Kafka layer)."""
 
 
 class ConsumerSettings(BaseSettings):
@@ -25,7 +29,7 @@ class ConsumerSettings(BaseSettings):
     )
 
     group_id: str = Field(
-        default="eventtide-consumer",
+        default=CONSUMER_GROUP,
         validation_alias=AliasChoices("EVENTTIDE_CONSUMER_GROUP", "EVENTTIDE_CONSUMER_GROUP_ID"),
         description="The consumer group (the operator sets EVENTTIDE_CONSUMER_GROUP)",
     )
@@ -33,14 +37,14 @@ class ConsumerSettings(BaseSettings):
     batch_max_events: int = Field(default=5_000, ge=1)
     batch_max_ms: float = Field(default=20.0, ge=0)
     bulk: BulkMethod = "copy"
-    session_timeout_ms: int = Field(default=10_000, ge=1_000)
-    offset_reset: OffsetReset = "earliest"
+    session_timeout_ms: int = Field(default=_TUNING.session_timeout_ms, ge=1_000)
+    offset_reset: OffsetReset = _TUNING.offset_reset
     retry_initial_s: float = Field(default=0.1, gt=0)
     retry_max_s: float = Field(default=5.0, gt=0)
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     dlq_topic_enabled: bool = True
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
-    client_id: str = "eventtide-consumer"
+    client_id: str = _TUNING.client_id
 
     def tuning(self, group_id: str | None = None) -> ConsumerTuning:
         """The core Kafka layer's view of these settings."""

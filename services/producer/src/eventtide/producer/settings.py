@@ -8,6 +8,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from eventtide.core.kafka import ProducerTuning
 from eventtide.core.kafka.config import Compression
 
+_TUNING = ProducerTuning()
+
 
 class ProducerSettings(BaseSettings):
     """Batching, compression and memory bounds of the Kafka producer, and its metrics port.
@@ -19,12 +21,13 @@ class ProducerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EVENTTIDE_PRODUCER_", extra="ignore")
 
-    linger_ms: float = Field(default=10.0, ge=0)
-    batch_bytes: int = Field(default=1_048_576, ge=1)
-    batch_messages: int = Field(default=10_000, ge=1)
-    compression: Compression = "lz4"
-    queue_max_messages: int = Field(default=200_000, ge=1)
-    queue_max_kbytes: int = Field(default=131_072, ge=1)
+    # The tuning defaults are ProducerTuning's, written once in core.
+    linger_ms: float = Field(default=_TUNING.linger_ms, ge=0)
+    batch_bytes: int = Field(default=_TUNING.batch_bytes, ge=1)
+    batch_messages: int = Field(default=_TUNING.batch_messages, ge=1)
+    compression: Compression = _TUNING.compression
+    queue_max_messages: int = Field(default=_TUNING.queue_max_messages, ge=1)
+    queue_max_kbytes: int = Field(default=_TUNING.queue_max_kbytes, ge=1)
     flush_timeout_s: float = Field(default=30.0, ge=0)
     connect_timeout_s: float = Field(
         default=10.0, gt=0, description="How long to wait for the cluster before giving up"

@@ -27,12 +27,13 @@ from sqlalchemy import Engine
 
 from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.overview import overview
+from eventtide.core.defaults import CONSUMER_GROUP, DLQ_TOPIC, EVENTS_TOPIC
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
 from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.stack import client_environment, running
 
 RUN_DIR = Path(".eventtide") / "run"
-GROUP = "eventtide-consumer"
+GROUP = CONSUMER_GROUP
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")
 
@@ -130,8 +131,8 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
     with running(names) as endpoints:
         env = {**os.environ, **client_environment(endpoints), "DATABASE_URL": url}
         bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-        topic = env.get("EVENTTIDE_EVENTS_TOPIC", "events.v1")
-        ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", "events.dlq.v1")])
+        topic = env.get("EVENTTIDE_EVENTS_TOPIC", EVENTS_TOPIC)
+        ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", DLQ_TOPIC)])
         subprocess.run([CLI, "db", "upgrade"], env=env, check=True)
         console.print(f"database: {url}\nkafka: {bootstrap}\nlogs: {RUN_DIR}/")
         engine = make_engine(url)
