@@ -13,6 +13,7 @@ label and ``OTEL_SERVICE_NAME``, one string for all.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
@@ -195,8 +196,10 @@ def deployment(
         "ports": ports(component),
         "livenessProbe": liveness_probe(component),
         "readinessProbe": readiness_probe(component),
-        "resources": resources if resources is not None else dict(component.resources),
-        "securityContext": CONTAINER_SECURITY_CONTEXT,
+        "resources": copy.deepcopy(
+            resources if resources is not None else dict(component.resources)
+        ),
+        "securityContext": copy.deepcopy(CONTAINER_SECURITY_CONTEXT),
         "volumeMounts": [{"name": "tmp", "mountPath": TMP_MOUNT}],
     }
     template_meta: dict[str, Any] = {"labels": labels}
@@ -216,7 +219,7 @@ def deployment(
                 "spec": {
                     "serviceAccountName": name,
                     "automountServiceAccountToken": service_account_token,
-                    "securityContext": POD_SECURITY_CONTEXT,
+                    "securityContext": copy.deepcopy(POD_SECURITY_CONTEXT),
                     "containers": [container],
                     "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}}],
                 },
