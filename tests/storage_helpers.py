@@ -19,12 +19,11 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from sqlalchemy import func, select
 
-from eventtide.core.db import DeadLetter, UserEvent, make_engine, stats_differences
+from eventtide.core.db import DeadLetter, make_engine, stats_differences
+from eventtide.core.db.tables import DEAD, EVENTS
 from eventtide.core.events import Rejection, validate_event
 from eventtide.core.kafka import EventProducer, ProducerTuning, WireMessage, producer_config
 from eventtide.producer.generator import GeneratorConfig, Simulation
-
-EVENTS = UserEvent.__table__
 
 
 def create_topic(bootstrap: str, prefix: str, partitions: int = 6) -> str:
@@ -176,9 +175,7 @@ def dead_letters(database_url: str) -> list[DeadLetter]:
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            return [
-                DeadLetter(**row._mapping) for row in conn.execute(select(DeadLetter.__table__))
-            ]
+            return [DeadLetter(**row._mapping) for row in conn.execute(select(DEAD))]
     finally:
         engine.dispose()
 

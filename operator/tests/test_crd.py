@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from eventtide.core.defaults import EVENTS_TOPIC
 from eventtide.operator.crd import defaulted_spec, load_crd, spec_schema
 
 pytestmark = pytest.mark.unit
@@ -87,3 +88,8 @@ def test_defaults_are_applied_like_the_api_server():
     assert spec["topic"] == {"name": "events.v1", "partitions": 6, "replicas": 1}
     assert spec["loadGenerator"]["enabled"] is False
     assert spec["kafka"]["strimziCluster"] == ""
+
+
+def test_topic_default_is_cores():
+    """The CRD's YAML cannot import core's default, so this keeps the two equal."""
+    assert defaulted_spec({})["topic"]["name"] == EVENTS_TOPIC

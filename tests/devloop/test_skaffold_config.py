@@ -15,12 +15,13 @@ pytestmark = pytest.mark.unit
 
 def test_one_artifact_per_service_built_from_the_root() -> None:
     artifacts = load()["build"]["artifacts"]
-    by_dockerfile = {a["docker"]["dockerfile"]: a for a in artifacts}
-    assert set(by_dockerfile) == {f"{s.folder}/Dockerfile" for s in SERVICES}
+    by_image = {a["image"]: a for a in artifacts}
+    assert set(by_image) == {f"ghcr.io/eventtide/{s.name}" for s in SERVICES}
     for service in SERVICES:
-        artifact = by_dockerfile[f"{service.folder}/Dockerfile"]
+        artifact = by_image[f"ghcr.io/eventtide/{service.name}"]
         assert artifact["context"] == "."
-        assert artifact["image"] == f"ghcr.io/eventtide/{service.dockerfile.parent.name}"
+        assert REPO / artifact["docker"]["dockerfile"] == service.dockerfile
+        assert artifact["docker"]["buildArgs"] == service.build_args
 
 
 def test_images_reach_the_chart_by_artifact_name() -> None:

@@ -40,7 +40,11 @@ def test_version_settings_comes_first(calls: list[dict[str, Any]]) -> None:
 
 def test_one_docker_build_with_live_update_per_service(calls: list[dict[str, Any]]) -> None:
     builds = {call["args"][0]: call["kwargs"] for call in named(calls, "docker_build")}
-    assert set(builds) == {f"ghcr.io/eventtide/{s.dockerfile.parent.name}" for s in SERVICES}
+    assert set(builds) == {f"ghcr.io/eventtide/{s.name}" for s in SERVICES}
+    for service in SERVICES:
+        kwargs = builds[f"ghcr.io/eventtide/{service.name}"]
+        assert REPO / kwargs["dockerfile"] == service.dockerfile
+        assert kwargs["build_args"] == service.build_args
     for image, kwargs in builds.items():
         assert kwargs["context"] == "."
         assert (REPO / kwargs["dockerfile"]).is_file(), image

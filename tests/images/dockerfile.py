@@ -73,11 +73,25 @@ def parse_instruction(line: str) -> Instruction:
     return Instruction(keyword.upper(), flags, rest)
 
 
-def parse(text: str) -> list[Stage]:
-    """The stages of a Dockerfile, in order."""
+def expand(line: str, values: dict[str, str]) -> str:
+    """``${NAME}`` and ``$NAME`` of the build arguments replaced by their values."""
+    for name, value in values.items():
+        pattern = r"\$\{" + re.escape(name) + r"\}|\$" + re.escape(name) + r"\b"
+        line = re.sub(pattern, value.replace("\\", "\\\\"), line)
+    return line
+
+
+def parse(text: str, build_args: dict[str, str] | None = None) -> list[Stage]:
+    """The stages of a Dockerfile, in order, with build arguments substituted as the
+    builder would (``ARG NAME=default`` unless ``build_args`` gives NAME)."""
+    given = build_args or {}
     stages: list[Stage] = []
     for line in logical_lines(text):
-        instruction = parse_instruction(line)
+        known: dict[str, str] = {}
+        for stage_arg in stages[-1].of("ARG") if stages else []:
+            arg, _, default = stage_arg.args.partition("=")
+            known[arg] = given.get(arg, default)
+        instruction = parse_instruction(expand(line, known))
         if instruction.keyword == "FROM":
             words = instruction.args.split()
             name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
@@ -90,6 +104,6 @@ def parse(text: str) -> list[Stage]:
     return stages
 
 
-def parse_file(path: Path) -> list[Stage]:
+def parse_file(path: Path, build_args: dict[str, str] | None = None) -> list[Stage]:
     """:func:`parse` of a file."""
-    return parse(path.read_text())
+    return parse(path.read_text(), build_args)

@@ -9,23 +9,36 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
+DOCKERFILE = REPO / "Dockerfile"
+"""The one Dockerfile; ``--build-arg PACKAGE=<component>`` picks what it builds."""
+
+
 @dataclass(frozen=True)
 class Service:
-    """One image: the folder holding the Dockerfile, the package and its subcommand."""
+    """One image: the component's name, its folder, the package and its subcommand."""
 
+    name: str
     folder: str
     package: str
     command: str
 
     @property
     def dockerfile(self) -> Path:
-        return REPO / self.folder / "Dockerfile"
+        return DOCKERFILE
+
+    @property
+    def build_args(self) -> dict[str, str]:
+        """What CI, skaffold and Tilt pass: PACKAGE, and PACKAGE_DIR off services/."""
+        args = {"PACKAGE": self.name}
+        if self.folder != f"services/{self.name}":
+            args["PACKAGE_DIR"] = self.folder
+        return args
 
 
 SERVICES = (
-    Service("services/producer", "eventtide-producer", "produce"),
-    Service("services/consumer", "eventtide-consumer", "consume"),
-    Service("operator", "eventtide-operator", "operator"),
+    Service("producer", "services/producer", "eventtide-producer", "produce"),
+    Service("consumer", "services/consumer", "eventtide-consumer", "consume"),
+    Service("operator", "operator", "eventtide-operator", "operator"),
 )
 
 

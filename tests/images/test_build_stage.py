@@ -39,7 +39,7 @@ def uv_binary() -> str:
 
 def replay_build_stage(service: Service, context: Path, venv: Path) -> None:
     """Copy what the build stage copies, then run its uv commands against ``venv``."""
-    build = parse_file(service.dockerfile)[-2]
+    build = parse_file(service.dockerfile, service.build_args)[-2]
     for source in copied_sources(build):
         src = REPO / source
         dst = context / source

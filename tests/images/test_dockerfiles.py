@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import yaml
 
 from tests.images.checks import copied_sources, secret_problems, unpinned_bases, user_problems
 from tests.images.dockerfile import Stage, parse, parse_file
@@ -21,7 +22,8 @@ IDS = [service.command for service in SERVICES]
 
 
 def stages(service: Service) -> list[Stage]:
-    return parse_file(service.dockerfile)
+    """The one Dockerfile as the builder sees it with this service's build arguments."""
+    return parse_file(service.dockerfile, service.build_args)
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=IDS)
@@ -40,9 +42,16 @@ def test_runtime_runs_as_a_numeric_non_root_user(service: Service) -> None:
 
 @pytest.mark.parametrize("service", SERVICES, ids=IDS)
 def test_runs_the_component_subcommand(service: Service) -> None:
+    """The image runs ``eventtide``; the chart passes the component's subcommand."""
     runtime = stages(service)[-1]
     assert runtime.of("ENTRYPOINT")[-1].words() == ["eventtide"]
-    assert runtime.of("CMD")[-1].words() == [service.command]
+    values = yaml.safe_load((REPO / "charts" / "eventtide" / "values.yaml").read_text())
+    assert values["components"][service.name]["args"][0] == service.command
+
+
+def test_one_dockerfile_builds_every_service() -> None:
+    assert {service.dockerfile for service in SERVICES} == {REPO / "Dockerfile"}
+    assert sorted(REPO.glob("*/Dockerfile")) + sorted(REPO.glob("services/*/Dockerfile")) == []
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=IDS)

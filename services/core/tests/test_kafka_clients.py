@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from eventtide.core.defaults import CONSUMER_GROUP
 from eventtide.core.kafka.clients import (
     admin_client_config,
     consumer_client_config,
     producer_client_config,
 )
 from eventtide.core.kafka.config import ProducerTuning
-from eventtide.core.kafka.consumer_config import DEFAULT_CONSUMER_GROUP, ConsumerTuning
+from eventtide.core.kafka.consumer_config import ConsumerTuning
 from eventtide.core.settings import CoreSettings
 
 pytestmark = pytest.mark.unit
@@ -40,7 +41,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> CoreSettings:
 def test_producer_consumer_and_admin_all_log_in(settings: CoreSettings) -> None:
     configs = [
         producer_client_config(ProducerTuning(), settings),
-        consumer_client_config(ConsumerTuning(group_id=DEFAULT_CONSUMER_GROUP), settings),
+        consumer_client_config(ConsumerTuning(group_id=CONSUMER_GROUP), settings),
         admin_client_config(settings),
     ]
     for config in configs:

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventtide.operator import workload
 from eventtide.operator.spec import PipelineSpec
 
 MANAGED_BY = "eventtide-operator"
 STRIMZI_CLUSTER_LABEL = "strimzi.io/cluster"
-
-_SECURITY_CONTEXT: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "readOnlyRootFilesystem": True,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 
 
 def labels(spec: PipelineSpec, component: str) -> dict[str, str]:
@@ -68,59 +61,18 @@ def config_map(spec: PipelineSpec) -> dict[str, Any]:
     }
 
 
-def _deployment(
-    spec: PipelineSpec,
-    *,
-    name: str,
-    component: str,
-    image: str,
-    args: list[str],
-    replicas: int,
-    resources: dict[str, Any],
-    env: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """A hardened Deployment running one ``eventtide`` subcommand."""
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels(spec, component)},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": selector(spec, component)},
-            "template": {
-                "metadata": {"labels": labels(spec, component)},
-                "spec": {
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
-                    "containers": [
-                        {
-                            "name": component,
-                            "image": image,
-                            "args": args,
-                            "envFrom": [{"configMapRef": {"name": config_map_name(spec)}}],
-                            "env": [{"name": "OTEL_SERVICE_NAME", "value": component}, *env],
-                            "resources": resources,
-                            "securityContext": _SECURITY_CONTEXT,
-                        }
-                    ],
-                },
-            },
-        },
-    }
-
-
 def consumer_deployment(spec: PipelineSpec, replicas: int) -> dict[str, Any]:
     """The consumer: ``eventtide consume``, its database URL from the Pipeline's Secret."""
     consumer = spec.consumer
     database = spec.database
-    return _deployment(
-        spec,
+    return workload.deployment(
+        workload.COMPONENTS["consumer"],
         name=consumer_name(spec),
-        component="consumer",
+        labels=labels(spec, "consumer"),
+        selector=selector(spec, "consumer"),
         image=str(consumer["image"]),
-        args=["consume"],
         replicas=replicas,
-        resources=consumer["resources"],
+        env_from=[{"configMapRef": {"name": config_map_name(spec)}}],
         env=[
             {
                 "name": "DATABASE_URL",
@@ -129,6 +81,7 @@ def consumer_deployment(spec: PipelineSpec, replicas: int) -> dict[str, Any]:
                 },
             }
         ],
+        resources=consumer["resources"],
     )
 
 
@@ -137,19 +90,25 @@ def load_generator_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
     generator = spec.load_generator
     if not generator["enabled"]:
         return None
-    return _deployment(
-        spec,
+    return workload.deployment(
+        workload.COMPONENTS["producer"],
         name=load_generator_name(spec),
-        component="producer",
+        labels=labels(spec, "producer"),
+        selector=selector(spec, "producer"),
         image=str(generator["image"]),
-        args=["produce", "--rate", str(generator["eventsPerSecond"])],
         replicas=1,
-        resources={
-            "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"cpu": "1", "memory": "256Mi"},
-        },
-        env=[],
+        args=["produce", "--rate", str(generator["eventsPerSecond"])],
+        env_from=[{"configMapRef": {"name": config_map_name(spec)}}],
     )
+
+
+def service_accounts(spec: PipelineSpec) -> list[dict[str, Any]]:
+    """One ServiceAccount per workload, named like its Deployment (as the chart does)."""
+    accounts = [workload.service_account(consumer_name(spec), labels(spec, "consumer"))]
+    if spec.load_generator["enabled"]:
+        name = load_generator_name(spec)
+        accounts.append(workload.service_account(name, labels(spec, "producer")))
+    return accounts
 
 
 def kafka_topic(spec: PipelineSpec, api_version: str = "kafka.strimzi.io/v1") -> dict[str, Any]:

@@ -10,10 +10,11 @@ service account, kubeconfig, exec plugins) is still the official client's.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from kubernetes import client, config
+
+from eventtide.operator.settings import OperatorSettings
 
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
@@ -34,7 +35,7 @@ def connect() -> Kube:
         config.load_incluster_config()  # type: ignore[no-untyped-call]
     except config.ConfigException:
         # Explicitly: the client reads $KUBECONFIG once at import, not at each call.
-        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))  # type: ignore[no-untyped-call]
+        config.load_kube_config(config_file=OperatorSettings().kubeconfig or None)  # type: ignore[no-untyped-call]
     return Kube(client.ApiClient())
 
 
@@ -101,6 +102,11 @@ def deployments(namespace: str) -> str:
 def config_maps(namespace: str) -> str:
     """Collection path of ConfigMaps in ``namespace``."""
     return f"/api/v1/namespaces/{namespace}/configmaps"
+
+
+def service_accounts(namespace: str) -> str:
+    """Collection path of ServiceAccounts in ``namespace``."""
+    return f"/api/v1/namespaces/{namespace}/serviceaccounts"
 
 
 def custom(group: str, version: str, namespace: str, plural: str) -> str:

@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
-OffsetReset = Literal["earliest", "latest"]
+from eventtide.core.lag import OffsetReset, PartitionOffsets
+
+__all__ = [
+    "OffsetReset",
+    "OffsetState",
+    "PartitionLag",
+    "PartitionOffsets",
+    "partition_lag",
+    "partition_lags",
+    "top_lagging",
+]
 
 
 class OffsetState(StrEnum):
@@ -24,16 +33,6 @@ class OffsetState(StrEnum):
     """The group never committed on this partition (librdkafka reports a negative offset)."""
     INVALID = "invalid"
     """Committed offset outside [log start, log end]: the consumer will reset it."""
-
-
-@dataclass(frozen=True)
-class PartitionOffsets:
-    """Raw offsets of one partition as read from Kafka."""
-
-    partition: int
-    end: int
-    committed: int | None
-    start: int = 0
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from eventtide.operator.kube import (
     config_maps,
     custom,
     deployments,
+    service_accounts,
 )
 from eventtide.operator.spec import PipelineSpec
 
@@ -99,6 +100,8 @@ def ensure_children(
         except LagReadError as error:
             problems.append(f"topic {spec.topic}: {error}")
     apply(kube, config_maps(namespace), children.config_map(spec), owner)
+    for account in children.service_accounts(spec):
+        apply(kube, service_accounts(namespace), account, owner)
     apply(
         kube,
         deployments(namespace),

@@ -14,11 +14,11 @@ from typing import Any
 
 import kopf
 
-from eventtide.core.kafka.group_lag import AdminPool, GroupReading, LagReadError, read_group
+from eventtide.core.kafka.group_lag import AdminPool, LagReadError, read_group
+from eventtide.core.lag import GroupReading
 from eventtide.operator import children
 from eventtide.operator.crd import GROUP, PLURAL, VERSION
 from eventtide.operator.kube import Kube, custom, deployments
-from eventtide.operator.lag import PartitionOffsets
 from eventtide.operator.policy import (
     Decision,
     GroupState,
@@ -44,9 +44,7 @@ def observation(reading: GroupReading, current: int, at: float) -> Observation:
     """The policy's view of a group reading."""
     return Observation(
         at=at,
-        partitions=tuple(
-            PartitionOffsets(p.partition, p.end, p.committed, p.start) for p in reading.partitions
-        ),
+        partitions=reading.partitions,
         group_state=_GROUP_STATES.get(reading.state, GroupState.UNKNOWN),
         current_replicas=current,
     )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventtide.consumer.store.batch import BulkMethod
-from eventtide.core.kafka.consumer_config import DEFAULT_CONSUMER_GROUP, ConsumerTuning
+from eventtide.core.defaults import CONSUMER_GROUP
+from eventtide.core.kafka.consumer_config import ConsumerTuning
+from eventtide.core.lag import OffsetReset
 from eventtide.core.transactional.steps import LoopBounds
 
 _LOOP: Final = LoopBounds()
-_KAFKA: Final = ConsumerTuning(group_id=DEFAULT_CONSUMER_GROUP)
+_KAFKA: Final = ConsumerTuning(group_id=CONSUMER_GROUP)
 """The defaults, written once in core; these settings only name and bound them."""
 
 
@@ -40,7 +42,7 @@ class ConsumerSettings(BaseSettings):
     batch_max_ms: float = Field(default=_LOOP.batch_max_ms, ge=0)
     bulk: BulkMethod = "copy"
     session_timeout_ms: int = Field(default=_KAFKA.session_timeout_ms, ge=1_000)
-    offset_reset: Literal["earliest", "latest"] = _LOOP.offset_reset
+    offset_reset: OffsetReset = _LOOP.offset_reset
     retry_initial_s: float = Field(default=_LOOP.retry_initial_s, gt=0)
     retry_max_s: float = Field(default=_LOOP.retry_max_s, gt=0)
     shutdown_grace_s: float = Field(default=_LOOP.shutdown_grace_s, ge=0)

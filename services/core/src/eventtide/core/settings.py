@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from eventtide.core.events.clock import DEFAULT_MAX_CLOCK_SKEW
+from eventtide.core.defaults import DLQ_TOPIC, EVENTS_TOPIC, MAX_CLOCK_SKEW_S
 from eventtide.core.events.clock import validation_context as clock_context
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -39,12 +39,10 @@ class CoreSettings(BaseSettings):
     kafka_sasl_mechanism: SaslMechanism | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
-    events_topic: str = "events.v1"
-    dlq_topic: str = "events.dlq.v1"
+    events_topic: str = EVENTS_TOPIC
+    dlq_topic: str = DLQ_TOPIC
     max_clock_skew_s: float = Field(
-        default=DEFAULT_MAX_CLOCK_SKEW.total_seconds(),
-        ge=0,
-        description="How far occurred_at may be ahead of now",
+        default=MAX_CLOCK_SKEW_S, ge=0, description="How far occurred_at may be ahead of now"
     )
 
     def validation_context(self) -> dict[str, Any]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from eventtide.devstack.settings import DevstackSettings
+
 
 def cache_root() -> Path:
     """The cache folder: ``$EVENTTIDE_CACHE`` or ``~/.cache/eventtide``, created on demand."""
-    configured = os.environ.get("EVENTTIDE_CACHE")
+    configured = DevstackSettings().cache
     root = Path(configured).expanduser() if configured else Path.home() / ".cache" / "eventtide"
     root.mkdir(parents=True, exist_ok=True)
     return root

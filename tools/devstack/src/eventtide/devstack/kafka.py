@@ -38,6 +38,7 @@ from eventtide.devstack.kafka_listeners import (
 from eventtide.devstack.kafka_listeners import prepare as prepare_listeners
 from eventtide.devstack.ports import LOOPBACK, free_port, is_listening
 from eventtide.devstack.procs import log, log_tail, run_step, start_server, stop_pid, wait_gone
+from eventtide.devstack.settings import DevstackSettings
 
 KAFKA_VERSION: Final = "4.1.2"
 """The broker version; must equal ``<kafka.version>`` in tools/kafka/pom.xml (a unit test
@@ -262,7 +263,7 @@ def heap_opts(environ: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def _java_binary() -> str:
-    java_home = os.environ.get("JAVA_HOME")
+    java_home = DevstackSettings().java_home
     if java_home and (Path(java_home) / "bin" / "java").exists():
         return str(Path(java_home) / "bin" / "java")
     return shutil.which("java") or "java"
@@ -409,7 +410,7 @@ def external_endpoint() -> Endpoint | None:
     Set but unreachable is an error, not a reason to start a local broker: the user asked
     for that cluster, and silently testing something else would hide the problem.
     """
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    bootstrap = DevstackSettings().kafka_bootstrap_servers.strip()
     if not bootstrap:
         return None
     try:
@@ -436,7 +437,7 @@ def _launch(workdir: Path, lib: Path, *, tied_to_parent: bool) -> subprocess.Pop
     command = java_command(
         lib,
         jvm_opts=(
-            *heap_opts(os.environ),
+            *heap_opts({"KAFKA_HEAP_OPTS": DevstackSettings().kafka_heap_opts}),
             *JVM_OPTS,
             f"-Dlog4j2.configurationFile={workdir / _LOG4J_CONFIG}",
         ),

@@ -39,6 +39,7 @@ from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.ports import LOOPBACK, free_port, wait_listening
 from eventtide.devstack.procs import log, run_step, start_server, stop_pid
+from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.tls import create_ca, issue_server_certificate, openssl
 
 KUBERNETES_VERSION = "v1.34.4"
@@ -346,7 +347,7 @@ def external_endpoint() -> Endpoint | None:
     control plane: the user asked for that cluster, and silently testing another one
     would hide the problem.
     """
-    configured = os.environ.get("KUBECONFIG", "").strip()
+    configured = DevstackSettings().kubeconfig.strip()
     if not configured:
         return None
     if not any(Path(part).expanduser().is_file() for part in configured.split(os.pathsep)):

@@ -23,6 +23,7 @@ from eventtide.devstack.binaries import machine_go
 from eventtide.devstack.cache import cache_dir
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.procs import log, run_step
+from eventtide.devstack.settings import DevstackSettings
 
 MODULE = "github.com/opentofu/opentofu"
 COMMAND_PACKAGE = f"{MODULE}/cmd/tofu"
@@ -107,7 +108,7 @@ def ensure_built() -> Path:
     warm) goes to a temporary name and is renamed into place, so an interrupted build
     never leaves a broken binary behind.
     """
-    override = os.environ.get(OVERRIDE_ENV)
+    override = DevstackSettings().tofu or None
     if override:
         binary = Path(override).expanduser()
         if not (binary.is_file() and os.access(binary, os.X_OK)):

@@ -27,13 +27,14 @@ from sqlalchemy import Engine
 
 from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.overview import overview
-from eventtide.core.kafka.consumer_config import DEFAULT_CONSUMER_GROUP
+from eventtide.core.defaults import CONSUMER_GROUP, DLQ_TOPIC, EVENTS_TOPIC
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
+from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.stack import client_environment, running
 
-RUN_DIR = Path(os.environ.get("EVENTTIDE_RUN_DIR", Path(".eventtide") / "run"))
+RUN_DIR = Path(DevstackSettings().run_dir)
 """Logs and the SQLite file of a run; tests point it elsewhere so a developer's run is safe."""
-GROUP = DEFAULT_CONSUMER_GROUP
+GROUP = CONSUMER_GROUP
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")
 
@@ -49,7 +50,7 @@ class Pipeline:
 
 def database_url() -> str:
     """``DATABASE_URL`` if set, else a new SQLite file (an old one is removed first)."""
-    given = os.environ.get("DATABASE_URL")
+    given = DevstackSettings().database_url or None
     if given:
         return given
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -127,12 +128,12 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
 
     signal.signal(signal.SIGTERM, interrupt)
     url = database_url()
-    names = [] if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") else ["kafka"]
+    names = [] if DevstackSettings().kafka_bootstrap_servers else ["kafka"]
     with running(names) as endpoints:
         env = {**os.environ, **client_environment(endpoints), "DATABASE_URL": url}
         bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-        topic = env.get("EVENTTIDE_EVENTS_TOPIC", "events.v1")
-        ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", "events.dlq.v1")])
+        topic = env.get("EVENTTIDE_EVENTS_TOPIC", EVENTS_TOPIC)
+        ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", DLQ_TOPIC)])
         subprocess.run([CLI, "db", "upgrade"], env=env, check=True)
         console.print(f"database: {url}\nkafka: {bootstrap}\nlogs: {RUN_DIR}/")
         engine = make_engine(url)

@@ -45,6 +45,7 @@ from eventtide.devstack.procs import (
     stop_pid,
     wait_gone,
 )
+from eventtide.devstack.settings import DevstackSettings
 
 PG_MAJOR: Final = 15
 """The server major version production uses; no other is accepted."""
@@ -278,7 +279,7 @@ def external_endpoint() -> Endpoint | None:
     does not provide a PostgreSQL server, so one is started instead. A PostgreSQL URL
     that does not answer is an error: the user asked for that server.
     """
-    configured = os.environ.get("DATABASE_URL", "").strip()
+    configured = DevstackSettings().database_url.strip()
     if not configured:
         return None
     plain = to_libpq(configured)

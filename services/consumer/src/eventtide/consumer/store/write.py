@@ -23,23 +23,12 @@ from eventtide.consumer.store.pg_bulk import insert_events
 from eventtide.consumer.store.pg_upsert import upsert_users_stats_offsets
 from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.deltas import UserDelta, aggregate
-from eventtide.core.db.models import (
-    Base,
-    DeadLetter,
-    User,
-    UserEvent,
-    UserStats,
-)
 from eventtide.core.db.offsets import store_offsets
 from eventtide.core.db.rows import EventRow
+from eventtide.core.db.tables import DEAD, EVENTS, STATS, USERS
 from eventtide.core.db.upsert import chunks, insert_for
 
 ROWS_PER_STATEMENT: Final = 500
-
-USERS = Base.metadata.tables[User.__tablename__]
-STATS = Base.metadata.tables[UserStats.__tablename__]
-EVENTS = Base.metadata.tables[UserEvent.__tablename__]
-DEAD = Base.metadata.tables[DeadLetter.__tablename__]
 
 
 def write_batch(

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select, update
 
-from eventtide.core.db.models import Base, DeadLetter
-
-DEAD = Base.metadata.tables[DeadLetter.__tablename__]
+from eventtide.core.db.models import DeadLetter
+from eventtide.core.db.tables import DEAD
 
 
 def list_dead_letters(

@@ -104,32 +104,35 @@ class UserStats(Base):
     total_spent_cents: Mapped[int] = mapped_column(BigInteger)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    page_view_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    click_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    search_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    add_to_cart_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    remove_from_cart_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    checkout_started_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    purchase_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    signup_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    login_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    logout_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    video_play_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # One ``<event_type>_count`` column per event type follows, generated below from
+    # TYPE_COUNT_COLUMNS so that the list of types is written once (events.models).
 
     @property
     def purchases(self) -> int:
         """Orders paid (the ``purchase`` events)."""
-        return self.purchase_count
+        return self.type_count("purchase")
 
     @property
     def average_order_cents(self) -> float | None:
         """Average order value in cents; None before the first purchase."""
-        return self.total_spent_cents / self.purchase_count if self.purchase_count else None
+        purchases = self.purchases
+        return self.total_spent_cents / purchases if purchases else None
+
+    def type_count(self, event_type: str) -> int:
+        """Events of ``event_type`` (a generated column, so read by name)."""
+        return int(getattr(self, TYPE_COUNT_COLUMNS[event_type]))
 
     def events_by_type(self) -> dict[str, int]:
         """Counts per event type, only the types seen."""
-        counts = {t: int(getattr(self, column)) for t, column in TYPE_COUNT_COLUMNS.items()}
+        counts = {t: self.type_count(t) for t in TYPE_COUNT_COLUMNS}
         return {t: n for t, n in counts.items() if n}
+
+
+for _column in TYPE_COUNT_COLUMNS.values():
+    # Declarative classes accept columns added after the class statement; the migration
+    # that created them lists them as NOT NULL BIGINT, which is what this produces.
+    setattr(UserStats, _column, mapped_column(_column, BigInteger, nullable=False, default=0))
+del _column
 
 
 class DeadLetter(Base):

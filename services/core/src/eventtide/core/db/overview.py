@@ -6,12 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from eventtide.core.db.models import Base, ConsumerOffset, DeadLetter, UserEvent, UserStats
-
-EVENTS = Base.metadata.tables[UserEvent.__tablename__]
-DEAD = Base.metadata.tables[DeadLetter.__tablename__]
-OFFSETS = Base.metadata.tables[ConsumerOffset.__tablename__]
-STATS = Base.metadata.tables[UserStats.__tablename__]
+from eventtide.core.db.tables import DEAD, EVENTS, OFFSETS, STATS
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
-from eventtide.core.db.models import User, UserEvent, UserStats
-
-EVENTS = UserEvent.__table__
-STATS = UserStats.__table__
-USERS = User.__table__
+from eventtide.core.db.tables import EVENTS, STATS, USERS
 
 _COMPARED = (
     "total_events",

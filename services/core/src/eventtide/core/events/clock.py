@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-DEFAULT_MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
+from eventtide.core.defaults import MAX_CLOCK_SKEW_S
+
+DEFAULT_MAX_CLOCK_SKEW: Final = timedelta(seconds=MAX_CLOCK_SKEW_S)
 
 
 def validation_context(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any
 
-DEFAULT_CONSUMER_GROUP: Final = "eventtide-consumer"
-"""The storage consumer's group (and client id) unless configured otherwise."""
+from eventtide.core.defaults import CONSUMER_GROUP
+from eventtide.core.lag import OffsetReset
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class ConsumerTuning:
     group_id: str
     instance_id: str | None = None
     session_timeout_ms: int = 10_000
-    offset_reset: Literal["earliest", "latest"] = "earliest"
-    client_id: str = DEFAULT_CONSUMER_GROUP
+    offset_reset: OffsetReset = "earliest"
+    client_id: str = CONSUMER_GROUP
     fetch_max_bytes: int = 52_428_800
     queued_max_kbytes: int = 65_536
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import (
@@ -28,31 +27,13 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._listoffsets import OffsetSpec
 from confluent_kafka.cimpl import NewPartitions, NewTopic
 
+from eventtide.core.lag import GroupReading, PartitionOffsets
+
 REQUEST_TIMEOUT_S = 5.0
 
 
 class LagReadError(Exception):
     """Lag could not be read (broker down, authorization, unknown topic, timeout)."""
-
-
-@dataclass(frozen=True)
-class PartitionReading:
-    """Offsets of one partition: log start, log end and the group's committed offset."""
-
-    partition: int
-    start: int
-    end: int
-    committed: int | None
-
-
-@dataclass(frozen=True)
-class GroupReading:
-    """A consumer group's state and per-partition offsets on one topic."""
-
-    state: str
-    """One of Stable, PreparingRebalance, CompletingRebalance, Empty, Dead, Unknown."""
-    members: int
-    partitions: tuple[PartitionReading, ...]
 
 
 _STATES = {
@@ -174,7 +155,8 @@ def read_group(admin: AdminClient, group: str, topic: str) -> GroupReading:
         state=state,
         members=members,
         partitions=tuple(
-            PartitionReading(p, starts[p], ends[p], committed[p]) for p in range(count)
+            PartitionOffsets(p, end=ends[p], committed=committed[p], start=starts[p])
+            for p in range(count)
         ),
     )
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from eventtide.core.db.offsets import OffsetRow
+from eventtide.core.lag import OffsetReset
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -72,7 +73,7 @@ class LoopBounds:
 
     batch_max_events: int = 5_000
     batch_max_ms: float = 20.0
-    offset_reset: Literal["earliest", "latest"] = "earliest"
+    offset_reset: OffsetReset = "earliest"
     retry_initial_s: float = 0.1
     retry_max_s: float = 5.0
     shutdown_grace_s: float = 25.0

@@ -1,13 +1,21 @@
 # syntax=docker/dockerfile:1.7
-# The eventtide-consumer image: Kafka to PostgreSQL, exactly once (`eventtide consume`).
-# Built from the repository root, which is the build context:
-#   docker build -f services/consumer/Dockerfile -t ghcr.io/eventtide/consumer:dev .
-# Only the lockfile, the workspace's pyproject files and the sources of this package and
-# the libraries it imports are copied in; the runtime stage gets the virtualenv alone.
+# One image per eventtide component, all from this file: the build argument PACKAGE names
+# the component (producer, consumer, operator, ...), which is also its folder, image and
+# chart key. Built from the repository root, which is the build context:
+#   docker build --build-arg PACKAGE=consumer -t ghcr.io/eventtide/consumer:dev .
+#   docker build --build-arg PACKAGE=operator --build-arg PACKAGE_DIR=operator \
+#     -t ghcr.io/eventtide/operator:dev .
+# PACKAGE_DIR is the package's folder, services/<PACKAGE> unless given (the operator's is
+# operator/). Only the lockfile, the workspace's pyproject files and the sources of the
+# package and of eventtide-core are copied in; the runtime stage gets the virtualenv alone.
+# The subcommand comes from whoever runs the image (the chart's `args`, the operator's
+# Deployments); with none, `eventtide --help` lists them.
 
 FROM ghcr.io/astral-sh/uv:0.9.30 AS uv
 
 FROM python:3.11.14-slim-bookworm AS build
+ARG PACKAGE
+ARG PACKAGE_DIR=services/${PACKAGE}
 COPY --from=uv /uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
@@ -24,23 +32,25 @@ COPY services/consumer/pyproject.toml services/consumer/
 COPY operator/pyproject.toml operator/
 COPY tools/devstack/pyproject.toml tools/devstack/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --package eventtide-consumer
+    uv sync --frozen --no-dev --no-install-workspace --package eventtide-${PACKAGE}
 COPY services/core services/core
-COPY services/consumer services/consumer
+COPY ${PACKAGE_DIR} ${PACKAGE_DIR}
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --package eventtide-consumer
+    uv sync --frozen --no-dev --no-editable --package eventtide-${PACKAGE}
 
 FROM python:3.11.14-slim-bookworm AS runtime
+ARG PACKAGE
 LABEL org.opencontainers.image.source="https://github.com/eventtide/eventtide" \
-      org.opencontainers.image.title="eventtide consumer" \
+      org.opencontainers.image.title="eventtide ${PACKAGE}" \
       org.opencontainers.image.licenses="Apache-2.0"
 RUN groupadd --system --gid 10001 eventtide \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin eventtide
 COPY --from=build --chown=0:0 /app/.venv /app/.venv
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    OTEL_SERVICE_NAME=${PACKAGE}
 WORKDIR /tmp
 USER 10001:10001
 ENTRYPOINT ["eventtide"]
-CMD ["consume"]
+CMD ["--help"]

@@ -1,0 +1,228 @@
+"""One description of each component and the hardened Deployment built from it. Pure.
+
+Why one builder: the operator makes the consumers (and, next, the processor and the ML
+scorer) of every Pipeline, while the chart renders the same components from its
+``components`` map. Both must agree on the probes, the metrics port and its scrape
+annotations, the ``/tmp`` volume, the service account and the hardening; this module
+is the one description, the chart's ``values.yaml`` mirrors it, and
+``tests/chart/test_workload_equal.py`` renders the chart and compares the two.
+
+A component's name is its folder, image, chart key, ``app.kubernetes.io/component``
+label and ``OTEL_SERVICE_NAME``, one string for all.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+METRICS_PORT: Final = 9464
+"""The Prometheus exporter's conventional port, the same in every component."""
+
+HEALTH_PORT: Final = 8080
+"""kopf's liveness endpoint (the operator only)."""
+
+RUN_AS: Final = 10001
+"""The numeric non-root user and group the images create."""
+
+TMP_MOUNT: Final = "/tmp"  # noqa: S108 - an emptyDir of its own, not a shared /tmp
+TMP_SIZE_LIMIT: Final = "64Mi"
+"""The one writable place under a read-only root filesystem."""
+
+POD_SECURITY_CONTEXT: Final[dict[str, Any]] = {
+    "runAsNonRoot": True,
+    "runAsUser": RUN_AS,
+    "runAsGroup": RUN_AS,
+    "fsGroup": RUN_AS,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+CONTAINER_SECURITY_CONTEXT: Final[dict[str, Any]] = {
+    "runAsNonRoot": True,
+    "runAsUser": RUN_AS,
+    "runAsGroup": RUN_AS,
+    "readOnlyRootFilesystem": True,
+    "allowPrivilegeEscalation": False,
+    "privileged": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+@dataclass(frozen=True)
+class Component:
+    """What a component's Deployment needs besides where it runs.
+
+    ``port_name`` is ``metrics`` for the services (a Prometheus endpoint doubles as the
+    liveness and readiness check: it answers once the process is up) and ``health`` for
+    the operator (kopf's own endpoint).
+    """
+
+    name: str
+    args: tuple[str, ...]
+    port_name: str = "metrics"
+    port: int = METRICS_PORT
+    probe_path: str = "/metrics"
+    env: tuple[tuple[str, str], ...] = ()
+    resources: MappingProxyType[str, Any] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "requests": {"cpu": "100m", "memory": "128Mi"},
+                "limits": {"cpu": "1", "memory": "256Mi"},
+            }
+        )
+    )
+
+    @property
+    def scraped(self) -> bool:
+        """Whether Prometheus scrapes the port (the services; not kopf's health port)."""
+        return self.port_name == "metrics"
+
+
+COMPONENTS: Final = MappingProxyType(
+    {
+        "consumer": Component(
+            "consumer",
+            ("consume",),
+            env=(("EVENTTIDE_CONSUMER_METRICS_PORT", str(METRICS_PORT)),),
+            resources=MappingProxyType(
+                {
+                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                    "limits": {"cpu": "1", "memory": "512Mi"},
+                }
+            ),
+        ),
+        "producer": Component(
+            "producer",
+            ("produce",),
+            env=(("EVENTTIDE_PRODUCER_METRICS_PORT", str(METRICS_PORT)),),
+        ),
+        "operator": Component(
+            "operator",
+            ("operator",),
+            port_name="health",
+            port=HEALTH_PORT,
+            probe_path="/healthz",
+            resources=MappingProxyType(
+                {
+                    "requests": {"cpu": "50m", "memory": "128Mi"},
+                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                }
+            ),
+        ),
+    }
+)
+"""Every component the operator or the chart runs, by name."""
+
+
+def ports(component: Component) -> list[dict[str, Any]]:
+    """The container's one named port."""
+    return [{"name": component.port_name, "containerPort": component.port, "protocol": "TCP"}]
+
+
+def liveness_probe(component: Component) -> dict[str, Any]:
+    """Restart a process that stopped answering; a slow start is not a failure."""
+    return {
+        "httpGet": {"path": component.probe_path, "port": component.port_name},
+        "initialDelaySeconds": 10,
+        "periodSeconds": 20,
+    }
+
+
+def readiness_probe(component: Component) -> dict[str, Any]:
+    """Ready once the endpoint answers."""
+    return {
+        "httpGet": {"path": component.probe_path, "port": component.port_name},
+        "periodSeconds": 10,
+    }
+
+
+def pod_annotations(component: Component) -> dict[str, str]:
+    """Prometheus scrape annotations for a component with a metrics port."""
+    if not component.scraped:
+        return {}
+    return {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(component.port),
+        "prometheus.io/path": component.probe_path,
+    }
+
+
+def component_env(component: Component) -> list[dict[str, Any]]:
+    """``OTEL_SERVICE_NAME`` (the component's name) and the component's own variables."""
+    return [
+        {"name": "OTEL_SERVICE_NAME", "value": component.name},
+        *({"name": name, "value": value} for name, value in component.env),
+    ]
+
+
+def service_account(name: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A ServiceAccount of its own, with no API token mounted by default."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": name, "labels": labels},
+        "automountServiceAccountToken": False,
+    }
+
+
+def deployment(
+    component: Component,
+    *,
+    name: str,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    image: str,
+    replicas: int,
+    args: list[str] | None = None,
+    env: list[dict[str, Any]] | None = None,
+    env_from: list[dict[str, Any]] | None = None,
+    resources: dict[str, Any] | None = None,
+    service_account_token: bool = False,
+) -> dict[str, Any]:
+    """A hardened Deployment of ``component``; its ServiceAccount is named like it.
+
+    ``env`` comes before the component's own variables, as in the chart (Kafka and
+    database settings first, then ``OTEL_SERVICE_NAME`` and the component's).
+    """
+    container: dict[str, Any] = {
+        "name": component.name,
+        "image": image,
+        "args": list(args if args is not None else component.args),
+        **({"envFrom": env_from} if env_from else {}),
+        "env": [*(env or []), *component_env(component)],
+        "ports": ports(component),
+        "livenessProbe": liveness_probe(component),
+        "readinessProbe": readiness_probe(component),
+        "resources": copy.deepcopy(
+            resources if resources is not None else dict(component.resources)
+        ),
+        "securityContext": copy.deepcopy(CONTAINER_SECURITY_CONTEXT),
+        "volumeMounts": [{"name": "tmp", "mountPath": TMP_MOUNT}],
+    }
+    template_meta: dict[str, Any] = {"labels": labels}
+    annotations = pod_annotations(component)
+    if annotations:
+        template_meta["annotations"] = annotations
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "revisionHistoryLimit": 3,
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": template_meta,
+                "spec": {
+                    "serviceAccountName": name,
+                    "automountServiceAccountToken": service_account_token,
+                    "securityContext": copy.deepcopy(POD_SECURITY_CONTEXT),
+                    "containers": [container],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}}],
+                },
+            },
+        },
+    }
