@@ -8,8 +8,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from eventtide.api.keys import make_key
 from eventtide.api.main import create_app
 from eventtide.api.settings import ApiSettings
+from eventtide.core.db import make_engine
+from eventtide.core.db.apikeys import insert_key
 from eventtide.core.settings import CoreSettings
 
 
@@ -33,3 +36,16 @@ def as_json(event: Any) -> dict[str, Any]:
     data: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
     data.pop("received_at")
     return data
+
+
+def new_key(database_url: str, *scopes: str, rate: float | None = None) -> str:
+    """A stored API key with ``scopes``; returns the plain key."""
+    key = make_key()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        insert_key(
+            conn, key_id=key.key_id, key_hash=key.key_hash, name="test", scopes=scopes,
+            rate_limit_per_s=rate,
+        )  # fmt: skip
+    engine.dispose()
+    return key.plain

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from api_helpers import api_client, as_json, core_for
+from api_helpers import api_client, as_json, core_for, new_key
 from confluent_kafka import Consumer
 from storage_helpers import (
     consumer_env,
@@ -47,6 +47,7 @@ def test_n_events_over_http_are_n_in_kafka_and_n_stored(
     events = [as_json(e) for e in simulated_events(1_000, users=50)]
     for event in events[::2]:
         event.pop("event_id")  # the server fills it
+    key = {"x-api-key": new_key(fresh_database_url, "ingest")}
     with api_client(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as client:
         accepted = 0
         for start in range(0, len(events), 100):
@@ -55,10 +56,10 @@ def test_n_events_over_http_are_n_in_kafka_and_n_stored(
                 answer = client.post(
                     "/v1/events",
                     content=gzip.compress(body),
-                    headers=JSON | {"content-encoding": "gzip"},
+                    headers=JSON | key | {"content-encoding": "gzip"},
                 )
             else:
-                answer = client.post("/v1/events", content=body, headers=JSON)
+                answer = client.post("/v1/events", content=body, headers=JSON | key)
             assert answer.status_code == 200, answer.text
             accepted += answer.json()["accepted"]
     assert accepted == 1_000
@@ -71,15 +72,16 @@ def test_n_events_over_http_are_n_in_kafka_and_n_stored(
 
 
 def test_rejected_items_reach_the_dlq_with_their_reasons(
-    kafka_bootstrap: str, database_url: str
+    kafka_bootstrap: str, fresh_database_url: str
 ) -> None:
+    database_url, key = fresh_database_url, {"x-api-key": new_key(fresh_database_url, "ingest")}
     topic = create_topic(kafka_bootstrap, "test.api")
     dlq = create_topic(kafka_bootstrap, "test.api.dlq", partitions=1)
     good = as_json(next(iter(simulated_events(1))))
     bad_country = good | {"context": good["context"] | {"country": "xx"}, "event_id": None}
     batch = [good, bad_country, "text", good | {"event_type": "teleport", "event_id": None}]
     with api_client(core_for(kafka_bootstrap, topic, dlq), database_url) as client:
-        answer = client.post("/v1/events", content=orjson.dumps(batch), headers=JSON)
+        answer = client.post("/v1/events", content=orjson.dumps(batch), headers=JSON | key)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["accepted"], body["rejected"]) == (1, 3)
@@ -93,11 +95,12 @@ def test_rejected_items_reach_the_dlq_with_their_reasons(
     assert sum(end_offsets(kafka_bootstrap, topic, 6).values()) == 1
 
 
-def test_no_2xx_when_kafka_cannot_acknowledge(database_url: str) -> None:
+def test_no_2xx_when_kafka_cannot_acknowledge(fresh_database_url: str) -> None:
+    database_url, key = fresh_database_url, {"x-api-key": new_key(fresh_database_url, "admin")}
     dead = core_for("127.0.0.1:9", "events.v1", "events.dlq.v1")  # nothing listens there
     good = as_json(next(iter(simulated_events(1))))
     with api_client(dead, database_url, ack_timeout_s=2.0) as client:
-        answer = client.post("/v1/events", content=orjson.dumps([good] * 10), headers=JSON)
+        answer = client.post("/v1/events", content=orjson.dumps([good] * 10), headers=JSON | key)
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"
     assert int(answer.headers["retry-after"]) >= 1
@@ -112,11 +115,12 @@ def test_no_2xx_when_kafka_cannot_acknowledge(database_url: str) -> None:
     ],
 )
 def test_whole_request_errors_are_problem_documents(
-    kafka_bootstrap: str, database_url: str, body: bytes, headers: dict, status: int
+    kafka_bootstrap: str, fresh_database_url: str, body: bytes, headers: dict, status: int
 ) -> None:
+    database_url, key = fresh_database_url, {"x-api-key": new_key(fresh_database_url, "ingest")}
     core = core_for(kafka_bootstrap, "events.v1", "events.dlq.v1")
     with api_client(core, database_url) as client:
-        answer = client.post("/v1/events", content=body, headers=headers)
+        answer = client.post("/v1/events", content=body, headers=headers | key)
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["status"] == status

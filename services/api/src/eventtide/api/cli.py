@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from eventtide.api import keys_cli
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_API_HOST.")] = None,
@@ -30,4 +32,5 @@ def register(app: typer.Typer) -> None:
     """Attach ``api`` (serve, and ``api keys ...``) to the root CLI."""
     api = typer.Typer(help="The HTTP API: ingestion and analytics.", no_args_is_help=True)
     api.command("serve")(serve)
+    keys_cli.register(api)
     app.add_typer(api, name="api")

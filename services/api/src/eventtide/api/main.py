@@ -15,8 +15,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import make_asgi_app
 
 from eventtide.api import problems
+from eventtide.api.auth import Authenticator
 from eventtide.api.kafka_io import KafkaGateway
-from eventtide.api.routes import health, ingest
+from eventtide.api.routes import deadletters, events, health, ingest
 from eventtide.api.settings import ApiSettings, api_settings
 from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
@@ -37,6 +38,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings, app.state.core = settings, core
         app.state.engine = make_engine(url)
+        app.state.authenticator = Authenticator(app.state.engine, settings)
         app.state.gateway = KafkaGateway(
             core, client_id=settings.client_id, ack_timeout_s=settings.ack_timeout_s
         )
@@ -60,7 +62,7 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
         )
-    for router in (health.router, ingest.router):
+    for router in (health.router, ingest.router, events.router, deadletters.router):
         app.include_router(router)
     app.mount("/metrics", make_asgi_app())
     return app

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,3 +59,57 @@ class Health(BaseModel):
 
     status: Literal["ok", "unavailable"] = Field(examples=["ok"])
     checks: dict[str, bool] = Field(default_factory=dict, examples=[{"kafka": True}])
+
+
+class StoredEvent(BaseModel):
+    """One stored event."""
+
+    event_id: str = Field(examples=["5f0c6a2e-3b1d-4c59-9d2a-6f1e0b7c8d90"])
+    event_type: str = Field(examples=["purchase"])
+    user_id: str = Field(examples=["u-42"])
+    session_id: str = Field(examples=["s-1"])
+    occurred_at: datetime
+    received_at: datetime
+    amount_cents: int | None = Field(default=None, examples=[4599])
+    currency: str | None = Field(default=None, examples=["EUR"])
+    context: dict[str, Any] = Field(examples=[{"country": "DE", "platform": "web"}])
+    properties: dict[str, Any] = Field(examples=[{"order_id": "o-1"}])
+
+
+class EventPage(BaseModel):
+    """A page of events, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    events: list[StoredEvent]
+    next_cursor: str | None = Field(
+        default=None, examples=["MjAyNi0xMi0wNFQxMDowMDowMCswMDowMHwxMg=="]
+    )
+
+
+class DeadLetterSummary(BaseModel):
+    """A failed input and why it failed."""
+
+    id: int = Field(examples=[7])
+    source_topic: str = Field(examples=["events.v1"])
+    source_partition: int
+    source_offset: int
+    kind: str = Field(examples=["schema_violation"])
+    field: str = Field(examples=["context.country"])
+    rule: str = Field(examples=["string_pattern_mismatch"])
+    message: str
+    created_at: datetime
+    replayed_at: datetime | None = None
+    replay_result: str | None = None
+
+
+class DeadLetterDetail(DeadLetterSummary):
+    """A dead letter with its raw payload (as text, undecodable bytes replaced)."""
+
+    payload: str | None = Field(default=None, examples=['{"event_type": "teleport"}'])
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeadLetterPage(BaseModel):
+    """Dead letters newest first; ``next_before`` pages on."""
+
+    dead_letters: list[DeadLetterSummary]
+    next_before: int | None = None

@@ -8,7 +8,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 
 from eventtide.api import ingest
-from eventtide.api.deps import CoreDep, GatewayDep, SettingsDep
+from eventtide.api.deps import CoreDep, GatewayDep, IngestCaller, SettingsDep
 from eventtide.api.kafka_io import dead_letter
 from eventtide.api.problems import PROBLEM_JSON, Problem, unavailable
 from eventtide.api.schemas import IngestResponse, ItemResult, ProblemDoc
@@ -79,7 +79,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
     summary="Send one event or a batch",
 )
 async def post_events(
-    request: Request, settings: SettingsDep, core: CoreDep, gateway: GatewayDep
+    request: Request,
+    settings: SettingsDep,
+    core: CoreDep,
+    gateway: GatewayDep,
+    _caller: IngestCaller,
 ) -> IngestResponse:
     """Validate each event, send the valid ones to the events topic and the others to
     the dead-letter topic, and answer once Kafka acknowledged all of them."""
