@@ -12,10 +12,12 @@ import base64
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventtide.api.problems import Problem
 from eventtide.core.db.queries.events import Position
 from eventtide.core.db.queries.filters import EventFilter, Match
+from eventtide.core.db.queries.trends import Breakdown
 
 _KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DEFAULT_RANGE: Final = timedelta(days=7)
@@ -69,3 +71,22 @@ def decode_cursor(cursor: str | None) -> Position | None:
     if position.occurred_at.tzinfo is None:
         raise bad(f"cursor {cursor!r} is not one this API made")
     return position
+
+
+def timezone(name: str) -> str:
+    """An IANA zone name this server knows (PostgreSQL reads the same database)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise bad(f"unknown time zone {name!r}") from error
+    return name
+
+
+def breakdown_of(text: str | None) -> Breakdown | None:
+    """``context.country`` or ``properties.category`` as (source, key)."""
+    if text is None:
+        return None
+    source, dot, key = text.partition(".")
+    if not dot or source not in ("context", "properties") or not _KEY.match(key):
+        raise bad(f"breakdown={text!r}: use context.<field> or properties.<name>")
+    return Breakdown(source, key)  # type: ignore[arg-type]

@@ -113,3 +113,27 @@ class DeadLetterPage(BaseModel):
 
     dead_letters: list[DeadLetterSummary]
     next_before: int | None = None
+
+
+class TrendPointOut(BaseModel):
+    """A bucket (local time of the asked zone, no offset) and its value."""
+
+    bucket: str = Field(examples=["2026-12-04T00:00:00"])
+    value: int = Field(examples=[1234])
+
+
+class TrendSeries(BaseModel):
+    """One line of the chart: a breakdown value (or the whole, when ``group`` is null)."""
+
+    group: str | None = Field(examples=["DE"])
+    points: list[TrendPointOut]
+
+
+class TrendResponse(BaseModel):
+    """A trend: the question as understood and its series."""
+
+    event_type: str = Field(examples=["purchase"])
+    metric: str = Field(examples=["count"])
+    interval: str = Field(examples=["day"])
+    timezone: str = Field(examples=["Europe/Berlin"])
+    series: list[TrendSeries]

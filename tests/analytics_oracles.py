@@ -1,0 +1,70 @@
+"""Plain-Python answers to the analytics questions, written apart from the SQL.
+
+Each oracle reads a list of :class:`Raw` events and answers as the API documents it,
+so a test can compare the two on generated data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One event as the oracle sees it."""
+
+    user_id: str
+    event_type: str
+    occurred_at: datetime
+    country: str | None
+    amount_cents: int | None
+
+
+def local_bucket(at: datetime, zone: str, interval: str) -> datetime:
+    """The start of ``at``'s bucket in local wall time (no zone)."""
+    local = at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    if interval == "minute":
+        return local.replace(second=0, microsecond=0)
+    if interval == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "day":
+        return day
+    return day - timedelta(days=day.weekday())
+
+
+def _metric(events: list[Raw], metric: str) -> int:
+    if metric == "count":
+        return len(events)
+    if metric == "unique_users":
+        return len({e.user_id for e in events})
+    return sum(e.amount_cents or 0 for e in events)
+
+
+def trend(
+    events: list[Raw], *, event_type: str, since: datetime, until: datetime, zone: str,
+    interval: str, metric: str, by_country: bool, top: int,
+) -> dict[tuple[str, str | None], int]:  # fmt: skip
+    """{(bucket ISO, group): value}, as ``GET /v1/trends`` answers."""
+    chosen = [e for e in events if e.event_type == event_type and since <= e.occurred_at < until]
+
+    def group(e: Raw) -> str | None:
+        return (e.country or "(none)") if by_country else None
+
+    keep: set[str | None] = {None}
+    if by_country:
+        per_group: dict[str | None, list[Raw]] = defaultdict(list)
+        for e in chosen:
+            per_group[group(e)].append(e)
+        ranked = sorted(per_group, key=lambda g: (-_metric(per_group[g], metric), g or ""))
+        keep = set(ranked[:top])
+    cells: dict[tuple[str, str | None], list[Raw]] = defaultdict(list)
+    for e in chosen:
+        g = group(e)
+        if by_country and g not in keep:
+            g = "(other)"
+        cells[(local_bucket(e.occurred_at, zone, interval).isoformat(), g)].append(e)
+    return {cell: _metric(evs, metric) for cell, evs in cells.items()}
