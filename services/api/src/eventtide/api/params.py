@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import StringConstraints
 
 from eventtide.api.problems import Problem
 from eventtide.core.db.queries.events import Position
@@ -21,6 +23,14 @@ from eventtide.core.db.queries.trends import Breakdown
 
 _KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DEFAULT_RANGE: Final = timedelta(days=7)
+WHERE_PATTERN: Final = r"^(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}=[^\x00]*$"
+Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]+$", max_length=128)]
+"""An event type or user id: PostgreSQL text holds no NUL, so none can match one."""
+Where = Annotated[str, StringConstraints(pattern=WHERE_PATTERN, max_length=512)]
+"""One ``where`` item, checked by OpenAPI's pattern as well as by :func:`parse_match`."""
+BREAKDOWN_PATTERN: Final = r"^(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}$"
+ZONES: Final = tuple(sorted(available_timezones()))
+"""The zone names OpenAPI lists, so a client (or a schema fuzzer) knows the valid ones."""
 
 
 def bad(detail: str) -> Problem:
@@ -44,11 +54,22 @@ def event_filter(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise bad(f"{name} needs a time zone (for example 2026-12-01T00:00:00Z)")
-    until = until or now
-    since = since or until - DEFAULT_RANGE
-    if since >= until:
-        raise bad("since must be before until")
-    return EventFilter(since.astimezone(UTC), until.astimezone(UTC), tuple(map(parse_match, where)))
+    until = _utc(until or now)
+    since = _utc(since) if since else _utc(until, -DEFAULT_RANGE)
+    since = min(since, until)  # an empty range has an empty answer, not an error
+    return EventFilter(since, until, tuple(map(parse_match, where)))
+
+
+_FIRST: Final = datetime.min.replace(tzinfo=UTC)
+_LAST: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime, shift: timedelta = timedelta(0)) -> datetime:
+    """``value + shift`` in UTC, clamped to what ``datetime`` holds (year 1 to 9999)."""
+    try:
+        return (value + shift).astimezone(UTC)
+    except OverflowError:
+        return _FIRST if (shift < timedelta(0) or value.year < 5000) else _LAST
 
 
 def encode_cursor(position: Position | None) -> str | None:

@@ -19,9 +19,14 @@ PROBLEM_JSON: Final = "application/problem+json"
 TYPE_BASE: Final = "https://eventtide.io/problems/"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Problem(Exception):  # noqa: N818 - RFC 9457 names it a problem
-    """A refusal of the whole request; raise it from a route or return it from pure code."""
+    """A refusal of the whole request; raise it from a route or return it from pure code.
+
+    Not frozen: an exception raised in a worker thread gets ``__traceback__`` assigned
+    when re-raised in the event loop, which a frozen dataclass refuses (schemathesis
+    found that as a 500 on the first unauthenticated request).
+    """
 
     status: int
     slug: str
@@ -95,3 +100,28 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_invalid)
+
+
+def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem answers, so clients and tests know them."""
+    from eventtide.api.schemas import ProblemDoc
+
+    words = {
+        400: "a parameter does not parse",
+        401: "no or unknown credentials",
+        403: "credentials without the needed scope",
+        404: "no such thing",
+        413: "body or batch too large",
+        415: "not JSON, or an encoding other than gzip",
+        422: "a parameter is missing or of the wrong type",
+        429: "rate limit (Retry-After)",
+        503: "a dependency is unavailable (Retry-After)",
+    }
+    return {
+        code: {"model": ProblemDoc, "content": {PROBLEM_JSON: {}}, "description": words[code]}
+        for code in codes
+    }
+
+
+PROTECTED = (400, 401, 403, 422, 429)
+"""What every authenticated route may answer besides its success."""

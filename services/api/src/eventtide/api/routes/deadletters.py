@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from eventtide.api.deps import EngineDep, ReadCaller
-from eventtide.api.problems import Problem
+from eventtide.api.problems import PROTECTED, Problem, documented
 from eventtide.api.schemas import DeadLetterDetail, DeadLetterPage, DeadLetterSummary
 from eventtide.core.db.queries import deadletters
 
-router = APIRouter(tags=["dead letters"])
+router = APIRouter(responses=documented(*PROTECTED), tags=["dead letters"])
 
 
 @router.get("/v1/dead-letters", response_model=DeadLetterPage, summary="List dead letters")
 def list_dead_letters(
     engine: EngineDep,
     _caller: ReadCaller,
-    before: Annotated[int | None, Query(ge=1, examples=[120])] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1, examples=[120])] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeadLetterPage:
     """Newest first; pass ``next_before`` as ``before`` for the next page."""
@@ -33,7 +33,7 @@ def list_dead_letters(
 @router.get(
     "/v1/dead-letters/{letter_id}",
     response_model=DeadLetterDetail,
-    responses={404: {"description": "no such dead letter"}},
+    responses=documented(404),
     summary="Show one dead letter",
 )
 def show_dead_letter(

@@ -9,21 +9,22 @@ from fastapi import APIRouter, Query
 
 from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
+from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import EventPage, StoredEvent
 from eventtide.core.db.queries import events
 
-router = APIRouter(tags=["events"])
+router = APIRouter(responses=documented(*PROTECTED), tags=["events"])
 
 
 @router.get("/v1/events", response_model=EventPage, summary="List stored events")
 def list_events(
     engine: EngineDep,
     _caller: ReadCaller,
-    event_type: Annotated[str | None, Query(max_length=128, examples=["purchase"])] = None,
-    user_id: Annotated[str | None, Query(max_length=128, examples=["u-42"])] = None,
+    event_type: Annotated[params.Name | None, Query(examples=["purchase"])] = None,
+    user_id: Annotated[params.Name | None, Query(examples=["u-42"])] = None,
     since: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-08T00:00:00Z"])] = None,
-    where: Annotated[list[str], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
     cursor: Annotated[str | None, Query(max_length=256)] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
 ) -> EventPage:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from eventtide.api import ingest
 from eventtide.api.deps import CoreDep, GatewayDep, IngestCaller, SettingsDep
 from eventtide.api.kafka_io import dead_letter
-from eventtide.api.problems import PROBLEM_JSON, Problem, unavailable
-from eventtide.api.schemas import IngestResponse, ItemResult, ProblemDoc
+from eventtide.api.problems import Problem, documented, unavailable
+from eventtide.api.schemas import IngestResponse, ItemResult
 from eventtide.core.events import validation_context
 from eventtide.core.metrics import EVENTS_REJECTED
 
@@ -44,18 +44,7 @@ _BODY: Final[dict[str, Any]] = {
         },
     }
 }
-_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
-    code: {"model": ProblemDoc, "content": {PROBLEM_JSON: {}}, "description": text}
-    for code, text in {
-        400: "malformed JSON or gzip",
-        401: "no or unknown credentials",
-        403: "credentials without the ingest scope",
-        413: "body or batch too large",
-        415: "not JSON, or an encoding other than gzip",
-        429: "rate limit (Retry-After)",
-        503: "Kafka did not acknowledge in time (Retry-After); nothing may be assumed stored",
-    }.items()
-}
+_ERRORS: Final = documented(400, 401, 403, 413, 415, 422, 429, 503)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

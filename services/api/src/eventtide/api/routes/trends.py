@@ -9,25 +9,32 @@ from fastapi import APIRouter, Query
 
 from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
+from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import TrendPointOut, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
 
 @router.get("/v1/trends", response_model=TrendResponse, summary="Trend of one event type")
 def get_trend(
     engine: EngineDep,
     _caller: ReadCaller,
-    event_type: Annotated[str, Query(min_length=1, max_length=128, examples=["purchase"])],
+    event_type: Annotated[params.Name, Query(examples=["purchase"])],
     metric: Annotated[trends.Metric, Query(examples=["unique_users"])] = "count",
     interval: Annotated[trends.Interval, Query(examples=["day"])] = "day",
-    timezone: Annotated[str, Query(max_length=64, examples=["Europe/Berlin"])] = "UTC",
-    breakdown: Annotated[str | None, Query(max_length=80, examples=["context.country"])] = None,
+    timezone: Annotated[
+        str,
+        Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
+    ] = "UTC",
+    breakdown: Annotated[
+        str | None,
+        Query(max_length=80, pattern=params.BREAKDOWN_PATTERN, examples=["context.country"]),
+    ] = None,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     since: Annotated[datetime | None, Query(examples=["2026-11-04T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-04T00:00:00Z"])] = None,
-    where: Annotated[list[str], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
+    where: Annotated[list[params.Where], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
 ) -> TrendResponse:
     """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
     purchases) per minute/hour/day/week in ``timezone``; with ``breakdown`` the ``top``
