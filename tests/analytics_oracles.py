@@ -68,3 +68,32 @@ def trend(
             g = "(other)"
         cells[(local_bucket(e.occurred_at, zone, interval).isoformat(), g)].append(e)
     return {cell: _metric(evs, metric) for cell, evs in cells.items()}
+
+
+def retention(
+    events: list[Raw], *, start_event: str, return_event: str, period: str, periods: int,
+    zone: str, since: datetime, until: datetime,
+) -> list[tuple[str, list[int]]]:  # fmt: skip
+    """[(cohort ISO, counts)], as ``GET /v1/retention`` answers."""
+    first: dict[str, datetime] = {}
+    for e in events:
+        if e.event_type == start_event and (
+            e.user_id not in first or e.occurred_at < first[e.user_id]
+        ):
+            first[e.user_id] = e.occurred_at
+    cohort_of = {
+        user: local_bucket(at, zone, period) for user, at in first.items() if since <= at < until
+    }
+    step = 7 if period == "week" else 1
+    hits: dict[datetime, list[set[str]]] = {}
+    for user, cohort in cohort_of.items():
+        hits.setdefault(cohort, [set() for _ in range(periods)])[0].add(user)
+    for e in events:
+        if e.event_type != return_event or e.user_id not in cohort_of:
+            continue
+        cohort = cohort_of[e.user_id]
+        days = (local_bucket(e.occurred_at, zone, period).date() - cohort.date()).days
+        k = days // step
+        if 1 <= k < periods:
+            hits[cohort][k].add(e.user_id)
+    return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]

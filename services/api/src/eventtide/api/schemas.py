@@ -137,3 +137,20 @@ class TrendResponse(BaseModel):
     interval: str = Field(examples=["day"])
     timezone: str = Field(examples=["Europe/Berlin"])
     series: list[TrendSeries]
+
+
+class CohortOut(BaseModel):
+    """One row of the matrix: cohort start (local), users per period (index 0: size)."""
+
+    cohort: str = Field(examples=["2026-11-02T00:00:00"])
+    counts: list[int] = Field(examples=[[120, 45, 30, 22]])
+
+
+class RetentionResponse(BaseModel):
+    """The retention matrix."""
+
+    start_event: str = Field(examples=["signup"])
+    return_event: str = Field(examples=["purchase"])
+    period: str = Field(examples=["week"])
+    timezone: str = Field(examples=["UTC"])
+    cohorts: list[CohortOut]
