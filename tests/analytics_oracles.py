@@ -97,3 +97,39 @@ def retention(
         if 1 <= k < periods:
             hits[cohort][k].add(e.user_id)
     return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
+
+
+def funnel(
+    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime
+) -> list[tuple[str, int, float | None]]:
+    """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``."""
+    from statistics import median
+
+    by_user: dict[str, list[Raw]] = defaultdict(list)
+    for e in events:
+        by_user[e.user_id].append(e)
+    reached = [0] * len(steps)
+    gaps: list[list[float]] = [[] for _ in steps]
+    for user_events in by_user.values():
+        entries = [
+            e.occurred_at for e in user_events
+            if e.event_type == steps[0] and since <= e.occurred_at < until
+        ]  # fmt: skip
+        if not entries:
+            continue
+        entry = previous = min(entries)
+        reached[0] += 1
+        for index, step in enumerate(steps[1:], start=1):
+            later = [
+                e.occurred_at for e in user_events
+                if e.event_type == step and previous < e.occurred_at <= entry + window
+            ]  # fmt: skip
+            if not later:
+                break
+            at = min(later)
+            reached[index] += 1
+            gaps[index].append((at - previous).total_seconds())
+            previous = at
+    return [
+        (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
+    ]

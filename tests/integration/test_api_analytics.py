@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from analytics_oracles import Raw, retention, trend
+from analytics_oracles import Raw, funnel, retention, trend
 from api_helpers import api_client, core_for, new_key
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -169,3 +169,37 @@ def test_events_pages_by_cursor_without_gaps_or_repeats(reader) -> None:
             break
     assert len(seen) == 95
     assert len(set(seen)) == 95
+
+
+def test_funnels_equal_the_oracle(reader) -> None:
+    client, engine, key = reader
+    since, until = BASE + timedelta(hours=5), BASE + timedelta(days=3)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=raw_events,
+        steps=st.lists(
+            st.sampled_from(["page_view", "signup", "purchase"]), min_size=2, max_size=4
+        ),
+        window_min=st.integers(1, 3 * 24 * 60),
+    )
+    def check(events, steps, window_min) -> None:
+        store(engine, events)
+        query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
+                 "until": until.isoformat()}  # fmt: skip
+        answer = client.get("/v1/funnels", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        got = [(s["event_type"], s["users"], s["median_seconds_from_previous"])
+               for s in answer.json()["steps"]]  # fmt: skip
+        args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until)
+        expected = funnel(events, **args)
+        assert [g[:2] for g in got] == [e[:2] for e in expected]
+        for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True):
+            assert (m_got is None) == (m_exp is None)
+            if m_exp is not None:
+                assert m_got == pytest.approx(m_exp, abs=1e-3)
+        # the comparison can fail: one more user entering the funnel
+        extra = Raw("entrant", steps[0], since, None, None)
+        assert funnel([*events, extra], **args) != expected
+
+    check()

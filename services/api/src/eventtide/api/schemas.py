@@ -154,3 +154,20 @@ class RetentionResponse(BaseModel):
     period: str = Field(examples=["week"])
     timezone: str = Field(examples=["UTC"])
     cohorts: list[CohortOut]
+
+
+class FunnelStepOut(BaseModel):
+    """One step: users reaching it, conversion, median seconds from the step before."""
+
+    event_type: str = Field(examples=["purchase"])
+    users: int = Field(examples=[42])
+    conversion_from_first: float = Field(examples=[0.21])
+    conversion_from_previous: float = Field(examples=[0.5])
+    median_seconds_from_previous: float | None = Field(default=None, examples=[3600.0])
+
+
+class FunnelResponse(BaseModel):
+    """A sequential funnel."""
+
+    window_seconds: int = Field(examples=[1_209_600])
+    steps: list[FunnelStepOut]
