@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert
 
-from eventtide.core.db import UserEvent, make_engine
+from eventtide.core.db import UserEvent, UserStats, make_engine, recomputed_stats
 
 pytestmark = pytest.mark.integration
 
@@ -201,5 +201,42 @@ def test_funnels_equal_the_oracle(reader) -> None:
         # the comparison can fail: one more user entering the funnel
         extra = Raw("entrant", steps[0], since, None, None)
         assert funnel([*events, extra], **args) != expected
+
+    check()
+
+
+def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
+    client, engine, key = reader
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(events=raw_events, prefix=st.sampled_from(["", "u", "u1", "u%", "x"]))
+    def check(events, prefix) -> None:
+        store(engine, events)
+        with engine.begin() as conn:  # what the consumer maintains, by its definition
+            conn.execute(delete(UserStats.__table__))
+            stats = recomputed_stats(conn)
+            if stats:
+                conn.execute(
+                    insert(UserStats.__table__), [{"user_id": u, **v} for u, v in stats.items()]
+                )
+        users = sorted({e.user_id for e in events})
+        found = client.get("/v1/users", params={"prefix": prefix, "limit": 200}, headers=key)
+        assert found.json()["user_ids"] == [u for u in users if u.startswith(prefix)]
+        for user in users:
+            mine = [e for e in events if e.user_id == user]
+            body = client.get(f"/v1/users/{user}", headers=key).json()
+            assert body["total_events"] == len(mine)
+            assert body["total_spent_cents"] == sum(
+                e.amount_cents or 0 for e in mine if e.event_type == "purchase"
+            )
+            by_type: dict[str, int] = {}
+            for e in mine:
+                by_type[e.event_type] = by_type.get(e.event_type, 0) + 1
+            assert body["events_by_type"] == by_type
+            assert datetime.fromisoformat(body["first_seen_at"]) == min(e.occurred_at for e in mine)
+            assert datetime.fromisoformat(body["last_seen_at"]) == max(e.occurred_at for e in mine)
+            newest = sorted((e.occurred_at for e in mine), reverse=True)[:20]
+            assert [datetime.fromisoformat(t["occurred_at"]) for t in body["timeline"]] == newest
+        assert client.get("/v1/users/nobody", headers=key).status_code == 404
 
     check()

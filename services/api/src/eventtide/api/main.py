@@ -25,6 +25,7 @@ from eventtide.api.routes import (
     ingest,
     retention,
     trends,
+    users,
 )
 from eventtide.api.settings import ApiSettings, api_settings
 from eventtide.core.db import make_engine
@@ -70,7 +71,7 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
         )
-    routers = (health, ingest, events, trends, funnels, retention, deadletters)
+    routers = (health, ingest, events, trends, funnels, retention, users, deadletters)
     for module in routers:
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())

@@ -171,3 +171,25 @@ class FunnelResponse(BaseModel):
 
     window_seconds: int = Field(examples=[1_209_600])
     steps: list[FunnelStepOut]
+
+
+class UserProfile(BaseModel):
+    """A user's statistics and most recent events."""
+
+    user_id: str = Field(examples=["u-42"])
+    first_seen_at: datetime
+    last_seen_at: datetime
+    total_events: int = Field(examples=[120])
+    total_spent_cents: int = Field(examples=[15_900])
+    events_by_type: dict[str, int] = Field(examples=[{"page_view": 100, "purchase": 3}])
+    timeline: list[StoredEvent]
+    next_cursor: str | None = Field(
+        default=None, description="for /v1/users/{user_id}/events?cursor="
+    )
+
+
+class UserSearch(BaseModel):
+    """User ids by prefix; pass ``next_after`` as ``after`` for more."""
+
+    user_ids: list[str] = Field(examples=[["u-42", "u-420"]])
+    next_after: str | None = None
