@@ -29,6 +29,9 @@ COPY pyproject.toml uv.lock ./
 COPY services/core/pyproject.toml services/core/
 COPY services/producer/pyproject.toml services/producer/
 COPY services/consumer/pyproject.toml services/consumer/
+COPY services/api/pyproject.toml services/api/
+COPY services/processor/pyproject.toml services/processor/
+COPY services/ml/pyproject.toml services/ml/
 COPY operator/pyproject.toml operator/
 COPY tools/devstack/pyproject.toml tools/devstack/
 RUN --mount=type=cache,target=/root/.cache/uv \

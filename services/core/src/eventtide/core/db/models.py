@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -162,6 +163,27 @@ class DeadLetter(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     replayed_at: Mapped[datetime | None]
     replay_result: Mapped[str | None] = mapped_column(String(32))
+
+
+class ApiKey(Base):
+    """An API key: a public ``key_id`` to find it, the SHA-256 of the whole key to check it.
+
+    Keys are 32 random bytes, so a fast hash is enough (no password stretching: there
+    is nothing to guess); the plain key is shown once, at creation, and never stored.
+    ``scopes`` is a comma-separated list (``ingest``, ``read``, ``admin``) to stay portable.
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("key_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    scopes: Mapped[str] = mapped_column(String(64))
+    rate_limit_per_s: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    revoked_at: Mapped[datetime | None]
 
 
 class ConsumerOffset(Base):

@@ -95,6 +95,23 @@ class EventProducer:
             self._since_poll = 0
             self._producer.poll(0)
 
+    def send_tracked(self, message: WireMessage, on_delivery: DeliveryCallback) -> None:
+        """Queue one message and call ``on_delivery(err, msg)`` for its own report too.
+
+        For callers that must know the fate of particular messages (the HTTP ingest
+        answers 2xx only once every event of a request is acknowledged), while the
+        per-type counts stay as :meth:`send_message` keeps them. Never blocks on a full
+        queue: it raises ``BufferError`` so a request can answer 503 at once.
+        """
+        event_type, key, value, headers = message
+        counted = self._callbacks[event_type]
+
+        def both(err: Any, msg: Any) -> None:
+            counted(err, msg)
+            on_delivery(err, msg)
+
+        self._produce(self.topic, value, key, headers=headers, on_delivery=both)
+
     def _send_when_room(
         self, key: bytes, value: bytes, headers: Headers, on_delivery: DeliveryCallback
     ) -> None:

@@ -1,0 +1,78 @@
+"""The app factory and its lifespan: what the process opens at start and closes at stop.
+
+Tests build the app with their own settings; the ``eventtide api`` command builds it
+from the environment. Kafka producers and the database engine live for the process,
+on ``app.state``, and are handed to routes by :mod:`eventtide.api.deps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import make_asgi_app
+
+from eventtide.api import problems
+from eventtide.api.auth import Authenticator
+from eventtide.api.kafka_io import KafkaGateway
+from eventtide.api.routes import (
+    deadletters,
+    events,
+    funnels,
+    health,
+    ingest,
+    retention,
+    trends,
+    users,
+)
+from eventtide.api.settings import ApiSettings, api_settings
+from eventtide.core.db import make_engine
+from eventtide.core.db.settings import DbSettings
+from eventtide.core.settings import CoreSettings, core_settings
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    core: CoreSettings | None = None,
+    database_url: str | None = None,
+) -> FastAPI:
+    """The API with every router; settings default to the environment's."""
+    settings = settings or api_settings()
+    core = core or core_settings()
+    url = database_url or DbSettings().database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings, app.state.core = settings, core
+        app.state.engine = make_engine(url)
+        app.state.authenticator = Authenticator(app.state.engine, settings)
+        app.state.gateway = KafkaGateway(
+            core, client_id=settings.client_id, ack_timeout_s=settings.ack_timeout_s
+        )
+        try:
+            yield
+        finally:
+            app.state.gateway.close()
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="eventtide API",
+        version="0.1.0",
+        summary="Send events in; ask what users did.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
+        )
+    routers = (health, ingest, events, trends, funnels, retention, users, deadletters)
+    for module in routers:
+        app.include_router(module.router)
+    app.mount("/metrics", make_asgi_app())
+    return app

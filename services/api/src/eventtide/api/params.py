@@ -1,0 +1,113 @@
+"""PURE: the query parameters every analytics route shares, parsed and checked.
+
+``where=context.country=DE`` (repeatable) filters on a context field or a property;
+the key must look like an identifier, and is bound as a parameter anyway. ``since``
+and ``until`` must carry a zone, for the same reason events must: a naive time is
+ambiguous. Cursors are opaque to clients: base64 of the last row's position.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import StringConstraints
+
+from eventtide.api.problems import Problem
+from eventtide.core.db.queries.events import Position
+from eventtide.core.db.queries.filters import EventFilter, Match
+from eventtide.core.db.queries.trends import Breakdown
+
+_KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+DEFAULT_RANGE: Final = timedelta(days=7)
+WHERE_PATTERN: Final = r"^(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}=[^\x00]*$"
+Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]+$", max_length=128)]
+"""An event type or user id: PostgreSQL text holds no NUL, so none can match one."""
+Where = Annotated[str, StringConstraints(pattern=WHERE_PATTERN, max_length=512)]
+"""One ``where`` item, checked by OpenAPI's pattern as well as by :func:`parse_match`."""
+BREAKDOWN_PATTERN: Final = r"^(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}$"
+ZONES: Final = tuple(sorted(available_timezones()))
+"""The zone names OpenAPI lists, so a client (or a schema fuzzer) knows the valid ones."""
+
+
+def bad(detail: str) -> Problem:
+    """400 for a parameter that does not parse."""
+    return Problem(400, "bad-parameter", "Bad parameter", detail)
+
+
+def parse_match(text: str) -> Match:
+    """``context.country=DE`` or ``properties.query=shoes`` as a :class:`Match`."""
+    path, sep, value = text.partition("=")
+    source, dot, key = path.partition(".")
+    if not sep or not dot or source not in ("context", "properties") or not _KEY.match(key):
+        raise bad(f"where={text!r}: use context.<field>=<value> or properties.<name>=<value>")
+    return Match(source, key, value)  # type: ignore[arg-type]
+
+
+def event_filter(
+    since: datetime | None, until: datetime | None, where: list[str], *, now: datetime
+) -> EventFilter:
+    """The filter for a range (default: the last 7 days up to now) and matches."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise bad(f"{name} needs a time zone (for example 2026-12-01T00:00:00Z)")
+    until = _utc(until or now)
+    since = _utc(since) if since else _utc(until, -DEFAULT_RANGE)
+    since = min(since, until)  # an empty range has an empty answer, not an error
+    return EventFilter(since, until, tuple(map(parse_match, where)))
+
+
+_FIRST: Final = datetime.min.replace(tzinfo=UTC)
+_LAST: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime, shift: timedelta = timedelta(0)) -> datetime:
+    """``value + shift`` in UTC, clamped to what ``datetime`` holds (year 1 to 9999)."""
+    try:
+        return (value + shift).astimezone(UTC)
+    except OverflowError:
+        return _FIRST if (shift < timedelta(0) or value.year < 5000) else _LAST
+
+
+def encode_cursor(position: Position | None) -> str | None:
+    """An opaque cursor for the next page, or None at the end."""
+    if position is None:
+        return None
+    raw = f"{position.occurred_at.isoformat()}|{position.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_cursor(cursor: str | None) -> Position | None:
+    """The position a cursor names; 400 if it was not made by :func:`encode_cursor`."""
+    if not cursor:
+        return None
+    try:
+        when, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        position = Position(datetime.fromisoformat(when), int(ident))
+    except ValueError as error:
+        raise bad(f"cursor {cursor!r} is not one this API made") from error
+    if position.occurred_at.tzinfo is None:
+        raise bad(f"cursor {cursor!r} is not one this API made")
+    return position
+
+
+def timezone(name: str) -> str:
+    """An IANA zone name this server knows (PostgreSQL reads the same database)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise bad(f"unknown time zone {name!r}") from error
+    return name
+
+
+def breakdown_of(text: str | None) -> Breakdown | None:
+    """``context.country`` or ``properties.category`` as (source, key)."""
+    if text is None:
+        return None
+    source, dot, key = text.partition(".")
+    if not dot or source not in ("context", "properties") or not _KEY.match(key):
+        raise bad(f"breakdown={text!r}: use context.<field> or properties.<name>")
+    return Breakdown(source, key)  # type: ignore[arg-type]

@@ -1,0 +1,53 @@
+"""``GET /v1/funnels``: ordered steps within a conversion window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from eventtide.api import params
+from eventtide.api.deps import EngineDep, ReadCaller
+from eventtide.api.problems import PROTECTED, documented
+from eventtide.api.schemas import FunnelResponse, FunnelStepOut
+from eventtide.core.db.queries import funnels
+
+router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
+
+FOURTEEN_DAYS = 14 * 86_400
+
+
+@router.get("/v1/funnels", response_model=FunnelResponse, summary="Sequential funnel")
+def get_funnel(
+    engine: EngineDep,
+    _caller: ReadCaller,
+    steps: Annotated[
+        list[params.Name],
+        Query(min_length=2, max_length=10, examples=[["signup", "add_to_cart", "purchase"]]),
+    ],
+    window_s: Annotated[int, Query(ge=1, le=366 * 86_400, examples=[86_400])] = FOURTEEN_DAYS,
+    since: Annotated[datetime | None, Query(examples=["2026-11-01T00:00:00Z"])] = None,
+    until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
+    where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+) -> FunnelResponse:
+    """Users enter at their first ``steps[0]`` event in ``[since, until)`` (the filter
+    applies to that entry event); each next step is its type's first event after the
+    previous step and within ``window_s`` of the entry."""
+    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
+    with engine.connect() as conn:
+        reached = funnels.funnel(conn, flt=flt, steps=steps, window=timedelta(seconds=window_s))
+    first = reached[0].users
+    out, previous = [], first
+    for step in reached:
+        out.append(
+            FunnelStepOut(
+                event_type=step.event_type,
+                users=step.users,
+                conversion_from_first=step.users / first if first else 0.0,
+                conversion_from_previous=step.users / previous if previous else 0.0,
+                median_seconds_from_previous=step.median_seconds,
+            )
+        )
+        previous = step.users
+    return FunnelResponse(window_seconds=window_s, steps=out)

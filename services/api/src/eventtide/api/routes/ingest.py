@@ -1,0 +1,123 @@
+"""``POST /v1/events``: one event or a batch into Kafka, per-item results back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+
+from eventtide.api import ingest
+from eventtide.api.deps import CoreDep, GatewayDep, IngestCaller, SettingsDep
+from eventtide.api.kafka_io import dead_letter
+from eventtide.api.problems import Problem, documented, unavailable
+from eventtide.api.schemas import IngestResponse, ItemResult
+from eventtide.core.events import validation_context
+from eventtide.core.metrics import EVENTS_REJECTED
+
+router = APIRouter(tags=["ingest"])
+
+_EXAMPLE_EVENT: Final = {
+    "event_type": "page_view",
+    "user_id": "u-42",
+    "session_id": "s-1",
+    "occurred_at": "2026-12-04T10:00:00Z",
+    "context": {"platform": "web", "device": "desktop", "country": "DE", "page": "/home"},
+    "properties": {"title": "Home"},
+}
+_BODY: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object", "description": "one event"},
+                        {"type": "array", "items": {"type": "object"}, "minItems": 1},
+                    ]
+                },
+                "examples": {
+                    "one": {"value": _EXAMPLE_EVENT},
+                    "batch": {"value": [_EXAMPLE_EVENT, _EXAMPLE_EVENT | {"user_id": "u-43"}]},
+                },
+            }
+        },
+    }
+}
+_ERRORS: Final = documented(400, 401, 403, 413, 415, 422, 429, 503)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ingest.too_large(f"the body is over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ingest.too_large(f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/v1/events",
+    response_model=IngestResponse,
+    responses=_ERRORS,
+    openapi_extra=_BODY,
+    summary="Send one event or a batch",
+)
+async def post_events(
+    request: Request,
+    settings: SettingsDep,
+    core: CoreDep,
+    gateway: GatewayDep,
+    _caller: IngestCaller,
+) -> IngestResponse:
+    """Validate each event, send the valid ones to the events topic and the others to
+    the dead-letter topic, and answer once Kafka acknowledged all of them."""
+    problem = ingest.media_type_problem(
+        request.headers.get("content-type"), request.headers.get("content-encoding")
+    )
+    if problem is not None:
+        raise problem
+    body = await _read_body(request, settings.body_max_bytes)
+    if request.headers.get("content-encoding", "").strip().lower() == "gzip":
+        inflated = ingest.gunzip(body, settings.body_max_bytes)
+        if isinstance(inflated, Problem):
+            raise inflated
+        body = inflated
+    items = ingest.parse_items(body, settings.batch_max_events)
+    if isinstance(items, Problem):
+        raise items
+    context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
+    outcomes = ingest.prepare(items, received_at=datetime.now(UTC), context=context)
+    accepted = [o for o in outcomes if isinstance(o, ingest.Accepted)]
+    refused = [o for o in outcomes if isinstance(o, ingest.Refused)]
+    dead = [
+        dead_letter(o.key, o.raw, o.rejection.kind, o.rejection.field, o.rejection.rule,
+                    o.rejection.message)
+        for o in refused
+    ]  # fmt: skip
+    ok = await gateway.send([o.message for o in accepted], dead, settings.ack_timeout_s)
+    if not ok:
+        raise unavailable("Kafka did not acknowledge every event in time", settings.retry_after_s)
+    for o in refused:
+        EVENTS_REJECTED.labels(o.rejection.kind).inc()
+    return IngestResponse(accepted=len(accepted), rejected=len(refused), results=_results(outcomes))
+
+
+def _results(outcomes: list[ingest.Outcome]) -> list[ItemResult]:
+    results = []
+    for o in outcomes:
+        if isinstance(o, ingest.Accepted):
+            results.append(ItemResult(index=o.index, status="accepted", event_id=o.event_id))
+        else:
+            r = o.rejection
+            results.append(
+                ItemResult(
+                    index=o.index, status="rejected", kind=r.kind, field=r.field, rule=r.rule,
+                    message=r.message,
+                )
+            )  # fmt: skip
+    return results

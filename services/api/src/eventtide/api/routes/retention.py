@@ -1,0 +1,46 @@
+"""``GET /v1/retention``: cohorts by first start event, returns per later period."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from eventtide.api import params
+from eventtide.api.deps import EngineDep, ReadCaller
+from eventtide.api.problems import PROTECTED, documented
+from eventtide.api.schemas import CohortOut, RetentionResponse
+from eventtide.core.db.queries import retention
+
+router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
+
+
+@router.get("/v1/retention", response_model=RetentionResponse, summary="Retention matrix")
+def get_retention(
+    engine: EngineDep,
+    _caller: ReadCaller,
+    start_event: Annotated[params.Name, Query(examples=["signup"])],
+    return_event: Annotated[params.Name, Query(examples=["purchase"])],
+    period: Annotated[retention.Period, Query(examples=["week"])] = "day",
+    periods: Annotated[int, Query(ge=1, le=60, examples=[8])] = 8,
+    timezone: Annotated[
+        str, Query(max_length=64, examples=["UTC"], json_schema_extra={"enum": params.ZONES})
+    ] = "UTC",
+    since: Annotated[datetime | None, Query(examples=["2026-10-01T00:00:00Z"])] = None,
+    until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
+) -> RetentionResponse:
+    """Users whose first ``start_event`` falls in ``[since, until)`` form a cohort per
+    local ``period``; ``counts[k]`` is how many of them did ``return_event`` in the k-th
+    period after (``counts[0]``: the cohort's size)."""
+    flt = params.event_filter(since, until, [], now=datetime.now(UTC))
+    zone = params.timezone(timezone)
+    with engine.connect() as conn:
+        cohorts = retention.retention(
+            conn, start_event=start_event, return_event=return_event, period=period,
+            periods=periods, timezone=zone, since=flt.since, until=flt.until,
+        )  # fmt: skip
+    return RetentionResponse(
+        start_event=start_event, return_event=return_event, period=period, timezone=zone,
+        cohorts=[CohortOut(cohort=c.start.isoformat(), counts=list(c.counts)) for c in cohorts],
+    )  # fmt: skip

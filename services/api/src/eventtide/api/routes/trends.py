@@ -1,0 +1,62 @@
+"""``GET /v1/trends``: a metric of one event type over time, with a breakdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from eventtide.api import params
+from eventtide.api.deps import EngineDep, ReadCaller
+from eventtide.api.problems import PROTECTED, documented
+from eventtide.api.schemas import TrendPointOut, TrendResponse, TrendSeries
+from eventtide.core.db.queries import trends
+
+router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
+
+
+@router.get("/v1/trends", response_model=TrendResponse, summary="Trend of one event type")
+def get_trend(
+    engine: EngineDep,
+    _caller: ReadCaller,
+    event_type: Annotated[params.Name, Query(examples=["purchase"])],
+    metric: Annotated[trends.Metric, Query(examples=["unique_users"])] = "count",
+    interval: Annotated[trends.Interval, Query(examples=["day"])] = "day",
+    timezone: Annotated[
+        str,
+        Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
+    ] = "UTC",
+    breakdown: Annotated[
+        str | None,
+        Query(max_length=80, pattern=params.BREAKDOWN_PATTERN, examples=["context.country"]),
+    ] = None,
+    top: Annotated[int, Query(ge=1, le=50)] = 5,
+    since: Annotated[datetime | None, Query(examples=["2026-11-04T00:00:00Z"])] = None,
+    until: Annotated[datetime | None, Query(examples=["2026-12-04T00:00:00Z"])] = None,
+    where: Annotated[list[params.Where], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
+) -> TrendResponse:
+    """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
+    purchases) per minute/hour/day/week in ``timezone``; with ``breakdown`` the ``top``
+    values each get a series and the rest are summed up as ``(other)``."""
+    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
+    zone = params.timezone(timezone)
+    split = params.breakdown_of(breakdown)
+    with engine.connect() as conn:
+        points = trends.trend(
+            conn, flt=flt, event_type=event_type, interval=interval, timezone=zone,
+            metric=metric, breakdown=split, top=top,
+        )  # fmt: skip
+    series: dict[str | None, list[TrendPointOut]] = {}
+    for point in points:
+        series.setdefault(point.group, []).append(
+            TrendPointOut(bucket=point.bucket.isoformat(), value=point.value)
+        )
+    return TrendResponse(
+        event_type=event_type, metric=metric, interval=interval, timezone=zone,
+        series=[TrendSeries(group=g, points=p) for g, p in sorted(series.items(), key=_order)],
+    )  # fmt: skip
+
+
+def _order(item: tuple[str | None, list[TrendPointOut]]) -> str:
+    return item[0] or ""

@@ -1,0 +1,195 @@
+"""Request and response models of the API, with the examples OpenAPI shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemResult(BaseModel):
+    """What happened to one item of a request, in the order sent."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"index": 0, "status": "accepted", "event_id": "0b7e..."},
+                {
+                    "index": 1,
+                    "status": "rejected",
+                    "kind": "schema_violation",
+                    "field": "context.country",
+                    "rule": "string_pattern_mismatch",
+                    "message": "String should match pattern '^[A-Z]{2}$'",
+                },
+            ]
+        }
+    )
+
+    index: int
+    status: Literal["accepted", "rejected"]
+    event_id: str | None = None
+    kind: str | None = None
+    field: str | None = None
+    rule: str | None = None
+    message: str | None = None
+
+
+class IngestResponse(BaseModel):
+    """Counts and per-item results; sent only once Kafka acknowledged every event."""
+
+    accepted: int = Field(examples=[99])
+    rejected: int = Field(examples=[1])
+    results: list[ItemResult]
+
+
+class ProblemDoc(BaseModel):
+    """RFC 9457 problem document."""
+
+    type: str = Field(examples=["https://eventtide.io/problems/malformed-json"])
+    title: str = Field(examples=["Malformed JSON"])
+    status: int = Field(examples=[400])
+    detail: str = Field(examples=["the body is not JSON: unexpected character"])
+    instance: str | None = Field(default=None, examples=["/v1/events"])
+
+
+class Health(BaseModel):
+    """Liveness or readiness, with what was checked."""
+
+    status: Literal["ok", "unavailable"] = Field(examples=["ok"])
+    checks: dict[str, bool] = Field(default_factory=dict, examples=[{"kafka": True}])
+
+
+class StoredEvent(BaseModel):
+    """One stored event."""
+
+    event_id: str = Field(examples=["5f0c6a2e-3b1d-4c59-9d2a-6f1e0b7c8d90"])
+    event_type: str = Field(examples=["purchase"])
+    user_id: str = Field(examples=["u-42"])
+    session_id: str = Field(examples=["s-1"])
+    occurred_at: datetime
+    received_at: datetime
+    amount_cents: int | None = Field(default=None, examples=[4599])
+    currency: str | None = Field(default=None, examples=["EUR"])
+    context: dict[str, Any] = Field(examples=[{"country": "DE", "platform": "web"}])
+    properties: dict[str, Any] = Field(examples=[{"order_id": "o-1"}])
+
+
+class EventPage(BaseModel):
+    """A page of events, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    events: list[StoredEvent]
+    next_cursor: str | None = Field(
+        default=None, examples=["MjAyNi0xMi0wNFQxMDowMDowMCswMDowMHwxMg=="]
+    )
+
+
+class DeadLetterSummary(BaseModel):
+    """A failed input and why it failed."""
+
+    id: int = Field(examples=[7])
+    source_topic: str = Field(examples=["events.v1"])
+    source_partition: int
+    source_offset: int
+    kind: str = Field(examples=["schema_violation"])
+    field: str = Field(examples=["context.country"])
+    rule: str = Field(examples=["string_pattern_mismatch"])
+    message: str
+    created_at: datetime
+    replayed_at: datetime | None = None
+    replay_result: str | None = None
+
+
+class DeadLetterDetail(DeadLetterSummary):
+    """A dead letter with its raw payload (as text, undecodable bytes replaced)."""
+
+    payload: str | None = Field(default=None, examples=['{"event_type": "teleport"}'])
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeadLetterPage(BaseModel):
+    """Dead letters newest first; ``next_before`` pages on."""
+
+    dead_letters: list[DeadLetterSummary]
+    next_before: int | None = None
+
+
+class TrendPointOut(BaseModel):
+    """A bucket (local time of the asked zone, no offset) and its value."""
+
+    bucket: str = Field(examples=["2026-12-04T00:00:00"])
+    value: int = Field(examples=[1234])
+
+
+class TrendSeries(BaseModel):
+    """One line of the chart: a breakdown value (or the whole, when ``group`` is null)."""
+
+    group: str | None = Field(examples=["DE"])
+    points: list[TrendPointOut]
+
+
+class TrendResponse(BaseModel):
+    """A trend: the question as understood and its series."""
+
+    event_type: str = Field(examples=["purchase"])
+    metric: str = Field(examples=["count"])
+    interval: str = Field(examples=["day"])
+    timezone: str = Field(examples=["Europe/Berlin"])
+    series: list[TrendSeries]
+
+
+class CohortOut(BaseModel):
+    """One row of the matrix: cohort start (local), users per period (index 0: size)."""
+
+    cohort: str = Field(examples=["2026-11-02T00:00:00"])
+    counts: list[int] = Field(examples=[[120, 45, 30, 22]])
+
+
+class RetentionResponse(BaseModel):
+    """The retention matrix."""
+
+    start_event: str = Field(examples=["signup"])
+    return_event: str = Field(examples=["purchase"])
+    period: str = Field(examples=["week"])
+    timezone: str = Field(examples=["UTC"])
+    cohorts: list[CohortOut]
+
+
+class FunnelStepOut(BaseModel):
+    """One step: users reaching it, conversion, median seconds from the step before."""
+
+    event_type: str = Field(examples=["purchase"])
+    users: int = Field(examples=[42])
+    conversion_from_first: float = Field(examples=[0.21])
+    conversion_from_previous: float = Field(examples=[0.5])
+    median_seconds_from_previous: float | None = Field(default=None, examples=[3600.0])
+
+
+class FunnelResponse(BaseModel):
+    """A sequential funnel."""
+
+    window_seconds: int = Field(examples=[1_209_600])
+    steps: list[FunnelStepOut]
+
+
+class UserProfile(BaseModel):
+    """A user's statistics and most recent events."""
+
+    user_id: str = Field(examples=["u-42"])
+    first_seen_at: datetime
+    last_seen_at: datetime
+    total_events: int = Field(examples=[120])
+    total_spent_cents: int = Field(examples=[15_900])
+    events_by_type: dict[str, int] = Field(examples=[{"page_view": 100, "purchase": 3}])
+    timeline: list[StoredEvent]
+    next_cursor: str | None = Field(
+        default=None, description="for /v1/users/{user_id}/events?cursor="
+    )
+
+
+class UserSearch(BaseModel):
+    """User ids by prefix; pass ``next_after`` as ``after`` for more."""
+
+    user_ids: list[str] = Field(examples=[["u-42", "u-420"]])
+    next_after: str | None = None

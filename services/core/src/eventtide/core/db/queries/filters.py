@@ -1,0 +1,51 @@
+"""The filter every analytics question takes: a time range, event types, and equality
+on a context field or a property."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_
+
+from eventtide.core.db.models import Base, UserEvent
+
+EVENTS = Base.metadata.tables[UserEvent.__tablename__]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """``<source>.<key> = value``: source ``context`` or ``properties``."""
+
+    source: Literal["context", "properties"]
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events a question is about; ``until`` is exclusive."""
+
+    since: datetime
+    until: datetime
+    matches: Sequence[Match] = field(default_factory=tuple)
+
+
+def json_text(source: str, key: str) -> ColumnElement[Any]:
+    """The text value of ``source ->> key`` (the key is a bound parameter)."""
+    value: ColumnElement[Any] = EVENTS.c[source][key].as_string()
+    return value
+
+
+def conditions(flt: EventFilter, *, event_type: str | None = None) -> ColumnElement[bool]:
+    """The WHERE clause of a filter (and one event type, when given)."""
+    parts: list[ColumnElement[bool]] = [
+        EVENTS.c.occurred_at >= flt.since,
+        EVENTS.c.occurred_at < flt.until,
+    ]
+    if event_type is not None:
+        parts.append(EVENTS.c.event_type == event_type)
+    parts.extend(json_text(m.source, m.key) == m.value for m in flt.matches)
+    return and_(*parts)

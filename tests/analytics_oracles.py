@@ -1,0 +1,135 @@
+"""Plain-Python answers to the analytics questions, written apart from the SQL.
+
+Each oracle reads a list of :class:`Raw` events and answers as the API documents it,
+so a test can compare the two on generated data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One event as the oracle sees it."""
+
+    user_id: str
+    event_type: str
+    occurred_at: datetime
+    country: str | None
+    amount_cents: int | None
+
+
+def local_bucket(at: datetime, zone: str, interval: str) -> datetime:
+    """The start of ``at``'s bucket in local wall time (no zone)."""
+    local = at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    if interval == "minute":
+        return local.replace(second=0, microsecond=0)
+    if interval == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "day":
+        return day
+    return day - timedelta(days=day.weekday())
+
+
+def _metric(events: list[Raw], metric: str) -> int:
+    if metric == "count":
+        return len(events)
+    if metric == "unique_users":
+        return len({e.user_id for e in events})
+    return sum(e.amount_cents or 0 for e in events)
+
+
+def trend(
+    events: list[Raw], *, event_type: str, since: datetime, until: datetime, zone: str,
+    interval: str, metric: str, by_country: bool, top: int,
+) -> dict[tuple[str, str | None], int]:  # fmt: skip
+    """{(bucket ISO, group): value}, as ``GET /v1/trends`` answers."""
+    chosen = [e for e in events if e.event_type == event_type and since <= e.occurred_at < until]
+
+    def group(e: Raw) -> str | None:
+        return (e.country or "(none)") if by_country else None
+
+    keep: set[str | None] = {None}
+    if by_country:
+        per_group: dict[str | None, list[Raw]] = defaultdict(list)
+        for e in chosen:
+            per_group[group(e)].append(e)
+        ranked = sorted(per_group, key=lambda g: (-_metric(per_group[g], metric), g or ""))
+        keep = set(ranked[:top])
+    cells: dict[tuple[str, str | None], list[Raw]] = defaultdict(list)
+    for e in chosen:
+        g = group(e)
+        if by_country and g not in keep:
+            g = "(other)"
+        cells[(local_bucket(e.occurred_at, zone, interval).isoformat(), g)].append(e)
+    return {cell: _metric(evs, metric) for cell, evs in cells.items()}
+
+
+def retention(
+    events: list[Raw], *, start_event: str, return_event: str, period: str, periods: int,
+    zone: str, since: datetime, until: datetime,
+) -> list[tuple[str, list[int]]]:  # fmt: skip
+    """[(cohort ISO, counts)], as ``GET /v1/retention`` answers."""
+    first: dict[str, datetime] = {}
+    for e in events:
+        if e.event_type == start_event and (
+            e.user_id not in first or e.occurred_at < first[e.user_id]
+        ):
+            first[e.user_id] = e.occurred_at
+    cohort_of = {
+        user: local_bucket(at, zone, period) for user, at in first.items() if since <= at < until
+    }
+    step = 7 if period == "week" else 1
+    hits: dict[datetime, list[set[str]]] = {}
+    for user, cohort in cohort_of.items():
+        hits.setdefault(cohort, [set() for _ in range(periods)])[0].add(user)
+    for e in events:
+        if e.event_type != return_event or e.user_id not in cohort_of:
+            continue
+        cohort = cohort_of[e.user_id]
+        days = (local_bucket(e.occurred_at, zone, period).date() - cohort.date()).days
+        k = days // step
+        if 1 <= k < periods:
+            hits[cohort][k].add(e.user_id)
+    return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
+
+
+def funnel(
+    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime
+) -> list[tuple[str, int, float | None]]:
+    """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``."""
+    from statistics import median
+
+    by_user: dict[str, list[Raw]] = defaultdict(list)
+    for e in events:
+        by_user[e.user_id].append(e)
+    reached = [0] * len(steps)
+    gaps: list[list[float]] = [[] for _ in steps]
+    for user_events in by_user.values():
+        entries = [
+            e.occurred_at for e in user_events
+            if e.event_type == steps[0] and since <= e.occurred_at < until
+        ]  # fmt: skip
+        if not entries:
+            continue
+        entry = previous = min(entries)
+        reached[0] += 1
+        for index, step in enumerate(steps[1:], start=1):
+            later = [
+                e.occurred_at for e in user_events
+                if e.event_type == step and previous < e.occurred_at <= entry + window
+            ]  # fmt: skip
+            if not later:
+                break
+            at = min(later)
+            reached[index] += 1
+            gaps[index].append((at - previous).total_seconds())
+            previous = at
+    return [
+        (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
+    ]

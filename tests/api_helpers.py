@@ -1,0 +1,51 @@
+"""Helpers for the API tests: the app against given Kafka/PostgreSQL, and event JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from eventtide.api.keys import make_key
+from eventtide.api.main import create_app
+from eventtide.api.settings import ApiSettings
+from eventtide.core.db import make_engine
+from eventtide.core.db.apikeys import insert_key
+from eventtide.core.settings import CoreSettings
+
+
+def core_for(bootstrap: str, topic: str, dlq_topic: str) -> CoreSettings:
+    """Core settings pointing at the test's broker and topics."""
+    return CoreSettings(
+        **{"KAFKA_BOOTSTRAP_SERVERS": bootstrap}, events_topic=topic, dlq_topic=dlq_topic
+    )
+
+
+@contextmanager
+def api_client(core: CoreSettings, database_url: str, **settings: Any) -> Iterator[TestClient]:
+    """The app with its lifespan running (real producers, real engine)."""
+    app = create_app(ApiSettings(**settings), core, database_url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def as_json(event: Any) -> dict[str, Any]:
+    """An event model as a client would send it (no received_at: the server sets it)."""
+    data: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
+    data.pop("received_at")
+    return data
+
+
+def new_key(database_url: str, *scopes: str, rate: float | None = None) -> str:
+    """A stored API key with ``scopes``; returns the plain key."""
+    key = make_key()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        insert_key(
+            conn, key_id=key.key_id, key_hash=key.key_hash, name="test", scopes=scopes,
+            rate_limit_per_s=rate,
+        )  # fmt: skip
+    engine.dispose()
+    return key.plain

@@ -1,0 +1,242 @@
+"""Every analytics answer equals a plain-Python oracle over the same raw events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from analytics_oracles import Raw, funnel, retention, trend
+from api_helpers import api_client, core_for, new_key
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, insert
+
+from eventtide.core.db import UserEvent, UserStats, make_engine, recomputed_stats
+
+pytestmark = pytest.mark.integration
+
+EVENTS = UserEvent.__table__
+BASE = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)  # spans the European DST change (Mar 29)
+SPAN_MIN = 4 * 24 * 60
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
+
+raw_events = st.lists(
+    st.builds(
+        Raw,
+        user_id=st.sampled_from([f"u{i}" for i in range(6)]),
+        event_type=st.sampled_from(["purchase", "page_view", "signup"]),
+        occurred_at=st.integers(0, SPAN_MIN).map(lambda m: BASE + timedelta(minutes=m)),
+        country=st.sampled_from(["DE", "FR", "US", None]),
+        amount_cents=st.one_of(st.none(), st.integers(0, 10_000)),
+    ),
+    max_size=60,
+)  # out of order by construction: times are drawn independently
+
+
+def store(engine: Engine, events: list[Raw]) -> None:
+    """Replace the stored events with ``events``."""
+    with engine.begin() as conn:
+        conn.execute(delete(EVENTS))
+        if events:
+            conn.execute(
+                insert(EVENTS),
+                [
+                    {
+                        "event_id": uuid.uuid4(),
+                        "user_id": e.user_id,
+                        "session_id": "s",
+                        "event_type": e.event_type,
+                        "occurred_at": e.occurred_at,
+                        "received_at": e.occurred_at,
+                        "schema_version": 1,
+                        "amount_cents": e.amount_cents,
+                        "currency": "EUR" if e.amount_cents else None,
+                        "context": {"platform": "web"}
+                        | ({"country": e.country} if e.country else {}),
+                        "properties": {},
+                    }
+                    for e in events
+                ],
+            )
+
+
+@pytest.fixture
+def reader(
+    kafka_bootstrap: str, fresh_database_url: str
+) -> Iterator[tuple[TestClient, Engine, dict]]:
+    key = {"x-api-key": new_key(fresh_database_url, "read", rate=10_000)}
+    engine = make_engine(fresh_database_url)
+    with api_client(
+        core_for(kafka_bootstrap, "events.v1", "events.dlq.v1"), fresh_database_url
+    ) as client:
+        yield client, engine, key
+    engine.dispose()
+
+
+def _answer(body: dict) -> dict[tuple[str, str | None], int]:
+    return {(p["bucket"], s["group"]): p["value"] for s in body["series"] for p in s["points"]}
+
+
+def test_trends_equal_the_oracle(reader) -> None:
+    client, engine, key = reader
+    since, until = BASE + timedelta(hours=3), BASE + timedelta(minutes=SPAN_MIN - 90)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=raw_events,
+        event_type=st.sampled_from(["purchase", "page_view"]),
+        zone=st.sampled_from(ZONES),
+        interval=st.sampled_from(["hour", "day", "week"]),
+        metric=st.sampled_from(["count", "unique_users", "amount_sum"]),
+        by_country=st.booleans(),
+        top=st.integers(1, 3),
+    )
+    def check(events, event_type, zone, interval, metric, by_country, top) -> None:
+        store(engine, events)
+        query = {
+            "event_type": event_type, "timezone": zone, "interval": interval, "metric": metric,
+            "top": top, "since": since.isoformat(), "until": until.isoformat(),
+        } | ({"breakdown": "context.country"} if by_country else {})  # fmt: skip
+        answer = client.get("/v1/trends", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        args = dict(event_type=event_type, since=since, until=until, zone=zone,
+                    interval=interval, metric=metric, by_country=by_country, top=top)  # fmt: skip
+        expected = trend(events, **args)
+        assert _answer(answer.json()) == expected
+        # the comparison can fail: one more buyer in the first counted event's bucket
+        counted = [
+            e for e in events if e.event_type == event_type and since <= e.occurred_at < until
+        ]
+        if counted:
+            extra = Raw("intruder", event_type, counted[0].occurred_at, counted[0].country, 1)
+            assert trend([*events, extra], **args) != expected
+
+    check()
+
+
+def test_retention_equals_the_oracle(reader) -> None:
+    client, engine, key = reader
+    since, until = BASE, BASE + timedelta(days=2)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=raw_events,
+        zone=st.sampled_from(ZONES),
+        period=st.sampled_from(["day", "week"]),
+        periods=st.integers(1, 5),
+        pair=st.sampled_from([("signup", "purchase"), ("page_view", "page_view")]),
+    )
+    def check(events, zone, period, periods, pair) -> None:
+        store(engine, events)
+        query = {
+            "start_event": pair[0], "return_event": pair[1], "period": period,
+            "periods": periods, "timezone": zone, "since": since.isoformat(),
+            "until": until.isoformat(),
+        }  # fmt: skip
+        answer = client.get("/v1/retention", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        got = [(c["cohort"], c["counts"]) for c in answer.json()["cohorts"]]
+        args = dict(start_event=pair[0], return_event=pair[1], period=period, periods=periods,
+                    zone=zone, since=since, until=until)  # fmt: skip
+        expected = retention(events, **args)
+        assert got == expected
+        # the comparison can fail: a new user starting at the range's start joins a cohort
+        extra = Raw("newcomer", pair[0], since, None, None)
+        assert retention([*events, extra], **args) != expected
+
+    check()
+
+
+def test_events_pages_by_cursor_without_gaps_or_repeats(reader) -> None:
+    client, engine, key = reader
+    events = [
+        Raw(f"u{i % 4}", "page_view", BASE + timedelta(minutes=i // 3), "DE", None)
+        for i in range(95)
+    ]  # three events share each minute: the id breaks the ties
+    store(engine, events)
+    params = {"since": BASE.isoformat(), "until": (BASE + timedelta(days=1)).isoformat(),
+              "limit": 10}  # fmt: skip
+    seen, cursor = [], None
+    while True:
+        page = client.get("/v1/events", params=params | ({"cursor": cursor} if cursor else {}),
+                          headers=key).json()  # fmt: skip
+        seen += [e["event_id"] for e in page["events"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 95
+    assert len(set(seen)) == 95
+
+
+def test_funnels_equal_the_oracle(reader) -> None:
+    client, engine, key = reader
+    since, until = BASE + timedelta(hours=5), BASE + timedelta(days=3)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=raw_events,
+        steps=st.lists(
+            st.sampled_from(["page_view", "signup", "purchase"]), min_size=2, max_size=4
+        ),
+        window_min=st.integers(1, 3 * 24 * 60),
+    )
+    def check(events, steps, window_min) -> None:
+        store(engine, events)
+        query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
+                 "until": until.isoformat()}  # fmt: skip
+        answer = client.get("/v1/funnels", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        got = [(s["event_type"], s["users"], s["median_seconds_from_previous"])
+               for s in answer.json()["steps"]]  # fmt: skip
+        args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until)
+        expected = funnel(events, **args)
+        assert [g[:2] for g in got] == [e[:2] for e in expected]
+        for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True):
+            assert (m_got is None) == (m_exp is None)
+            if m_exp is not None:
+                assert m_got == pytest.approx(m_exp, abs=1e-3)
+        # the comparison can fail: one more user entering the funnel
+        extra = Raw("entrant", steps[0], since, None, None)
+        assert funnel([*events, extra], **args) != expected
+
+    check()
+
+
+def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
+    client, engine, key = reader
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(events=raw_events, prefix=st.sampled_from(["", "u", "u1", "u%", "x"]))
+    def check(events, prefix) -> None:
+        store(engine, events)
+        with engine.begin() as conn:  # what the consumer maintains, by its definition
+            conn.execute(delete(UserStats.__table__))
+            stats = recomputed_stats(conn)
+            if stats:
+                conn.execute(
+                    insert(UserStats.__table__), [{"user_id": u, **v} for u, v in stats.items()]
+                )
+        users = sorted({e.user_id for e in events})
+        found = client.get("/v1/users", params={"prefix": prefix, "limit": 200}, headers=key)
+        assert found.json()["user_ids"] == [u for u in users if u.startswith(prefix)]
+        for user in users:
+            mine = [e for e in events if e.user_id == user]
+            body = client.get(f"/v1/users/{user}", headers=key).json()
+            assert body["total_events"] == len(mine)
+            assert body["total_spent_cents"] == sum(
+                e.amount_cents or 0 for e in mine if e.event_type == "purchase"
+            )
+            by_type: dict[str, int] = {}
+            for e in mine:
+                by_type[e.event_type] = by_type.get(e.event_type, 0) + 1
+            assert body["events_by_type"] == by_type
+            assert datetime.fromisoformat(body["first_seen_at"]) == min(e.occurred_at for e in mine)
+            assert datetime.fromisoformat(body["last_seen_at"]) == max(e.occurred_at for e in mine)
+            newest = sorted((e.occurred_at for e in mine), reverse=True)[:20]
+            assert [datetime.fromisoformat(t["occurred_at"]) for t in body["timeline"]] == newest
+        assert client.get("/v1/users/nobody", headers=key).status_code == 404
+
+    check()

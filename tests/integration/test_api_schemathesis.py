@@ -1,0 +1,90 @@
+"""schemathesis against the running app: no 5xx, every answer as the OpenAPI says.
+
+Run twice per operation: with a key holding every scope, and with no credentials
+(every protected route must then answer 401 in the documented form).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import schemathesis
+from api_helpers import api_client, core_for, new_key
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import ignored_auth
+from sqlalchemy.engine import make_url
+
+from eventtide.core.db import libpq_url
+from eventtide.core.db.migrate import upgrade
+
+pytestmark = pytest.mark.integration
+
+TRIED: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module")
+def running(kafka_bootstrap: str, database_url: str) -> Iterator[tuple[object, str]]:
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    key = new_key(url, "admin", rate=100_000)
+    core = core_for(kafka_bootstrap, "events.v1", "events.dlq.v1")
+    with api_client(core, url, ack_timeout_s=5.0) as client:
+        yield client.app, key
+    print("\nschemathesis cases per operation:", dict(sorted(TRIED.items())))
+    print("schemathesis total cases:", sum(TRIED.values()), "operations:", len(TRIED))
+
+
+def _check(case, key: str | None) -> None:
+    TRIED[f"{case.method} {case.path} {'auth' if key else 'anon'}"] += 1
+    headers = dict(case.headers or {})
+    headers.pop("X-API-Key", None)
+    headers.pop("Authorization", None)
+    if key is not None:
+        headers["X-API-Key"] = key  # in the case, so the ignored-auth check can drop it
+    case.headers = headers
+    if case.query:
+        # a cursor is opaque: the schema cannot tell a made one from a random string,
+        # so random ones are 400 by design; paging is tested with real cursors elsewhere
+        case.query.pop("cursor", None)
+    # ignored_auth swaps one security scheme for a random value and expects a refusal;
+    # the API accepts either scheme (X-API-Key or Bearer), so a valid key in the other
+    # one rightly passes. Refusal without credentials is asserted below instead.
+    response = case.call_and_validate(excluded_checks=[ignored_auth])
+    protected = case.path.startswith("/v1/")
+    if key is None and protected:
+        assert response.status_code == 401, response.text
+
+
+def _runner(credentials: str | None):
+    def run(case) -> None:
+        _check(case, credentials)
+
+    return run
+
+
+def test_api_conforms_with_and_without_credentials(running) -> None:
+    """Each operation, as a Hypothesis test of its own (schemathesis' pytest plugin fails
+    under pytest 9.2 with "'Function' object has no attribute '_nodeid'", so its
+    strategies are driven directly)."""
+    app, key = running
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 6
+    for operation in operations:
+        for credentials in (key, None):
+            run = given(case=operation.as_strategy())(_runner(credentials))
+            run = settings(
+                max_examples=60 if credentials else 25,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )(run)
+            run()
