@@ -132,11 +132,12 @@ def test_only_committed_positions_count_as_consumed():
 
 
 def test_shrinking_lag_is_negative_growth():
-    got = rates([], seen(10, {}, {}), seen(0, {}, {}, lag=500), 100, 20, quiet=True)
+    since = seen(10, {}, {0: 0}, lag=500)
+    got = rates([lagging(0, 100, 300)], seen(20, {0: 400}, {}), since, 100, 30, quiet=True)
     assert got is not None
-    assert got.growth == -20.0
+    assert got.growth == -20.0  # (100 - 500) / (30 - 10)
+    assert got.consumed == 15.0  # 300 / 20 s
     assert got.arrival == 0.0
-    assert got.consumed == 0.0
 
 
 def busy(consumed: float, *, quiet: bool = True) -> Rates:
