@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from types import MappingProxyType
 
 import pytest
 
-from eventtide.operator.lag import PartitionOffsets
+from eventtide.operator.lag import OffsetState, PartitionLag, PartitionOffsets
 from eventtide.operator.policy import (
+    Decision,
     GroupState,
     Observation,
     PolicyState,
     Rule,
     ScalingConfig,
+    _on_a_lower_bound,
+    _recommend,
+    _stalled,
+    _stuck,
     align,
     decide,
+    divisors,
     hold,
     replicas_for_rate,
 )
+from eventtide.operator.rates import Rates, Sample, Throughput
 
 pytestmark = pytest.mark.unit
 
@@ -493,3 +501,225 @@ def test_scale_down_is_allowed_once_exactly_one_window_was_observed(at, desired)
     state = PolicyState(observing_since=0)
     decision, _ = decide(CONFIG, observe(at, even(0, base=1000), 6), state)
     assert decision.desired == desired, decision.message
+
+
+# --- Pinned by mutation testing: each test states a documented behaviour exactly. ---
+
+
+def test_decision_inputs_name_every_documented_field_rounded_to_milliunits():
+    decision = Decision(
+        at=1.0,
+        current=2,
+        desired=3,
+        recommended=5,
+        rule=Rule.THROUGHPUT,
+        message="",
+        total_lag=10,
+        raw_lag=20,
+        arrival_per_s=12.34567,
+        consumed_per_s=1.00049,
+        lag_growth_per_s=-0.12345,
+        throughput_per_replica=100 / 3,
+        throughput_measured=True,
+        group_state=GroupState.REBALANCING,
+        stuck=(2,),
+        missing=(3,),
+        invalid=(4, 5),
+    )
+    assert decision.inputs() == {
+        "totalLag": 10,
+        "rawLag": 20,
+        "arrivalPerSecond": 12.346,
+        "consumedPerSecond": 1.0,
+        "lagGrowthPerSecond": -0.123,
+        "throughputPerReplica": 33.333,
+        "throughputMeasured": True,
+        "groupState": "Rebalancing",
+        "stuckPartitions": [2],
+        "missingOffsets": [3],
+        "invalidOffsets": [4, 5],
+        "recommended": 5,
+    }
+    unknown = replace(decision, arrival_per_s=None, consumed_per_s=None, lag_growth_per_s=None)
+    assert unknown.inputs()["arrivalPerSecond"] is None
+    assert unknown.inputs()["consumedPerSecond"] is None
+    assert unknown.inputs()["lagGrowthPerSecond"] is None
+
+
+def test_unreadable_lag_is_a_whole_decision_that_changes_nothing():
+    assert hold(4, "KafkaError: broker down", 10.0) == Decision(
+        at=10.0,
+        current=4,
+        desired=4,
+        recommended=4,
+        rule=Rule.LAG_UNAVAILABLE,
+        message="lag unavailable, keeping 4 replicas: KafkaError: broker down",
+        total_lag=0,
+        raw_lag=0,
+    )
+
+
+def test_align_edges():
+    assert divisors(12) == [1, 2, 3, 4, 6, 12]
+    assert divisors(0) == []
+    assert align(0, 6, 6) == 0  # nothing wanted: nothing aligned
+    assert align(-1, 6, 6) == 0
+    assert align(8, 12, 6) == 6  # no divisor in [8, 6]: the largest up to the ceiling
+    assert align(2, 6, 0) == 2  # no divisor fits under the ceiling: left as it is
+
+
+@pytest.mark.parametrize(
+    ("arrival", "hottest", "partitions", "ceiling", "replicas"),
+    [
+        (450, 7.5, 60, 6, 5),  # 12 partitions of 7.5/s each = 90/s: exactly the budget
+        (180, 90, 2, 1, 1),  # needs 2, the ceiling is 1
+        (270, 90, 3, 2, 2),  # needs 3, the ceiling is 2
+    ],
+)
+def test_rate_sizing_never_exceeds_the_ceiling(arrival, hottest, partitions, ceiling, replicas):
+    assert replicas_for_rate(arrival, hottest, 100, partitions, ceiling) == replicas
+
+
+def test_a_partition_is_stalled_from_one_event_of_lag():
+    previous = Sample(at=5, ends=MappingProxyType({}), positions=MappingProxyType({0: 100}), lag=1)
+    lags = [PartitionLag(0, 1, 100, OffsetState.OK)]
+    assert _stalled(lags, previous, PolicyState(), 10) == {0: 5}
+
+
+def test_stalled_for_less_than_stuck_after_is_not_stuck():
+    lags = [PartitionLag(0, 5, 100, OffsetState.OK), PartitionLag(1, 0, 50, OffsetState.OK)]
+    assert _stuck(CONFIG, lags, {0: 90.0}, 100) == ()  # 10 s < 20 s
+    assert _stuck(CONFIG, lags, {0: 80.0}, 100) == (0,)
+
+
+def flowing(arrivals: dict[int, float], *, growth: float = 0.0, settled: bool = True) -> Rates:
+    return Rates(
+        arrival=sum(arrivals.values()),
+        consumed=0.0,
+        growth=growth,
+        arrivals=MappingProxyType(arrivals),
+        settled=settled,
+    )
+
+
+HOT = ScalingConfig(
+    partitions=4, max_replicas=8, allow_idle_consumers=True, drain_target_s=60, lag_threshold=1000
+)
+HOT_LAGS = [
+    PartitionLag(0, 0, 0, OffsetState.OK),
+    PartitionLag(1, 5_400, 0, OffsetState.OK),  # drained in 60 s: 90/s, the whole budget
+    PartitionLag(2, 0, 0, OffsetState.OK),
+    PartitionLag(3, 0, 0, OffsetState.OK),
+]
+MEASURED = Throughput(100, True)
+
+
+@pytest.mark.parametrize(
+    ("growth", "expected"),
+    [
+        (0.0, (4, Rule.THROUGHPUT)),  # lag not growing: the throughput sizing stands
+        (0.5, (6, Rule.LAG_THRESHOLD)),  # growing while settled: at least KEDA's count
+    ],
+)
+def test_the_replica_owning_the_backlog_decides_even_on_a_partition_new_to_the_rates(
+    growth, expected
+):
+    # Partition 1 was not in the previous run (no arrival rate yet): it counts 0/s arrivals.
+    flow = flowing({0: 50.0, 2: 0.0, 3: 0.0}, growth=growth)
+    assert _recommend(HOT, HOT_LAGS, 5_400, flow, MEASURED, 1) == expected
+
+
+def test_without_idle_consumers_the_throughput_sizing_stops_at_the_partition_count():
+    config = replace(CONFIG, max_replicas=9)
+    lags = [PartitionLag(p, 60_000 if p == 0 else 0, 0, OffsetState.OK) for p in range(6)]
+    flow = flowing(dict.fromkeys(range(6), 0.0))
+    assert _recommend(config, lags, 60_000, flow, MEASURED, 1) == (6, Rule.THROUGHPUT)
+    idle = replace(config, allow_idle_consumers=True)
+    assert _recommend(idle, lags, 60_000, flow, MEASURED, 1) == (9, Rule.THROUGHPUT)
+
+
+def test_nothing_arriving_and_no_lag_needs_no_replica():
+    assert _recommend(CONFIG, [], 0, flowing({}), MEASURED, 2) == (0, Rule.THROUGHPUT)
+    one = [PartitionLag(0, 1, 0, OffsetState.OK)]
+    assert _recommend(CONFIG, one, 1, flowing({0: 0.0}), MEASURED, 2) == (1, Rule.THROUGHPUT)
+    trickle = [PartitionLag(0, 0, 0, OffsetState.OK)]
+    assert _recommend(CONFIG, trickle, 0, flowing({0: 0.5}), Throughput(1.0, True), 2) == (
+        1,
+        Rule.THROUGHPUT,
+    )
+
+
+def test_a_throughput_of_zero_falls_back_to_kedas_rule():
+    lags = [PartitionLag(0, 2_500, 0, OffsetState.OK)]
+    zero = Throughput(0.0, True)
+    assert _recommend(CONFIG, lags, 2_500, flowing({0: 0.0}), zero, 1) == (3, Rule.LAG_THRESHOLD)
+
+
+def test_on_a_lower_bound_one_replica_that_keeps_up_stays():
+    flow = flowing({0: 10.0})
+    assert _on_a_lower_bound(3, 1, 1, flow) == (1, Rule.KEEPING_UP)
+    assert _on_a_lower_bound(3, 1, 3, flow) == (3, Rule.THROUGHPUT)  # already there
+
+
+def test_a_rebalance_holds_with_a_message_that_says_so():
+    decision, _ = decide(CONFIG, observe(0, even(5000), 1, GroupState.REBALANCING), PolicyState())
+    assert decision.message == "consumer group is rebalancing; holding replicas"
+
+
+def test_the_dwell_message_counts_from_the_last_change():
+    first, state = decide(CONFIG, observe(5, even(300), 1), PolicyState())
+    assert first.message == "scale up 1 -> 2 (lagThreshold)"
+    held, _ = decide(CONFIG, observe(15, even(1000), 2), state)
+    assert held.message == (
+        "recommend 6 (lagThreshold) but the last change was 10s ago; waiting 20s more"
+    )
+
+
+def test_scale_up_from_zero_does_not_wait_for_the_dwell():
+    config = replace(CONFIG, scale_to_zero=True, min_replicas=0)
+    state = PolicyState(observing_since=0, last_change_at=95)
+    decision, _ = decide(config, observe(100, even(500), 0), state)
+    assert (decision.desired, decision.rule) == (3, Rule.LAG_THRESHOLD)
+
+
+def test_scale_down_holds_while_the_current_count_is_still_recommended_in_the_window():
+    _, state = decide(CONFIG, observe(0, even(1000), 6), PolicyState())
+    _, state = decide(CONFIG, observe(30, even(1000), 6), state)
+    decision, _ = decide(CONFIG, observe(61, even(0), 6), state)
+    assert (decision.desired, decision.rule) == (6, Rule.SCALE_DOWN_STABILIZATION)
+    assert decision.message == "recommend 1 but 6 was recommended within the last 60s"
+
+
+def test_a_decision_carries_its_time_message_and_top_partitions():
+    offsets = [(700, 0), (100, 0), (0, 0), (300, 0), (200, 0), (50, 0)]
+    decision, _ = decide(CONFIG, observe(7, offsets, 1), PolicyState())
+    assert decision.at == 7
+    assert decision.message == "scale up 1 -> 2 (lagThreshold)"
+    assert [item.partition for item in decision.top] == [0, 3, 4, 1, 5]
+
+
+def test_the_next_state_keeps_recommendations_and_two_consumption_windows_of_samples():
+    def old(at: float) -> Sample:
+        return Sample(at=at, ends=MappingProxyType({}), positions=MappingProxyType({}), lag=0)
+
+    state = PolicyState(window=(old(30), old(40)), recommendations=((50, 4),))
+    _, after = decide(CONFIG, observe(100, even(500), 1), state)
+    assert [sample.at for sample in after.window] == [40, 100]  # 70 s old: gone; 60 s: kept
+    assert after.recommendations == ((50, 4), (100, 3))
+
+
+def consuming(at: float, committed: int, current: int, group: GroupState) -> Observation:
+    return observe(at, [(10_000, committed)] * 6, current, group)
+
+
+def test_one_replica_is_enough_to_learn_the_throughput():
+    _, state = decide(CONFIG, consuming(0, 0, 1, GroupState.STABLE), PolicyState())
+    decision, after = decide(CONFIG, consuming(10, 100, 1, GroupState.STABLE), state)
+    assert decision.throughput_per_replica == 60.0  # 600 events in 10 s by one replica
+    assert (decision.throughput_measured, after.throughput_measured) == (True, True)
+
+
+def test_a_group_in_an_unknown_state_teaches_no_throughput():
+    _, state = decide(CONFIG, consuming(0, 0, 1, GroupState.STABLE), PolicyState())
+    decision, _ = decide(CONFIG, consuming(10, 100, 1, GroupState.UNKNOWN), state)
+    assert decision.throughput_per_replica is None

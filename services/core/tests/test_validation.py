@@ -6,7 +6,9 @@ can help, so each rule is pinned to the exact kind, field, rule and message.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -133,3 +135,63 @@ def test_an_unknown_version_wins_over_errors_listed_before_it() -> None:
         _with(event_id="not-a-uuid", user_id="", schema_version=CURRENT_SCHEMA_VERSION + 1)
     )
     assert (rejection.kind, rejection.field) == ("unknown_version", "schema_version")
+
+
+def _custom(**fields: Any) -> dict[str, Any]:
+    data = _with(event_type="Invite Sent", schema_version=OPEN_VOCABULARY_SINCE, **fields)
+    data["properties"] = {"channel": "email"}
+    return data
+
+
+def _pythonic(data: dict[str, Any]) -> dict[str, Any]:
+    """The same event as a Python caller passes it: a UUID and aware datetimes."""
+    return {
+        **data,
+        "event_id": UUID(data["event_id"]),
+        "occurred_at": datetime.fromisoformat(data["occurred_at"]),
+        "received_at": datetime.fromisoformat(data["received_at"]),
+    }
+
+
+def test_a_custom_name_from_python_is_a_custom_event() -> None:
+    event = validate_event(_pythonic(_custom()), CONTEXT)
+    assert isinstance(event, CustomEvent)
+    assert (event.event_type, event.properties) == ("Invite Sent", {"channel": "email"})
+
+
+def test_a_custom_event_is_judged_by_the_clock_rule_of_the_context() -> None:
+    """Half a year after the pinned ``now`` is the future, whatever the wall clock says."""
+    later = "2025-12-01T12:00:00Z"
+    data = _custom(occurred_at=later, received_at=later)
+    raw = orjson.dumps(data)
+    for judged, unpinned in (
+        (validate_json_event(raw, CONTEXT), validate_json_event(raw)),
+        (validate_event(_pythonic(data), CONTEXT), validate_event(_pythonic(data))),
+    ):
+        assert isinstance(judged, Rejection)
+        assert (judged.kind, judged.field) == ("schema_violation", "occurred_at")
+        assert isinstance(unpinned, CustomEvent)  # by the wall clock it is long past
+
+
+def test_a_custom_event_that_breaks_an_envelope_rule_is_rejected_from_python_too() -> None:
+    data = _custom(user_id="")
+    for rejection in (
+        validate_json_event(orjson.dumps(data), CONTEXT),
+        validate_event(_pythonic(data), CONTEXT),
+    ):
+        assert isinstance(rejection, Rejection)
+        assert (rejection.kind, rejection.field) == ("schema_violation", "user_id")
+
+
+def test_a_typed_name_with_one_broken_property_is_never_a_custom_event() -> None:
+    """Version 2 writers may use custom names, but ``purchase`` still means the typed one."""
+    data = _with(schema_version=OPEN_VOCABULARY_SINCE)
+    del data["properties"]["order_id"]
+    for rejection in (_judge(data), validate_event(_pythonic(data), CONTEXT)):
+        assert isinstance(rejection, Rejection)
+        assert (rejection.kind, rejection.field, rejection.rule) == (
+            "schema_violation",
+            "properties.order_id",
+            "missing",
+        )
+        assert len(rejection.violations) == 1
