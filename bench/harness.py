@@ -13,6 +13,7 @@ import os
 import platform
 import statistics
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -26,6 +27,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 FULL_RUNS = 5
 QUICK_RUNS = 1
 _PACKAGES = ("confluent-kafka", "psycopg", "pydantic", "orjson", "sqlalchemy", "kopf")
+_run_id = uuid.uuid4().hex
+"""Written into the record, so a caller can tell this run's file from an older one."""
 
 
 @dataclass
@@ -69,7 +72,13 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
         help="one short run, to prove the benchmark still works (the test suite uses it)",
     )
     parser.add_argument("--runs", type=int, default=None, help="repetitions (default 5)")
+    parser.add_argument(
+        "--run-id", default=None, help="label for the record (default: a fresh random id)"
+    )
     args = parser.parse_args(argv)
+    if args.run_id:
+        global _run_id
+        _run_id = args.run_id
     if args.runs is not None and args.runs < 1:
         parser.error("--runs must be at least 1")
     args.runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
@@ -150,6 +159,7 @@ def report(
     Console().print(table)
     record = {
         "benchmark": name,
+        "run_id": _run_id,
         "quick": quick,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine(),

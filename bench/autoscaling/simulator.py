@@ -5,11 +5,19 @@ noisy; the quantities that matter (lag per partition, per-replica throughput, th
 every rebalance causes, offsets committed every few seconds) are simple to model, and the
 same model runs both rules on exactly the same load.
 
-Model, per one-second tick: events arrive per partition; replicas own partitions
-round-robin; each replica consumes up to its throughput, shared over its partitions with
-backlog; any change of the replica count stops the whole group for the rebalance pause;
-consumers commit their positions every ``commit_interval_s``; the autoscaler sees only
-committed offsets, every ``poll_s``, and its decision takes effect at once.
+Model, per one-second tick: events arrive per partition; each replica consumes up to its
+throughput, shared over its partitions with backlog; consumers commit their positions
+every ``commit_interval_s``; the autoscaler sees only committed offsets, every ``poll_s``
+from ``poll_offset_s`` on, after the second's arrivals and before they are consumed
+(so a group that keeps up still shows the batch in flight), and its decision takes
+effect at once. Two worlds:
+
+* eager (``cooperative=False``): replicas own partitions round-robin, and any change of
+  the replica count stops the whole group for the rebalance pause (the classic protocol);
+* cooperative-sticky (``cooperative=True``): a change moves as few partitions as balance
+  allows (every replica ends with the floor or ceiling of partitions / replicas), and
+  only the moved partitions pause; the others go on consuming. This is the consumer
+  eventtide ships, which commits after every batch (``commit_interval_s`` of 1).
 
 Equal work: when the scenario's load ends, arrivals stop and the run goes on, the
 autoscaler still in charge, until every event that arrived is consumed (or as long
@@ -21,7 +29,7 @@ would look cheap by leaving its backlog unprocessed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bench.autoscaling.scenarios import Scenario
@@ -44,6 +52,8 @@ class World:
     rebalance_pause_s: float = 10.0
     commit_interval_s: float = 5.0
     initial_replicas: int = 2
+    cooperative: bool = False
+    """Cooperative-sticky rebalancing: only moved partitions pause."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +73,41 @@ class Outcome:
     """The backlog the drain phase started with."""
 
 
-def _consume(world: World, replicas: int, backlog: list[float]) -> list[float]:
+def round_robin(partitions: int, replicas: int) -> list[int]:
+    """The owner of each partition under the round-robin (or range on one topic) assignor."""
+    return [p % replicas if replicas > 0 else -1 for p in range(partitions)]
+
+
+def sticky(owners: Sequence[int], replicas: int) -> list[int]:
+    """A balanced assignment to ``replicas`` that moves as few partitions as it can.
+
+    As the cooperative-sticky assignor does: every replica ends with the floor or the
+    ceiling of partitions / replicas; a replica keeps what it owned up to that quota, the
+    replicas that owned most get the ceilings, and only the rest moves.
+    """
+    count = len(owners)
+    if replicas <= 0:
+        return [-1] * count
+    quota, extra = divmod(count, replicas)
+    held = {r: [p for p in range(count) if owners[p] == r] for r in range(replicas)}
+    order = sorted(range(replicas), key=lambda r: (-len(held[r]), r))
+    limit = {r: quota + (1 if i < extra else 0) for i, r in enumerate(order)}
+    new = [-1] * count
+    for r in range(replicas):
+        for p in held[r][: limit[r]]:
+            new[p] = r
+    free = [p for p in range(count) if new[p] < 0]
+    for r in order:
+        while sum(1 for owner in new if owner == r) < limit[r] and free:
+            new[free.pop(0)] = r
+    return new
+
+
+def _consume(world: World, owners: Sequence[int], backlog: list[float]) -> list[float]:
     """Events taken from each partition this tick (work-conserving within a replica)."""
     taken = [0.0] * len(backlog)
-    if replicas <= 0:
-        return taken
-    for replica in range(replicas):
-        owned = list(range(replica, len(backlog), replicas))
+    for replica in sorted({owner for owner in owners if owner >= 0}):
+        owned = [p for p, owner in enumerate(owners) if owner == replica]
         budget = world.throughput_per_replica
         while budget > 1e-9:
             open_ = [p for p in owned if backlog[p] - taken[p] > 1e-9]
@@ -83,15 +121,26 @@ def _consume(world: World, replicas: int, backlog: list[float]) -> list[float]:
     return taken
 
 
-def simulate(world: World, scenario: Scenario, autoscaler: Autoscaler, poll_s: float) -> Outcome:
-    """Run ``autoscaler`` over ``scenario`` and measure lag, replicas and changes."""
+def simulate(
+    world: World,
+    scenario: Scenario,
+    autoscaler: Autoscaler,
+    poll_s: float,
+    poll_offset_s: float = 0.0,
+) -> Outcome:
+    """Run ``autoscaler`` over ``scenario`` and measure lag, replicas and changes.
+
+    ``poll_offset_s`` is the phase of the autoscaler's first reading: a controller's
+    period is not locked to the consumers' commit cycle.
+    """
     count = world.partitions
     ends = [0.0] * count
     positions = [0.0] * count
     committed = [0] * count
     replicas = world.initial_replicas
-    paused_until = -1.0
-    next_poll = 0.0
+    owners = round_robin(count, replicas)
+    paused_until = [-1.0] * count
+    next_poll = poll_offset_s
     next_commit = world.commit_interval_s
     lags: list[float] = []
     replica_seconds = 0.0
@@ -103,28 +152,39 @@ def simulate(world: World, scenario: Scenario, autoscaler: Autoscaler, poll_s: f
             under_load, lag_when_load_ended = replica_seconds, lags[-1]
         if tick >= scenario.duration_s and lags[-1] < _DRAINED:
             break
+        rate = scenario.rate(now) if tick < scenario.duration_s else 0.0
+        for p in range(count):
+            ends[p] += rate * scenario.weights[p]
         if now >= next_poll:
             observation = Observation(
                 at=now,
                 partitions=tuple(
                     PartitionOffsets(p, math.floor(ends[p]), committed[p]) for p in range(count)
                 ),
-                group_state=GroupState.REBALANCING if now < paused_until else GroupState.STABLE,
+                group_state=(
+                    GroupState.REBALANCING if now < max(paused_until) else GroupState.STABLE
+                ),
                 current_replicas=replicas,
             )
             wanted = autoscaler(observation)
             if wanted != replicas:
                 replicas = wanted
                 changes += 1
-                paused_until = now + world.rebalance_pause_s
-            next_poll = now + poll_s
-        rate = scenario.rate(now) if tick < scenario.duration_s else 0.0
-        for p in range(count):
-            ends[p] += rate * scenario.weights[p]
-        if now >= paused_until:
-            backlog = [ends[p] - positions[p] for p in range(count)]
-            for p, taken in enumerate(_consume(world, replicas, backlog)):
-                positions[p] += taken
+                pause = now + world.rebalance_pause_s
+                if world.cooperative:
+                    moved = sticky(owners, replicas)
+                    for p in range(count):
+                        if moved[p] != owners[p]:
+                            paused_until[p] = pause
+                    owners = moved
+                else:
+                    owners = round_robin(count, replicas)
+                    paused_until = [pause] * count
+            next_poll += poll_s
+        active = [owner if now >= paused_until[p] else -1 for p, owner in enumerate(owners)]
+        backlog = [ends[p] - positions[p] for p in range(count)]
+        for p, taken in enumerate(_consume(world, active, backlog)):
+            positions[p] += taken
         if now >= next_commit:
             committed = [math.floor(position) for position in positions]
             next_commit = now + world.commit_interval_s

@@ -392,3 +392,104 @@ def test_no_replicas_at_all_never_count_as_keeping_up():
     state = primed(config, state, offsets(0), 1)
     decision, _ = decide(config, observe(10, offsets(10), 0), state)
     assert (decision.desired, decision.rule) == (1, Rule.THROUGHPUT), decision.message
+
+
+# Boundaries and branches that change the replica count (each pinned against a mutant).
+
+
+@pytest.mark.parametrize(("at", "desired"), [(69, 5), (70, 1)])
+def test_scale_down_goes_to_the_highest_recommendation_still_in_the_window(at, desired):
+    """6 running, 5 recommended at t=10, nothing lagging now: down to 5 while that
+    recommendation is inside the 60 s window (not to the 1 recommended now); once it is
+    exactly 60 s old it has left the window, and 1 it is."""
+    state = PolicyState(observing_since=-1000, recommendations=((10, 5),))
+    decision, _ = decide(CONFIG, observe(at, even(0, base=1000), 6), state)
+    assert decision.recommended == 1
+    assert decision.desired == desired, decision.message
+
+
+def test_a_backlog_after_the_producers_stop_keeps_the_replicas_that_drain_it():
+    """Arrivals stop with 540,000 events queued; 6 replicas drain 1,000/s each. No arrivals
+    is not "nothing to do": draining within 60 s needs all 6."""
+    state = replace(SETTLED, throughput_per_replica=1000.0, throughput_measured=True)
+
+    def offsets(at: int) -> list[tuple[int, int]]:
+        return [(200_000, 100_000 + 1000 * at)] * 6  # ends fixed, 1,000/s consumed each
+
+    state = primed(CONFIG, state, offsets(0), 6)
+    decision, _ = decide(CONFIG, observe(10, offsets(10), 6), state)
+    assert decision.arrival_per_s == 0
+    assert decision.total_lag == 540_000
+    assert (decision.recommended, decision.desired) == (6, 6), decision.message
+
+
+def test_idle_partitions_without_lag_are_not_stuck():
+    """Three partitions receive nothing and have nothing queued: their offsets stand still
+    because there is nothing to consume, not because a message is poisoned."""
+    state = replace(SETTLED)
+    decision = None
+    for at in range(0, 60, 10):
+        busy = 1000 + 50 * at
+        offsets = [(busy, busy)] * 3 + [(500, 500)] * 3
+        decision, state = decide(CONFIG, observe(at, offsets, 2), state)
+    assert decision is not None
+    assert decision.stuck == ()
+
+
+def test_an_aligned_count_never_falls_below_min_replicas():
+    """6 partitions, 4 to 5 replicas: no divisor of 6 fits, 3 would be below the minimum."""
+    config = replace(CONFIG, min_replicas=4, max_replicas=5, partition_aligned=True)
+    decision, _ = decide(config, observe(0, even(0), 4), PolicyState())
+    assert (decision.recommended, decision.rule) == (4, Rule.MIN_REPLICAS)
+
+
+@pytest.mark.parametrize(("until", "stuck"), [(10, ()), (20, (0,))])
+def test_a_partition_is_stuck_once_stalled_for_exactly_stuck_after(until, stuck):
+    """p0 has lag and stays put from t=0 on while the others progress; stuckAfter is 20 s."""
+    state = replace(SETTLED)
+    decision = None
+    for at in range(0, until + 1, 10):
+        healthy = 100 + 10 * at
+        offsets = [(5000 + healthy, 0)] + [(healthy, healthy)] * 5
+        decision, state = decide(CONFIG, observe(at, offsets, 1), state)
+    assert decision is not None
+    assert decision.stuck == stuck
+
+
+@pytest.mark.parametrize(
+    ("arrival", "hottest", "partitions", "replicas"),
+    [
+        (500, 500, 1, 1),  # one partition: no "others" to share it with
+        (1250, 700, 6, 3),  # 2 replicas: 700 + 2 x 550/5 = 920 > 900
+        (1200, 700, 6, 2),  # 2 replicas: 700 + 2 x 500/5 = 900, exactly the budget
+        (1800, 300, 6, 2),  # 2 replicas: 900 each, exactly the budget
+    ],
+)
+def test_rate_sizing_boundaries(arrival, hottest, partitions, replicas):
+    """1,000/s per replica at 90%: a budget of 900/s, which a replica may use in full."""
+    assert replicas_for_rate(arrival, hottest, 1000, partitions, partitions) == replicas
+
+
+def test_a_lower_bound_does_not_scale_up_while_lag_equals_kedas_count():
+    """2 replicas, 1,800 lag: KEDA's count is 2, the current one, so the group is not
+    falling behind by KEDA's measure even though the bound-sized count is 3."""
+    state = primed(CONFIG, SETTLED, steady(0, 100, 300), 2)
+    decision, _ = decide(CONFIG, observe(10, steady(10, 100, 300), 2), state)
+    assert (decision.desired, decision.rule) == (2, Rule.KEEPING_UP), decision.message
+    more, _ = decide(CONFIG, observe(10, steady(10, 100, 350), 2), state)
+    assert (more.desired, more.rule) == (3, Rule.THROUGHPUT), more.message
+
+
+def test_an_aligned_count_equal_to_min_replicas_is_taken():
+    """KEDA's 5 on 6 partitions with at most 5 replicas: 3 is the largest divisor that
+    fits, and it is the minimum itself, so it stands."""
+    config = replace(CONFIG, min_replicas=3, max_replicas=5, partition_aligned=True)
+    decision, _ = decide(config, observe(0, even(750), 3), PolicyState())
+    assert (decision.recommended, decision.rule) == (3, Rule.PARTITION_ALIGNED)
+
+
+@pytest.mark.parametrize(("at", "desired"), [(59, 6), (60, 1)])
+def test_scale_down_is_allowed_once_exactly_one_window_was_observed(at, desired):
+    state = PolicyState(observing_since=0)
+    decision, _ = decide(CONFIG, observe(at, even(0, base=1000), 6), state)
+    assert decision.desired == desired, decision.message

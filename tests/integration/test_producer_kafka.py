@@ -22,6 +22,7 @@ from confluent_kafka.cimpl import NewTopic
 from eventtide.core.events import Rejection
 from eventtide.core.kafka import EventProducer, ProducerTuning, decode, producer_config
 from eventtide.producer.generator import GeneratorConfig, Simulation
+from eventtide.producer.generator.incidents import parse_incident
 from eventtide.producer.runner import run
 from eventtide.producer.sources import simulated
 
@@ -145,3 +146,22 @@ def test_an_unreachable_cluster_fails_fast_and_names_the_address() -> None:
     assert "cannot produce to 127.0.0.1:1" in result.stderr
     assert "error" in json.loads(result.stdout)
     assert time.monotonic() - started < 30
+
+
+def test_malformed_incident_reaches_the_topic_as_dead_letters(kafka_bootstrap: str) -> None:
+    """A data-quality incident's bytes pass the producer unvalidated and fail decoding."""
+    topic = _topic(kafka_bootstrap)
+    incident = parse_incident("malformed,start=0s,duration=1d,severity=0.3")
+    config = GeneratorConfig(
+        users=300, seed=11, start=datetime(2025, 3, 1, tzinfo=UTC), days=1, incidents=(incident,)
+    )
+    producer = EventProducer(producer_config(kafka_bootstrap, ProducerTuning()), topic)
+    report = run(simulated(Simulation(config)), producer, limit=3_000, flush_timeout_s=120)
+    assert (report.sent, report.failed, report.rejected) == (3_000, 0, 0)
+    assert report.malformed == pytest.approx(900, rel=0.15)
+
+    messages = _consume(kafka_bootstrap, topic, 3_000)
+    rejected = [m for m in messages if isinstance(decode(m.value()), Rejection)]
+    assert len(messages) == 3_000
+    assert len(rejected) == report.malformed
+    assert all(m.key().startswith(b"u-") for m in rejected)

@@ -70,7 +70,7 @@ def test_decode_never_raises_on_garbage() -> None:
 
 
 def test_rejection_serialises_for_dead_letters() -> None:
-    result = decode(b'{"event_type": "nope"}')
+    result = decode(b'{"event_type": "nope", "schema_version": 1}')
     assert isinstance(result, Rejection)
     data = result.to_json()
     assert data["kind"] == "unknown_event_type"

@@ -87,7 +87,7 @@ def test_non_canonical_data_is_written_by_the_model(change: dict[str, Any]) -> N
         {**PAGE_VIEW, "occurred_at": "2025-06-01T12:00:00Z"},
         {**PAGE_VIEW, "occurred_at": datetime(2025, 6, 1, 12)},
         {**PAGE_VIEW, "occurred_at": NOW + timedelta(hours=1)},
-        {**PAGE_VIEW, "event_type": "teleport"},
+        {**PAGE_VIEW, "event_type": "teleport", "schema_version": 1},
         {**PAGE_VIEW, "extra": 1},
         [PAGE_VIEW],
         None,

@@ -81,7 +81,7 @@ def test_the_baseline_is_valid() -> None:
         ),
         (("occurred_at",), 1_748_779_200, "schema_violation", "occurred_at", "datetime_type"),
         (("event_type",), "teleport", "unknown_event_type", "event_type", "union_tag_invalid"),
-        (("schema_version",), 2, "unknown_version", "schema_version", "unknown_schema_version"),
+        (("schema_version",), 3, "unknown_version", "schema_version", "unknown_schema_version"),
         (("schema_version",), 0, "unknown_version", "schema_version", "unknown_schema_version"),
         (
             ("context", "country"),

@@ -13,11 +13,13 @@ from eventtide.core.events.schema import event_json_schema
 pytestmark = pytest.mark.unit
 
 
-def test_schema_names_every_event_type() -> None:
+def test_schema_names_every_typed_event_and_admits_custom_names() -> None:
     schema = event_json_schema()
-    mapping = schema["discriminator"]["mapping"]
-    assert set(mapping) == set(EVENT_TYPES)
-    assert len(EVENT_TYPES) == 11
+    typed, custom = schema["anyOf"]
+    assert set(typed["discriminator"]["mapping"]) == set(EVENT_TYPES)
+    assert len(EVENT_TYPES) == 13
+    assert custom["properties"]["event_type"]["type"] == "string"
+    assert custom["properties"]["properties"]["type"] == "object"
 
 
 def test_cli_exports_the_schema(tmp_path: object) -> None:

@@ -34,7 +34,7 @@ def test_replay_reports_each_bad_line_and_goes_on(tmp_path: Path) -> None:
         orjson.dumps(GOOD),
         b"{broken",
         b"",
-        orjson.dumps({**GOOD, "event_type": "teleport"}),
+        orjson.dumps({**GOOD, "event_type": "teleport", "schema_version": 1}),
         orjson.dumps({**GOOD, "user_id": "u-2"}),
     ]
     path.write_bytes(b"\n".join(lines) + b"\n")

@@ -20,6 +20,7 @@ from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import core_settings
 from eventtide.core.signals import stop_on_signals
 from eventtide.producer.generator import GeneratorConfig, Simulation
+from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_incident
 from eventtide.producer.rate_column import EventRateColumn
 from eventtide.producer.runner import run
 from eventtide.producer.settings import ProducerSettings
@@ -52,6 +53,16 @@ def produce(
         Path | None, typer.Option(help="Write churned users and anomalies here at the end.")
     ] = None,
     topic: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_EVENTS_TOPIC.")] = None,
+    incident: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Inject a platform incident; repeatable. KIND[,start=2d][,duration=6h]"
+            f"[,severity=0.5][,platform=ios|country=DE]; KIND is one of {', '.join(KINDS)}.",
+        ),
+    ] = None,
+    weekly: Annotated[
+        bool, typer.Option(help="Weekly traffic pattern on top of the daily curve.")
+    ] = True,
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
     ] = False,
@@ -69,6 +80,11 @@ def produce(
     context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
     simulation: Simulation | None = None
     items: Iterator[Item]
+    incidents = _incidents(incident or [])
+    if from_file is not None and incidents:
+        raise typer.BadParameter(
+            "incidents are simulated; a replayed file has none", param_hint="--incident"
+        )
     if from_file is not None:
         items, total = from_jsonl(from_file, context), events
     else:
@@ -76,10 +92,12 @@ def produce(
         if backfill_days is not None:
             config = GeneratorConfig(
                 users=users, seed=seed, start=now - timedelta(days=backfill_days),
-                days=backfill_days,
+                days=backfill_days, weekly=weekly, incidents=incidents,
             )  # fmt: skip
         else:
-            config = GeneratorConfig(users=users, seed=seed, start=now, live=True)
+            config = GeneratorConfig(
+                users=users, seed=seed, start=now, live=True, weekly=weekly, incidents=incidents
+            )
             rate = 100.0 if rate is None else rate
         simulation = Simulation(config)
         items, total = simulated(simulation, context), events
@@ -131,6 +149,14 @@ def produce(
         err.print(summary_table(report))
     if report.failed or report.unconfirmed:
         raise typer.Exit(code=1)
+
+
+def _incidents(texts: list[str]) -> tuple[IncidentSpec, ...]:
+    """Parse every ``--incident``; a bad one stops the run before it starts."""
+    try:
+        return tuple(parse_incident(text) for text in texts)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--incident") from error
 
 
 def register(app: typer.Typer) -> None:

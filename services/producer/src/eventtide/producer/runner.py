@@ -15,7 +15,7 @@ from eventtide.core.kafka import EventProducer, WireMessage
 from eventtide.core.metrics import EVENTS_REJECTED
 from eventtide.core.signals import StopFlag
 from eventtide.producer.pacing import pace_delay
-from eventtide.producer.sources import Item, Rejected
+from eventtide.producer.sources import Corrupt, Item, Rejected
 
 _TICK_EVERY = 256
 """Events between housekeeping (progress, stop, metrics) when not pacing."""
@@ -38,6 +38,8 @@ class RunReport:
     errors: dict[str, int] = field(default_factory=dict)
     kafka_error: str | None = None
     """Why Kafka cannot take events at all (refused login, untrusted certificate)."""
+    malformed: int = 0
+    """Deliberately malformed messages queued (a data-quality incident), among ``queued``."""
 
     @property
     def events_per_s(self) -> float:
@@ -59,6 +61,7 @@ class RunReport:
             "stopped_by": self.stopped_by,
             "errors": self.errors,
             "kafka_error": self.kafka_error,
+            "malformed": self.malformed,
         }
 
 
@@ -76,7 +79,7 @@ def run(
     """Send until ``limit`` events were queued, the items end, or ``stop`` is set."""
     stop = stop or StopFlag()
     send, send_message = producer.send, producer.send_message
-    queued = rejected = 0
+    queued = rejected = malformed = 0
     start = last_tick = time.perf_counter()
     countdown = 1 if rate else _TICK_EVERY
     if limit is not None and limit <= 0:
@@ -84,6 +87,9 @@ def run(
     for item in items:
         if isinstance(item, WireMessage):
             send_message(item)
+        elif isinstance(item, Corrupt):
+            send_message(item.message)
+            malformed += 1
         elif isinstance(item, Rejected):
             rejected += 1
             EVENTS_REJECTED.labels(item.rejection.kind).inc()
@@ -128,6 +134,7 @@ def run(
         stopped_by=stop.signal_name,
         errors=dict(stats.errors),
         kafka_error=producer.errors.fatal,
+        malformed=malformed,
     )
 
 

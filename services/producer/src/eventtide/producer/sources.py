@@ -2,7 +2,9 @@
 
 Both yield validated events (as models, or already encoded for Kafka) or
 :class:`Rejected` inputs, so the send loop treats them alike and an invalid line never
-stops a run.
+stops a run. The simulation's data-quality incidents add :class:`Corrupt` messages:
+bytes that are meant to be invalid and are sent as they are, for the consumer to
+dead-letter. A replayed file never produces them: its invalid lines are rejected.
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventtide.core.events import AnyEvent, Rejection, validate_json_event
+from eventtide.core.events import (
+    CURRENT_SCHEMA_VERSION,
+    AnyEvent,
+    Rejection,
+    validate_json_event,
+)
 from eventtide.core.kafka import WireMessage, encode_data
+from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
 from eventtide.producer.generator import Simulation
+from eventtide.producer.generator.malformed import Malformed
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +37,15 @@ class Rejected:
         return f"{self.where}: {self.rejection}"
 
 
-Item = AnyEvent | WireMessage | Rejected
+@dataclass(frozen=True, slots=True)
+class Corrupt:
+    """A deliberately malformed message, sent unvalidated (a data-quality incident)."""
+
+    message: WireMessage
+    defect: str
+
+
+Item = AnyEvent | WireMessage | Corrupt | Rejected
 
 
 def simulated(simulation: Simulation, context: Mapping[str, Any] | None = None) -> Iterator[Item]:
@@ -37,9 +54,24 @@ def simulated(simulation: Simulation, context: Mapping[str, Any] | None = None) 
     :func:`encode_data` validates each dict by the same rules as :func:`validate_event`
     and writes that same dict, so the model it becomes is never serialized again.
     """
-    for number, raw in enumerate(simulation.events(), start=1):
+    for number, raw in enumerate(simulation.stream(), start=1):
+        if type(raw) is Malformed:
+            yield corrupt(raw)
+            continue
         result = encode_data(raw, context)
         yield Rejected(f"event {number}", result) if isinstance(result, Rejection) else result
+
+
+def corrupt(malformed: Malformed) -> Corrupt:
+    """The message a broken client sends: its bytes, keyed by user, headers as it claims."""
+    headers: list[tuple[str, str | bytes | None]] = [VERSION_HEADERS[CURRENT_SCHEMA_VERSION]]
+    claimed = TYPE_HEADERS.get(malformed.event_type)
+    if claimed is not None:
+        headers.insert(0, claimed)
+    message = WireMessage(
+        malformed.event_type, malformed.user_id.encode(), malformed.value, headers
+    )
+    return Corrupt(message, malformed.defect)
 
 
 def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator[Item]:

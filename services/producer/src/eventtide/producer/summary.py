@@ -17,6 +17,8 @@ def summary_table(report: RunReport) -> Table:
     if report.unconfirmed:
         table.add_row("unconfirmed at exit", f"{report.unconfirmed:,}")
     table.add_row("rejected (invalid input)", f"{report.rejected:,}")
+    if report.malformed:
+        table.add_row("sent malformed on purpose", f"{report.malformed:,}")
     table.add_row("elapsed", f"{report.elapsed_s:.2f} s")
     table.add_row("events/s", f"{report.events_per_s:,.0f}")
     table.add_row("delivery latency p50", _ms(report.latency_p50_s))

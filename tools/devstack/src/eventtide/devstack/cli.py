@@ -53,6 +53,17 @@ def parse_components(only: str) -> list[str]:
     return [name for name in COMPONENTS if name in names]
 
 
+def parse_toolchains(names: list[str]) -> list[str]:
+    """Validate toolchain names so a typo gets a message naming the valid choices."""
+    unknown = [name for name in names if name not in TOOLCHAINS]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown toolchain(s) {', '.join(unknown)}; choose from {', '.join(TOOLCHAINS)}",
+            param_hint="TOOLCHAIN",
+        )
+    return [name for name in TOOLCHAINS if name in names]
+
+
 def _fail(error: InfraError) -> typer.Exit:
     console.print(f"[red]error:[/red] {error}")
     return typer.Exit(code=1)
@@ -68,10 +79,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(dev, name="dev")
 
     @infra.command("build")
-    def build_command() -> None:
-        """Build or fetch every toolchain into the cache (later runs reuse it)."""
+    def build_command(
+        names: Annotated[
+            list[str] | None,
+            typer.Argument(
+                metavar="[TOOLCHAIN]...",
+                help=f"Toolchains to build, out of: {', '.join(TOOLCHAINS)} (default: all).",
+            ),
+        ] = None,
+    ) -> None:
+        """Build or fetch toolchains into the cache (later runs reuse it)."""
         try:
-            timings = build(TOOLCHAINS)
+            timings = build(parse_toolchains(names or list(TOOLCHAINS)))
         except InfraError as error:
             raise _fail(error) from error
         for name, seconds in timings.items():

@@ -30,7 +30,8 @@ from eventtide.core.db.overview import overview
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
 from eventtide.devstack.stack import client_environment, running
 
-RUN_DIR = Path(".eventtide") / "run"
+RUN_DIR = Path(os.environ.get("EVENTTIDE_RUN_DIR", Path(".eventtide") / "run"))
+"""Logs and the SQLite file of a run; tests point it elsewhere so a developer's run is safe."""
 GROUP = "eventtide-consumer"
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
     @db.command("check")
     def check_command(url: UrlOption = None) -> None:
-        """Compare user_stats with a recomputation from user_events; exit 1 if they differ."""
+        """Compare user_stats and users with a recomputation; exit 1 if they differ."""
         from eventtide.core.db.engine import make_engine
         from eventtide.core.db.recompute import stats_differences
         from eventtide.core.db.settings import DbSettings
@@ -47,4 +47,4 @@ def register(app: typer.Typer) -> None:
             console.print(problem, highlight=False)
         if problems:
             raise typer.Exit(code=1)
-        console.print("user_stats equals the recomputation from user_events")
+        console.print("user_stats and users equal the recomputation from user_events")

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from eventtide.core.events import EVENT_TYPES
+from eventtide.core.events import ACTIVITY_TYPES
 
 NAMING: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -41,8 +41,11 @@ NAMING: Final = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
 
-TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in EVENT_TYPES}
-"""``user_stats`` column counting each event type (a new type needs a migration)."""
+TYPE_COUNT_COLUMNS: Final = {event_type: f"{event_type}_count" for event_type in ACTIVITY_TYPES}
+"""``user_stats`` column counting each typed activity (a new type needs a migration).
+
+Custom events (open-ended names) and the identity calls (identify, alias: not
+activity) count in ``total_events`` only."""
 
 
 class Base(DeclarativeBase):
@@ -81,7 +84,7 @@ class UserEvent(Base):
     event_id: Mapped[uuid.UUID]
     user_id: Mapped[str] = mapped_column(String(128))
     session_id: Mapped[str] = mapped_column(String(128))
-    event_type: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime]
     schema_version: Mapped[int]
@@ -196,3 +199,31 @@ class ConsumerOffset(Base):
     partition: Mapped[int] = mapped_column(primary_key=True)
     next_offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Model(Base):
+    """A trained model: its artefact (skops bytes and their SHA-256), scores and stage.
+
+    ``stage`` is ``candidate`` when registered, ``production`` for the one model of a
+    name that scoring uses, ``archived`` for a production model that was replaced.
+    ``metrics`` holds the held-out scores the promotion compared; ``data_start`` and
+    ``data_end`` the event-time range it was trained and evaluated on.
+    """
+
+    __tablename__ = "models"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        Index("ix_models_name_stage", "name", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data_start: Mapped[datetime]
+    data_end: Mapped[datetime]
+    artefact: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

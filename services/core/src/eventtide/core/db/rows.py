@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, NamedTuple
 
+import orjson
+
 from eventtide.core.events import AnyEvent, PurchaseEvent
 
 MAX_AMOUNT_CENTS: Final = 10**14
@@ -85,12 +87,16 @@ def event_row(
     user_id, session_id = event.user_id, event.session_id
     try:
         context = context_model.__pydantic_serializer__.to_json(context_model, exclude_none=True)
-        properties = properties_model.__pydantic_serializer__.to_json(
-            properties_model, exclude_none=True
+        properties = (
+            orjson.dumps(properties_model)  # a custom event's free-form object
+            if isinstance(properties_model, dict)
+            else properties_model.__pydantic_serializer__.to_json(
+                properties_model, exclude_none=True
+            )
         )
         if not (user_id.isascii() and session_id.isascii()):
             (user_id + session_id).encode()  # raises on a lone surrogate
-    except (ValueError, UnicodeEncodeError) as error:
+    except (ValueError, TypeError, UnicodeEncodeError) as error:
         return Unstorable("", "invalid_unicode", f"not encodable as UTF-8: {error}")
     if (
         (_ESCAPED_NUL in context and _NUL.search(context) is not None)

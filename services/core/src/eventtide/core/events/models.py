@@ -1,4 +1,9 @@
-"""The concrete event types and the discriminated union that picks one by ``event_type``."""
+"""The concrete event types and the discriminated union that picks one by ``event_type``.
+
+Typed events (the commerce and navigation vocabulary, plus the identity calls) are
+picked by their literal name. Any other name is a custom event (schema version 2 on):
+see :mod:`eventtide.core.events.custom`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ from typing import Annotated, Final, Literal, get_args
 
 from pydantic import Field, TypeAdapter
 
+from eventtide.core.events.custom import CustomEvent
 from eventtide.core.events.envelope import Envelope
 from eventtide.core.events.properties import (
     AddToCartProperties,
+    AliasProperties,
     CheckoutStartedProperties,
     ClickProperties,
+    IdentifyProperties,
     LoginProperties,
     LogoutProperties,
     PageViewProperties,
@@ -99,7 +107,21 @@ class VideoPlayEvent(Envelope):
     properties: VideoPlayProperties
 
 
-AnyEvent = (
+class IdentifyEvent(Envelope):
+    """``user_id`` is known: link the anonymous id it was sent under before, set traits."""
+
+    event_type: Literal["identify"]
+    properties: IdentifyProperties = IdentifyProperties()
+
+
+class AliasEvent(Envelope):
+    """``properties.previous_id`` and ``user_id`` are one person."""
+
+    event_type: Literal["alias"]
+    properties: AliasProperties
+
+
+TypedEvent = (
     PageViewEvent
     | ClickEvent
     | SearchEvent
@@ -111,18 +133,34 @@ AnyEvent = (
     | LoginEvent
     | LogoutEvent
     | VideoPlayEvent
+    | IdentifyEvent
+    | AliasEvent
 )
+"""Any one event of the typed vocabulary."""
+
+AnyEvent = TypedEvent | CustomEvent
 """Any one event, as a type for annotations."""
 
-Event = Annotated[AnyEvent, Field(discriminator="event_type")]
-"""Any one event, as a validator: ``event_type`` picks the model."""
+Event = Annotated[TypedEvent, Field(discriminator="event_type")]
+"""A typed event, as a validator: ``event_type`` picks the model."""
 
-EVENT_ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(Event)
+EVENT_ADAPTER: Final[TypeAdapter[TypedEvent]] = TypeAdapter(Event)
+"""The typed events' validator. Names outside the vocabulary are tried as custom events
+by :mod:`eventtide.core.events.validation`, so the typed hot path pays nothing for them."""
+
+CUSTOM_ADAPTER: Final[TypeAdapter[CustomEvent]] = TypeAdapter(CustomEvent)
 
 EVENT_MODELS: Final[dict[str, type[Envelope]]] = {
-    get_args(model.model_fields["event_type"].annotation)[0]: model for model in get_args(AnyEvent)
+    get_args(model.model_fields["event_type"].annotation)[0]: model
+    for model in get_args(TypedEvent)
 }
-"""Event type name to its model."""
+"""Typed event name to its model."""
 
 EVENT_TYPES: Final = tuple(EVENT_MODELS)
-"""Every known event type name."""
+"""Every typed event name."""
+
+IDENTITY_TYPES: Final = ("identify", "alias")
+"""The identity calls: they link ids and set traits, they are not user activity."""
+
+ACTIVITY_TYPES: Final = tuple(name for name in EVENT_TYPES if name not in IDENTITY_TYPES)
+"""Typed events that are something a user did; ``user_stats`` counts each of them."""

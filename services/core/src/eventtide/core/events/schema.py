@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventtide.core.events.models import EVENT_ADAPTER
+from eventtide.core.events.models import CUSTOM_ADAPTER, EVENT_ADAPTER
 from eventtide.core.events.versions import CURRENT_SCHEMA_VERSION
 
 SCHEMA_ID = f"https://eventtide.io/schemas/events/v{CURRENT_SCHEMA_VERSION}.json"
@@ -16,7 +16,13 @@ def event_json_schema() -> dict[str, Any]:
     Rules a schema cannot express (amount equals items' total, the clock skew limit)
     are stated in the description; the models enforce them.
     """
-    schema = EVENT_ADAPTER.json_schema(mode="serialization")
+    typed = EVENT_ADAPTER.json_schema(mode="serialization")
+    custom = CUSTOM_ADAPTER.json_schema(mode="serialization")
+    definitions = {**typed.pop("$defs", {}), **custom.pop("$defs", {})}
+    custom["description"] = (
+        "Any event name outside the typed vocabulary (schema_version 2 on), with free-form "
+        "properties: at most 32 KiB as JSON, 5 levels deep, 255 keys per object."
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -27,5 +33,6 @@ def event_json_schema() -> dict[str, Any]:
             "allowed clock skew (default 5 minutes) in the future; a purchase's amount "
             "equals the sum of price x quantity over its items within 0.01."
         ),
-        **schema,
+        "anyOf": [typed, custom],
+        "$defs": definitions,
     }

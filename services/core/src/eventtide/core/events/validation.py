@@ -16,17 +16,24 @@ from typing import Any, Final
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from eventtide.core.events.models import EVENT_ADAPTER, EVENT_TYPES, AnyEvent
+from eventtide.core.events.models import CUSTOM_ADAPTER, EVENT_ADAPTER, EVENT_TYPES, AnyEvent
 from eventtide.core.events.rejection import Rejection, RejectionKind, Violation, single
-from eventtide.core.events.versions import CURRENT_SCHEMA_VERSION, is_supported
+from eventtide.core.events.versions import (
+    CURRENT_SCHEMA_VERSION,
+    OPEN_VOCABULARY_SINCE,
+    is_supported,
+)
 
-_VERSION_BOUNDS: Final = frozenset({"greater_than_equal", "less_than_equal", "int_type"})
+_NOT_AN_OBJECT: Final = frozenset({"dict_type", "model_attributes_type"})
+"""Pydantic's rule for a whole input that is no object (from JSON, from Python)."""
 
 # The adapter's compiled validator, called directly: the TypeAdapter method in front of
 # it costs a few tenths of a microsecond per event, which the producer and consumer
 # pay once per message.
 _VALIDATE_PYTHON: Final = EVENT_ADAPTER.validator.validate_python
 _VALIDATE_JSON: Final = EVENT_ADAPTER.validator.validate_json
+_VALIDATE_CUSTOM_PYTHON: Final = CUSTOM_ADAPTER.validator.validate_python
+_VALIDATE_CUSTOM_JSON: Final = CUSTOM_ADAPTER.validator.validate_json
 
 
 def validate_event(data: Any, context: Mapping[str, Any] | None = None) -> AnyEvent | Rejection:
@@ -40,6 +47,11 @@ def validate_event(data: Any, context: Mapping[str, Any] | None = None) -> AnyEv
         event: AnyEvent = _VALIDATE_PYTHON(data, context=context)
         return event
     except ValidationError as error:
+        if not _custom_name(error):
+            return rejection_from(error)
+    try:
+        return _VALIDATE_CUSTOM_PYTHON(data, context=context)  # type: ignore[no-any-return]
+    except ValidationError as error:
         return rejection_from(error)
 
 
@@ -51,7 +63,27 @@ def validate_json_event(
         event: AnyEvent = _VALIDATE_JSON(raw, context=context)
         return event
     except ValidationError as error:
+        if not _custom_name(error):
+            return rejection_from(error)
+    try:
+        return _VALIDATE_CUSTOM_JSON(raw, context=context)  # type: ignore[no-any-return]
+    except ValidationError as error:
         return rejection_from(error)
+
+
+def _custom_name(error: ValidationError) -> bool:
+    """True when the typed union refused only the name, from a writer that may use custom names.
+
+    Only then is the input tried again as a custom event: typed events never pay for
+    it, and an unsupported version keeps its ``unknown_version`` answer.
+    """
+    if error.error_count() != 1:
+        return False
+    (detail,) = error.errors(include_url=False)
+    if detail["type"] != "union_tag_invalid" or not isinstance(detail["input"], dict):
+        return False
+    version: object = detail["input"].get("schema_version", CURRENT_SCHEMA_VERSION)
+    return is_supported(version) and version >= OPEN_VOCABULARY_SINCE  # type: ignore[operator]
 
 
 def rejection_from(error: ValidationError) -> Rejection:
@@ -59,11 +91,14 @@ def rejection_from(error: ValidationError) -> Rejection:
 
     An unknown schema version wins over everything else: a newer writer may use fields
     and event types this reader cannot know, so its other errors would only be noise.
+    Only an integer is a version, though: ``"2"``, ``1.5``, ``true`` or ``null`` is no
+    version any reader will ever know, so it is a schema violation of ``schema_version``
+    (rule ``int_type``), not an event to keep for an upgraded reader.
     """
     details = error.errors(include_url=False)
     if details and details[0]["type"] == "json_invalid":
         return single("malformed_json", "", "json_invalid", details[0]["msg"])
-    if details and details[0]["type"] in ("model_attributes_type", "dict_type", "model_type"):
+    if details and details[0]["type"] in _NOT_AN_OBJECT:
         return _not_an_object(details[0]["input"])
     violations = tuple(_violation(detail) for detail in details)
     version = _newer_version(details)
@@ -83,17 +118,18 @@ def rejection_from(error: ValidationError) -> Rejection:
     return Rejection(kind, first.field, first.rule, first.message, violations)
 
 
-def _newer_version(details: list[ErrorDetails]) -> object | None:
-    """The unsupported schema_version the input claims, if it claims one."""
+def _newer_version(details: list[ErrorDetails]) -> int | None:
+    """The integer schema_version the input claims, if this reader cannot read it."""
     for detail in details:
-        loc = detail["loc"]
+        version: object
         if detail["type"] == "union_tag_invalid" and isinstance(detail["input"], dict):
-            version: object = detail["input"].get("schema_version", CURRENT_SCHEMA_VERSION)
-            if not is_supported(version):
-                return version
-        elif loc and loc[-1] == "schema_version" and detail["type"] in _VERSION_BOUNDS:
-            claimed: object = detail["input"]
-            return claimed
+            version = detail["input"].get("schema_version")
+        elif detail["loc"][1:] == ("schema_version",):
+            version = detail["input"]
+        else:
+            continue
+        if type(version) is int and not is_supported(version):
+            return version
     return None
 
 
@@ -107,7 +143,10 @@ def _violation(detail: ErrorDetails) -> Violation:
     message = detail["msg"]
     if rule == "union_tag_invalid":
         given = detail["input"].get("event_type") if isinstance(detail["input"], dict) else None
-        message = f"unknown event_type {given!r}; known: {', '.join(EVENT_TYPES)}"
+        message = (
+            f"unknown event_type {given!r}; known: {', '.join(EVENT_TYPES)} (any other name "
+            f"is a custom event from schema_version {OPEN_VOCABULARY_SINCE} on)"
+        )
     return Violation(".".join(str(part) for part in loc), rule, message)
 
 

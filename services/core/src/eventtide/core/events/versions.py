@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from typing import Final
 
-CURRENT_SCHEMA_VERSION: Final = 1
-"""The version this code writes."""
+CURRENT_SCHEMA_VERSION: Final = 2
+"""The version this code writes.
+
+Version 2 (additive): custom event names with free-form properties, and the identity
+calls ``identify`` and ``alias``. Every version 1 event is a valid version 2 event with
+the same meaning."""
+
+OPEN_VOCABULARY_SINCE: Final = 2
+"""The first version whose writers may send custom event names."""
 
 SUPPORTED_SCHEMA_VERSIONS: Final = frozenset(range(1, CURRENT_SCHEMA_VERSION + 1))
 """Every version this code reads: all of them up to the current one."""

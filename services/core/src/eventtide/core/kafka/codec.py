@@ -118,7 +118,7 @@ def _message(event: AnyEvent, value: bytes, traceparent: str | None = None) -> W
         event.user_id.encode(),
         value,
         [
-            TYPE_HEADERS[event_type],
+            TYPE_HEADERS.get(event_type) or (HEADER_EVENT_TYPE, event_type.encode()),
             VERSION_HEADERS[event.schema_version],
             (HEADER_TRACEPARENT, (traceparent or traceparent_for(event.event_id)).encode()),
         ],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from eventtide.producer.generator.catalog import (
     AUTH_METHODS,
@@ -31,13 +31,42 @@ Step = tuple[float, str, str, str | None, dict[str, Any] | None]
 """(time, event_type, page, referrer, properties) of one planned event."""
 
 
-def next_session_start(rng: random.Random, after: float, sessions_per_day: float) -> float:
-    """The next session start after ``after``, following the diurnal curve (thinning)."""
-    mean_gap = 86_400.0 / (sessions_per_day * MAX_WEIGHT)
+Weight = Callable[[float], float]
+"""Relative traffic at a Unix time (1 on average)."""
+
+
+class SessionIncidents(Protocol):
+    """What incidents change inside a session (see ``incident_plan``)."""
+
+    def cart_factor(self, t: float) -> float:
+        """Multiplier of the persona's add-to-cart probability at ``t`` (1 = unchanged)."""
+        ...
+
+    def checkout_fails(self, t: float) -> bool:
+        """Whether a checkout that would pay at ``t`` fails instead."""
+        ...
+
+    def retries(self) -> int:
+        """How many more times a user whose checkout failed tries again."""
+        ...
+
+
+def next_session_start(
+    rng: random.Random,
+    after: float,
+    sessions_per_day: float,
+    weight: Weight = diurnal_weight,
+    peak: float = MAX_WEIGHT,
+) -> float:
+    """The next session start after ``after``, following ``weight`` (thinning).
+
+    ``peak`` bounds ``weight``; with the defaults this is the diurnal curve alone.
+    """
+    mean_gap = 86_400.0 / (sessions_per_day * peak)
     t, draw, log = after, rng.random, math.log
     while True:
         t -= log(1.0 - draw()) * mean_gap  # exponential gap, as rng.expovariate draws it
-        if draw() * MAX_WEIGHT <= diurnal_weight(t):
+        if draw() * peak <= weight(t):
             return t
 
 
@@ -55,13 +84,23 @@ def _geometric(rng: random.Random, mean: float) -> int:
 class SessionPlanner:
     """Plans sessions for users of a catalog; keeps the running order counter."""
 
-    def __init__(self, rng: random.Random, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        catalog: Catalog,
+        incidents: SessionIncidents | None = None,
+        order_prefix: str = "o-",
+    ) -> None:
         self._rng = rng
         self._catalog = catalog
         self._orders = 0
+        self._incidents = incidents
+        self._order_prefix = order_prefix
 
-    def plan(self, user: SimUser, start: float, first: bool) -> list[Step]:
-        """The steps of one session starting at ``start``."""
+    def plan(
+        self, user: SimUser, start: float, first: bool, landing: str | None = None
+    ) -> list[Step]:
+        """The steps of one session starting at ``start``; ``landing`` is its first page."""
         rng, persona = self._rng, user.persona
         steps: list[Step] = []
         t = start
@@ -87,7 +126,9 @@ class SessionPlanner:
         # the per-page draws use draw() and index by it rather than rng.choice/randrange:
         # this loop makes most of the events, and those helpers cost a Python call each
         for _ in range(_geometric(rng, persona.pages_per_session)):
-            steps.append((t, "page_view", self._browse_page(), referrer, None))
+            page = landing or self._browse_page()
+            landing = None
+            steps.append((t, "page_view", page, referrer, None))
             referrer = None
             t += think()
             if draw() < p_click:
@@ -104,7 +145,10 @@ class SessionPlanner:
                 props = {"video_id": video, "duration_s": float(15 + int(draw() * 885))}
                 steps.append((t, "video_play", f"/video/{video}", None, props))
                 t += think()
-        if rng.random() < persona.p_cart:
+        p_cart = persona.p_cart
+        if self._incidents is not None:
+            p_cart *= self._incidents.cart_factor(t)
+        if rng.random() < p_cart:
             t = self._funnel(user, steps, t, think)
         if not persona.is_bot and rng.random() < 0.15:
             steps.append((t, "logout", steps[-1][2], None, {"reason": "user"}))
@@ -162,9 +206,18 @@ class SessionPlanner:
         t += think()
         if rng.random() >= persona.p_purchase:
             return t
+        incidents = self._incidents
+        if incidents is not None and incidents.checkout_fails(t):
+            # the payment step is broken: some try again (and fail again), then leave
+            for _ in range(incidents.retries()):
+                steps.append((t, "page_view", "/cart", None, None))
+                t += think()
+                steps.append((t, "checkout_started", "/checkout", None, checkout))
+                t += think()
+            return t
         self._orders += 1
         purchase = {
-            "order_id": f"o-{self._orders:09d}",
+            "order_id": f"{self._order_prefix}{self._orders:09d}",
             "items": items,
             "amount": amount,
             "currency": SHOP_CURRENCY,
@@ -175,4 +228,4 @@ class SessionPlanner:
     def next_order_id(self) -> str:
         """A fresh order id (anomalies place orders outside sessions too)."""
         self._orders += 1
-        return f"o-{self._orders:09d}"
+        return f"{self._order_prefix}{self._orders:09d}"

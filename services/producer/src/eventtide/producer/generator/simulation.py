@@ -4,6 +4,11 @@ Every user's next event waits in a heap keyed by its time, so the stream comes o
 event-time order across users, as a real site would send it. One seeded
 ``random.Random`` drives everything in that order, so a seed gives the same stream.
 
+Incidents (``incident_plan``) draw from a second generator seeded from the same seed, so
+a run without them is the same stream it always was; session starts follow the diurnal
+curve times the weekly pattern unless ``weekly`` is off (then the stream is byte for byte
+what it was before the weekly pattern existed).
+
 Events come out as plain dicts (``datetime`` and UUID-string values) exactly as a client
 would send them, optional fields left out rather than null; validating them into models
 is the next stage's job.
@@ -17,12 +22,16 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from eventtide.core.events import CURRENT_SCHEMA_VERSION
 from eventtide.producer.generator.anomalies import bot_click_burst, fraud_purchase_burst
 from eventtide.producer.generator.catalog import build_catalog
+from eventtide.producer.generator.diurnal import MAX_WEIGHT, diurnal_weight
 from eventtide.producer.generator.ground_truth import Anomaly, AnomalyKind, GroundTruth
+from eventtide.producer.generator.incident_plan import IncidentPlan, place_incidents
+from eventtide.producer.generator.incidents import IncidentSpec
+from eventtide.producer.generator.malformed import Malformed
 from eventtide.producer.generator.personas import DEFAULT_PERSONAS, Persona
 from eventtide.producer.generator.sessions import (
     MIN_SESSION_GAP_S,
@@ -31,6 +40,8 @@ from eventtide.producer.generator.sessions import (
     next_session_start,
 )
 from eventtide.producer.generator.users import SimUser, build_users
+from eventtide.producer.generator.visitors import visitor
+from eventtide.producer.generator.weekly import SEASONAL_PEAK, seasonal_weight
 
 LIVE_HORIZON_DAYS: Final = 7.0
 """Live runs have no end; churn times and anomalies are spread over this many days."""
@@ -45,7 +56,8 @@ class GeneratorConfig:
 
     ``start`` is the first possible event time; ``days`` bounds the run (backfill).
     ``live`` stamps every event with the wall clock when it is emitted instead of its
-    simulated time (pacing is the caller's business).
+    simulated time (pacing is the caller's business). ``weekly`` adds the weekly
+    pattern to the diurnal curve; ``incidents`` are injected as ``incident_plan`` says.
     """
 
     users: int = 10_000
@@ -56,12 +68,16 @@ class GeneratorConfig:
     personas: tuple[Persona, ...] = DEFAULT_PERSONAS
     bot_bursts_per_day: float = 2.0
     fraud_bursts_per_day: float = 1.0
+    weekly: bool = True
+    incidents: tuple[IncidentSpec, ...] = ()
 
 
 class _Cursor:
     """A planned run of one user's events and the position of the next one."""
 
-    __slots__ = ("anomaly", "countries", "index", "number", "session_id", "steps", "user")
+    __slots__ = (
+        "anomaly", "countries", "index", "number", "one_off", "session_id", "steps", "user",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -78,6 +94,8 @@ class _Cursor:
         self.index = 0
         self.anomaly = anomaly
         self.countries = countries
+        self.one_off = anomaly is not None
+        """No follow-up session: anomalies and surge visitors come once."""
 
 
 class Simulation:
@@ -91,7 +109,20 @@ class Simulation:
         self._end = self._start + config.days * 86_400.0 if config.days is not None else math.inf
         span = horizon * 86_400.0
         self._catalog = build_catalog(self._rng)
-        self._planner = SessionPlanner(self._rng, self._catalog)
+        self._weight, self._peak = (
+            (seasonal_weight, SEASONAL_PEAK) if config.weekly else (diurnal_weight, MAX_WEIGHT)
+        )
+        self._incident_rng = random.Random(f"incidents-{config.seed}")  # noqa: S311
+        incidents = place_incidents(
+            config.incidents,
+            self._incident_rng,
+            self._start,
+            span,
+            [f"/product/{p}" for p in self._catalog.product_ids],
+        )
+        self._plan = IncidentPlan(incidents, self._incident_rng) if incidents else None
+        self._hooks = self._plan if self._plan and self._plan.changes_sessions else None
+        self._planner = SessionPlanner(self._rng, self._catalog, self._hooks)
         self.users = build_users(
             self._rng,
             config.users,
@@ -101,15 +132,21 @@ class Simulation:
         self.ground_truth = GroundTruth(
             seed=config.seed,
             personas={user.user_id: user.persona.name for user in self.users},
+            incidents={incident.incident_id: incident for incident in incidents},
+            weekly=config.weekly,
         )
         self._delays = [timedelta(seconds=self._rng.lognormvariate(-2.5, 0.6)) for _ in range(64)]
         self._heap: list[tuple[float, int, _Cursor]] = []
         self._sessions: dict[str, int] = {}
         self._seq = 0
         for user in self.users:
-            first = next_session_start(self._rng, self._start, user.persona.sessions_per_day)
+            first = next_session_start(
+                self._rng, self._start, user.persona.sessions_per_day, self._weight, self._peak
+            )
             self._schedule(self._session(user, first))
         self._inject(span)
+        if self._plan is not None:
+            self._invite_visitors(self._plan)
 
     def _session(self, user: SimUser, start: float) -> _Cursor:
         number = self._sessions.get(user.user_id, 0) + 1
@@ -150,14 +187,49 @@ class Simulation:
                     cursor = _Cursor(user, number, steps, anomaly, [c for _, c in pairs])
                 self._schedule(cursor)
 
+    def _invite_visitors(self, plan: IncidentPlan) -> None:
+        """Plan every surge's one-off visitor sessions, arriving like ordinary sessions do.
+
+        Arrivals follow the same seasonal weight at ``severity`` times the population's
+        own session rate (bots left out), so a surge scales what the hour would have had.
+        Their orders are numbered apart (``o-v...``).
+        """
+        # planned with the incident generator: the regular users' stream stays as it was
+        rng = self._incident_rng
+        planner = SessionPlanner(rng, self._catalog, self._hooks, order_prefix="o-v")
+        per_s = sum(u.persona.sessions_per_day for u in self.users if not u.persona.is_bot)
+        per_s /= 86_400.0
+        count = 0
+        for surge in plan.surges:
+            rate = surge.severity * per_s * self._peak
+            t, end = surge.start, min(surge.end, self._end)
+            while rate > 0:
+                t += rng.expovariate(rate)
+                if t >= end:
+                    break
+                if rng.random() * self._peak > self._weight(t):
+                    continue
+                count += 1
+                user = visitor(rng, count)
+                self.ground_truth.personas[user.user_id] = user.persona.name
+                steps = planner.plan(user, t, first=True, landing=surge.target["page"])
+                cursor = _Cursor(user, 1, steps)
+                cursor.one_off = True
+                self._schedule(cursor)
+                surge.effects["visitor_sessions"] += 1
+
     def _follow_up(self, cursor: _Cursor) -> _Cursor | None:
         """The user's next session after ``cursor`` ends, unless they churned or time is up."""
-        if cursor.anomaly is not None:
+        if cursor.one_off:
             return None  # anomalies are extra sessions; the user's own schedule goes on
         user = cursor.user
         last = cursor.steps[-1][0]
         start = next_session_start(
-            self._rng, last + MIN_SESSION_GAP_S, user.persona.sessions_per_day
+            self._rng,
+            last + MIN_SESSION_GAP_S,
+            user.persona.sessions_per_day,
+            self._weight,
+            self._peak,
         )
         if start >= self._end:
             return None
@@ -167,11 +239,36 @@ class Simulation:
         return self._session(user, start)
 
     def events(self) -> Iterator[dict[str, Any]]:
-        """Events in time order until the configured days are over (forever when live)."""
+        """Events in time order until the configured days are over (forever when live).
+
+        Only well-formed events: what a data-quality incident malforms is left out here,
+        as the consumer leaves it out of the database (:meth:`stream` has everything).
+        """
+        if self._plan is not None and self._plan.malforms:
+            return (event for event in self._run() if isinstance(event, dict))
+        return cast("Iterator[dict[str, Any]]", self._run())
+
+    def stream(self) -> Iterator[dict[str, Any] | Malformed]:
+        """Everything the simulated clients send, in time order, malformed messages included."""
+        return self._run()
+
+    def _run(self) -> Iterator[dict[str, Any] | Malformed]:
         # hot loop (one pass per event): module and attribute lookups are hoisted
         heap, end, getrandbits = self._heap, self._end, self._rng.getrandbits
         heapreplace, fromtimestamp = heapq.heapreplace, datetime.fromtimestamp
         delays, live = self._delays, self.config.live
+        plan = self._plan
+        on_event = plan.on_event if plan is not None and plan.changes_events else None
+        # live runs: wall-clock times at which the stream crosses incident bounds
+        marks = sorted(
+            (
+                (t, i.observed)
+                for i in (plan.incidents if plan and live else ())
+                for t in (i.start, i.end)
+            ),
+            key=lambda mark: mark[0],
+            reverse=True,
+        )
         version, mask, bits = CURRENT_SCHEMA_VERSION, _VERSION_MASK, _VERSION_BITS
         while heap:
             at, seq, cursor = heap[0]
@@ -192,6 +289,8 @@ class Simulation:
             h = f"{getrandbits(128) & mask | bits:032x}"
             event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
             occurred = datetime.now(UTC) if live else fromtimestamp(at, UTC)
+            while marks and at >= marks[-1][0]:
+                marks.pop()[1].append(occurred.timestamp())
             user = cursor.user
             context = {**user.context, "page": step[2]}
             if step[3] is not None:  # absent rather than null, as the wire format has it
@@ -210,6 +309,12 @@ class Simulation:
             }
             if step[4] is not None:
                 event["properties"] = step[4]
+            if on_event is not None:
+                arrived = on_event(at, event)
+                if arrived is not event:
+                    if arrived is not None:
+                        yield arrived
+                    continue
             if cursor.anomaly is not None:
                 cursor.anomaly.event_ids.append(event_id)
             yield event

@@ -12,6 +12,8 @@ from eventtide.core.events.properties.commerce import (
     PurchaseProperties,
     RemoveFromCartProperties,
 )
+from eventtide.core.events.properties.freeform import FreeformProperties
+from eventtide.core.events.properties.identity import AliasProperties, IdentifyProperties
 from eventtide.core.events.properties.media import VideoPlayProperties
 from eventtide.core.events.properties.navigation import (
     ClickProperties,
@@ -21,8 +23,11 @@ from eventtide.core.events.properties.navigation import (
 
 __all__ = [
     "AddToCartProperties",
+    "AliasProperties",
     "CheckoutStartedProperties",
     "ClickProperties",
+    "FreeformProperties",
+    "IdentifyProperties",
     "LineItem",
     "LoginProperties",
     "LogoutProperties",

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from eventtide.core.events.properties.base import TypedProperties
 from eventtide.core.events.properties.common import (
     STRICT_PROPERTIES,
     Currency,
@@ -20,7 +21,7 @@ AMOUNT_TOLERANCE = 0.01
 """How far a purchase amount may differ from its items' total: one cent of rounding."""
 
 
-class AddToCartProperties(BaseModel):
+class AddToCartProperties(TypedProperties):
     """A product was put in the cart."""
 
     model_config = STRICT_PROPERTIES
@@ -31,7 +32,7 @@ class AddToCartProperties(BaseModel):
     currency: Currency
 
 
-class RemoveFromCartProperties(BaseModel):
+class RemoveFromCartProperties(TypedProperties):
     """A product was taken out of the cart."""
 
     model_config = STRICT_PROPERTIES
@@ -40,7 +41,7 @@ class RemoveFromCartProperties(BaseModel):
     quantity: Quantity
 
 
-class CheckoutStartedProperties(BaseModel):
+class CheckoutStartedProperties(TypedProperties):
     """The checkout began with this cart."""
 
     model_config = STRICT_PROPERTIES
@@ -60,7 +61,7 @@ class LineItem(BaseModel):
     quantity: Quantity
 
 
-class PurchaseProperties(BaseModel):
+class PurchaseProperties(TypedProperties):
     """An order was paid.
 
     ``amount`` must equal the items' total (within a cent): revenue metrics sum amounts

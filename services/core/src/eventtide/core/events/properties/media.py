@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from eventtide.core.events.properties.base import TypedProperties
 from eventtide.core.events.properties.common import STRICT_PROPERTIES, Identifier
 
 
-class VideoPlayProperties(BaseModel):
+class VideoPlayProperties(TypedProperties):
     """A video started playing at ``position_s`` of ``duration_s``."""
 
     model_config = STRICT_PROPERTIES

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from eventtide.core.events.properties.base import TypedProperties
 from eventtide.core.events.properties.common import STRICT_PROPERTIES, Identifier
 
 
-class PageViewProperties(BaseModel):
+class PageViewProperties(TypedProperties):
     """A page or screen was shown; the page itself is in the context."""
 
     model_config = STRICT_PROPERTIES
@@ -18,7 +19,7 @@ class PageViewProperties(BaseModel):
     load_time_ms: Annotated[int, Field(ge=0, le=600_000)] | None = None
 
 
-class ClickProperties(BaseModel):
+class ClickProperties(TypedProperties):
     """An element was clicked (or tapped)."""
 
     model_config = STRICT_PROPERTIES
@@ -27,10 +28,14 @@ class ClickProperties(BaseModel):
     target_url: Annotated[str, Field(max_length=2048)] | None = None
 
 
-class SearchProperties(BaseModel):
-    """A search was run; ``results_count`` lets analytics find searches that found nothing."""
+class SearchProperties(TypedProperties):
+    """A search was run; ``results_count`` lets analytics find searches that found nothing.
+
+    ``results_count`` is optional from schema version 2 on (null: the client did not
+    say), because Segment's "Products Searched" carries only the query.
+    """
 
     model_config = STRICT_PROPERTIES
 
     query: Annotated[str, Field(min_length=1, max_length=512)]
-    results_count: Annotated[int, Field(ge=0)]
+    results_count: Annotated[int, Field(ge=0)] | None = None

@@ -1,0 +1,132 @@
+"""What both SDK contracts need: ids, event time, context, and typed-or-custom choice."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from eventtide.core.events.models import AnyEvent
+from eventtide.core.events.rejection import Rejection
+from eventtide.core.events.validation import validate_event
+
+ID_NAMESPACE: Final = uuid.UUID("6f1c2d0e-8a5b-4c7e-9d3f-2b1a0e9c8d71")
+"""Namespace for event ids derived from an SDK's non-UUID message ids (UUID v5)."""
+
+UNKNOWN_COUNTRY: Final = "ZZ"
+"""CLDR's code for an unknown region: SDKs do not always say where a user is."""
+
+NO_PAGE: Final = "(none)"
+"""``context.page`` of an event sent from no page or screen (a server-side call)."""
+
+NO_SESSION: Final = "(none)"
+"""``session_id`` when the SDK sends none; eventtide's own sessions come from event time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """One SDK message as a native event: the typed reading if the name has one, and
+    the custom reading that keeps the message as sent when the typed one does not fit."""
+
+    typed: dict[str, Any] | None
+    custom: dict[str, Any]
+
+
+def to_event(mapped: Mapped, context: Mapping[str, Any] | None = None) -> AnyEvent | Rejection:
+    """Validate the typed reading; if it does not fit, the custom one (never dropped).
+
+    An e-commerce name whose message lacks what the typed event needs (an "Order
+    Completed" without products) is stored as a custom event under its own name, so
+    the data is there, under the name the team sent.
+    """
+    if mapped.typed is not None:
+        typed = validate_event(mapped.typed, context)
+        if not isinstance(typed, Rejection):
+            return typed
+    return validate_event(mapped.custom, context)
+
+
+def event_id(message_id: object, prefix: str) -> uuid.UUID | None:
+    """The SDK's message id as a UUID: itself if it is one, else derived (stable on retry)."""
+    if message_id is None or message_id == "":
+        return None
+    text = str(message_id)
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return uuid.uuid5(ID_NAMESPACE, f"{prefix}:{text}")
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO-8601 time with a zone, or None (the native rules then judge the raw value)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def occurred_at(timestamp: object, sent_at: object, received_at: datetime) -> object:
+    """Event time with the client's clock skew removed, as Segment and PostHog do it.
+
+    ``received - (sent_at - timestamp)``: the time between the event and the send, by the
+    client's clock, before the server's receipt. Without ``sent_at`` the timestamp is
+    taken as it is (and judged by the clock-skew rule); without a timestamp, the receipt.
+    """
+    if timestamp is None:
+        return received_at
+    at, sent = parse_time(timestamp), parse_time(sent_at)
+    if at is None:
+        return timestamp  # not a zoned ISO time: the native validation says why
+    if sent is None:
+        return at
+    return received_at - max(sent - at, timedelta(0))
+
+
+def country_from(*candidates: object) -> str:
+    """The first ISO 3166-1 alpha-2 code among country fields or locales (``en-US``)."""
+    for candidate in candidates:
+        if not isinstance(candidate, str):
+            continue
+        code = (
+            candidate.replace("_", "-").split("-")[-1]
+            if "-" in candidate or "_" in candidate
+            else candidate
+        )
+        if len(code) == 2 and code.isalpha():
+            return code.upper()
+    return UNKNOWN_COUNTRY
+
+
+def path_of(url: object) -> str | None:
+    """The path of a URL, or the text itself when it already is one."""
+    if not isinstance(url, str) or not url:
+        return None
+    if url.startswith("/"):
+        return url
+    path = urlsplit(url).path
+    return path or "/"
+
+
+def obj(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (a malformed part of a message)."""
+    return value if isinstance(value, dict) else {}
+
+
+def text(value: object) -> str | None:
+    """A non-empty string, or None."""
+    return value if isinstance(value, str) and value else None
+
+
+def split_known(
+    properties: Mapping[str, Any], known: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The properties a typed event defines, and the rest (kept in ``extra``)."""
+    used = {key: value for key, value in properties.items() if key in known}
+    rest = {key: value for key, value in properties.items() if key not in known}
+    return used, rest

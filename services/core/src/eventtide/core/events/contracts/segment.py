@@ -1,0 +1,154 @@
+"""Segment's HTTP Tracking API messages (track, page, screen, identify, alias, group).
+
+The contract Segment's and RudderStack's SDKs speak: each message has a ``type``, a
+``userId`` and/or ``anonymousId``, a ``messageId`` (the idempotency key), a client
+``timestamp``, ``context`` and ``properties`` or ``traits``; a batch carries ``sentAt``
+for the clock-skew correction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from eventtide.core.events.contracts.common import (
+    NO_PAGE,
+    NO_SESSION,
+    Mapped,
+    country_from,
+    event_id,
+    obj,
+    occurred_at,
+    path_of,
+    text,
+)
+from eventtide.core.events.contracts.ecommerce import typed_reading
+
+GROUP_EVENT = "$group"
+"""Custom event name a ``group`` call is stored under."""
+
+
+def from_segment(
+    message: Mapping[str, Any], *, received_at: datetime, sent_at: object = None
+) -> Mapped:
+    """One Segment message as eventtide events (typed where the spec maps, else custom).
+
+    ``sent_at`` is the batch's ``sentAt`` when the message has none of its own.
+    """
+    kind = message.get("type")
+    user_id = text(message.get("userId")) or text(message.get("anonymousId"))
+    anonymous_id = text(message.get("anonymousId"))
+    context = obj(message.get("context"))
+    properties = obj(message.get("properties"))
+    envelope = {
+        "event_id": event_id(message.get("messageId"), "segment"),
+        "user_id": user_id,
+        "session_id": _session(context, properties),
+        "occurred_at": occurred_at(
+            message.get("timestamp") or message.get("originalTimestamp"),
+            message.get("sentAt") or sent_at,
+            received_at,
+        ),
+        "received_at": received_at,
+        "context": _context(context, kind, message, properties),
+    }
+    if envelope["event_id"] is None:
+        del envelope["event_id"]  # the collector gives it one
+    traits = obj(message.get("traits"))
+    if kind == "identify":
+        identify: dict[str, Any] = {"set": traits}
+        if anonymous_id and anonymous_id != user_id:
+            identify["anonymous_id"] = anonymous_id
+        native = {**envelope, "event_type": "identify", "properties": identify}
+        return Mapped(native, native)
+    if kind == "alias":
+        alias = {"previous_id": message.get("previousId")}
+        native = {**envelope, "event_type": "alias", "properties": alias}
+        return Mapped(native, native)
+    if kind == "group":
+        group = {"group_id": message.get("groupId"), "traits": traits}
+        return Mapped(None, {**envelope, "event_type": GROUP_EVENT, "properties": group})
+    if kind in ("page", "screen"):
+        name = text(message.get("name"))
+        kept = dict(properties)
+        title = kept.pop("title", None) or name
+        page_view: dict[str, Any] = {"title": title} if isinstance(title, str) else {}
+        if kept:
+            page_view["extra"] = kept
+        custom_name = f"$screen: {name}" if kind == "screen" and name else f"${kind}"
+        return Mapped(
+            {**envelope, "event_type": "page_view", "properties": page_view},
+            {**envelope, "event_type": custom_name, "properties": dict(properties)},
+        )
+    name = message.get("event")
+    custom = {**envelope, "event_type": name, "properties": dict(properties)}
+    reading = typed_reading(name, properties) if isinstance(name, str) else None
+    if reading is None:
+        return Mapped(None, custom)
+    event_type, typed_properties = reading
+    return Mapped({**envelope, "event_type": event_type, "properties": typed_properties}, custom)
+
+
+def _session(context: Mapping[str, Any], properties: Mapping[str, Any]) -> str:
+    for candidate in (context.get("sessionId"), properties.get("session_id")):
+        if candidate is not None and str(candidate):
+            return str(candidate)[:128]
+    return NO_SESSION
+
+
+def _context(
+    context: Mapping[str, Any],
+    kind: object,
+    message: Mapping[str, Any],
+    properties: Mapping[str, Any],
+) -> dict[str, Any]:
+    page = obj(context.get("page"))
+    device = obj(context.get("device"))
+    os = obj(context.get("os"))
+    location = obj(context.get("location"))
+    library = obj(context.get("library"))
+    platform = _platform(str(os.get("name", "")), str(library.get("name", "")), bool(page))
+    if kind == "screen":
+        where = text(message.get("name")) or NO_PAGE
+    else:
+        where = (
+            path_of(properties.get("path"))
+            or path_of(page.get("path"))
+            or path_of(properties.get("url"))
+            or path_of(page.get("url"))
+            or NO_PAGE
+        )
+    result: dict[str, Any] = {
+        "platform": platform,
+        "device": _device(str(device.get("type", "")), platform),
+        "country": country_from(location.get("country"), context.get("locale")),
+        "page": where[:2048],
+    }
+    referrer = text(properties.get("referrer")) or text(page.get("referrer"))
+    if referrer:
+        result["referrer"] = referrer[:2048]
+    agent = text(context.get("userAgent"))
+    if agent:
+        result["user_agent"] = agent[:1024]
+    return result
+
+
+def _platform(os_name: str, library: str, has_page: bool) -> str:
+    lowered = f"{os_name} {library}".lower()
+    if "ios" in lowered:
+        return "ios"
+    if "android" in lowered:
+        return "android"
+    if has_page or "analytics.js" in lowered or "analytics-next" in lowered:
+        return "web"
+    return "server"
+
+
+def _device(kind: str, platform: str) -> str:
+    lowered = kind.lower()
+    if lowered in ("mobile", "tablet", "tv", "desktop"):
+        return lowered
+    if lowered in ("ios", "android") or platform in ("ios", "android"):
+        return "mobile"
+    return "unknown"

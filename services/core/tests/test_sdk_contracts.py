@@ -1,0 +1,186 @@
+"""What the real Segment and PostHog SDKs send, mapped onto eventtide events.
+
+The SDKs run unmodified against a loopback server that records their requests; the
+mapping is then checked message by message against the table in docs/ingestion.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sdk_capture import capture_server
+
+from eventtide.core.events import (
+    AddToCartEvent,
+    AliasEvent,
+    CustomEvent,
+    IdentifyEvent,
+    PageViewEvent,
+    PurchaseEvent,
+    Rejection,
+    SearchEvent,
+)
+from eventtide.core.events.contracts import from_posthog, from_segment, to_event
+from eventtide.core.events.contracts.common import occurred_at
+from eventtide.core.identity import link_from_event, resolve
+
+pytestmark = pytest.mark.unit
+
+ORDER = {
+    "order_id": "o-1",
+    "total": 27.5,
+    "revenue": 25.0,
+    "shipping": 2.5,
+    "currency": "eur",
+    "products": [
+        {"product_id": "p-1", "price": 10.0, "quantity": 2, "name": "Mug"},
+        {"product_id": "p-2", "price": 5.0, "name": "Card"},
+    ],
+}
+
+
+def _segment_messages() -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
+    from segment.analytics.client import Client
+
+    with capture_server() as captured:
+        client = Client(write_key="wk-test", host=captured.url, sync_mode=True)
+        client.page(
+            anonymous_id="anon-1", name="Home", properties={"path": "/home", "title": "Home"},
+            context={"locale": "de-DE", "page": {"referrer": "https://search.example/"}},
+        )  # fmt: skip
+        client.track(anonymous_id="anon-1", event="Products Searched", properties={"query": "mug"})
+        client.track(
+            anonymous_id="anon-1", event="Product Added",
+            properties={"product_id": "p-1", "price": 10.0, "quantity": 2, "brand": "Acme"},
+        )  # fmt: skip
+        client.identify(user_id="alice", anonymous_id="anon-1", traits={"plan": "pro"})
+        client.track(user_id="alice", event="Order Completed", properties=ORDER)
+        client.track(user_id="alice", event="Invite Sent", properties={"role": "editor"})
+        client.track(user_id="alice", event="Order Completed", properties={"order_id": "o-2"})
+        client.alias(previous_id="alice", user_id="alice-2")
+        client.flush()
+    messages = [m for _, _, body in captured.requests for m in body["batch"]]
+    path, headers, body = captured.requests[-1]
+    assert path == "/v1/batch"
+    return messages, body, headers
+
+
+def test_segment_sdk_messages_map_as_the_table_says() -> None:
+    messages, body, headers = _segment_messages()
+    assert headers["Authorization"].startswith("Basic "), "the write key goes as HTTP Basic"
+    received = datetime.now(UTC)
+    events = [
+        to_event(from_segment(m, received_at=received, sent_at=body.get("sentAt")))
+        for m in messages
+    ]
+    assert not [e for e in events if isinstance(e, Rejection)], events
+    page, search, added, identify, order, invite, bare_order, alias = events
+    assert isinstance(page, PageViewEvent)
+    assert (page.context.page, page.context.country, page.properties.title) == (
+        "/home",
+        "DE",
+        "Home",
+    )
+    assert page.context.referrer == "https://search.example/"
+    assert isinstance(search, SearchEvent)
+    assert search.properties.query == "mug"
+    assert isinstance(added, AddToCartEvent)
+    assert (added.properties.quantity, added.properties.currency) == (2, "USD")
+    assert added.properties.extra == {"brand": "Acme"}, "what the typed event lacks is kept"
+    assert isinstance(identify, IdentifyEvent)
+    assert (identify.user_id, identify.properties.anonymous_id) == ("alice", "anon-1")
+    assert identify.properties.set == {"plan": "pro"}
+    assert isinstance(order, PurchaseEvent)
+    assert [(i.product_id, i.quantity) for i in order.properties.items] == [("p-1", 2), ("p-2", 1)]
+    assert (order.properties.amount, order.properties.currency) == (25.0, "EUR")
+    assert order.properties.extra == {"total": 27.5, "revenue": 25.0, "shipping": 2.5}
+    assert isinstance(invite, CustomEvent)
+    assert invite.event_type == "Invite Sent"
+    assert isinstance(bare_order, CustomEvent), "an order without products stays, as custom"
+    assert bare_order.event_type == "Order Completed"
+    assert isinstance(alias, AliasEvent)
+    assert (alias.user_id, alias.properties.previous_id) == ("alice-2", "alice")
+    assert all(e.event_id for e in events)
+    assert len({e.event_id for e in events}) == len(events)
+
+    persons = resolve(
+        link
+        for e in events
+        if (link := link_from_event(e.event_type, e.user_id, _props(e), e.occurred_at, e.event_id))
+    )
+    assert {persons.person(e.user_id) for e in events} == {"alice"}, "one person end to end"
+
+
+def test_a_retried_segment_message_keeps_its_event_id() -> None:
+    message = {"type": "track", "event": "X", "userId": "u", "messageId": "ajs-next-17a1"}
+    now = datetime.now(UTC)
+    first = to_event(from_segment(message, received_at=now))
+    again = to_event(from_segment(message, received_at=now + timedelta(seconds=30)))
+    assert not isinstance(first, Rejection)
+    assert not isinstance(again, Rejection)
+    assert first.event_id == again.event_id
+
+
+def test_posthog_sdk_messages_map_as_the_table_says() -> None:
+    from posthog import Posthog
+
+    with capture_server() as captured:
+        client = Posthog("phc_test", host=captured.url, sync_mode=True)
+        client.capture(
+            "$pageview", distinct_id="anon-9",
+            properties={"$current_url": "https://shop.example/p/1?x=1", "$session_id": "s-9"},
+        )  # fmt: skip
+        client.capture(
+            "Product Added", distinct_id="anon-9", properties={"product_id": "p-1", "price": 3.0}
+        )
+        client.capture("$identify", distinct_id="bob", properties={"$anon_distinct_id": "anon-9"})
+        client.set(distinct_id="bob", properties={"plan": "team"})
+        client.capture("Onboarding Step Completed", distinct_id="bob", properties={"step": 2})
+        client.alias(previous_id="bob", distinct_id="bob@example.com")
+        client.flush()
+    bodies = [body for _, _, body in captured.requests]
+    assert all(body["api_key"] == "phc_test" for body in bodies), "the token is in the body"
+    assert {path for path, _, _ in captured.requests} == {"/batch/"}
+    received = datetime.now(UTC)
+    events = [
+        to_event(from_posthog(m, received_at=received, sent_at=body.get("sent_at")))
+        for body in bodies
+        for m in body["batch"]
+    ]
+    assert not [e for e in events if isinstance(e, Rejection)], events
+    page, added, identify, traits, onboarding, alias = events
+    assert isinstance(page, PageViewEvent)
+    assert (page.context.page, page.context.platform, page.session_id) == ("/p/1", "web", "s-9")
+    assert isinstance(added, AddToCartEvent)
+    assert added.properties.extra
+    assert "$lib" in added.properties.extra, "PostHog's own properties are kept in extra"
+    assert isinstance(identify, IdentifyEvent)
+    assert identify.properties.anonymous_id == "anon-9"
+    assert isinstance(traits, IdentifyEvent)
+    assert traits.properties.set["plan"] == "team"
+    assert isinstance(onboarding, CustomEvent)
+    assert onboarding.properties["step"] == 2
+    assert isinstance(alias, AliasEvent)
+    assert (alias.user_id, alias.properties.previous_id) == ("bob@example.com", "bob")
+    persons = resolve(
+        link
+        for e in events
+        if (link := link_from_event(e.event_type, e.user_id, _props(e), e.occurred_at, e.event_id))
+    )
+    assert {persons.person(e.user_id) for e in events} == {"bob"}
+
+
+def _props(event: Any) -> dict[str, Any]:
+    props = event.properties
+    return props if isinstance(props, dict) else props.model_dump()
+
+
+def test_clock_skew_is_removed_with_sent_at() -> None:
+    received = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    # The client's clock is an hour fast: it stamped the event 10 s before sending.
+    corrected = occurred_at("2025-06-01T13:00:00+00:00", "2025-06-01T13:00:10+00:00", received)
+    assert corrected == received - timedelta(seconds=10)
+    assert occurred_at(None, None, received) == received
+    assert occurred_at("yesterday", None, received) == "yesterday", "judged by validation"

@@ -1,0 +1,233 @@
+"""Anomaly detection: metric series against their seasonal baseline, and users by behaviour.
+
+Metric anomalies: each window's deviation from the seasonal expectation is put on a
+common scale (a Poisson-like z for counts, a binomial z for conversion rates), then
+standardised by the median and MAD of the same scores over the training stretch, so a
+series that is noisier than Poisson gets a wider band without anyone tuning it.
+Windows under a minimum expected volume never alarm (quiet nights). Deviations are also
+scored on trailing sums of several windows, because a conversion drop of a third is
+invisible in one window of ten checkouts and plain over six. Flagged windows become
+alerts: consecutive ones (same direction, short gaps bridged) are one incident.
+
+Behavioural anomalies: IsolationForest on per-user behaviour features (log scale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+
+from eventtide.ml.features import FeatureTable
+from eventtide.ml.history import FloatArray
+from eventtide.ml.seasonal import fit_profile, fit_rate_profile
+
+MAD_TO_SIGMA: Final = 1.4826
+Direction = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """How sensitive the metric detector is."""
+
+    threshold: float = 4.5
+    """Robust z beyond which a window is anomalous."""
+    min_volume: float = 5.0
+    """Least expected count (or denominator) per window for a window to be judged."""
+    spans: tuple[int, ...] = (1, 3, 6)
+    """Trailing sums, in windows, each scored; a window is flagged if any span flags it."""
+    merge_gap: int = 1
+    """Flagged windows at most this many windows apart form one alert."""
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Per window: expected and observed value, robust z (the largest over spans), flag."""
+
+    times: FloatArray
+    expected: FloatArray
+    observed: FloatArray
+    z: FloatArray
+    flagged: np.ndarray
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One incident on one series: when, how far off, which way."""
+
+    series: str
+    start: float
+    end: float
+    expected: float
+    observed: float
+    severity: float
+    direction: Direction
+
+
+def robust_scale(train_scores: FloatArray) -> tuple[float, float]:
+    """Median and MAD-based sigma of the training scores (sigma never below 1e-6)."""
+    finite = train_scores[np.isfinite(train_scores)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    median = float(np.median(finite))
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(finite - median)))
+    return median, max(sigma, 1e-6)
+
+
+def trailing_sum(values: FloatArray, span: int) -> FloatArray:
+    """Sum of each window and the ``span - 1`` before it (shorter at the start)."""
+    if span <= 1:
+        return values.astype(float)
+    cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=float)))
+    index = np.arange(values.size)
+    return cumulative[index + 1] - cumulative[np.maximum(index + 1 - span, 0)]
+
+
+def _count_z(observed: FloatArray, expected: FloatArray) -> FloatArray:
+    return (observed - expected) / np.sqrt(expected + 1.0)
+
+
+def _rate_z(numerator: FloatArray, denominator: FloatArray, rate: FloatArray) -> FloatArray:
+    variance = denominator * rate * (1.0 - rate)
+    return (numerator - denominator * rate) / np.sqrt(variance + 1.0)
+
+
+def score_counts(
+    train_times: FloatArray,
+    train_values: FloatArray,
+    times: FloatArray,
+    values: FloatArray,
+    config: DetectorConfig = DetectorConfig(),
+) -> Scored:
+    """Score a count series (events, active users, revenue...) after a training stretch."""
+    profile = fit_profile(train_times, train_values)
+    train_expected = profile.expected(train_times)
+    expected = profile.expected(times)
+    best = np.zeros(times.size)
+    flagged = np.zeros(times.size, dtype=bool)
+    for span in config.spans:
+        base = _count_z(trailing_sum(train_values, span), trailing_sum(train_expected, span))
+        median, sigma = robust_scale(base[span - 1 :])
+        exp_sum = trailing_sum(expected, span)
+        z = (_count_z(trailing_sum(values, span), exp_sum) - median) / sigma
+        judged = exp_sum >= config.min_volume * span
+        z = np.where(judged, z, 0.0)
+        best = np.where(np.abs(z) > np.abs(best), z, best)
+        flagged |= np.abs(z) >= config.threshold
+    return Scored(times, expected, values.astype(float), best, flagged)
+
+
+def score_rate(
+    train_times: FloatArray,
+    train_numerator: FloatArray,
+    train_denominator: FloatArray,
+    times: FloatArray,
+    numerator: FloatArray,
+    denominator: FloatArray,
+    config: DetectorConfig = DetectorConfig(),
+) -> Scored:
+    """Score a step-to-step conversion (numerator of the later step over the earlier one)."""
+    profile = fit_rate_profile(train_times, train_numerator, train_denominator)
+    train_rate = profile.expected(train_times)
+    rate = profile.expected(times)
+    best = np.zeros(times.size)
+    flagged = np.zeros(times.size, dtype=bool)
+    for span in config.spans:
+        train_den = trailing_sum(train_denominator, span)
+        train_exp = trailing_sum(train_denominator * train_rate, span)
+        train_rate_span = np.divide(
+            train_exp, train_den, out=np.zeros_like(train_exp), where=train_den > 0
+        )
+        base = _rate_z(trailing_sum(train_numerator, span), train_den, train_rate_span)
+        judged_train = train_den >= config.min_volume * span
+        median, sigma = robust_scale(base[judged_train])
+        den = trailing_sum(denominator, span)
+        exp = trailing_sum(denominator * rate, span)
+        span_rate = np.divide(exp, den, out=np.zeros_like(exp), where=den > 0)
+        z = (_rate_z(trailing_sum(numerator, span), den, span_rate) - median) / sigma
+        z = np.where(den >= config.min_volume * span, z, 0.0)
+        best = np.where(np.abs(z) > np.abs(best), z, best)
+        flagged |= np.abs(z) >= config.threshold
+    observed = np.divide(
+        numerator, denominator, out=np.full(times.size, np.nan), where=denominator > 0
+    )
+    return Scored(times, rate, observed, best, flagged)
+
+
+def alerts_from(
+    series: str, scored: Scored, step: float, config: DetectorConfig = DetectorConfig()
+) -> list[Alert]:
+    """Group flagged windows into alerts (same direction; gaps up to ``merge_gap`` bridged)."""
+    alerts: list[Alert] = []
+    index = np.flatnonzero(scored.flagged)
+    if index.size == 0:
+        return alerts
+    direction = np.where(scored.z[index] < 0, -1, 1)
+    breaks = np.flatnonzero((np.diff(index) > config.merge_gap + 1) | (np.diff(direction) != 0)) + 1
+    for run in np.split(np.arange(index.size), breaks):
+        first, last = int(index[run[0]]), int(index[run[-1]])
+        window = slice(first, last + 1)
+        observed = scored.observed[window]
+        alerts.append(
+            Alert(
+                series=series,
+                start=float(scored.times[first]),
+                end=float(scored.times[last] + step),
+                expected=float(np.nanmean(scored.expected[window])),
+                observed=float(np.nanmean(observed))
+                if np.isfinite(observed).any()
+                else float("nan"),
+                severity=float(np.max(np.abs(scored.z[window]))),
+                direction="down" if direction[run[0]] < 0 else "up",
+            )
+        )
+    return alerts
+
+
+def _behaviour_matrix(table: FeatureTable) -> FloatArray:
+    logged: FloatArray = np.log1p(np.nan_to_num(np.maximum(table.values, 0.0), nan=0.0))
+    return logged
+
+
+ISOLATION_CUT: Final = 0.5
+"""The isolation score above which a point is anomalous in the original paper (Liu et al.)."""
+
+
+@dataclass
+class BehaviourDetector:
+    """IsolationForest over per-user behaviour.
+
+    Two operating points: ``contamination=None`` flags isolation scores above 0.5, the
+    forest's own cut, which assumes nothing about how many anomalies there are; a share
+    instead puts the threshold at that quantile of the training scores, so about that
+    share is flagged on new data.
+    """
+
+    contamination: float | None = None
+    trees: int = 200
+    seed: int = 0
+    _forest: IsolationForest | None = None
+    _threshold: float = ISOLATION_CUT
+
+    def fit(self, table: FeatureTable) -> BehaviourDetector:
+        """Fit on a training window's users."""
+        forest = IsolationForest(n_estimators=self.trees, random_state=self.seed)
+        matrix = _behaviour_matrix(table)
+        forest.fit(matrix)
+        scores = -forest.score_samples(matrix)
+        if self.contamination is not None:
+            self._threshold = float(np.quantile(scores, 1.0 - self.contamination))
+        self._forest = forest
+        return self
+
+    def score(self, table: FeatureTable) -> FloatArray:
+        """Anomaly score per user: higher is stranger."""
+        if self._forest is None:
+            raise RuntimeError("fit the detector before scoring")
+        return -np.asarray(self._forest.score_samples(_behaviour_matrix(table)), dtype=float)
+
+    def flag(self, table: FeatureTable) -> np.ndarray:
+        """Which users are anomalous at the fitted operating point."""
+        return self.score(table) > self._threshold

@@ -1,0 +1,71 @@
+"""Registers ``eventtide ml``; the models' imports (scikit-learn) load only when a verb runs.
+
+Every ``eventtide`` invocation registers every command, so registration stays cheap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def evaluate(
+    from_file: Annotated[
+        Path,
+        typer.Option(
+            "--from-file",
+            exists=True,
+            dir_okay=False,
+            help="Events in eventtide's JSONL format (as `eventtide produce --from-file` reads).",
+        ),
+    ],
+    cutoff: Annotated[
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], help="Test cut-off date (UTC), YYYY-MM-DD."),
+    ],
+    horizon_days: Annotated[
+        float, typer.Option(min=1.0, help="A user churns after this many silent days.")
+    ] = 30.0,
+    holdout_share: Annotated[
+        float, typer.Option(min=0.05, max=0.95, help="Share of users kept out of training.")
+    ] = 0.3,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the scores as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Churn evaluation on a purchase history: ours against recency, RFM and BG/NBD."""
+    from eventtide.ml.command import run_evaluate
+
+    code = run_evaluate(
+        path=from_file,
+        cutoff=cutoff,
+        horizon_days=horizon_days,
+        holdout_share=holdout_share,
+        json_output=json_output,
+    )
+    raise typer.Exit(code=code)
+
+
+def train(
+    model: Annotated[str, typer.Argument(help="Which model: churn.")],
+    cutoff: Annotated[
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], help="Held-out cut-off date (UTC), YYYY-MM-DD."),
+    ],
+    horizon_days: Annotated[float, typer.Option(min=1.0)] = 30.0,
+) -> None:
+    """Train on the stored events, evaluate on held-out users, register, promote if better."""
+    from eventtide.ml.command import run_train
+
+    raise typer.Exit(code=run_train(model=model, cutoff=cutoff, horizon_days=horizon_days))
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``ml`` and its verbs to the root CLI."""
+    ml = typer.Typer(help="Churn and anomaly models: evaluate, train.", no_args_is_help=True)
+    app.add_typer(ml, name="ml")
+    ml.command("evaluate")(evaluate)
+    ml.command("train")(train)

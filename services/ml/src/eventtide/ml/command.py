@@ -1,0 +1,76 @@
+"""``eventtide ml evaluate``: read a history, run the churn evaluation, print the table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from eventtide.ml.churn_eval import evaluate_churn, format_table
+from eventtide.ml.labels import HorizonBeyondDataError
+from eventtide.ml.sources import read_jsonl
+
+
+def run_evaluate(
+    *, path: Path, cutoff: datetime, horizon_days: float, holdout_share: float, json_output: bool
+) -> int:
+    """0 when the table was printed; 1 with the reason when the history cannot be scored."""
+    log, report = read_jsonl(path)
+    cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
+    print(
+        f"{path}: {report.lines} lines, {report.accepted} valid, {report.rejected} rejected; "
+        f"{len(log)} activity events",
+        file=sys.stderr,
+    )
+    for rejection in report.first_rejections:
+        print(f"  rejected {rejection}", file=sys.stderr)
+    try:
+        evaluation = evaluate_churn(log, cut.timestamp(), horizon_days, holdout_share)
+    except (HorizonBeyondDataError, ValueError) as error:
+        print(f"cannot evaluate: {error}", file=sys.stderr)
+        return 1
+    if json_output:
+        record = {
+            "cutoff": cut.date().isoformat(),
+            "horizon_days": horizon_days,
+            "scores": [asdict(s) for s in evaluation.scores],
+            "skipped": evaluation.skipped,
+            "train_users": evaluation.train_users,
+        }
+        print(json.dumps(record, indent=2))
+    else:
+        print(
+            f"churn evaluation: cut-off {cut.date()}, horizon {horizon_days:g} days, "
+            f"trained at the cut-off minus the horizon on other users"
+        )
+        print(format_table(evaluation))
+    return 0
+
+
+def run_train(*, model: str, cutoff: datetime, horizon_days: float) -> int:
+    """Train ``churn`` from DATABASE_URL; anomaly training from the database is not built yet."""
+    from eventtide.core.db import make_engine
+    from eventtide.core.db.settings import DbSettings
+    from eventtide.ml.training import train_churn
+
+    if model != "churn":
+        print(f"cannot train {model!r}: only 'churn' is trained from the database so far")
+        return 2
+    cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
+    engine = make_engine(DbSettings().database_url)
+    try:
+        result = train_churn(engine, cut, horizon_days)
+    except (HorizonBeyondDataError, ValueError) as error:
+        print(f"cannot train: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    production = "none" if result.production_roc_auc is None else f"{result.production_roc_auc:.4f}"
+    print(
+        f"churn v{result.version}: ROC-AUC {result.roc_auc:.4f} (best baseline "
+        f"{result.best_baseline:.4f}, production {production}); "
+        f"{'promoted' if result.decision.promote else 'not promoted'}: {result.decision.reason}"
+    )
+    return 0

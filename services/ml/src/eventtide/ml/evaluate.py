@@ -1,0 +1,139 @@
+"""Scores that decide whether a model earns its place, computed on held-out data.
+
+Churn: ROC-AUC (ranking), PR-AUC (ranking where churners are few) and Brier score
+(whether the probabilities can be believed). Anomalies: an alert is a true positive
+when it overlaps a true incident interval; an incident is detected when some alert
+overlaps it, and its delay runs from the incident's start to the first such alert's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+from eventtide.ml.history import FloatArray
+
+
+@dataclass(frozen=True)
+class ChurnScores:
+    """One model's scores on one held-out set."""
+
+    model: str
+    roc_auc: float
+    pr_auc: float
+    brier: float
+    users: int
+    churn_rate: float
+
+
+def churn_scores(model: str, churned: FloatArray, probability: FloatArray) -> ChurnScores:
+    """Scores of predicted P(churn) against the labels (both classes must be present)."""
+    labels = churned.astype(int)
+    if labels.min() == labels.max():
+        raise ValueError("the held-out users are all one class; no ranking can be scored")
+    return ChurnScores(
+        model=model,
+        roc_auc=float(roc_auc_score(labels, probability)),
+        pr_auc=float(average_precision_score(labels, probability)),
+        brier=float(brier_score_loss(labels, np.clip(probability, 0.0, 1.0))),
+        users=int(labels.size),
+        churn_rate=float(labels.mean()),
+    )
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A half-open time interval [start, end)."""
+
+    start: float
+    end: float
+
+    def overlaps(self, other: Interval) -> bool:
+        """True when the two share any time."""
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class DetectionScores:
+    """How alerts matched true incidents."""
+
+    precision: float
+    recall: float
+    f1: float
+    true_alerts: int
+    false_alerts: int
+    detected: int
+    incidents: int
+    delays: tuple[float, ...]
+    """Per detected incident: seconds from its start to the first overlapping alert's start
+    (0 when the alert began earlier)."""
+
+    @property
+    def median_delay(self) -> float:
+        """Median of ``delays`` (NaN when nothing was detected)."""
+        return float(np.median(self.delays)) if self.delays else float("nan")
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
+def detection_scores(alerts: Sequence[Interval], truth: Sequence[Interval]) -> DetectionScores:
+    """Precision over alerts, recall over incidents, and detection delays.
+
+    With no alerts precision is 1 (nothing false was said); with no incidents recall is 1.
+    """
+    true_alerts = sum(1 for a in alerts if any(a.overlaps(t) for t in truth))
+    delays: list[float] = []
+    for incident in truth:
+        starts = [a.start for a in alerts if a.overlaps(incident)]
+        if starts:
+            delays.append(max(min(starts) - incident.start, 0.0))
+    precision = true_alerts / len(alerts) if alerts else 1.0
+    recall = len(delays) / len(truth) if truth else 1.0
+    return DetectionScores(
+        precision=precision,
+        recall=recall,
+        f1=_f1(precision, recall),
+        true_alerts=true_alerts,
+        false_alerts=len(alerts) - true_alerts,
+        detected=len(delays),
+        incidents=len(truth),
+        delays=tuple(delays),
+    )
+
+
+@dataclass(frozen=True)
+class ClassificationScores:
+    """Precision, recall and F1 of flags against labels, with the threshold-free PR-AUC."""
+
+    precision: float
+    recall: float
+    f1: float
+    pr_auc: float
+    positives: int
+    flagged: int
+    total: int
+
+
+def classification_scores(
+    truth: np.ndarray, flagged: np.ndarray, score: FloatArray
+) -> ClassificationScores:
+    """Score per-item flags (users, user-days) against the true anomalous ones."""
+    truth, flagged = truth.astype(bool), flagged.astype(bool)
+    hits = int((truth & flagged).sum())
+    precision = hits / int(flagged.sum()) if flagged.any() else 1.0
+    recall = hits / int(truth.sum()) if truth.any() else 1.0
+    pr_auc = float(average_precision_score(truth, score)) if truth.any() else float("nan")
+    return ClassificationScores(
+        precision=precision,
+        recall=recall,
+        f1=_f1(precision, recall),
+        pr_auc=pr_auc,
+        positives=int(truth.sum()),
+        flagged=int(flagged.sum()),
+        total=int(truth.size),
+    )

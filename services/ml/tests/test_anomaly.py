@@ -1,0 +1,157 @@
+"""Metric anomaly scoring, thresholding and alerts; the behavioural detector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import MONDAY, STEP, counts, funnel, inside
+
+from eventtide.ml.anomaly import (
+    BehaviourDetector,
+    DetectorConfig,
+    alerts_from,
+    robust_scale,
+    score_counts,
+    score_rate,
+    trailing_sum,
+)
+from eventtide.ml.evaluate import Interval, detection_scores
+from eventtide.ml.features import BEHAVIOUR_FEATURES, FeatureTable
+from eventtide.ml.history import DAY_S
+
+pytestmark = pytest.mark.unit
+
+TRAIN_DAYS = 14
+TEST_START = MONDAY + TRAIN_DAYS * DAY_S
+
+
+def test_robust_scale_is_untouched_by_a_few_outliers():
+    values = np.concatenate([np.random.default_rng(0).normal(0, 2, 500), [1e6] * 5])
+    median, sigma = robust_scale(values)
+    assert abs(median) < 0.3
+    assert sigma == pytest.approx(2.0, rel=0.15)
+
+
+def test_trailing_sum_adds_the_windows_before():
+    assert trailing_sum(np.array([1.0, 2, 3, 4]), 2).tolist() == [1, 3, 5, 7]
+    assert trailing_sum(np.array([1.0, 2, 3]), 1).tolist() == [1, 2, 3]
+
+
+def test_quiet_windows_below_the_minimum_volume_never_alarm():
+    times = MONDAY + np.arange(4000) * STEP
+    train = 1.0 + np.random.default_rng(0).poisson(1, 4000)
+    test = train.copy()
+    test[100] = 20.0  # ten times the usual, but the usual is under the volume floor
+    quiet = DetectorConfig(min_volume=5.0, spans=(1,))
+    assert not score_counts(times, train, times, test, quiet).flagged.any()
+    loud = DetectorConfig(min_volume=0.5, spans=(1,))
+    assert np.flatnonzero(score_counts(times, train, times, test, loud).flagged).tolist() == [100]
+
+
+def _split(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return times < TEST_START, times >= TEST_START
+
+
+def test_spikes_and_outages_in_counts_are_found_with_no_false_alerts():
+    times, values = counts(21, 30.0, seed=3)
+    train, test = _split(times)
+    spike = Interval(TEST_START + 2 * DAY_S + 20 * 3600, TEST_START + 2 * DAY_S + 21 * 3600)
+    outage = Interval(TEST_START + 4 * DAY_S + 10 * 3600, TEST_START + 4 * DAY_S + 12 * 3600)
+    values = values.copy()
+    values[inside(times, spike)] *= 2.0
+    values[inside(times, outage)] *= 0.3
+    scored = score_counts(times[train], values[train], times[test], values[test])
+    alerts = alerts_from("events", scored, STEP)
+    scores = detection_scores([Interval(a.start, a.end) for a in alerts], [spike, outage])
+    assert scores.recall == 1.0
+    assert scores.false_alerts == 0
+    assert scores.median_delay <= 2 * STEP
+    assert {a.direction for a in alerts} == {"up", "down"}
+
+
+def test_a_conversion_drop_with_normal_traffic_is_found_and_traffic_alone_says_nothing():
+    data = funnel(21, seed=4)
+    train, test = _split(data.times)
+    broken = Interval(TEST_START + 3 * DAY_S + 18 * 3600, TEST_START + 3 * DAY_S + 21 * 3600)
+    purchases = data.purchases.copy()
+    hit = inside(data.times, broken)
+    purchases[hit] = np.random.default_rng(9).binomial(data.checkouts[hit].astype(int), 0.35)
+    traffic = score_counts(
+        data.times[train], data.checkouts[train], data.times[test], data.checkouts[test]
+    )
+    assert not traffic.flagged.any()
+    scored = score_rate(
+        data.times[train],
+        purchases[train],
+        data.checkouts[train],
+        data.times[test],
+        purchases[test],
+        data.checkouts[test],
+    )
+    alerts = alerts_from("conversion checkout->purchase", scored, STEP)
+    scores = detection_scores([Interval(a.start, a.end) for a in alerts], [broken])
+    assert scores.recall == 1.0
+    assert scores.false_alerts == 0
+    assert all(a.direction == "down" for a in alerts)
+    assert scores.median_delay <= 6 * STEP  # the six-window span is what sees it
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_incident_free_weeks_raise_at_most_one_false_alert_per_day(seed):
+    times, values = counts(21, 30.0, seed=seed)
+    train, test = _split(times)
+    data = funnel(21, seed=seed)
+    count_alerts = alerts_from(
+        "events", score_counts(times[train], values[train], times[test], values[test]), STEP
+    )
+    rate_alerts = alerts_from(
+        "conversion",
+        score_rate(
+            data.times[train],
+            data.purchases[train],
+            data.checkouts[train],
+            data.times[test],
+            data.purchases[test],
+            data.checkouts[test],
+        ),
+        STEP,
+    )
+    days = (times[test][-1] - times[test][0] + STEP) / DAY_S
+    assert (len(count_alerts) + len(rate_alerts)) / days <= 1.0
+
+
+def test_alerts_merge_close_windows_and_split_on_direction():
+    times = np.arange(10) * STEP
+    flagged = np.array([0, 1, 1, 0, 1, 0, 0, 0, 1, 1], dtype=bool)
+    z = np.array([0, 6, 7, 0, 8, 0, 0, 0, -9, -6], dtype=float)
+    from eventtide.ml.anomaly import Scored
+
+    scored = Scored(times, np.ones(10), np.full(10, 3.0), z, flagged)
+    alerts = alerts_from("s", scored, STEP, DetectorConfig(merge_gap=1))
+    assert [(a.start, a.end, a.direction) for a in alerts] == [
+        (1 * STEP, 5 * STEP, "up"),
+        (8 * STEP, 10 * STEP, "down"),
+    ]
+    assert alerts[0].severity == 8.0
+
+
+def test_isolation_forest_flags_bots_and_bursts_among_ordinary_users():
+    rng = np.random.default_rng(0)
+    humans = np.column_stack(
+        [
+            rng.poisson(30, 400),
+            rng.lognormal(0.0, 0.3, 400),
+            rng.normal(1.0, 0.15, 400),
+            rng.lognormal(3.0, 0.4, 400),
+            rng.lognormal(-0.5, 0.3, 400),
+            rng.binomial(1, 0.2, 400),
+            rng.poisson(2, 400) + 1,
+        ]
+    ).astype(float)
+    odd = np.array([[400, 60.0, 0.05, 0.2, 0.0, 0, 300], [20, 1.0, 1.0, 20.0, 0.0, 12, 4]])
+    users = np.array([f"u{i:04d}" for i in range(402)])
+    table = FeatureTable(users, BEHAVIOUR_FEATURES, np.vstack([humans, odd]))
+    detector = BehaviourDetector(contamination=0.02, trees=100).fit(table)
+    flagged = detector.flag(table)
+    assert flagged[-2:].all()
+    assert flagged[:400].mean() < 0.03

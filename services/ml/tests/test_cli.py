@@ -1,0 +1,80 @@
+"""``eventtide ml evaluate`` on a purchase history written as eventtide JSONL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from eventtide.core.cli import build_app
+
+pytestmark = pytest.mark.unit
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _purchase(user: str, at: datetime, amount: float) -> dict[str, object]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "purchase",
+        "user_id": user,
+        "session_id": f"{user}-{at.timestamp():.0f}",
+        "occurred_at": at.isoformat(),
+        "received_at": at.isoformat(),
+        "schema_version": 2,
+        "context": {"platform": "web", "device": "desktop", "country": "DE", "page": "/done"},
+        "properties": {
+            "order_id": f"o-{uuid.uuid4().hex[:12]}",
+            "items": [{"product_id": "p-1", "price": amount, "quantity": 1}],
+            "amount": amount,
+            "currency": "EUR",
+        },
+    }
+
+
+def _history(path: Path, customers: int = 200) -> None:
+    """Customers buying at their own pace over 200 days; some stop for good."""
+    rng = np.random.default_rng(0)
+    lines = []
+    for index in range(customers):
+        user = f"c-{index:04d}"
+        rate = rng.choice([0.05, 0.15, 0.4])  # orders per day
+        stop = rng.uniform(30, 260) if rng.random() < 0.5 else 1e9
+        day = rng.exponential(1 / rate)
+        while day < min(200.0, stop):
+            lines.append(json.dumps(_purchase(user, START + timedelta(days=day), 19.99)))
+            day += rng.exponential(1 / rate)
+    lines.append('{"event_type": "purchase", "user_id": "broken"}')  # refused, reported
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_evaluate_prints_ours_and_every_baseline(tmp_path):
+    history = tmp_path / "purchases.jsonl"
+    _history(history)
+    result = CliRunner().invoke(
+        build_app(),
+        ["ml", "evaluate", "--from-file", str(history), "--cutoff", "2025-06-20", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout[result.stdout.index("{") :])
+    models = {score["model"]: score for score in record["scores"]}
+    assert set(models) == {"ours_hgb", "recency", "rfm_logistic", "bgnbd"}
+    for score in models.values():
+        assert 0.5 < score["roc_auc"] <= 1.0
+        assert 0.0 <= score["brier"] < 0.25
+    assert "1 rejected" in result.stderr
+
+
+def test_a_cutoff_whose_window_runs_past_the_data_is_refused(tmp_path):
+    history = tmp_path / "purchases.jsonl"
+    _history(history, customers=40)
+    result = CliRunner().invoke(
+        build_app(), ["ml", "evaluate", "--from-file", str(history), "--cutoff", "2025-07-10"]
+    )
+    assert result.exit_code == 1
+    assert "cannot evaluate" in result.stderr

@@ -1,0 +1,55 @@
+"""Evaluation metrics on cases worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eventtide.ml.evaluate import Interval, churn_scores, classification_scores, detection_scores
+
+pytestmark = pytest.mark.unit
+
+
+def test_churn_scores_on_a_perfect_and_a_reversed_ranking():
+    labels = np.array([0.0, 0.0, 1.0, 1.0])
+    perfect = churn_scores("p", labels, np.array([0.1, 0.2, 0.8, 0.9]))
+    assert perfect.roc_auc == 1.0
+    assert perfect.pr_auc == 1.0
+    assert perfect.brier == pytest.approx((0.01 + 0.04 + 0.04 + 0.01) / 4)
+    reversed_ = churn_scores("r", labels, np.array([0.9, 0.8, 0.2, 0.1]))
+    assert reversed_.roc_auc == 0.0
+    assert reversed_.churn_rate == 0.5
+
+
+def test_churn_scores_refuse_a_single_class():
+    with pytest.raises(ValueError, match="one class"):
+        churn_scores("x", np.zeros(3), np.array([0.1, 0.2, 0.3]))
+
+
+def test_detection_counts_overlaps_false_alerts_and_delays():
+    truth = [Interval(100, 200), Interval(500, 600), Interval(900, 950)]
+    alerts = [Interval(120, 130), Interval(150, 160), Interval(480, 520), Interval(700, 710)]
+    scores = detection_scores(alerts, truth)
+    assert scores.true_alerts == 3
+    assert scores.false_alerts == 1
+    assert scores.precision == pytest.approx(0.75)
+    assert scores.recall == pytest.approx(2 / 3)
+    assert scores.f1 == pytest.approx(2 * 0.75 * (2 / 3) / (0.75 + 2 / 3))
+    assert scores.delays == (20.0, 0.0)
+    assert scores.median_delay == 10.0
+
+
+def test_no_alerts_means_full_precision_and_no_recall():
+    scores = detection_scores([], [Interval(0, 1)])
+    assert (scores.precision, scores.recall, scores.f1) == (1.0, 0.0, 0.0)
+    assert np.isnan(scores.median_delay)
+
+
+def test_classification_scores_of_flags():
+    truth = np.array([1, 1, 0, 0, 0], dtype=bool)
+    flagged = np.array([1, 0, 1, 0, 0], dtype=bool)
+    scores = classification_scores(truth, flagged, np.array([0.9, 0.5, 0.8, 0.1, 0.2]))
+    assert (scores.precision, scores.recall) == (0.5, 0.5)
+    assert scores.flagged == 2
+    assert scores.positives == 2
+    assert scores.pr_auc == pytest.approx((1.0 + 2 / 3) / 2)
