@@ -92,7 +92,8 @@ def test_server_sets_received_at_and_fills_a_missing_event_id() -> None:
 
 def test_each_item_judged_alone_in_order() -> None:
     bad_country = EVENT | {"context": EVENT["context"] | {"country": "germany"}}  # type: ignore[operator]
-    outcomes = _prepare([EVENT, bad_country, 5, EVENT | {"event_type": "teleport"}])
+    old_writer = EVENT | {"event_type": "teleport", "schema_version": 1}  # closed vocabulary
+    outcomes = _prepare([EVENT, bad_country, 5, old_writer])
     assert [type(o).__name__ for o in outcomes] == ["Accepted", "Refused", "Refused", "Refused"]
     refused = [o for o in outcomes if isinstance(o, ingest.Refused)]
     assert [(r.rejection.field, r.rejection.rule) for r in refused] == [

@@ -41,7 +41,8 @@ ORDER = {
 }
 
 
-def _segment_messages() -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
+def _segment_messages() -> tuple[list[tuple[dict[str, Any], Any]], dict[str, str]]:
+    """Each message with its batch's ``sentAt``, and the last request's headers."""
     from segment.analytics.client import Client
 
     with capture_server() as captured:
@@ -61,19 +62,19 @@ def _segment_messages() -> tuple[list[dict[str, Any]], dict[str, Any], dict[str,
         client.track(user_id="alice", event="Order Completed", properties={"order_id": "o-2"})
         client.alias(previous_id="alice", user_id="alice-2")
         client.flush()
-    messages = [m for _, _, body in captured.requests for m in body["batch"]]
-    path, headers, body = captured.requests[-1]
+    messages = [(m, body.get("sentAt")) for _, _, body in captured.requests for m in body["batch"]]
+    path, headers, _ = captured.requests[-1]
     assert path == "/v1/batch"
-    return messages, body, headers
+    return messages, headers
 
 
 def test_segment_sdk_messages_map_as_the_table_says() -> None:
-    messages, body, headers = _segment_messages()
+    messages, headers = _segment_messages()
     assert headers["Authorization"].startswith("Basic "), "the write key goes as HTTP Basic"
-    received = datetime.now(UTC)
+    start = datetime.now(UTC)  # one request per call (sync mode), received a second apart
     events = [
-        to_event(from_segment(m, received_at=received, sent_at=body.get("sentAt")))
-        for m in messages
+        to_event(from_segment(m, received_at=start + timedelta(seconds=n), sent_at=sent_at))
+        for n, (m, sent_at) in enumerate(messages)
     ]
     assert not [e for e in events if isinstance(e, Rejection)], events
     page, search, added, identify, order, invite, bare_order, alias = events
@@ -143,10 +144,12 @@ def test_posthog_sdk_messages_map_as_the_table_says() -> None:
     bodies = [body for _, _, body in captured.requests]
     assert all(body["api_key"] == "phc_test" for body in bodies), "the token is in the body"
     assert {path for path, _, _ in captured.requests} == {"/batch/"}
-    received = datetime.now(UTC)
+    start = datetime.now(UTC)  # one request per call (sync mode), received a second apart
     events = [
-        to_event(from_posthog(m, received_at=received, sent_at=body.get("sent_at")))
-        for body in bodies
+        to_event(
+            from_posthog(m, received_at=start + timedelta(seconds=n), sent_at=body.get("sent_at"))
+        )
+        for n, body in enumerate(bodies)
         for m in body["batch"]
     ]
     assert not [e for e in events if isinstance(e, Rejection)], events

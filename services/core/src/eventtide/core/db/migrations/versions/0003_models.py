@@ -3,7 +3,7 @@
 Artefacts are skops bytes with their SHA-256, stored in the row so that a model and
 the evidence for promoting it live and move together (a few hundred kilobytes each).
 
-Revision ID: 0003_models
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_models"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
