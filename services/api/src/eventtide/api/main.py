@@ -17,7 +17,7 @@ from prometheus_client import make_asgi_app
 from eventtide.api import problems
 from eventtide.api.auth import Authenticator
 from eventtide.api.kafka_io import KafkaGateway
-from eventtide.api.routes import deadletters, events, health, ingest, trends
+from eventtide.api.routes import deadletters, events, health, ingest, posthog, segment, trends
 from eventtide.api.settings import ApiSettings, api_settings
 from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
@@ -62,7 +62,7 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
         )
-    routers = (health, ingest, events, trends, deadletters)
+    routers = (health, ingest, segment, posthog, events, trends, deadletters)
     for module in routers:
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
