@@ -23,7 +23,9 @@ from eventtide.api.routes import (
     funnels,
     health,
     ingest,
+    posthog,
     retention,
+    segment,
     trends,
     users,
 )
@@ -71,7 +73,9 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
         )
-    routers = (health, ingest, events, trends, funnels, retention, users, deadletters)
+    routers = (
+        health, ingest, segment, posthog, events, trends, funnels, retention, users, deadletters,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())

@@ -47,7 +47,8 @@ _BODY: Final[dict[str, Any]] = {
 _ERRORS: Final = documented(400, 401, 403, 413, 415, 422, 429, 503)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ingest.too_large(f"the body is over {limit} bytes")
@@ -81,7 +82,7 @@ async def post_events(
     )
     if problem is not None:
         raise problem
-    body = await _read_body(request, settings.body_max_bytes)
+    body = await read_body(request, settings.body_max_bytes)
     if request.headers.get("content-encoding", "").strip().lower() == "gzip":
         inflated = ingest.gunzip(body, settings.body_max_bytes)
         if isinstance(inflated, Problem):

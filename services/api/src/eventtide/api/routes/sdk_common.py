@@ -1,0 +1,86 @@
+"""What the SDK doors share: reading the body, the caller behind an SDK's key, sending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from fastapi import Request
+
+from eventtide.api import ingest
+from eventtide.api.auth import Authenticator, Principal, unauthorized
+from eventtide.api.kafka_io import KafkaGateway, dead_letter
+from eventtide.api.keys import grants
+from eventtide.api.problems import Problem, unavailable
+from eventtide.api.routes.ingest import read_body
+from eventtide.api.sdk import Mapper, prepare_sdk
+from eventtide.api.settings import ApiSettings
+from eventtide.core.events import validation_context
+from eventtide.core.metrics import EVENTS_REJECTED
+from eventtide.core.settings import CoreSettings
+
+
+async def json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
+    """The request's JSON object (gzip allowed), or a problem saying what is wrong."""
+    body = await read_body(request, settings.body_max_bytes)
+    if request.headers.get("content-encoding", "").strip().lower() == "gzip":
+        inflated = ingest.gunzip(body, settings.body_max_bytes)
+        if isinstance(inflated, Problem):
+            raise inflated
+        body = inflated
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise Problem(400, "malformed-json", "Malformed JSON", f"not JSON: {error}") from error
+    if not isinstance(parsed, dict):
+        raise Problem(400, "malformed-json", "Malformed JSON", "send a JSON object")
+    return parsed
+
+
+def ingest_caller(request: Request, key: str | None) -> Principal:
+    """The caller behind an SDK's key (an eventtide ingest key), within its rate limit."""
+    if not key:
+        raise unauthorized("send your eventtide ingest key as the SDK's write key or token")
+    authenticator: Authenticator = request.app.state.authenticator
+    caller = authenticator.authenticate(key, None)
+    if not grants(caller.scopes, "ingest"):
+        raise Problem(403, "forbidden", "Not allowed", "this needs the ingest scope")
+    authenticator.admit(caller)
+    return caller
+
+
+async def send_messages(
+    request: Request,
+    messages: list[Any],
+    mapper: Mapper,
+    *,
+    sent_at: object,
+    settings: ApiSettings,
+) -> tuple[int, int]:
+    """Map and send every message; (accepted, refused) once Kafka acknowledged all."""
+    if len(messages) > settings.batch_max_events:
+        raise ingest.too_large(
+            f"{len(messages)} messages in one batch; at most {settings.batch_max_events}"
+        )
+    core: CoreSettings = request.app.state.core
+    gateway: KafkaGateway = request.app.state.gateway
+    outcomes = prepare_sdk(
+        messages,
+        mapper,
+        received_at=datetime.now(UTC),
+        sent_at=sent_at,
+        context=validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s)),
+    )
+    accepted = [o for o in outcomes if isinstance(o, ingest.Accepted)]
+    refused = [o for o in outcomes if isinstance(o, ingest.Refused)]
+    dead = [
+        dead_letter(o.key, o.raw, o.rejection.kind, o.rejection.field, o.rejection.rule,
+                    o.rejection.message)
+        for o in refused
+    ]  # fmt: skip
+    if not await gateway.send([o.message for o in accepted], dead, settings.ack_timeout_s):
+        raise unavailable("Kafka did not acknowledge every event in time", settings.retry_after_s)
+    for o in refused:
+        EVENTS_REJECTED.labels(o.rejection.kind).inc()
+    return len(accepted), len(refused)

@@ -1,0 +1,75 @@
+"""Segment's HTTP Tracking API: what Segment's and RudderStack's SDKs send.
+
+``/v1/batch`` and one route per call type; the write key arrives as HTTP Basic user
+name (or ``writeKey`` in the body) and is an eventtide ingest key. Segment's SDKs read
+only the status: 200 once Kafka has every accepted message; refused messages are in the
+dead-letter topic with their reason, and the body says how many.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+
+from eventtide.api.deps import SettingsDep
+from eventtide.api.problems import Problem, documented
+from eventtide.api.routes.sdk_common import ingest_caller, json_body, send_messages
+from eventtide.api.sdk import basic_username
+from eventtide.core.events.contracts import from_segment
+from eventtide.core.events.contracts.common import obj
+
+router = APIRouter(tags=["segment"])
+
+_ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
+
+CALLS: Final = ("track", "page", "screen", "identify", "alias", "group")
+
+
+def _answer(accepted: int, refused: int) -> dict[str, Any]:
+    return {"success": True, "accepted": accepted, "rejected": refused}
+
+
+@router.post("/v1/batch", responses=_ERRORS, summary="Segment batch (the SDKs' default)")
+async def segment_batch(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """A Segment batch: ``{"batch": [...], "sentAt": ..., "context": {...}}``."""
+    body = await json_body(request, settings)
+    ingest_caller(
+        request, basic_username(request.headers.get("authorization")) or body.get("writeKey")
+    )
+    batch = body.get("batch")
+    if not isinstance(batch, list) or not batch:
+        raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `batch` array")
+    shared = obj(body.get("context"))
+    messages = [
+        {**m, "context": {**shared, **obj(m.get("context"))}} if isinstance(m, dict) else m
+        for m in batch
+    ]
+    accepted, refused = await send_messages(
+        request, messages, from_segment, sent_at=body.get("sentAt"), settings=settings
+    )
+    return _answer(accepted, refused)
+
+
+def _single(call: str) -> Any:
+    async def one(request: Request, settings: SettingsDep) -> dict[str, Any]:
+        body = await json_body(request, settings)
+        ingest_caller(
+            request, basic_username(request.headers.get("authorization")) or body.get("writeKey")
+        )
+        accepted, refused = await send_messages(
+            request, [{**body, "type": call}], from_segment, sent_at=body.get("sentAt"),
+            settings=settings,
+        )  # fmt: skip
+        return _answer(accepted, refused)
+
+    one.__name__ = f"segment_{call}"
+    one.__doc__ = f"One Segment `{call}` call."
+    return one
+
+
+for _call in CALLS:
+    router.add_api_route(
+        f"/v1/{_call}", _single(_call), methods=["POST"], responses=_ERRORS,
+        summary=f"Segment {_call}",
+    )  # fmt: skip
