@@ -19,6 +19,12 @@ from eventtide.core.events.contracts import from_posthog
 router = APIRouter(tags=["posthog"])
 
 _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
+_BODY: Final = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
 
 
 async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
@@ -29,7 +35,7 @@ async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
         raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `batch` array")
     first = messages[0] if isinstance(messages[0], dict) else {}
     token = body.get("api_key") or first.get("api_key") or first.get("token")
-    ingest_caller(request, token if isinstance(token, str) else None)
+    ingest_caller(request, token)
     accepted, refused = await send_messages(
         request, messages, from_posthog, sent_at=body.get("sent_at"), settings=settings
     )
@@ -38,6 +44,6 @@ async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
 
 for _path in ("/capture", "/capture/", "/batch", "/batch/"):
     router.add_api_route(
-        _path, _capture, methods=["POST"], responses=_ERRORS,
+        _path, _capture, methods=["POST"], responses=_ERRORS, openapi_extra=_BODY,
         summary="PostHog capture (one event or a batch)", include_in_schema=not _path.endswith("/"),
     )  # fmt: skip

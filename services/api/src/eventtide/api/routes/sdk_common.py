@@ -38,9 +38,9 @@ async def json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
     return parsed
 
 
-def ingest_caller(request: Request, key: str | None) -> Principal:
+def ingest_caller(request: Request, key: object) -> Principal:
     """The caller behind an SDK's key (an eventtide ingest key), within its rate limit."""
-    if not key:
+    if not isinstance(key, str) or not key:
         raise unauthorized("send your eventtide ingest key as the SDK's write key or token")
     authenticator: Authenticator = request.app.state.authenticator
     caller = authenticator.authenticate(key, None)

@@ -26,11 +26,40 @@ _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
 CALLS: Final = ("track", "page", "screen", "identify", "alias", "group")
 
 
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The request body as OpenAPI states it (the route reads the raw body itself)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
+
+
+_BATCH_BODY: Final = _body(
+    {
+        "type": "object",
+        "required": ["batch"],
+        "properties": {
+            "batch": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+            "sentAt": {"type": "string"},
+            "writeKey": {"type": "string"},
+        },
+    }
+)
+_CALL_BODY: Final = _body({"type": "object"})
+
+
 def _answer(accepted: int, refused: int) -> dict[str, Any]:
     return {"success": True, "accepted": accepted, "rejected": refused}
 
 
-@router.post("/v1/batch", responses=_ERRORS, summary="Segment batch (the SDKs' default)")
+@router.post(
+    "/v1/batch",
+    responses=_ERRORS,
+    openapi_extra=_BATCH_BODY,
+    summary="Segment batch (the SDKs' default)",
+)
 async def segment_batch(request: Request, settings: SettingsDep) -> dict[str, Any]:
     """A Segment batch: ``{"batch": [...], "sentAt": ..., "context": {...}}``."""
     body = await json_body(request, settings)
@@ -71,5 +100,5 @@ def _single(call: str) -> Any:
 for _call in CALLS:
     router.add_api_route(
         f"/v1/{_call}", _single(_call), methods=["POST"], responses=_ERRORS,
-        summary=f"Segment {_call}",
+        openapi_extra=_CALL_BODY, summary=f"Segment {_call}",
     )  # fmt: skip
