@@ -52,3 +52,14 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
     engine.dispose()
     upgrade(url)
     assert current_revision(url) == head_revision()
+
+
+def test_the_processor_tables_are_created(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    assert set(inspect(engine).get_table_names()) >= {
+        "window_aggregates", "sessions", "attributions", "conversion_counts", "alerts",
+        "cart_abandonments", "user_features", "processor_state",
+    }  # fmt: skip
+    engine.dispose()

@@ -328,6 +328,14 @@ class PartitionJob:
                 out.retractions.append(SessionRetraction(sid, user_id))
         self.retracted.clear()
         push, pop = heapq.heappush, heapq.heappop
+        for user_id in self.dirty_users:
+            # scheduled before the timers run: a session that this batch both changed
+            # and made due closes now, not one batch later (the last batch of a stream)
+            found = sessions.get(user_id)
+            next_deadline = None if found is None else found.deadline()
+            if found is not None and next_deadline not in (None, found.scheduled):
+                found.scheduled = next_deadline
+                push(timers, (next_deadline, user_id))
         while timers and timers[0][0] < watermark:
             deadline, user_id = pop(timers)
             user = sessions.get(user_id)

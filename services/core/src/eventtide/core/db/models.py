@@ -224,3 +224,8 @@ class Model(Base):
     artefact: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# The processor's tables share this metadata (one Alembic head); they live apart to keep
+# this file small, and are imported last because they need ``Base``.
+from eventtide.core.db import processor_tables  # noqa: E402, F401

@@ -91,6 +91,9 @@ class BatchLoop(Generic[P, R]):
         stored = self._retrying(self._read_offsets, abandon=False)
         missing = FROM_START if self.bounds.offset_reset == "earliest" else FROM_END
         positioned = [(t, p, stored.get(p, missing)) for t, p in partitions]
+        if self.steps.assigned is not None:
+            new = [p for _, p in partitions]
+            self._retrying(lambda: self.steps.assigned(new), abandon=False)  # type: ignore[misc]
         if self._phase is not None:
             self._phase("assigned")
         self._assigned.update(p for _, p in partitions)
@@ -107,6 +110,8 @@ class BatchLoop(Generic[P, R]):
         self._commit_to_kafka()
         self._assigned -= gone
         self._buffer = [m for m in self._buffer if m.partition() not in gone]
+        if self.steps.revoked is not None:
+            self.steps.revoked(sorted(gone))
         log.info("revoked %s", sorted(gone))
 
     def _read_offsets(self) -> dict[int, int]:

@@ -52,6 +52,11 @@ class BatchSteps(Generic[P, R]):
     - ``after_commit(prepared, result)``: writer thread, right after the database commit.
     - ``acknowledged(prepared, result, committed_at)``: main thread, when the batch's
       offsets go to Kafka (``committed_at`` is the database commit's ``time.time()``).
+    - ``assigned(partitions)``: main thread, in the rebalance callback, after the stored
+      offsets were read and before seeking; for services that keep state per partition
+      (the processor restores its checkpoint here).
+    - ``revoked(partitions)``: main thread, after the batch in flight committed; the
+      service forgets what it held for those partitions.
     """
 
     prepare: Callable[[list[Any]], P]
@@ -59,6 +64,8 @@ class BatchSteps(Generic[P, R]):
     before_write: Callable[[P, Callable[[], bool]], None] | None = None
     after_commit: Callable[[P, R], None] | None = None
     acknowledged: Callable[[P, R, float], None] | None = None
+    assigned: Callable[[list[int]], None] | None = None
+    revoked: Callable[[list[int]], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""The processor's settings, read once from the environment (``EVENTTIDE_PROCESSOR_*``).
+
+Times are given in seconds here (what an operator writes) and turned into the pure
+core's integer microseconds by :meth:`ProcessorSettings.config`.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventtide.core.transactional.steps import LoopBounds
+from eventtide.processor.config import SECOND, ProcessorConfig
+
+DEFAULT_GROUP: Final = "eventtide-processor"
+_LOOP: Final = LoopBounds()
+_CORE: Final = ProcessorConfig()
+
+
+class ProcessorSettings(BaseSettings):
+    """Group membership, batch bounds, output topics and the core's main tunables.
+
+    The processor reads the same ``events.v1`` as the storage consumer, in its own
+    group, so the two advance independently.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EVENTTIDE_PROCESSOR_", extra="ignore")
+
+    group_id: str = DEFAULT_GROUP
+    instance_id: str | None = Field(default=None, description="Static membership id")
+    client_id: str = "eventtide-processor"
+    batch_max_events: int = Field(default=_LOOP.batch_max_events, ge=1)
+    batch_max_ms: float = Field(default=100.0, ge=0)
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    offset_reset: Literal["earliest", "latest"] = "earliest"
+    retry_initial_s: float = Field(default=_LOOP.retry_initial_s, gt=0)
+    retry_max_s: float = Field(default=_LOOP.retry_max_s, gt=0)
+    shutdown_grace_s: float = Field(default=_LOOP.shutdown_grace_s, ge=0)
+    metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
+    topics_enabled: bool = Field(default=True, description="Produce the output topics")
+    windows_topic: str = "windows.v1"
+    sessions_topic: str = "sessions.v1"
+    alerts_topic: str = "alerts.v1"
+    features_topic: str = "features.v1"
+    late_topic: str = "events.late.v1"
+    allowed_lateness_s: float = Field(default=_CORE.allowed_lateness / SECOND, ge=0)
+    session_gap_s: float = Field(default=_CORE.session_gap / SECOND, gt=0)
+    attribution_window_s: float = Field(default=_CORE.attribution_window / SECOND, gt=0)
+
+    def config(self) -> ProcessorConfig:
+        """The pure core's configuration."""
+        return ProcessorConfig(
+            allowed_lateness=round(self.allowed_lateness_s * SECOND),
+            session_gap=round(self.session_gap_s * SECOND),
+            attribution_window=round(self.attribution_window_s * SECOND),
+        )
+
+    def bounds(self) -> LoopBounds:
+        """The batch loop's view of these settings."""
+        return LoopBounds(
+            batch_max_events=self.batch_max_events,
+            batch_max_ms=self.batch_max_ms,
+            offset_reset=self.offset_reset,
+            retry_initial_s=self.retry_initial_s,
+            retry_max_s=self.retry_max_s,
+            shutdown_grace_s=self.shutdown_grace_s,
+        )

@@ -1,0 +1,170 @@
+"""One batch's outputs, checkpoint changes and offsets into the database (one transaction).
+
+Retractions are applied before upserts (a merged session's absorbed ids disappear, then
+the merged row is written); results with uuid5 ids are inserted with ON CONFLICT DO
+NOTHING, so a batch processed again after a crash adds nothing; windows, sessions and
+conversion counters are upserted with their latest values. Every value is a bound
+parameter; rows go in multi-row statements, never one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, or_, tuple_
+
+from eventtide.core.db.offsets import OffsetRow, store_offsets
+from eventtide.core.db.processor_tables import (
+    AlertRow,
+    AttributionRow,
+    CartAbandonment,
+    ConversionCount,
+    ProcessorSession,
+    ProcessorState,
+    UserFeatures,
+    WindowAggregate,
+)
+from eventtide.core.db.upsert import chunks, insert_for
+from eventtide.processor.checkpoint import StateChange
+from eventtide.processor.outputs import Outputs
+from eventtide.processor.rows import (
+    alert_rows,
+    attribution_rows,
+    cart_rows,
+    conversion_rows,
+    feature_rows,
+    session_rows,
+    window_rows,
+)
+
+CHUNK = 2_000
+"""Rows per statement: 13 columns x 2,000 stays under PostgreSQL's 65,535 parameters."""
+
+WINDOW_KEY = ("partition", "window", "window_start", "dimension", "value")
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _insert_new(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
+    table = _table(model)
+    for part in chunks(rows, CHUNK):
+        conn.execute(insert_for(conn, table).values(part).on_conflict_do_nothing())
+
+
+def _upsert(conn: Connection, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    table = _table(model)
+    for part in chunks(rows, CHUNK):
+        statement = insert_for(conn, table).values(part)
+        changed = {c: statement.excluded[c] for c in part[0] if c not in keys}
+        conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changed))
+
+
+def write_outputs(conn: Connection, batch: Iterable[tuple[int, Outputs]]) -> None:
+    """Every result table, retractions first."""
+    batch = list(batch)
+    gone = sorted({x.session_id for _, out in batch for x in out.retractions})
+    sessions = _table(ProcessorSession)
+    for at in range(0, len(gone), CHUNK):
+        conn.execute(sessions.delete().where(sessions.c.session_id.in_(gone[at : at + CHUNK])))
+    windows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    conversions: dict[tuple[Any, ...], dict[str, Any]] = {}
+    attributions: list[dict[str, Any]] = []
+    alerts: list[dict[str, Any]] = []
+    carts: list[dict[str, Any]] = []
+    features: list[dict[str, Any]] = []
+    for partition, out in batch:
+        for w in window_rows(out.windows):
+            windows[
+                (w["partition"], w["window"], w["window_start"], w["dimension"], w["value"])
+            ] = w
+        for s in session_rows(out.sessions):
+            rows[s["session_id"]] = s
+        for c in conversion_rows(partition, out.conversions):
+            conversions[(c["partition"], c["day"], c["source"])] = c
+        attributions.extend(attribution_rows(out.attributions))
+        alerts.extend(alert_rows(out.alerts))
+        carts.extend(cart_rows(out.carts))
+        features.extend(feature_rows(out.features))
+    if windows:
+        _upsert(conn, WindowAggregate, list(windows.values()), WINDOW_KEY)
+    if rows:
+        _upsert(conn, ProcessorSession, list(rows.values()), ("session_id",))
+    if conversions:
+        _upsert(conn, ConversionCount, list(conversions.values()), ("partition", "day", "source"))
+    for model, new in (
+        (AttributionRow, attributions),
+        (AlertRow, alerts),
+        (CartAbandonment, carts),
+        (UserFeatures, features),
+    ):
+        if new:
+            _insert_new(conn, model, new)
+
+
+def write_state(conn: Connection, group_id: str, topic: str, changes: list[StateChange]) -> None:
+    """The changed checkpoint rows: keys gone are deleted, new and changed ones upserted."""
+    table = _table(ProcessorState)
+    for change in changes:
+        where = and_(
+            table.c.group_id == group_id,
+            table.c.topic == topic,
+            table.c.partition == change.partition,
+        )
+        for at in range(0, len(change.deletes), CHUNK):
+            keys = change.deletes[at : at + CHUNK]
+            conn.execute(table.delete().where(where, tuple_(table.c.kind, table.c.key).in_(keys)))
+        values = [
+            {
+                "group_id": group_id,
+                "topic": topic,
+                "partition": change.partition,
+                "kind": kind,
+                "key": key,
+                "value": text,
+            }
+            for kind, key, text in change.upserts
+        ]
+        if values:
+            _upsert(conn, ProcessorState, values, ("group_id", "topic", "partition", "kind", "key"))
+
+
+def load_state(
+    conn: Connection, group_id: str, topic: str, partitions: Sequence[int]
+) -> dict[int, list[tuple[str, str, str]]]:
+    """Each partition's checkpoint rows (empty for a partition never checkpointed)."""
+    table = _table(ProcessorState)
+    found: dict[int, list[tuple[str, str, str]]] = {p: [] for p in partitions}
+    if not partitions:
+        return found
+    rows = conn.execute(
+        table.select()
+        .with_only_columns(table.c.partition, table.c.kind, table.c.key, table.c.value)
+        .where(
+            table.c.group_id == group_id,
+            table.c.topic == topic,
+            or_(*(table.c.partition == p for p in partitions)),
+        )
+    )
+    for partition, kind, key, value in rows:
+        found[int(partition)].append((kind, key, value))
+    return found
+
+
+def write_batch(
+    conn: Connection,
+    *,
+    group_id: str,
+    topic: str,
+    outputs: list[tuple[int, Outputs]],
+    changes: list[StateChange],
+    offsets: list[OffsetRow],
+) -> None:
+    """Outputs, checkpoint and offsets: the whole batch, in the caller's transaction."""
+    write_outputs(conn, outputs)
+    write_state(conn, group_id, topic, changes)
+    store_offsets(conn, offsets)
