@@ -9,11 +9,11 @@ is looked up on PATH.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 from eventtide.devstack.errors import InfraError
+from eventtide.devstack.settings import DevstackSettings
 
 UV_ENV = "EVENTTIDE_UV"
 """Set by the Makefile to its pinned uv (``$(EVENTTIDE_CACHE)/uv-<version>/bin/uv``)."""
@@ -27,8 +27,8 @@ def pinned_uv() -> str:
 
     Never a bare ``uv`` from PATH: that one exists only where someone installed it.
     """
-    for variable in (UV_ENV, "UV"):
-        candidate = os.environ.get(variable)
+    settings = DevstackSettings()
+    for candidate in (settings.pinned_uv, settings.running_uv):
         if candidate and Path(candidate).is_file():
             return candidate
     raise InfraError(

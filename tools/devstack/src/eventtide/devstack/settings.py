@@ -34,3 +34,7 @@ class DevstackSettings(BaseSettings):
     """The Java 17+ that runs the Kafka broker; ``java`` on PATH when empty."""
     kafka_heap_opts: str = Field(default="", alias="KAFKA_HEAP_OPTS")
     """The broker's heap flags, as Kafka's own scripts honour them."""
+    pinned_uv: str = Field(default="", alias="EVENTTIDE_UV")
+    """The pinned uv the Makefile installs and exports."""
+    running_uv: str = Field(default="", alias="UV")
+    """The uv running this process (``uv run`` sets it)."""
