@@ -8,12 +8,11 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 
 from eventtide.api import ingest
+from eventtide.api.delivery import deliver, read_body
 from eventtide.api.deps import CoreDep, GatewayDep, IngestCaller, SettingsDep
-from eventtide.api.kafka_io import dead_letter
-from eventtide.api.problems import Problem, documented, unavailable
+from eventtide.api.problems import Problem, documented
 from eventtide.api.schemas import IngestResponse, ItemResult
 from eventtide.core.events import validation_context
-from eventtide.core.metrics import EVENTS_REJECTED
 
 router = APIRouter(tags=["ingest"])
 
@@ -47,20 +46,6 @@ _BODY: Final[dict[str, Any]] = {
 _ERRORS: Final = documented(400, 401, 403, 413, 415, 422, 429, 503)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ingest.too_large(f"the body is over {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ingest.too_large(f"the body is over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post(
     "/v1/events",
     response_model=IngestResponse,
@@ -83,29 +68,13 @@ async def post_events(
     if problem is not None:
         raise problem
     body = await read_body(request, settings.body_max_bytes)
-    if request.headers.get("content-encoding", "").strip().lower() == "gzip":
-        inflated = ingest.gunzip(body, settings.body_max_bytes)
-        if isinstance(inflated, Problem):
-            raise inflated
-        body = inflated
     items = ingest.parse_items(body, settings.batch_max_events)
     if isinstance(items, Problem):
         raise items
     context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
     outcomes = ingest.prepare(items, received_at=datetime.now(UTC), context=context)
-    accepted = [o for o in outcomes if isinstance(o, ingest.Accepted)]
-    refused = [o for o in outcomes if isinstance(o, ingest.Refused)]
-    dead = [
-        dead_letter(o.key, o.raw, o.rejection.kind, o.rejection.field, o.rejection.rule,
-                    o.rejection.message)
-        for o in refused
-    ]  # fmt: skip
-    ok = await gateway.send([o.message for o in accepted], dead, settings.ack_timeout_s)
-    if not ok:
-        raise unavailable("Kafka did not acknowledge every event in time", settings.retry_after_s)
-    for o in refused:
-        EVENTS_REJECTED.labels(o.rejection.kind).inc()
-    return IngestResponse(accepted=len(accepted), rejected=len(refused), results=_results(outcomes))
+    accepted, refused = await deliver(gateway, outcomes, settings)
+    return IngestResponse(accepted=accepted, rejected=refused, results=_results(outcomes))
 
 
 def _results(outcomes: list[ingest.Outcome]) -> list[ItemResult]:

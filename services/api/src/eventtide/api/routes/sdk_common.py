@@ -10,25 +10,19 @@ from fastapi import Request
 
 from eventtide.api import ingest
 from eventtide.api.auth import Authenticator, Principal, unauthorized
-from eventtide.api.kafka_io import KafkaGateway, dead_letter
+from eventtide.api.delivery import deliver, read_body
+from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.keys import grants
-from eventtide.api.problems import Problem, unavailable
-from eventtide.api.routes.ingest import read_body
+from eventtide.api.problems import Problem
 from eventtide.api.sdk import Mapper, prepare_sdk
 from eventtide.api.settings import ApiSettings
 from eventtide.core.events import validation_context
-from eventtide.core.metrics import EVENTS_REJECTED
 from eventtide.core.settings import CoreSettings
 
 
 async def json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
     """The request's JSON object (gzip allowed), or a problem saying what is wrong."""
     body = await read_body(request, settings.body_max_bytes)
-    if request.headers.get("content-encoding", "").strip().lower() == "gzip":
-        inflated = ingest.gunzip(body, settings.body_max_bytes)
-        if isinstance(inflated, Problem):
-            raise inflated
-        body = inflated
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -72,15 +66,4 @@ async def send_messages(
         sent_at=sent_at,
         context=validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s)),
     )
-    accepted = [o for o in outcomes if isinstance(o, ingest.Accepted)]
-    refused = [o for o in outcomes if isinstance(o, ingest.Refused)]
-    dead = [
-        dead_letter(o.key, o.raw, o.rejection.kind, o.rejection.field, o.rejection.rule,
-                    o.rejection.message)
-        for o in refused
-    ]  # fmt: skip
-    if not await gateway.send([o.message for o in accepted], dead, settings.ack_timeout_s):
-        raise unavailable("Kafka did not acknowledge every event in time", settings.retry_after_s)
-    for o in refused:
-        EVENTS_REJECTED.labels(o.rejection.kind).inc()
-    return len(accepted), len(refused)
+    return await deliver(gateway, outcomes, settings)
