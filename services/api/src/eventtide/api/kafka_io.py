@@ -14,10 +14,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from eventtide.core.kafka import EventProducer, ProducerTuning, producer_config
+from eventtide.core.kafka import EventProducer, ProducerTuning
+from eventtide.core.kafka.clients import producer_client_config
 from eventtide.core.kafka.codec import WireMessage
 from eventtide.core.kafka.dlq import dead_letter_message
-from eventtide.core.kafka.security import kafka_security
 from eventtide.core.settings import CoreSettings
 
 HTTP_SOURCE = "http"
@@ -52,7 +52,7 @@ class KafkaGateway:
 
     def __init__(self, core: CoreSettings, *, client_id: str, ack_timeout_s: float) -> None:
         tuning = ProducerTuning(linger_ms=2.0, client_id=client_id)
-        config = producer_config(core.kafka_bootstrap_servers, tuning) | kafka_security(core)
+        config = producer_client_config(tuning, core)
         # librdkafka gives up on a message after this long and reports it failed; a bit
         # longer than a request waits, so a late success is still counted, not lost.
         config["message.timeout.ms"] = int((ack_timeout_s + 5) * 1000)
