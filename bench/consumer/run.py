@@ -116,9 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not url or not bootstrap or not url.startswith("postgresql"):
         print("DATABASE_URL (PostgreSQL) and KAFKA_BOOTSTRAP_SERVERS must be set; use `make bench`")
         return 2
-    events = 20_000 if args.quick else 200_000
+    events = 8_000 if args.quick else 200_000
     naive_events = 500 if args.quick else 4_000
-    latency_events = 20_000 if args.quick else 100_000
+    latency_events = 5_000 if args.quick else 100_000
     env = {**os.environ, "EVENTTIDE_CONSUMER_DLQ_TOPIC_ENABLED": "false"}
     topic = create_topic(bootstrap, "consumer")
     filled = produce(env, topic, events, rate=None)

@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not bootstrap:
         print("KAFKA_BOOTSTRAP_SERVERS is not set; run through `make bench` or `python -m bench`")
         return 2
-    count = 20_000 if args.quick else 300_000
+    count = 5_000 if args.quick else 300_000
     settings = ProducerSettings()
     config = producer_config(bootstrap, settings.tuning())
     admin = AdminClient({"bootstrap.servers": bootstrap})
