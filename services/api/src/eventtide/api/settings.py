@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from eventtide.core.defaults import CONSUMER_GROUP
+
 
 class ApiSettings(BaseSettings):
     """Limits of the ingest door, authentication, rate limits and CORS.
@@ -37,6 +39,13 @@ class ApiSettings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     client_id: str = "eventtide-api"
+    consumer_group: str = Field(
+        default=CONSUMER_GROUP, description="the group whose lag the pipeline page shows"
+    )
+    grafana_url: str | None = Field(default=None, description="linked from the pipeline page")
+    live_queue_size: int = Field(
+        default=1_000, ge=10, description="messages a live client may lag before it is dropped"
+    )
 
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
