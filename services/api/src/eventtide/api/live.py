@@ -93,6 +93,14 @@ class LiveHub:
         """Forget ``sub`` (its stream ended)."""
         self.subscribers.discard(sub)
 
+    def close(self) -> None:
+        """End every stream (the process is stopping)."""
+        for sub in list(self.subscribers):
+            self.unsubscribe(sub)
+            if sub.queue.full():
+                sub.queue.get_nowait()
+            sub.queue.put_nowait(None)
+
     def _offer(self, sub: Subscriber, kind: bytes, data: bytes) -> None:
         if sub.dropped:
             return

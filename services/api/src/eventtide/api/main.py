@@ -72,6 +72,7 @@ def create_app(
         finally:
             stop.set()
             await ticking
+            app.state.live.close()
             app.state.gateway.close()
             app.state.engine.dispose()
 

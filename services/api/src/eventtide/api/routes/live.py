@@ -52,7 +52,8 @@ async def live(
             while True:
                 item = await sub.queue.get()
                 if item is None:
-                    yield DROPPED
+                    if sub.dropped:
+                        yield DROPPED
                     return
                 yield item
         finally:

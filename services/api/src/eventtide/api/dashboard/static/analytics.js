@@ -46,10 +46,11 @@ export async function trends(view) {
     });
     if (!xs.length) panel.append(h("p", { class: "muted", id: "trend-empty" }, "No events in this range."));
     else timeChart(document.getElementById("trend-chart"), xs, series, { bars: q.get("chart") === "bar" });
-    tablePanel.append(table(["bucket", "series", "value#"], answer.series.flatMap((s) => s.points.map((p) =>
+    const rows = answer.series.flatMap((s) => s.points.map((p) =>
       h("tr", { class: "trend-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
-        h("td", {}, p.bucket), h("td", {}, s.group ?? answer.event_type), h("td", { class: "num" }, fmt.format(p.value)))))),
-      { id: "trend-table" }));
+        h("td", {}, p.bucket), h("td", {}, s.group ?? answer.event_type),
+        h("td", { class: "num" }, fmt.format(p.value)))));
+    tablePanel.append(table(["bucket", "series", "value#"], rows, { id: "trend-table" }));
   } catch (e) { showError(view, e); }
 }
 

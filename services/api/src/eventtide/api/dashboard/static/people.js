@@ -113,11 +113,12 @@ export async function pipeline(view) {
     setFigure("p-lag", p.lag);
     setFigure("p-ready", ready.status, `${ready.status} (kafka ${ready.checks.kafka ? "ok" : "down"}, db ${ready.checks.database ? "ok" : "down"})`);
     if (p.error) panel.append(h("p", { class: "error" }, p.error));
+    const rows = p.partitions.map((x) => h("tr", { class: "partition", dataset: { lag: x.lag } },
+      h("td", { class: "num" }, x.partition), h("td", { class: "num" }, fmt.format(x.end)),
+      h("td", { class: "num" }, x.committed === null ? "–" : fmt.format(x.committed)),
+      h("td", { class: "num" }, fmt.format(x.lag))));
     panel.append(h("p", {}, `group ${p.group} on ${p.topic}`),
-      table(["partition#", "log end#", "committed#", "lag#"], p.partitions.map((x) => h("tr", { class: "partition", dataset: { lag: x.lag } },
-        h("td", { class: "num" }, x.partition), h("td", { class: "num" }, fmt.format(x.end)),
-        h("td", { class: "num" }, x.committed === null ? "–" : fmt.format(x.committed)), h("td", { class: "num" }, fmt.format(x.lag))))),
-      { id: "partition-table" }));
+      table(["partition#", "log end#", "committed#", "lag#"], rows, { id: "partition-table" }));
     if (p.grafana_url) panel.append(h("p", {}, h("a", { href: p.grafana_url }, "Grafana dashboards →")));
   } catch (e) { showError(view, e); }
 }
