@@ -33,8 +33,14 @@ def serving(core: CoreSettings, database_url: str, **settings: Any) -> Iterator[
     port = _free_port()
     app = create_app(ApiSettings(**settings), core, database_url)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                      timeout_graceful_shutdown=3)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=3,
+        )
     )
     thread = threading.Thread(target=server.run, name="api-under-test", daemon=True)
     thread.start()

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, insert
 
+from eventtide.core.db import recomputed_stats
 from eventtide.core.db.models import Base
 from eventtide.core.db.processor_tables import AlertRow, ProcessorSession
-from eventtide.core.db import recomputed_stats
 from eventtide.core.db.tables import DEAD, EVENTS, STATS
 
 SESSIONS = Base.metadata.tables[ProcessorSession.__tablename__]
@@ -78,9 +78,7 @@ def seed(engine: Engine, now: datetime) -> None:
         for rule, user, h in [("cart_abandonment", "user-02", 5), ("burst", "user-04", 1)]
     ]  # fmt: skip
     at = (now - timedelta(hours=1)).isoformat()
-    good = orjson.dumps(
-        valid_event("user-03", occurred_at=at, received_at=at, schema_version=1)
-    )
+    good = orjson.dumps(valid_event("user-03", occurred_at=at, received_at=at, schema_version=1))
     dead = [
         {"source_topic": "events.v1", "source_partition": 0, "source_offset": n,
          "message_key": b"user-03", "payload": payload, "kind": kind, "field": field,

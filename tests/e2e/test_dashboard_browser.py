@@ -181,7 +181,9 @@ def test_overview_shows_the_api_figures_and_a_new_event_within_2s(
     )
     assert response.status_code == 200, response.text
     WebDriverWait(browser, 2, poll_frequency=0.05).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, f'#recent li[data-event-id="{event["event_id"]}"]')
+        lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'#recent li[data-event-id="{event["event_id"]}"]'
+        )
     )
     print(f"ingested event on the overview after {time.monotonic() - sent:.2f} s")
     WebDriverWait(browser, 3).until(lambda d: int(_value(d, "m-in") or 0) >= 1 or True)
@@ -193,12 +195,21 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     _sign_in(browser, base, key)
     _open(browser, f"{base}/dashboard/trends?{QUERIES['trends']}")
     trend = _get(base, f"/v1/trends?{QUERIES['trends']}", key)
-    want = {(p["bucket"], s["group"] or "", str(p["value"])) for s in trend["series"] for p in s["points"]}
+    want = {
+        (p["bucket"], s["group"] or "", str(p["value"]))
+        for s in trend["series"]
+        for p in s["points"]
+    }
     shown = {
-        (r.get_attribute("data-bucket"), r.get_attribute("data-group"), r.get_attribute("data-value"))
+        (
+            r.get_attribute("data-bucket"),
+            r.get_attribute("data-group"),
+            r.get_attribute("data-value"),
+        )
         for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
     }
-    assert shown == want and want
+    assert shown == want
+    assert want
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-chart canvas")
 
     _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}")
@@ -219,7 +230,8 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         for r in rows
     ]
     assert shown_matrix == [[str(n) for n in c["counts"]] for c in matrix["cohorts"]]
-    assert shown_matrix and shown_matrix[0][0] == "12"
+    assert shown_matrix
+    assert shown_matrix[0][0] == "12"
 
     _open(browser, f"{base}/dashboard/sessions")
     stats = _get(base, "/v1/sessions/stats", key)

@@ -57,10 +57,12 @@ class LiveHub:
     def publish(self, messages: Iterable[WireMessage]) -> None:
         """Count ``messages`` in the current second and hand them to matching subscribers."""
         self._roll(int(self.clock()))
+        counts = self._counts
+        listeners = [s for s in self.subscribers if s.with_events]
         for message in messages:
-            self._counts[message.event_type] += 1
-            for sub in self.subscribers:
-                if sub.with_events and sub.wants(message.event_type):
+            counts[message.event_type] += 1
+            for sub in listeners:
+                if sub.wants(message.event_type):
                     self._offer(sub, b"event", message.value)
 
     def tick(self) -> None:
@@ -73,11 +75,11 @@ class LiveHub:
         if self._second:
             closed = dict(self._counts)
             self.history.append((self._second, closed))
-            for sub in self.subscribers:
+            for sub in tuple(self.subscribers):
                 self._offer(sub, b"tick", tick_json(self._second, closed, sub.types))
             for missing in range(self._second + 1, min(second, self._second + HISTORY_S)):
                 self.history.append((missing, {}))
-                for sub in self.subscribers:
+                for sub in tuple(self.subscribers):
                     self._offer(sub, b"tick", tick_json(missing, {}, sub.types))
         self._second, self._counts = second, Counter()
 
