@@ -55,6 +55,9 @@ def serving(core: CoreSettings, database_url: str, **settings: Any) -> Iterator[
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the API did not start within 20 s")
         time.sleep(0.05)
+    tail = getattr(app.state, "tail", None)
+    if tail is not None and not tail.ready.wait(20):
+        raise RuntimeError("the live stream's Kafka reader did not start within 20 s")
     try:
         yield base
     finally:

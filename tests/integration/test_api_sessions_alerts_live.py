@@ -150,13 +150,14 @@ def test_alerts_newest_first_paged_and_filtered(reader: tuple[TestClient, Engine
     assert client.get("/v1/alerts").status_code == 401
 
 
+@pytest.mark.parametrize("source", ["kafka", "ingest"])
 def test_live_stream_sends_the_ingested_events_of_the_chosen_type(
-    kafka_bootstrap: str, fresh_database_url: str
+    kafka_bootstrap: str, fresh_database_url: str, source: str
 ) -> None:
     read = new_key(fresh_database_url, "read", rate=10_000)
     ingest = new_key(fresh_database_url, "ingest", rate=10_000)
     core = core_for(kafka_bootstrap, "events.v1", "events.dlq.v1")
-    with serving(core, fresh_database_url) as base:
+    with serving(core, fresh_database_url, live_source=source) as base:
         received: list[tuple[str, dict]] = []
         opened = threading.Event()
 

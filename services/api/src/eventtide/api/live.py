@@ -1,13 +1,12 @@
 """The live hub: per-second counts and new events fanned out to stream subscribers.
 
-Fed by the API's own ingest path (every event Kafka acknowledged through this process),
-so it costs ingestion one counter increment per event and one ``put_nowait`` per
-subscriber whose filter matches; nothing here ever awaits on the ingest side. Each
+Fed by a reader of the events topic (:mod:`eventtide.api.live_tail`, the default: every
+replica sees every event) or by the API's own ingest path (``live_source=ingest``: the
+events Kafka acknowledged through this process). Publishing costs one counter increment
+per event and one ``put_nowait`` per subscriber whose filter matches; nothing here ever
+awaits. Each
 subscriber has a bounded queue: a client that cannot keep up fills it and is dropped
 (its stream ends with a ``dropped`` message), so a slow browser never slows ingestion.
-
-With several API replicas each hub sees only its own replica's ingest; the dashboard's
-stored-events figures come from the database, which every replica shares.
 """
 
 from __future__ import annotations

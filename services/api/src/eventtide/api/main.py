@@ -20,6 +20,7 @@ from eventtide.api.auth import Authenticator
 from eventtide.api.dashboard import mount_dashboard
 from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.live import LiveHub, ticker
+from eventtide.api.live_tail import KafkaTail
 from eventtide.api.routes import (
     alerts,
     deadletters,
@@ -63,7 +64,13 @@ def create_app(
             core, client_id=settings.client_id, ack_timeout_s=settings.ack_timeout_s
         )
         app.state.live = LiveHub(queue_size=settings.live_queue_size)
-        app.state.gateway.on_sent = app.state.live.publish
+        app.state.tail = None
+        if settings.live_source == "kafka":
+            app.state.tail = KafkaTail(
+                core, app.state.live, asyncio.get_running_loop(), client_id=settings.client_id
+            )
+        else:
+            app.state.gateway.on_sent = app.state.live.publish
         app.state.admin = make_admin(core)
         stop = asyncio.Event()
         ticking = asyncio.create_task(ticker(app.state.live, stop))
@@ -73,6 +80,8 @@ def create_app(
             stop.set()
             await ticking
             app.state.live.close()
+            if app.state.tail is not None:
+                app.state.tail.close()
             app.state.gateway.close()
             app.state.engine.dispose()
 
