@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert
-from storage_helpers import simulated_events
+from storage_helpers import create_topic, simulated_events
 
 from eventtide.core.db import make_engine
 from eventtide.core.db.queries.alerts import ALERTS
@@ -156,7 +156,8 @@ def test_live_stream_sends_the_ingested_events_of_the_chosen_type(
 ) -> None:
     read = new_key(fresh_database_url, "read", rate=10_000)
     ingest = new_key(fresh_database_url, "ingest", rate=10_000)
-    core = core_for(kafka_bootstrap, "events.v1", "events.dlq.v1")
+    topic = create_topic(kafka_bootstrap, "live", partitions=3)
+    core = core_for(kafka_bootstrap, topic, f"{topic}.dlq")
     with serving(core, fresh_database_url, live_source=source) as base:
         received: list[tuple[str, dict]] = []
         opened = threading.Event()

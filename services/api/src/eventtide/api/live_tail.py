@@ -19,9 +19,8 @@ from typing import Any
 from eventtide.api.live import LiveHub
 from eventtide.core.kafka.clients import make_admin, make_consumer
 from eventtide.core.kafka.codec import WireMessage, header
-from eventtide.core.kafka.consumer import FROM_END
 from eventtide.core.kafka.consumer_config import ConsumerTuning
-from eventtide.core.kafka.group_lag import LagReadError, partition_count
+from eventtide.core.kafka.group_lag import LagReadError, read_group
 from eventtide.core.settings import CoreSettings
 
 log = logging.getLogger("eventtide.api.live")
@@ -34,8 +33,9 @@ class KafkaTail:
         self, core: CoreSettings, hub: LiveHub, loop: asyncio.AbstractEventLoop, *, client_id: str
     ) -> None:
         self._core, self._hub, self._loop = core, hub, loop
+        self._group = f"{client_id}-live-{uuid.uuid4().hex[:12]}"
         tuning = ConsumerTuning(
-            group_id=f"{client_id}-live-{uuid.uuid4().hex[:12]}",
+            group_id=self._group,
             client_id=f"{client_id}-live",
             offset_reset="latest",
         )
@@ -47,28 +47,28 @@ class KafkaTail:
         self._thread = threading.Thread(target=self._run, name="live-tail", daemon=True)
         self._thread.start()
 
-    def _partitions(self) -> int | None:
+    def _ends(self) -> list[tuple[str, int, int]] | None:
+        """Each partition's log end, read before assigning: positions fixed then, so an
+        event produced after :attr:`ready` is never skipped by a late end lookup."""
         topic = self._core.events_topic
         while not self._stop.is_set():
             try:
-                count = partition_count(self._admin, topic)
+                reading = read_group(self._admin, self._group, topic)
             except LagReadError as error:
                 log.info("live stream waits for Kafka: %s", error)
-                count = None
-            if count:
-                return count
+            else:
+                return [(topic, p.partition, p.end) for p in reading.partitions]
             self._stop.wait(1.0)
         return None
 
     def _run(self) -> None:
-        count = self._partitions()
-        if count is None:
+        positions = self._ends()
+        if positions is None:
             return
-        topic = self._core.events_topic
-        self._consumer.assign_at([(topic, p, FROM_END) for p in range(count)])
+        self._consumer.assign_at(positions)
+        self.ready.set()
         while not self._stop.is_set():
             messages = self._consumer.consume(1_000, 0.2)
-            self.ready.set()
             batch = [_wire(m) for m in messages if m.error() is None and m.value()]
             if batch:
                 self._loop.call_soon_threadsafe(self._hub.publish, batch)
