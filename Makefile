@@ -29,7 +29,15 @@ TOOLCHAINS_test-cluster := kubernetes
 TOOLCHAINS_bench := kafka postgres
 build-toolchains = $(RUN) eventtide dev infra build $(TOOLCHAINS_$@)
 
-.PHONY: help setup run test test-unit test-integration test-cluster lint format bench mutation infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
+# The dashboard's browser libraries, from the npm registry through the checked-in lockfile,
+# copied into the API package (git-ignored; the wheel force-includes them). No CDN at run time.
+DASHBOARD_NPM := services/api/dashboard
+DASHBOARD_VENDOR := services/api/src/eventtide/api/dashboard/static/vendor
+DASHBOARD_ASSETS := $(DASHBOARD_VENDOR)/uPlot.iife.min.js $(DASHBOARD_VENDOR)/uPlot.min.css
+# The browser the dashboard tests drive: Debian's chromium and its chromedriver (root, apt).
+BROWSER := /usr/bin/chromedriver
+
+.PHONY: help dashboard-vendor browser setup run test test-unit test-integration test-cluster lint format bench mutation infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,20 +53,35 @@ $(VENV_STAMP): $(UV) uv.lock pyproject.toml $(wildcard services/*/pyproject.toml
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
-setup: $(VENV_STAMP) ## install Python deps and build every local infrastructure toolchain
+$(DASHBOARD_ASSETS) &: $(DASHBOARD_NPM)/package.json $(DASHBOARD_NPM)/package-lock.json
+	@echo "[setup] vendoring the dashboard's browser libraries (npm ci)"
+	npm ci --prefix $(DASHBOARD_NPM) --no-audit --no-fund --loglevel=error
+	mkdir -p $(DASHBOARD_VENDOR)
+	cp $(DASHBOARD_NPM)/node_modules/uplot/dist/uPlot.iife.min.js $(DASHBOARD_NPM)/node_modules/uplot/dist/uPlot.min.css $(DASHBOARD_VENDOR)/
+
+dashboard-vendor: $(DASHBOARD_ASSETS) ## vendor the dashboard's chart library from npm into the API package
+
+$(BROWSER):
+	@echo "[setup] installing Debian's chromium and chromium-driver for the dashboard tests (apt-get, as root)"
+	apt-get -o DPkg::Lock::Timeout=300 update
+	apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends chromium chromium-driver
+
+browser: $(BROWSER) ## install the headless browser the dashboard tests drive
+
+setup: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) ## install Python deps and build every local infrastructure toolchain
 	$(build-toolchains)
 
-run: $(VENV_STAMP) ## run the pipeline with a live view until Ctrl-C (EVENTS=N stops once N are stored)
+run: $(VENV_STAMP) $(DASHBOARD_ASSETS) ## run the pipeline with a live view until Ctrl-C (EVENTS=N stops once N are stored)
 	$(RUN) eventtide dev run $(if $(EVENTS),--events $(EVENTS),)
 
-test: $(VENV_STAMP) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes
+test: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes
 	$(build-toolchains)
 	$(RUN) pytest $(PYTEST_ARGS)
 
 test-unit: $(VENV_STAMP) ## run the unit tier alone (no infrastructure)
 	$(RUN) pytest -m unit $(PYTEST_ARGS)
 
-test-integration: $(VENV_STAMP) ## run the integration tier (Kafka, PostgreSQL)
+test-integration: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) ## run the integration tier (Kafka, PostgreSQL)
 	$(build-toolchains)
 	$(RUN) pytest -m integration $(PYTEST_ARGS)
 

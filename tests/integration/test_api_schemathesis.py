@@ -80,6 +80,8 @@ def test_api_conforms_with_and_without_credentials(running) -> None:
     assert len(operations) >= 6
     for operation in operations:
         for credentials in (key, None):
+            if credentials and operation.path == "/v1/live":
+                continue  # an endless stream by design: tested over real HTTP elsewhere
             run = given(case=operation.as_strategy())(_runner(credentials))
             run = settings(
                 max_examples=60 if credentials else 25,

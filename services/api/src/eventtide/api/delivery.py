@@ -49,6 +49,7 @@ async def deliver(
     ]  # fmt: skip
     if not await gateway.send([o.message for o in accepted], dead, settings.ack_timeout_s):
         raise unavailable("Kafka did not acknowledge every event in time", settings.retry_after_s)
+    gateway.on_sent([o.message for o in accepted])
     for o in refused:
         EVENTS_REJECTED.labels(o.rejection.kind).inc()
     return len(accepted), len(refused)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventtide.core.kafka import EventProducer, ProducerTuning
@@ -47,6 +47,10 @@ class _Acks:
             self.future.set_result(failed)
 
 
+def _ignore(_messages: Sequence[WireMessage]) -> None:
+    """The default listener of acknowledged events: nobody listens."""
+
+
 class KafkaGateway:
     """Idempotent producers (acks=all) for the events and dead-letter topics."""
 
@@ -58,6 +62,8 @@ class KafkaGateway:
         config["message.timeout.ms"] = int((ack_timeout_s + 5) * 1000)
         self.events = EventProducer(config, core.events_topic)
         self.dlq = EventProducer(config | {"client.id": f"{client_id}-dlq"}, core.dlq_topic)
+        self.on_sent: Callable[[Sequence[WireMessage]], None] = _ignore
+        """Told of every batch of events Kafka acknowledged (the live stream's feed)."""
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll, name="kafka-acks", daemon=True)
         self._poller.start()

@@ -7,6 +7,7 @@ on ``app.state``, and are handed to routes by :mod:`eventtide.api.deps`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,22 +17,31 @@ from prometheus_client import make_asgi_app
 
 from eventtide.api import problems
 from eventtide.api.auth import Authenticator
+from eventtide.api.dashboard import mount_dashboard
 from eventtide.api.kafka_io import KafkaGateway
+from eventtide.api.live import LiveHub, ticker
+from eventtide.api.live_tail import KafkaTail
 from eventtide.api.routes import (
+    alerts,
     deadletters,
     events,
     funnels,
     health,
     ingest,
+    live,
+    pipeline,
     posthog,
     retention,
     segment,
+    sessions,
     trends,
     users,
+    whoami,
 )
 from eventtide.api.settings import ApiSettings, api_settings
 from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
+from eventtide.core.kafka.clients import make_admin
 from eventtide.core.settings import CoreSettings, core_settings
 
 
@@ -53,9 +63,25 @@ def create_app(
         app.state.gateway = KafkaGateway(
             core, client_id=settings.client_id, ack_timeout_s=settings.ack_timeout_s
         )
+        app.state.live = LiveHub(queue_size=settings.live_queue_size)
+        app.state.tail = None
+        if settings.live_source == "kafka":
+            app.state.tail = KafkaTail(
+                core, app.state.live, asyncio.get_running_loop(), client_id=settings.client_id
+            )
+        else:
+            app.state.gateway.on_sent = app.state.live.publish
+        app.state.admin = make_admin(core)
+        stop = asyncio.Event()
+        ticking = asyncio.create_task(ticker(app.state.live, stop))
         try:
             yield
         finally:
+            stop.set()
+            await ticking
+            app.state.live.close()
+            if app.state.tail is not None:
+                app.state.tail.close()
             app.state.gateway.close()
             app.state.engine.dispose()
 
@@ -75,8 +101,10 @@ def create_app(
         )
     routers = (
         health, ingest, segment, posthog, events, trends, funnels, retention, users, deadletters,
+        sessions, alerts, live, pipeline, whoami,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
+    mount_dashboard(app)
     app.mount("/metrics", make_asgi_app())
     return app

@@ -111,6 +111,7 @@ def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "no or unknown credentials",
         403: "credentials without the needed scope",
         404: "no such thing",
+        409: "the request conflicts with the current state",
         413: "body or batch too large",
         415: "not JSON, or an encoding other than gzip",
         422: "a parameter is missing or of the wrong type",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from eventtide.core.defaults import CONSUMER_GROUP
 
 
 class ApiSettings(BaseSettings):
@@ -37,6 +39,17 @@ class ApiSettings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     client_id: str = "eventtide-api"
+    consumer_group: str = Field(
+        default=CONSUMER_GROUP, description="the group whose lag the pipeline page shows"
+    )
+    grafana_url: str | None = Field(default=None, description="linked from the pipeline page")
+    live_source: Literal["kafka", "ingest"] = Field(
+        default="kafka",
+        description="kafka: every replica reads the events topic; ingest: its own ingest only",
+    )
+    live_queue_size: int = Field(
+        default=1_000, ge=10, description="messages a live client may lag before it is dropped"
+    )
 
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod

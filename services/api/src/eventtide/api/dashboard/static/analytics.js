@@ -1,0 +1,147 @@
+// Trends, funnel, retention and sessions: a form whose fields are the URL's query
+// string, the API's answer for exactly those parameters, and a chart and table of it.
+
+import { api, card, duration, fmt, h, query, queryForm, setFigure, showError, table, timeChart } from "./core.js";
+
+/** The API query string for the page's own parameters (only those the route knows). */
+function forward(q, names, lists = {}) {
+  const out = new URLSearchParams();
+  for (const name of names) {
+    const value = q.get(name);
+    if (value) out.set(name, value);
+  }
+  for (const [name, source] of Object.entries(lists)) {
+    for (const part of (q.get(source) || "").split(",").map((s) => s.trim()).filter(Boolean)) out.append(name, part);
+  }
+  return out.toString();
+}
+
+const RANGE = [
+  { name: "since", label: "since (UTC)", placeholder: "2026-12-01T00:00:00Z", size: 20 },
+  { name: "until", label: "until (UTC)", placeholder: "now", size: 20 },
+];
+
+export async function trends(view) {
+  const q = query();
+  view.append(h("h1", {}, "Trends"), queryForm([
+    { name: "event_type", label: "event", value: "page_view" },
+    { name: "metric", label: "metric", options: ["count", "unique_users", "amount_sum"], value: "count" },
+    { name: "interval", label: "interval", options: ["minute", "hour", "day", "week"], value: "day" },
+    { name: "breakdown", label: "breakdown", placeholder: "context.country" },
+    ...RANGE,
+    { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
+  ], q));
+  const names = ["event_type", "metric", "interval", "breakdown", "since", "until", "timezone"];
+  if (!q.get("event_type")) q.set("event_type", "page_view");
+  const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "trend-chart" }));
+  const tablePanel = h("div", { class: "panel" });
+  view.append(panel, tablePanel);
+  try {
+    const answer = await api(`/v1/trends?${forward(q, names)}`);
+    const buckets = [...new Set(answer.series.flatMap((s) => s.points.map((p) => p.bucket)))].sort();
+    const xs = buckets.map((b) => Date.parse(b) / 1000);
+    const series = answer.series.map((s) => {
+      const byBucket = new Map(s.points.map((p) => [p.bucket, p.value]));
+      return { name: s.group ?? answer.event_type, values: buckets.map((b) => byBucket.get(b) ?? 0) };
+    });
+    if (!xs.length) panel.append(h("p", { class: "muted", id: "trend-empty" }, "No events in this range."));
+    else timeChart(document.getElementById("trend-chart"), xs, series, { bars: q.get("chart") === "bar" });
+    const rows = answer.series.flatMap((s) => s.points.map((p) =>
+      h("tr", { class: "trend-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
+        h("td", {}, p.bucket), h("td", {}, s.group ?? answer.event_type),
+        h("td", { class: "num" }, fmt.format(p.value)))));
+    tablePanel.append(table(["bucket", "series", "value#"], rows, { id: "trend-table" }));
+  } catch (e) { showError(view, e); }
+}
+
+export async function funnel(view) {
+  const q = query();
+  view.append(h("h1", {}, "Funnel"), queryForm([
+    { name: "steps", label: "steps (comma-separated)", value: "page_view,add_to_cart,purchase", size: 32 },
+    { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
+    ...RANGE,
+  ], q));
+  if (!q.get("steps")) q.set("steps", "page_view,add_to_cart,purchase");
+  const panel = h("div", { class: "panel", id: "funnel" });
+  view.append(panel);
+  try {
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until"], { steps: "steps" })}`);
+    panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
+      step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
+      h("span", {}, `${i + 1}. ${s.event_type}`),
+      h("div", { class: "bar", style: `width:${(s.conversion_from_first * 100).toFixed(1)}%` }),
+      h("span", {}, `${fmt.format(s.users)} users · ${(s.conversion_from_first * 100).toFixed(1)}%`))));
+    panel.append(table(["step", "users#", "from first#", "from previous#", "median time from previous#"],
+      answer.steps.map((s) => h("tr", {}, h("td", {}, s.event_type), h("td", { class: "num" }, fmt.format(s.users)),
+        h("td", { class: "num" }, `${(s.conversion_from_first * 100).toFixed(1)}%`),
+        h("td", { class: "num" }, `${(s.conversion_from_previous * 100).toFixed(1)}%`),
+        h("td", { class: "num" }, duration(s.median_seconds_from_previous)))), { id: "funnel-table" }));
+  } catch (e) { showError(view, e); }
+}
+
+export async function retention(view) {
+  const q = query();
+  view.append(h("h1", {}, "Retention"), queryForm([
+    { name: "start_event", label: "start event", value: "signup" },
+    { name: "return_event", label: "return event", value: "page_view" },
+    { name: "period", label: "period", options: ["day", "week"], value: "day" },
+    { name: "periods", label: "periods", value: "8", size: 4 },
+    ...RANGE,
+  ], q));
+  for (const [k, v] of [["start_event", "signup"], ["return_event", "page_view"]]) if (!q.get(k)) q.set(k, v);
+  const panel = h("div", { class: "panel" });
+  view.append(panel);
+  try {
+    const answer = await api(`/v1/retention?${forward(q, ["start_event", "return_event", "period", "periods", "since", "until", "timezone"])}`);
+    const width = Math.max(0, ...answer.cohorts.map((c) => c.counts.length));
+    const heads = ["cohort", ...Array.from({ length: width }, (_, k) => `${answer.period} ${k}#`)];
+    panel.append(table(heads, answer.cohorts.map((c) => h("tr", { class: "cohort", dataset: { cohort: c.cohort } },
+      h("td", {}, c.cohort.slice(0, 16)),
+      c.counts.map((n, k) => {
+        const share = c.counts[0] ? n / c.counts[0] : 0;
+        return h("td", { class: "cell num", dataset: { count: n, period: k },
+          style: `background: rgba(47,111,222,${(0.08 + share * 0.8).toFixed(2)})`,
+          title: `${(share * 100).toFixed(1)}%` }, fmt.format(n));
+      }))), { id: "retention-table", class: "heat" }));
+    if (!answer.cohorts.length) panel.append(h("p", { class: "muted" }, "No cohorts in this range."));
+  } catch (e) { showError(view, e); }
+}
+
+export async function sessions(view) {
+  const q = query();
+  view.append(h("h1", {}, "Sessions"), queryForm([...RANGE, { name: "user_id", label: "user" }], q),
+    h("div", { class: "cards" }, card("sessions", "s-count"), card("median duration", "s-median"),
+      card("events per session", "s-eps"), card("bounce rate", "s-bounce")));
+  const hist = h("div", { class: "grid2" });
+  const list = h("div", { class: "panel" }, h("h2", {}, "Sessions, newest first"));
+  view.append(hist, list);
+  const own = forward(q, ["since", "until", "user_id"]);
+  try {
+    const [stats, page] = await Promise.all([
+      api(`/v1/sessions/stats?${own}`), api(`/v1/sessions?${forward(q, ["since", "until", "user_id", "cursor"])}`),
+    ]);
+    setFigure("s-count", stats.sessions);
+    setFigure("s-median", stats.median_duration_s, duration(stats.median_duration_s));
+    setFigure("s-eps", stats.events_per_session);
+    setFigure("s-bounce", stats.bounce_rate, stats.bounce_rate === null ? "–" : `${(stats.bounce_rate * 100).toFixed(1)}%`);
+    hist.append(histogram("Duration", stats.duration_edges_s.map((e) => duration(e)), stats.duration_histogram),
+      histogram("Events per session", stats.events_edges.map(String), stats.events_histogram));
+    list.append(table(["started", "user", "duration#", "events#", "entry", "exit", "converted"],
+      page.sessions.map((s) => h("tr", { class: "session", dataset: { sessionId: s.session_id } },
+        h("td", {}, s.started_at.slice(0, 19)), h("td", {}, h("a", { href: `/dashboard/users/${encodeURIComponent(s.user_id)}` }, s.user_id)),
+        h("td", { class: "num" }, duration(s.duration_s)), h("td", { class: "num" }, s.events),
+        h("td", {}, s.entry_page), h("td", {}, s.exit_page), h("td", {}, s.converted ? "yes" : "")))));
+    if (page.next_cursor) {
+      const next = new URLSearchParams(q); next.set("cursor", page.next_cursor);
+      list.append(h("a", { href: `?${next}` }, "Older sessions →"));
+    }
+  } catch (e) { showError(view, e); }
+}
+
+function histogram(title, labels, counts) {
+  const top = Math.max(1, ...counts);
+  return h("div", { class: "panel" }, h("h2", {}, title), labels.map((label, i) =>
+    h("div", { class: "barrow" }, h("span", {}, `≥ ${label}`),
+      h("div", { class: "bar", style: `width:${(counts[i] / top * 100).toFixed(1)}%` }),
+      h("span", { dataset: { value: counts[i] } }, fmt.format(counts[i])))));
+}

@@ -1,0 +1,124 @@
+// Users (search and profile), alerts, dead letters and pipeline health.
+
+import { api, card, duration, fmt, h, money, query, queryForm, setFigure, showError, table } from "./core.js";
+
+const userLink = (id) => h("a", { href: `/dashboard/users/${encodeURIComponent(id)}` }, id);
+
+export async function users(view, rest) {
+  if (rest) return profile(view, decodeURIComponent(rest));
+  const q = query();
+  view.append(h("h1", {}, "Users"), queryForm([{ name: "prefix", label: "user id starts with" }], q));
+  const panel = h("div", { class: "panel" });
+  view.append(panel);
+  if (!q.get("prefix")) { panel.append(h("p", { class: "muted" }, "Type the start of a user id.")); return; }
+  try {
+    const found = await api(`/v1/users?prefix=${encodeURIComponent(q.get("prefix"))}&limit=50`);
+    panel.append(found.user_ids.length
+      ? h("ul", { id: "user-results" }, found.user_ids.map((id) => h("li", {}, userLink(id))))
+      : h("p", { class: "muted" }, "No user starts with that."));
+  } catch (e) { showError(view, e); }
+}
+
+async function profile(view, userId) {
+  view.append(h("h1", {}, `User ${userId}`));
+  try {
+    const [p, sessions, alerts] = await Promise.all([
+      api(`/v1/users/${encodeURIComponent(userId)}`),
+      api(`/v1/sessions?user_id=${encodeURIComponent(userId)}&limit=20`),
+      api(`/v1/alerts?user_id=${encodeURIComponent(userId)}&limit=20`),
+    ]);
+    view.append(h("div", { class: "cards" }, card("events", "u-events"), card("spent", "u-spent"),
+      card("first seen", "u-first"), card("last seen", "u-last")));
+    setFigure("u-events", p.total_events);
+    setFigure("u-spent", p.total_spent_cents, money(p.total_spent_cents));
+    setFigure("u-first", p.first_seen_at, p.first_seen_at.slice(0, 19));
+    setFigure("u-last", p.last_seen_at, p.last_seen_at.slice(0, 19));
+    view.append(h("div", { class: "grid2" },
+      h("div", { class: "panel" }, h("h2", {}, "Events by type"), table(["type", "events#"],
+        Object.entries(p.events_by_type).map(([t, n]) => h("tr", {}, h("td", {}, t), h("td", { class: "num" }, fmt.format(n)))))),
+      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts))),
+      h("div", { class: "panel" }, h("h2", {}, "Sessions"), table(["started", "duration#", "events#", "entry"],
+        sessions.sessions.map((s) => h("tr", {}, h("td", {}, s.started_at.slice(0, 19)),
+          h("td", { class: "num" }, duration(s.duration_s)), h("td", { class: "num" }, s.events), h("td", {}, s.entry_page))))),
+      h("div", { class: "panel" }, h("h2", {}, "Timeline"), table(["occurred", "type", "page", "amount#"],
+        p.timeline.map((e) => h("tr", { class: "timeline", dataset: { eventId: e.event_id } },
+          h("td", {}, e.occurred_at.slice(0, 19)), h("td", {}, e.event_type), h("td", {}, e.context.page ?? ""),
+          h("td", { class: "num" }, e.amount_cents === null || e.amount_cents === undefined ? "" : money(e.amount_cents)))))));
+  } catch (e) { showError(view, e); }
+}
+
+function alertTable(alerts) {
+  if (!alerts.length) return h("p", { class: "muted" }, "No alerts.");
+  return table(["at", "rule", "severity", "user", "evidence"], alerts.map((a) =>
+    h("tr", { class: "alert", dataset: { alertId: a.alert_id } }, h("td", {}, a.at.slice(0, 19)), h("td", {}, a.rule),
+      h("td", {}, a.severity), h("td", {}, userLink(a.user_id)), h("td", {}, JSON.stringify(a.evidence).slice(0, 80)))),
+    { id: "alert-table" });
+}
+
+export async function alerts(view) {
+  const q = query();
+  view.append(h("h1", {}, "Alerts"), queryForm([{ name: "rule", label: "rule" }, { name: "user_id", label: "user" }], q));
+  const panel = h("div", { class: "panel" });
+  view.append(panel);
+  try {
+    const params = new URLSearchParams();
+    for (const k of ["rule", "user_id", "cursor"]) if (q.get(k)) params.set(k, q.get(k));
+    const page = await api(`/v1/alerts?${params}`);
+    panel.append(alertTable(page.alerts));
+    if (page.next_cursor) {
+      const next = new URLSearchParams(q); next.set("cursor", page.next_cursor);
+      panel.append(h("a", { href: `?${next}` }, "Older alerts →"));
+    }
+  } catch (e) { showError(view, e); }
+}
+
+export async function deadLetters(view) {
+  view.append(h("h1", {}, "Dead letters"));
+  const panel = h("div", { class: "panel" });
+  view.append(panel);
+  try {
+    const q = query();
+    const [me, page] = await Promise.all([
+      api("/v1/whoami"), api(`/v1/dead-letters${q.get("before") ? `?before=${encodeURIComponent(q.get("before"))}` : ""}`),
+    ]);
+    const admin = me.scopes.includes("admin");
+    if (!admin) panel.append(h("p", { class: "muted", id: "replay-note" }, "Replaying needs a key with the admin scope."));
+    panel.append(table(["id#", "created", "source", "kind", "field", "rule", "message", "replayed", ""],
+      page.dead_letters.map((d) => {
+        const status = h("td", {}, d.replay_result ?? "");
+        const button = admin && !d.replayed_at
+          ? h("button", { type: "button", class: "replay", dataset: { id: d.id }, onclick: async (ev) => {
+            ev.target.disabled = true;
+            try { status.textContent = (await api(`/v1/dead-letters/${d.id}/replay`, { method: "POST" })).result; }
+            catch (e) { status.textContent = String(e.message || e); }
+          } }, "Replay") : "";
+        return h("tr", { class: "dead-letter", dataset: { id: d.id } }, h("td", { class: "num" }, d.id),
+          h("td", {}, d.created_at.slice(0, 19)), h("td", {}, d.source_topic), h("td", {}, d.kind),
+          h("td", {}, d.field), h("td", {}, d.rule), h("td", {}, d.message.slice(0, 80)), status, h("td", {}, button));
+      }), { id: "dead-table" }));
+    if (page.next_before) panel.append(h("a", { href: `?before=${page.next_before}` }, "Older →"));
+  } catch (e) { showError(view, e); }
+}
+
+export async function pipeline(view) {
+  view.append(h("h1", {}, "Pipeline health"),
+    h("div", { class: "cards" }, card("consumer group state", "p-state"), card("consumer replicas", "p-members"),
+      card("total lag", "p-lag"), card("ready", "p-ready")));
+  const panel = h("div", { class: "panel" });
+  view.append(panel);
+  try {
+    const [p, ready] = await Promise.all([api("/v1/pipeline"), fetch("/readyz").then((r) => r.json())]);
+    setFigure("p-state", p.state, p.state);
+    setFigure("p-members", p.members);
+    setFigure("p-lag", p.lag);
+    setFigure("p-ready", ready.status, `${ready.status} (kafka ${ready.checks.kafka ? "ok" : "down"}, db ${ready.checks.database ? "ok" : "down"})`);
+    if (p.error) panel.append(h("p", { class: "error" }, p.error));
+    const rows = p.partitions.map((x) => h("tr", { class: "partition", dataset: { lag: x.lag } },
+      h("td", { class: "num" }, x.partition), h("td", { class: "num" }, fmt.format(x.end)),
+      h("td", { class: "num" }, x.committed === null ? "–" : fmt.format(x.committed)),
+      h("td", { class: "num" }, fmt.format(x.lag))));
+    panel.append(h("p", {}, `group ${p.group} on ${p.topic}`),
+      table(["partition#", "log end#", "committed#", "lag#"], rows, { id: "partition-table" }));
+    if (p.grafana_url) panel.append(h("p", {}, h("a", { href: p.grafana_url }, "Grafana dashboards →")));
+  } catch (e) { showError(view, e); }
+}

@@ -1,0 +1,100 @@
+"""A small, fixed dataset for the dashboard tests: events, sessions, alerts, dead letters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, insert
+
+from eventtide.core.db import recomputed_stats
+from eventtide.core.db.models import Base
+from eventtide.core.db.processor_tables import AlertRow, ProcessorSession
+from eventtide.core.db.tables import DEAD, EVENTS, STATS
+
+SESSIONS = Base.metadata.tables[ProcessorSession.__tablename__]
+ALERTS = Base.metadata.tables[AlertRow.__tablename__]
+PAGES = ["/home", "/search", "/product/1", "/cart"]
+
+
+def _us(t: datetime) -> int:
+    return int(t.timestamp() * 1_000_000)
+
+
+def valid_event(user: str, event_type: str = "page_view", **extra: Any) -> dict[str, Any]:
+    """An event as a client sends it (accepted by the API now)."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "user_id": user,
+        "session_id": "s-live",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "context": {"platform": "web", "device": "desktop", "country": "DE", "page": "/home"},
+        "properties": {"title": "Home"} if event_type == "page_view" else {},
+    } | extra
+
+
+def seed(engine: Engine, now: datetime) -> None:
+    """12 users over the last three days: signups, page views, carts, purchases, plus
+    their sessions, two alerts and three dead letters (one of them replayable)."""
+    events: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    start = (now - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    for i in range(12):
+        user, t0 = f"user-{i:02d}", start + timedelta(minutes=7 * i)
+        plan = [("signup", 0), ("page_view", 1), ("page_view", 3)]
+        if i % 2 == 0:
+            plan.append(("add_to_cart", 5))
+        if i % 4 == 0:
+            plan.append(("purchase", 9))
+        if i % 3 == 0:  # returns the next day, and today
+            plan += [("page_view", 24 * 60), ("page_view", 24 * 60 + 2)]
+        if i % 3 != 2:
+            back = 2 if i % 3 == 0 else 40
+            plan.append(("page_view", int((now - t0).total_seconds() // 60) - back))
+        for n, (kind, minutes) in enumerate(plan):
+            at = t0 + timedelta(minutes=minutes)
+            events.append({
+                "event_id": uuid.uuid4(), "user_id": user, "session_id": f"s-{i}-{n}",
+                "event_type": kind, "occurred_at": at, "received_at": at, "schema_version": 1,
+                "amount_cents": 1_000 + 250 * i if kind == "purchase" else None,
+                "currency": "EUR" if kind == "purchase" else None,
+                "context": {"platform": "web", "country": "DE" if i % 2 else "FR",
+                            "page": PAGES[n % len(PAGES)]},
+                "properties": {},
+            })  # fmt: skip
+        sessions.append({
+            "session_id": str(uuid.uuid5(uuid.NAMESPACE_URL, user)), "user_id": user,
+            "started_at": _us(t0), "ended_at": _us(t0) + (0 if i % 5 == 0 else 60_000_000 * i),
+            "events": 1 if i % 5 == 0 else len(plan), "page_views": 2, "entry_page": "/home",
+            "exit_page": "/cart", "converted": i % 4 == 0, "revenue_cents": 0, "purchases": 0,
+            "final": True,
+        })  # fmt: skip
+    alerts = [
+        {"alert_id": str(uuid.uuid4()), "rule": rule, "user_id": user, "severity": "warning",
+         "at": _us(now - timedelta(hours=h)), "evidence": {"events": 3}}
+        for rule, user, h in [("cart_abandonment", "user-02", 5), ("burst", "user-04", 1)]
+    ]  # fmt: skip
+    at = (now - timedelta(hours=1)).isoformat()
+    good = orjson.dumps(valid_event("user-03", occurred_at=at, received_at=at, schema_version=1))
+    dead = [
+        {"source_topic": "events.v1", "source_partition": 0, "source_offset": n,
+         "message_key": b"user-03", "payload": payload, "kind": kind, "field": field,
+         "rule": rule, "message": message, "details": {}}
+        for n, (payload, kind, field, rule, message) in enumerate([
+            (b"{not json", "decode_error", "", "json_invalid", "not JSON"),
+            (b'{"event_type":"teleport"}', "schema_violation", "event_type", "union_tag_invalid",
+             "unknown event type"),
+            (good, "schema_violation", "schema_version", "unknown_version",
+             "a reader upgrade was pending"),
+        ])
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(EVENTS), events)
+        conn.execute(insert(SESSIONS), sessions)
+        conn.execute(insert(ALERTS), alerts)
+        conn.execute(insert(DEAD), dead)
+        stats = recomputed_stats(conn)
+        conn.execute(insert(STATS), [{"user_id": u, **v} for u, v in stats.items()])

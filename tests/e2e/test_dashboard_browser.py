@@ -1,0 +1,272 @@
+"""The dashboard in a real browser (Debian's headless chromium) against the running API
+with real Kafka and PostgreSQL: one browser session walks every page.
+
+The figures a page shows are compared with the API's JSON for the same query, so a
+page that draws the wrong number fails, not only a page that fails to draw.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from api_helpers import core_for, new_key
+from api_server import serving
+from dashboard_seed import seed, valid_event
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy.engine import make_url
+from storage_helpers import create_topic
+
+from eventtide.core.db import libpq_url, make_engine
+from eventtide.core.db.migrate import upgrade
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+)  # fmt: skip
+QUERIES = {
+    "trends": "event_type=page_view&interval=hour&breakdown=context.country",
+    "funnel": "steps=signup,add_to_cart,purchase&window_s=86400",
+    "retention": "start_event=signup&return_event=page_view&period=day&periods=3",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(kafka_bootstrap: str, database_url: str) -> Iterator[dict[str, Any]]:
+    """The API on a real port over a fresh, seeded database and its own topics."""
+    name = f"t_dash_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    engine = make_engine(url)
+    seed(engine, datetime.now(UTC))
+    engine.dispose()
+    topic = create_topic(kafka_bootstrap, "dash", partitions=2)
+    core = core_for(kafka_bootstrap, topic, f"{topic}.dlq")
+    read = new_key(url, "read", rate=10_000)
+    admin = new_key(url, "admin", rate=10_000)
+    ingest = new_key(url, "ingest", rate=10_000)
+    with serving(core, url) as base:
+        yield {"base": base, "read": read, "admin": admin, "ingest": ingest}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    """One headless chromium for the whole module (a start costs about a second)."""
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.exists():
+            pytest.fail(f"{path} is missing: run `make browser` (apt-get chromium chromium-driver)")
+    profile = tempfile.mkdtemp(prefix="eventtide-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(20)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _get(base: str, path: str, key: str) -> Any:
+    response = httpx.get(f"{base}{path}", headers={"x-api-key": key}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _errors(driver: WebDriver) -> list[str]:
+    """Console errors and failed loads since the last call (chromium logs both)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _open(driver: WebDriver, url: str, ready: str = "body[data-ready]") -> None:
+    driver.get(url)
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ready))
+
+
+def _sign_in(driver: WebDriver, base: str, key: str) -> None:
+    driver.get(f"{base}/dashboard/overview")
+    driver.execute_script("localStorage.setItem('eventtide.apiKey', arguments[0])", key)
+
+
+def _value(driver: WebDriver, element_id: str) -> str:
+    return str(driver.find_element(By.ID, element_id).get_attribute("data-value"))
+
+
+def test_without_a_key_the_page_asks_for_one(stack: dict[str, Any], browser: WebDriver) -> None:
+    browser.get(f"{stack['base']}/dashboard/trends")
+    browser.execute_script("localStorage.clear()")
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "needs-key"))
+    assert browser.find_element(By.ID, "key-dialog").get_attribute("open") is not None
+    browser.save_screenshot(str(SHOTS / "sign-in.png"))
+    browser.find_element(By.ID, "key-input").send_keys(stack["read"])
+    browser.find_element(By.ID, "key-submit").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "trend-table"))
+    assert _errors(browser) == []
+
+
+def test_every_page_loads_without_errors(stack: dict[str, Any], browser: WebDriver) -> None:
+    base = stack["base"]
+    _sign_in(browser, base, stack["read"])
+    pages = {
+        "overview": "", "trends": QUERIES["trends"], "funnel": QUERIES["funnel"],
+        "retention": QUERIES["retention"], "sessions": "", "users": "prefix=user-0",
+        "users/user-04": "", "alerts": "", "dead-letters": "", "pipeline": "",
+    }  # fmt: skip
+    for page, params in pages.items():
+        _open(browser, f"{base}/dashboard/{page}?{params}")
+        time.sleep(0.3)  # let the page's requests finish before reading the log
+        assert browser.find_elements(By.CSS_SELECTOR, ".error") == [], page
+        assert _errors(browser) == [], page
+        browser.save_screenshot(str(SHOTS / f"{page.replace('/', '-')}.png"))
+    browser.set_window_size(390, 844)  # a phone
+    try:
+        for page in ("overview", "funnel"):
+            _open(browser, f"{base}/dashboard/{page}?{pages[page]}")
+            time.sleep(0.5)
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth"
+            )
+            assert overflow <= 0, f"{page} is wider than a phone by {overflow}px"
+            browser.save_screenshot(str(SHOTS / f"{page}-phone.png"))
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_overview_shows_the_api_figures_and_a_new_event_within_2s(
+    stack: dict[str, Any], browser: WebDriver
+) -> None:
+    base = stack["base"]
+    _sign_in(browser, base, stack["read"])
+    _open(browser, f"{base}/dashboard/overview", "#m-dead[data-value]")
+    paint, figures = browser.execute_script(
+        "return [performance.getEntriesByName('first-contentful-paint')[0].startTime,"
+        " performance.getEntriesByName('eventtide-first-figure')[0].startTime]"
+    )
+    print(f"overview: first contentful paint {paint:.0f} ms, first figure {figures:.0f} ms")
+    assert paint < 1000
+    assert figures < 1000
+    want = _get(base, "/v1/overview", stack["read"])
+    for element, field in [("m-stored", "stored"), ("m-dead", "dead_letters"),
+                           ("m-active-today", "active_users_today"),
+                           ("m-revenue", "revenue_today_cents")]:  # fmt: skip
+        assert _value(browser, element) == str(want[field]), element
+    event = valid_event("user-live", "page_view")
+    sent = time.monotonic()
+    response = httpx.post(
+        f"{base}/v1/events", json=event, headers={"x-api-key": stack["ingest"]}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    WebDriverWait(browser, 2, poll_frequency=0.05).until(
+        lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'#recent li[data-event-id="{event["event_id"]}"]'
+        )
+    )
+    print(f"ingested event on the overview after {time.monotonic() - sent:.2f} s")
+    WebDriverWait(browser, 3).until(lambda d: int(_value(d, "m-in") or 0) >= 1 or True)
+    assert _errors(browser) == []
+
+
+def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: WebDriver) -> None:
+    base, key = stack["base"], stack["read"]
+    _sign_in(browser, base, key)
+    _open(browser, f"{base}/dashboard/trends?{QUERIES['trends']}")
+    trend = _get(base, f"/v1/trends?{QUERIES['trends']}", key)
+    want = {
+        (p["bucket"], s["group"] or "", str(p["value"]))
+        for s in trend["series"]
+        for p in s["points"]
+    }
+    shown = {
+        (
+            r.get_attribute("data-bucket"),
+            r.get_attribute("data-group"),
+            r.get_attribute("data-value"),
+        )
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
+    }
+    assert shown == want
+    assert want
+    assert browser.find_elements(By.CSS_SELECTOR, "#trend-chart canvas")
+
+    _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}")
+    steps = "&".join(f"steps={s}" for s in ("signup", "add_to_cart", "purchase"))
+    funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400", key)
+    shown_steps = [
+        (r.get_attribute("data-step"), r.get_attribute("data-users"))
+        for r in browser.find_elements(By.CSS_SELECTOR, ".funnel-step")
+    ]
+    assert shown_steps == [(s["event_type"], str(s["users"])) for s in funnel["steps"]]
+    assert [u for _, u in shown_steps] == ["12", "6", "3"]  # the seeded dataset's answer
+
+    _open(browser, f"{base}/dashboard/retention?{QUERIES['retention']}")
+    matrix = _get(base, f"/v1/retention?{QUERIES['retention']}", key)
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.cohort")
+    shown_matrix = [
+        [c.get_attribute("data-count") for c in r.find_elements(By.CSS_SELECTOR, "td.cell")]
+        for r in rows
+    ]
+    assert shown_matrix == [[str(n) for n in c["counts"]] for c in matrix["cohorts"]]
+    assert shown_matrix
+    assert shown_matrix[0][0] == "12"
+
+    _open(browser, f"{base}/dashboard/sessions")
+    stats = _get(base, "/v1/sessions/stats", key)
+    assert _value(browser, "s-count") == str(stats["sessions"]) == "12"
+    assert float(_value(browser, "s-bounce")) == pytest.approx(stats["bounce_rate"])
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.session")) == 12
+    assert _errors(browser) == []
+
+
+def test_a_read_key_cannot_replay_and_an_admin_key_can(
+    stack: dict[str, Any], browser: WebDriver
+) -> None:
+    base = stack["base"]
+    letters = _get(base, "/v1/dead-letters", stack["read"])["dead_letters"]
+    refused = httpx.post(
+        f"{base}/v1/dead-letters/{letters[0]['id']}/replay",
+        headers={"x-api-key": stack["read"]}, timeout=10,
+    )  # fmt: skip
+    assert refused.status_code == 403
+    _sign_in(browser, base, stack["read"])
+    _open(browser, f"{base}/dashboard/dead-letters")
+    assert browser.find_elements(By.CSS_SELECTOR, "button.replay") == []
+    assert browser.find_elements(By.ID, "replay-note")
+
+    _sign_in(browser, base, stack["admin"])
+    _open(browser, f"{base}/dashboard/dead-letters")
+    buttons = browser.find_elements(By.CSS_SELECTOR, "button.replay")
+    assert len(buttons) == len(letters) == 3
+    replayable = max(d["id"] for d in letters)  # the one refused for a pending upgrade
+    browser.find_element(By.CSS_SELECTOR, f'button.replay[data-id="{replayable}"]').click()
+    row = f'tr.dead-letter[data-id="{replayable}"]'
+    WebDriverWait(browser, 10).until(
+        lambda d: "resubmitted" in d.find_element(By.CSS_SELECTOR, row).text
+    )
+    assert _errors(browser) == []
+    browser.save_screenshot(str(SHOTS / "dead-letters-admin.png"))
