@@ -274,3 +274,52 @@ def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
         assert client.get("/v1/users/nobody", headers=key).status_code == 404
 
     check()
+
+
+def test_linked_ids_are_counted_as_one_person_by_every_question(reader) -> None:
+    """Two people browse anonymously and sign in (one on the next day buys): every
+    question counts 2 persons where the ids alone would be 4 (or 3 with an event)."""
+    client, engine, key = reader
+    at = BASE + timedelta(hours=30)
+    events = [
+        Raw("a1", "page_view", at, "DE", None),
+        Raw("u1", "signup", at + timedelta(hours=1), "DE", None),
+        Raw("u1", "purchase", at + timedelta(days=1), "DE", 500),
+        Raw("a2", "page_view", at, "FR", None),
+        Raw("u2", "page_view", at + timedelta(hours=2), "FR", None),
+    ]
+    links = [
+        Link("identify", "u1", "a1", at + timedelta(hours=1), uuid.uuid4()),
+        Link("identify", "u2", "a2", at + timedelta(hours=2), uuid.uuid4()),
+    ]
+    persons = store(engine, events, links)
+    span = {"since": BASE.isoformat(), "until": (BASE + timedelta(days=3)).isoformat()}
+
+    got = client.get(
+        "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=key
+    ).json()
+    assert [s["users"] for s in got["steps"]] == [2, 1]
+    trend_query = {"event_type": "page_view", "metric": "unique_users", "interval": "week"}
+    got = client.get("/v1/trends", params=trend_query | span, headers=key).json()
+    assert [p["value"] for s in got["series"] for p in s["points"]] == [2]
+    got = client.get(
+        "/v1/retention",
+        params={"start_event": "page_view", "return_event": "purchase", "period": "day",
+                "periods": 3, **span},
+        headers=key,
+    ).json()  # fmt: skip
+    assert [c["counts"] for c in got["cohorts"]] == [[2, 1, 0]]
+    # the oracles say the same when they resolve persons, and otherwise would not
+    flt = dict(since=BASE, until=BASE + timedelta(days=3))
+    steps = dict(steps=["page_view", "purchase"], window=timedelta(days=14), **flt)
+    assert [n for _, n, _ in funnel(events, person=persons.person, **steps)] == [2, 1]
+    assert [n for _, n, _ in funnel(events, **steps)] == [3, 0]
+
+    with engine.begin() as conn:
+        conn.execute(delete(UserStats.__table__))
+        stats = recomputed_stats(conn)
+        conn.execute(insert(UserStats.__table__), [{"user_id": u, **v} for u, v in stats.items()])
+    profile = client.get("/v1/users/a1", headers=key).json()
+    assert (profile["person_id"], profile["distinct_ids"]) == ("u1", ["a1", "u1"])
+    assert profile["total_events"] == 3
+    assert profile["total_spent_cents"] == 500

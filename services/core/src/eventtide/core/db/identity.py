@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from eventtide.core.db.rows import EventRow
 from eventtide.core.db.tables import LINKS, PERSONS, USERS
@@ -28,6 +28,8 @@ from eventtide.core.identity import Link, TraitUpdate, link_from_event, merge_tr
 
 IDENTITY_EVENT_TYPES: Final = frozenset({"identify", "alias"})
 IDS_PER_STATEMENT: Final = 500
+RESOLVE_LOCK: Final = int.from_bytes(b"evt-idnt", "big")
+"""PostgreSQL advisory lock key taken by a transaction that re-resolves a group."""
 
 
 def link_rows(rows: Iterable[EventRow]) -> list[dict[str, Any]]:
@@ -71,6 +73,12 @@ def store_identity(conn: Connection, inserted: Sequence[EventRow]) -> int:
             .values(chunk)
             .on_conflict_do_nothing(index_elements=["event_id"])
         )
+    if conn.dialect.name == "postgresql":
+        # An anonymous id and its user id live on different partitions, so two consumers
+        # can link into one group at once; each would resolve it without the other's
+        # uncommitted link. Resolving one at a time (links are rare next to events) makes
+        # the later one read the earlier one's links. SQLite has one writer anyway.
+        conn.execute(select(func.pg_advisory_xact_lock(RESOLVE_LOCK)))
     seeds = {row["user_id"] for row in rows} | {row["other_id"] for row in rows}
     ids, links = _linked_group(conn, seeds)
     _write_persons(conn, ids, links)

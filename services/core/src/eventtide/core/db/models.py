@@ -63,7 +63,8 @@ class User(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     platform: Mapped[str | None] = mapped_column(String(16))
     traits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """The person's traits (docs/events.md, "Identity"), kept by the consumer."""
+    """The person's traits (docs/events.md, "Identity"), written by the consumer when the
+    person changes; None on a row created since (read the person's from any of its ids)."""
 
 
 class IdentityLink(Base):

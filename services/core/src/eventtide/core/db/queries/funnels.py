@@ -56,6 +56,10 @@ def funnel(
             .where(
                 and_(
                     EVENTS.c.event_type == step,
+                    # implied by the two below; bounds the (event_type, occurred_at)
+                    # index scan, since a person is matched by a join, not an index
+                    EVENTS.c.occurred_at > flt.since,
+                    EVENTS.c.occurred_at < flt.until + window,
                     EVENTS.c.occurred_at > prev.c[f"t{index - 1}"],
                     EVENTS.c.occurred_at <= prev.c.t0 + window,
                 )
