@@ -42,6 +42,19 @@ def funnel(
         .group_by(PERSON)
         .cte("s0")
     )
+    # The later steps' events with their persons, resolved once and shared by every step
+    # (a CTE read more than once is materialised): each step then joins only this.
+    later = (
+        select(PERSON.label("person_id"), EVENTS.c.event_type, EVENTS.c.occurred_at)
+        .select_from(EVENTS_WITH_PERSONS)
+        .where(
+            EVENTS.c.event_type.in_(sorted(set(steps[1:]))),
+            # a later step is after the entry (>= since) and within the window of it
+            EVENTS.c.occurred_at > flt.since,
+            EVENTS.c.occurred_at < flt.until + window,
+        )
+        .cte("later")
+    )
     ctes: list[Any] = [first]
     for index, step in enumerate(steps[1:], start=1):
         prev = ctes[-1]
@@ -50,18 +63,14 @@ def funnel(
                 prev.c.person_id,
                 prev.c.t0,
                 *[prev.c[f"t{i}"] for i in range(1, index)],
-                func.min(EVENTS.c.occurred_at).label(f"t{index}"),
+                func.min(later.c.occurred_at).label(f"t{index}"),
             )
-            .select_from(prev.join(EVENTS_WITH_PERSONS, prev.c.person_id == PERSON))
+            .select_from(prev.join(later, later.c.person_id == prev.c.person_id))
             .where(
                 and_(
-                    EVENTS.c.event_type == step,
-                    # implied by the two below; bounds the (event_type, occurred_at)
-                    # index scan, since a person is matched by a join, not an index
-                    EVENTS.c.occurred_at > flt.since,
-                    EVENTS.c.occurred_at < flt.until + window,
-                    EVENTS.c.occurred_at > prev.c[f"t{index - 1}"],
-                    EVENTS.c.occurred_at <= prev.c.t0 + window,
+                    later.c.event_type == step,
+                    later.c.occurred_at > prev.c[f"t{index - 1}"],
+                    later.c.occurred_at <= prev.c.t0 + window,
                 )
             )
             .group_by(prev.c.person_id, prev.c.t0, *[prev.c[f"t{i}"] for i in range(1, index)])

