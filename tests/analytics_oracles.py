@@ -1,12 +1,15 @@
 """Plain-Python answers to the analytics questions, written apart from the SQL.
 
 Each oracle reads a list of :class:`Raw` events and answers as the API documents it,
-so a test can compare the two on generated data.
+so a test can compare the two on generated data. People are persons (docs/events.md,
+"Identity"): ``person`` maps an event's user id to its person, e.g.
+``eventtide.core.identity.resolve(links).person``; by default every id is its own.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,17 +39,24 @@ def local_bucket(at: datetime, zone: str, interval: str) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
-def _metric(events: list[Raw], metric: str) -> int:
+Person = Callable[[str], str]
+
+
+def _itself(user_id: str) -> str:
+    return user_id
+
+
+def _metric(events: list[Raw], metric: str, person: Person) -> int:
     if metric == "count":
         return len(events)
     if metric == "unique_users":
-        return len({e.user_id for e in events})
+        return len({person(e.user_id) for e in events})
     return sum(e.amount_cents or 0 for e in events)
 
 
 def trend(
     events: list[Raw], *, event_type: str, since: datetime, until: datetime, zone: str,
-    interval: str, metric: str, by_country: bool, top: int,
+    interval: str, metric: str, by_country: bool, top: int, person: Person = _itself,
 ) -> dict[tuple[str, str | None], int]:  # fmt: skip
     """{(bucket ISO, group): value}, as ``GET /v1/trends`` answers."""
     chosen = [e for e in events if e.event_type == event_type and since <= e.occurred_at < until]
@@ -59,7 +69,7 @@ def trend(
         per_group: dict[str | None, list[Raw]] = defaultdict(list)
         for e in chosen:
             per_group[group(e)].append(e)
-        ranked = sorted(per_group, key=lambda g: (-_metric(per_group[g], metric), g or ""))
+        ranked = sorted(per_group, key=lambda g: (-_metric(per_group[g], metric, person), g or ""))
         keep = set(ranked[:top])
     cells: dict[tuple[str, str | None], list[Raw]] = defaultdict(list)
     for e in chosen:
@@ -67,20 +77,19 @@ def trend(
         if by_country and g not in keep:
             g = "(other)"
         cells[(local_bucket(e.occurred_at, zone, interval).isoformat(), g)].append(e)
-    return {cell: _metric(evs, metric) for cell, evs in cells.items()}
+    return {cell: _metric(evs, metric, person) for cell, evs in cells.items()}
 
 
 def retention(
     events: list[Raw], *, start_event: str, return_event: str, period: str, periods: int,
-    zone: str, since: datetime, until: datetime,
+    zone: str, since: datetime, until: datetime, person: Person = _itself,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
     """[(cohort ISO, counts)], as ``GET /v1/retention`` answers."""
     first: dict[str, datetime] = {}
     for e in events:
-        if e.event_type == start_event and (
-            e.user_id not in first or e.occurred_at < first[e.user_id]
-        ):
-            first[e.user_id] = e.occurred_at
+        who = person(e.user_id)
+        if e.event_type == start_event and (who not in first or e.occurred_at < first[who]):
+            first[who] = e.occurred_at
     cohort_of = {
         user: local_bucket(at, zone, period) for user, at in first.items() if since <= at < until
     }
@@ -89,25 +98,27 @@ def retention(
     for user, cohort in cohort_of.items():
         hits.setdefault(cohort, [set() for _ in range(periods)])[0].add(user)
     for e in events:
-        if e.event_type != return_event or e.user_id not in cohort_of:
+        who = person(e.user_id)
+        if e.event_type != return_event or who not in cohort_of:
             continue
-        cohort = cohort_of[e.user_id]
+        cohort = cohort_of[who]
         days = (local_bucket(e.occurred_at, zone, period).date() - cohort.date()).days
         k = days // step
         if 1 <= k < periods:
-            hits[cohort][k].add(e.user_id)
+            hits[cohort][k].add(who)
     return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
 
 
 def funnel(
-    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime
-) -> list[tuple[str, int, float | None]]:
+    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
+    person: Person = _itself,
+) -> list[tuple[str, int, float | None]]:  # fmt: skip
     """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``."""
     from statistics import median
 
     by_user: dict[str, list[Raw]] = defaultdict(list)
     for e in events:
-        by_user[e.user_id].append(e)
+        by_user[person(e.user_id)].append(e)
     reached = [0] * len(steps)
     gaps: list[list[float]] = [[] for _ in steps]
     for user_events in by_user.values():

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert
 
 from eventtide.core.db import UserEvent, UserStats, make_engine, recomputed_stats
+from eventtide.core.db.tables import PERSONS
+from eventtide.core.identity import Link, Resolution, resolve
 
 pytestmark = pytest.mark.integration
 
@@ -36,10 +38,33 @@ raw_events = st.lists(
 )  # out of order by construction: times are drawn independently
 
 
-def store(engine: Engine, events: list[Raw]) -> None:
-    """Replace the stored events with ``events``."""
+link_lists = st.lists(
+    st.builds(
+        Link,
+        kind=st.sampled_from(["identify", "alias"]),
+        user_id=st.sampled_from([f"u{i}" for i in range(6)]),
+        other_id=st.sampled_from([f"u{i}" for i in range(6)]),
+        occurred_at=st.integers(0, SPAN_MIN).map(lambda m: BASE + timedelta(minutes=m)),
+        event_id=st.uuids(),
+    ),
+    max_size=4,
+)
+"""Identify/alias links among the event users: their persons are what queries count."""
+
+
+def store(engine: Engine, events: list[Raw], links: list[Link] | None = None) -> Resolution:
+    """Replace the stored events with ``events`` and the persons with ``links``' persons
+    (what the consumer keeps; its own test is services/consumer/tests/
+    test_identity_store_sqlite.py). Returns the resolution the oracles count with."""
+    resolution = resolve(links or [])
     with engine.begin() as conn:
         conn.execute(delete(EVENTS))
+        conn.execute(delete(PERSONS))
+        if resolution.person_of:
+            conn.execute(
+                insert(PERSONS),
+                [{"distinct_id": i, "person_id": p} for i, p in resolution.person_of.items()],
+            )
         if events:
             conn.execute(
                 insert(EVENTS),
@@ -61,6 +86,7 @@ def store(engine: Engine, events: list[Raw]) -> None:
                     for e in events
                 ],
             )
+    return resolution
 
 
 @pytest.fixture
@@ -93,9 +119,10 @@ def test_trends_equal_the_oracle(reader) -> None:
         metric=st.sampled_from(["count", "unique_users", "amount_sum"]),
         by_country=st.booleans(),
         top=st.integers(1, 3),
+        links=link_lists,
     )
-    def check(events, event_type, zone, interval, metric, by_country, top) -> None:
-        store(engine, events)
+    def check(events, event_type, zone, interval, metric, by_country, top, links) -> None:
+        persons = store(engine, events, links)
         query = {
             "event_type": event_type, "timezone": zone, "interval": interval, "metric": metric,
             "top": top, "since": since.isoformat(), "until": until.isoformat(),
@@ -103,7 +130,8 @@ def test_trends_equal_the_oracle(reader) -> None:
         answer = client.get("/v1/trends", params=query, headers=key)
         assert answer.status_code == 200, answer.text
         args = dict(event_type=event_type, since=since, until=until, zone=zone,
-                    interval=interval, metric=metric, by_country=by_country, top=top)  # fmt: skip
+                    interval=interval, metric=metric, by_country=by_country, top=top,
+                    person=persons.person)  # fmt: skip
         expected = trend(events, **args)
         assert _answer(answer.json()) == expected
         # the comparison can fail: one more buyer in the first counted event's bucket
@@ -128,9 +156,10 @@ def test_retention_equals_the_oracle(reader) -> None:
         period=st.sampled_from(["day", "week"]),
         periods=st.integers(1, 5),
         pair=st.sampled_from([("signup", "purchase"), ("page_view", "page_view")]),
+        links=link_lists,
     )
-    def check(events, zone, period, periods, pair) -> None:
-        store(engine, events)
+    def check(events, zone, period, periods, pair, links) -> None:
+        persons = store(engine, events, links)
         query = {
             "start_event": pair[0], "return_event": pair[1], "period": period,
             "periods": periods, "timezone": zone, "since": since.isoformat(),
@@ -140,7 +169,7 @@ def test_retention_equals_the_oracle(reader) -> None:
         assert answer.status_code == 200, answer.text
         got = [(c["cohort"], c["counts"]) for c in answer.json()["cohorts"]]
         args = dict(start_event=pair[0], return_event=pair[1], period=period, periods=periods,
-                    zone=zone, since=since, until=until)  # fmt: skip
+                    zone=zone, since=since, until=until, person=persons.person)  # fmt: skip
         expected = retention(events, **args)
         assert got == expected
         # the comparison can fail: a new user starting at the range's start joins a cohort
@@ -182,16 +211,18 @@ def test_funnels_equal_the_oracle(reader) -> None:
             st.sampled_from(["page_view", "signup", "purchase"]), min_size=2, max_size=4
         ),
         window_min=st.integers(1, 3 * 24 * 60),
+        links=link_lists,
     )
-    def check(events, steps, window_min) -> None:
-        store(engine, events)
+    def check(events, steps, window_min, links) -> None:
+        persons = store(engine, events, links)
         query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
                  "until": until.isoformat()}  # fmt: skip
         answer = client.get("/v1/funnels", params=query, headers=key)
         assert answer.status_code == 200, answer.text
         got = [(s["event_type"], s["users"], s["median_seconds_from_previous"])
                for s in answer.json()["steps"]]  # fmt: skip
-        args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until)
+        args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
+                    person=persons.person)  # fmt: skip
         expected = funnel(events, **args)
         assert [g[:2] for g in got] == [e[:2] for e in expected]
         for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True):
@@ -209,9 +240,9 @@ def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
     client, engine, key = reader
 
     @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(events=raw_events, prefix=st.sampled_from(["", "u", "u1", "u%", "x"]))
-    def check(events, prefix) -> None:
-        store(engine, events)
+    @given(events=raw_events, prefix=st.sampled_from(["", "u", "u1", "u%", "x"]), links=link_lists)
+    def check(events, prefix, links) -> None:
+        persons = store(engine, events, links)
         with engine.begin() as conn:  # what the consumer maintains, by its definition
             conn.execute(delete(UserStats.__table__))
             stats = recomputed_stats(conn)
@@ -222,9 +253,12 @@ def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
         users = sorted({e.user_id for e in events})
         found = client.get("/v1/users", params={"prefix": prefix, "limit": 200}, headers=key)
         assert found.json()["user_ids"] == [u for u in users if u.startswith(prefix)]
-        for user in users:
-            mine = [e for e in events if e.user_id == user]
+        for user in users:  # a profile is the person's, asked by any of its ids
+            mine = [e for e in events if persons.person(e.user_id) == persons.person(user)]
             body = client.get(f"/v1/users/{user}", headers=key).json()
+            assert body["person_id"] == persons.person(user)
+            linked = [i for i, p in persons.person_of.items() if p == persons.person(user)]
+            assert body["distinct_ids"] == sorted({user, *linked})
             assert body["total_events"] == len(mine)
             assert body["total_spent_cents"] == sum(
                 e.amount_cents or 0 for e in mine if e.event_type == "purchase"
@@ -240,3 +274,52 @@ def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
         assert client.get("/v1/users/nobody", headers=key).status_code == 404
 
     check()
+
+
+def test_linked_ids_are_counted_as_one_person_by_every_question(reader) -> None:
+    """Two people browse anonymously and sign in (one on the next day buys): every
+    question counts 2 persons where the ids alone would be 4 (or 3 with an event)."""
+    client, engine, key = reader
+    at = BASE + timedelta(hours=30)
+    events = [
+        Raw("a1", "page_view", at, "DE", None),
+        Raw("u1", "signup", at + timedelta(hours=1), "DE", None),
+        Raw("u1", "purchase", at + timedelta(days=1), "DE", 500),
+        Raw("a2", "page_view", at, "FR", None),
+        Raw("u2", "page_view", at + timedelta(hours=2), "FR", None),
+    ]
+    links = [
+        Link("identify", "u1", "a1", at + timedelta(hours=1), uuid.uuid4()),
+        Link("identify", "u2", "a2", at + timedelta(hours=2), uuid.uuid4()),
+    ]
+    persons = store(engine, events, links)
+    span = {"since": BASE.isoformat(), "until": (BASE + timedelta(days=3)).isoformat()}
+
+    got = client.get(
+        "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=key
+    ).json()
+    assert [s["users"] for s in got["steps"]] == [2, 1]
+    trend_query = {"event_type": "page_view", "metric": "unique_users", "interval": "week"}
+    got = client.get("/v1/trends", params=trend_query | span, headers=key).json()
+    assert [p["value"] for s in got["series"] for p in s["points"]] == [2]
+    got = client.get(
+        "/v1/retention",
+        params={"start_event": "page_view", "return_event": "purchase", "period": "day",
+                "periods": 3, **span},
+        headers=key,
+    ).json()  # fmt: skip
+    assert [c["counts"] for c in got["cohorts"]] == [[2, 1, 0]]
+    # the oracles say the same when they resolve persons, and otherwise would not
+    flt = dict(since=BASE, until=BASE + timedelta(days=3))
+    steps = dict(steps=["page_view", "purchase"], window=timedelta(days=14), **flt)
+    assert [n for _, n, _ in funnel(events, person=persons.person, **steps)] == [2, 1]
+    assert [n for _, n, _ in funnel(events, **steps)] == [3, 0]
+
+    with engine.begin() as conn:
+        conn.execute(delete(UserStats.__table__))
+        stats = recomputed_stats(conn)
+        conn.execute(insert(UserStats.__table__), [{"user_id": u, **v} for u, v in stats.items()])
+    profile = client.get("/v1/users/a1", headers=key).json()
+    assert (profile["person_id"], profile["distinct_ids"]) == ("u1", ["a1", "u1"])
+    assert profile["total_events"] == 3
+    assert profile["total_spent_cents"] == 500

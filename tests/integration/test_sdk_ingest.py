@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import pytest
 import uvicorn
-from api_helpers import core_for, new_key
+from api_helpers import api_client, core_for, new_key
 from sqlalchemy import text
 from storage_helpers import consumer_env, create_topic, start_consumer
 
@@ -95,7 +95,11 @@ def test_segment_and_posthog_sdks_store_once_mapped_and_one_person(
 
         posthog = Posthog(key, host=url, sync_mode=True)
         posthog.capture("$pageview", distinct_id="anon-9", properties={"$current_url": url + "/p"})
-        posthog.capture("$identify", distinct_id="bob", properties={"$anon_distinct_id": "anon-9"})
+        posthog.capture(
+            "$identify",
+            distinct_id="bob",
+            properties={"$anon_distinct_id": "anon-9", "$set": {"plan": "team"}},
+        )
         posthog.capture("Onboarding Step Completed", distinct_id="bob", properties={"step": 2})
         posthog.flush()
         posthog.shutdown()
@@ -131,3 +135,18 @@ def test_segment_and_posthog_sdks_store_once_mapped_and_one_person(
     converted = [person for person, steps in reached.items() if len(steps) == len(funnel)]
     assert converted == ["alice"], reached
     assert persons.person("anon-9") == "bob"
+
+    # What the API answers from what the consumer stored: one person across the
+    # anonymous-to-identified boundary (per id it would be 2, 1, 0), traits on the profile.
+    headers = {"x-api-key": new_key(fresh_database_url, "read")}
+    with api_client(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as client:
+        answer = client.get("/v1/funnels", params={"steps": list(funnel)}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert [step["users"] for step in answer.json()["steps"]] == [2, 1, 1]
+        alice = client.get("/v1/users/anon-1", headers=headers).json()
+        assert alice["person_id"] == "alice"
+        assert alice["distinct_ids"] == ["alice", "anon-1"]
+        assert alice["traits"] == {"plan": "pro"}
+        assert alice["total_events"] == 5  # page, add, identify, order, invite
+        bob = client.get("/v1/users/bob", headers=headers).json()
+        assert (bob["distinct_ids"], bob["traits"]) == (["anon-9", "bob"], {"plan": "team"})

@@ -92,6 +92,18 @@ def test_links_come_from_stored_identity_events() -> None:
     assert link_from_event("page_view", "u", {"anonymous_id": "a"}, at, eid) is None
 
 
+@pytest.mark.parametrize("placeholder", ["undefined", "NULL", " anonymous ", "[object Object]"])
+def test_a_placeholder_id_never_links(placeholder: str) -> None:
+    at, eid = T0, uuid.uuid4()
+    props = {"anonymous_id": placeholder, "previous_id": placeholder}
+    assert link_from_event("identify", "u", props, at, eid) == Link("identify", "u", "u", at, eid)
+    assert link_from_event("alias", "u", props, at, eid) is None
+    assert link_from_event("identify", placeholder, {"anonymous_id": "a"}, at, eid) is None
+    assert link_from_event("identify", "u", {"anonymous_id": "undefined-7"}, at, eid) == Link(
+        "identify", "u", "undefined-7", at, eid
+    )
+
+
 # --- the oracle: the same rules, stated over explicit sets, recomputed from scratch ---
 
 

@@ -174,9 +174,16 @@ class FunnelResponse(BaseModel):
 
 
 class UserProfile(BaseModel):
-    """A user's statistics and most recent events."""
+    """A person's statistics, ids, traits and most recent events (any id of it asked)."""
 
     user_id: str = Field(examples=["u-42"])
+    person_id: str = Field(examples=["u-42"], description="the person the asked id belongs to")
+    distinct_ids: list[str] = Field(
+        examples=[["anon-7f3", "u-42"]], description="every id of the person, byte order"
+    )
+    traits: dict[str, Any] = Field(
+        examples=[{"plan": "pro"}], description="identify's set / set_once, merged"
+    )
     first_seen_at: datetime
     last_seen_at: datetime
     total_events: int = Field(examples=[120])

@@ -14,7 +14,7 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, Problem, documented
 from eventtide.api.schemas import EventPage, StoredEvent, UserProfile, UserSearch
 from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
-from eventtide.core.db.queries import events, users
+from eventtide.core.db.queries import events, persons, users
 from eventtide.core.db.queries.filters import EventFilter
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["users"])
@@ -22,9 +22,14 @@ UserIdPath = Annotated[params.Name, Path(examples=["u-42"])]
 
 
 def _timeline(conn: Connection, user_id: str, cursor: str | None, limit: int) -> EventPage:
+    """The person's events (every id of it, docs/events.md "Identity"), newest first."""
     all_time = EventFilter(datetime.min.replace(tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
     rows = events.list_events(
-        conn, flt=all_time, user_id=user_id, after=params.decode_cursor(cursor), limit=limit
+        conn,
+        flt=all_time,
+        user_ids=persons.members(conn, user_id),
+        after=params.decode_cursor(cursor),
+        limit=limit,
     )
     end = events.page_end(rows) if len(rows) == limit else None
     return EventPage(events=[_event(r) for r in rows], next_cursor=params.encode_cursor(end))
@@ -55,7 +60,11 @@ def search_users(
     summary="A user's profile",
 )
 def get_user(engine: EngineDep, _caller: ReadCaller, user_id: UserIdPath) -> UserProfile:
-    """Statistics, first/last seen and the 20 most recent events."""
+    """The person's statistics, ids, traits and 20 most recent events.
+
+    Asked for any id of a person (an anonymous device id or the user id it was
+    identified as), the answer covers all of them.
+    """
     with engine.connect() as conn:
         stats = users.profile(conn, user_id)
         if stats is None:
@@ -66,6 +75,7 @@ def get_user(engine: EngineDep, _caller: ReadCaller, user_id: UserIdPath) -> Use
         user_id=user_id, first_seen_at=stats["first_seen_at"], last_seen_at=stats["last_seen_at"],
         total_events=stats["total_events"], total_spent_cents=stats["total_spent_cents"],
         events_by_type=by_type, timeline=page.events, next_cursor=page.next_cursor,
+        person_id=stats["person_id"], distinct_ids=stats["distinct_ids"], traits=stats["traits"],
     )  # fmt: skip
 
 
@@ -77,6 +87,6 @@ def get_user_events(
     cursor: Annotated[str | None, Query(max_length=256)] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 50,
 ) -> EventPage:
-    """The user's events newest first, all time, keyset-paged."""
+    """The person's events (all its ids) newest first, all time, keyset-paged."""
     with engine.connect() as conn:
         return _timeline(conn, user_id, cursor, limit)

@@ -1,4 +1,5 @@
-"""One consumer batch in one transaction: events, users, statistics, dead letters, offsets.
+"""One consumer batch in one transaction: events, users, statistics, identities (links,
+persons, traits: ``core/db/identity``), dead letters, offsets.
 
 The caller owns the transaction (``with engine.begin() as conn: write_batch(conn, ...)``),
 so either everything of a batch is stored together with the next offsets, or nothing is,
@@ -23,6 +24,7 @@ from eventtide.consumer.store.pg_bulk import insert_events
 from eventtide.consumer.store.pg_upsert import upsert_users_stats_offsets
 from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.deltas import UserDelta, aggregate
+from eventtide.core.db.identity import store_identity
 from eventtide.core.db.offsets import store_offsets
 from eventtide.core.db.rows import EventRow
 from eventtide.core.db.tables import DEAD, EVENTS, STATS, USERS
@@ -48,6 +50,7 @@ def write_batch(
         if batch.dead_letters:
             _insert_dead_letters(conn, batch.dead_letters)
         upsert_users_stats_offsets(conn, _deltas(batch, inserted), batch.offsets)
+        store_identity(conn, inserted)
     else:
         rows = first_of_each(batch.events)
         new_ids = _insert_events_portable(conn, rows)
@@ -55,6 +58,7 @@ def write_batch(
         deltas = _deltas(batch, inserted)
         _upsert_users(conn, deltas)
         _upsert_stats(conn, deltas)
+        store_identity(conn, inserted)
         _insert_dead_letters(conn, batch.dead_letters)
         store_offsets(conn, batch.offsets)
     return WriteResult(inserted, len(batch.events) - len(inserted), len(batch.dead_letters))

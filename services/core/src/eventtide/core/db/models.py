@@ -62,6 +62,45 @@ class User(Base):
     last_seen_at: Mapped[datetime]
     country: Mapped[str | None] = mapped_column(String(2))
     platform: Mapped[str | None] = mapped_column(String(16))
+    traits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The person's traits (docs/events.md, "Identity"), written by the consumer when the
+    person changes; None on a row created since (read the person's from any of its ids)."""
+
+
+class IdentityLink(Base):
+    """One stored ``identify`` or ``alias`` event as a link, with the traits it sets.
+
+    Kept apart from ``user_events`` so the consumer finds a linked group of ids through
+    two small indexes instead of scanning JSON; written in the batch's transaction.
+    """
+
+    __tablename__ = "identity_links"
+    __table_args__ = (
+        Index("ix_identity_links_user_id", "user_id"),
+        Index("ix_identity_links_other_id", "other_id"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    other_id: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime]
+    set_traits: Mapped[dict[str, Any]] = mapped_column(JSON)
+    set_once_traits: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PersonDistinctId(Base):
+    """Which person each linked id belongs to; an id not listed is its own person.
+
+    The consumer rewrites the rows of a linked group whenever a new link touches it,
+    so every analytics query resolves persons with one indexed lookup.
+    """
+
+    __tablename__ = "person_distinct_ids"
+    __table_args__ = (Index("ix_person_distinct_ids_person_id", "person_id"),)
+
+    distinct_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(128))
 
 
 class UserEvent(Base):

@@ -11,10 +11,21 @@ from typing import Final
 
 from sqlalchemy import Table
 
-from eventtide.core.db.models import Base, ConsumerOffset, DeadLetter, User, UserEvent, UserStats
+from eventtide.core.db.models import (
+    Base,
+    ConsumerOffset,
+    DeadLetter,
+    IdentityLink,
+    PersonDistinctId,
+    User,
+    UserEvent,
+    UserStats,
+)
 
 USERS: Final[Table] = Base.metadata.tables[User.__tablename__]
 EVENTS: Final[Table] = Base.metadata.tables[UserEvent.__tablename__]
 STATS: Final[Table] = Base.metadata.tables[UserStats.__tablename__]
 DEAD: Final[Table] = Base.metadata.tables[DeadLetter.__tablename__]
 OFFSETS: Final[Table] = Base.metadata.tables[ConsumerOffset.__tablename__]
+LINKS: Final[Table] = Base.metadata.tables[IdentityLink.__tablename__]
+PERSONS: Final[Table] = Base.metadata.tables[PersonDistinctId.__tablename__]

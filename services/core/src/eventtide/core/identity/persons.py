@@ -17,6 +17,8 @@ The rules (docs/events.md):
 4. ``alias(U, P)`` merges the two persons unconditionally: it is the explicit request.
 5. A person's id is its earliest-identified id (by the link that identified it); a
    person with no identified id is the one id it has.
+6. A placeholder id (``undefined``, ``null``, ``anonymous``... :data:`PLACEHOLDER_IDS`)
+   never links: a client that sends one for everybody must not make them one person.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 from uuid import UUID
 
 LinkKind = Literal["identify", "alias"]
@@ -120,6 +122,26 @@ def resolve(links: Iterable[Link]) -> Resolution:
     return Resolution(person_of, tuple(conflicts))
 
 
+PLACEHOLDER_IDS: Final = frozenset(
+    {
+        "", "0", "-1", "anonymous", "anon", "guest", "id", "distinct_id", "distinctid",
+        "user_id", "userid", "email", "undefined", "null", "none", "nil", "nan", "true",
+        "false", "not_authenticated", "[object object]",
+    }
+)  # fmt: skip
+"""Ids a misconfigured client sends for everyone (compared case-insensitively, trimmed).
+
+Linking through one would merge every user of the app into one person, and make each
+new link re-resolve a group of millions, so such an id never links (rule 6). PostHog
+refuses to merge on a similar list for the same reason.
+"""
+
+
+def is_placeholder(distinct_id: str) -> bool:
+    """True for an id from :data:`PLACEHOLDER_IDS`."""
+    return distinct_id.strip().lower() in PLACEHOLDER_IDS
+
+
 def link_from_event(
     event_type: str,
     user_id: str,
@@ -127,14 +149,19 @@ def link_from_event(
     occurred_at: datetime,
     event_id: UUID,
 ) -> Link | None:
-    """The link a stored identify or alias event makes, or None for any other event."""
+    """The link a stored identify or alias event makes, or None for any other event.
+
+    Sent under a placeholder id, it makes none; naming one as the other id, an identify
+    only identifies its user (rule 6).
+    """
+    if event_type not in ("identify", "alias") or is_placeholder(user_id):
+        return None
     if event_type == "identify":
         anonymous = properties.get("anonymous_id")
-        if isinstance(anonymous, str) and anonymous:
+        if isinstance(anonymous, str) and anonymous and not is_placeholder(anonymous):
             return Link("identify", user_id, anonymous, occurred_at, event_id)
         return Link("identify", user_id, user_id, occurred_at, event_id)
-    if event_type == "alias":
-        previous = properties.get("previous_id")
-        if isinstance(previous, str) and previous:
-            return Link("alias", user_id, previous, occurred_at, event_id)
+    previous = properties.get("previous_id")
+    if isinstance(previous, str) and previous and not is_placeholder(previous):
+        return Link("alias", user_id, previous, occurred_at, event_id)
     return None

@@ -30,13 +30,19 @@ def list_events(
     flt: EventFilter,
     event_type: str | None = None,
     user_id: str | None = None,
+    user_ids: Sequence[str] | None = None,
     after: Position | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Up to ``limit`` events strictly older than ``after``, newest first."""
+    """Up to ``limit`` events strictly older than ``after``, newest first.
+
+    ``user_id`` keeps one id's events; ``user_ids`` those of several (a person's ids).
+    """
     where = conditions(flt, event_type=event_type)
     if user_id is not None:
         where = and_(where, EVENTS.c.user_id == user_id)
+    if user_ids is not None:
+        where = and_(where, EVENTS.c.user_id.in_(list(user_ids)))
     if after is not None:
         where = and_(
             where, tuple_(EVENTS.c.occurred_at, EVENTS.c.id) < tuple_(after.occurred_at, after.id)

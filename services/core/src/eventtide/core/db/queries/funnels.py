@@ -1,10 +1,12 @@
 """Funnels: ordered steps (event types), a conversion window from the first step.
 
-A user enters with their first step-1 event in the range; each later step counts at its
-first event strictly after the previous step's and within ``window`` of the entry
-(sequential funnel, PostHog's default order). One CTE per step, each reading only the
-previous one, so the cost grows linearly with the number of steps. Medians are of the
-seconds between consecutive steps, over the users who made both.
+People, not ids, go through a funnel: a person (the ``persons`` rule: an anonymous id
+and the user id it was identified as are one) enters with their first step-1 event in
+the range; each later step counts at its first event strictly after the previous
+step's and within ``window`` of the entry (sequential funnel, PostHog's default
+order). One CTE per step, each reading only the previous one, so the cost grows
+linearly with the number of steps. Medians are of the seconds between consecutive
+steps, over the persons who made both.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions
+from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
 
 
 @dataclass(frozen=True, slots=True)
 class FunnelStep:
-    """Users who reached the step and the median seconds from the step before."""
+    """Persons who reached the step and the median seconds from the step before."""
 
     event_type: str
     users: int
@@ -33,30 +36,44 @@ def funnel(
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
     first = (
-        select(EVENTS.c.user_id, func.min(EVENTS.c.occurred_at).label("t0"))
+        select(PERSON.label("person_id"), func.min(EVENTS.c.occurred_at).label("t0"))
+        .select_from(EVENTS_WITH_PERSONS)
         .where(conditions(flt, event_type=steps[0]))
-        .group_by(EVENTS.c.user_id)
+        .group_by(PERSON)
         .cte("s0")
+    )
+    # The later steps' events with their persons, resolved once and shared by every step
+    # (a CTE read more than once is materialised): each step then joins only this.
+    later = (
+        select(PERSON.label("person_id"), EVENTS.c.event_type, EVENTS.c.occurred_at)
+        .select_from(EVENTS_WITH_PERSONS)
+        .where(
+            EVENTS.c.event_type.in_(sorted(set(steps[1:]))),
+            # a later step is after the entry (>= since) and within the window of it
+            EVENTS.c.occurred_at > flt.since,
+            EVENTS.c.occurred_at < flt.until + window,
+        )
+        .cte("later")
     )
     ctes: list[Any] = [first]
     for index, step in enumerate(steps[1:], start=1):
         prev = ctes[-1]
         reached = (
             select(
-                prev.c.user_id,
+                prev.c.person_id,
                 prev.c.t0,
                 *[prev.c[f"t{i}"] for i in range(1, index)],
-                func.min(EVENTS.c.occurred_at).label(f"t{index}"),
+                func.min(later.c.occurred_at).label(f"t{index}"),
             )
-            .join_from(prev, EVENTS, EVENTS.c.user_id == prev.c.user_id)
+            .select_from(prev.join(later, later.c.person_id == prev.c.person_id))
             .where(
                 and_(
-                    EVENTS.c.event_type == step,
-                    EVENTS.c.occurred_at > prev.c[f"t{index - 1}"],
-                    EVENTS.c.occurred_at <= prev.c.t0 + window,
+                    later.c.event_type == step,
+                    later.c.occurred_at > prev.c[f"t{index - 1}"],
+                    later.c.occurred_at <= prev.c.t0 + window,
                 )
             )
-            .group_by(prev.c.user_id, prev.c.t0, *[prev.c[f"t{i}"] for i in range(1, index)])
+            .group_by(prev.c.person_id, prev.c.t0, *[prev.c[f"t{i}"] for i in range(1, index)])
             .cte(f"s{index}")
         )
         ctes.append(reached)

@@ -1,8 +1,8 @@
-"""Retention: users grouped by the period of their first-ever start event, and how many
-of each cohort did the return event N periods later ("on" that period, PostHog's
-default). Periods are local days or weeks (Monday) in the asked time zone.
+"""Retention: persons (the ``persons`` rule) grouped by the period of their first-ever
+start event, and how many of each cohort did the return event N periods later ("on"
+that period, PostHog's default). Periods are local days or weeks (Monday) in the asked time zone.
 
-Period 0 is the cohort's size. One statement: the cohorts, then each user's distinct
+Period 0 is the cohort's size. One statement: the cohorts, then each person's distinct
 return periods, counted per cohort and period.
 """
 
@@ -10,34 +10,60 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Date, Integer, cast, distinct, func, literal, select, union_all
+
+from eventtide.core.db.queries.filters import EVENTS
+from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
 
 Period = Literal["day", "week"]
 
-_SQL = text(
-    """
-    WITH firsts AS (
-        SELECT user_id, min(occurred_at) AS first_at
-        FROM user_events WHERE event_type = :start GROUP BY user_id
-    ), cohorts AS (
-        SELECT user_id, date_trunc(:unit, timezone(:tz, first_at)) AS cohort
-        FROM firsts WHERE first_at >= :since AND first_at < :until
-    ), hits AS (
-        SELECT DISTINCT c.user_id, c.cohort,
-            (date_trunc(:unit, timezone(:tz, e.occurred_at))::date - c.cohort::date)
-                / CAST(:step AS integer) AS period
-        FROM cohorts c
-        JOIN user_events e ON e.user_id = c.user_id AND e.event_type = :ret
+
+def _statement(
+    *, start_event: str, return_event: str, period: Period, periods: int, timezone: str,
+    since: datetime, until: datetime,
+) -> Any:  # fmt: skip
+    """The cohorts, each person's distinct return periods, counted per cohort and period."""
+    firsts = (
+        select(PERSON.label("person_id"), func.min(EVENTS.c.occurred_at).label("first_at"))
+        .select_from(EVENTS_WITH_PERSONS)
+        .where(EVENTS.c.event_type == start_event)
+        .group_by(PERSON)
+        .cte("firsts")
     )
-    SELECT cohort, 0 AS period, count(*) AS users FROM cohorts GROUP BY cohort
-    UNION ALL
-    SELECT cohort, period, count(*) FROM hits
-    WHERE period >= 1 AND period < :periods GROUP BY cohort, period
-    ORDER BY 1, 2
-    """
-)
+    cohorts = (
+        select(
+            firsts.c.person_id,
+            func.date_trunc(period, func.timezone(timezone, firsts.c.first_at)).label("cohort"),
+        )
+        .where(firsts.c.first_at >= since, firsts.c.first_at < until)
+        .cte("cohorts")
+    )
+    returned = func.date_trunc(period, func.timezone(timezone, EVENTS.c.occurred_at))
+    days = cast(returned, Date) - cast(cohorts.c.cohort, Date)
+    hits = (
+        select(
+            cohorts.c.person_id,
+            cohorts.c.cohort,
+            (cast(days, Integer) // cast(literal(7 if period == "week" else 1), Integer)).label(
+                "period"
+            ),
+        )
+        .distinct()
+        .select_from(cohorts.join(EVENTS_WITH_PERSONS, cohorts.c.person_id == PERSON))
+        .where(EVENTS.c.event_type == return_event)
+        .cte("hits")
+    )
+    sizes = select(
+        cohorts.c.cohort, literal(0).label("period"), func.count(distinct(cohorts.c.person_id))
+    ).group_by(cohorts.c.cohort)
+    returns = (
+        select(hits.c.cohort, hits.c.period, func.count())
+        .where(hits.c.period >= 1, hits.c.period < periods)
+        .group_by(hits.c.cohort, hits.c.period)
+    )
+    return union_all(sizes, returns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +87,10 @@ def retention(
 ) -> list[Cohort]:
     """The retention matrix for cohorts whose first start event is in ``[since, until)``."""
     rows = conn.execute(
-        _SQL,
-        {
-            "start": start_event, "ret": return_event, "unit": period, "tz": timezone,
-            "step": 7 if period == "week" else 1, "since": since, "until": until,
-            "periods": periods,
-        },
+        _statement(
+            start_event=start_event, return_event=return_event, period=period,
+            periods=periods, timezone=timezone, since=since, until=until,
+        )
     )  # fmt: skip
     matrix: dict[datetime, list[int]] = {}
     for cohort, index, users in rows:

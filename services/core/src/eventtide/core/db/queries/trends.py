@@ -1,5 +1,6 @@
-"""Trends: one event type's count, unique users or summed amount per time bucket,
-optionally broken down by a context field or a property (top N, the rest as other).
+"""Trends: one event type's count, unique users (persons: the ``persons`` rule) or
+summed amount per time bucket, optionally broken down by a context field or a property
+(top N, the rest as other).
 
 Buckets are local to the asked time zone (``date_trunc`` over ``occurred_at AT TIME
 ZONE tz``), so a day is the analyst's day, as PostHog counts it. Breakdown values are
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, case, distinct, func, literal, select
 from sqlalchemy.sql import Subquery
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions, json_text
+from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
 
 Interval = Literal["minute", "hour", "day", "week"]
 Metric = Literal["count", "unique_users", "amount_sum"]
@@ -45,7 +47,7 @@ def _aggregate(sub: Subquery, metric: Metric) -> Any:
     if metric == "count":
         return func.count()
     if metric == "unique_users":
-        return func.count(distinct(sub.c.user_id))
+        return func.count(distinct(sub.c.person_id))
     return func.coalesce(func.sum(sub.c.amount_cents), 0)
 
 
@@ -70,10 +72,11 @@ def trend(
     base = (
         select(
             func.date_trunc(interval, local).label("bucket"),
-            EVENTS.c.user_id,
+            PERSON.label("person_id"),
             EVENTS.c.amount_cents,
             group.label("grp"),
         )
+        .select_from(EVENTS_WITH_PERSONS)
         .where(conditions(flt, event_type=event_type))
         .subquery("base")
     )
@@ -88,7 +91,7 @@ def trend(
         top_values = [row[0] for row in conn.execute(ranked)]
         grouped = select(
             base.c.bucket,
-            base.c.user_id,
+            base.c.person_id,
             base.c.amount_cents,
             case((base.c.grp.in_(top_values), base.c.grp), else_=literal(OTHER_VALUE)).label("grp"),
         ).subquery("grouped")
