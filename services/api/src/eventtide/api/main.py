@@ -33,6 +33,10 @@ from eventtide.api.settings import ApiSettings, api_settings
 from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
 from eventtide.core.settings import CoreSettings, core_settings
+from eventtide.core.telemetry import tracing_enabled
+
+UNTRACED_URLS = "metrics,healthz,readyz,livez"
+"""Scrapes and probes: frequent, uninteresting, and they would drown the request traces."""
 
 
 def create_app(
@@ -79,4 +83,8 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
+    if tracing_enabled():
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_URLS)
     return app

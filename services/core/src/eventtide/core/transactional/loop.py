@@ -19,11 +19,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from typing import Any, Generic, NamedTuple
 
+from opentelemetry import trace
+from opentelemetry.trace import Span
 from sqlalchemy import Engine
 
 from eventtide.core.db.offsets import load_offsets
 from eventtide.core.db.retry import backoff, is_transient
 from eventtide.core.kafka.consumer import FROM_END, FROM_START, GroupConsumer
+from eventtide.core.kafka.spans import process_span
 from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.phases import PhaseHook, hook_from_environment
 from eventtide.core.transactional.steps import (
@@ -188,6 +191,7 @@ class BatchLoop(Generic[P, R]):
         database at a time, so batches still commit in order.
         """
         messages, self._buffer = self._buffer, []
+        span = process_span(self.topic, self.group_id, messages)
         prepared = self.steps.prepare(messages)
         self.report.consumed += len(messages)
         if self._phase is not None:
@@ -198,8 +202,10 @@ class BatchLoop(Generic[P, R]):
                 self.steps.before_write(prepared, self._give_up)
             except BatchAbandonedError:
                 self._abandoned(len(messages))
+                if span is not None:
+                    span.end()
                 return
-        self._in_flight = self._writer.submit(self._store, prepared, len(messages))
+        self._in_flight = self._writer.submit(self._store, prepared, len(messages), span)
 
     def _give_up(self) -> bool:
         """True once a stop was asked for and the grace left for this batch is used up."""
@@ -215,8 +221,19 @@ class BatchLoop(Generic[P, R]):
         self.report.abandoned_batches += 1
         log.warning("abandoned a batch of %d messages on shutdown", count)
 
-    def _store(self, prepared: P, count: int) -> None:
-        """The writer thread: one transaction, then the bookkeeping after the commit."""
+    def _store(self, prepared: P, count: int, span: Span | None = None) -> None:
+        """The writer thread: one transaction, then the bookkeeping after the commit.
+
+        The batch's ``process`` span (if tracing) is current here, so the database
+        spans of its transaction are its children.
+        """
+        if span is None:
+            self._store_traced(prepared, count)
+            return
+        with trace.use_span(span, end_on_exit=True):
+            self._store_traced(prepared, count)
+
+    def _store_traced(self, prepared: P, count: int) -> None:
         try:
             result = self._retrying(lambda: self._write(prepared), abandon=True)
         except BatchAbandonedError:
