@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from eventtide.api.metrics import EVENTS_ACCEPTED, EVENTS_DEAD_LETTERED
 from eventtide.core.kafka import EventProducer, ProducerTuning
 from eventtide.core.kafka.clients import producer_client_config
 from eventtide.core.kafka.codec import WireMessage
@@ -93,6 +94,9 @@ class KafkaGateway:
                 failed = await asyncio.wait_for(asyncio.shield(acks.future), timeout_s)
             except TimeoutError:
                 return False
+            if not failed:
+                EVENTS_ACCEPTED.inc(len(messages))
+                EVENTS_DEAD_LETTERED.inc(len(dead))
             return failed == 0
 
     def reachable(self, timeout_s: float) -> bool:

@@ -17,6 +17,7 @@ from prometheus_client import make_asgi_app
 from eventtide.api import problems
 from eventtide.api.auth import Authenticator
 from eventtide.api.kafka_io import KafkaGateway
+from eventtide.api.metrics import MetricsMiddleware
 from eventtide.api.routes import (
     deadletters,
     events,
@@ -83,6 +84,7 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
+    app.add_middleware(MetricsMiddleware)
     if tracing_enabled():
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 

@@ -17,6 +17,8 @@ from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.processor.settings import ProcessorSettings
+from eventtide.processor.metrics import Publisher
+from eventtide.processor.watermark import NEVER
 from eventtide.processor.steps import PartitionJobs, Prepared, ProcessorReport
 from eventtide.processor.topics import OutputTopics
 
@@ -63,7 +65,7 @@ def run_processor(
             steps=BatchSteps(
                 prepare=jobs.prepare,
                 write=jobs.write,
-                after_commit=jobs.after_commit,
+                after_commit=lambda prepared, result: _after_commit(jobs, report, prepared, result),
                 assigned=jobs.assigned,
                 revoked=jobs.revoked,
             ),
@@ -82,6 +84,18 @@ def run_processor(
     engine.dispose()
     summary = {"loop": dataclasses.asdict(loop_report), "processor": dataclasses.asdict(report)}
     typer.echo(orjson.dumps(summary, option=orjson.OPT_NON_STR_KEYS).decode(), err=not json_summary)
+
+
+_PUBLISHER = Publisher()
+
+
+def _after_commit(
+    jobs: PartitionJobs, report: ProcessorReport, prepared: Prepared, result: Prepared
+) -> None:
+    """The jobs' own after-commit, then the batch's metrics."""
+    jobs.after_commit(prepared, result)
+    _PUBLISHER.publish(report.events, report.late, report.duplicates)
+    _PUBLISHER.watermarks((job.watermark for job in list(jobs.jobs.values())), NEVER)
 
 
 def _topics(settings: ProcessorSettings) -> OutputTopics:

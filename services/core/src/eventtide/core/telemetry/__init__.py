@@ -7,6 +7,6 @@ without a collector pays for no exporter thread and no span objects.
 
 from __future__ import annotations
 
-from eventtide.core.telemetry.setup import setup, tracing_enabled
+from eventtide.core.telemetry.setup import component_name, setup, tracing_enabled
 
-__all__ = ["setup", "tracing_enabled"]
+__all__ = ["component_name", "setup", "tracing_enabled"]

@@ -8,7 +8,7 @@ import os
 from eventtide.core.telemetry.logs import configure_logging
 from eventtide.core.telemetry.settings import TelemetrySettings
 
-_state = {"tracing": False}
+_state: dict[str, bool | str] = {"tracing": False, "component": ""}
 
 log = logging.getLogger("eventtide.telemetry")
 
@@ -19,7 +19,12 @@ def tracing_enabled() -> bool:
     Hot paths test this before building links or span attributes, which is what keeps
     tracing-off nearly free: the API's no-op tracer alone would still cost a call per span.
     """
-    return _state["tracing"]
+    return bool(_state["tracing"])
+
+
+def component_name(default: str = "consumer") -> str:
+    """The component :func:`setup` was called for (``default`` before, as in tests)."""
+    return str(_state["component"]) or default
 
 
 def setup(component: str, *, metrics_port: int = 0, logs: bool = True) -> TelemetrySettings:
@@ -29,6 +34,7 @@ def setup(component: str, *, metrics_port: int = 0, logs: bool = True) -> Teleme
     everywhere). ``logs=False`` leaves stderr to the command (the producer's progress bar).
     """
     os.environ.setdefault("OTEL_SERVICE_NAME", component)
+    _state["component"] = component
     settings = TelemetrySettings()
     if logs:
         configure_logging(

@@ -27,6 +27,8 @@ from eventtide.core.db.offsets import load_offsets
 from eventtide.core.db.retry import backoff, is_transient
 from eventtide.core.kafka.consumer import FROM_END, FROM_START, GroupConsumer
 from eventtide.core.kafka.spans import process_span
+from eventtide.core.telemetry import component_name
+from eventtide.core.transactional.metrics import loop_metrics
 from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.phases import PhaseHook, hook_from_environment
 from eventtide.core.transactional.steps import (
@@ -86,6 +88,7 @@ class BatchLoop(Generic[P, R]):
         self._in_flight: Future[None] | None = None
         self._committed: SimpleQueue[_Committed[P, R]] = SimpleQueue()
         self._first_message_at: float | None = None
+        self._metrics = loop_metrics(component_name())
 
     # -- rebalancing -------------------------------------------------------------
 
@@ -191,6 +194,7 @@ class BatchLoop(Generic[P, R]):
         database at a time, so batches still commit in order.
         """
         messages, self._buffer = self._buffer, []
+        handed = time.monotonic()
         span = process_span(self.topic, self.group_id, messages)
         prepared = self.steps.prepare(messages)
         self.report.consumed += len(messages)
@@ -205,7 +209,9 @@ class BatchLoop(Generic[P, R]):
                 if span is not None:
                     span.end()
                 return
-        self._in_flight = self._writer.submit(self._store, prepared, len(messages), span)
+        self._in_flight = self._writer.submit(
+            self._store, prepared, len(messages), span, handed
+        )
 
     def _give_up(self) -> bool:
         """True once a stop was asked for and the grace left for this batch is used up."""
@@ -221,7 +227,9 @@ class BatchLoop(Generic[P, R]):
         self.report.abandoned_batches += 1
         log.warning("abandoned a batch of %d messages on shutdown", count)
 
-    def _store(self, prepared: P, count: int, span: Span | None = None) -> None:
+    def _store(
+        self, prepared: P, count: int, span: Span | None = None, handed: float | None = None
+    ) -> None:
         """The writer thread: one transaction, then the bookkeeping after the commit.
 
         The batch's ``process`` span (if tracing) is current here, so the database
@@ -229,9 +237,13 @@ class BatchLoop(Generic[P, R]):
         """
         if span is None:
             self._store_traced(prepared, count)
-            return
-        with trace.use_span(span, end_on_exit=True):
-            self._store_traced(prepared, count)
+        else:
+            with trace.use_span(span, end_on_exit=True):
+                self._store_traced(prepared, count)
+        if handed is not None:
+            self._metrics.batch_duration.observe(time.monotonic() - handed)
+            self._metrics.batch_size.observe(count)
+            self._metrics.messages.inc(count)
 
     def _store_traced(self, prepared: P, count: int) -> None:
         try:
@@ -276,10 +288,10 @@ class BatchLoop(Generic[P, R]):
                 latest[(o.topic, o.partition)] = max(
                     o.next_offset, latest.get((o.topic, o.partition), 0)
                 )
-        self._consumer.commit(
-            [(t, p, offset) for (t, p), offset in latest.items() if p in self._assigned],
-            wait=wait,
-        )
+        positions = [(t, p, offset) for (t, p), offset in latest.items() if p in self._assigned]
+        self._consumer.commit(positions, wait=wait)
+        for topic, partition, lag in self._consumer.lag(positions):
+            self._metrics.lag.labels(topic, str(partition)).set(lag)
 
     def _abandon_after(self) -> float:
         return max(0.0, self.bounds.shutdown_grace_s - ABANDON_MARGIN_S)
