@@ -10,9 +10,6 @@ header), and the database spans are children of the batch span.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +17,7 @@ import orjson
 import pytest
 from api_helpers import as_json, new_key
 from otlp_receiver import ReceivedSpan, otlp_receiver
+from service_processes import start_api, stop_api
 from storage_helpers import consumer_env, create_topic, simulated_events, start_consumer
 
 from eventtide.devstack.ports import free_port
@@ -31,26 +29,6 @@ EVENTS = 5
 
 def _otel_env(endpoint: str) -> dict[str, str]:
     return {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
-
-
-def _start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [str(Path(sys.executable).parent / "eventtide"), "api", "serve",
-               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-    with log.open("ab") as out:
-        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()[-2000:]
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the API did not answer /healthz: {log.read_text()[-2000:]}")
 
 
 def _one(spans: list[ReceivedSpan], **match: str) -> ReceivedSpan:
@@ -73,9 +51,8 @@ def test_http_request_to_database_is_one_connected_trace(
             EVENTTIDE_DLQ_TOPIC=dlq, **_otel_env(receiver.endpoint),
         )  # fmt: skip
         env.pop("OTEL_SERVICE_NAME", None)
-        api = _start_api(env, port, tmp_path / "api.log")
+        api = start_api(env, port, tmp_path / "api.log")
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", api, tmp_path / "api.log")
             answer = httpx.post(
                 f"http://127.0.0.1:{port}/v1/events",
                 content=orjson.dumps(events),
@@ -84,9 +61,7 @@ def test_http_request_to_database_is_one_connected_trace(
             )
             assert answer.status_code == 200, answer.text
         finally:
-            api.terminate()
-            # uvicorn re-raises SIGTERM after a graceful shutdown
-            assert api.wait(30) in (0, -15), (tmp_path / "api.log").read_text()[-2000:]
+            stop_api(api, tmp_path / "api.log")
         consumer = start_consumer(env, topic, "g-trace", tmp_path / "c.log", idle_exit=2)
         assert consumer.wait(60) == 0, (tmp_path / "c.log").read_text()[-2000:]
         spans = receiver.wait_for(

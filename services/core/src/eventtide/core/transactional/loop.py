@@ -27,9 +27,9 @@ from eventtide.core.db.offsets import load_offsets
 from eventtide.core.db.retry import backoff, is_transient
 from eventtide.core.kafka.consumer import FROM_END, FROM_START, GroupConsumer
 from eventtide.core.kafka.spans import process_span
+from eventtide.core.signals import StopFlag
 from eventtide.core.telemetry import component_name
 from eventtide.core.transactional.metrics import loop_metrics
-from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.phases import PhaseHook, hook_from_environment
 from eventtide.core.transactional.steps import (
     BatchAbandonedError,
@@ -209,9 +209,7 @@ class BatchLoop(Generic[P, R]):
                 if span is not None:
                     span.end()
                 return
-        self._in_flight = self._writer.submit(
-            self._store, prepared, len(messages), span, handed
-        )
+        self._in_flight = self._writer.submit(self._store, prepared, len(messages), span, handed)
 
     def _give_up(self) -> bool:
         """True once a stop was asked for and the grace left for this batch is used up."""

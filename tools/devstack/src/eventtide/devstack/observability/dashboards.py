@@ -242,11 +242,14 @@ OPERATOR = Dashboard(
                   "{{namespace}}/{{pipeline}}"),
             ), "short"),
             Panel("Replicas: current and desired", (
-                q("sum by (pipeline) (eventtide_operator_current_replicas)", "{{pipeline}} current"),
-                q("sum by (pipeline) (eventtide_operator_desired_replicas)", "{{pipeline}} desired"),
+                q("sum by (pipeline) (eventtide_operator_current_replicas)",
+                  "{{pipeline}} current"),
+                q("sum by (pipeline) (eventtide_operator_desired_replicas)",
+                  "{{pipeline}} desired"),
             ), "short"),
             Panel("Decisions by rule (15 min)", (
-                q("sum by (rule, applied) (increase(eventtide_operator_scaling_decisions_total[15m]))",
+                q("sum by (rule, applied) "
+                  "(increase(eventtide_operator_scaling_decisions_total[15m]))",
                   "{{rule}} applied={{applied}}"),
             ), "short"),
             Panel("Operator up", (q('up{job="operator"}', "{{instance}}"),), "short"),
