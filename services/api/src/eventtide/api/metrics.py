@@ -43,7 +43,7 @@ def route_of(scope: Scope) -> str:
     path = getattr(route, "path", None)
     if path is None:
         return UNMATCHED
-    return scope.get("root_path", "") + str(path)
+    return str(scope.get("root_path", "")) + str(path)
 
 
 class MetricsMiddleware:

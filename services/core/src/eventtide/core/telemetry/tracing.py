@@ -39,4 +39,4 @@ def instrument_engine(engine: Any) -> None:
     usage = metrics.get_meter(name, __version__).create_up_down_counter(
         "db.client.connections.usage", unit="connections"
     )
-    EngineTracer(trace.get_tracer(name, __version__), engine, usage)
+    EngineTracer(trace.get_tracer(name, __version__), engine, usage)  # type: ignore[no-untyped-call]

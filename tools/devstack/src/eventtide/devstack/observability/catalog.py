@@ -43,7 +43,7 @@ def exposed() -> frozenset[str]:
         importlib.import_module(module)
     for component in LOOP_COMPONENTS:
         loop_metrics(component)
-    names = set()
+    names: set[str] = set()
     for family in REGISTRY.collect():
         if family.name.startswith("eventtide_"):
             names.update(family.name + s for s in _SUFFIXES.get(family.type, ("",)))
