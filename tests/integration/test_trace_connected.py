@@ -16,10 +16,10 @@ import httpx
 import orjson
 import pytest
 from api_helpers import as_json, new_key
-from otlp_receiver import ReceivedSpan, otlp_receiver
 from service_processes import start_api, stop_api
 from storage_helpers import consumer_env, create_topic, simulated_events, start_consumer
 
+from eventtide.devstack.observability.otlp import ReceivedSpan, otlp_receiver
 from eventtide.devstack.ports import free_port
 
 pytestmark = pytest.mark.integration

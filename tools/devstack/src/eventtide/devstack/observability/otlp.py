@@ -1,8 +1,9 @@
-"""A small OTLP/HTTP trace receiver for tests, decoding with opentelemetry-proto.
+"""A small OTLP/HTTP trace receiver, decoding with opentelemetry-proto.
 
 The services export exactly as in production (OTLP over HTTP, protobuf); this server
-stands where the collector would and keeps every span it is sent, flattened into
-:class:`ReceivedSpan` so a test can walk parents and links.
+stands where a collector would and keeps every span it is sent, flattened into
+:class:`ReceivedSpan`, so a test can walk parents and links and ``eventtide dev traces``
+can print them without a tracing backend on the machine.
 """
 
 from __future__ import annotations
@@ -68,20 +69,25 @@ def _flatten(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
 class OtlpReceiver:
     """Collects spans POSTed to ``/v1/traces``; :attr:`endpoint` is the OTLP base URL."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, port: int = 0, on_spans: Callable[[list[ReceivedSpan]], None] | None = None
+    ) -> None:
         self.spans: list[ReceivedSpan] = []
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+            def do_POST(self) -> None:  # the name http.server dispatches to
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 if self.headers.get("content-encoding") == "gzip":
                     body = gzip.decompress(body)
                 request = ExportTraceServiceRequest()
                 request.ParseFromString(body)
+                spans = _flatten(request)
                 with receiver._lock:
-                    receiver.spans.extend(_flatten(request))
+                    receiver.spans.extend(spans)
+                if on_spans is not None:
+                    on_spans(spans)
                 answer = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")
@@ -90,9 +96,9 @@ class OtlpReceiver:
                 self.wfile.write(answer)
 
             def log_message(self, *_args: Any) -> None:
-                pass
+                """Quiet: one line per export would drown the traces printed."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def wait_for(
@@ -109,9 +115,11 @@ class OtlpReceiver:
 
 
 @contextmanager
-def otlp_receiver() -> Iterator[OtlpReceiver]:
-    """A running receiver, shut down afterwards."""
-    receiver = OtlpReceiver()
+def otlp_receiver(
+    port: int = 0, on_spans: Callable[[list[ReceivedSpan]], None] | None = None
+) -> Iterator[OtlpReceiver]:
+    """A running receiver on loopback ``port`` (0: any free one), shut down afterwards."""
+    receiver = OtlpReceiver(port, on_spans)
     thread = threading.Thread(target=receiver._server.serve_forever, daemon=True)
     thread.start()
     try:
