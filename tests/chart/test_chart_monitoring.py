@@ -4,6 +4,7 @@ PrometheusRule and PodMonitor only where the Prometheus Operator's CRDs exist.""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import yaml
@@ -19,7 +20,7 @@ WITH_CRDS = (
 )  # fmt: skip
 
 
-def _kind(objects: list[dict], kind: str) -> list[dict]:
+def _kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [o for o in objects if o["kind"] == kind]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from eventtide.devstack.observability import catalog, dashboards, grafana, rules
@@ -12,7 +14,7 @@ pytestmark = pytest.mark.unit
 REQUIRED = {"overview", "ingestion", "consumer", "processor", "ml", "operator"}
 
 
-def _rules() -> list[dict]:
+def _rules() -> list[dict[str, Any]]:
     return rules.load(REPO / rules.RULES_FILE)
 
 
