@@ -22,9 +22,9 @@ PYTEST_ARGS ?=
 # The toolchains each target builds before it starts, written once here. `make run` builds
 # none up front: `eventtide dev run` builds what the pipeline starts (Kafka's jars), so a
 # first run never waits for the Kubernetes control plane or OpenTofu to compile.
-TOOLCHAINS_setup := kafka postgres kubernetes opentofu
+TOOLCHAINS_setup := kafka postgres kubernetes opentofu prometheus
 TOOLCHAINS_test := $(TOOLCHAINS_setup)
-TOOLCHAINS_test-integration := kafka postgres opentofu
+TOOLCHAINS_test-integration := kafka postgres opentofu prometheus
 TOOLCHAINS_test-cluster := kubernetes
 TOOLCHAINS_bench := kafka postgres
 build-toolchains = $(RUN) eventtide dev infra build $(TOOLCHAINS_$@)

@@ -47,12 +47,12 @@ def test_name_is_the_service_name_and_the_probes_use_the_named_port(name: str) -
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["name"] == name
     assert {"name": "OTEL_SERVICE_NAME", "value": name} in container["env"]
-    (port,) = container["ports"]
+    port = container["ports"][0]
     assert container["livenessProbe"]["httpGet"]["port"] == port["name"]
     assert container["readinessProbe"]["httpGet"]["port"] == port["name"]
 
 
-def test_services_are_scraped_and_the_operator_is_not() -> None:
+def test_every_component_is_scraped_the_operator_on_its_own_metrics_port() -> None:
     consumer = build("consumer")["spec"]["template"]["metadata"]["annotations"]
     assert consumer == {
         "prometheus.io/scrape": "true",
@@ -61,7 +61,10 @@ def test_services_are_scraped_and_the_operator_is_not() -> None:
     }
     (container,) = build("consumer")["spec"]["template"]["spec"]["containers"]
     assert {"name": "EVENTTIDE_CONSUMER_METRICS_PORT", "value": "9464"} in container["env"]
-    assert "annotations" not in build("operator")["spec"]["template"]["metadata"]
+    operator = build("operator")["spec"]["template"]
+    assert operator["metadata"]["annotations"] == consumer  # port 9464, path /metrics
+    ports = {p["name"]: p["containerPort"] for p in operator["spec"]["containers"][0]["ports"]}
+    assert ports == {"health": 8080, "metrics": 9464}
 
 
 def test_one_name_per_component_in_the_chart_and_the_source_tree() -> None:

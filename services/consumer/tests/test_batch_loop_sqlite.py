@@ -70,6 +70,9 @@ class ScriptedConsumer:
     def commit(self, positions: list[tuple[str, int, int]], *, wait: bool = False) -> None:
         self.commits.extend(positions)
 
+    def lag(self, _positions: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        return []
+
     def close(self) -> None:
         self.closed = True
 

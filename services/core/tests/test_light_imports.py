@@ -35,6 +35,8 @@ PURE = [
     "eventtide.core.db.offsets",
     "eventtide.core.settings",
     "eventtide.core.service",
+    "eventtide.core.telemetry",
+    "eventtide.core.kafka.spans",
     "eventtide.core.transactional",
     "eventtide.core.transactional.steps",
     "eventtide.core.transactional.phases",

@@ -21,6 +21,10 @@ def operator(
     import kopf
 
     import eventtide.operator.handlers  # noqa: F401  (registers the handlers)
+    from eventtide.core.telemetry import setup
+    from eventtide.operator.settings import OperatorSettings
+
+    setup("operator", metrics_port=OperatorSettings().metrics_port)
 
     kopf.configure(verbose=verbose)
     kopf.run(

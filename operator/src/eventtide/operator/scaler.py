@@ -19,6 +19,7 @@ from eventtide.core.lag import GroupReading
 from eventtide.operator import children
 from eventtide.operator.crd import GROUP, PLURAL, VERSION
 from eventtide.operator.kube import Kube, custom, deployments
+from eventtide.operator.metrics import record_round
 from eventtide.operator.policy import (
     Decision,
     GroupState,
@@ -112,4 +113,5 @@ def run_round(
     kube.patch(
         f"{custom(GROUP, VERSION, spec.namespace, PLURAL)}/{spec.name}/status", {"status": status}
     )
+    record_round(spec.namespace, spec.name, decision, applied)
     return Round(decision, applied, deployment is not None), state

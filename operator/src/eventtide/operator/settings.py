@@ -18,3 +18,5 @@ class OperatorSettings(BaseSettings):
 
     kubeconfig: str = Field(default="", alias="KUBECONFIG")
     """The kubeconfig file; ``~/.kube/config`` when empty."""
+    metrics_port: int = Field(default=9464, alias="EVENTTIDE_OPERATOR_METRICS_PORT", ge=0)
+    """Where Prometheus scrapes the operator's metrics (0 turns the endpoint off)."""

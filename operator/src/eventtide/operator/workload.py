@@ -66,6 +66,8 @@ class Component:
     port: int = METRICS_PORT
     probe_path: str = "/metrics"
     env: tuple[tuple[str, str], ...] = ()
+    metrics_port: int | None = None
+    """A separate Prometheus port, for a component whose main port is not ``metrics``."""
     resources: MappingProxyType[str, Any] = field(
         default_factory=lambda: MappingProxyType(
             {
@@ -77,8 +79,8 @@ class Component:
 
     @property
     def scraped(self) -> bool:
-        """Whether Prometheus scrapes the port (the services; not kopf's health port)."""
-        return self.port_name == "metrics"
+        """Whether Prometheus scrapes the component (every one now, the operator too)."""
+        return self.port_name == "metrics" or self.metrics_port is not None
 
 
 COMPONENTS: Final = MappingProxyType(
@@ -105,6 +107,7 @@ COMPONENTS: Final = MappingProxyType(
             port_name="health",
             port=HEALTH_PORT,
             probe_path="/healthz",
+            metrics_port=METRICS_PORT,
             resources=MappingProxyType(
                 {
                     "requests": {"cpu": "50m", "memory": "128Mi"},
@@ -118,8 +121,13 @@ COMPONENTS: Final = MappingProxyType(
 
 
 def ports(component: Component) -> list[dict[str, Any]]:
-    """The container's one named port."""
-    return [{"name": component.port_name, "containerPort": component.port, "protocol": "TCP"}]
+    """The container's named port, and its separate metrics port if it has one."""
+    named = [{"name": component.port_name, "containerPort": component.port, "protocol": "TCP"}]
+    if component.metrics_port is not None:
+        named.append(
+            {"name": "metrics", "containerPort": component.metrics_port, "protocol": "TCP"}
+        )
+    return named
 
 
 def liveness_probe(component: Component) -> dict[str, Any]:
@@ -143,10 +151,11 @@ def pod_annotations(component: Component) -> dict[str, str]:
     """Prometheus scrape annotations for a component with a metrics port."""
     if not component.scraped:
         return {}
+    separate = component.metrics_port is not None
     return {
         "prometheus.io/scrape": "true",
-        "prometheus.io/port": str(component.port),
-        "prometheus.io/path": component.probe_path,
+        "prometheus.io/port": str(component.metrics_port if separate else component.port),
+        "prometheus.io/path": "/metrics" if separate else component.probe_path,
     }
 
 

@@ -18,13 +18,16 @@ def serve(
 
     from eventtide.api.main import create_app
     from eventtide.api.settings import api_settings
+    from eventtide.core.telemetry import setup
 
+    setup("api")  # before the app: its engine and routes are traced from the first request
     settings = api_settings()
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port if port is not None else settings.port,
         log_level="info",
+        log_config=None,  # keep the JSON logging set up above
     )
 
 

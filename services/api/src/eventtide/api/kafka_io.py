@@ -14,10 +14,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from eventtide.api.metrics import EVENTS_ACCEPTED, EVENTS_DEAD_LETTERED
 from eventtide.core.kafka import EventProducer, ProducerTuning
 from eventtide.core.kafka.clients import producer_client_config
 from eventtide.core.kafka.codec import WireMessage
 from eventtide.core.kafka.dlq import dead_letter_message
+from eventtide.core.kafka.spans import send_span
 from eventtide.core.settings import CoreSettings
 
 HTTP_SOURCE = "http"
@@ -81,20 +83,27 @@ class KafkaGateway:
         Raises nothing: a full local queue or a dead cluster are both a False, which the
         route turns into 503 with Retry-After.
         """
-        loop = asyncio.get_running_loop()
-        acks = _Acks(loop, len(messages) + len(dead))
-        try:
-            for message in messages:
-                self.events.send_tracked(message, acks.on_delivery)
-            for message in dead:
-                self.dlq.send_tracked(message, acks.on_delivery)
-        except BufferError:
-            return False
-        try:
-            failed = await asyncio.wait_for(asyncio.shield(acks.future), timeout_s)
-        except TimeoutError:
-            return False
-        return failed == 0
+        with (
+            send_span(self.events.topic, messages) as messages,
+            send_span(self.dlq.topic, dead) as dead,
+        ):
+            loop = asyncio.get_running_loop()
+            acks = _Acks(loop, len(messages) + len(dead))
+            try:
+                for message in messages:
+                    self.events.send_tracked(message, acks.on_delivery)
+                for message in dead:
+                    self.dlq.send_tracked(message, acks.on_delivery)
+            except BufferError:
+                return False
+            try:
+                failed = await asyncio.wait_for(asyncio.shield(acks.future), timeout_s)
+            except TimeoutError:
+                return False
+            if not failed:
+                EVENTS_ACCEPTED.inc(len(messages))
+                EVENTS_DEAD_LETTERED.inc(len(dead))
+            return failed == 0
 
     def reachable(self, timeout_s: float) -> bool:
         """True if the cluster answers a metadata request within ``timeout_s``."""

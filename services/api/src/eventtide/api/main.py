@@ -21,6 +21,7 @@ from eventtide.api.dashboard import mount_dashboard
 from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.live import LiveHub, ticker
 from eventtide.api.live_tail import KafkaTail
+from eventtide.api.metrics import MetricsMiddleware
 from eventtide.api.routes import (
     alerts,
     deadletters,
@@ -43,6 +44,10 @@ from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
 from eventtide.core.kafka.clients import make_admin
 from eventtide.core.settings import CoreSettings, core_settings
+from eventtide.core.telemetry import tracing_enabled
+
+UNTRACED_URLS = "metrics,healthz,readyz,livez"
+"""Scrapes and probes: frequent, uninteresting, and they would drown the request traces."""
 
 
 def create_app(
@@ -107,4 +112,9 @@ def create_app(
         app.include_router(module.router)
     mount_dashboard(app)
     app.mount("/metrics", make_asgi_app())
+    app.add_middleware(MetricsMiddleware)
+    if tracing_enabled():
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_URLS)
     return app

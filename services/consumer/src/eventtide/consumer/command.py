@@ -6,7 +6,13 @@ import orjson
 import typer
 from rich.console import Console
 
-from eventtide.consumer.metrics import BATCHES, DEAD_LETTERED, DUPLICATES_SKIPPED, EVENTS_STORED
+from eventtide.consumer.metrics import (
+    BATCHES,
+    DEAD_LETTERED,
+    DUPLICATES_SKIPPED,
+    EVENTS_STORED,
+    observe_latency,
+)
 from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.runtime import tune_interpreter
 from eventtide.consumer.settings import ConsumerSettings
@@ -41,6 +47,7 @@ def run_consumer(
             EVENTS_STORED.inc(len(result.inserted))
             DUPLICATES_SKIPPED.inc(result.duplicates)
             DEAD_LETTERED.inc(result.dead_letters)
+            observe_latency(result.inserted)
 
         consumer = make_consumer(settings.tuning(group), core)
         report = ConsumerReport()

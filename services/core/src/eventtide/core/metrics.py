@@ -2,6 +2,10 @@
 
 Hot paths count in plain Python and publish increments here now and then: a labelled
 Prometheus counter costs about a microsecond per call, too much at 100k+ events/s.
+
+Names follow ``eventtide_<component>_<what>_<unit>``: the Kafka client code every service
+shares is the ``kafka`` component (the scrape's ``job``/``component`` label tells which
+service produced), and validation rejections are ``events``, counted wherever they happen.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ from typing import Final
 from prometheus_client import Counter, Gauge
 
 EVENTS_PRODUCED: Final = Counter(
-    "eventtide_events_produced",
+    "eventtide_kafka_events_produced",
     "Events acknowledged by Kafka, by event type.",
     ["event_type"],
 )
 PRODUCE_FAILURES: Final = Counter(
-    "eventtide_produce_failures",
+    "eventtide_kafka_produce_failures",
     "Events Kafka did not acknowledge, by event type and error.",
     ["event_type", "error"],
 )
@@ -26,6 +30,6 @@ EVENTS_REJECTED: Final = Counter(
     ["kind"],
 )
 PRODUCER_IN_FLIGHT: Final = Gauge(
-    "eventtide_producer_in_flight",
+    "eventtide_kafka_producer_in_flight",
     "Messages handed to the Kafka client and not yet acknowledged.",
 )

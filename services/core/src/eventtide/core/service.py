@@ -3,8 +3,9 @@
 Each service used to do these three itself, a little differently each time. Doing them
 in one call means a new service (processor, API worker, ML scorer) behaves like the
 others from its first line: the same log format, a Prometheus endpoint when a port is
-given, SIGTERM and Ctrl-C turned into a :class:`~eventtide.core.signals.StopFlag`
-that its loop checks between units of work. Tracing joins here later.
+given, tracing when the standard ``OTEL_*`` variables ask for it (see
+:mod:`eventtide.core.telemetry`), SIGTERM and Ctrl-C turned into a
+:class:`~eventtide.core.signals.StopFlag` that its loop checks between units of work.
 """
 
 from __future__ import annotations
@@ -12,24 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
 
 from eventtide.core.signals import StopFlag, stop_on_signals
-
-LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(message)s"
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """Root logging to stderr in the house format (a no-op if the host configured it)."""
-    logging.basicConfig(level=level, format=LOG_FORMAT)
-
-
-def start_metrics(port: int) -> None:
-    """Serve Prometheus metrics on ``port``; 0 disables the endpoint."""
-    if port:
-        from prometheus_client import start_http_server
-
-        start_http_server(port)
+from eventtide.core.telemetry import setup
 
 
 @contextmanager
@@ -45,9 +31,7 @@ def running_service(
     ``logs=False`` leaves logging to the command (the producer draws a progress bar on
     stderr). ``second_signal_exits`` lets an impatient second Ctrl-C interrupt at once.
     """
-    if logs:
-        configure_logging()
-    start_metrics(metrics_port)
+    setup(name, metrics_port=metrics_port, logs=logs)
     logging.getLogger("eventtide.service").debug("%s started", name)
     with stop_on_signals(second_signal_exits=second_signal_exits) as stop:
         yield stop

@@ -16,9 +16,11 @@ from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
+from eventtide.processor.metrics import Publisher
 from eventtide.processor.settings import ProcessorSettings
 from eventtide.processor.steps import PartitionJobs, Prepared, ProcessorReport
 from eventtide.processor.topics import OutputTopics
+from eventtide.processor.watermark import NEVER
 
 GC_THRESHOLD = (100_000, 50, 100)
 """The pure core's measured setting (docs/processor.md): its state is many small
@@ -63,7 +65,9 @@ def run_processor(
             steps=BatchSteps(
                 prepare=jobs.prepare,
                 write=jobs.write,
-                after_commit=jobs.after_commit,
+                after_commit=lambda prepared, result: _after_commit(
+                    jobs, report, topics, prepared, result
+                ),
                 assigned=jobs.assigned,
                 revoked=jobs.revoked,
             ),
@@ -82,6 +86,31 @@ def run_processor(
     engine.dispose()
     summary = {"loop": dataclasses.asdict(loop_report), "processor": dataclasses.asdict(report)}
     typer.echo(orjson.dumps(summary, option=orjson.OPT_NON_STR_KEYS).decode(), err=not json_summary)
+
+
+_PUBLISHER = Publisher()
+
+
+def _after_commit(
+    jobs: PartitionJobs,
+    report: ProcessorReport,
+    topics: OutputTopics | None,
+    prepared: Prepared,
+    result: Prepared,
+) -> None:
+    """The jobs' own after-commit (it queues the output records), then the metrics.
+
+    Polling the output producers here, on the thread that queued the records, serves
+    their delivery reports and publishes the produced counts batch by batch instead of
+    only at exit.
+    """
+    jobs.after_commit(prepared, result)
+    if topics is not None:
+        for producer in (topics.windows, topics.sessions, topics.alerts, topics.features,
+                         topics.late):  # fmt: skip
+            producer.poll(0)
+    _PUBLISHER.publish(report.events, report.late, report.duplicates)
+    _PUBLISHER.watermarks((job.watermark for job in list(jobs.jobs.values())), NEVER)
 
 
 def _topics(settings: ProcessorSettings) -> OutputTopics:

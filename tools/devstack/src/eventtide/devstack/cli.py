@@ -16,6 +16,7 @@ from eventtide.devstack.components import COMPONENTS, TOOLCHAINS
 from eventtide.devstack.display import endpoints_table, export_lines
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
+from eventtide.devstack.observability import cli as observability_cli
 from eventtide.devstack.stack import (
     alive,
     build,
@@ -77,6 +78,7 @@ def register(app: typer.Typer) -> None:
     )
     dev.add_typer(infra, name="infra")
     app.add_typer(dev, name="dev")
+    observability_cli.register(dev)
 
     @infra.command("build")
     def build_command(

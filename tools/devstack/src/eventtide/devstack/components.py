@@ -11,7 +11,7 @@ from eventtide.devstack.endpoint import Endpoint
 COMPONENTS: tuple[str, ...] = ("kafka", "postgres", "kubernetes")
 """Every component, in start order (cheapest first, so a broken toolchain fails fast)."""
 
-TOOLCHAINS: tuple[str, ...] = (*COMPONENTS, "opentofu")
+TOOLCHAINS: tuple[str, ...] = (*COMPONENTS, "opentofu", "prometheus")
 """Everything ``dev infra build`` prepares: the components plus tools that only run."""
 
 ENV_OVERRIDES: dict[str, str] = {

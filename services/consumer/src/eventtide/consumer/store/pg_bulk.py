@@ -31,6 +31,7 @@ from sqlalchemy import Connection
 
 from eventtide.consumer.store.batch import BulkMethod, first_of_each
 from eventtide.core.db.rows import EVENT_COLUMNS, EventRow
+from eventtide.core.telemetry.db import db_span
 
 COLUMNS: Final = EVENT_COLUMNS
 COPY_TYPES: Final = (
@@ -80,7 +81,8 @@ def insert_events(
     if not rows:
         return []
     raw: Any = conn.connection.driver_connection
-    with raw.cursor() as cur:
+    operation = "INSERT" if method == "insert" else "COPY"
+    with db_span(operation, "user_events", len(rows)), raw.cursor() as cur:
         if method == "insert":
             return _insert_values(cur, first_of_each(list(rows)))
         if not likely_duplicates and _copy_all_or_none(cur, rows):

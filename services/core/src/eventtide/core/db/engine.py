@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from eventtide.core.telemetry.setup import tracing_enabled
+
 
 def normalize_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3 here (the one driver we ship)."""
@@ -36,8 +38,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, **kwargs)
+    if tracing_enabled():
+        from eventtide.core.telemetry.tracing import instrument_engine
+
+        instrument_engine(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -78,6 +78,21 @@ class GroupConsumer:
         except KafkaException as error:  # lag display only
             log.info("kafka offset commit skipped: %s", error)
 
+    def lag(self, positions: Sequence[Position]) -> list[tuple[str, int, int]]:
+        """``(topic, partition, lag)`` for committed positions, from cached high offsets.
+
+        No broker round trip: the client updates a partition's high offset with every
+        fetch response, which is as fresh as a lag gauge needs to be.
+        """
+        lags = []
+        for topic, partition, offset in positions:
+            _low, high = self._consumer.get_watermark_offsets(
+                TopicPartition(topic, partition), cached=True
+            )
+            if high >= 0:
+                lags.append((topic, partition, max(0, high - offset)))
+        return lags
+
     def close(self) -> None:
         """Leave the group (best effort: the process is ending anyway)."""
         try:

@@ -19,12 +19,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from typing import Any, Generic, NamedTuple
 
+from opentelemetry import trace
+from opentelemetry.trace import Span
 from sqlalchemy import Engine
 
 from eventtide.core.db.offsets import load_offsets
 from eventtide.core.db.retry import backoff, is_transient
 from eventtide.core.kafka.consumer import FROM_END, FROM_START, GroupConsumer
+from eventtide.core.kafka.spans import process_span
 from eventtide.core.signals import StopFlag
+from eventtide.core.telemetry import component_name
+from eventtide.core.transactional.metrics import loop_metrics
 from eventtide.core.transactional.phases import PhaseHook, hook_from_environment
 from eventtide.core.transactional.steps import (
     BatchAbandonedError,
@@ -83,6 +88,7 @@ class BatchLoop(Generic[P, R]):
         self._in_flight: Future[None] | None = None
         self._committed: SimpleQueue[_Committed[P, R]] = SimpleQueue()
         self._first_message_at: float | None = None
+        self._metrics = loop_metrics(component_name())
 
     # -- rebalancing -------------------------------------------------------------
 
@@ -188,6 +194,8 @@ class BatchLoop(Generic[P, R]):
         database at a time, so batches still commit in order.
         """
         messages, self._buffer = self._buffer, []
+        handed = time.monotonic()
+        span = process_span(self.topic, self.group_id, messages)
         prepared = self.steps.prepare(messages)
         self.report.consumed += len(messages)
         if self._phase is not None:
@@ -198,8 +206,10 @@ class BatchLoop(Generic[P, R]):
                 self.steps.before_write(prepared, self._give_up)
             except BatchAbandonedError:
                 self._abandoned(len(messages))
+                if span is not None:
+                    span.end()
                 return
-        self._in_flight = self._writer.submit(self._store, prepared, len(messages))
+        self._in_flight = self._writer.submit(self._store, prepared, len(messages), span, handed)
 
     def _give_up(self) -> bool:
         """True once a stop was asked for and the grace left for this batch is used up."""
@@ -215,8 +225,25 @@ class BatchLoop(Generic[P, R]):
         self.report.abandoned_batches += 1
         log.warning("abandoned a batch of %d messages on shutdown", count)
 
-    def _store(self, prepared: P, count: int) -> None:
-        """The writer thread: one transaction, then the bookkeeping after the commit."""
+    def _store(
+        self, prepared: P, count: int, span: Span | None = None, handed: float | None = None
+    ) -> None:
+        """The writer thread: one transaction, then the bookkeeping after the commit.
+
+        The batch's ``process`` span (if tracing) is current here, so the database
+        spans of its transaction are its children.
+        """
+        if span is None:
+            self._store_traced(prepared, count)
+        else:
+            with trace.use_span(span, end_on_exit=True):
+                self._store_traced(prepared, count)
+        if handed is not None:
+            self._metrics.batch_duration.observe(time.monotonic() - handed)
+            self._metrics.batch_size.observe(count)
+            self._metrics.messages.inc(count)
+
+    def _store_traced(self, prepared: P, count: int) -> None:
         try:
             result = self._retrying(lambda: self._write(prepared), abandon=True)
         except BatchAbandonedError:
@@ -259,10 +286,10 @@ class BatchLoop(Generic[P, R]):
                 latest[(o.topic, o.partition)] = max(
                     o.next_offset, latest.get((o.topic, o.partition), 0)
                 )
-        self._consumer.commit(
-            [(t, p, offset) for (t, p), offset in latest.items() if p in self._assigned],
-            wait=wait,
-        )
+        positions = [(t, p, offset) for (t, p), offset in latest.items() if p in self._assigned]
+        self._consumer.commit(positions, wait=wait)
+        for topic, partition, lag in self._consumer.lag(positions):
+            self._metrics.lag.labels(topic, str(partition)).set(lag)
 
     def _abandon_after(self) -> float:
         return max(0.0, self.bounds.shutdown_grace_s - ABANDON_MARGIN_S)
