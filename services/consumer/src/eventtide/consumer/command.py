@@ -50,6 +50,7 @@ def run_consumer(
             bulk=settings.bulk,
             dlq=dlq,
             context=core.validation_context(),
+            dlq_topic=core.dlq_topic,
             on_batch=publish,
         )
         loop = BatchLoop(
