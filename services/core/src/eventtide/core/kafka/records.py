@@ -39,7 +39,7 @@ class Record(Protocol):
         """The payload."""
         ...
 
-    def headers(self) -> list[tuple[str, bytes]] | None:
+    def headers(self) -> list[tuple[str, str | bytes | None]] | None:
         """The headers (read only for dead-letter topic records)."""
         ...
 
@@ -56,7 +56,7 @@ class Consumed:
         offset: int,
         key: bytes | None,
         value: bytes | None,
-        headers: list[tuple[str, bytes]] | None = None,
+        headers: list[tuple[str, str | bytes | None]] | None = None,
     ) -> None:
         self._headers = headers
         self._topic = topic
@@ -85,7 +85,7 @@ class Consumed:
         """The payload."""
         return self._value
 
-    def headers(self) -> list[tuple[str, bytes]] | None:
+    def headers(self) -> list[tuple[str, str | bytes | None]] | None:
         """The headers."""
         return self._headers
 
