@@ -14,6 +14,7 @@ from storage_helpers import (
     consumer_env,
     count_stored,
     create_topic,
+    dead_letters,
     end_offsets,
     simulated_events,
     start_consumer,
@@ -71,8 +72,8 @@ def test_n_events_over_http_are_n_in_kafka_and_n_stored(
     assert count_stored(fresh_database_url) == 1_000
 
 
-def test_rejected_items_reach_the_dlq_with_their_reasons(
-    kafka_bootstrap: str, fresh_database_url: str
+def test_rejected_items_reach_the_dlq_and_the_table_with_their_reasons(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     database_url, key = fresh_database_url, {"x-api-key": new_key(fresh_database_url, "ingest")}
     topic = create_topic(kafka_bootstrap, "test.api")
@@ -94,6 +95,22 @@ def test_rejected_items_reach_the_dlq_with_their_reasons(
     )
     assert {header(m.headers(), "original_topic") for m in letters} == {"http"}
     assert sum(end_offsets(kafka_bootstrap, topic, 6).values()) == 1
+
+    # a consumer on the dead-letter topic stores them in the table, reasons and bytes kept
+    env = consumer_env(kafka_bootstrap, database_url, EVENTTIDE_DLQ_TOPIC=dlq)
+    proc = start_consumer(env, dlq, "g-dlq", tmp_path / "c.log", idle_exit=3)
+    assert proc.wait(120) == 0, (tmp_path / "c.log").read_text()[-2000:]
+    rows = dead_letters(database_url)
+    assert sorted((r.kind, r.field, r.rule) for r in rows) == sorted(
+        [
+            ("schema_violation", "context.country", "string_pattern_mismatch"),
+            ("schema_violation", "", "object_expected"),
+            ("unknown_event_type", "event_type", "union_tag_invalid"),
+        ]
+    )
+    assert {r.source_topic for r in rows} == {dlq}
+    assert all(r.message for r in rows)
+    assert b'"text"' in {r.payload for r in rows}
 
 
 def test_no_2xx_when_kafka_cannot_acknowledge(fresh_database_url: str) -> None:

@@ -9,6 +9,8 @@ from samples import message, payload
 from eventtide.consumer.batching import prepare
 from eventtide.core.db import OffsetRow
 from eventtide.core.kafka.codec import header
+from eventtide.core.kafka.dlq import dead_letter_message
+from eventtide.core.kafka.records import Consumed
 
 pytestmark = pytest.mark.unit
 
@@ -94,3 +96,33 @@ def test_amounts_beyond_bigint_cents_are_unstorable() -> None:
 def test_purchase_amount_is_kept_in_integer_cents() -> None:
     (row,) = prepare([message(payload(event_type="purchase", amount=19.99), 0)], "g").batch.events
     assert (row.amount_cents, row.currency) == (1999, "USD")
+
+
+def test_letters_refused_at_a_door_are_stored_from_the_dead_letter_topic() -> None:
+    """Read with ``--topic`` on the DLQ: HTTP letters become rows, the consumer's own are
+    skipped (already stored with their batch), and nothing is sent to the DLQ again."""
+    http = dead_letter_message(
+        key=b"u-1", payload=b'{"event_type": "teleport"}', error_class="unknown_event_type",
+        error_message="unknown event_type 'teleport'", rule="union_tag_invalid",
+        field="event_type", topic="http", partition=-1, offset=-1,
+    )  # fmt: skip
+    own = dead_letter_message(
+        key=b"u-2", payload=b"{", error_class="malformed_json", error_message="bad",
+        rule="json_invalid", field="", topic="events.v1", partition=2, offset=40,
+    )  # fmt: skip
+    records = [
+        Consumed("dlq", 0, 7, http.key, http.value, list(http.headers)),  # type: ignore[arg-type]
+        Consumed("dlq", 0, 8, own.key, own.value, list(own.headers)),  # type: ignore[arg-type]
+    ]
+    prepared = prepare(records, "g", dlq_topic="dlq")
+    (letter,) = prepared.batch.dead_letters
+    assert (letter.source_topic, letter.source_partition, letter.source_offset) == ("dlq", 0, 7)
+    assert (letter.kind, letter.field, letter.rule) == (
+        "unknown_event_type", "event_type", "union_tag_invalid",
+    )  # fmt: skip
+    assert letter.message == "unknown event_type 'teleport'"
+    assert letter.payload == b'{"event_type": "teleport"}'
+    assert letter.details["original_topic"] == "http"
+    assert prepared.batch.events == []
+    assert prepared.dlq == []
+    assert prepared.batch.offsets == [OffsetRow("g", "dlq", 0, 9)]

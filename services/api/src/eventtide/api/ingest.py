@@ -136,5 +136,30 @@ def prepare(
             key = user.encode() if isinstance(user, str) else b""
             outcomes.append(Refused(index, event, key, raw))
         else:
-            outcomes.append(Accepted(index, str(event.event_id), encode(event)))
+            given = item["event_id"]
+            # the text the client sent (or the server made) when it is already the
+            # canonical form; UUID.__str__ per event was a visible share of the profile
+            canonical = (
+                type(given) is str
+                and len(given) == 36
+                and given.islower()
+                and given[8] == given[13] == given[18] == given[23] == "-"
+            )
+            event_id = given if canonical else str(event.event_id)
+            outcomes.append(Accepted(index, event_id, encode(event)))
     return outcomes
+
+
+def response_body(outcomes: list[Outcome], accepted: int, refused: int) -> dict[str, Any]:
+    """The ``IngestResponse`` document as plain data: counts and one result per item."""
+    results: list[dict[str, Any]] = []
+    for o in outcomes:
+        if isinstance(o, Accepted):
+            results.append({"index": o.index, "status": "accepted", "event_id": o.event_id})
+        else:
+            r = o.rejection
+            results.append(
+                {"index": o.index, "status": "rejected", "kind": r.kind, "field": r.field,
+                 "rule": r.rule, "message": r.message}
+            )  # fmt: skip
+    return {"accepted": accepted, "rejected": refused, "results": results}

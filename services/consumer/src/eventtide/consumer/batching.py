@@ -22,9 +22,22 @@ from eventtide.core.db.offsets import OffsetRow
 from eventtide.core.db.rows import EventRow, Unstorable, event_row
 from eventtide.core.events import Rejection
 from eventtide.core.kafka import decode
-from eventtide.core.kafka.codec import WireMessage
-from eventtide.core.kafka.dlq import dead_letter_message
+from eventtide.core.kafka.codec import WireMessage, header
+from eventtide.core.kafka.dlq import (
+    HEADER_ERROR_CLASS,
+    HEADER_ERROR_FIELD,
+    HEADER_ERROR_MESSAGE,
+    HEADER_ERROR_RULE,
+    HEADER_ORIGINAL_PARTITION,
+    HEADER_ORIGINAL_TOPIC,
+    dead_letter_message,
+)
 from eventtide.core.kafka.records import Record
+
+_LETTER_HEADERS = (
+    HEADER_ERROR_CLASS, HEADER_ERROR_FIELD, HEADER_ERROR_MESSAGE, HEADER_ERROR_RULE,
+    HEADER_ORIGINAL_PARTITION, HEADER_ORIGINAL_TOPIC,
+)  # fmt: skip
 
 
 @dataclass
@@ -41,9 +54,17 @@ class Prepared:
 
 
 def prepare(
-    messages: Sequence[Record], group_id: str, context: Mapping[str, Any] | None = None
+    messages: Sequence[Record],
+    group_id: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    dlq_topic: str | None = None,
 ) -> Prepared:
-    """Decode, validate and route each message; compute next offsets per partition."""
+    """Decode, validate and route each message; compute next offsets per partition.
+
+    Records read from ``dlq_topic`` (a consumer run with ``--topic`` on the
+    dead-letter topic) are not events: see :func:`_letter_from_topic`.
+    """
     events: list[EventRow] = []
     dead = Prepared(StorageBatch())  # collects the dead letters and their DLQ messages
     append = events.append
@@ -53,6 +74,9 @@ def prepare(
         position = (message.topic(), partition)
         if offset > last.get(position, -1):
             last[position] = offset
+        if position[0] == dlq_topic:
+            _letter_from_topic(dead, message)
+            continue
         result = decode(message.value(), context)
         if isinstance(result, Rejection):
             _dead(dead, message, result.kind, result.field, result.rule, result.message,
@@ -69,6 +93,42 @@ def prepare(
     ]
     batch = StorageBatch(events, dead.batch.dead_letters, offsets, aggregate(events))
     return Prepared(batch, dead.dlq)
+
+
+def _letter_from_topic(prepared: Prepared, message: Record) -> None:
+    """A record of the dead-letter topic into a ``dead_letters`` row, reasons from its headers.
+
+    Only letters refused before they had a position (``original_partition`` -1: the
+    HTTP doors) are stored: those the consumer refused itself are in the table already,
+    written with their batch. The row's source is the letter's own position on the
+    dead-letter topic, so storing it again after a crash is a no-op (unique key), and
+    it is never sent to the dead-letter topic again.
+    """
+    got = {name: header(message.headers(), name) or "" for name in _LETTER_HEADERS}
+    if got[HEADER_ORIGINAL_PARTITION] != "-1":
+        return
+    kind, field_path = got[HEADER_ERROR_CLASS], got[HEADER_ERROR_FIELD]
+    rule, text = got[HEADER_ERROR_RULE], got[HEADER_ERROR_MESSAGE]
+    prepared.batch.dead_letters.append(
+        DeadLetterRow(
+            source_topic=message.topic(),
+            source_partition=message.partition(),
+            source_offset=message.offset(),
+            message_key=message.key(),
+            payload=message.value(),
+            kind=kind,
+            field=field_path,
+            rule=rule,
+            message=text,
+            details={
+                "kind": kind,
+                "field": field_path,
+                "rule": rule,
+                "message": text,
+                "original_topic": got[HEADER_ORIGINAL_TOPIC],
+            },
+        )
+    )
 
 
 def _dead(

@@ -57,6 +57,7 @@ def run_consumer(
             bulk=settings.bulk,
             dlq=dlq,
             context=core.validation_context(),
+            dlq_topic=core.dlq_topic,
             on_batch=publish,
         )
         loop = BatchLoop(

@@ -36,6 +36,7 @@ class EventStorage:
         bulk: BulkMethod = "copy",
         dlq: EventProducer | None = None,
         context: Mapping[str, Any] | None = None,
+        dlq_topic: str | None = None,
         on_batch: Callable[[WriteResult, ConsumerReport], None] | None = None,
     ) -> None:
         self.group_id = group_id
@@ -43,6 +44,7 @@ class EventStorage:
         self.bulk = bulk
         self.dlq = dlq
         self.context = context
+        self.dlq_topic = dlq_topic
         self.on_batch = on_batch
         self._likely_duplicates = False
 
@@ -58,7 +60,7 @@ class EventStorage:
 
     def prepare(self, messages: list[Any]) -> Prepared:
         """Decode, validate and route the batch (pure)."""
-        return prepare(messages, self.group_id, self.context)
+        return prepare(messages, self.group_id, self.context, dlq_topic=self.dlq_topic)
 
     def write(self, conn: Connection, prepared: Prepared) -> WriteResult:
         """Events, users, statistics, dead letters and offsets, in the loop's transaction."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from fastapi import APIRouter, Request
+import orjson
+from fastapi import APIRouter, Request, Response
 
 from eventtide.api import ingest
 from eventtide.api.delivery import deliver, read_body
 from eventtide.api.deps import CoreDep, GatewayDep, IngestCaller, SettingsDep
 from eventtide.api.problems import Problem, documented
-from eventtide.api.schemas import IngestResponse, ItemResult
+from eventtide.api.schemas import IngestResponse
 from eventtide.core.events import validation_context
 
 router = APIRouter(tags=["ingest"])
@@ -59,9 +60,15 @@ async def post_events(
     core: CoreDep,
     gateway: GatewayDep,
     _caller: IngestCaller,
-) -> IngestResponse:
+) -> Response:
     """Validate each event, send the valid ones to the events topic and the others to
-    the dead-letter topic, and answer once Kafka acknowledged all of them."""
+    the dead-letter topic, and answer once Kafka acknowledged all of them.
+
+    The answer is written with orjson from plain dicts and returned as a ``Response``,
+    so FastAPI neither builds nor re-validates an ``IngestResponse`` of 100 items: that
+    was about a tenth of the request's cost in the profile. ``response_model`` still
+    documents the shape, and a unit test checks the bytes against it.
+    """
     problem = ingest.media_type_problem(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
@@ -71,23 +78,13 @@ async def post_events(
     items = ingest.parse_items(body, settings.batch_max_events)
     if isinstance(items, Problem):
         raise items
-    context = validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s))
-    outcomes = ingest.prepare(items, received_at=datetime.now(UTC), context=context)
+    received_at = datetime.now(UTC)
+    # One clock reading per request: the clock rule compares every event of the batch
+    # with the time it was received, instead of reading the wall clock per event.
+    context = validation_context(now=received_at, max_skew=timedelta(seconds=core.max_clock_skew_s))
+    outcomes = ingest.prepare(items, received_at=received_at, context=context)
     accepted, refused = await deliver(gateway, outcomes, settings)
-    return IngestResponse(accepted=accepted, rejected=refused, results=_results(outcomes))
-
-
-def _results(outcomes: list[ingest.Outcome]) -> list[ItemResult]:
-    results = []
-    for o in outcomes:
-        if isinstance(o, ingest.Accepted):
-            results.append(ItemResult(index=o.index, status="accepted", event_id=o.event_id))
-        else:
-            r = o.rejection
-            results.append(
-                ItemResult(
-                    index=o.index, status="rejected", kind=r.kind, field=r.field, rule=r.rule,
-                    message=r.message,
-                )
-            )  # fmt: skip
-    return results
+    return Response(
+        orjson.dumps(ingest.response_body(outcomes, accepted, refused)),
+        media_type="application/json",
+    )

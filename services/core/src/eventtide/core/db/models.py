@@ -111,6 +111,9 @@ class UserEvent(Base):
         UniqueConstraint("event_id"),
         Index("ix_user_events_user_time", "user_id", "occurred_at"),
         Index("ix_user_events_type_time", "event_type", "occurred_at"),
+        # funnels and retention look up one user's events of one type in time order
+        # (migration 0008); the trend reads by type and time through the index above
+        Index("ix_user_events_type_user_time", "event_type", "user_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

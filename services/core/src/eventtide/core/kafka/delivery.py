@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,21 @@ class DeliveryStats:
     def on_delivery(self, event_type: str, err: Any, msg: Any) -> None:
         """Count one delivery report for an event of ``event_type``."""
         self.callbacks[event_type](err, msg)
+
+    def record_batch(
+        self, delivered: Mapping[str, int], failures: Sequence[tuple[str, Any]]
+    ) -> None:
+        """Count a batch whose reports the caller gathered itself, by type, at once.
+
+        For senders that need each message's own report anyway (the HTTP ingest): one
+        callback per message instead of two, and the counts added once per batch.
+        ``delivered`` is per event type; ``failures`` are ``(event_type, error)`` pairs.
+        """
+        for event_type, count in delivered.items():
+            self.delivered += count
+            self._by_type[event_type] += count
+        for event_type, err in failures:
+            self._on_failure(event_type, err)
 
     def _on_failure(self, event_type: str, err: Any) -> None:
         self.failed += 1

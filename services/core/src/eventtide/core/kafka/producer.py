@@ -9,7 +9,7 @@ is full.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaException, Producer
@@ -95,22 +95,20 @@ class EventProducer:
             self._since_poll = 0
             self._producer.poll(0)
 
-    def send_tracked(self, message: WireMessage, on_delivery: DeliveryCallback) -> None:
-        """Queue one message and call ``on_delivery(err, msg)`` for its own report too.
+    def send_all_tracked(
+        self, messages: Sequence[WireMessage], on_delivery: DeliveryCallback
+    ) -> None:
+        """Queue messages whose only delivery report is ``on_delivery(err, msg)``.
 
         For callers that must know the fate of particular messages (the HTTP ingest
-        answers 2xx only once every event of a request is acknowledged), while the
-        per-type counts stay as :meth:`send_message` keeps them. Never blocks on a full
-        queue: it raises ``BufferError`` so a request can answer 503 at once.
+        answers 2xx only once every event of a request is acknowledged); they count
+        what they saw with ``stats.record_batch``, so each message costs one Python
+        callback, not two. Never blocks on a full queue: it raises ``BufferError`` so a
+        request can answer 503 at once (messages queued before it still report).
         """
-        event_type, key, value, headers = message
-        counted = self._callbacks[event_type]
-
-        def both(err: Any, msg: Any) -> None:
-            counted(err, msg)
-            on_delivery(err, msg)
-
-        self._produce(self.topic, value, key, headers=headers, on_delivery=both)
+        produce, topic = self._produce, self.topic
+        for _event_type, key, value, headers in messages:
+            produce(topic, value, key, headers=headers, on_delivery=on_delivery)
 
     def _send_when_room(
         self, key: bytes, value: bytes, headers: Headers, on_delivery: DeliveryCallback

@@ -39,15 +39,26 @@ class Record(Protocol):
         """The payload."""
         ...
 
+    def headers(self) -> list[tuple[str, str | bytes | None]] | None:
+        """The headers (read only for dead-letter topic records)."""
+        ...
+
 
 class Consumed:
     """Where a message came from and its bytes, with ``confluent_kafka.Message``'s accessors."""
 
-    __slots__ = ("_key", "_offset", "_partition", "_topic", "_value")
+    __slots__ = ("_headers", "_key", "_offset", "_partition", "_topic", "_value")
 
     def __init__(
-        self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, str | bytes | None]] | None = None,
     ) -> None:
+        self._headers = headers
         self._topic = topic
         self._partition = partition
         self._offset = offset
@@ -73,6 +84,10 @@ class Consumed:
     def value(self) -> bytes | None:
         """The payload."""
         return self._value
+
+    def headers(self) -> list[tuple[str, str | bytes | None]] | None:
+        """The headers."""
+        return self._headers
 
     def __repr__(self) -> str:
         return f"Consumed({self._topic!r}, {self._partition}, {self._offset}, {self._key!r}, ...)"

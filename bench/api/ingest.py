@@ -1,0 +1,160 @@
+"""Ingestion through HTTP (Locust, batches of 100) against the bare producer, same run.
+
+The API runs as ``eventtide api serve`` in its own process (one process, as deployed);
+Locust runs headless in another and writes its CSV stats, which are read back here.
+The ceiling is the core's producer alone in this process: the same events validated,
+encoded and acknowledged by the same broker, with no HTTP in front of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import orjson
+import psutil
+
+from eventtide.api.keys import make_key
+from eventtide.core.db import make_engine
+from eventtide.core.db.apikeys import insert_key
+from eventtide.core.db.migrate import upgrade
+from eventtide.core.events import validate_json_event
+from eventtide.core.kafka import EventProducer, ProducerTuning, encode, producer_config
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one Locust run saw: accepted events/s and latency percentiles (ms)."""
+
+    events_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    failures: int
+
+
+def free_port() -> int:
+    """A free loopback port for the API."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def ingest_key(database_url: str) -> str:
+    """A fresh ingest key with no practical rate limit."""
+    upgrade(database_url)
+    made = make_key()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        insert_key(conn, key_id=made.key_id, key_hash=made.key_hash, name="bench-api",
+                   scopes=["ingest"], rate_limit_per_s=1e9)  # fmt: skip
+    engine.dispose()
+    return made.plain
+
+
+class ApiServer:
+    """``eventtide api serve`` in a subprocess, producing to ``topic``."""
+
+    def __init__(self, env: dict[str, str], topic: str, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        server_env = env | {"EVENTTIDE_EVENTS_TOPIC": topic, "EVENTTIDE_DLQ_TOPIC": f"{topic}.dlq"}
+        self._log = log.open("wb")
+        command = [str(Path(sys.executable).parent / "eventtide"), "api", "serve"]
+        self._proc = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            env=server_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"the API exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the API did not answer within 60 s: {log.read_text()[-2000:]}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the API process used so far (user + system, all threads)."""
+        times = psutil.Process(self._proc.pid).cpu_times()
+        return float(times.user + times.system)
+
+    def stop(self) -> None:
+        """SIGTERM, then wait (the lifespan flushes the producers)."""
+        self._proc.terminate()
+        try:
+            self._proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+        self._log.close()
+
+
+def locust(
+    url: str, key: str, *, users: int, seconds: float, rate: float | None, out: Path
+) -> LoadResult:
+    """One headless Locust run; events/s counts only fully accepted batches."""
+    prefix = out / f"locust-{uuid.uuid4().hex[:8]}"
+    env = os.environ | {"BENCH_API_KEY": key, "BENCH_API_BATCH": str(BATCH)}
+    if rate is not None:
+        env["BENCH_API_RATE"] = str(rate)
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", url,
+        "-u", str(users), "-r", str(users), "-t", f"{seconds:g}s", "--csv", str(prefix),
+        "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5",
+    ]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    stats = prefix.with_name(prefix.name + "_stats.csv")
+    if not stats.exists():
+        raise RuntimeError(f"locust wrote no stats: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+    with stats.open() as handle:
+        row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+    requests, failures = int(row["Request Count"]), int(row["Failure Count"])
+    return LoadResult(
+        events_per_s=(requests - failures) * BATCH / seconds,
+        p50_ms=float(row["50%"]),
+        p99_ms=float(row["99%"]),
+        requests=requests,
+        failures=failures,
+    )
+
+
+def bare_producer(bootstrap: str, topic: str, count: int) -> float:
+    """Events/s acknowledged by the core producer alone: validate, encode, send, flush."""
+    at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    stamp = datetime.now(UTC).isoformat()
+    raws = [
+        orjson.dumps({
+            "event_id": str(uuid.uuid4()), "event_type": "page_view", "user_id": f"u-{i % 1000}",
+            "session_id": f"s-{i % 300}", "occurred_at": at, "received_at": stamp,
+            "context": {"platform": "web", "device": "desktop", "country": "DE", "page": "/home"},
+            "properties": {"title": "Home"},
+        })
+        for i in range(count)
+    ]  # fmt: skip
+    producer = EventProducer(producer_config(bootstrap, ProducerTuning()), topic)
+    producer.connect(30, settle_s=1.0)
+    started = time.perf_counter()
+    for raw in raws:
+        event = validate_json_event(raw)
+        producer.send_message(encode(event))  # type: ignore[arg-type]
+    left = producer.flush(60)
+    elapsed = time.perf_counter() - started
+    if left:
+        raise RuntimeError(f"{left} events were not acknowledged by the bare producer")
+    return count / elapsed

@@ -1,0 +1,68 @@
+"""Locust users for bench/api: each posts batches of 100 events to ``POST /v1/events``.
+
+Read by ``locust -f`` in its own process, configured through the environment:
+``BENCH_API_KEY`` (an ingest key), ``BENCH_API_RATE`` (requests/s per user; unset means
+as fast as the server answers) and ``BENCH_API_BATCH`` (events per request).
+A request counts as a failure unless it is a 200 whose ``accepted`` equals the batch.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+import orjson
+from locust import FastHttpUser, constant, constant_throughput, task
+
+BATCH = int(os.environ.get("BENCH_API_BATCH", "100"))
+_RATE = os.environ.get("BENCH_API_RATE")
+_BODIES = 64
+
+
+def _batch(size: int) -> bytes:
+    """One request body: ``size`` page views from different users, a minute old."""
+    at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    context = {"platform": "web", "device": "desktop", "country": "DE", "page": "/home"}
+    return orjson.dumps(
+        [
+            {
+                "event_id": str(uuid.uuid4()),
+                "event_type": "page_view",
+                "user_id": f"u-{i % 1_000}",
+                "session_id": f"s-{i % 300}",
+                "occurred_at": at,
+                "context": context,
+                "properties": {"title": "Home"},
+            }
+            for i in range(size)
+        ]
+    )
+
+
+BODIES = [_batch(BATCH).decode() for _ in range(_BODIES)]
+
+
+class Ingest(FastHttpUser):
+    """Posts pre-built batches in turn (built once: the client must not be the bottleneck)."""
+
+    wait_time = constant_throughput(float(_RATE)) if _RATE else constant(0)
+    headers: ClassVar[dict[str, str]] = {
+        "content-type": "application/json",
+        "x-api-key": os.environ.get("BENCH_API_KEY", ""),
+    }
+    turn = 0
+
+    @task
+    def post_batch(self) -> None:
+        """One batch; a 200 that did not accept all of it is a failure too."""
+        self.turn += 1
+        body = BODIES[self.turn % _BODIES]
+        with self.client.post(
+            "/v1/events", data=body, headers=self.headers, catch_response=True
+        ) as answer:
+            if answer.status_code != 200:
+                answer.failure(f"status {answer.status_code}")
+            elif orjson.loads(answer.content or b"{}").get("accepted") != BATCH:
+                answer.failure("not every event accepted")
