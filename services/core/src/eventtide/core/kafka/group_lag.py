@@ -27,8 +27,8 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._listoffsets import OffsetSpec
 from confluent_kafka.cimpl import NewPartitions, NewTopic
 
-from eventtide.core.lag import GroupReading, PartitionOffsets
 from eventtide.core.kafka.msk_iam import serve_token
+from eventtide.core.lag import GroupReading, PartitionOffsets
 
 REQUEST_TIMEOUT_S = 5.0
 

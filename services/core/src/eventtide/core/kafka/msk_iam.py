@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
 TokenCallback = Callable[[str | None], tuple[str, float]]
 """librdkafka's ``oauth_cb``: config string in, (token, expiry as epoch seconds) out."""
+
 
 def oauth_callback(region: str) -> TokenCallback:
     """An ``oauth_cb`` signing MSK tokens for ``region`` with the default AWS credentials."""
@@ -21,7 +23,7 @@ def oauth_callback(region: str) -> TokenCallback:
         raise ValueError("MSK IAM authentication needs the cluster's AWS region")
 
     def token(_config: str | None) -> tuple[str, float]:
-        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider  # type: ignore[import-untyped]
 
         signed, expiry_ms = MSKAuthTokenProvider.generate_auth_token(region)
         return signed, expiry_ms / 1000.0
