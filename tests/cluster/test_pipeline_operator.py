@@ -304,3 +304,58 @@ def test_max_above_partitions_needs_idle_consumers(crd: Path, namespace: str):
         "wide", namespace, "127.0.0.1:9092", maxReplicas=PARTITIONS + 2, allowIdleConsumers=True
     )
     kubectl("apply", "-f", "-", kubeconfig=crd, stdin=allowed)
+
+
+SECURITY_CASES = {
+    "sasl without a SASL protocol": (
+        {"sasl": {"mechanism": "PLAIN", "credentialsSecretName": "login"}},
+        "kafka.sasl.mechanism needs kafka.securityProtocol",
+    ),
+    "SASL protocol without a mechanism": (
+        {"securityProtocol": "SASL_SSL"},
+        "needs kafka.sasl.mechanism",
+    ),
+    "IAM without a region": (
+        {"securityProtocol": "SASL_SSL", "sasl": {"mechanism": "AWS_MSK_IAM"}},
+        "AWS_MSK_IAM needs",
+    ),
+    "SCRAM without its Secret": (
+        {"securityProtocol": "SASL_SSL", "sasl": {"mechanism": "SCRAM-SHA-512"}},
+        "needs kafka.sasl.credentialsSecretName",
+    ),
+}
+
+
+def test_kafka_security_and_stream_sections_are_checked_by_the_api_server(
+    crd: Path, namespace: str
+) -> None:
+    def dry_run(spec: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        body = {
+            "apiVersion": "eventtide.io/v1alpha1",
+            "kind": "Pipeline",
+            "metadata": {"name": "sec", "namespace": namespace},
+            "spec": spec,
+        }
+        return kubectl(
+            "apply", "--dry-run=server", "-f", "-",
+            kubeconfig=crd, stdin=json.dumps(body), check=False,
+        )  # fmt: skip
+
+    for case, (security, message) in SECURITY_CASES.items():
+        result = dry_run({"kafka": {"bootstrapServers": "k:9096", **security}})
+        assert result.returncode != 0, case
+        assert message in result.stderr, f"{case}: {result.stderr}"
+    lonely_ml = dry_run({"kafka": {"bootstrapServers": "k:9092"}, "ml": {"enabled": True}})
+    assert "ml.enabled needs processor.enabled" in lonely_ml.stderr
+    whole = dry_run(
+        {
+            "kafka": {
+                "bootstrapServers": "b-1.msk:9098",
+                "securityProtocol": "SASL_SSL",
+                "sasl": {"mechanism": "AWS_MSK_IAM", "awsRegion": "eu-west-1"},
+            },
+            "processor": {"enabled": True, "minReplicas": 1, "maxReplicas": 4},
+            "ml": {"enabled": True, "models": {"churn": "churn-v2"}},
+        }
+    )
+    assert whole.returncode == 0, whole.stderr
