@@ -145,6 +145,7 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
     )  # fmt: skip
     assert f"rollout status deployment/{release}-eventtide-operator" in installed
     assert "get pipeline events" in installed
+    assert "http://eventtide.example.com/" in installed, "the notes say where the API is"
 
     # The chart's own Deployments are Available (kwok runs their Pods).
     selector = f"app.kubernetes.io/instance={release}"
