@@ -94,3 +94,16 @@ def test_tls_alone_sets_the_protocol_and_the_ca() -> None:
         {"name": "EVENTTIDE_KAFKA_SECURITY_PROTOCOL", "value": "SSL"},
         {"name": "EVENTTIDE_KAFKA_SSL_CA_LOCATION", "value": "/etc/eventtide/kafka-ca/ca.crt"},
     ]
+
+
+def test_service_accounts_carry_the_cloud_identity_annotations() -> None:
+    role = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eventtide-msk"}
+    body = {
+        "metadata": {"name": "p", "namespace": "ns"},
+        "spec": {"kafka": IAM, "processor": {"enabled": True}, "serviceAccountAnnotations": role},
+    }
+    accounts = children.service_accounts(PipelineSpec.from_body(body))
+    assert [a["metadata"]["annotations"] for a in accounts] == [role, role]
+    assert all(a["automountServiceAccountToken"] is False for a in accounts)
+    plain = PipelineSpec.from_body({"metadata": {"name": "p"}, "spec": {"kafka": {}}})
+    assert "annotations" not in children.service_accounts(plain)[0]["metadata"]

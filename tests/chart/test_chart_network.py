@@ -116,3 +116,18 @@ def test_api_ingress_and_kafka_egress_can_be_narrowed() -> None:
 
 def test_network_policies_can_be_turned_off() -> None:
     assert not by_name(render("--set", "networkPolicy.enabled=false"), "NetworkPolicy")
+
+
+def test_service_accounts_and_the_pipeline_get_the_irsa_annotation() -> None:
+    role = "arn:aws:iam::123456789012:role/eventtide-msk"
+    objects = render(
+        "--set", f"default.serviceAccountAnnotations.eks\\.amazonaws\\.com/role-arn={role}",
+        "--set", "pipeline.enabled=true",
+        "--set", "kafka.bootstrapServers=k:9098",
+    )  # fmt: skip
+    accounts = by_name(objects, "ServiceAccount")
+    assert accounts
+    for account in accounts.values():
+        assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": role}
+    (pipeline,) = by_name(objects, "Pipeline").values()
+    assert pipeline["spec"]["serviceAccountAnnotations"] == {"eks.amazonaws.com/role-arn": role}

@@ -202,7 +202,11 @@ def service_accounts(spec: PipelineSpec) -> list[dict[str, Any]]:
         wanted.append((ml_name(spec), "ml"))
     if spec.load_generator["enabled"]:
         wanted.append((load_generator_name(spec), "producer"))
-    return [workload.service_account(name, labels(spec, component)) for name, component in wanted]
+    annotations = spec.raw.get("serviceAccountAnnotations") or {}
+    return [
+        workload.service_account(name, labels(spec, component), annotations)
+        for name, component in wanted
+    ]
 
 
 def kafka_topic(spec: PipelineSpec, api_version: str = "kafka.strimzi.io/v1") -> dict[str, Any]:

@@ -213,12 +213,21 @@ def component_env(component: Component) -> list[dict[str, Any]]:
     ]
 
 
-def service_account(name: str, labels: dict[str, str]) -> dict[str, Any]:
-    """A ServiceAccount of its own, with no API token mounted by default."""
+def service_account(
+    name: str, labels: dict[str, str], annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A ServiceAccount of its own, with no API token mounted by default.
+
+    ``annotations`` bind a cloud identity (IRSA's ``eks.amazonaws.com/role-arn``); the
+    token that identity uses is projected by its own webhook, not the API token.
+    """
+    metadata: dict[str, Any] = {"name": name, "labels": labels}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": {"name": name, "labels": labels},
+        "metadata": metadata,
         "automountServiceAccountToken": False,
     }
 
