@@ -27,6 +27,7 @@ from confluent_kafka.admin import AdminClient
 
 from eventtide.devstack.kubernetes import tool_path
 from eventtide.operator.crd import crd_path
+from tests.cluster.conftest import wait_established
 from tests.cluster.conftest import wait_for as poll_until
 
 pytestmark = pytest.mark.cluster
@@ -75,13 +76,8 @@ def condition(pipeline: Any, kind: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def crd(kubeconfig: Path) -> Path:
     kubectl("apply", "-f", str(crd_path()), kubeconfig=kubeconfig)
-    kubectl(
-        "wait",
-        "--for=condition=Established",
-        "crd/pipelines.eventtide.io",
-        "--timeout=30s",
-        kubeconfig=kubeconfig,
-    )
+    # Polled, not `kubectl wait`: that gives up at once while a new CRD has no conditions.
+    wait_established("pipelines.eventtide.io", kubeconfig=kubeconfig)
     return kubeconfig
 
 
