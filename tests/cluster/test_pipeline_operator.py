@@ -194,7 +194,8 @@ def test_pipeline_scales_on_lag_survives_kafka_outage_and_cleans_up(
     metadata = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10)
     assert len(metadata.topics[topic].partitions) == PARTITIONS
     table = kubectl("get", "pl", "-n", namespace, kubeconfig=kubeconfig).stdout
-    assert table.split()[:6] == ["NAME", "LAG", "REPLICAS", "DESIRED", "READY", "AGE"], table
+    header = ["NAME", "LAG", "REPLICAS", "DESIRED", "PROC-LAG", "PROC", "READY", "AGE"]
+    assert table.split()[:8] == header, table
 
     # A backlog with no consumer running: KEDA's count, capped at the partitions.
     spike_at = time.monotonic()
