@@ -303,7 +303,7 @@ def test_max_above_partitions_needs_idle_consumers(crd: Path, namespace: str):
     kubectl("apply", "-f", "-", kubeconfig=crd, stdin=allowed)
 
 
-SECURITY_CASES = {
+SECURITY_CASES: dict[str, tuple[dict[str, Any], str]] = {
     "sasl without a SASL protocol": (
         {"sasl": {"mechanism": "PLAIN", "credentialsSecretName": "login"}},
         "kafka.sasl.mechanism needs kafka.securityProtocol",
