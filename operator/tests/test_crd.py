@@ -47,7 +47,7 @@ def test_every_spec_field_has_a_type_description_and_default():
 
 def test_printer_columns():
     columns = [c["name"] for c in version()["additionalPrinterColumns"]]
-    assert columns == ["Lag", "Replicas", "Desired", "Ready", "Age"]
+    assert columns == ["Lag", "Replicas", "Desired", "Proc-Lag", "Proc", "Ready", "Age"]
 
 
 def test_cel_rules_cover_what_must_hold_together():

@@ -10,6 +10,7 @@ from eventtide.operator.policy import Decision, Rule, hold
 from eventtide.operator.status import (
     Condition,
     merge_conditions,
+    processor_status,
     status_patch,
 )
 
@@ -116,3 +117,17 @@ def test_unreadable_lag_is_degraded_and_keeps_replicas_and_last_lag():
     assert conditions["Ready"]["status"] == "False"
     assert (status["replicas"], status["desiredReplicas"]) == (3, 3)
     assert "lag" not in status  # the last known lag stays; no made-up zero
+
+
+def test_processor_status_reports_its_own_lag_and_decision():
+    block = processor_status(scale_up(), ready_replicas=1, dry_run=False, now=NOW)
+    assert block["lag"] == 2000
+    assert (block["replicas"], block["desiredReplicas"], block["readyReplicas"]) == (4, 4, 1)
+    assert block["lastScaleDecision"]["rule"] == str(Rule.PARTITION_COUNT)
+    dry = processor_status(scale_up(), ready_replicas=1, dry_run=True, now=NOW)
+    assert dry["replicas"] == 1
+    unreadable = processor_status(
+        hold(2, "broker down", 1.0), ready_replicas=2, dry_run=False, now=NOW
+    )
+    assert "lag" not in unreadable
+    assert unreadable["replicas"] == 2

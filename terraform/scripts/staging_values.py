@@ -10,8 +10,9 @@ The input is the JSON that ``tofu output -json`` (or ``terraform output -json``)
 ``{"name": {"value": ..., "type": ..., "sensitive": bool}, ...}``. The output is a values
 file for the eventtide chart: Kafka bootstrap servers, TLS and authentication settings,
 the database host, port and name, and *references* to the credentials (Secrets Manager
-ARNs for External Secrets and the names of the Kubernetes Secrets it creates). No secret
-value is ever read or written: an output marked sensitive is refused.
+ARNs for External Secrets and the names of the Kubernetes Secrets it creates). Every key
+written is one the chart's ``values.schema.json`` accepts (a test renders the chart with
+it). No secret value is ever read or written: an output marked sensitive is refused.
 
 :func:`build_values` is the pure transform; :func:`main` only does the I/O around it.
 """
@@ -43,8 +44,8 @@ REQUIRED_OUTPUTS: Final[Mapping[str, type]] = {
 # names of outputs and Kubernetes Secrets, not secret values (hence the S105 waivers).
 SCRAM_SECRET_OUTPUT: Final = "kafka_scram_secret_arn"  # noqa: S105
 
-# Kubernetes Secrets the chart's ExternalSecrets create from the Secrets Manager secrets.
-# Both hold the keys `username` and `password`, as the AWS secrets do.
+# Kubernetes Secrets the chart's ExternalSecrets create from the Secrets Manager secrets:
+# the database one holds the URL (key `url`), the SCRAM one `username` and `password`.
 DATABASE_SECRET_NAME: Final = "eventtide-database"  # noqa: S105
 KAFKA_SCRAM_SECRET_NAME: Final = "eventtide-kafka-scram"  # noqa: S105
 SECRET_STORE_REF: Final[Mapping[str, str]] = {
@@ -144,23 +145,19 @@ def build_values(outputs: Mapping[str, Any]) -> dict[str, Any]:
 
     region: str = values["aws_region"]
     mechanism: str = values["kafka_auth_mechanism"]
-    auth: dict[str, Any]
+    sasl: dict[str, Any]
+    external: dict[str, Any] = {}
     if mechanism == "iam":
-        auth = {"type": "iam", "iam": {"region": region}}
+        # The Pods' AWS role (IRSA or EKS Pod Identity) signs the tokens: no Secret.
+        sasl = {"mechanism": "AWS_MSK_IAM", "awsRegion": region}
     elif mechanism == "scram":
         scram_arn = _value(outputs, SCRAM_SECRET_OUTPUT, str, nullable=True)
         if scram_arn is None:
             raise OutputsError(
                 f"kafka_auth_mechanism is 'scram' but output {SCRAM_SECRET_OUTPUT!r} is null"
             )
-        auth = {
-            "type": "scram",
-            "scram": {
-                "mechanism": "SCRAM-SHA-512",
-                "existingSecret": KAFKA_SCRAM_SECRET_NAME,
-                "secretsManagerArn": _secret_arn(SCRAM_SECRET_OUTPUT, scram_arn),
-            },
-        }
+        sasl = {"mechanism": "SCRAM-SHA-512", "credentialsSecretName": KAFKA_SCRAM_SECRET_NAME}
+        external["kafkaSasl"] = {"remoteKey": _secret_arn(SCRAM_SECRET_OUTPUT, scram_arn)}
     else:
         raise OutputsError(
             f"output 'kafka_auth_mechanism' must be 'iam' or 'scram', got {mechanism!r}"
@@ -173,21 +170,22 @@ def build_values(outputs: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "kafka": {
             "bootstrapServers": _bootstrap_servers(values["kafka_bootstrap_brokers_tls"]),
-            "tls": {"enabled": True},
-            "auth": auth,
+            # MSK's brokers have publicly trusted certificates: no CA Secret to mount.
+            "securityProtocol": "SASL_SSL",
+            "sasl": sasl,
         },
-        "database": {
-            "host": values["database_host"],
-            "port": port,
-            "name": values["database_name"],
-            "sslMode": "require",
-            "existingSecret": DATABASE_SECRET_NAME,
-            "secretsManagerArn": _secret_arn("database_secret_arn", values["database_secret_arn"]),
-        },
+        "database": {"existingSecret": DATABASE_SECRET_NAME, "key": "url"},
         "externalSecrets": {
             "enabled": True,
-            "region": region,
             "secretStoreRef": dict(SECRET_STORE_REF),
+            "database": {
+                "remoteKey": _secret_arn("database_secret_arn", values["database_secret_arn"]),
+                "host": values["database_host"],
+                "port": port,
+                "name": values["database_name"],
+                "sslMode": "require",
+            },
+            **external,
         },
     }
 

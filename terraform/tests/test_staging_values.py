@@ -57,35 +57,31 @@ def test_iam_values(staging_values):
     assert values == {
         "kafka": {
             "bootstrapServers": BROKERS,
-            "tls": {"enabled": True},
-            "auth": {"type": "iam", "iam": {"region": "eu-west-1"}},
+            "securityProtocol": "SASL_SSL",
+            "sasl": {"mechanism": "AWS_MSK_IAM", "awsRegion": "eu-west-1"},
         },
-        "database": {
-            "host": "eventtide-staging.abc.eu-west-1.rds.amazonaws.com",
-            "port": 5432,
-            "name": "eventtide",
-            "sslMode": "require",
-            "existingSecret": "eventtide-database",
-            "secretsManagerArn": DB_SECRET,
-        },
+        "database": {"existingSecret": "eventtide-database", "key": "url"},
         "externalSecrets": {
             "enabled": True,
-            "region": "eu-west-1",
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"},
+            "database": {
+                "remoteKey": DB_SECRET,
+                "host": "eventtide-staging.abc.eu-west-1.rds.amazonaws.com",
+                "port": 5432,
+                "name": "eventtide",
+                "sslMode": "require",
+            },
         },
     }
 
 
 def test_scram_values_reference_the_secret(staging_values):
     values = staging_values.build_values(scram_outputs())
-    assert values["kafka"]["auth"] == {
-        "type": "scram",
-        "scram": {
-            "mechanism": "SCRAM-SHA-512",
-            "existingSecret": "eventtide-kafka-scram",
-            "secretsManagerArn": SCRAM_SECRET,
-        },
+    assert values["kafka"]["sasl"] == {
+        "mechanism": "SCRAM-SHA-512",
+        "credentialsSecretName": "eventtide-kafka-scram",
     }
+    assert values["externalSecrets"]["kafkaSasl"] == {"remoteKey": SCRAM_SECRET}
     assert values["kafka"]["bootstrapServers"].endswith(":9096")
 
 
@@ -107,7 +103,7 @@ def test_render_is_yaml_with_a_header(staging_values):
 def test_string_port_is_accepted(staging_values):
     outputs = iam_outputs()
     outputs["database_port"] = output("5432")
-    assert staging_values.build_values(outputs)["database"]["port"] == 5432
+    assert staging_values.build_values(outputs)["externalSecrets"]["database"]["port"] == 5432
 
 
 def test_brokers_are_normalized(staging_values):
@@ -184,7 +180,7 @@ def test_main_reads_a_file_and_writes_the_values(staging_values, tmp_path, capsy
 def test_main_reads_stdin_and_writes_stdout(staging_values, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(scram_outputs())))
     assert staging_values.main([]) == 0
-    assert yaml.safe_load(capsys.readouterr().out)["kafka"]["auth"]["type"] == "scram"
+    assert yaml.safe_load(capsys.readouterr().out)["kafka"]["sasl"]["mechanism"] == "SCRAM-SHA-512"
 
 
 def test_main_reports_errors_without_a_traceback(staging_values, monkeypatch, capsys):

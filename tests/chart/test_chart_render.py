@@ -77,32 +77,53 @@ def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_secrets_are_referenced_never_embedded() -> None:
-    objects = render(*VARIANTS["staging"], "--set", "components.operator.database=true")
+    objects = render(
+        *VARIANTS["staging"],
+        "--set", "components.operator.database=true",
+        "--set", "kafka.sasl.mechanism=SCRAM-SHA-512",
+        "--set", "kafka.sasl.credentialsSecretName=kafka-login",
+        "--set", "kafka.tls.caSecretName=msk-ca",
+    )  # fmt: skip
     assert not [obj for obj in objects if obj["kind"] == "Secret"], "the chart creates no Secret"
     ((_, pod, operator),) = [c for c in containers(objects) if c[2]["name"] == "operator"]
-    database = env_of(operator)["DATABASE_URL"]
+    env = env_of(operator)
+    database = env["DATABASE_URL"]
     assert "value" not in database
-    assert database["valueFrom"]["secretKeyRef"] == {"name": "eventtide-rds", "key": "url"}
+    assert database["valueFrom"]["secretKeyRef"] == {"name": "eventtide-database", "key": "url"}
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     assert volumes["kafka-ca"]["secret"]["secretName"] == "msk-ca"
-    assert env_of(operator)["EVENTTIDE_KAFKA_SECURITY_PROTOCOL"]["value"] == "SSL"
+    assert env["EVENTTIDE_KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+    for variable, key in (("USERNAME", "username"), ("PASSWORD", "password")):
+        entry = env[f"EVENTTIDE_KAFKA_SASL_{variable}"]
+        assert "value" not in entry
+        assert entry["valueFrom"]["secretKeyRef"] == {"name": "kafka-login", "key": key}
 
 
-def test_default_values_render_only_the_operator() -> None:
+def test_default_values_render_the_operator_and_the_api() -> None:
     objects = render()
     dashboards = [o for o in objects if "grafana_dashboard" in o["metadata"]["labels"]]
     assert len(dashboards) >= 6  # tests/chart/test_chart_monitoring.py checks them
     kinds = sorted(
-        f"{obj['kind']}/{obj['metadata']['name']}" for obj in objects if obj not in dashboards
+        f"{obj['kind']}/{obj['metadata']['name']}"
+        for obj in objects
+        if obj not in dashboards and obj["kind"] != "NetworkPolicy"
     )
     assert kinds == [
         "ClusterRole/rel-eventtide-operator",
         "ClusterRoleBinding/rel-eventtide-operator",
+        "Deployment/rel-eventtide-api",
         "Deployment/rel-eventtide-operator",
+        "PodDisruptionBudget/rel-eventtide-api",
+        "Service/rel-eventtide-api",
         "Service/rel-eventtide-operator",
+        "ServiceAccount/rel-eventtide-api",
         "ServiceAccount/rel-eventtide-operator",
     ]
-    (deployment,) = [obj for obj in objects if obj["kind"] == "Deployment"]
+    (deployment,) = [
+        obj
+        for obj in objects
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"].endswith("operator")
+    ]
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}, "never two operators at once"
 
 
@@ -110,7 +131,10 @@ def test_optional_pipeline_and_strimzi_cluster() -> None:
     objects = render(*VARIANTS["everything"])
     by_kind = {obj["kind"]: obj for obj in objects}
     assert by_kind["Pipeline"]["apiVersion"] == "eventtide.io/v1alpha1"
-    assert by_kind["Pipeline"]["spec"]["kafka"] == {"strimziCluster": "eventtide"}
+    kafka = by_kind["Pipeline"]["spec"]["kafka"]
+    assert kafka["strimziCluster"] == "eventtide"
+    assert kafka["securityProtocol"] == "PLAINTEXT"
+    assert "bootstrapServers" not in kafka
     assert by_kind["Kafka"]["apiVersion"] == "kafka.strimzi.io/v1"
     pool = by_kind["KafkaNodePool"]
     assert pool["metadata"]["labels"]["strimzi.io/cluster"] == "eventtide"
@@ -120,10 +144,17 @@ def test_optional_pipeline_and_strimzi_cluster() -> None:
     assert bootstrap == "eventtide-kafka-bootstrap.ns.svc:9092"
 
 
-def test_staging_pipeline_uses_msk_and_the_rds_secret() -> None:
+def test_staging_pipeline_uses_msk_iam_and_runs_the_whole_stream() -> None:
     (pipeline,) = [obj for obj in render(*VARIANTS["staging"]) if obj["kind"] == "Pipeline"]
-    assert pipeline["spec"]["kafka"]["bootstrapServers"].endswith(":9094")
-    assert pipeline["spec"]["database"] == {"secretName": "eventtide-rds", "key": "url"}
+    kafka = pipeline["spec"]["kafka"]
+    # The listener the msk module enables by default: SASL/IAM over TLS on 9098.
+    assert all(s.endswith(":9098") for s in kafka["bootstrapServers"].split(","))
+    assert kafka["securityProtocol"] == "SASL_SSL"
+    assert kafka["sasl"]["mechanism"] == "AWS_MSK_IAM"
+    assert kafka["sasl"]["awsRegion"] == "eu-west-1"
+    assert pipeline["spec"]["database"] == {"secretName": "eventtide-database", "key": "url"}
+    assert pipeline["spec"]["processor"]["enabled"] is True
+    assert pipeline["spec"]["ml"]["enabled"] is True
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,9 @@ def described(deployment: dict[str, Any]) -> dict[str, Any]:
         "volumeMounts": container.get("volumeMounts"),
         "ownEnv": [e for e in container.get("env", []) if e["name"] in own],
         "hasDatabase": any(e["name"] == "DATABASE_URL" for e in container.get("env", [])),
+        "kafkaSecurity": [
+            e for e in container.get("env", []) if e["name"].startswith("EVENTTIDE_KAFKA_")
+        ],
     }
 
 
@@ -62,14 +65,62 @@ def chart_deployments(*args: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_operator_consumer_matches_the_chart_consumer() -> None:
-    chart = chart_deployments("--set", "components.consumer.enabled=true")["consumer"]
+SCRAM_WITH_CA = {
+    "securityProtocol": "SASL_SSL",
+    "tls": {"caSecretName": "kafka-ca", "caSecretKey": "ca.pem"},
+    "sasl": {
+        "mechanism": "SCRAM-SHA-512",
+        "credentialsSecretName": "kafka-login",
+        "usernameKey": "user",
+        "passwordKey": "pass",
+    },
+}
+IAM = {
+    "securityProtocol": "SASL_SSL",
+    "sasl": {"mechanism": "AWS_MSK_IAM", "awsRegion": "eu-west-1"},
+}
+
+
+def kafka_args(kafka: dict[str, Any]) -> list[str]:
+    """``--set`` arguments for the chart's ``kafka`` values."""
+    flat = {"securityProtocol": kafka["securityProtocol"]}
+    flat |= {f"tls.{k}": v for k, v in kafka.get("tls", {}).items()}
+    flat |= {f"sasl.{k}": v for k, v in kafka.get("sasl", {}).items()}
+    return [a for k, v in flat.items() for a in ("--set", f"kafka.{k}={v}")]
+
+
+def pipeline_child(name: str, kafka: dict[str, Any]) -> dict[str, Any]:
+    """The operator's child for component ``name`` of a Pipeline with everything on."""
     spec = PipelineSpec.from_body(
-        {"metadata": {"name": "events", "namespace": "ns"}, "spec": {"kafka": {}}}
+        {
+            "metadata": {"name": "events", "namespace": "ns"},
+            "spec": {
+                "kafka": {"bootstrapServers": "kafka:9092", **kafka},
+                "processor": {"enabled": True},
+                "ml": {"enabled": True},
+            },
+        }
     )
-    operator = children.consumer_deployment(spec, replicas=1)
+    built = {
+        "consumer": children.consumer_deployment(spec, replicas=1),
+        "processor": children.processor_deployment(spec, replicas=1),
+        "ml": children.ml_deployment(spec),
+    }[name]
+    assert built is not None
+    return built
+
+
+@pytest.mark.parametrize("name", ["consumer", "processor", "ml"])
+@pytest.mark.parametrize("security", ["plain", "scram", "iam"])
+def test_operator_children_match_the_chart_components(name: str, security: str) -> None:
+    kafka = {"plain": {}, "scram": SCRAM_WITH_CA, "iam": IAM}[security]
+    args = kafka_args(kafka) if kafka else []
+    chart = chart_deployments("--set", f"components.{name}.enabled=true", *args)[name]
+    operator = pipeline_child(name, kafka)
     assert described(operator) == described(chart)
     assert described(chart)["annotations"]["prometheus.io/port"] == "9464"
+    if security == "scram":
+        assert len(described(chart)["kafkaSecurity"]) == 5
 
 
 @pytest.mark.parametrize("name", sorted(workload.COMPONENTS))

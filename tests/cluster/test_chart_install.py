@@ -1,7 +1,8 @@
 """``helm install`` of charts/eventtide on the real API server, and ``helm uninstall``.
 
-kwok plays the kubelet, so the chart's operator Pod is "Running" without running: it
-proves the API server accepts every object and that the Deployment becomes Available.
+kwok plays the kubelet, so the chart's Pods are "Running" without running: it proves the
+API server accepts every object (Deployments, Services, the API's PodDisruptionBudget and
+Ingress, the NetworkPolicies) and that every Deployment becomes Available.
 The Pipeline is reconciled by a real ``eventtide operator`` process started here against
 the same API server (and the session's Kafka broker), exactly as the container would run.
 """
@@ -31,7 +32,11 @@ pytestmark = pytest.mark.cluster
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "eventtide"
 WAIT_S = 120.0
-NAMESPACED = "deployments,services,serviceaccounts,configmaps,pipelines.eventtide.io"
+NAMESPACED = (
+    "deployments,services,serviceaccounts,configmaps,networkpolicies,poddisruptionbudgets,"
+    "ingresses,pipelines.eventtide.io"
+)
+COMPONENTS = ("api", "consumer", "ml", "operator", "processor", "producer")
 
 
 def helm(*args: str, kubeconfig: Path, home: Path) -> str:
@@ -122,6 +127,7 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
     )  # fmt: skip
     assert secret.returncode == 0, secret.stderr
 
+    every_component = [a for c in COMPONENTS for a in ("--set", f"components.{c}.enabled=true")]
     installed = helm(
         "install", release, str(CHART), "--namespace", namespace,
         "--set", "pipeline.enabled=true",
@@ -129,18 +135,23 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
         "--set", f"pipeline.spec.topic.name={namespace}.events",
         "--set", "pipeline.spec.topic.partitions=2",
         "--set", "pipeline.spec.consumer.maxReplicas=2",
-        "--set", "components.producer.enabled=true",
+        "--set", "pipeline.spec.processor.enabled=true",
+        "--set", "pipeline.spec.processor.maxReplicas=2",
+        "--set", "pipeline.spec.ml.enabled=true",
+        "--set", "ingress.enabled=true",
+        *every_component,
         "--wait", f"--timeout={int(WAIT_S)}s",
         kubeconfig=kubeconfig, home=tmp_path,
     )  # fmt: skip
     assert f"rollout status deployment/{release}-eventtide-operator" in installed
     assert "get pipeline events" in installed
+    assert "http://eventtide.example.com/" in installed, "the notes say where the API is"
 
     # The chart's own Deployments are Available (kwok runs their Pods).
     selector = f"app.kubernetes.io/instance={release}"
     chart_deployments = kubectl_json(kubeconfig, "deployments", "-n", namespace, "-l", selector)
     names = sorted(d["metadata"]["name"] for d in chart_deployments["items"])
-    assert names == [f"{release}-eventtide-operator", f"{release}-eventtide-producer"]
+    assert names == [f"{release}-eventtide-{c}" for c in COMPONENTS]
     assert all(available(d) for d in chart_deployments["items"])
     pod_spec = chart_deployments["items"][0]["spec"]["template"]["spec"]
     assert pod_spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
@@ -148,25 +159,31 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
     # The operator process reconciles the chart's Pipeline until it is Ready.
     def pipeline_ready() -> Any:
         pipeline = kubectl_json(kubeconfig, "pipeline", "events", "-n", namespace)
-        return ready_condition(pipeline).get("status") == "True" and pipeline
+        processor = (pipeline or {}).get("status", {}).get("processor", {})
+        ready = ready_condition(pipeline).get("status") == "True"
+        return ready and processor.get("replicas") == 1 and pipeline
 
     try:
         pipeline = wait_for("the Pipeline to be Ready", pipeline_ready)
     except AssertionError as error:
         raise AssertionError(f"{error}\noperator log:\n{operator_process.read_text()}") from None
     assert pipeline["status"]["observedGeneration"] == pipeline["metadata"]["generation"]
+    assert pipeline["status"]["processor"]["lastScaleDecision"]["inputs"]
+    columns = kubectl_run("get", "pl", "events", "-n", namespace, kubeconfig=kubeconfig).stdout
+    assert "PROC-LAG" in columns, columns
     every = wait_for(
         "every Deployment in the namespace to be Available",
         lambda: (
             (items := kubectl_json(kubeconfig, "deployments", "-n", namespace)["items"])
-            and len(items) >= 3
+            and len(items) == len(COMPONENTS) + 3
             and all(available(d) for d in items)
             and items
         ),
     )
-    owned = [d for d in every if d["metadata"].get("ownerReferences")]
-    assert owned, "the operator created the Pipeline's consumer Deployment"
-    assert all(ref["kind"] == "Pipeline" for d in owned for ref in d["metadata"]["ownerReferences"])
+    owned = sorted(d["metadata"]["name"] for d in every if d["metadata"].get("ownerReferences"))
+    assert owned == ["events-consumer", "events-ml", "events-processor"]
+    refs = [r for d in every for r in d["metadata"].get("ownerReferences", [])]
+    assert {r["kind"] for r in refs} == {"Pipeline"}
 
     helm("uninstall", release, "--namespace", namespace, "--wait", f"--timeout={int(WAIT_S)}s",
          kubeconfig=kubeconfig, home=tmp_path)  # fmt: skip

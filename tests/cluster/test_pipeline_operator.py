@@ -27,6 +27,7 @@ from confluent_kafka.admin import AdminClient
 
 from eventtide.devstack.kubernetes import tool_path
 from eventtide.operator.crd import crd_path
+from tests.cluster.conftest import wait_established
 from tests.cluster.conftest import wait_for as poll_until
 
 pytestmark = pytest.mark.cluster
@@ -75,13 +76,8 @@ def condition(pipeline: Any, kind: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def crd(kubeconfig: Path) -> Path:
     kubectl("apply", "-f", str(crd_path()), kubeconfig=kubeconfig)
-    kubectl(
-        "wait",
-        "--for=condition=Established",
-        "crd/pipelines.eventtide.io",
-        "--timeout=30s",
-        kubeconfig=kubeconfig,
-    )
+    # Polled, not `kubectl wait`: that gives up at once while a new CRD has no conditions.
+    wait_established("pipelines.eventtide.io", kubeconfig=kubeconfig)
     return kubeconfig
 
 
@@ -198,7 +194,8 @@ def test_pipeline_scales_on_lag_survives_kafka_outage_and_cleans_up(
     metadata = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10)
     assert len(metadata.topics[topic].partitions) == PARTITIONS
     table = kubectl("get", "pl", "-n", namespace, kubeconfig=kubeconfig).stdout
-    assert table.split()[:6] == ["NAME", "LAG", "REPLICAS", "DESIRED", "READY", "AGE"], table
+    header = ["NAME", "LAG", "REPLICAS", "DESIRED", "PROC-LAG", "PROC", "READY", "AGE"]
+    assert table.split()[:8] == header, table
 
     # A backlog with no consumer running: KEDA's count, capped at the partitions.
     spike_at = time.monotonic()
@@ -304,3 +301,58 @@ def test_max_above_partitions_needs_idle_consumers(crd: Path, namespace: str):
         "wide", namespace, "127.0.0.1:9092", maxReplicas=PARTITIONS + 2, allowIdleConsumers=True
     )
     kubectl("apply", "-f", "-", kubeconfig=crd, stdin=allowed)
+
+
+SECURITY_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "sasl without a SASL protocol": (
+        {"sasl": {"mechanism": "PLAIN", "credentialsSecretName": "login"}},
+        "kafka.sasl.mechanism needs kafka.securityProtocol",
+    ),
+    "SASL protocol without a mechanism": (
+        {"securityProtocol": "SASL_SSL"},
+        "needs kafka.sasl.mechanism",
+    ),
+    "IAM without a region": (
+        {"securityProtocol": "SASL_SSL", "sasl": {"mechanism": "AWS_MSK_IAM"}},
+        "AWS_MSK_IAM needs",
+    ),
+    "SCRAM without its Secret": (
+        {"securityProtocol": "SASL_SSL", "sasl": {"mechanism": "SCRAM-SHA-512"}},
+        "needs kafka.sasl.credentialsSecretName",
+    ),
+}
+
+
+def test_kafka_security_and_stream_sections_are_checked_by_the_api_server(
+    crd: Path, namespace: str
+) -> None:
+    def dry_run(spec: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        body = {
+            "apiVersion": "eventtide.io/v1alpha1",
+            "kind": "Pipeline",
+            "metadata": {"name": "sec", "namespace": namespace},
+            "spec": spec,
+        }
+        return kubectl(
+            "apply", "--dry-run=server", "-f", "-",
+            kubeconfig=crd, stdin=json.dumps(body), check=False,
+        )  # fmt: skip
+
+    for case, (security, message) in SECURITY_CASES.items():
+        result = dry_run({"kafka": {"bootstrapServers": "k:9096", **security}})
+        assert result.returncode != 0, case
+        assert message in result.stderr, f"{case}: {result.stderr}"
+    lonely_ml = dry_run({"kafka": {"bootstrapServers": "k:9092"}, "ml": {"enabled": True}})
+    assert "ml.enabled needs processor.enabled" in lonely_ml.stderr
+    whole = dry_run(
+        {
+            "kafka": {
+                "bootstrapServers": "b-1.msk:9098",
+                "securityProtocol": "SASL_SSL",
+                "sasl": {"mechanism": "AWS_MSK_IAM", "awsRegion": "eu-west-1"},
+            },
+            "processor": {"enabled": True, "minReplicas": 1, "maxReplicas": 4},
+            "ml": {"enabled": True, "models": {"churn": "churn-v2"}},
+        }
+    )
+    assert whole.returncode == 0, whole.stderr

@@ -38,6 +38,9 @@ class Service:
 SERVICES = (
     Service("producer", "services/producer", "eventtide-producer", "produce"),
     Service("consumer", "services/consumer", "eventtide-consumer", "consume"),
+    Service("api", "services/api", "eventtide-api", "api"),
+    Service("processor", "services/processor", "eventtide-processor", "process"),
+    Service("ml", "services/ml", "eventtide-ml", "ml"),
     Service("operator", "operator", "eventtide-operator", "operator"),
 )
 

@@ -65,3 +65,49 @@ container with a writable filesystem.
 {{- if not (has "ALL" $sc.capabilities.drop) -}}{{- fail (printf "components.%s: securityContext.capabilities.drop must include ALL" .name) -}}{{- end -}}
 {{- if $sc.capabilities.add -}}{{- fail (printf "components.%s: securityContext.capabilities.add must be empty" .name) -}}{{- end -}}
 {{- end -}}
+
+{{/*
+Kafka security as environment, mirroring the operator's workload.kafka_security_env: plain
+values for what is not secret, secretKeyRef for the SASL login, nothing for AWS_MSK_IAM
+(the Pod's AWS credentials sign tokens). Takes .Values.kafka; renders list items.
+*/}}
+{{- define "eventtide.kafkaSecurityEnv" -}}
+{{- $protocol := .securityProtocol | default "PLAINTEXT" -}}
+{{- if ne $protocol "PLAINTEXT" }}
+- name: EVENTTIDE_KAFKA_SECURITY_PROTOCOL
+  value: {{ $protocol | quote }}
+{{- $tls := .tls | default dict }}
+{{- if $tls.caSecretName }}
+- name: EVENTTIDE_KAFKA_SSL_CA_LOCATION
+  value: {{ printf "/etc/eventtide/kafka-ca/%s" ($tls.caSecretKey | default "ca.crt") | quote }}
+{{- end }}
+{{- $sasl := .sasl | default dict }}
+{{- if and (hasPrefix "SASL_" $protocol) $sasl.mechanism }}
+- name: EVENTTIDE_KAFKA_SASL_MECHANISM
+  value: {{ $sasl.mechanism | quote }}
+{{- if eq $sasl.mechanism "AWS_MSK_IAM" }}
+- name: EVENTTIDE_KAFKA_AWS_REGION
+  value: {{ required "kafka.sasl.awsRegion is required with AWS_MSK_IAM" $sasl.awsRegion | quote }}
+{{- else }}
+{{- $secret := required "kafka.sasl.credentialsSecretName is required with PLAIN and SCRAM" $sasl.credentialsSecretName }}
+- name: EVENTTIDE_KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ $sasl.usernameKey | default "username" | quote }}
+- name: EVENTTIDE_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ $sasl.passwordKey | default "password" | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Whether the Kafka CA Secret is mounted: a CA Secret and a TLS protocol. */}}
+{{- define "eventtide.kafkaCa" -}}
+{{- if and (.tls | default dict).caSecretName (ne (.securityProtocol | default "PLAINTEXT") "PLAINTEXT") -}}
+{{- .tls.caSecretName -}}
+{{- end -}}
+{{- end -}}

@@ -41,6 +41,16 @@ def consumer_name(spec: PipelineSpec) -> str:
     return f"{spec.name}-consumer"
 
 
+def processor_name(spec: PipelineSpec) -> str:
+    """Name of the processor Deployment."""
+    return f"{spec.name}-processor"
+
+
+def ml_name(spec: PipelineSpec) -> str:
+    """Name of the ML scorer Deployment."""
+    return f"{spec.name}-ml"
+
+
 def load_generator_name(spec: PipelineSpec) -> str:
     """Name of the load generator Deployment."""
     return f"{spec.name}-loadgen"
@@ -61,28 +71,110 @@ def config_map(spec: PipelineSpec) -> dict[str, Any]:
     }
 
 
+def database_env(spec: PipelineSpec) -> dict[str, Any]:
+    """``DATABASE_URL`` from the Pipeline's Secret, by reference."""
+    database = spec.database
+    return {
+        "name": "DATABASE_URL",
+        "valueFrom": {"secretKeyRef": {"name": database["secretName"], "key": database["key"]}},
+    }
+
+
+def _deployment(
+    spec: PipelineSpec,
+    component: str,
+    *,
+    name: str,
+    image: str,
+    replicas: int,
+    env: list[dict[str, Any]],
+    resources: dict[str, Any] | None = None,
+    args: list[str] | None = None,
+) -> dict[str, Any]:
+    """A child built by the shared workload builder, with the Pipeline's Kafka security.
+
+    Every child gets the same TLS/SASL variables and CA mount: one place decides how the
+    Pipeline's workloads log in to Kafka, so none of them can be left without it.
+    """
+    volumes, mounts = workload.kafka_ca_volumes(spec.kafka)
+    return workload.deployment(
+        workload.COMPONENTS[component],
+        name=name,
+        labels=labels(spec, component),
+        selector=selector(spec, component),
+        image=image,
+        replicas=replicas,
+        args=args,
+        env_from=[{"configMapRef": {"name": config_map_name(spec)}}],
+        env=[*workload.kafka_security_env(spec.kafka), *env],
+        resources=resources,
+        volumes=volumes,
+        volume_mounts=mounts,
+    )
+
+
 def consumer_deployment(spec: PipelineSpec, replicas: int) -> dict[str, Any]:
     """The consumer: ``eventtide consume``, its database URL from the Pipeline's Secret."""
-    consumer = spec.consumer
-    database = spec.database
-    return workload.deployment(
-        workload.COMPONENTS["consumer"],
+    return _deployment(
+        spec,
+        "consumer",
         name=consumer_name(spec),
-        labels=labels(spec, "consumer"),
-        selector=selector(spec, "consumer"),
-        image=str(consumer["image"]),
+        image=str(spec.consumer["image"]),
         replicas=replicas,
-        env_from=[{"configMapRef": {"name": config_map_name(spec)}}],
-        env=[
-            {
-                "name": "DATABASE_URL",
-                "valueFrom": {
-                    "secretKeyRef": {"name": database["secretName"], "key": database["key"]}
-                },
-            }
-        ],
-        resources=consumer["resources"],
+        env=[database_env(spec)],
+        resources=spec.consumer["resources"],
     )
+
+
+def processor_deployment(spec: PipelineSpec, replicas: int) -> dict[str, Any] | None:
+    """The processor (``eventtide process``) in its own group, or None when disabled."""
+    if not spec.processor_enabled:
+        return None
+    processor = spec.processor
+    windows = processor["windows"]
+    settings = {
+        "EVENTTIDE_PROCESSOR_GROUP_ID": spec.processor_group_id,
+        "EVENTTIDE_PROCESSOR_ALLOWED_LATENESS_S": windows["allowedLatenessSeconds"],
+        "EVENTTIDE_PROCESSOR_SESSION_GAP_S": windows["sessionGapSeconds"],
+        "EVENTTIDE_PROCESSOR_ATTRIBUTION_WINDOW_S": windows["attributionWindowSeconds"],
+        "EVENTTIDE_PROCESSOR_ALERTS_TOPIC": processor["alerts"]["topic"],
+    }
+    return _deployment(
+        spec,
+        "processor",
+        name=processor_name(spec),
+        image=str(processor["image"]),
+        replicas=replicas,
+        env=[database_env(spec), *_values(settings)],
+        resources=processor["resources"],
+    )
+
+
+def ml_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
+    """The ML scorer (``eventtide ml score``), or None unless it and the processor run."""
+    if not spec.ml_enabled:
+        return None
+    ml = spec.ml
+    settings = {
+        "EVENTTIDE_ML_GROUP_ID": spec.ml_group_id,
+        "EVENTTIDE_ML_CHURN_MODEL": ml["models"]["churn"],
+        "EVENTTIDE_ML_ANOMALY_MODEL": ml["models"]["anomaly"],
+        "EVENTTIDE_ML_ALERTS_TOPIC": spec.processor["alerts"]["topic"],
+    }
+    return _deployment(
+        spec,
+        "ml",
+        name=ml_name(spec),
+        image=str(ml["image"]),
+        replicas=int(ml["minReplicas"]),
+        env=[database_env(spec), *_values(settings)],
+        resources=ml["resources"],
+    )
+
+
+def _values(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Plain ``name``/``value`` entries; numbers as Kubernetes wants them, strings."""
+    return [{"name": name, "value": str(value)} for name, value in settings.items()]
 
 
 def load_generator_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
@@ -90,25 +182,31 @@ def load_generator_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
     generator = spec.load_generator
     if not generator["enabled"]:
         return None
-    return workload.deployment(
-        workload.COMPONENTS["producer"],
+    return _deployment(
+        spec,
+        "producer",
         name=load_generator_name(spec),
-        labels=labels(spec, "producer"),
-        selector=selector(spec, "producer"),
         image=str(generator["image"]),
         replicas=1,
         args=["produce", "--rate", str(generator["eventsPerSecond"])],
-        env_from=[{"configMapRef": {"name": config_map_name(spec)}}],
+        env=[],
     )
 
 
 def service_accounts(spec: PipelineSpec) -> list[dict[str, Any]]:
     """One ServiceAccount per workload, named like its Deployment (as the chart does)."""
-    accounts = [workload.service_account(consumer_name(spec), labels(spec, "consumer"))]
+    wanted = [(consumer_name(spec), "consumer")]
+    if spec.processor_enabled:
+        wanted.append((processor_name(spec), "processor"))
+    if spec.ml_enabled:
+        wanted.append((ml_name(spec), "ml"))
     if spec.load_generator["enabled"]:
-        name = load_generator_name(spec)
-        accounts.append(workload.service_account(name, labels(spec, "producer")))
-    return accounts
+        wanted.append((load_generator_name(spec), "producer"))
+    annotations = spec.raw.get("serviceAccountAnnotations") or {}
+    return [
+        workload.service_account(name, labels(spec, component), annotations)
+        for name, component in wanted
+    ]
 
 
 def kafka_topic(spec: PipelineSpec, api_version: str = "kafka.strimzi.io/v1") -> dict[str, Any]:
@@ -129,7 +227,7 @@ def kafka_topic(spec: PipelineSpec, api_version: str = "kafka.strimzi.io/v1") ->
     }
 
 
-def initial_replicas(spec: PipelineSpec) -> int:
-    """Replicas of a newly created consumer: the floor, which the policy raises as needed."""
-    config = spec.scaling()
+def initial_replicas(spec: PipelineSpec, workload_name: str = "consumer") -> int:
+    """Replicas of a newly created consumer or processor: the floor the policy raises."""
+    config = spec.scaling("processor" if workload_name == "processor" else "consumer")
     return config.min_replicas

@@ -20,7 +20,7 @@ from eventtide.operator.kube import Kube, KubeError, connect
 from eventtide.operator.plain import plain
 from eventtide.operator.policy import PolicyState
 from eventtide.operator.reconcile import ChildrenResult, ensure_children
-from eventtide.operator.scaler import run_round
+from eventtide.operator.scaler import run_processor_round, run_round
 from eventtide.operator.spec import PipelineSpec
 
 ERROR_BACKOFF_S = 5.0
@@ -76,8 +76,10 @@ def scale(
     logger: logging.Logger | logging.LoggerAdapter[Any],
     **_: Any,
 ) -> None:
-    """The per-Pipeline scaling loop; its policy state lives as long as the daemon."""
+    """The per-Pipeline scaling loop (consumer, then processor); its policy states live as
+    long as the daemon."""
     state = PolicyState()
+    processor_state = PolicyState()
     applied_generation: int | None = None
     children = ChildrenResult(False, "not reconciled yet", "AdminAPI")
     while not stopped:
@@ -96,6 +98,15 @@ def scale(
                 logger.info("scaled: %s", outcome.decision.message)
             if outcome.decision.rule == "lagUnavailable":
                 logger.warning("%s", outcome.decision.message)
+            processor, processor_state = run_processor_round(
+                memo["kube"], memo["admins"], spec, owner, processor_state
+            )
+            if not processor.consumer_found:
+                children = ChildrenResult(
+                    False, "processor Deployment missing", children.topic_mode
+                )
+            if processor.applied:
+                logger.info("processor scaled: %s", processor.decision.message)
         except KubeError as error:
             logger.warning("Kubernetes API: %s", error)
             interval = max(interval, ERROR_BACKOFF_S)

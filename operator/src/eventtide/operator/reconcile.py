@@ -1,8 +1,10 @@
-"""Create or update a Pipeline's children: topic, ConfigMap, consumer and load generator.
+"""Create or update a Pipeline's children: topic, ConfigMap, consumer, processor, ML scorer
+and load generator.
 
 Level-based: called on create/update/resume and again whenever the spec generation moves
 or a child is missing, it makes what exists match what the pure builders say. The
-consumer's replica count is never overwritten here: it belongs to the scaler.
+consumer's and the processor's replica counts are never overwritten here: they belong
+to the scaler. A child whose section is disabled is deleted.
 """
 
 from __future__ import annotations
@@ -102,20 +104,34 @@ def ensure_children(
     apply(kube, config_maps(namespace), children.config_map(spec), owner)
     for account in children.service_accounts(spec):
         apply(kube, service_accounts(namespace), account, owner)
-    apply(
-        kube,
-        deployments(namespace),
-        children.consumer_deployment(spec, children.initial_replicas(spec)),
-        owner,
-        keep_replicas=True,
-    )
-    generator = children.load_generator_deployment(spec)
-    generator_path = f"{deployments(namespace)}/{children.load_generator_name(spec)}"
-    if generator is not None:
-        apply(kube, deployments(namespace), generator, owner)
-    elif kube.get(generator_path) is not None:
-        kube.request("DELETE", generator_path)
+    wanted: list[tuple[str, str, dict[str, Any] | None, bool]] = [
+        (
+            "consumer",
+            children.consumer_name(spec),
+            children.consumer_deployment(spec, children.initial_replicas(spec)),
+            True,
+        ),
+        (
+            "processor",
+            children.processor_name(spec),
+            children.processor_deployment(spec, children.initial_replicas(spec, "processor")),
+            True,
+        ),
+        ("ML scorer", children.ml_name(spec), children.ml_deployment(spec), False),
+        (
+            "load generator",
+            children.load_generator_name(spec),
+            children.load_generator_deployment(spec),
+            False,
+        ),
+    ]
+    made = ["topic", "ConfigMap"]
+    for what, name, deployment, scaled in wanted:
+        if deployment is not None:
+            apply(kube, deployments(namespace), deployment, owner, keep_replicas=scaled)
+            made.append(what)
+        elif kube.get(f"{deployments(namespace)}/{name}") is not None:
+            kube.request("DELETE", f"{deployments(namespace)}/{name}")
     if problems:
         return ChildrenResult(False, "; ".join(problems), topic_mode)
-    parts = ["topic", "ConfigMap", "consumer"] + (["load generator"] if generator else [])
-    return ChildrenResult(True, f"{', '.join(parts)} reconciled", topic_mode)
+    return ChildrenResult(True, f"{', '.join(made)} reconciled", topic_mode)

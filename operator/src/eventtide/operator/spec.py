@@ -79,6 +79,41 @@ class PipelineSpec:
         return "dryRun" if self.consumer["mode"] == "dryRun" else "enforce"
 
     @property
+    def kafka(self) -> dict[str, Any]:
+        """``spec.kafka``: where Kafka is and how every child logs in."""
+        return cast(dict[str, Any], self.raw["kafka"])
+
+    @property
+    def processor(self) -> dict[str, Any]:
+        """``spec.processor``."""
+        return cast(dict[str, Any], self.raw["processor"])
+
+    @property
+    def ml(self) -> dict[str, Any]:
+        """``spec.ml``."""
+        return cast(dict[str, Any], self.raw["ml"])
+
+    @property
+    def processor_enabled(self) -> bool:
+        """Whether the Pipeline runs a processor."""
+        return bool(self.processor["enabled"])
+
+    @property
+    def ml_enabled(self) -> bool:
+        """Whether the Pipeline runs the ML scorer (only next to a processor)."""
+        return bool(self.ml["enabled"]) and self.processor_enabled
+
+    @property
+    def processor_group_id(self) -> str:
+        """The processor's own group, so it and the consumer advance independently."""
+        return str(self.processor["groupId"]) or f"eventtide-{self.name}-processor"
+
+    @property
+    def ml_group_id(self) -> str:
+        """The scorer's group on the features topic."""
+        return str(self.ml["groupId"]) or f"eventtide-{self.name}-ml"
+
+    @property
     def load_generator(self) -> dict[str, Any]:
         """``spec.loadGenerator``."""
         return cast(dict[str, Any], self.raw["loadGenerator"])
@@ -88,21 +123,27 @@ class PipelineSpec:
         """``spec.database``."""
         return cast(dict[str, Any], self.raw["database"])
 
-    def scaling(self) -> ScalingConfig:
-        """The policy's configuration."""
+    def scaling(self, workload: Literal["consumer", "processor"] = "consumer") -> ScalingConfig:
+        """The policy's configuration for the consumer or the processor.
+
+        The processor shares the consumer's policy and tuning (stabilization windows,
+        drain target, stuck detection, alignment, offset reset, mode) with its own
+        bounds and lag threshold: one scaling behaviour to learn, two groups it reads.
+        """
         c = self.consumer
+        bounds = self.processor if workload == "processor" else c
         return ScalingConfig(
             partitions=self.partitions,
-            min_replicas=int(c["minReplicas"]),
-            max_replicas=int(c["maxReplicas"]),
-            lag_threshold=int(c["lagThreshold"]),
+            min_replicas=int(bounds["minReplicas"]),
+            max_replicas=int(bounds["maxReplicas"]),
+            lag_threshold=int(bounds["lagThreshold"]),
             activation_lag=int(c["activationLag"]),
             dwell_s=float(c["scaleUpStabilizationSeconds"]),
             scale_down_window_s=float(c["scaleDownStabilizationSeconds"]),
             drain_target_s=float(c["drainTargetSeconds"]),
             stuck_after_s=float(c["stuckAfterSeconds"]),
             partition_aligned=bool(c["partitionAligned"]),
-            scale_to_zero=bool(c["scaleToZero"]),
-            allow_idle_consumers=bool(c["allowIdleConsumers"]),
+            scale_to_zero=workload == "consumer" and bool(c["scaleToZero"]),
+            allow_idle_consumers=workload == "consumer" and bool(c["allowIdleConsumers"]),
             offset_reset=cast(OffsetReset, c["offsetResetPolicy"]),
         )

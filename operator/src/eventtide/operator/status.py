@@ -156,3 +156,22 @@ def status_patch(
     if record_decision:
         status["lastScaleDecision"] = decision_record(decision, now, applied=not dry_run)
     return status
+
+
+def processor_status(
+    decision: Decision, *, ready_replicas: int, dry_run: bool, now: datetime
+) -> dict[str, Any]:
+    """``status.processor``: the processor's own lag, replicas and latest decision.
+
+    Its conditions stay the Pipeline's (Ready covers every child); this block answers
+    "is the processor keeping up" next to the consumer's figures.
+    """
+    status: dict[str, Any] = {
+        "replicas": decision.current if dry_run or not decision.changes else decision.desired,
+        "readyReplicas": ready_replicas,
+        "desiredReplicas": decision.desired,
+        "lastScaleDecision": decision_record(decision, now, applied=not dry_run),
+    }
+    if decision.rule is not Rule.LAG_UNAVAILABLE:
+        status["lag"] = decision.total_lag
+    return status

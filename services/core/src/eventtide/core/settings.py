@@ -13,7 +13,8 @@ from eventtide.core.defaults import DLQ_TOPIC, EVENTS_TOPIC, MAX_CLOCK_SKEW_S
 from eventtide.core.events.clock import validation_context as clock_context
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "AWS_MSK_IAM"]
+"""``AWS_MSK_IAM``: SASL/OAUTHBEARER with a token signed from the AWS credentials (MSK)."""
 
 
 class CoreSettings(BaseSettings):
@@ -39,6 +40,11 @@ class CoreSettings(BaseSettings):
     kafka_sasl_mechanism: SaslMechanism | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_aws_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EVENTTIDE_KAFKA_AWS_REGION", "AWS_REGION"),
+        description="Region of the MSK cluster, for EVENTTIDE_KAFKA_SASL_MECHANISM=AWS_MSK_IAM",
+    )
     events_topic: str = EVENTS_TOPIC
     dlq_topic: str = DLQ_TOPIC
     max_clock_skew_s: float = Field(
@@ -54,6 +60,18 @@ class CoreSettings(BaseSettings):
         """A SASL protocol without its login would only fail later, at the broker."""
         if not self.kafka_security_protocol.startswith("SASL_"):
             return self
+        if self.kafka_sasl_mechanism == "AWS_MSK_IAM":
+            if self.kafka_security_protocol != "SASL_SSL":
+                raise ValueError(
+                    "EVENTTIDE_KAFKA_SASL_MECHANISM=AWS_MSK_IAM needs "
+                    "EVENTTIDE_KAFKA_SECURITY_PROTOCOL=SASL_SSL (MSK's IAM listener is TLS)"
+                )
+            if not self.kafka_aws_region:
+                raise ValueError(
+                    "EVENTTIDE_KAFKA_SASL_MECHANISM=AWS_MSK_IAM needs EVENTTIDE_KAFKA_AWS_REGION "
+                    "(or AWS_REGION), the MSK cluster's region"
+                )
+            return self
         missing = [
             f"EVENTTIDE_{name.upper()}"
             for name in ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password")
@@ -62,8 +80,8 @@ class CoreSettings(BaseSettings):
         if missing:
             raise ValueError(
                 f"EVENTTIDE_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
-                f"{', '.join(missing)} as well (mechanism PLAIN, SCRAM-SHA-256 or "
-                "SCRAM-SHA-512)"
+                f"{', '.join(missing)} as well (mechanism PLAIN, SCRAM-SHA-256, "
+                "SCRAM-SHA-512, or AWS_MSK_IAM with EVENTTIDE_KAFKA_AWS_REGION)"
             )
         return self
 

@@ -87,4 +87,9 @@ def make_admin(
     """An admin client (topics, group offsets)."""
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient(admin_client_config(settings, bootstrap_servers=bootstrap_servers))
+    from eventtide.core.kafka.msk_iam import serve_token
+
+    config = admin_client_config(settings, bootstrap_servers=bootstrap_servers)
+    admin = AdminClient(config)
+    serve_token(admin, config)
+    return admin

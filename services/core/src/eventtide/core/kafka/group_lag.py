@@ -27,6 +27,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._listoffsets import OffsetSpec
 from confluent_kafka.cimpl import NewPartitions, NewTopic
 
+from eventtide.core.kafka.msk_iam import serve_token
 from eventtide.core.lag import GroupReading, PartitionOffsets
 
 REQUEST_TIMEOUT_S = 5.0
@@ -69,6 +70,7 @@ class AdminPool:
                     **self._extra,
                 }
                 client = AdminClient(settings)
+                serve_token(client, settings)
                 self._clients[bootstrap_servers] = client
             return client
 

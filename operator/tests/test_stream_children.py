@@ -1,0 +1,118 @@
+"""The processor and ML scorer children, and the processor's scaling config, from plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from eventtide.operator import children
+from eventtide.operator.spec import PipelineSpec
+
+pytestmark = pytest.mark.unit
+
+PIPELINE = yaml.safe_load(
+    """
+metadata: {name: orders, namespace: shop}
+spec:
+  kafka: {bootstrapServers: "kafka:9092"}
+  topic: {name: orders.v1, partitions: 12}
+  consumer: {minReplicas: 2, maxReplicas: 6, lagThreshold: 500, scaleDownStabilizationSeconds: 60}
+  processor:
+    enabled: true
+    image: reg/processor:2
+    minReplicas: 1
+    maxReplicas: 4
+    lagThreshold: 2000
+    windows: {allowedLatenessSeconds: 30, sessionGapSeconds: 900}
+    alerts: {topic: shop.alerts}
+  ml:
+    enabled: true
+    image: reg/ml:3
+    minReplicas: 2
+    models: {churn: churn-v2}
+  database: {secretName: orders-db, key: dsn}
+"""
+)
+
+
+def spec(**sections: Any) -> PipelineSpec:
+    body = {**PIPELINE, "spec": {**PIPELINE["spec"], **sections}}
+    return PipelineSpec.from_body(body)
+
+
+def container(deployment: dict[str, Any] | None) -> dict[str, Any]:
+    assert deployment is not None
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return dict(only)
+
+
+def env(deployment: dict[str, Any] | None) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container(deployment)["env"]}
+
+
+def test_processor_runs_in_its_own_group_with_its_windows() -> None:
+    deployment = children.processor_deployment(spec(), replicas=3)
+    assert deployment is not None
+    assert deployment["metadata"]["name"] == "orders-processor"
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == (
+        "processor"
+    )
+    c = container(deployment)
+    assert c["image"] == "reg/processor:2"
+    assert c["args"] == ["process"]
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    assert c["resources"]["limits"] == {"cpu": "1", "memory": "1Gi"}
+    values = env(deployment)
+    assert values["EVENTTIDE_PROCESSOR_GROUP_ID"] == "eventtide-orders-processor"
+    assert values["EVENTTIDE_PROCESSOR_ALLOWED_LATENESS_S"] == "30"
+    assert values["EVENTTIDE_PROCESSOR_SESSION_GAP_S"] == "900"
+    assert values["EVENTTIDE_PROCESSOR_ATTRIBUTION_WINDOW_S"] == "604800"
+    assert values["EVENTTIDE_PROCESSOR_ALERTS_TOPIC"] == "shop.alerts"
+    assert values["EVENTTIDE_PROCESSOR_METRICS_PORT"] == "9464"
+    assert values["DATABASE_URL"] == {"secretKeyRef": {"name": "orders-db", "key": "dsn"}}
+    assert values["OTEL_SERVICE_NAME"] == "processor"
+
+
+def test_ml_scorer_loads_the_named_models() -> None:
+    deployment = children.ml_deployment(spec())
+    assert deployment is not None
+    assert deployment["metadata"]["name"] == "orders-ml"
+    assert deployment["spec"]["replicas"] == 2
+    assert container(deployment)["args"] == ["ml", "score"]
+    values = env(deployment)
+    assert values["EVENTTIDE_ML_CHURN_MODEL"] == "churn-v2"
+    assert values["EVENTTIDE_ML_ANOMALY_MODEL"] == "anomaly"
+    assert values["EVENTTIDE_ML_GROUP_ID"] == "eventtide-orders-ml"
+    assert values["EVENTTIDE_ML_ALERTS_TOPIC"] == "shop.alerts"
+    assert "DATABASE_URL" in values
+
+
+def test_disabled_sections_build_nothing_and_ml_needs_the_processor() -> None:
+    assert children.processor_deployment(spec(processor={"enabled": False}), 1) is None
+    assert children.ml_deployment(spec(ml={"enabled": False})) is None
+    assert children.ml_deployment(spec(processor={"enabled": False})) is None
+    bare = PipelineSpec.from_body({"metadata": {"name": "x"}, "spec": {"kafka": {}}})
+    assert children.processor_deployment(bare, 1) is None
+    assert [a["metadata"]["name"] for a in children.service_accounts(bare)] == ["x-consumer"]
+
+
+def test_every_workload_has_its_own_service_account() -> None:
+    names = [a["metadata"]["name"] for a in children.service_accounts(spec())]
+    assert names == ["orders-consumer", "orders-processor", "orders-ml"]
+
+
+def test_processor_scales_with_the_consumer_policy_and_its_own_bounds() -> None:
+    consumer, processor = spec().scaling(), spec().scaling("processor")
+    assert (processor.min_replicas, processor.max_replicas, processor.lag_threshold) == (
+        1,
+        4,
+        2000,
+    )
+    assert (consumer.min_replicas, consumer.max_replicas, consumer.lag_threshold) == (2, 6, 500)
+    assert processor.scale_down_window_s == consumer.scale_down_window_s == 60
+    assert processor.partitions == consumer.partitions == 12
+    assert children.initial_replicas(spec(), "processor") == 1
+    assert children.initial_replicas(spec()) == 2
