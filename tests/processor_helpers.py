@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "services" / "processor" / "t
 
 from dbtables import read_tables, sentinel_event
 from oracle import OracleResult, oracle
-
 from streaming import differences
 
 

@@ -88,7 +88,7 @@ def test_kill9_at_random_points_leaves_tables_equal_to_the_oracle(
     timeout. Each kill must land (its phase in the mark file) and the run goes on from
     the checkpoint the killed process committed last."""
     topic, events, expected = long_stream
-    rnd = random.Random(13)
+    rnd = random.Random(13)  # noqa: S311 - reproducible kill points, not secrets
     kills = [f"{rnd.choice(KILL_PHASES)}:{rnd.randint(1, 3)}" for _ in range(KILLS)]
     kills[:2] = ["assigned:1", "writing:2"]  # the restore path and mid-transaction, surely
     marks, log = tmp_path / "marks", tmp_path / "processor.log"
@@ -131,10 +131,12 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     )  # fmt: skip
     survivor = start_processor(env, topic, group, tmp_path / "survivor.log", idle_exit=10)
     time.sleep(2)  # in the group first, so the second member's arrival splits the partitions
-    doomed = start_processor({**env, "EVENTTIDE_FAULT_KILL_AT": "db-committed:3"}, topic, group, log)
+    doomed_env = {**env, "EVENTTIDE_FAULT_KILL_AT": "db-committed:3"}
+    doomed = start_processor(doomed_env, topic, group, log)
     assert doomed.wait(120) == -9, log.read_text()[-3000:]
     assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
     held = ast.literal_eval(re.findall(r"assigned (\{.*\})", log.read_text())[-1])
     restored = summary_lines(tmp_path / "survivor.log")[-1]["processor"]["restored"]
-    assert held and all(restored[str(p)] > 0 for p in held), (held, restored)
+    assert held
+    assert all(restored[str(p)] > 0 for p in held), (held, restored)
     assert table_differences(fresh_database_url, events, expected) == []

@@ -127,8 +127,15 @@ def window_value(job: PartitionJob, group: WindowGroup) -> Json:
     return {
         "shown": changed is not None,
         "cells": [
-            [dim, value, m.count, sorted(m.users), m.revenue, m.orders]
-            + [changed is not None and (dim, value) in changed]
+            [
+                dim,
+                value,
+                m.count,
+                sorted(m.users),
+                m.revenue,
+                m.orders,
+                changed is not None and (dim, value) in changed,
+            ]
             for (dim, value), m in job.windows[group].items()
         ],
     }

@@ -53,6 +53,7 @@ def copy_upsert(
             for row in rows:
                 write(row)
         conflict = sql.SQL(", ").join(map(sql.Identifier, keys))
+        action: sql.Composable
         if update:
             changed = [c for c in columns if c not in keys]
             action = sql.SQL("DO UPDATE SET {}").format(
