@@ -99,9 +99,10 @@ class PartitionJobs:
         """Run each partition's job over its messages, in offset order; diff the state."""
         per_partition: dict[int, list[tuple[int, Event]]] = {}
         undecodable = 0
+        failures = self.config.alerts.failure_event_types
         for message in messages:
             try:
-                event = from_mapping(orjson.loads(message.value()))
+                event = from_mapping(orjson.loads(message.value()), failures)
             except (ValueError, KeyError, TypeError):
                 undecodable += 1  # the storage consumer dead-letters these
                 continue
