@@ -21,13 +21,15 @@ from eventtide.processor.model import Event, from_mapping
 sys.path.insert(0, str(Path(__file__).parents[1] / "services" / "processor" / "tests"))
 
 from dbtables import read_tables, sentinel_event
-from oracle import oracle
+from oracle import OracleResult, oracle
 from streaming import differences
 
 
-def produce_stream(bootstrap: str, topic: str, count: int, partitions: int) -> list[Event]:
+def produce_stream(
+    bootstrap: str, topic: str, count: int, partitions: int, users: int = 300
+) -> list[Event]:
     """``count`` generated events in event-time order, then a sentinel per partition."""
-    events = sorted(simulated_events(count, users=300, seed=17), key=lambda e: e.occurred_at)
+    events = sorted(simulated_events(count, users=users, seed=17), key=lambda e: e.occurred_at)
     produced = produce(bootstrap, topic, events)
     assert (produced.failed, produced.unconfirmed) == (0, 0)
     reduced = [from_mapping(orjson.loads(encode(e).value)) for e in events]
@@ -68,9 +70,15 @@ def start_processor(
     return proc
 
 
-def table_differences(database_url: str, events: list[Event]) -> list[str]:
-    """The tables against the oracle over ``events`` (empty when equal), plus open rows."""
-    expected = oracle(events, ProcessorConfig())
+def table_differences(
+    database_url: str, events: list[Event], expected: OracleResult | None = None
+) -> list[str]:
+    """The tables against the oracle over ``events`` (empty when equal), plus open rows.
+
+    ``expected`` is the oracle's result when the caller computed it already.
+    """
+    if expected is None:
+        expected = oracle(events, ProcessorConfig())
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:

@@ -3,11 +3,17 @@ equal the independent oracle, also after kill -9 at named phases of the batch lo
 
 from __future__ import annotations
 
+import ast
+import random
+import re
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 from processor_helpers import (
+    OracleResult,
+    oracle,
     processor_env,
     produce_stream,
     start_processor,
@@ -15,6 +21,9 @@ from processor_helpers import (
     table_differences,
 )
 from storage_helpers import create_topic, end_offsets, reap_consumers
+
+from eventtide.processor.config import ProcessorConfig
+from eventtide.processor.model import Event
 
 pytestmark = pytest.mark.integration
 
@@ -55,27 +64,79 @@ def test_the_tables_equal_the_oracle(
     assert end_offsets(kafka_bootstrap, features, 1)[0] > 0
 
 
-KILLS = ("writing:3", "db-committed:4", "prepared:2", "assigned:1", "polled:5", "writing:6")
+KILL_PHASES = ("polled", "prepared", "writing", "db-committed")
+KILLS = 20
+STREAM = 200_000
 
 
-def test_kill9_at_loop_phases_leaves_tables_equal_to_the_oracle(
-    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def long_stream(kafka_bootstrap: str) -> tuple[str, list[Event], OracleResult]:
+    """200,000 events on one topic and the oracle's tables for them (both made once)."""
     topic = create_topic(kafka_bootstrap, "test.process.kill", PARTITIONS)
-    events = produce_stream(kafka_bootstrap, topic, 3_000, PARTITIONS)
+    events = produce_stream(kafka_bootstrap, topic, STREAM, PARTITIONS, users=20_000)
+    return topic, events, oracle(events, ProcessorConfig())
+
+
+def test_kill9_at_random_points_leaves_tables_equal_to_the_oracle(
+    kafka_bootstrap: str,
+    fresh_database_url: str,
+    tmp_path: Path,
+    long_stream: tuple[str, list[Event], OracleResult],
+) -> None:
+    """20+ SIGKILLs at random phases and batch counts; static membership (one instance
+    id) lets each restart take the partitions over at once instead of after the session
+    timeout. Each kill must land (its phase in the mark file) and the run goes on from
+    the checkpoint the killed process committed last."""
+    topic, events, expected = long_stream
+    rnd = random.Random(13)  # noqa: S311 - reproducible kill points, not secrets
+    kills = [f"{rnd.choice(KILL_PHASES)}:{rnd.randint(1, 3)}" for _ in range(KILLS)]
+    kills[:2] = ["assigned:1", "writing:2"]  # the restore path and mid-transaction, surely
     marks, log = tmp_path / "marks", tmp_path / "processor.log"
     group = f"g-{uuid.uuid4().hex[:8]}"
     env = processor_env(
         kafka_bootstrap, fresh_database_url,
         EVENTTIDE_PROCESSOR_TOPICS_ENABLED="false",
-        EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS="200",
+        EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS="5000",
+        EVENTTIDE_PROCESSOR_INSTANCE_ID=f"{group}-only",
         EVENTTIDE_FAULT_MARK_FILE=str(marks),
     )  # fmt: skip
-    for kill in KILLS:
+    for kill in kills:
         proc = start_processor({**env, "EVENTTIDE_FAULT_KILL_AT": kill}, topic, group, log)
         assert proc.wait(120) == -9, log.read_text()[-3000:]
     landed = marks.read_text().split()
-    assert [k.split(":")[0] for k in KILLS] == landed
+    assert len(landed) == KILLS
+    assert landed == [k.split(":")[0] for k in kills]
     final = start_processor(env, topic, group, log, idle_exit=4)
-    assert final.wait(180) == 0, log.read_text()[-3000:]
-    assert table_differences(fresh_database_url, events) == []
+    assert final.wait(300) == 0, log.read_text()[-3000:]
+    summary = summary_lines(log)[-1]
+    assert any(rows > 0 for rows in summary["processor"]["restored"].values())
+    assert summary["loop"]["consumed"] < len(events)  # it went on from the checkpoints
+    assert table_differences(fresh_database_url, events, expected) == []
+
+
+def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
+    kafka_bootstrap: str,
+    fresh_database_url: str,
+    tmp_path: Path,
+    long_stream: tuple[str, list[Event], OracleResult],
+) -> None:
+    """Two members of one group share the partitions; one dies (SIGKILL after its third
+    commit), the survivor takes its partitions over from their checkpoint rows."""
+    topic, events, expected = long_stream
+    group, log = f"g-{uuid.uuid4().hex[:8]}", tmp_path / "processor.log"
+    env = processor_env(
+        kafka_bootstrap, fresh_database_url,
+        EVENTTIDE_PROCESSOR_TOPICS_ENABLED="false",
+        EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS="2000",
+    )  # fmt: skip
+    survivor = start_processor(env, topic, group, tmp_path / "survivor.log", idle_exit=10)
+    time.sleep(2)  # in the group first, so the second member's arrival splits the partitions
+    doomed_env = {**env, "EVENTTIDE_FAULT_KILL_AT": "db-committed:3"}
+    doomed = start_processor(doomed_env, topic, group, log)
+    assert doomed.wait(120) == -9, log.read_text()[-3000:]
+    assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
+    held = ast.literal_eval(re.findall(r"assigned (\{.*\})", log.read_text())[-1])
+    restored = summary_lines(tmp_path / "survivor.log")[-1]["processor"]["restored"]
+    assert held
+    assert all(restored[str(p)] > 0 for p in held), (held, restored)
+    assert table_differences(fresh_database_url, events, expected) == []

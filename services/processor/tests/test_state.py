@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from strategies import CONFIG, event_streams
 from streaming import Tables
 
+from eventtide.processor.checkpoint import Checkpointer
 from eventtide.processor.job import PartitionJob
 from eventtide.processor.model import Event
 from eventtide.processor.state import PartitionSnapshot, restore, snapshot
@@ -20,14 +21,26 @@ pytestmark = pytest.mark.unit
 
 
 def _run(events, stops: set[int], size: int) -> Tables:
-    tables = Tables()
-    job = PartitionJob(0, CONFIG)
+    """Checkpoint changes applied to a dict as the wiring applies them to its table;
+    at each stop the job is rebuilt from that dict alone."""
+    tables, stored = Tables(), {}
+    job, checkpoint = PartitionJob(0, CONFIG), Checkpointer(0)
     for n, offset in enumerate(range(0, len(events), size)):
         batch = list(enumerate(events[offset : offset + size], start=offset))
         tables.apply(0, job.process(batch, now=offset))
+        change = checkpoint.changes(job)
+        for key in change.deletes:
+            stored.pop(key, None)
+        stored.update({(kind, key): text for kind, key, text in change.upserts})
         if n in stops:
-            rows = snapshot(job).to_rows()
-            job = restore(PartitionSnapshot.from_rows(0, rows), CONFIG)
+            rows = [(kind, key, text) for (kind, key), text in stored.items()]
+            state = PartitionSnapshot.from_rows(0, rows)
+            job = restore(state, CONFIG)
+            checkpoint = Checkpointer.restored(state, job)
+            if n % 2:  # a whole snapshot restores the same job
+                job = restore(PartitionSnapshot.from_rows(0, snapshot(job).to_rows()), CONFIG)
+                checkpoint = Checkpointer.restored(snapshot(job), job)
+                stored = {(kind, key): text for kind, key, text in snapshot(job).to_rows()}
     tables.apply(0, job.flush())
     return tables
 

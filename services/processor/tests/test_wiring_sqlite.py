@@ -119,3 +119,46 @@ def test_batches_with_crashes_equal_the_oracle(tmp_path: Path) -> None:
     assert expected.alerts
     assert expected.attributions
     assert expected.features
+
+
+def test_custom_event_types_reach_windows_and_the_failure_rule(tmp_path: Path) -> None:
+    """Schema v2's open vocabulary: a client's own event name is a window dimension value,
+    and named in ``EVENTTIDE_PROCESSOR_FAILURE_EVENT_TYPES`` it feeds the failure rule."""
+    from sqlalchemy import text
+
+    from eventtide.processor.settings import ProcessorSettings
+
+    config = ProcessorSettings(failure_event_types=("card_declined",)).config()
+    _, raw = _log(config)
+    template = next(d for d in raw if d["event_type"] == "page_view")
+    start = from_mapping(template).ts
+    custom = []
+    for n in range(6):  # six declines within a minute: over the rule's five in ten minutes
+        d = {**template, "event_id": f"00000000-0000-4000-9000-{n:012d}"}
+        d.update(event_type="card_declined", user_id="u-custom", properties={}, schema_version=2)
+        d["occurred_at"] = datetime.fromtimestamp((start + n * 5_000_000) / 1e6, UTC).isoformat()
+        custom.append(d)
+    last = max(from_mapping(d).ts for d in custom)
+    values = [orjson.dumps(d) for d in custom] + [orjson.dumps(sentinel_event(0, last))]
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    jobs = PartitionJobs(
+        engine=engine, group_id=GROUP, topic=TOPIC, config=config, report=ProcessorReport()
+    )
+    prepared = jobs.prepare([Message(0, o, v) for o, v in enumerate(values)])
+    assert prepared.undecodable == 0
+    with engine.begin() as conn:
+        jobs.write(conn, prepared)
+    with engine.connect() as conn:
+        counts = conn.execute(
+            text(
+                'SELECT "count" FROM window_aggregates WHERE "window" = :w '
+                "AND dimension = 'event_type' AND value = 'card_declined'"
+            ),
+            {"w": "tumbling_1h"},
+        ).all()
+        rules = conn.execute(text("SELECT rule FROM alerts WHERE user_id = 'u-custom'")).all()
+    engine.dispose()
+    assert sum(c for (c,) in counts) == 6
+    assert ("repeated_failures",) in rules

@@ -250,9 +250,13 @@ class AlertRules:
             if alert:
                 alerts.append(alert)
 
-    def expire(self, watermark: int) -> None:
-        """Forget users quiet for longer than any rule looks back, with no open cart."""
+    def expire(self, watermark: int) -> list[str]:
+        """Forget users quiet for longer than any rule looks back, with no open cart.
+
+        Returns the users forgotten (their checkpoint rows go).
+        """
         low = watermark - self.retention
         stale = [uid for uid, s in self.users.items() if s.last_ts < low and not s.cart]
         for uid in stale:
             del self.users[uid]
+        return stale

@@ -63,6 +63,11 @@ class PartitionJob:
         self.alerts = AlertRules(config.alerts)
         self.features = FeatureHistory()
         self.expired_at = NEVER
+        # what changed since the last checkpoint (checkpoint.py writes only these)
+        self.dirty_windows: set[WindowGroup] = set()
+        self.closed_windows: set[WindowGroup] = set()
+        self.touched_users: set[str] = set()
+        self.pushed: list[tuple[int, int, str, Event | None]] = []
         self._plan_windows()
 
     def _plan_windows(self) -> None:
@@ -110,6 +115,7 @@ class PartitionJob:
         seen, windows, shown, sessions = self.seen, self.windows, self.shown, self.sessions
         dirty_users = self.dirty_users
         pending, push = self.pending, heapq.heappush
+        dirty_windows, pushed = self.dirty_windows, self.pushed
         frontier = self.frontier
         watermark = NEVER if frontier == NEVER else frontier - lateness
         gap, cap = config.session_gap, config.session_max
@@ -142,6 +148,7 @@ class PartitionJob:
                 starts = (ts - ts % size,) if spec.hop == size else window_starts(ts, spec)
                 for start in starts:
                     group = (index, start)
+                    dirty_windows.add(group)
                     cells = windows.get(group)
                     if cells is None:
                         cells = windows[group] = {}
@@ -169,6 +176,7 @@ class PartitionJob:
                         changed = shown.get((d, dstart))
                         if changed is not None:
                             changed.update(keys)
+                            dirty_windows.add((d, dstart))
             user = sessions.get(event.user_id)
             if user is None:
                 user = sessions[event.user_id] = UserSessions(gap, cap)
@@ -176,7 +184,9 @@ class PartitionJob:
             for sid in gone:
                 retracted[sid] = event.user_id
             dirty_users.add(event.user_id)
-            push(pending, (ts, EVENT, event_id, event))
+            entry = (ts, EVENT, event_id, event)
+            push(pending, entry)
+            pushed.append(entry)
         out.duplicates = duplicates
         self.frontier = frontier
         self.last_seen = now
@@ -195,24 +205,29 @@ class PartitionJob:
         self._emit_sessions(watermark, out)
         out.conversions.extend(self.attributor.take_conversions())
         if watermark - self.expired_at >= EXPIRE_EVERY:
-            self.alerts.expire(watermark)
+            self.touched_users.update(self.alerts.expire(watermark))
             self.expired_at = watermark
 
     def _finalize(self, watermark: int, out: Outputs) -> None:
         """Feed the per-user rules every event (and cart timer) now before the watermark."""
         pending, pop, push = self.pending, heapq.heappop, heapq.heappush
         attributor, alerts, final_ids = self.attributor, self.alerts, self.final_ids
+        touched = self.touched_users
         cart_timeout = self.config.alerts.cart_timeout
         while pending and pending[0][0] < watermark:
             ts, _kind, key, event = pop(pending)
             if event is None:
+                touched.add(key)
                 raised, carts = alerts.cart_timer(key, ts)
             else:
+                touched.add(event.user_id)
                 final_ids.append((ts, key))
                 out.attributions.extend(attributor.feed(event))
                 raised, carts = alerts.feed(event)
                 if event.event_type == "add_to_cart":
-                    push(pending, (ts + cart_timeout, TIMER, event.user_id, None))
+                    timer = (ts + cart_timeout, TIMER, event.user_id, None)
+                    push(pending, timer)
+                    self.pushed.append(timer)
             if raised:
                 out.alerts.extend(raised)
             if carts:
@@ -232,6 +247,7 @@ class PartitionJob:
         for group, cells in windows.items():
             if group[0] not in derived and self._emit(group, cells, watermark, out):
                 closed.append(group)
+        self.closed_windows.update(closed)
         for group in closed:
             cells = windows.pop(group)
             self.shown.pop(group, None)
@@ -249,6 +265,7 @@ class PartitionJob:
                 ]
                 if self._emit(group, cells, watermark, out, inside):
                     closed.append(group)
+        self.closed_windows.update(closed)
         for group in closed:
             del windows[group]
             self.shown.pop(group, None)
@@ -257,6 +274,7 @@ class PartitionJob:
         for d in self.derived:
             for dstart in window_starts(start, self.config.windows[d]):
                 target = self.windows.setdefault((d, dstart), {})
+                self.dirty_windows.add((d, dstart))
                 for key, m in cells.items():
                     t = target.get(key)
                     if t is None:
@@ -289,8 +307,11 @@ class PartitionJob:
         elif changed is None:
             keys = set(cells).union(*inside)
             self.shown[group] = set()
+            self.dirty_windows.add(group)
         else:
             keys = sorted(changed)
+            if changed:
+                self.dirty_windows.add(group)
             changed.clear()
         append = out.windows.append
         for key in keys:
@@ -322,6 +343,7 @@ class PartitionJob:
         before upserts ends in the right state.
         """
         sessions, timers = self.sessions, self.session_timers
+        self.touched_users.update(self.dirty_users)
         for sid, user_id in sorted(self.retracted.items()):
             user = sessions.get(user_id)
             if user is None or all(acc.sid != sid for acc in user.sessions):
@@ -342,6 +364,7 @@ class PartitionJob:
             if user is None or user.scheduled != deadline:
                 continue  # stale: the session grew or was re-cut since
             user.scheduled = None
+            self.touched_users.add(user_id)
             for row in user.close(watermark):
                 out.sessions.append(SessionResult(row, True))
                 out.features.append(self.features.on_final(row))

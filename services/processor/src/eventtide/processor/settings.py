@@ -6,6 +6,7 @@ core's integer microseconds by :meth:`ProcessorSettings.config`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Final, Literal
 
 from pydantic import Field
@@ -48,6 +49,10 @@ class ProcessorSettings(BaseSettings):
     allowed_lateness_s: float = Field(default=_CORE.allowed_lateness / SECOND, ge=0)
     session_gap_s: float = Field(default=_CORE.session_gap / SECOND, gt=0)
     attribution_window_s: float = Field(default=_CORE.attribution_window / SECOND, gt=0)
+    failure_event_types: tuple[str, ...] = Field(
+        default=_CORE.alerts.failure_event_types,
+        description="Event types (custom ones included) that count as payment failures",
+    )
 
     def config(self) -> ProcessorConfig:
         """The pure core's configuration."""
@@ -55,6 +60,9 @@ class ProcessorSettings(BaseSettings):
             allowed_lateness=round(self.allowed_lateness_s * SECOND),
             session_gap=round(self.session_gap_s * SECOND),
             attribution_window=round(self.attribution_window_s * SECOND),
+            alerts=dataclasses.replace(
+                _CORE.alerts, failure_event_types=tuple(self.failure_event_types)
+            ),
         )
 
     def bounds(self) -> LoopBounds:

@@ -1,25 +1,37 @@
-"""The checkpointed state of one partition: an immutable snapshot and its rows.
+"""The checkpointed state of one partition: its rows, an immutable snapshot, a restore.
 
-``snapshot(job)`` freezes a ``PartitionJob`` between batches; ``restore`` builds a job
-that continues exactly where it stopped (the tests stop a stream halfway, go through
-JSON and compare with an uninterrupted run). ``to_rows`` splits a snapshot into
-``(kind, key, JSON)`` rows: one per partition, per open window key and per user, so the
-wiring can store them in the batch's transaction and, later, write only changed rows.
+A partition's checkpoint is a set of ``(kind, key, JSON)`` rows, cut so that a batch
+changes few of them (``checkpoint.py`` writes only those):
+
+- ``partition``: the watermark frontier, counters and the next segment number;
+- ``window`` per open window (``index:start``): its cells and whether it was shown;
+- ``user`` per user with state: open sessions' events, alert memory, feature history;
+- ``final``, ``touch``, ``pending`` segments: the events finalized (kept for
+  deduplication), the touches kept for attribution and the events and cart timers not
+  yet final, each segment holding what one batch added. A segment stays until all its
+  entries are gone; ``restore`` drops the entries the job had already let go (they are
+  recognisable by their time against the watermark), so a restored job equals the one
+  that was checkpointed.
+
+``snapshot(job)`` freezes a whole job (one segment of each kind); ``restore`` builds a
+job that continues exactly where the checkpoint stopped.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
+import operator
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from eventtide.processor.aggregates import WindowMetrics
 from eventtide.processor.alerts import UserAlertState
 from eventtide.processor.config import ProcessorConfig
-from eventtide.processor.job import EVENT, TIMER, PartitionJob
+from eventtide.processor.job import EVENT, TIMER, PartitionJob, WindowGroup
 from eventtide.processor.model import Event
 from eventtide.processor.sessions import Session, UserSessions
 
@@ -77,63 +89,67 @@ def _session(s: Session) -> Json:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionSnapshot:
-    """Everything a partition's job holds between batches, as JSON-ready values."""
+SEGMENTS = ("final", "touch", "pending")
+"""Row kinds that hold one batch's additions each (see the module docstring)."""
 
-    partition: int
-    meta: Json
-    windows: tuple[tuple[str, Json], ...]
-    users: tuple[tuple[str, Json], ...]
-
-    def to_rows(self) -> list[Row]:
-        """``(kind, key, JSON text)`` rows for the checkpoint table."""
-        rows: list[Row] = [("partition", "", json.dumps(self.meta))]
-        rows.extend(("window", key, json.dumps(value)) for key, value in self.windows)
-        rows.extend(("user", key, json.dumps(value)) for key, value in self.users)
-        return rows
-
-    @classmethod
-    def from_rows(cls, partition: int, rows: Iterable[Row]) -> PartitionSnapshot:
-        """The snapshot back from its rows."""
-        meta: Json = None
-        windows, users = [], []
-        for kind, key, text in rows:
-            value = json.loads(text)
-            if kind == "partition":
-                meta = value
-            elif kind == "window":
-                windows.append((key, value))
-            else:
-                users.append((key, value))
-        return cls(partition, meta, tuple(sorted(windows)), tuple(sorted(users)))
+PendingEntry = tuple[int, int, str, Event | None]
 
 
-def snapshot(job: PartitionJob) -> PartitionSnapshot:
-    """Freeze ``job`` (call between batches)."""
-    meta = {
+def dumps(value: Json) -> str:
+    """Compact JSON text (the checkpoint table's ``value``)."""
+    return orjson.dumps(value).decode()
+
+
+def segment_key(seq: int) -> str:
+    """Zero-padded, so keys sort in the order segments were written."""
+    return f"{seq:012d}"
+
+
+def window_key(group: WindowGroup) -> str:
+    """``index:start`` of a window."""
+    return f"{group[0]}:{group[1]}"
+
+
+def meta_value(job: PartitionJob, seq: int) -> Json:
+    """The ``partition`` row: small values that change every batch."""
+    return {
         "frontier": job.frontier,
         "last_seen": job.last_seen,
-        "final_ids": [list(x) for x in job.final_ids],
-        "pending": [
-            [ts, kind, key, None if e is None else _event(e)] for ts, kind, key, e in job.pending
-        ],
-        "conversions": [[d, s, *c] for (d, s), c in sorted(job.attributor.counters.items())],
-        "touches": [_event(e) for e in job.attributor.order],
         "expired_at": job.expired_at,
+        "conversions": [[d, s, *c] for (d, s), c in sorted(job.attributor.counters.items())],
+        "seq": seq,
     }
-    windows = []
-    for (index, start), cells in job.windows.items():
-        changed = job.shown.get((index, start))
-        for (dim, value), m in cells.items():
-            key = json.dumps([index, start, dim, value])
-            flags = [changed is not None, changed is not None and (dim, value) in changed]
-            windows.append((key, [m.count, sorted(m.users), m.revenue, m.orders, *flags]))
-    users: dict[str, dict[str, Json]] = {}
-    for uid, us in job.sessions.items():
-        users.setdefault(uid, {})["sessions"] = [_event(e) for e in us.events]
-    for uid, st in job.alerts.users.items():
-        users.setdefault(uid, {})["alerts"] = {
+
+
+def window_value(job: PartitionJob, group: WindowGroup) -> Json:
+    """One open window: its cells, whether it was shown and which cells changed since."""
+    changed = job.shown.get(group)
+    return {
+        "shown": changed is not None,
+        "cells": [
+            [
+                dim,
+                value,
+                m.count,
+                sorted(m.users),
+                m.revenue,
+                m.orders,
+                changed is not None and (dim, value) in changed,
+            ]
+            for (dim, value), m in job.windows[group].items()
+        ],
+    }
+
+
+def user_value(job: PartitionJob, uid: str) -> Json | None:
+    """Everything kept about one user; ``None`` when nothing is (its row goes)."""
+    value: dict[str, Json] = {}
+    us = job.sessions.get(uid)
+    if us is not None:
+        value["sessions"] = [_event(e) for e in us.events]
+    st = job.alerts.users.get(uid)
+    if st is not None:
+        value["alerts"] = {
             "recent": list(st.recent),
             "purchases": [list(p) for p in st.purchases],
             "failures": [list(f) for f in st.failures],
@@ -142,18 +158,89 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
             "last_alert": st.last_alert,
             "last_ts": st.last_ts,
         }
-    for uid, history in job.features.users.items():
-        users.setdefault(uid, {})["features"] = [_session(s) for s in history]
+    history = job.features.users.get(uid)
+    if history is not None:
+        value["features"] = [_session(s) for s in history]
+    return value or None
+
+
+def final_value(entries: Iterable[tuple[int, str]]) -> Json:
+    """A ``final`` segment: ``[ts, event_id]`` pairs."""
+    return [list(x) for x in entries]
+
+
+def touch_value(events: Iterable[Event]) -> Json:
+    """A ``touch`` segment: the touch events."""
+    return [_event(e) for e in events]
+
+
+def pending_value(entries: Iterable[PendingEntry]) -> Json:
+    """A ``pending`` segment: events and cart timers not yet final."""
+    return [[ts, kind, key, None if e is None else _event(e)] for ts, kind, key, e in entries]
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionSnapshot:
+    """A partition's checkpoint rows as JSON-ready values, each kind sorted by key."""
+
+    partition: int
+    meta: Json
+    windows: tuple[tuple[str, Json], ...]
+    users: tuple[tuple[str, Json], ...]
+    segments: tuple[tuple[str, str, Json], ...] = ()
+
+    def to_rows(self) -> list[Row]:
+        """``(kind, key, JSON text)`` rows for the checkpoint table."""
+        rows: list[Row] = [("partition", "", dumps(self.meta))]
+        rows.extend(("window", key, dumps(value)) for key, value in self.windows)
+        rows.extend(("user", key, dumps(value)) for key, value in self.users)
+        rows.extend((kind, key, dumps(value)) for kind, key, value in self.segments)
+        return rows
+
+    @classmethod
+    def from_rows(cls, partition: int, rows: Iterable[Row]) -> PartitionSnapshot:
+        """The snapshot back from its rows."""
+        meta: Json = None
+        windows, users, segments = [], [], []
+        for kind, key, text in rows:
+            value = orjson.loads(text)
+            if kind == "partition":
+                meta = value
+            elif kind == "window":
+                windows.append((key, value))
+            elif kind == "user":
+                users.append((key, value))
+            else:
+                segments.append((kind, key, value))
+        return cls(
+            partition,
+            meta,
+            tuple(sorted(windows)),
+            tuple(sorted(users)),
+            tuple(sorted(segments, key=operator.itemgetter(0, 1))),
+        )
+
+
+def snapshot(job: PartitionJob) -> PartitionSnapshot:
+    """Freeze ``job`` whole (call between batches): one segment of each kind."""
+    uids = set(job.sessions) | set(job.alerts.users) | set(job.features.users)
+    users = [(uid, user_value(job, uid)) for uid in sorted(uids)]
+    key = segment_key(0)
     return PartitionSnapshot(
         job.partition,
-        meta,
-        tuple(sorted(windows)),
-        tuple(sorted((uid, value) for uid, value in users.items())),
+        meta_value(job, 1),
+        tuple(sorted((window_key(g), window_value(job, g)) for g in job.windows)),
+        tuple((uid, value) for uid, value in users if value is not None),
+        (
+            ("final", key, final_value(job.final_ids)),
+            ("pending", key, pending_value(job.pending)),
+            ("touch", key, touch_value(job.attributor.order)),
+        ),
     )
 
 
 def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
-    """A job that goes on from ``state`` as the one that was frozen would have."""
+    """A job that goes on from ``state`` as the one that was checkpointed would have."""
     job = PartitionJob(state.partition, config)
     meta = state.meta
     job.frontier, job.last_seen, job.expired_at = (
@@ -161,27 +248,35 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
         meta["last_seen"],
         meta["expired_at"],
     )
-    job.final_ids = deque((ts, eid) for ts, eid in meta["final_ids"])
-    job.pending = [
-        (ts, kind, key, None if kind == TIMER else _from_event(e))
-        for ts, kind, key, e in meta["pending"]
-    ]
+    watermark = job.watermark
+    horizon = watermark - config.dedupe_horizon
+    for kind, _key, value in state.segments:
+        if kind == "final":
+            job.final_ids.extend((ts, eid) for ts, eid in value if ts >= horizon)
+        elif kind == "pending":
+            job.pending.extend(
+                (ts, k, key, None if k == TIMER else _from_event(e))
+                for ts, k, key, e in value
+                if ts >= watermark
+            )
+        else:
+            for e in map(_from_event, value):
+                job.attributor.order.append(e)
+                job.attributor.touches.setdefault(e.user_id, deque()).append(e)
     heapq.heapify(job.pending)
     job.seen = {eid: ts for ts, eid in job.final_ids}
     job.seen.update({key: ts for ts, kind, key, _ in job.pending if kind == EVENT})
     for day, source, touches, conversions in meta["conversions"]:
         job.attributor.counters[(day, source)] = [touches, conversions]
-    for e in map(_from_event, meta["touches"]):
-        job.attributor.order.append(e)
-        job.attributor.touches.setdefault(e.user_id, deque()).append(e)
-    for key, (count, users, revenue, orders, shown, changed) in state.windows:
-        index, start, dim, value = json.loads(key)
-        cells = job.windows.setdefault((index, start), {})
-        cells[(dim, value)] = WindowMetrics(count, set(users), revenue, orders)
-        if shown:
-            keys = job.shown.setdefault((index, start), set())
-            if changed:
-                keys.add((dim, value))
+    for key, value in state.windows:
+        index, start = map(int, key.split(":"))
+        group = (index, start)
+        cells = job.windows[group] = {}
+        keys = job.shown.setdefault(group, set()) if value["shown"] else None
+        for dim, val, count, users, revenue, orders, changed in value["cells"]:
+            cells[(dim, val)] = WindowMetrics(count, set(users), revenue, orders)
+            if keys is not None and changed:
+                keys.add((dim, val))
     for uid, value in state.users:
         if "sessions" in value:
             us = UserSessions(

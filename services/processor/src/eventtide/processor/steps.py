@@ -1,9 +1,9 @@
 """The processor's part of the exactly-once loop: each partition's job, batch by batch.
 
 State lives in memory, one ``PartitionJob`` per assigned partition, and is mutated by
-``prepare`` (main thread); the rows of its snapshot that changed are written with the
-batch's outputs and offsets in one transaction, so the database always holds a
-checkpoint that matches its offsets. On assignment a partition's job is restored from
+``prepare`` (main thread); the checkpoint rows the batch changed (``checkpoint.py``)
+are written with the batch's outputs and offsets in one transaction, so the database
+always holds a checkpoint that matches its offsets. On assignment a partition's job is restored from
 that checkpoint; on revocation it is dropped (its next owner restores it).
 """
 
@@ -19,12 +19,12 @@ import orjson
 from sqlalchemy import Engine
 
 from eventtide.core.db.offsets import OffsetRow, next_offsets
-from eventtide.processor.checkpoint import RowKey, StateChange, diff
+from eventtide.processor.checkpoint import Checkpointer, StateChange
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.job import PartitionJob
 from eventtide.processor.model import Event, from_mapping
 from eventtide.processor.outputs import Outputs
-from eventtide.processor.state import PartitionSnapshot, restore, snapshot
+from eventtide.processor.state import PartitionSnapshot, restore
 from eventtide.processor.store import load_state, write_batch
 
 log = logging.getLogger("eventtide.processor")
@@ -72,7 +72,7 @@ class PartitionJobs:
         self.report = report
         self.publish = publish
         self.jobs: dict[int, PartitionJob] = {}
-        self.written: dict[int, dict[RowKey, str]] = {}
+        self.checkpoints: dict[int, Checkpointer] = {}
 
     def assigned(self, partitions: list[int]) -> None:
         """Restore each new partition's job from its checkpoint (a new job if none)."""
@@ -81,10 +81,11 @@ class PartitionJobs:
         for partition, rows in found.items():
             if rows:
                 state = PartitionSnapshot.from_rows(partition, rows)
-                self.jobs[partition] = restore(state, self.config)
+                job = self.jobs[partition] = restore(state, self.config)
+                self.checkpoints[partition] = Checkpointer.restored(state, job)
             else:
                 self.jobs[partition] = PartitionJob(partition, self.config)
-            self.written[partition] = {(kind, key): text for kind, key, text in rows}
+                self.checkpoints[partition] = Checkpointer(partition)
             self.report.restored[partition] = len(rows)
         log.info("restored %s", {p: len(rows) for p, rows in found.items()})
 
@@ -92,15 +93,16 @@ class PartitionJobs:
         """Forget the jobs of partitions another member now owns."""
         for partition in partitions:
             self.jobs.pop(partition, None)
-            self.written.pop(partition, None)
+            self.checkpoints.pop(partition, None)
 
     def prepare(self, messages: list[Any]) -> Prepared:
         """Run each partition's job over its messages, in offset order; diff the state."""
         per_partition: dict[int, list[tuple[int, Event]]] = {}
         undecodable = 0
+        failures = self.config.alerts.failure_event_types
         for message in messages:
             try:
-                event = from_mapping(orjson.loads(message.value()))
+                event = from_mapping(orjson.loads(message.value()), failures)
             except (ValueError, KeyError, TypeError):
                 undecodable += 1  # the storage consumer dead-letters these
                 continue
@@ -113,8 +115,10 @@ class PartitionJobs:
                 job = self.jobs[partition] = PartitionJob(partition, self.config)
             out = job.process(batch, now)
             outputs.append((partition, out))
-            previous = self.written.setdefault(partition, {})
-            changes.append(diff(partition, previous, snapshot(job).to_rows()))
+            checkpoint = self.checkpoints.get(partition)
+            if checkpoint is None:
+                checkpoint = self.checkpoints[partition] = Checkpointer(partition)
+            changes.append(checkpoint.changes(job))
         return Prepared(outputs, changes, next_offsets(messages, self.group_id), undecodable)
 
     def write(self, conn: Any, prepared: Prepared) -> Prepared:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table, and_, or_, tuple_
 
+from eventtide.core.db.bulk import copy_upsert, delete_keys
 from eventtide.core.db.offsets import OffsetRow, store_offsets
 from eventtide.core.db.processor_tables import (
     AlertRow,
@@ -49,13 +51,36 @@ def _table(model: Any) -> Table:
     return table
 
 
+JSON_COLUMNS = frozenset({"evidence", "products"})
+
+
+def _copy(
+    conn: Connection, model: Any, rows: list[dict[str, Any]], keys: Sequence[str], update: bool
+) -> None:
+    """PostgreSQL: COPY through a staging table (``eventtide.core.db.bulk``)."""
+    columns = list(rows[0])
+    jsons = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
+    values: list[list[Any]] = [list(row.values()) for row in rows]
+    for row in values:
+        for i in jsons:
+            row[i] = orjson.dumps(row[i]).decode()
+    copy_upsert(conn, _table(model).name, columns, values, keys=keys, update=update)
+
+
 def _insert_new(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        keys = [c.name for c in _table(model).primary_key.columns]
+        _copy(conn, model, rows, keys, update=False)
+        return
     table = _table(model)
     for part in chunks(rows, CHUNK):
         conn.execute(insert_for(conn, table).values(part).on_conflict_do_nothing())
 
 
 def _upsert(conn: Connection, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    if conn.dialect.name == "postgresql":
+        _copy(conn, model, rows, keys, update=True)
+        return
     table = _table(model)
     for part in chunks(rows, CHUNK):
         statement = insert_for(conn, table).values(part)
@@ -115,9 +140,15 @@ def write_state(conn: Connection, group_id: str, topic: str, changes: list[State
             table.c.topic == topic,
             table.c.partition == change.partition,
         )
-        for at in range(0, len(change.deletes), CHUNK):
-            keys = change.deletes[at : at + CHUNK]
-            conn.execute(table.delete().where(where, tuple_(table.c.kind, table.c.key).in_(keys)))
+        if conn.dialect.name == "postgresql":
+            fixed = {"group_id": group_id, "topic": topic, "partition": change.partition}
+            delete_keys(conn, table.name, fixed, {"kind": "text", "key": "text"}, change.deletes)
+        else:
+            for at in range(0, len(change.deletes), CHUNK):
+                keys = change.deletes[at : at + CHUNK]
+                conn.execute(
+                    table.delete().where(where, tuple_(table.c.kind, table.c.key).in_(keys))
+                )
         values = [
             {
                 "group_id": group_id,
