@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not url or not bootstrap or not url.startswith("postgresql"):
         print("DATABASE_URL (PostgreSQL) and KAFKA_BOOTSTRAP_SERVERS must be set; use `make bench`")
         return 2
-    events = 20_000 if args.quick else 200_000
+    events = 8_000 if args.quick else 200_000
     env = {**os.environ, "EVENTTIDE_PROCESSOR_TOPICS_ENABLED": "false"}
     topic = create_topic(bootstrap, "processor")
     fill(env, topic, events)
