@@ -87,4 +87,8 @@ def make_admin(
     """An admin client (topics, group offsets)."""
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient(admin_client_config(settings, bootstrap_servers=bootstrap_servers))
+    from eventtide.core.kafka.logs import with_logger
+
+    return AdminClient(
+        with_logger(admin_client_config(settings, bootstrap_servers=bootstrap_servers))
+    )
