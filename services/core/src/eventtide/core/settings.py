@@ -39,6 +39,9 @@ class CoreSettings(BaseSettings):
     kafka_sasl_mechanism: SaslMechanism | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_connect_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long a service waits for Kafka at start"
+    )
     events_topic: str = EVENTS_TOPIC
     dlq_topic: str = DLQ_TOPIC
     max_clock_skew_s: float = Field(

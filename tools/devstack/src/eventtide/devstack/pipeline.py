@@ -28,6 +28,8 @@ from sqlalchemy import Engine
 from eventtide.core.db import make_engine, stats_differences
 from eventtide.core.db.overview import overview
 from eventtide.core.defaults import CONSUMER_GROUP, DLQ_TOPIC, EVENTS_TOPIC
+from eventtide.core.kafka.logs import with_logger
+from eventtide.core.settings import CoreSettings
 from eventtide.devstack.pipeline_view import Snapshot, rates, view
 from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.stack import client_environment, running
@@ -62,8 +64,8 @@ def database_url() -> str:
 
 def ensure_topics(bootstrap: str, names: list[str]) -> None:
     """Create the topics if missing (the broker may not auto-create with enough partitions)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    existing = set(admin.list_topics(timeout=30).topics)
+    admin = AdminClient(with_logger({"bootstrap.servers": bootstrap}))
+    existing = set(admin.list_topics(timeout=CoreSettings().kafka_connect_timeout_s).topics)
     wanted = [NewTopic(name, PARTITIONS, 1) for name in names if name not in existing]
     for future in admin.create_topics(wanted).values() if wanted else ():
         future.result(30)
@@ -127,6 +129,7 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    CoreSettings()  # a wrong Kafka setting is reported now, not after Kafka has started
     url = database_url()
     names = [] if DevstackSettings().kafka_bootstrap_servers else ["kafka"]
     with running(names) as endpoints:

@@ -120,9 +120,9 @@ class BatchLoop(Generic[P, R]):
         Once running, outages are waited out (``_retrying``); at start they are far more
         often a wrong address, which waiting would only hide.
         """
-        self._consumer.connect(self.bounds.connect_timeout_s)
         with self.engine.connect():
             pass
+        self._consumer.connect(self.bounds.connect_timeout_s)
 
     def _read_offsets(self) -> dict[int, int]:
         with self.engine.connect() as conn:
