@@ -168,7 +168,8 @@ def test_an_unknown_option_is_a_usage_error(
     code, output = _run(capsys, command, "--no-such-option")
     assert code == 2, output
     said = "not a program on PATH" if command == "dev infra exec" else "No such option"
-    assert said in output and "--no-such-option" in output, output
+    assert said in output, output
+    assert "--no-such-option" in output, output
     _one_clean_message(output)
 
 
@@ -199,7 +200,8 @@ def test_a_bad_database_url_is_a_configuration_error(
     monkeypatch.setenv(variable, value)
     code, output = _run(capsys, command, *ARGS.get(command, []))
     assert code == 2, output
-    assert "configuration error: DATABASE_URL" in output and said in output, output
+    assert "configuration error: DATABASE_URL" in output, output
+    assert said in output, output
     _one_clean_message(output)
 
 
@@ -257,7 +259,8 @@ def test_an_unreachable_kafka_is_a_runtime_failure_naming_it(
 def test_an_unwritable_output_is_a_runtime_failure(capsys: pytest.CaptureFixture[str]) -> None:
     code, output = _run(capsys, "schema export", "--output", "/proc/no/such/folder/x.json")
     assert code == 1, output
-    assert output.startswith("error: ") and "/proc/no/such/folder" in output
+    assert output.startswith("error: ")
+    assert "/proc/no/such/folder" in output
     _one_clean_message(output)
 
 
