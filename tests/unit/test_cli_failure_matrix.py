@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
 
-from eventtide.core.cli import build_app, run
+from eventtide.core.cli import leaf_commands, run
 from eventtide.core.settings import core_settings
 
 pytestmark = pytest.mark.unit
@@ -99,21 +98,6 @@ KAFKA_BAD_CONFIG: list[tuple[str, str, str]] = [
 ]
 
 
-def _leaf_commands() -> list[str]:
-    names: list[str] = []
-
-    def walk(command: object, path: list[str]) -> None:
-        children = getattr(command, "commands", None)
-        if children is None:
-            names.append(" ".join(path))
-            return
-        for name, child in children.items():
-            walk(child, [*path, name])
-
-    walk(typer.main.get_command(build_app()), [])
-    return sorted(names)
-
-
 def _closed_port() -> int:
     """A loopback port nobody listens on (bound, then released)."""
     with socket.socket() as probe:
@@ -158,7 +142,7 @@ def _one_clean_message(output: str) -> None:
 
 
 def test_the_matrix_lists_every_subcommand() -> None:
-    assert _leaf_commands() == sorted(NEEDS)
+    assert leaf_commands() == sorted(NEEDS)
 
 
 @pytest.mark.parametrize("command", sorted(NEEDS))

@@ -87,3 +87,19 @@ def run(args: list[str] | None = None) -> int:
 def main() -> None:
     """Console-script entry point."""
     sys.exit(run())
+
+
+def leaf_commands(app: typer.Typer | None = None) -> list[str]:
+    """Every runnable subcommand, as ``"api keys create"``; cheap (commands load on use)."""
+    names: list[str] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        children = getattr(command, "commands", None)
+        if children is None:
+            names.append(" ".join(path))
+            return
+        for name, child in children.items():
+            walk(child, [*path, name])
+
+    walk(typer.main.get_command(app or build_app()), [])
+    return sorted(names)
