@@ -151,9 +151,9 @@ def _kafka(error: BaseException) -> Failure | None:
 
 def _kafka_reason(error: BaseException) -> str:
     """librdkafka's own sentence, without the ``KafkaError{code=...}`` wrapping."""
-    first = error.args[0] if error.args else error
-    text = first.str() if callable(getattr(first, "str", None)) else str(first)
-    return _first_line(text)
+    first: Any = error.args[0] if error.args else error
+    describe = getattr(first, "str", None)
+    return _first_line(describe() if callable(describe) else str(first))
 
 
 def _os(error: BaseException) -> Failure | None:

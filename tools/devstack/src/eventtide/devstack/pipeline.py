@@ -3,7 +3,8 @@
 Kafka and PostgreSQL are started locally (or taken from ``KAFKA_BOOTSTRAP_SERVERS`` and
 ``DATABASE_URL``). The database is migrated, then every service of
 :data:`~eventtide.devstack.pipeline_services.SERVICES` runs as a child process (the API,
-the consumer, the processor, the ML scorer once it exists), and the generator last.
+the consumer, the processor, the ML scorer once it exists), and the generator last,
+sending through the API's ``POST /v1/events`` as an application would.
 The API's address and a key for it are printed; the view shows events in and stored
 per second, lag, sessions open, alerts and dead letters. With a count, the run ends by
 itself once every event is stored (or dead-lettered) and the processor has read them,
@@ -50,7 +51,7 @@ from eventtide.devstack.pipeline_services import (
     generator,
     installed,
 )
-from eventtide.devstack.pipeline_view import Snapshot, answers_lines, rates, view
+from eventtide.devstack.pipeline_view import Rates, Snapshot, answers_lines, rates, view
 from eventtide.devstack.ports import free_port
 from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.stack import client_environment, running
@@ -270,7 +271,9 @@ def _serve(
         highlight=False,
         soft_wrap=True,
     )
-    children.start(generator(rate=rate, events=events), env)
+    # The generator drives the pipeline through the API's door, as applications do.
+    through_api = {"EVENTTIDE_PRODUCER_API_URL": api, "EVENTTIDE_PRODUCER_API_KEY": key}
+    children.start(generator(rate=rate, events=events), env | through_api)
     started = time.monotonic()
     previous = snapshot(engine, probe, topic)
     with Live(console=console, refresh_per_second=1) as live:
@@ -285,10 +288,19 @@ def _serve(
             if ended is not None:
                 console.print(f"[red]the {ended} stopped; see {RUN_DIR}/{ended}.log[/]")
                 return False, None
-            if events is not None and now.database.stored + now.database.dead_letters >= events:
+            if events is not None and _all_in(now, rates(previous, now), children, events):
                 break
     _wait_for_processor(engine, topic, end_offsets(probe, topic))
     return True, snapshot(engine, probe, topic)
+
+
+def _all_in(now: Snapshot, rate: Rates, children: Children, events: int) -> bool:
+    """Every event stored or dead-lettered; or the generator done and nothing left to read
+    (events the API refused are dead letters on the topic, not in the consumer's table)."""
+    if now.database.stored + now.database.dead_letters >= events:
+        return True
+    generator_done = children.running["producer"].poll() is not None
+    return generator_done and rate.lag == 0 and now.produced > 0
 
 
 def _wait_for_processor(engine: Engine, topic: str, produced: int) -> None:
