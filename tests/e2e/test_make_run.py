@@ -5,7 +5,8 @@ It starts its own Kafka and PostgreSQL (the given ones are removed from the envi
 A first `make run` used to compile the Kubernetes control plane and OpenTofu (about 16
 minutes on two cores) before the pipeline printed anything, although the pipeline runs
 on Kafka and PostgreSQL alone. This runs the real Makefile target with a private cache
-that shares only uv, Kafka's jars and PostgreSQL, and checks the pipeline ran and nothing else was built.
+that shares only uv, Kafka's jars and PostgreSQL, and checks the pipeline ran and
+nothing else was built.
 """
 
 from __future__ import annotations

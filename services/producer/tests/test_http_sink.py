@@ -22,7 +22,7 @@ class StubApi(BaseHTTPRequestHandler):
     script: ClassVar[list[int]] = []
     batches: ClassVar[list[list[object]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         """Record the batch and answer the next scripted status."""
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         status = self.script.pop(0) if self.script else 200
