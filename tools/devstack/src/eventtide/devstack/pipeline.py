@@ -70,6 +70,8 @@ class Children:
 
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: list[IO[bytes]] = field(default_factory=list)
+    generator_started: float | None = None
+    """When the generator started: the summary's rate counts from here, not from start-up."""
 
     def start(self, service: Service, env: dict[str, str], **values: str) -> None:
         """Start one service, logging to ``RUN_DIR/<name>.log``, in its own session.
@@ -214,7 +216,6 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
         )
         children = Children()
         done = final = None
-        started = time.monotonic()
         try:
             done, final = _serve(children, env, engine, probe, topic, events, rate, console)
         except KeyboardInterrupt:
@@ -231,7 +232,7 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
     if not console.is_terminal:
         console.line()  # a live view written to a file or pipe ends without a newline
     if final is not None and answers is not None and problems is not None:
-        seconds = time.monotonic() - started
+        seconds = time.monotonic() - (children.generator_started or time.monotonic())
         console.print(
             f"stored {final.database.stored:,} events and {final.database.dead_letters:,} dead "
             f"letters in {seconds:.1f}s ({final.database.stored / seconds:,.0f} events/s end to "
@@ -274,7 +275,7 @@ def _serve(
     # The generator drives the pipeline through the API's door, as applications do.
     through_api = {"EVENTTIDE_PRODUCER_API_URL": api, "EVENTTIDE_PRODUCER_API_KEY": key}
     children.start(generator(rate=rate, events=events), env | through_api)
-    started = time.monotonic()
+    started = children.generator_started = time.monotonic()
     previous = snapshot(engine, probe, topic)
     with Live(console=console, refresh_per_second=1) as live:
         while True:
