@@ -52,6 +52,8 @@ def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
     assert "services: api, consumer, processor" in output
     assert "stored 3,000 events" in output
     assert "user_stats equals a recomputation" in output
+    api_log = (tmp_path / "run" / "api.log").read_text()
+    assert '"POST /v1/events HTTP/1.1" 200' in api_log, "the generator did not go through the API"
 
     engine = make_engine(fresh_database_url)
     with engine.connect() as conn:
