@@ -44,9 +44,12 @@ class RunAnswers:
 
 def activity(conn: Connection) -> Activity:
     """Sessions by state and alerts, one round trip each."""
-    by_state = dict(
-        conn.execute(select(SESSIONS.c.final, func.count()).group_by(SESSIONS.c.final)).all()
-    )
+    by_state: dict[bool, int] = {
+        bool(final): int(n)
+        for final, n in conn.execute(
+            select(SESSIONS.c.final, func.count()).group_by(SESSIONS.c.final)
+        )
+    }
     alerts = conn.execute(select(func.count()).select_from(ALERTS)).scalar_one()
     return Activity(
         sessions_open=int(by_state.get(False, 0)),
