@@ -79,3 +79,22 @@ def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
     expected = funnel(events, steps=STEPS, window=timedelta(days=1), since=since, until=until)
     steps = " -> ".join(f"{step} {users:,}" for step, users, _ in expected)
     assert steps in output, output[-2000:]
+
+
+def test_dev_run_names_an_unreachable_database(kafka_bootstrap: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DATABASE_URL": "postgresql://eventtide@127.0.0.1:9/never",
+        "EVENTTIDE_EVENTS_TOPIC": f"test.devrun.nodb.{os.getpid()}",
+        "EVENTTIDE_RUN_DIR": str(tmp_path / "run"),
+    }
+    cli = str(Path(sys.executable).parent / "eventtide")
+    result = subprocess.run(
+        [cli, "dev", "run", "--events", "10"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "cannot reach the database" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -39,6 +39,7 @@ from eventtide.core.cli import leaf_commands
 from eventtide.core.db import is_sqlite, make_engine, stats_differences
 from eventtide.core.db.overview import overview
 from eventtide.core.db.queries.run_summary import activity, run_answers
+from eventtide.core.db.settings import check_database_url
 from eventtide.core.defaults import CONSUMER_GROUP, DLQ_TOPIC, EVENTS_TOPIC
 from eventtide.core.errors import ConfigError
 from eventtide.core.kafka.logs import with_logger
@@ -184,6 +185,11 @@ def api_key(env: dict[str, str]) -> str:
 def databases(settings: DevstackSettings) -> list[str]:
     """What to start: Kafka and PostgreSQL unless the environment names them."""
     given = settings.database_url or None
+    if given is not None:
+        try:
+            check_database_url(given)
+        except ValueError as error:
+            raise ConfigError("DATABASE_URL", str(error)) from error
     if given is not None and is_sqlite(given):
         raise ConfigError(
             "DATABASE_URL",
@@ -209,8 +215,10 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
         url, bootstrap = env["DATABASE_URL"], env["KAFKA_BOOTSTRAP_SERVERS"]
         topic = env.get("EVENTTIDE_EVENTS_TOPIC", EVENTS_TOPIC)
         ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", DLQ_TOPIC)])
-        subprocess.run([CLI, "db", "upgrade"], env=env, check=True)
         engine = make_engine(url)
+        with engine.connect():  # an unreachable database is named before anything starts
+            pass
+        subprocess.run([CLI, "db", "upgrade"], env=env, check=True)
         probe = Consumer(
             with_logger({"bootstrap.servers": bootstrap, "group.id": "eventtide-dev-run-view"})
         )
