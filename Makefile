@@ -20,7 +20,7 @@ RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
 # The toolchains each target builds before it starts, written once here. `make run` builds
-# none up front: `eventtide dev run` builds what the pipeline starts (Kafka's jars), so a
+# none up front: `eventtide dev run` builds what the pipeline starts (Kafka's jars, PostgreSQL), so a
 # first run never waits for the Kubernetes control plane or OpenTofu to compile.
 TOOLCHAINS_setup := kafka postgres kubernetes opentofu
 TOOLCHAINS_test := $(TOOLCHAINS_setup)
