@@ -1,9 +1,12 @@
 """`make run` on a cache without the Kubernetes and OpenTofu toolchains builds neither.
 
+It starts its own Kafka and PostgreSQL (the given ones are removed from the environment).
+
 A first `make run` used to compile the Kubernetes control plane and OpenTofu (about 16
 minutes on two cores) before the pipeline printed anything, although the pipeline runs
-on Kafka alone. This runs the real Makefile target with a private cache that shares
-only uv and Kafka's jars, and checks the pipeline ran and nothing else was built.
+on Kafka and PostgreSQL alone. This runs the real Makefile target with a private cache
+that shares only uv, Kafka's jars and PostgreSQL, and checks the pipeline ran and
+nothing else was built.
 """
 
 from __future__ import annotations
@@ -53,4 +56,6 @@ def test_make_run_builds_only_what_the_pipeline_needs(tmp_path: Path) -> None:
     for name in NOT_FOR_THE_PIPELINE:
         built = _built_files(cache / name)
         assert not built, f"make run built {name}, which the pipeline does not use: {built[:5]}"
-    assert (tmp_path / "run" / "eventtide.db").is_file(), "the run kept its files elsewhere"
+    for service in ("api", "consumer", "processor", "producer"):
+        assert (tmp_path / "run" / f"{service}.log").is_file(), "the run kept its logs elsewhere"
+    assert "funnel conversion:" in output

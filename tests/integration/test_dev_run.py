@@ -1,44 +1,100 @@
-"""``eventtide dev run --events N`` (what ``make run EVENTS=N`` runs) stops by itself."""
+"""``eventtide dev run --events N`` (what ``make run EVENTS=N`` runs): the whole pipeline.
+
+The run uses the session's Kafka and a fresh PostgreSQL database, so its summary can be
+checked against the database afterwards: the stored count, the sessions and alerts the
+processor wrote, and the funnel conversion recomputed in plain Python from the stored
+events (an oracle apart from the SQL).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from analytics_oracles import Raw, funnel
 from sqlalchemy import func, select
 
 from eventtide.core.db import UserEvent, make_engine
+from eventtide.core.db.processor_tables import AlertRow, ProcessorSession
 
 pytestmark = pytest.mark.integration
 
+STEPS = ["page_view", "add_to_cart", "checkout_started", "purchase"]
 
-def test_dev_run_with_a_count_stores_everything_and_exits(
-    kafka_bootstrap: str, tmp_path: Path
+
+def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     topic = f"test.devrun.{os.getpid()}.{tmp_path.name[-6:]}"
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DATABASE_URL": fresh_database_url,
         "EVENTTIDE_EVENTS_TOPIC": topic,
         "EVENTTIDE_DLQ_TOPIC": f"{topic}.dlq",
+        "EVENTTIDE_PROCESSOR_TOPICS_ENABLED": "false",
+        "EVENTTIDE_RUN_DIR": str(tmp_path / "run"),
         "COLUMNS": "200",
     }
-    env.pop("DATABASE_URL", None)
     cli = str(Path(sys.executable).parent / "eventtide")
     result = subprocess.run(
         [cli, "dev", "run", "--events", "3000", "--rate", "2000"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False,
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
+    assert re.search(r"api: http://127\.0\.0\.1:\d+ ", output), output[-3000:]
+    assert "services: api, consumer, processor" in output
     assert "stored 3,000 events" in output
     assert "user_stats equals a recomputation" in output
-    database = tmp_path / ".eventtide" / "run" / "eventtide.db"
-    engine = make_engine(f"sqlite:///{database}")
+    api_log = (tmp_path / "run" / "api.log").read_text()
+    assert '"POST /v1/events HTTP/1.1" 200' in api_log, "the generator did not go through the API"
+
+    engine = make_engine(fresh_database_url)
     with engine.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(UserEvent.__table__)).scalar_one()
+        sessions = conn.execute(
+            select(func.count()).select_from(ProcessorSession.__table__)
+        ).scalar_one()
+        alerts = conn.execute(select(func.count()).select_from(AlertRow.__table__)).scalar_one()
+        rows = conn.execute(
+            select(UserEvent.user_id, UserEvent.event_type, UserEvent.occurred_at)
+        ).all()
     engine.dispose()
     assert stored == 3000
+    assert sessions > 0
+    said = re.search(r"sessions: ([\d,]+) \(", output)
+    assert said is not None, output[-2000:]
+    assert int(said.group(1).replace(",", "")) == sessions
+    assert f"({alerts:,} in all)" in output
+
+    events = [Raw(u, t, at, None, None) for u, t, at in rows]
+    since = min(e.occurred_at for e in events)
+    until = max(e.occurred_at for e in events) + timedelta(seconds=1)
+    expected = funnel(events, steps=STEPS, window=timedelta(days=1), since=since, until=until)
+    steps = " -> ".join(f"{step} {users:,}" for step, users, _ in expected)
+    assert steps in output, output[-2000:]
+
+
+def test_dev_run_names_an_unreachable_database(kafka_bootstrap: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DATABASE_URL": "postgresql://eventtide@127.0.0.1:9/never",
+        "EVENTTIDE_EVENTS_TOPIC": f"test.devrun.nodb.{os.getpid()}",
+        "EVENTTIDE_RUN_DIR": str(tmp_path / "run"),
+    }
+    cli = str(Path(sys.executable).parent / "eventtide")
+    result = subprocess.run(
+        [cli, "dev", "run", "--events", "10"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "cannot reach the database" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -52,6 +52,9 @@ class ScriptedConsumer:
         self.closed = False
         self._on_assign: Callable[[list[tuple[str, int]]], None] | None = None
 
+    def connect(self, timeout_s: float) -> None:
+        """Reachable at once, like a healthy broker."""
+
     def subscribe(self, topics: list[str], *, on_assign: Any, on_revoke: Any) -> None:
         self._on_assign = on_assign
 

@@ -38,3 +38,31 @@ def test_view_shows_counts_target_and_spenders() -> None:
     assert "4,000 / 10,000" in text
     assert "u-1" in text
     assert "123.45" in text
+
+
+def test_the_summary_answers_sessions_funnel_and_alerts() -> None:
+    from eventtide.core.db.queries.funnels import FunnelStep
+    from eventtide.core.db.queries.run_summary import Activity, RunAnswers
+    from eventtide.devstack.pipeline_view import answers_lines
+
+    answers = RunAnswers(
+        activity=Activity(sessions_open=30, sessions_closed=70, alerts=12),
+        median_events_per_session=9.0,
+        funnel=[FunnelStep("page_view", 200, None), FunnelStep("purchase", 50, 60.0)],
+        top_alerts=[("burst", 8), ("bot_like", 4)],
+    )
+    assert answers_lines(answers) == [
+        "sessions: 100 (70 closed, 30 open), median 9 events each",
+        "funnel conversion: 25.0% (page_view 200 -> purchase 50)",
+        "top alerts: burst 8, bot_like 4 (12 in all)",
+    ]
+
+
+def test_a_service_joins_make_run_once_its_subcommand_exists() -> None:
+    from eventtide.devstack.pipeline_services import SERVICES, installed
+
+    without_scorer = [s.name for s in installed(SERVICES, ["api serve", "consume", "process"])]
+    assert without_scorer == ["api", "consumer", "processor"]
+    with_scorer = installed(SERVICES, ["api serve", "consume", "process", "ml score"])
+    assert [s.name for s in with_scorer] == ["api", "consumer", "processor", "ml"]
+    assert with_scorer[0].argv(api_port="8123")[-1] == "8123"

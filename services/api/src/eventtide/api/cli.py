@@ -11,7 +11,9 @@ from eventtide.api import keys_cli
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_API_HOST.")] = None,
-    port: Annotated[int | None, typer.Option(help="Default: EVENTTIDE_API_PORT.")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Default: EVENTTIDE_API_PORT.")
+    ] = None,
 ) -> None:
     """Serve the HTTP API (ingestion and analytics) until SIGTERM or Ctrl-C."""
     import uvicorn

@@ -24,7 +24,8 @@ def create(
     name: Annotated[str, typer.Option(help="Who or what uses the key.")],
     scope: Annotated[list[str], typer.Option(help="ingest, read or admin; repeat for several.")],
     rate: Annotated[
-        float | None, typer.Option(help="Requests/s for this key (default: the API's).")
+        float | None,
+        typer.Option(min=0.001, help="Requests/s for this key (default: the API's)."),
     ] = None,
     url: UrlOption = None,
 ) -> None:

@@ -16,7 +16,8 @@ def consume(
     group: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_CONSUMER_GROUP_ID.")] = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
     idle_exit: Annotated[
-        float, typer.Option(help="Exit after this many seconds without messages (0: never).")
+        float,
+        typer.Option(min=0, help="Exit after this many seconds without messages (0: never)."),
     ] = 0.0,
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import typer
 from rich.console import Console
@@ -65,7 +67,7 @@ def run_consumer(
             topic=topic or core.events_topic,
             engine=engine,
             steps=storage.steps(),
-            bounds=settings.bounds(),
+            bounds=replace(settings.bounds(), connect_timeout_s=core.kafka_connect_timeout_s),
             stop=stop,
             report=report,
         )

@@ -45,6 +45,9 @@ class CoreSettings(BaseSettings):
         validation_alias=AliasChoices("EVENTTIDE_KAFKA_AWS_REGION", "AWS_REGION"),
         description="Region of the MSK cluster, for EVENTTIDE_KAFKA_SASL_MECHANISM=AWS_MSK_IAM",
     )
+    kafka_connect_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long a service waits for Kafka at start"
+    )
     events_topic: str = EVENTS_TOPIC
     dlq_topic: str = DLQ_TOPIC
     max_clock_skew_s: float = Field(

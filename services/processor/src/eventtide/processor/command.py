@@ -71,7 +71,9 @@ def run_processor(
                 assigned=jobs.assigned,
                 revoked=jobs.revoked,
             ),
-            bounds=settings.bounds(),
+            bounds=dataclasses.replace(
+                settings.bounds(), connect_timeout_s=core.kafka_connect_timeout_s
+            ),
             stop=stop,
             report=loop_report,
         )

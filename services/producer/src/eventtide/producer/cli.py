@@ -16,15 +16,19 @@ from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_in
 
 def produce(
     events: Annotated[
-        int | None, typer.Option("--events", "-n", help="Stop after this many; default: no limit.")
+        int | None,
+        typer.Option("--events", "-n", min=1, help="Stop after this many; default: no limit."),
     ] = None,
     rate: Annotated[
         float | None,
-        typer.Option(help="Events per second in live mode (default 100; 0 = unlimited)."),
+        typer.Option(min=0, help="Events per second in live mode (default 100; 0 = unlimited)."),
     ] = None,
     backfill_days: Annotated[
         float | None,
-        typer.Option(help="Send this many days of history, as fast as possible, then stop."),
+        typer.Option(
+            min=0.001,
+            help="Send this many days of history, as fast as possible, then stop.",
+        ),
     ] = None,
     users: Annotated[int, typer.Option(min=1, help="Simulated users.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Same seed, same users and events.")] = 0,

@@ -18,8 +18,9 @@ from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
 from eventtide.producer.generator import GeneratorConfig, Simulation
 from eventtide.producer.generator.incidents import IncidentSpec
+from eventtide.producer.http_sink import HttpSink
 from eventtide.producer.rate_column import EventRateColumn
-from eventtide.producer.runner import run
+from eventtide.producer.runner import Sink, run
 from eventtide.producer.settings import ProducerSettings
 from eventtide.producer.sources import Item, Rejected, from_jsonl, simulated
 from eventtide.producer.summary import summary_table
@@ -64,7 +65,11 @@ def run_produce(
             rate = 100.0 if rate is None else rate
         simulation = Simulation(config)
         items, total = simulated(simulation, context), events
-    producer = make_producer(topic or core.events_topic, settings.tuning(), core)
+    producer: Sink
+    if settings.api_url and settings.api_key is not None:
+        producer = HttpSink(settings.api_url, settings.api_key.get_secret_value())
+    else:
+        producer = make_producer(topic or core.events_topic, settings.tuning(), core)
     live = from_file is None and backfill_days is None
     try:
         producer.connect(settings.connect_timeout_s, settle_s=LIVE_SETTLE_S if live else 0.0)

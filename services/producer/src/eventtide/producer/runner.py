@@ -9,9 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from eventtide.core.kafka import EventProducer, WireMessage
+from eventtide.core.events import AnyEvent
+from eventtide.core.kafka import WireMessage
+from eventtide.core.kafka.client_errors import ClientErrors
+from eventtide.core.kafka.delivery import DeliveryStats
 from eventtide.core.metrics import EVENTS_REJECTED
 from eventtide.core.signals import StopFlag
 from eventtide.producer.pacing import pace_delay
@@ -65,9 +68,22 @@ class RunReport:
         }
 
 
+class Sink(Protocol):
+    """Where the runner sends: the Kafka producer, or the API (``HttpSink``)."""
+
+    stats: DeliveryStats
+    errors: ClientErrors
+
+    def connect(self, timeout_s: float, *, settle_s: float = ...) -> None: ...
+    def send(self, event: AnyEvent) -> None: ...
+    def send_message(self, message: WireMessage) -> None: ...
+    def poll(self, timeout: float = ...) -> object: ...
+    def flush(self, timeout: float) -> int: ...
+
+
 def run(
     items: Iterable[Item],
-    producer: EventProducer,
+    producer: Sink,
     *,
     limit: int | None = None,
     rate: float | None = None,

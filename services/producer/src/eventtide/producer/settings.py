@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventtide.core.kafka import ProducerTuning
@@ -36,6 +36,22 @@ class ProducerSettings(BaseSettings):
     )
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
     client_id: str = _DEFAULTS.client_id
+    api_url: str = Field(
+        default="", description="Send through this eventtide API instead of straight to Kafka"
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="The API key (ingest scope) used with EVENTTIDE_PRODUCER_API_URL"
+    )
+
+    @model_validator(mode="after")
+    def _api_needs_a_key(self) -> ProducerSettings:
+        """An API URL without a key would only fail at the first batch, with a 401."""
+        if self.api_url and self.api_key is None:
+            raise ValueError(
+                "EVENTTIDE_PRODUCER_API_URL needs EVENTTIDE_PRODUCER_API_KEY (a key with the "
+                "ingest scope: eventtide api keys create --name generator --scope ingest)"
+            )
+        return self
 
     def tuning(self) -> ProducerTuning:
         """The core Kafka layer's view of these settings."""

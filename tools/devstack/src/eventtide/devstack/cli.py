@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -163,6 +164,11 @@ def register(app: typer.Typer) -> None:
         command = list(ctx.args)
         if not command:
             raise typer.BadParameter("give the command after --", param_hint="COMMAND")
+        if shutil.which(command[0]) is None:  # before minutes of starting the stack, not after
+            raise typer.BadParameter(
+                f"{command[0]!r} is not a program on PATH; give the command after --",
+                param_hint="COMMAND",
+            )
         try:
             with running(parse_components(only)) as endpoints:
                 env = {**os.environ, **client_environment(endpoints)}

@@ -26,6 +26,7 @@ from typing import Final
 
 from confluent_kafka.admin import AdminClient
 
+from eventtide.core.kafka.logs import with_logger
 from eventtide.devstack.cache import build_lock, cache_dir, repo_root
 from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
@@ -356,13 +357,15 @@ def ensure_built() -> Path:
 def describe_cluster(bootstrap: str, *, timeout: float) -> str:
     """The cluster id, through the Admin API: proof the broker serves requests."""
     admin = AdminClient(
-        {
-            "bootstrap.servers": bootstrap,
-            "socket.timeout.ms": int(timeout * 1000),
-            "socket.connection.setup.timeout.ms": int(timeout * 1000),
-            # Only errors: a readiness probe that gives up on a request is not news.
-            "log_level": 3,
-        }
+        with_logger(
+            {
+                "bootstrap.servers": bootstrap,
+                "socket.timeout.ms": int(timeout * 1000),
+                "socket.connection.setup.timeout.ms": int(timeout * 1000),
+                # Only errors: a readiness probe that gives up on a request is not news.
+                "log_level": 3,
+            }
+        )
     )
     future = admin.describe_cluster(request_timeout=timeout)
     description = future.result(timeout=timeout + 5)
@@ -381,7 +384,7 @@ def warm_group_coordinator(bootstrap: str, *, partitions: int, timeout: float) -
     exactly what a lag check right after start does. Describing one group per shard
     until all answer cleanly takes that window away for our own brokers.
     """
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    admin = AdminClient(with_logger({"bootstrap.servers": bootstrap, "log_level": 3}))
     pending = warmup_group_ids(partitions)
     deadline = time.monotonic() + timeout
     last_error = ""

@@ -1,10 +1,18 @@
 """``eventtide dev run``: the whole pipeline on this machine, with a live view.
 
-Kafka is started locally (or taken from ``KAFKA_BOOTSTRAP_SERVERS``); the database is
-``DATABASE_URL`` when set, else a fresh SQLite file under ``.eventtide/run/``. It is
-migrated, then ``eventtide produce`` and ``eventtide consume`` run as child processes:
-services are run, never imported. With a count, the run ends by itself once every
-event is stored (or dead-lettered) and prints a summary.
+Kafka and PostgreSQL are started locally (or taken from ``KAFKA_BOOTSTRAP_SERVERS`` and
+``DATABASE_URL``). The database is migrated, then every service of
+:data:`~eventtide.devstack.pipeline_services.SERVICES` runs as a child process (the API,
+the consumer, the processor, the ML scorer once it exists), and the generator last,
+sending through the API's ``POST /v1/events`` as an application would.
+The API's address and a key for it are printed; the view shows events in and stored
+per second, lag, sessions open, alerts and dead letters. With a count, the run ends by
+itself once every event is stored (or dead-lettered) and the processor has read them,
+and prints a summary with the analytics answers.
+
+PostgreSQL, not SQLite: the processor's tables and the analytics answers (funnels,
+medians) are PostgreSQL's work, and a developer should see the production database's
+behaviour. SQLite stays for the consumer's storage path alone (see docs/decisions).
 """
 
 from __future__ import annotations
@@ -14,7 +22,9 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,45 +35,90 @@ from rich.console import Console
 from rich.live import Live
 from sqlalchemy import Engine
 
-from eventtide.core.db import make_engine, stats_differences
+from eventtide.core.cli import leaf_commands
+from eventtide.core.db import is_sqlite, make_engine, stats_differences
 from eventtide.core.db.overview import overview
+from eventtide.core.db.queries.run_summary import activity, run_answers
+from eventtide.core.db.settings import check_database_url
 from eventtide.core.defaults import CONSUMER_GROUP, DLQ_TOPIC, EVENTS_TOPIC
-from eventtide.devstack.pipeline_view import Snapshot, rates, view
+from eventtide.core.errors import ConfigError
+from eventtide.core.kafka.logs import with_logger
+from eventtide.core.settings import CoreSettings
+from eventtide.devstack.errors import InfraError
+from eventtide.devstack.pipeline_services import (
+    PROCESSOR_GROUP,
+    SERVICES,
+    Service,
+    generator,
+    installed,
+)
+from eventtide.devstack.pipeline_view import Rates, Snapshot, answers_lines, rates, view
+from eventtide.devstack.ports import free_port
 from eventtide.devstack.settings import DevstackSettings
 from eventtide.devstack.stack import client_environment, running
 
 RUN_DIR = Path(DevstackSettings().run_dir)
-"""Logs and the SQLite file of a run; tests point it elsewhere so a developer's run is safe."""
-GROUP = CONSUMER_GROUP
+"""Logs of a run; tests point it elsewhere so a developer's run is safe."""
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")
+API_READY_S = 90.0
+PROCESSOR_CATCH_UP_S = 120.0
 
 
 @dataclass
-class Pipeline:
-    """The child processes and where they write."""
+class Children:
+    """The child processes, in start order, and their log files."""
 
-    producer: subprocess.Popen[bytes]
-    consumer: subprocess.Popen[bytes]
-    logs: list[IO[bytes]]
+    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: list[IO[bytes]] = field(default_factory=list)
+    generator_started: float | None = None
+    """When the generator started: the summary's rate counts from here, not from start-up."""
 
+    def start(self, service: Service, env: dict[str, str], **values: str) -> None:
+        """Start one service, logging to ``RUN_DIR/<name>.log``, in its own session.
 
-def database_url() -> str:
-    """``DATABASE_URL`` if set, else a new SQLite file (an old one is removed first)."""
-    given = DevstackSettings().database_url or None
-    if given:
-        return given
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    path = (RUN_DIR / "eventtide.db").resolve()
-    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+        Own sessions: Ctrl-C reaches only this runner, which then stops each child
+        once, in order (a second signal would make the producer exit without flushing).
+        """
+        log = (RUN_DIR / f"{service.name}.log").open("wb")
+        self.logs.append(log)
+        self.running[service.name] = subprocess.Popen(
+            [CLI, *service.argv(**values)], env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def stopped(self) -> str | None:
+        """The first service that ended (the producer may end: it has a count)."""
+        for name, proc in self.running.items():
+            if name != "producer" and proc.poll() is not None:
+                return name
+        return None
+
+    def stop(self, console: Console) -> None:
+        """SIGTERM the generator first, then the rest in reverse start order."""
+        names = list(self.running)
+        order = (["producer"] if "producer" in names else []) + [
+            name for name in reversed(names) if name != "producer"
+        ]
+        for name in order:
+            proc = self.running[name]
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            try:
+                code = proc.wait(40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait()
+            if code not in (0, -signal.SIGTERM):
+                console.print(f"[yellow]{name} exited with {code}; see {RUN_DIR / name}.log[/]")
+        for log in self.logs:
+            log.close()
 
 
 def ensure_topics(bootstrap: str, names: list[str]) -> None:
     """Create the topics if missing (the broker may not auto-create with enough partitions)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    existing = set(admin.list_topics(timeout=30).topics)
+    admin = AdminClient(with_logger({"bootstrap.servers": bootstrap}))
+    existing = set(admin.list_topics(timeout=CoreSettings().kafka_connect_timeout_s).topics)
     wanted = [NewTopic(name, PARTITIONS, 1) for name in names if name not in existing]
     for future in admin.create_topics(wanted).values() if wanted else ():
         future.result(30)
@@ -77,47 +132,72 @@ def end_offsets(probe: Any, topic: str) -> int:
     )
 
 
-def start(env: dict[str, str], *, events: int | None, rate: float) -> Pipeline:
-    """Start the consumer, then the producer, logging to ``.eventtide/run/``."""
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    consumer_log = (RUN_DIR / "consumer.log").open("wb")
-    producer_log = (RUN_DIR / "producer.log").open("wb")
-    # Own sessions: Ctrl-C reaches only this runner, which then stops each child once,
-    # in order (a second signal would make the producer exit without flushing).
-    consumer = subprocess.Popen(
-        [CLI, "consume", "--group", GROUP, "--json"], env=env, stdout=consumer_log,
-        stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    command = [CLI, "produce", "--rate", str(rate), "--json"]
-    if events is not None:
-        command += ["--events", str(events)]
-    producer = subprocess.Popen(
-        command, env=env, stdout=producer_log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    return Pipeline(producer, consumer, [consumer_log, producer_log])
-
-
-def stop(pipeline: Pipeline, console: Console) -> None:
-    """SIGTERM both children (producer first), wait for each, close the logs."""
-    for name, proc in (("producer", pipeline.producer), ("consumer", pipeline.consumer)):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = proc.wait()
-        if code not in (0, -signal.SIGTERM):
-            console.print(f"[yellow]{name} exited with {code}; see {RUN_DIR / (name + '.log')}[/]")
-    for log in pipeline.logs:
-        log.close()
-
-
 def snapshot(engine: Engine, probe: Any, topic: str) -> Snapshot:
     """The pipeline now."""
     with engine.connect() as conn:
-        database = overview(conn, group_id=GROUP, topic=topic)
-    return Snapshot(time.monotonic(), end_offsets(probe, topic), database)
+        database = overview(conn, group_id=CONSUMER_GROUP, topic=topic)
+        now = activity(conn)
+    return Snapshot(time.monotonic(), end_offsets(probe, topic), database, now)
+
+
+def processed(engine: Engine, topic: str) -> int:
+    """Messages the processor has checkpointed (its stored next offsets, summed)."""
+    with engine.connect() as conn:
+        return sum(
+            overview(conn, group_id=PROCESSOR_GROUP, topic=topic, top=0).stored_offsets.values()
+        )
+
+
+def wait_http(url: str, timeout_s: float, alive: subprocess.Popen[bytes]) -> bool:
+    """True once ``url`` answers 200; False if the process ends or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and alive.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def serves(url: str) -> bool:
+    """True when a GET of ``url`` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def api_key(env: dict[str, str]) -> str:
+    """A read and ingest key for this run's API (the database is this run's alone)."""
+    made = subprocess.run(
+        [CLI, "api", "keys", "create", "--name", "dev-run", "--scope", "read", "--scope", "ingest"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise InfraError(f"could not create an API key: {made.stderr.strip()[-500:]}")
+    return made.stdout.strip().splitlines()[-1]
+
+
+def databases(settings: DevstackSettings) -> list[str]:
+    """What to start: Kafka and PostgreSQL unless the environment names them."""
+    given = settings.database_url or None
+    if given is not None:
+        try:
+            check_database_url(given)
+        except ValueError as error:
+            raise ConfigError("DATABASE_URL", str(error)) from error
+    if given is not None and is_sqlite(given):
+        raise ConfigError(
+            "DATABASE_URL",
+            "the whole pipeline needs PostgreSQL (the processor's tables, the analytics "
+            "answers); unset DATABASE_URL to start one, or give a postgresql:// URL",
+        )
+    wanted = {"kafka": settings.kafka_bootstrap_servers, "postgres": given}
+    return [name for name, configured in wanted.items() if not configured]
 
 
 def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
@@ -127,52 +207,113 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
-    url = database_url()
-    names = [] if DevstackSettings().kafka_bootstrap_servers else ["kafka"]
+    CoreSettings()  # a wrong Kafka setting is reported now, not after Kafka has started
+    names = databases(DevstackSettings())
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
     with running(names) as endpoints:
-        env = {**os.environ, **client_environment(endpoints), "DATABASE_URL": url}
-        bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+        env = {**os.environ, **client_environment(endpoints)}
+        url, bootstrap = env["DATABASE_URL"], env["KAFKA_BOOTSTRAP_SERVERS"]
         topic = env.get("EVENTTIDE_EVENTS_TOPIC", EVENTS_TOPIC)
         ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", DLQ_TOPIC)])
-        subprocess.run([CLI, "db", "upgrade"], env=env, check=True)
-        console.print(f"database: {url}\nkafka: {bootstrap}\nlogs: {RUN_DIR}/")
         engine = make_engine(url)
-        probe = Consumer({"bootstrap.servers": bootstrap, "group.id": "eventtide-dev-run-view"})
-        pipeline = start(env, events=events, rate=rate)
-        started = time.monotonic()
-        done = False
+        with engine.connect():  # an unreachable database is named before anything starts
+            pass
+        subprocess.run([CLI, "db", "upgrade"], env=env, check=True)
+        probe = Consumer(
+            with_logger({"bootstrap.servers": bootstrap, "group.id": "eventtide-dev-run-view"})
+        )
+        children = Children()
+        done = final = None
         try:
-            previous = snapshot(engine, probe, topic)
-            with Live(console=console, refresh_per_second=1) as live:
-                while not done:
-                    time.sleep(1.0)
-                    now = snapshot(engine, probe, topic)
-                    elapsed = time.monotonic() - started
-                    live.update(view(now, rates(previous, now), elapsed_s=elapsed, target=events))
-                    previous = now
-                    handled = now.database.stored + now.database.dead_letters
-                    done = events is not None and handled >= events
-                    if pipeline.consumer.poll() is not None:
-                        console.print(f"[red]the consumer stopped; see {RUN_DIR}/consumer.log[/]")
-                        break
+            done, final = _serve(children, env, engine, probe, topic, events, rate, console)
         except KeyboardInterrupt:
             pass
         finally:
-            stop(pipeline, console)
-            final = snapshot(engine, probe, topic) if done else None
+            children.stop(console)
             probe.close()
-        with engine.connect() as conn:
-            problems = stats_differences(conn) if done else []
+        answers = problems = None
+        if done:
+            with engine.connect() as conn:
+                problems = stats_differences(conn)
+                answers = run_answers(conn)
         engine.dispose()
     if not console.is_terminal:
         console.line()  # a live view written to a file or pipe ends without a newline
-    if final is not None:
-        seconds = time.monotonic() - started
+    if final is not None and answers is not None and problems is not None:
+        seconds = time.monotonic() - (children.generator_started or time.monotonic())
         console.print(
             f"stored {final.database.stored:,} events and {final.database.dead_letters:,} dead "
             f"letters in {seconds:.1f}s ({final.database.stored / seconds:,.0f} events/s end to "
-            f"end); user_stats {'equals' if not problems else 'DIFFERS from'} a recomputation"
+            f"end); user_stats {'equals' if not problems else 'DIFFERS from'} a recomputation",
+            highlight=False,
         )
+        for line in answers_lines(answers):
+            console.print(line, highlight=False)
         return 1 if problems else 0
     console.print("stopped; nothing is left running")
-    return 0
+    return 0 if done is None else 1
+
+
+def _serve(
+    children: Children,
+    env: dict[str, str],
+    engine: Engine,
+    probe: Any,
+    topic: str,
+    events: int | None,
+    rate: float,
+    console: Console,
+) -> tuple[bool, Snapshot | None]:
+    """Start the services, then the generator; show the view until done or stopped."""
+    port = str(free_port())
+    for service in installed(SERVICES, leaf_commands()):
+        children.start(service, env, api_port=port)
+    api = f"http://127.0.0.1:{port}"
+    if not wait_http(f"{api}/healthz", API_READY_S, children.running["api"]):
+        raise InfraError(f"the API did not answer on {api}; see {RUN_DIR}/api.log")
+    key = api_key(env)
+    dashboard = f"{api}/dashboard" if serves(f"{api}/dashboard") else "not served by this API"
+    console.print(
+        f"api: {api} (OpenAPI: {api}/docs) key: {key}\ndashboard: {dashboard}\n"
+        f"database: {env['DATABASE_URL']}\nkafka: {env['KAFKA_BOOTSTRAP_SERVERS']}\n"
+        f"services: {', '.join(children.running)}; logs: {RUN_DIR}/",
+        highlight=False,
+        soft_wrap=True,
+    )
+    # The generator drives the pipeline through the API's door, as applications do.
+    through_api = {"EVENTTIDE_PRODUCER_API_URL": api, "EVENTTIDE_PRODUCER_API_KEY": key}
+    children.start(generator(rate=rate, events=events), env | through_api)
+    started = children.generator_started = time.monotonic()
+    previous = snapshot(engine, probe, topic)
+    with Live(console=console, refresh_per_second=1) as live:
+        while True:
+            time.sleep(1.0)
+            now = snapshot(engine, probe, topic)
+            live.update(
+                view(now, rates(previous, now), elapsed_s=time.monotonic() - started, target=events)
+            )
+            previous = now
+            ended = children.stopped()
+            if ended is not None:
+                console.print(f"[red]the {ended} stopped; see {RUN_DIR}/{ended}.log[/]")
+                return False, None
+            if events is not None and _all_in(now, rates(previous, now), children, events):
+                break
+    _wait_for_processor(engine, topic, end_offsets(probe, topic))
+    return True, snapshot(engine, probe, topic)
+
+
+def _all_in(now: Snapshot, rate: Rates, children: Children, events: int) -> bool:
+    """Every event stored or dead-lettered; or the generator done and nothing left to read
+    (events the API refused are dead letters on the topic, not in the consumer's table)."""
+    if now.database.stored + now.database.dead_letters >= events:
+        return True
+    generator_done = children.running["producer"].poll() is not None
+    return generator_done and rate.lag == 0 and now.produced > 0
+
+
+def _wait_for_processor(engine: Engine, topic: str, produced: int) -> None:
+    """Give the processor time to checkpoint every message before the summary."""
+    deadline = time.monotonic() + PROCESSOR_CATCH_UP_S
+    while processed(engine, topic) < produced and time.monotonic() < deadline:
+        time.sleep(0.5)

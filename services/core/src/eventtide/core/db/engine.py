@@ -8,6 +8,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from eventtide.core.telemetry.setup import tracing_enabled
+from eventtide.core.db.settings import check_database_url
+from eventtide.core.errors import ConfigError
+
+PG_CONNECT_TIMEOUT_S = 10
+"""libpq's connect_timeout for every PostgreSQL connection."""
 
 
 def normalize_url(url: str) -> str:
@@ -34,11 +39,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     ``pool_pre_ping`` turns a connection killed by a database restart into a fresh one
     instead of an error on the next batch.
     """
+    try:
+        check_database_url(url)
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL", str(error)) from error
     url = normalize_url(url)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
+        # A host that drops packets would otherwise hold a connect for minutes (TCP's own
+        # retries); 10 s is far above a healthy connect and short enough to say what is wrong.
+        kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_S})
         engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, **kwargs)
     if tracing_enabled():
         from eventtide.core.telemetry.tracing import instrument_engine

@@ -87,9 +87,10 @@ def make_admin(
     """An admin client (topics, group offsets)."""
     from confluent_kafka.admin import AdminClient
 
+    from eventtide.core.kafka.logs import with_logger
     from eventtide.core.kafka.msk_iam import serve_token
 
-    config = admin_client_config(settings, bootstrap_servers=bootstrap_servers)
+    config = with_logger(admin_client_config(settings, bootstrap_servers=bootstrap_servers))
     admin = AdminClient(config)
     serve_token(admin, config)
     return admin

@@ -16,6 +16,8 @@ from typing import Any, Final
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
 
+from eventtide.core.kafka.logs import with_logger
+
 log = logging.getLogger("eventtide.kafka.consumer")
 
 FROM_START: Final = OFFSET_BEGINNING
@@ -34,7 +36,7 @@ class GroupConsumer:
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
         self.group_id: str = self.config["group.id"]
-        self._consumer = Consumer(self.config)
+        self._consumer = Consumer(with_logger(self.config))
         self.consume = self._consumer.consume
         """``consume(count, timeout_s)``: the client's own batch call, bound once (hot path)."""
 
@@ -59,6 +61,20 @@ class GroupConsumer:
         self._consumer.subscribe(
             list(topics), on_assign=assigned, on_revoke=revoked, on_lost=revoked
         )
+
+    def connect(self, timeout_s: float) -> None:
+        """Reach the cluster once at start, or raise :class:`KafkaUnavailableError`.
+
+        librdkafka retries an unreachable broker forever, which is right while running
+        (a broker restart heals) but left a service started against a wrong
+        ``KAFKA_BOOTSTRAP_SERVERS`` silent forever instead of saying so.
+        """
+        from eventtide.core.kafka.producer import KafkaUnavailableError
+
+        try:
+            self._consumer.list_topics(timeout=timeout_s)
+        except KafkaException as error:
+            raise KafkaUnavailableError(error.args[0].str()) from error
 
     def assign_at(self, positions: Sequence[Position]) -> None:
         """Add partitions to the assignment, each starting at the given offset

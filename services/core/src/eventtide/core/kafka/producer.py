@@ -18,6 +18,7 @@ from eventtide.core.events import AnyEvent
 from eventtide.core.kafka.client_errors import ClientErrors
 from eventtide.core.kafka.codec import Headers, WireMessage, encode
 from eventtide.core.kafka.delivery import DeliveryCallback, DeliveryStats
+from eventtide.core.kafka.logs import with_logger
 from eventtide.core.metrics import PRODUCER_IN_FLIGHT
 
 _POLL_EVERY = 1_000
@@ -46,7 +47,7 @@ class EventProducer:
         self.topic = topic
         self.stats = DeliveryStats()
         self.errors = ClientErrors()
-        self._producer = Producer({"error_cb": self.errors.on_error, **config})
+        self._producer = Producer(with_logger({"error_cb": self.errors.on_error, **config}))
         self._produce = self._producer.produce
         self._callbacks = self.stats.callbacks
         self._since_poll = 0

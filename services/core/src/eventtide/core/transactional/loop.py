@@ -120,6 +120,16 @@ class BatchLoop(Generic[P, R]):
             self.steps.revoked(sorted(gone))
         log.info("revoked %s", sorted(gone))
 
+    def _reachable(self) -> None:
+        """Fail at start, with the cause, when Kafka or the database cannot be reached.
+
+        Once running, outages are waited out (``_retrying``); at start they are far more
+        often a wrong address, which waiting would only hide.
+        """
+        with self.engine.connect():
+            pass
+        self._consumer.connect(self.bounds.connect_timeout_s)
+
     def _read_offsets(self) -> dict[int, int]:
         with self.engine.connect() as conn:
             return load_offsets(conn, self.group_id, self.topic)
@@ -135,6 +145,7 @@ class BatchLoop(Generic[P, R]):
         hold that message back for the whole window, unseen). Then the rest of the
         batch is awaited until it is full or the window has passed.
         """
+        self._reachable()
         started = time.monotonic()
         last_message = started
         self._consumer.subscribe([self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)

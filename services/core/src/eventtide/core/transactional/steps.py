@@ -84,6 +84,8 @@ class LoopBounds:
     retry_initial_s: float = 0.1
     retry_max_s: float = 5.0
     shutdown_grace_s: float = 25.0
+    connect_timeout_s: float = 10.0
+    """How long the start-up check waits for Kafka before naming it unreachable."""
 
 
 @dataclass

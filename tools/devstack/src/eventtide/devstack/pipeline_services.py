@@ -1,0 +1,52 @@
+"""The services ``eventtide dev run`` starts, as data: one line per service.
+
+Each is an ``eventtide`` subcommand run as a child process (services are run, never
+imported). A line whose subcommand this installation lacks is skipped, so the ML
+scorer's line is already here and starts on the first run after ``eventtide ml score``
+exists. Order matters: the API first (the run waits for it to answer), the generator
+last, once everything that reads the topic is up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from eventtide.core.defaults import CONSUMER_GROUP
+
+PROCESSOR_GROUP: Final = "eventtide-processor"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A child process: its name in logs and the view, and its ``eventtide`` arguments."""
+
+    name: str
+    command: str
+    """The subcommand, as ``leaf_commands`` spells it (``"ml score"``)."""
+    args: tuple[str, ...] = ()
+
+    def argv(self, **values: str) -> list[str]:
+        """The arguments after ``eventtide``, with ``{placeholders}`` filled in."""
+        return [*self.command.split(), *(arg.format(**values) for arg in self.args)]
+
+
+SERVICES: Final = (
+    Service("api", "api serve", ("--host", "127.0.0.1", "--port", "{api_port}")),
+    Service("consumer", "consume", ("--group", CONSUMER_GROUP, "--json")),
+    Service("processor", "process", ("--group", PROCESSOR_GROUP, "--json")),
+    Service("ml", "ml score"),
+)
+"""Everything downstream of the generator, in start order."""
+
+
+def generator(*, rate: float, events: int | None) -> Service:
+    """The event generator, paced at ``rate``; stops after ``events`` when given."""
+    count = ("--events", str(events)) if events is not None else ()
+    return Service("producer", "produce", ("--rate", str(rate), "--json", *count))
+
+
+def installed(services: tuple[Service, ...], commands: list[str]) -> list[Service]:
+    """The services whose subcommand exists here."""
+    available = set(commands)
+    return [service for service in services if service.command in available]
