@@ -1,0 +1,55 @@
+"""The ML scorer's ``predictions`` table and the one statement that writes it.
+
+A prediction's id is derived from the scored record's id and the model's name (uuid5),
+not from the model version: a batch scored again after a crash, even by a model promoted
+in between, hits the same key and is skipped, so each record is stored exactly once.
+Times are integer microseconds, like the processor's tables it is scored from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, BigInteger, Float, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventtide.core.db.models import Base
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+CHUNK_ROWS = 2_000
+"""Rows per INSERT: 9 columns each stays far below PostgreSQL's 65,535 bound parameters."""
+
+
+class Prediction(Base):
+    """One model's score for one user as of one feature record."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (
+        Index("ix_predictions_model_user_as_of", "model_name", "user_id", "as_of"),
+        Index("ix_predictions_model_score", "model_name", "score"),
+    )
+
+    prediction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    model_name: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[int]
+    user_id: Mapped[str] = mapped_column(String(128))
+    source_id: Mapped[str] = mapped_column(String(36))
+    as_of: Mapped[int] = mapped_column(BigInteger)
+    scored_at: Mapped[int] = mapped_column(BigInteger)
+    score: Mapped[float] = mapped_column(Float)
+    contributions: Mapped[list[Any]] = mapped_column(JSON)
+
+
+def insert_predictions(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows, skipping ids already stored; returns how many were new."""
+    from eventtide.core.db.upsert import chunks, insert_for
+
+    table = Prediction.__table__
+    added = 0
+    for chunk in chunks(list(rows), CHUNK_ROWS):
+        statement = insert_for(conn, table).values(chunk).on_conflict_do_nothing()  # type: ignore[arg-type]
+        added += conn.execute(statement).rowcount or 0
+    return added
