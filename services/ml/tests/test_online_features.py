@@ -54,7 +54,7 @@ def test_a_record_without_a_numeric_field_is_refused_by_name() -> None:
 
 def test_the_split_refuses_a_history_too_short() -> None:
     rows = online_rows(LOG, 30, 70 * DAY_S)
-    with pytest.raises(ValueError, match="three horizons"):
+    with pytest.raises(ValueError, match="two horizons"):
         split_rows(rows, 40 * DAY_S, 30)
 
 

@@ -52,7 +52,7 @@ def split_rows(rows: OnlineRows, cutoff: float, horizon_days: float) -> OnlineSp
         if mask.sum() < MIN_ROWS or labels.min(initial=1) == labels.max(initial=0):
             raise ValueError(
                 f"too few {name} sessions with both outcomes ({int(mask.sum())}): "
-                f"the history must cover at least three horizons before the cut-off"
+                f"the history must start two horizons before the cut-off"
             )
 
     def table(mask: np.ndarray) -> FeatureTable:

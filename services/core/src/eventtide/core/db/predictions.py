@@ -50,6 +50,11 @@ def insert_predictions(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     table = Prediction.__table__
     added = 0
     for chunk in chunks(list(rows), CHUNK_ROWS):
-        statement = insert_for(conn, table).values(chunk).on_conflict_do_nothing()  # type: ignore[arg-type]
-        added += conn.execute(statement).rowcount or 0
+        statement = (
+            insert_for(conn, table)  # type: ignore[arg-type]
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .returning(table.c.prediction_id)
+        )
+        added += len(conn.execute(statement).all())
     return added
