@@ -24,6 +24,7 @@ from eventtide.api.routes import (
     health,
     ingest,
     posthog,
+    predictions,
     retention,
     segment,
     trends,
@@ -75,6 +76,7 @@ def create_app(
         )
     routers = (
         health, ingest, segment, posthog, events, trends, funnels, retention, users, deadletters,
+        predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
