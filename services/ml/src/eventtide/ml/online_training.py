@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from eventtide.ml.artefacts import dump
 from eventtide.ml.churn import GradientBoostedChurn, LogisticBaseline
 from eventtide.ml.evaluate import ChurnScores, churn_scores
+from eventtide.ml.explain import partial_dependence
 from eventtide.ml.features import FeatureTable
 from eventtide.ml.history import DAY_S
 from eventtide.ml.online_features import ONLINE_FEATURES, OnlineRows, online_rows
@@ -91,16 +92,21 @@ def train_online_churn(
         raise ValueError("no stored events before the cut-off plus the horizon")
     data = split_rows(online_rows(log, horizon_days, end.timestamp()), cutoff.timestamp(),
                       horizon_days)  # fmt: skip
-    model = GradientBoostedChurn(columns=ONLINE_FEATURES).fit(data.train_x, data.train_y)
+    model = GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(data.train_x, data.train_y)
     if model.used != ONLINE_FEATURES:
-        raise ValueError(f"a feature has no value in training: {set(ONLINE_FEATURES) - set(model.used)}")
+        missing = set(ONLINE_FEATURES) - set(model.used)
+        raise ValueError(f"a feature has no value in training: {sorted(missing)}")
     ours = churn_scores(model.name, data.test_y, model.predict(data.test_x))
     baselines = [
         churn_scores(b.name, data.test_y, b.fit(data.train_x, data.train_y).predict(data.test_x))
         for b in online_baselines()
     ]
     best = max(b.roc_auc for b in baselines)
-    reference = [float(np.nanmedian(data.train_x.values[:, j])) for j in range(len(ONLINE_FEATURES))]
+    reference = [float(np.nanmedian(column)) for column in data.train_x.values.T]
+    curves = partial_dependence(
+        lambda m: model._model.predict_proba(m)[:, 1],  # type: ignore[union-attr]
+        data.train_x.values,
+    )
     with engine.begin() as conn:
         current = production(conn, ONLINE_MODEL)
         current_auc = None
@@ -120,6 +126,7 @@ def train_online_churn(
                 "used": list(ONLINE_FEATURES),
                 "horizon_days": horizon_days,
                 "reference": reference,
+                "curves": [c.to_json() for c in curves],
             },
             metrics={
                 "roc_auc": ours.roc_auc,

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.db.predictions import insert_predictions
 from eventtide.ml.artefacts import ArtefactRefusedError
+from eventtide.ml.explain import Curve
 from eventtide.ml.online_features import ONLINE_FEATURES
 from eventtide.ml.registry import load_estimator, production, production_version
 from eventtide.ml.scoring import ScoringModel, score_records
@@ -48,7 +49,8 @@ def load_model(conn: Connection, name: str) -> ScoringModel:
         )
     estimator = load_estimator(registered)
     reference = tuple(float(x) for x in registered.parameters["reference"])
-    return ScoringModel(name, registered.version, estimator, reference)
+    curves = tuple(Curve.from_json(c) for c in registered.parameters["curves"])
+    return ScoringModel(name, registered.version, estimator, reference, curves)
 
 
 class ModelHolder:
