@@ -21,11 +21,11 @@ generator evaluation (churn on user histories, behavioural anomalies) is
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
 import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -38,10 +38,10 @@ from eventtide.core.db import make_engine
 from eventtide.core.db.migrate import upgrade
 from eventtide.ml.churn import GradientBoostedChurn
 from eventtide.ml.evaluate import churn_scores
+from eventtide.ml.explain import partial_dependence
 from eventtide.ml.history import DAY_S, EventLog
 from eventtide.ml.online_features import ONLINE_FEATURES, online_rows
 from eventtide.ml.online_training import online_baselines, split_rows
-from eventtide.ml.explain import partial_dependence
 from eventtide.ml.scorer import ModelHolder, Scored, ScorerReport, ScorerSteps
 from eventtide.ml.scoring import ScoringModel
 from eventtide.ml.sources import row_of
@@ -107,13 +107,17 @@ def main() -> None:
 
     def train_once(_: int) -> dict[str, float]:
         t0 = time.perf_counter()
-        GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(data.train_x, data.train_y)
+        GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(
+            data.train_x, data.train_y
+        )
         t1 = time.perf_counter()
         online_baselines()[1].fit(data.train_x, data.train_y)
         return {"ours_s": t1 - t0, "baseline_s": time.perf_counter() - t1}
 
     trained = repeat(args.runs, "train", train_once)
-    model = GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(data.train_x, data.train_y)
+    model = GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(
+        data.train_x, data.train_y
+    )
     table = [asdict(churn_scores(model.name, data.test_y, model.predict(data.test_x)))]
     for baseline in online_baselines():
         fitted = baseline.fit(data.train_x, data.train_y)
@@ -123,7 +127,7 @@ def main() -> None:
               f"PR-AUC {row['pr_auc']:.4f} Brier {row['brier']:.4f}")  # fmt: skip
 
     reference = tuple(float(np.nanmedian(column)) for column in data.train_x.values.T)
-    estimator = model._model
+    estimator: Any = model._model
     curves = tuple(
         partial_dependence(lambda m: estimator.predict_proba(m)[:, 1], data.train_x.values)
     )
@@ -139,6 +143,7 @@ def main() -> None:
     def score_once(index: int) -> dict[str, float]:
         steps = ScorerSteps(holder=holder, group_id=f"bench-{uuid.uuid4().hex[:8]}",
                             report=ScorerReport())  # fmt: skip
+
         def write(scored: Scored) -> None:
             with engine.begin() as conn:
                 steps.write(conn, scored)
@@ -157,7 +162,7 @@ def main() -> None:
         t1 = time.perf_counter()
         matrix = rows.values[pick]
         for start in range(0, count, BATCH):
-            scoring.probabilities(matrix[start:start + BATCH])
+            scoring.probabilities(matrix[start : start + BATCH])
         t2 = time.perf_counter()
         with engine.begin() as conn:  # the next run inserts, not skips
             conn.exec_driver_sql("DELETE FROM predictions")
@@ -178,15 +183,21 @@ def main() -> None:
         ),
     ]
     median_rate = comparisons[0].ours.median
-    print(f"[bench] scoring goal {GOAL_RECORDS_PER_S:,}/s: "
-          f"{'met' if median_rate >= GOAL_RECORDS_PER_S else 'NOT met'} ({median_rate:,.0f}/s)")  # fmt: skip
+    verdict = "met" if median_rate >= GOAL_RECORDS_PER_S else "NOT met"
+    print(f"[bench] scoring goal {GOAL_RECORDS_PER_S:,}/s: {verdict} ({median_rate:,.0f}/s)")
     report(
         "ml",
         comparisons,
         quick=args.quick,
-        parameters={"users": users, "days": days, "horizon_days": horizon, "records": count,
-                    "batch": BATCH, "train_rows": int(data.train_y.size),
-                    "test_rows": int(data.test_y.size)},  # fmt: skip
+        parameters={
+            "users": users,
+            "days": days,
+            "horizon_days": horizon,
+            "records": count,
+            "batch": BATCH,
+            "train_rows": int(data.train_y.size),
+            "test_rows": int(data.test_y.size),
+        },
         notes={"churn_online_heldout": table, "goal_records_per_s": GOAL_RECORDS_PER_S},
     )
     if not args.quick:

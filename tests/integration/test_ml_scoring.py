@@ -14,9 +14,9 @@ from pathlib import Path
 
 import orjson
 import pytest
+from api_helpers import api_client, core_for, new_key
 from confluent_kafka import Producer
 from sqlalchemy import func, insert, select, update
-from api_helpers import api_client, core_for, new_key
 from storage_helpers import STARTED, create_topic, end_offsets
 from typer.testing import CliRunner
 
@@ -121,7 +121,8 @@ def test_train_promote_score_kill9_exactly_once_and_refuse_tampering(
             conn.execute(update(Model).where(Model.version == 1).values(stage="production"))
     second = _train(url, monkeypatch)  # same data, same seed: not better than production
     assert "churn_online v1" in first
-    assert "churn_online v2" in second and "; not promoted" in second
+    assert "churn_online v2" in second
+    assert "; not promoted" in second
 
     features = create_topic(kafka_bootstrap, "test.features", PARTITIONS)
     predictions = create_topic(kafka_bootstrap, "test.predictions", 1)
@@ -174,9 +175,7 @@ def _check_api(bootstrap: str, url: str) -> None:
     """The prediction endpoints answer what a plain reading of the tables says."""
     engine = make_engine(url)
     with engine.begin() as conn:
-        rows = conn.execute(
-            select(Prediction.user_id, Prediction.as_of, Prediction.score)
-        ).all()
+        rows = conn.execute(select(Prediction.user_id, Prediction.as_of, Prediction.score)).all()
         conn.execute(
             insert(AlertRow),
             [{"alert_id": str(uuid.uuid4()), "rule": "metric_anomaly", "user_id": "*",

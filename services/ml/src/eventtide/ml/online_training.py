@@ -92,7 +92,9 @@ def train_online_churn(
         raise ValueError("no stored events before the cut-off plus the horizon")
     data = split_rows(online_rows(log, horizon_days, end.timestamp()), cutoff.timestamp(),
                       horizon_days)  # fmt: skip
-    model = GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(data.train_x, data.train_y)
+    model = GradientBoostedChurn(columns=ONLINE_FEATURES, ensemble=False).fit(
+        data.train_x, data.train_y
+    )
     if model.used != ONLINE_FEATURES:
         missing = set(ONLINE_FEATURES) - set(model.used)
         raise ValueError(f"a feature has no value in training: {sorted(missing)}")

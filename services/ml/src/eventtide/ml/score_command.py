@@ -77,7 +77,9 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             consumer=consumer,
             topic=settings.features_topic,
             engine=engine,
-            steps=BatchSteps(prepare=steps.prepare, write=steps.write, after_commit=steps.after_commit),
+            steps=BatchSteps(
+                prepare=steps.prepare, write=steps.write, after_commit=steps.after_commit
+            ),
             bounds=settings.bounds(),
             stop=stop,
             report=loop_report,

@@ -63,7 +63,9 @@ def score_records(
     order = np.argsort(-np.abs(effect), axis=1)[:, :TOP_FEATURES]
     picked = np.take_along_axis(effect, order, axis=1).round(6).tolist()
     values = np.take_along_axis(matrix, order, axis=1)
-    shown = np.where(np.isnan(values), None, values).tolist()
+    shown = values.astype(object)
+    shown[np.isnan(values)] = None
+    shown = shown.tolist()
     names = [[ONLINE_FEATURES[j] for j in row] for row in order.tolist()]
     rows = []
     for i, record in enumerate(records):

@@ -9,7 +9,7 @@ Times are integer microseconds, like the processor's tables it is scored from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import JSON, BigInteger, Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,8 +43,35 @@ class Prediction(Base):
     contributions: Mapped[list[Any]] = mapped_column(JSON)
 
 
+COLUMNS: Final = (
+    "prediction_id", "model_name", "model_version", "user_id", "source_id", "as_of",
+    "scored_at", "score", "contributions",
+)  # fmt: skip
+_COPY_TYPES: Final = ("text", "text", "int4", "text", "text", "int8", "int8", "float8", "text")
+_STAGING: Final = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_predictions (prediction_id text, "
+    "model_name text, model_version integer, user_id text, source_id text, as_of bigint, "
+    "scored_at bigint, score double precision, contributions json) ON COMMIT DELETE ROWS"
+)
+_LIST: Final = ", ".join(COLUMNS)
+_COPY: Final = f"COPY incoming_predictions ({_LIST}) FROM STDIN (FORMAT BINARY)"
+_MOVE: Final = (  # constant column names only; the values travel by COPY
+    f"INSERT INTO predictions ({_LIST}) SELECT {_LIST} "  # noqa: S608
+    "FROM incoming_predictions ON CONFLICT (prediction_id) DO NOTHING"
+)
+
+
 def insert_predictions(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert rows, skipping ids already stored; returns how many were new."""
+    """Insert rows, skipping ids already stored; returns how many were new.
+
+    On PostgreSQL: binary COPY into a temporary table, then one ``INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING``. The multi-row INSERT it replaces held the scorer to about
+    3,000 records/s (bench/ml), the database write being the slowest step.
+    """
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        return _copy(conn, rows)
     from eventtide.core.db.upsert import chunks, insert_for
 
     table = Prediction.__table__
@@ -58,3 +85,22 @@ def insert_predictions(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         )
         added += len(conn.execute(statement).all())
     return added
+
+
+def _copy(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    import orjson
+
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(_STAGING)
+        with cur.copy(_COPY) as copy:
+            copy.set_types(_COPY_TYPES)
+            write = copy.write_row
+            for r in rows:
+                write((
+                    r["prediction_id"], r["model_name"], r["model_version"], r["user_id"],
+                    r["source_id"], r["as_of"], r["scored_at"], r["score"],
+                    orjson.dumps(r["contributions"]).decode(),
+                ))  # fmt: skip
+        cur.execute(_MOVE)
+        return int(cur.rowcount)
