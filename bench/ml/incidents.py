@@ -88,7 +88,7 @@ def detect(counts: dict[str, np.ndarray]) -> list[Alert]:
     order values varies like a count of orders times that value (compound Poisson), not
     like a count of currency units.
     """
-    times = START.timestamp() + STEP * np.arange(DAYS * 24)
+    times = (START.timestamp() + STEP * np.arange(DAYS * 24)).astype(np.float64)
     cut = TRAIN_DAYS * 24
     alerts: list[Alert] = []
     orders = counts.get("events.purchase", np.zeros(1))[:cut].sum()
