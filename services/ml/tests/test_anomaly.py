@@ -155,3 +155,18 @@ def test_isolation_forest_flags_bots_and_bursts_among_ordinary_users():
     flagged = detector.flag(table)
     assert flagged[-2:].all()
     assert flagged[:400].mean() < 0.03
+
+
+def test_alerts_overlapping_in_time_are_one_incident() -> None:
+    from eventtide.ml.anomaly import Alert, correlate
+
+    def alert(series: str, start: float, end: float) -> Alert:
+        return Alert(series, start, end, 1.0, 5.0, 6.0, "up")
+
+    groups = correlate([alert("b", 5, 8), alert("a", 0, 6), alert("c", 20, 21)])
+    assert [[a.series for a in g] for g in groups] == [["a", "b"], ["c"]]
+    assert len(correlate([alert("a", 0, 6), alert("c", 7, 9)], gap_s=1.0)) == 1
+
+
+def test_a_band_is_never_narrower_than_the_noise_model() -> None:
+    assert robust_scale(np.zeros(100)) == (0.0, 1.0)

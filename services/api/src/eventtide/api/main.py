@@ -32,6 +32,7 @@ from eventtide.api.routes import (
     live,
     pipeline,
     posthog,
+    predictions,
     retention,
     segment,
     sessions,
@@ -106,7 +107,7 @@ def create_app(
         )
     routers = (
         health, ingest, segment, posthog, events, trends, funnels, retention, users, deadletters,
-        sessions, alerts, live, pipeline, whoami,
+        sessions, alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

@@ -50,7 +50,9 @@ def evaluate(
 
 
 def train(
-    model: Annotated[str, typer.Argument(help="Which model: churn.")],
+    model: Annotated[
+        str, typer.Argument(help="Which model: churn, or churn-online (the one `ml score` serves).")
+    ],
     cutoff: Annotated[
         datetime,
         typer.Option(formats=["%Y-%m-%d"], help="Held-out cut-off date (UTC), YYYY-MM-DD."),
@@ -63,9 +65,27 @@ def train(
     raise typer.Exit(code=run_train(model=model, cutoff=cutoff, horizon_days=horizon_days))
 
 
+def score(
+    group: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_ML_GROUP_ID.")] = None,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
+    idle_exit: Annotated[
+        float, typer.Option(help="Exit after this many seconds without messages (0: never).")
+    ] = 0.0,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Score features.v1 with the production model into predictions, exactly once."""
+    from eventtide.ml.score_command import run_scorer
+
+    code = run_scorer(group=group, migrate=migrate, idle_exit=idle_exit, json_summary=json_summary)
+    raise typer.Exit(code=code)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``ml`` and its verbs to the root CLI."""
-    ml = typer.Typer(help="Churn and anomaly models: evaluate, train.", no_args_is_help=True)
+    ml = typer.Typer(help="Churn and anomaly models: evaluate, train, score.", no_args_is_help=True)
     app.add_typer(ml, name="ml")
     ml.command("evaluate")(evaluate)
     ml.command("train")(train)
+    ml.command("score")(score)

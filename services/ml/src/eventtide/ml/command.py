@@ -55,10 +55,12 @@ def run_train(*, model: str, cutoff: datetime, horizon_days: float) -> int:
     from eventtide.core.db.settings import DbSettings
     from eventtide.ml.training import train_churn
 
-    if model != "churn":
-        print(f"cannot train {model!r}: only 'churn' is trained from the database so far")
+    if model not in ("churn", "churn-online"):
+        print(f"cannot train {model!r}: 'churn' and 'churn-online' are trained from the database")
         return 2
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
+    if model == "churn-online":
+        return _train_online(cut, horizon_days)
     engine = make_engine(DbSettings().database_url)
     try:
         result = train_churn(engine, cut, horizon_days)
@@ -71,6 +73,30 @@ def run_train(*, model: str, cutoff: datetime, horizon_days: float) -> int:
     print(
         f"churn v{result.version}: ROC-AUC {result.roc_auc:.4f} (best baseline "
         f"{result.best_baseline:.4f}, production {production}); "
+        f"{'promoted' if result.decision.promote else 'not promoted'}: {result.decision.reason}"
+    )
+    return 0
+
+
+def _train_online(cutoff: datetime, horizon_days: float) -> int:
+    """Train the model ``eventtide ml score`` serves; print its scores and the decision."""
+    from eventtide.core.db import make_engine
+    from eventtide.core.db.settings import DbSettings
+    from eventtide.ml.online_training import train_online_churn
+
+    engine = make_engine(DbSettings().database_url)
+    try:
+        result = train_online_churn(engine, cutoff, horizon_days)
+    except ValueError as error:
+        print(f"cannot train: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    production = "none" if result.production_roc_auc is None else f"{result.production_roc_auc:.4f}"
+    baselines = ", ".join(f"{b.model} {b.roc_auc:.4f}" for b in result.baselines)
+    print(
+        f"churn_online v{result.version}: ROC-AUC {result.ours.roc_auc:.4f} ({baselines}; "
+        f"production {production}); "
         f"{'promoted' if result.decision.promote else 'not promoted'}: {result.decision.reason}"
     )
     return 0

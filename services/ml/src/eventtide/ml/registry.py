@@ -84,6 +84,14 @@ def production(conn: Connection, name: str) -> Registered | None:
     return None if row is None else Registered(**row)
 
 
+def production_version(conn: Connection, name: str) -> int | None:
+    """The production model's version only: what the scorer polls to notice a promotion."""
+    version = conn.scalar(
+        select(Model.version).where(Model.name == name, Model.stage == PRODUCTION)
+    )
+    return None if version is None else int(version)
+
+
 def promote(conn: Connection, name: str, version: int) -> None:
     """Make ``version`` the production model, archiving the one before."""
     conn.execute(
