@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from eventtide.core.telemetry.setup import tracing_enabled
 from eventtide.core.db.settings import check_database_url
 from eventtide.core.errors import ConfigError
+from eventtide.core.telemetry.setup import tracing_enabled
 
 PG_CONNECT_TIMEOUT_S = 10
 """libpq's connect_timeout for every PostgreSQL connection."""
