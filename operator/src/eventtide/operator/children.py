@@ -157,9 +157,7 @@ def ml_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
     ml = spec.ml
     settings = {
         "EVENTTIDE_ML_GROUP_ID": spec.ml_group_id,
-        "EVENTTIDE_ML_CHURN_MODEL": ml["models"]["churn"],
-        "EVENTTIDE_ML_ANOMALY_MODEL": ml["models"]["anomaly"],
-        "EVENTTIDE_ML_ALERTS_TOPIC": spec.processor["alerts"]["topic"],
+        "EVENTTIDE_ML_MODEL_NAME": ml["models"]["churn"],
     }
     return _deployment(
         spec,
