@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
+import time
 from typing import Any
 
 import orjson
 import typer
+from sqlalchemy import Engine
 
 from eventtide.core.db import DbSettings, make_engine
 from eventtide.core.kafka import EventProducer, ProducerTuning
@@ -16,6 +19,7 @@ from eventtide.core.kafka.codec import WireMessage
 from eventtide.core.kafka.consumer_config import ConsumerTuning
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
+from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.artefacts import ArtefactRefusedError
@@ -27,11 +31,13 @@ from eventtide.ml.scorer import (
     ScorerSteps,
     load_model,
 )
+from eventtide.ml.scoring import ScoringModel
 from eventtide.ml.settings import MlSettings
 
 
 def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summary: bool) -> int:
-    """Score ``features.v1`` until stopped; 1 with the reason when no model can serve."""
+    """Score ``features.v1`` until stopped (waiting for a first production model); 1 with
+    the reason when the production artefact is refused."""
     core, settings, url = core_settings(), MlSettings(), DbSettings().database_url
     with running_service("ml", metrics_port=settings.metrics_port) as stop:
         if migrate:
@@ -40,12 +46,14 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             upgrade(url)
         engine = make_engine(url)
         try:
-            with engine.connect() as conn:
-                model = load_model(conn, settings.model_name)
-        except (NoProductionModelError, ArtefactRefusedError) as error:
+            model = _first_model(engine, settings, stop)
+        except ArtefactRefusedError as error:
             print(f"cannot score: {error}", file=sys.stderr)
             engine.dispose()
             return 1
+        if model is None:  # stopped while waiting
+            engine.dispose()
+            return 0
         holder = ModelHolder(engine, settings.model_name, settings.reload_interval_s, model)
         producer = (
             make_producer(
@@ -93,6 +101,28 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
     summary = {"loop": dataclasses.asdict(loop_report), "scorer": dataclasses.asdict(report)}
     typer.echo(orjson.dumps(summary).decode(), err=not json_summary)
     return 0
+
+
+def _first_model(engine: Engine, settings: MlSettings, stop: StopFlag) -> ScoringModel | None:
+    """The production model, waiting for one to be promoted if there is none yet.
+
+    A fresh install (or `make run`) has no trained model: exiting would crash-loop the
+    Deployment, so the scorer waits, checking every ``reload_interval_s`` and saying so
+    once a minute. A tampered artefact is not waited out: it raises.
+    """
+    said_at = -math.inf
+    while not stop.stopped:
+        try:
+            with engine.connect() as conn:
+                return load_model(conn, settings.model_name)
+        except NoProductionModelError as error:
+            if time.monotonic() - said_at >= 60:
+                print(f"waiting for a production model: {error}", file=sys.stderr)
+                said_at = time.monotonic()
+        deadline = time.monotonic() + settings.reload_interval_s
+        while not stop.stopped and time.monotonic() < deadline:
+            time.sleep(0.2)
+    return None
 
 
 def _publisher(producer: EventProducer) -> Any:
