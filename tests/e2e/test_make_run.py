@@ -12,6 +12,7 @@ nothing else was built.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -56,6 +57,9 @@ def test_make_run_builds_only_what_the_pipeline_needs(tmp_path: Path) -> None:
     for name in NOT_FOR_THE_PIPELINE:
         built = _built_files(cache / name)
         assert not built, f"make run built {name}, which the pipeline does not use: {built[:5]}"
-    for service in ("api", "consumer", "processor", "producer"):
+    assert re.search(
+        r"dashboard: http://127\.0\.0\.1:\d+/dashboard/overview \(live overview", output
+    ), output[-3000:]
+    for service in ("api", "consumer", "processor", "dead-letters", "ml", "producer"):
         assert (tmp_path / "run" / f"{service}.log").is_file(), "the run kept its logs elsewhere"
     assert "funnel conversion:" in output

@@ -1,9 +1,11 @@
 """``eventtide dev run --events N`` (what ``make run EVENTS=N`` runs): the whole pipeline.
 
 The run uses the session's Kafka and a fresh PostgreSQL database, so its summary can be
-checked against the database afterwards: the stored count, the sessions and alerts the
-processor wrote, and the funnel conversion recomputed in plain Python from the stored
-events (an oracle apart from the SQL).
+checked against the database afterwards: the stored count, the dead letters, the
+sessions and alerts the processor wrote, and the funnel conversion recomputed in plain
+Python from the stored events (an oracle apart from the SQL). While it runs, the printed
+dashboard URL must answer with the page, the printed key must read what the live
+overview reads, and an event the API refuses must reach the dead-letter count.
 """
 
 from __future__ import annotations
@@ -12,19 +14,54 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
+import httpx
 import pytest
 from analytics_oracles import Raw, funnel
 from sqlalchemy import func, select
 
-from eventtide.core.db import UserEvent, make_engine
+from eventtide.core.db import DeadLetter, UserEvent, make_engine
 from eventtide.core.db.processor_tables import AlertRow, ProcessorSession
 
 pytestmark = pytest.mark.integration
 
 STEPS = ["page_view", "add_to_cart", "checkout_started", "purchase"]
+PRINTED = re.compile(r"api: (http://127\.0\.0\.1:\d+) .*key: (\S+)\ndashboard: (\S+) \(live")
+
+
+def _read(stream: IO[str], into: list[str]) -> None:
+    for line in stream:
+        into.append(line)
+
+
+def _printed(lines: list[str], run: subprocess.Popen[str]) -> re.Match[str]:
+    """The API, key and dashboard lines, once the run has printed them."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        found = PRINTED.search("".join(lines))
+        if found is not None:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("".join(lines)[-3000:])
+
+
+def _while_live(api: str, key: str, dashboard: str) -> None:
+    """The printed URL is the page, the key reads its data, and one event is refused."""
+    page = httpx.get(dashboard, timeout=10)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert httpx.get(f"{api}/v1/overview", headers={"X-API-Key": key}, timeout=10).is_success
+    refused = httpx.post(
+        f"{api}/v1/events", headers={"X-API-Key": key}, json={"event_type": "page_view"},
+        timeout=10,
+    )  # fmt: skip
+    assert refused.status_code == 200, refused.text
+    assert "rejected" in refused.text, refused.text
 
 
 def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
@@ -42,14 +79,24 @@ def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
         "COLUMNS": "200",
     }
     cli = str(Path(sys.executable).parent / "eventtide")
-    result = subprocess.run(
+    lines: list[str] = []
+    with subprocess.Popen(
         [cli, "dev", "run", "--events", "3000", "--rate", "2000"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
-    assert re.search(r"api: http://127\.0\.0\.1:\d+ ", output), output[-3000:]
-    assert "services: api, consumer, processor" in output
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as run:  # fmt: skip
+        assert run.stdout is not None
+        reader = threading.Thread(target=_read, args=(run.stdout, lines), daemon=True)
+        reader.start()
+        try:
+            _while_live(*_printed(lines, run).groups())
+            run.wait(300)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        reader.join(10)
+    output = "".join(lines)
+    assert run.returncode == 0, output[-3000:]
+    assert "services: api, consumer, processor, dead-letters, ml" in output
     assert "stored 3,000 events" in output
     assert "user_stats equals a recomputation" in output
     api_log = (tmp_path / "run" / "api.log").read_text()
@@ -62,11 +109,14 @@ def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
             select(func.count()).select_from(ProcessorSession.__table__)
         ).scalar_one()
         alerts = conn.execute(select(func.count()).select_from(AlertRow.__table__)).scalar_one()
+        letters = conn.execute(select(func.count()).select_from(DeadLetter.__table__)).scalar_one()
         rows = conn.execute(
             select(UserEvent.user_id, UserEvent.event_type, UserEvent.occurred_at)
         ).all()
     engine.dispose()
     assert stored == 3000
+    assert letters >= 1, "the event the API refused did not reach dead_letters"
+    assert f"and {letters:,} dead letters" in output, output[-2000:]
     assert sessions > 0
     said = re.search(r"sessions: ([\d,]+) \(", output)
     assert said is not None, output[-2000:]

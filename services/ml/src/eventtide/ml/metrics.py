@@ -6,7 +6,8 @@ one place to read the scorer's names from; the scorer publishes into them.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -19,3 +20,30 @@ ALERTS: Final = Counter("eventtide_ml_alerts", "Alerts the scorer raised, by mod
 LAST_SCORED: Final = Gauge(
     "eventtide_ml_last_scored_timestamp_seconds", "When the scorer last scored a row.", ["model"]
 )
+
+
+def declare(model: str) -> None:
+    """Create the model's counters at zero, so ``rate()`` sees the first rows scored.
+
+    The last-scored gauge is left unset: a zero there would read as "scored nothing for
+    56 years" and fire EventtideModelScorerDown before the first batch.
+    """
+    SCORED.labels(model=model)
+    ALERTS.labels(model=model)
+
+
+def observe(rows: Sequence[Mapping[str, Any]], at: float) -> None:
+    """Feed committed prediction rows (``model_name``, ``score``) into the metrics.
+
+    Called after the commit, so a batch rolled back is never counted; ``at`` is the
+    wall-clock time (seconds) the alert rule compares with ``time()``.
+    """
+    scores: dict[str, list[float]] = {}
+    for row in rows:
+        scores.setdefault(str(row["model_name"]), []).append(float(row["score"]))
+    for model, values in scores.items():  # label look-ups once per model, not per row
+        histogram = SCORES.labels(model=model)
+        for value in values:
+            histogram.observe(value)
+        SCORED.labels(model=model).inc(len(values))
+        LAST_SCORED.labels(model=model).set(at)

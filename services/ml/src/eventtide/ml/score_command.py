@@ -23,6 +23,7 @@ from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.artefacts import ArtefactRefusedError
+from eventtide.ml.metrics import declare
 from eventtide.ml.scorer import (
     ModelHolder,
     NoProductionModelError,
@@ -54,6 +55,7 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
         if model is None:  # stopped while waiting
             engine.dispose()
             return 0
+        declare(settings.model_name)
         holder = ModelHolder(engine, settings.model_name, settings.reload_interval_s, model)
         producer = (
             make_producer(

@@ -23,6 +23,7 @@ from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.db.predictions import insert_predictions
 from eventtide.ml.artefacts import ArtefactRefusedError
 from eventtide.ml.explain import Curve
+from eventtide.ml.metrics import observe
 from eventtide.ml.online_features import ONLINE_FEATURES
 from eventtide.ml.registry import load_estimator, production, production_version
 from eventtide.ml.scoring import ScoringModel, score_records
@@ -149,7 +150,8 @@ class ScorerSteps:
         return added
 
     def after_commit(self, scored: Scored, added: int) -> None:
-        """Writer thread, after the commit: counters, then ``predictions.v1``."""
+        """Writer thread, after the commit: counters and metrics, then ``predictions.v1``."""
+        observe(scored.rows, time.time())
         self.report.batches += 1
         self.report.records += len(scored.rows) + scored.invalid
         self.report.stored += added

@@ -3,12 +3,13 @@
 Kafka and PostgreSQL are started locally (or taken from ``KAFKA_BOOTSTRAP_SERVERS`` and
 ``DATABASE_URL``). The database is migrated, then every service of
 :data:`~eventtide.devstack.pipeline_services.SERVICES` runs as a child process (the API,
-the consumer, the processor, the ML scorer once it exists), and the generator last,
-sending through the API's ``POST /v1/events`` as an application would.
-The API's address and a key for it are printed; the view shows events in and stored
-per second, lag, sessions open, alerts and dead letters. With a count, the run ends by
-itself once every event is stored (or dead-lettered) and the processor has read them,
-and prints a summary with the analytics answers.
+the consumer, the processor, the dead-letter consumer, the ML scorer), and the generator
+last, sending through the API's ``POST /v1/events`` as an application would.
+The API's address, a key for it and the dashboard's live overview are printed; the view
+shows events in and stored per second, lag, sessions open, alerts and dead letters. With
+a count, the run ends by itself once every event is stored (or the generator is done and
+nothing is left to read), the processor and the dead-letter consumer have read
+everything, and prints a summary with the analytics answers.
 
 PostgreSQL, not SQLite: the processor's tables and the analytics answers (funnels,
 medians) are PostgreSQL's work, and a developer should see the production database's
@@ -46,6 +47,7 @@ from eventtide.core.kafka.logs import with_logger
 from eventtide.core.settings import CoreSettings
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.pipeline_services import (
+    DLQ_GROUP,
     PROCESSOR_GROUP,
     SERVICES,
     Service,
@@ -62,7 +64,16 @@ RUN_DIR = Path(DevstackSettings().run_dir)
 PARTITIONS = 6
 CLI = str(Path(sys.executable).parent / "eventtide")
 API_READY_S = 90.0
-PROCESSOR_CATCH_UP_S = 120.0
+CATCH_UP_S = 120.0
+"""How long the summary waits for the processor and the dead-letter consumer to catch up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """The run's topics (``EVENTTIDE_EVENTS_TOPIC``, ``EVENTTIDE_DLQ_TOPIC``)."""
+
+    events: str
+    dead_letters: str
 
 
 @dataclass
@@ -140,12 +151,10 @@ def snapshot(engine: Engine, probe: Any, topic: str) -> Snapshot:
     return Snapshot(time.monotonic(), end_offsets(probe, topic), database, now)
 
 
-def processed(engine: Engine, topic: str) -> int:
-    """Messages the processor has checkpointed (its stored next offsets, summed)."""
+def processed(engine: Engine, group: str, topic: str) -> int:
+    """Messages of ``topic`` the group has checkpointed (its stored next offsets, summed)."""
     with engine.connect() as conn:
-        return sum(
-            overview(conn, group_id=PROCESSOR_GROUP, topic=topic, top=0).stored_offsets.values()
-        )
+        return sum(overview(conn, group_id=group, topic=topic, top=0).stored_offsets.values())
 
 
 def wait_http(url: str, timeout_s: float, alive: subprocess.Popen[bytes]) -> bool:
@@ -162,11 +171,12 @@ def wait_http(url: str, timeout_s: float, alive: subprocess.Popen[bytes]) -> boo
     return False
 
 
-def serves(url: str) -> bool:
-    """True when a GET of ``url`` answers 200."""
+def serves_html(url: str) -> bool:
+    """True when a GET of ``url`` answers 200 with an HTML page."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
-            return bool(response.status == 200)
+            kind = response.headers.get_content_type()
+            return bool(response.status == 200 and kind == "text/html")
     except (urllib.error.URLError, OSError):
         return False
 
@@ -213,8 +223,11 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
     with running(names) as endpoints:
         env = {**os.environ, **client_environment(endpoints)}
         url, bootstrap = env["DATABASE_URL"], env["KAFKA_BOOTSTRAP_SERVERS"]
-        topic = env.get("EVENTTIDE_EVENTS_TOPIC", EVENTS_TOPIC)
-        ensure_topics(bootstrap, [topic, env.get("EVENTTIDE_DLQ_TOPIC", DLQ_TOPIC)])
+        topics = Topics(
+            events=env.get("EVENTTIDE_EVENTS_TOPIC", EVENTS_TOPIC),
+            dead_letters=env.get("EVENTTIDE_DLQ_TOPIC", DLQ_TOPIC),
+        )
+        ensure_topics(bootstrap, [topics.events, topics.dead_letters])
         engine = make_engine(url)
         with engine.connect():  # an unreachable database is named before anything starts
             pass
@@ -225,7 +238,7 @@ def run_pipeline(*, events: int | None, rate: float, console: Console) -> int:
         children = Children()
         done = final = None
         try:
-            done, final = _serve(children, env, engine, probe, topic, events, rate, console)
+            done, final = _serve(children, env, engine, probe, topics, events, rate, console)
         except KeyboardInterrupt:
             pass
         finally:
@@ -259,20 +272,24 @@ def _serve(
     env: dict[str, str],
     engine: Engine,
     probe: Any,
-    topic: str,
+    topics: Topics,
     events: int | None,
     rate: float,
     console: Console,
 ) -> tuple[bool, Snapshot | None]:
     """Start the services, then the generator; show the view until done or stopped."""
-    port = str(free_port())
+    port, topic = str(free_port()), topics.events
     for service in installed(SERVICES, leaf_commands()):
-        children.start(service, env, api_port=port)
+        children.start(service, env, api_port=port, dlq_topic=topics.dead_letters)
     api = f"http://127.0.0.1:{port}"
     if not wait_http(f"{api}/healthz", API_READY_S, children.running["api"]):
         raise InfraError(f"the API did not answer on {api}; see {RUN_DIR}/api.log")
     key = api_key(env)
-    dashboard = f"{api}/dashboard" if serves(f"{api}/dashboard") else "not served by this API"
+    dashboard = f"{api}/dashboard/overview"
+    if serves_html(dashboard):  # the page asks for a key once; the browser keeps it
+        dashboard += " (live overview; paste the key above when it asks)"
+    else:
+        dashboard += f" did not answer with a page; see {RUN_DIR}/api.log"
     console.print(
         f"api: {api} (OpenAPI: {api}/docs) key: {key}\ndashboard: {dashboard}\n"
         f"database: {env['DATABASE_URL']}\nkafka: {env['KAFKA_BOOTSTRAP_SERVERS']}\n"
@@ -299,21 +316,26 @@ def _serve(
                 return False, None
             if events is not None and _all_in(now, rates(previous, now), children, events):
                 break
-    _wait_for_processor(engine, topic, end_offsets(probe, topic))
+    readers = [(PROCESSOR_GROUP, topic)]
+    if "dead-letters" in children.running:
+        readers.append((DLQ_GROUP, topics.dead_letters))
+    for group, read in readers:
+        _wait_for(engine, group, read, end_offsets(probe, read))
     return True, snapshot(engine, probe, topic)
 
 
 def _all_in(now: Snapshot, rate: Rates, children: Children, events: int) -> bool:
-    """Every event stored or dead-lettered; or the generator done and nothing left to read
-    (events the API refused are dead letters on the topic, not in the consumer's table)."""
-    if now.database.stored + now.database.dead_letters >= events:
+    """Every event stored; or the generator done and nothing left to read (some events
+    were refused: the API's refusals are counted once the dead-letter consumer has read
+    them, so dead letters cannot stand in for stored events here)."""
+    if now.database.stored >= events:
         return True
     generator_done = children.running["producer"].poll() is not None
     return generator_done and rate.lag == 0 and now.produced > 0
 
 
-def _wait_for_processor(engine: Engine, topic: str, produced: int) -> None:
-    """Give the processor time to checkpoint every message before the summary."""
-    deadline = time.monotonic() + PROCESSOR_CATCH_UP_S
-    while processed(engine, topic) < produced and time.monotonic() < deadline:
+def _wait_for(engine: Engine, group: str, topic: str, produced: int) -> None:
+    """Give a reader time to checkpoint every message before the summary."""
+    deadline = time.monotonic() + CATCH_UP_S
+    while processed(engine, group, topic) < produced and time.monotonic() < deadline:
         time.sleep(0.5)

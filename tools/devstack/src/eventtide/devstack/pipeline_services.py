@@ -1,10 +1,12 @@
 """The services ``eventtide dev run`` starts, as data: one line per service.
 
 Each is an ``eventtide`` subcommand run as a child process (services are run, never
-imported). A line whose subcommand this installation lacks is skipped, so the ML
-scorer's line is already here and starts on the first run after ``eventtide ml score``
-exists. Order matters: the API first (the run waits for it to answer), the generator
-last, once everything that reads the topic is up.
+imported). A line whose subcommand this installation lacks is skipped. The consumer runs
+twice: on the events topic, and on the dead-letter topic, where it stores the letters
+the API refused at the HTTP door (the events consumer writes its own with its batch).
+The ML scorer waits for a first production model before it reads anything. Order
+matters: the API first (the run waits for it to answer), the generator last, once
+everything that reads the topics is up.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Final
 from eventtide.core.defaults import CONSUMER_GROUP
 
 PROCESSOR_GROUP: Final = "eventtide-processor"
+DLQ_GROUP: Final = "eventtide-dlq"
+"""The dead-letter consumer's group: it stores letters the API refused (docs/api.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ SERVICES: Final = (
     Service("api", "api serve", ("--host", "127.0.0.1", "--port", "{api_port}")),
     Service("consumer", "consume", ("--group", CONSUMER_GROUP, "--json")),
     Service("processor", "process", ("--group", PROCESSOR_GROUP, "--json")),
+    Service("dead-letters", "consume", ("--topic", "{dlq_topic}", "--group", DLQ_GROUP, "--json")),
     Service("ml", "ml score"),
 )
 """Everything downstream of the generator, in start order."""
