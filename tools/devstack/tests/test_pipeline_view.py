@@ -62,7 +62,17 @@ def test_a_service_joins_make_run_once_its_subcommand_exists() -> None:
     from eventtide.devstack.pipeline_services import SERVICES, installed
 
     without_scorer = [s.name for s in installed(SERVICES, ["api serve", "consume", "process"])]
-    assert without_scorer == ["api", "consumer", "processor"]
+    assert without_scorer == ["api", "consumer", "processor", "dead-letters"]
     with_scorer = installed(SERVICES, ["api serve", "consume", "process", "ml score"])
-    assert [s.name for s in with_scorer] == ["api", "consumer", "processor", "ml"]
+    assert [s.name for s in with_scorer] == ["api", "consumer", "processor", "dead-letters", "ml"]
     assert with_scorer[0].argv(api_port="8123")[-1] == "8123"
+
+
+def test_the_dead_letter_consumer_reads_the_runs_dead_letter_topic() -> None:
+    from eventtide.devstack.pipeline_services import DLQ_GROUP, SERVICES
+
+    letters = next(s for s in SERVICES if s.name == "dead-letters")
+    argv = letters.argv(dlq_topic="run.dlq")
+    assert argv[:1] == ["consume"]
+    assert argv[argv.index("--topic") + 1] == "run.dlq"
+    assert argv[argv.index("--group") + 1] == DLQ_GROUP
