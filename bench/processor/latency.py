@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import orjson
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 from bench.consumer.run import CLI, finish
 
@@ -71,7 +72,10 @@ def _final_windows(bootstrap: str, topic: str) -> list[tuple[dict[str, object], 
                 if message.error() is not None:
                     continue
                 read += 1
-                record = orjson.loads(message.value())
+                value = message.value()
+                if value is None:
+                    continue
+                record = orjson.loads(value)
                 if record["window"] == WINDOW and record["final"]:
                     found.append((record, message.timestamp()[1] / 1000))
         return found
@@ -110,5 +114,5 @@ def measure(
     beyond = sorted(
         emitted - (int(str(record["window_end"])) / 1e6 + lateness) for record, emitted in closable
     )
-    p95 = statistics.quantiles(beyond, n=20, method="inclusive")[-1] if len(beyond) > 1 else beyond[0]
+    p95 = statistics.quantiles(beyond, n=20, method="inclusive")[-1] if beyond[1:] else beyond[0]
     return Latency(statistics.median(beyond), p95, len(beyond), summary["sent"] / (ended - started))
