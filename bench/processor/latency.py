@@ -11,14 +11,24 @@ latency beyond the configured lateness; an event's own arrival-to-final time add
 rest of its window and the lateness to it.
 
 Only windows that end after the processor has caught up with the stream's start and
-that the stream's last events can close are counted.
+that the stream's last events can close are counted, over the ``event_type`` dimension
+(one result per event type, window and partition). ``behind_s`` says how far the
+processor was behind when the stream stopped (the time it still needed to drain the
+backlog): a latency far above a second with a large ``behind_s`` means the processor did
+not keep up with the rate, not that closing is slow.
+
+``python -m bench.processor.latency [full|simple] [rate] [seconds]`` measures one job on
+its own (KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL set, as for ``run.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,8 +40,9 @@ from confluent_kafka.cimpl import NewTopic
 
 from bench.consumer.run import CLI, finish
 
-WINDOW = "tumbling_1m"
+WINDOW, DIM = "tumbling_1m", "event_type"
 OUTPUTS = ("WINDOWS", "SESSIONS", "ALERTS", "FEATURES", "LATE")
+IDLE_EXIT_S = 3
 WARM_UP_S = 20.0
 """Windows ending this soon after the stream started are left out (the processor's join)."""
 
@@ -44,6 +55,7 @@ class Latency:
     p95_s: float
     results: int
     rate: float
+    behind_s: float
 
 
 def _topics(bootstrap: str) -> dict[str, str]:
@@ -76,7 +88,7 @@ def _final_windows(bootstrap: str, topic: str) -> list[tuple[dict[str, object], 
                 if value is None:
                     continue
                 record = orjson.loads(value)
-                if record["window"] == WINDOW and record["final"]:
+                if (record["window"], record["dimension"], record["final"]) == (WINDOW, DIM, True):
                     found.append((record, message.timestamp()[1] / 1000))
         return found
     finally:
@@ -96,14 +108,16 @@ def measure(
     started = time.time()
     producer = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     group = f"latency-{uuid.uuid4().hex[:8]}"
+    command = [CLI, "process", "--topic", topic, "--group", group, "--json"]
     processor = subprocess.Popen(
-        [CLI, "process", "--topic", topic, "--group", group, "--idle-exit", "3", "--json"],
+        [*command, "--idle-exit", str(IDLE_EXIT_S)],
         env=penv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     out, _ = producer.communicate(timeout=seconds * 3 + 120)
     ended = time.time()
     summary = json.loads(out.strip().splitlines()[-1])
     finish(processor)
+    behind = time.time() - IDLE_EXIT_S - ended
     closable = [
         (record, emitted)
         for record, emitted in _final_windows(bootstrap, names["WINDOWS"])
@@ -115,4 +129,31 @@ def measure(
         emitted - (int(str(record["window_end"])) / 1e6 + lateness) for record, emitted in closable
     )
     p95 = statistics.quantiles(beyond, n=20, method="inclusive")[-1] if beyond[1:] else beyond[0]
-    return Latency(statistics.median(beyond), p95, len(beyond), summary["sent"] / (ended - started))
+    rate_sent = summary["sent"] / (ended - started)
+    return Latency(statistics.median(beyond), p95, len(beyond), rate_sent, max(0.0, behind))
+
+
+def main(argv: list[str]) -> int:
+    """One latency measurement of the full or the simple job; prints it as JSON."""
+    from bench.consumer.run import create_topic, drop_database, fresh_database
+    from bench.processor.run import SIMPLE_JOB
+
+    job = argv[0] if argv else "full"
+    rate = int(argv[1]) if len(argv) > 1 else 10_000
+    seconds = float(argv[2]) if len(argv) > 2 else 150.0
+    url, bootstrap = os.environ["DATABASE_URL"], os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    env = {**os.environ, **(SIMPLE_JOB if job == "simple" else {})}
+    database = fresh_database(url)
+    try:
+        found = measure(
+            {**env, "DATABASE_URL": database}, bootstrap, create_topic(bootstrap, "latency"),
+            rate=rate, seconds=seconds,
+        )  # fmt: skip
+    finally:
+        drop_database(url, database)
+    print(json.dumps({"job": job, **dataclasses.asdict(found)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
