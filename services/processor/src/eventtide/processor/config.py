@@ -75,3 +75,14 @@ class ProcessorConfig:
     session_max: int = DAY
     attribution_window: int = 30 * MINUTE
     alerts: AlertConfig = field(default_factory=AlertConfig)
+    dimensions: tuple[str, ...] = DIMENSIONS
+    """The dimensions windows are kept over (a subset of ``DIMENSIONS``)."""
+    windows_only: bool = False
+    """Windows alone: no sessions, attribution, alerts or features (a smaller job)."""
+
+    def __post_init__(self) -> None:
+        unknown = [d for d in self.dimensions if d not in DIMENSIONS]
+        if unknown or not self.dimensions:
+            raise ValueError(f"dimensions must be a non-empty subset of {DIMENSIONS}: {unknown}")
+        if not self.windows:
+            raise ValueError("at least one window is needed")

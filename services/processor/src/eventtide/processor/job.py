@@ -121,6 +121,9 @@ class PartitionJob:
         gap, cap = config.session_gap, config.session_max
         late, retracted = out.late, self.retracted
         duplicates = 0
+        every_dimension = config.dimensions == DIMENSIONS
+        dims = tuple(DIMENSIONS.index(d) for d in config.dimensions)
+        windows_only = config.windows_only
         for offset, event in batch:
             ts, event_id = event.ts, event.event_id
             if event_id in seen:
@@ -133,13 +136,16 @@ class PartitionJob:
             if ts > frontier:
                 frontier = ts
                 watermark = ts - lateness
-            keys = (
-                (0, "*"),
-                (1, event.event_type),
-                (2, event.page),
-                (3, event.country),
-                (4, event.platform),
-            )
+            if every_dimension:
+                keys: tuple[CellKey, ...] = (
+                    (0, "*"),
+                    (1, event.event_type),
+                    (2, event.page),
+                    (3, event.country),
+                    (4, event.platform),
+                )
+            else:
+                keys = tuple((i, "*" if i == 0 else getattr(event, DIMENSIONS[i])) for i in dims)
             user_id = event.user_id
             purchase = event.event_type == "purchase"
             amount = event.amount_cents
@@ -177,13 +183,14 @@ class PartitionJob:
                         if changed is not None:
                             changed.update(keys)
                             dirty_windows.add((d, dstart))
-            user = sessions.get(event.user_id)
-            if user is None:
-                user = sessions[event.user_id] = UserSessions(gap, cap)
-            gone = user.insert(event)
-            for sid in gone:
-                retracted[sid] = event.user_id
-            dirty_users.add(event.user_id)
+            if not windows_only:
+                user = sessions.get(event.user_id)
+                if user is None:
+                    user = sessions[event.user_id] = UserSessions(gap, cap)
+                gone = user.insert(event)
+                for sid in gone:
+                    retracted[sid] = event.user_id
+                dirty_users.add(event.user_id)
             entry = (ts, EVENT, event_id, event)
             push(pending, entry)
             pushed.append(entry)
@@ -213,6 +220,7 @@ class PartitionJob:
         pending, pop, push = self.pending, heapq.heappop, heapq.heappush
         attributor, alerts, final_ids = self.attributor, self.alerts, self.final_ids
         touched = self.touched_users
+        windows_only = self.config.windows_only
         cart_timeout = self.config.alerts.cart_timeout
         while pending and pending[0][0] < watermark:
             ts, _kind, key, event = pop(pending)
@@ -220,8 +228,10 @@ class PartitionJob:
                 touched.add(key)
                 raised, carts = alerts.cart_timer(key, ts)
             else:
-                touched.add(event.user_id)
                 final_ids.append((ts, key))
+                if windows_only:
+                    continue  # kept only to forget its id after the dedupe horizon
+                touched.add(event.user_id)
                 out.attributions.extend(attributor.feed(event))
                 raised, carts = alerts.feed(event)
                 if event.event_type == "add_to_cart":

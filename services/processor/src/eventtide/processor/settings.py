@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Final, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventtide.core.transactional.steps import LoopBounds
-from eventtide.processor.config import SECOND, ProcessorConfig
+from eventtide.processor.config import DEFAULT_WINDOWS, DIMENSIONS, SECOND, ProcessorConfig
 
 DEFAULT_GROUP: Final = "eventtide-processor"
 _LOOP: Final = LoopBounds()
@@ -54,9 +54,42 @@ class ProcessorSettings(BaseSettings):
         description="Event types (custom ones included) that count as payment failures",
     )
 
+    windows: tuple[str, ...] = Field(
+        default=tuple(spec.name for spec in DEFAULT_WINDOWS),
+        description="The window families kept (names from the defaults, JSON list)",
+    )
+    dimensions: tuple[str, ...] = Field(
+        default=DIMENSIONS, description="The dimensions windows are kept over (JSON list)"
+    )
+    windows_only: bool = Field(
+        default=False, description="Windows alone: no sessions, attribution, alerts, features"
+    )
+
+    @field_validator("windows")
+    @classmethod
+    def _known_windows(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """A typo must not silently drop a window family."""
+        known = [spec.name for spec in DEFAULT_WINDOWS]
+        unknown = [name for name in value if name not in known]
+        if unknown or not value:
+            raise ValueError(f"unknown or no windows {unknown}; choose from {known}")
+        return value
+
+    @field_validator("dimensions")
+    @classmethod
+    def _known_dimensions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """A typo must not silently drop a dimension."""
+        unknown = [name for name in value if name not in DIMENSIONS]
+        if unknown or not value:
+            raise ValueError(f"unknown or no dimensions {unknown}; choose from {DIMENSIONS}")
+        return tuple(d for d in DIMENSIONS if d in value)  # the core's order
+
     def config(self) -> ProcessorConfig:
         """The pure core's configuration."""
         return ProcessorConfig(
+            windows=tuple(spec for spec in DEFAULT_WINDOWS if spec.name in self.windows),
+            dimensions=self.dimensions,
+            windows_only=self.windows_only,
             allowed_lateness=round(self.allowed_lateness_s * SECOND),
             session_gap=round(self.session_gap_s * SECOND),
             attribution_window=round(self.attribution_window_s * SECOND),
