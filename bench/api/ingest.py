@@ -125,6 +125,8 @@ def locust(
     with stats.open() as handle:
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     requests, failures = int(row["Request Count"]), int(row["Failure Count"])
+    if requests == 0:  # Locust prints "N/A" percentiles then: say why instead
+        raise RuntimeError(f"locust made no request in {seconds:g}s: {done.stderr[-1500:]}")
     return LoadResult(
         events_per_s=(requests - failures) * BATCH / seconds,
         p50_ms=float(row["50%"]),

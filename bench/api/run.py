@@ -36,7 +36,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
     """Full-speed and half-load Locust runs against one API process, and the bare producer."""
     key = ingest.ingest_key(env["DATABASE_URL"])
     topic = f"bench.api.{uuid.uuid4().hex[:8]}"
-    seconds, users = (4.0, 8) if quick else (15.0, 16)
+    seconds, users = (8.0, 8) if quick else (15.0, 16)
     http, bare = Series("HTTP, 1 API process", "events/s"), Series("bare producer", "events/s")
     p50 = Series("p50 at half load", "ms", higher_is_better=False)
     p99 = Series("p99 at half load", "ms", higher_is_better=False)

@@ -104,7 +104,7 @@ def wait_assigned(proc: subprocess.Popen[str], timeout_s: float = 60) -> list[st
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
         seen.append(line)
-        if re.search(r"INFO assigned \{", line):
+        if re.search(r'(?:INFO |"message":")assigned \{', line):
             return seen
     raise RuntimeError("the consumer never got partitions: " + "".join(seen[-20:]))
 

@@ -42,7 +42,7 @@ def _produce(env: dict[str, str], topic: str, events: int) -> subprocess.Complet
     command = [CLI, "produce", "--events", str(events), "--backfill-days", "1", "--users", "30"]
     return subprocess.run(
         [*command, "--topic", topic, "--json"],
-        env={**os.environ, "EVENTTIDE_PRODUCER_FLUSH_TIMEOUT_S": "20", **env},
+        env={**os.environ, "EVENTTIDE_PRODUCER_FLUSH_TIMEOUT_S": "60", **env},
         capture_output=True,
         text=True,
         timeout=120,

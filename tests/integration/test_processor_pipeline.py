@@ -135,7 +135,7 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     doomed = start_processor(doomed_env, topic, group, log)
     assert doomed.wait(120) == -9, log.read_text()[-3000:]
     assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
-    held = ast.literal_eval(re.findall(r"assigned (\{.*\})", log.read_text())[-1])
+    held = ast.literal_eval(re.findall(r"assigned (\{[^}]*\})", log.read_text())[-1])
     restored = summary_lines(tmp_path / "survivor.log")[-1]["processor"]["restored"]
     assert held
     assert all(restored[str(p)] > 0 for p in held), (held, restored)

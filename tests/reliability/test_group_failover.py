@@ -26,7 +26,8 @@ from storage_helpers import (
 pytestmark = pytest.mark.integration
 
 EVENTS = 60_000
-CHANGE = re.compile(r"INFO (assigned|revoked) ([\[{].*[\]}])")
+# a text log line ("... INFO assigned {0, 1}") or a JSON one ("message":"assigned {0, 1}")
+CHANGE = re.compile(r'(?:INFO |"message":")(assigned|revoked) ([\[{][^\]}]*[\]}])')
 
 
 def _assigned(log: Path) -> set[int]:

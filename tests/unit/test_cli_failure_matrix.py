@@ -38,6 +38,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "db check": frozenset({"db"}),
     "dev run": frozenset({"db", "kafka"}),
     "dev stack": frozenset(),
+    "dev dashboards": frozenset(),
+    "dev traces": frozenset(),
     "dev infra build": frozenset(),
     "dev infra up": frozenset(),
     "dev infra status": frozenset(),
@@ -48,6 +50,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "dlq replay": frozenset({"db"}),
     "ml evaluate": frozenset(),
     "ml train": frozenset({"db"}),
+    # without a model it waits for one (not Kafka's failure to test), so the database only
+    "ml score": frozenset({"db"}),
     "schema export": frozenset(),
 }
 """Which external services each leaf command reaches (``api serve`` and ``operator``
