@@ -20,8 +20,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from eventtide.core.db import libpq_url
+from eventtide.core.db.migrate import upgrade
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 FULL_RUNS = 5
@@ -83,6 +89,25 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> argparse.
         parser.error("--runs must be at least 1")
     args.runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
     return args
+
+
+def fresh_database(url: str, *, prefix: str = "bench") -> str:
+    """A new database on the same server, migrated to head, so each run starts empty."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    fresh = make_url(url).set(database=name).render_as_string(hide_password=False)
+    upgrade(fresh)
+    return fresh
+
+
+def drop_database(url: str, fresh: str) -> None:
+    """Remove a database made by :func:`fresh_database`."""
+    name = make_url(fresh).database or ""
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def repeat(

@@ -14,22 +14,18 @@ from __future__ import annotations
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import psycopg
-from psycopg import sql
-from sqlalchemy import make_url
 
 from eventtide.api.keys import make_key
 from eventtide.consumer.store.batch import StorageBatch
 from eventtide.consumer.store.write import write_batch
 from eventtide.core.db import libpq_url, make_engine
 from eventtide.core.db.apikeys import insert_key
-from eventtide.core.db.migrate import upgrade
 from eventtide.core.db.rows import EventRow, event_row
 from eventtide.core.events import Rejection, validate_event
 from eventtide.producer.generator import Simulation
@@ -40,25 +36,6 @@ EVENTS_PER_USER_DAY = 13.0
 """What the generator makes on average (measured: 38,867 events, 1,000 users, 3 days)."""
 CHUNK = 20_000
 END = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def fresh_database(url: str) -> str:
-    """A new database on the same server, migrated to head."""
-    name = f"bench_api_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    fresh = make_url(url).set(database=name).render_as_string(hide_password=False)
-    upgrade(fresh)
-    return fresh
-
-
-def drop_database(url: str, fresh: str) -> None:
-    """Remove a database made by :func:`fresh_database`."""
-    name = make_url(fresh).database or ""
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def _rows(target: int, users: int, days: int) -> Iterator[EventRow]:

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.api import ingest, queries
-from bench.harness import Comparison, Series, parse_args, repeat, report
+from bench.harness import (
+    Comparison,
+    Series,
+    drop_database,
+    fresh_database,
+    parse_args,
+    repeat,
+    report,
+)
 
 GOALS_MS = {"profile": 25.0, "trend": 300.0, "funnel": 300.0, "retention": 1_000.0}
 INGEST_GOAL = 30_000.0
@@ -83,7 +91,7 @@ def measure_queries(
     found: dict[int, dict[str, dict[str, list[float]]]] = {}
     backfill_s: dict[int, float] = {}
     for size in sizes:
-        url = queries.fresh_database(env["DATABASE_URL"])
+        url = fresh_database(env["DATABASE_URL"], prefix="bench_api")
         try:
             backfill_s[size] = queries.backfill(url, size, users=users, days=30)
             print(f"[bench] api queries: {size:,} events stored in {backfill_s[size]:.0f}s")
@@ -109,7 +117,7 @@ def measure_queries(
             finally:
                 server.stop()
         finally:
-            queries.drop_database(env["DATABASE_URL"], url)
+            drop_database(env["DATABASE_URL"], url)
     small, large = sizes
     comparisons = []
     for name in found[large]:

@@ -24,18 +24,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from bench.consumer.live import produce_live
 from bench.consumer.naive import run_naive
-from bench.harness import Comparison, Series, parse_args, repeat, report
+from bench.harness import (
+    Comparison,
+    Series,
+    drop_database,
+    fresh_database,
+    parse_args,
+    repeat,
+    report,
+)
 from eventtide.consumer.settings import ConsumerSettings
-from eventtide.core.db import libpq_url
-from eventtide.core.db.migrate import upgrade
 
 CLI = str(Path(sys.executable).parent / "eventtide")
 PARTITIONS = 6
@@ -48,25 +51,6 @@ def create_topic(bootstrap: str, prefix: str) -> str:
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(name, PARTITIONS, 1)])[name].result(30)
     return name
-
-
-def fresh_database(url: str) -> str:
-    """A new migrated database on the same server."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    fresh = make_url(url).set(database=name).render_as_string(hide_password=False)
-    upgrade(fresh)
-    return fresh
-
-
-def drop_database(url: str, fresh: str) -> None:
-    """Remove a database made by :func:`fresh_database`."""
-    name = make_url(fresh).database or ""
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def produce(env: dict[str, str], topic: str, events: int, *, rate: float | None) -> dict[str, Any]:

@@ -135,7 +135,8 @@ def measure(
 
 def main(argv: list[str]) -> int:
     """One latency measurement of the full or the simple job; prints it as JSON."""
-    from bench.consumer.run import create_topic, drop_database, fresh_database
+    from bench.consumer.run import create_topic
+    from bench.harness import drop_database, fresh_database
     from bench.processor.run import SIMPLE_JOB
 
     job = argv[0] if argv else "full"

@@ -33,14 +33,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.consumer.run import (
-    CLI,
-    create_topic,
+from bench.consumer.run import CLI, create_topic, finish
+from bench.harness import (
+    Comparison,
+    Series,
     drop_database,
-    finish,
     fresh_database,
+    parse_args,
+    repeat,
+    report,
 )
-from bench.harness import Comparison, Series, parse_args, repeat, report
 from bench.processor import latency
 
 
