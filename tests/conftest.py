@@ -20,14 +20,14 @@ from eventtide.core.db.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from storage_helpers import reap_consumers
+from service_processes import reap_processes
 
 
 @pytest.fixture(autouse=True)
 def _no_consumer_outlives_its_test() -> Iterator[None]:
-    """Kill consumer processes a test started and did not stop (say, after a failure)."""
+    """Kill service processes a test started and did not stop (say, after a failure)."""
     yield
-    reap_consumers()
+    reap_processes()
 
 
 @pytest.fixture

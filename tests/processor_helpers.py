@@ -1,17 +1,16 @@
 """Helpers for the processor's integration tests: a finite generated stream, one sentinel
 per partition to close it (services/processor/tests/dbtables.py says why), the
-``eventtide process`` subprocess, and the tables compared with the independent oracle."""
+``eventtide process`` environment, and the tables compared with the independent oracle."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 from confluent_kafka import Producer
-from storage_helpers import STARTED, produce, simulated_events
+from storage_helpers import produce, simulated_events
 
 from eventtide.core.db import make_engine
 from eventtide.core.kafka.codec import encode
@@ -54,20 +53,6 @@ def processor_env(bootstrap: str, database_url: str, **extra: str) -> dict[str, 
         "EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS": "500",
         **extra,
     }
-
-
-def start_processor(
-    env: dict[str, str], topic: str, group: str, log: Path, idle_exit: float = 0.0
-) -> subprocess.Popen[bytes]:
-    """``eventtide process`` as a real process, its output appended to ``log``."""
-    command = [
-        str(Path(sys.executable).parent / "eventtide"), "process", "--topic", topic,
-        "--group", group, "--json", "--idle-exit", str(idle_exit),
-    ]  # fmt: skip
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    STARTED.append(proc)
-    return proc
 
 
 def table_differences(

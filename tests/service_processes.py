@@ -1,24 +1,58 @@
-"""The API and the generator as real processes (``eventtide api serve``, ``produce``)."""
+"""The services as real processes (``eventtide consume``, ``process``, ``api serve``,
+``produce``), each one recorded so that a failing test cannot leave it running."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-from storage_helpers import STARTED
 
 EVENTTIDE = str(Path(sys.executable).parent / "eventtide")
+
+STARTED: list[subprocess.Popen[bytes]] = []
+"""Every process started, so a failing test cannot leave one running."""
+
+
+def reap_processes() -> None:
+    """SIGKILL whatever service process a test left running."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+
+
+def spawn(arguments: Sequence[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``eventtide <arguments>`` as a real process, its output appended to ``log``."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [EVENTTIDE, *arguments], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    STARTED.append(proc)
+    return proc
+
+
+def start_service(
+    verb: str, env: dict[str, str], topic: str, group: str, log: Path, idle_exit: float = 0.0
+) -> subprocess.Popen[bytes]:
+    """``eventtide consume`` or ``eventtide process`` (``verb``) reading ``topic`` in ``group``.
+
+    Both take the same flags, so the storage and the processor tests start them alike.
+    """
+    return spawn(
+        [verb, "--topic", topic, "--group", group, "--json", "--idle-exit", str(idle_exit)],
+        env,
+        log,
+    )
 
 
 def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     """``eventtide api serve`` on loopback ``port``; returns once ``/healthz`` answers."""
-    command = [EVENTTIDE, "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    STARTED.append(proc)
+    proc = spawn(["api", "serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text()[-2000:]
@@ -41,8 +75,4 @@ def start_producer(
     env: dict[str, str], topic: str, rate: float, log: Path
 ) -> subprocess.Popen[bytes]:
     """``eventtide produce`` of live events at ``rate`` per second until stopped."""
-    command = [EVENTTIDE, "produce", "--topic", topic, "--rate", str(rate), "--users", "50"]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    STARTED.append(proc)
-    return proc
+    return spawn(["produce", "--topic", topic, "--rate", str(rate), "--users", "50"], env, log)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from service_processes import start_service
 from sqlalchemy import func, select
 
 from eventtide.core.db import DeadLetter, make_engine, stats_differences
@@ -121,31 +121,11 @@ def consumer_env(bootstrap: str, database_url: str, **extra: str) -> dict[str, s
     }
 
 
-STARTED: list[subprocess.Popen[bytes]] = []
-"""Every consumer process started, so a failing test cannot leave one running."""
-
-
-def reap_consumers() -> None:
-    """SIGKILL whatever consumer process a test left running."""
-    while STARTED:
-        proc = STARTED.pop()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-
-
 def start_consumer(
     env: dict[str, str], topic: str, group: str, log: Path, idle_exit: float = 0.0
 ) -> subprocess.Popen[bytes]:
     """``eventtide consume`` as a real process, its output appended to ``log``."""
-    command = [
-        str(Path(sys.executable).parent / "eventtide"), "consume", "--topic", topic,
-        "--group", group, "--json", "--idle-exit", str(idle_exit),
-    ]  # fmt: skip
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    STARTED.append(proc)
-    return proc
+    return start_service("consume", env, topic, group, log, idle_exit)
 
 
 def stored_ids(database_url: str) -> list[uuid.UUID]:

@@ -16,9 +16,8 @@ import httpx
 import orjson
 import pytest
 from api_helpers import as_json, new_key
-from processor_helpers import start_processor
 from prometheus_helpers import prometheus_server
-from service_processes import start_api, start_producer, stop_api
+from service_processes import start_api, start_producer, start_service, stop_api
 from storage_helpers import consumer_env, create_topic, simulated_events, start_consumer
 
 from eventtide.devstack.observability import catalog, dashboards, rules
@@ -67,7 +66,7 @@ def test_every_dashboard_query_returns_data(
     api = start_api(env, ports["api"], tmp_path / "api.log")
     start_producer(env, topic, 50, tmp_path / "producer.log")
     start_consumer(env, topic, "g-prom", tmp_path / "consumer.log")
-    start_processor(env, topic, "g-prom-proc", tmp_path / "processor.log")
+    start_service("process", env, topic, "g-prom-proc", tmp_path / "processor.log")
     rule_file = REPO / rules.RULES_FILE
     url = f"http://127.0.0.1:{ports['api']}"
     good = [as_json(e) for e in simulated_events(20, users=5)]

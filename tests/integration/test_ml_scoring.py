@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +15,9 @@ import orjson
 import pytest
 from api_helpers import api_client, core_for, new_key
 from confluent_kafka import Producer
+from service_processes import spawn
 from sqlalchemy import func, insert, select, update
-from storage_helpers import STARTED, create_topic, end_offsets
+from storage_helpers import create_topic, end_offsets
 from typer.testing import CliRunner
 
 from eventtide.core.cli import build_app
@@ -100,12 +100,7 @@ def _train(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _scorer(env: dict[str, str], log: Path, idle_exit: float = 0.0) -> subprocess.Popen[bytes]:
-    command = [str(Path(sys.executable).parent / "eventtide"), "ml", "score", "--json",
-               "--idle-exit", str(idle_exit)]  # fmt: skip
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    STARTED.append(proc)
-    return proc
+    return spawn(["ml", "score", "--json", "--idle-exit", str(idle_exit)], env, log)
 
 
 def test_train_promote_score_kill9_exactly_once_and_refuse_tampering(

@@ -16,11 +16,11 @@ from processor_helpers import (
     oracle,
     processor_env,
     produce_stream,
-    start_processor,
     summary_lines,
     table_differences,
 )
-from storage_helpers import create_topic, end_offsets, reap_consumers
+from service_processes import reap_processes, start_service
+from storage_helpers import create_topic, end_offsets
 
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.model import Event
@@ -33,7 +33,7 @@ PARTITIONS = 3
 @pytest.fixture(autouse=True)
 def _reap() -> object:
     yield
-    reap_consumers()
+    reap_processes()
 
 
 def _output_topics(bootstrap: str) -> dict[str, str]:
@@ -52,7 +52,7 @@ def test_the_tables_equal_the_oracle(
     outputs = _output_topics(kafka_bootstrap)
     log = tmp_path / "processor.log"
     env = processor_env(kafka_bootstrap, fresh_database_url, **outputs)
-    proc = start_processor(env, topic, f"g-{uuid.uuid4().hex[:8]}", log, idle_exit=4)
+    proc = start_service("process", env, topic, f"g-{uuid.uuid4().hex[:8]}", log, idle_exit=4)
     assert proc.wait(180) == 0, log.read_text()[-3000:]
     assert table_differences(fresh_database_url, events) == []
     summary = summary_lines(log)[-1]
@@ -101,12 +101,12 @@ def test_kill9_at_random_points_leaves_tables_equal_to_the_oracle(
         EVENTTIDE_FAULT_MARK_FILE=str(marks),
     )  # fmt: skip
     for kill in kills:
-        proc = start_processor({**env, "EVENTTIDE_FAULT_KILL_AT": kill}, topic, group, log)
+        proc = start_service("process", {**env, "EVENTTIDE_FAULT_KILL_AT": kill}, topic, group, log)
         assert proc.wait(120) == -9, log.read_text()[-3000:]
     landed = marks.read_text().split()
     assert len(landed) == KILLS
     assert landed == [k.split(":")[0] for k in kills]
-    final = start_processor(env, topic, group, log, idle_exit=4)
+    final = start_service("process", env, topic, group, log, idle_exit=4)
     assert final.wait(300) == 0, log.read_text()[-3000:]
     summary = summary_lines(log)[-1]
     assert any(rows > 0 for rows in summary["processor"]["restored"].values())
@@ -129,10 +129,10 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
         EVENTTIDE_PROCESSOR_TOPICS_ENABLED="false",
         EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS="2000",
     )  # fmt: skip
-    survivor = start_processor(env, topic, group, tmp_path / "survivor.log", idle_exit=10)
+    survivor = start_service("process", env, topic, group, tmp_path / "survivor.log", idle_exit=10)
     time.sleep(2)  # in the group first, so the second member's arrival splits the partitions
     doomed_env = {**env, "EVENTTIDE_FAULT_KILL_AT": "db-committed:3"}
-    doomed = start_processor(doomed_env, topic, group, log)
+    doomed = start_service("process", doomed_env, topic, group, log)
     assert doomed.wait(120) == -9, log.read_text()[-3000:]
     assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
     held = ast.literal_eval(re.findall(r"assigned (\{[^}]*\})", log.read_text())[-1])
