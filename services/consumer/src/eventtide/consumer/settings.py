@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Final
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from eventtide.consumer.store.batch import BulkMethod
 from eventtide.core.defaults import CONSUMER_GROUP
 from eventtide.core.kafka.consumer_config import ConsumerTuning
-from eventtide.core.lag import OffsetReset
-from eventtide.core.transactional.steps import LoopBounds
+from eventtide.core.transactional.settings import LoopSettings
 
-_LOOP: Final = LoopBounds()
 _KAFKA: Final = ConsumerTuning(group_id=CONSUMER_GROUP)
 """The defaults, written once in core; these settings only name and bound them."""
 
 
-class ConsumerSettings(BaseSettings):
+class ConsumerSettings(LoopSettings):
     """Batch bounds, group membership, retries and shutdown.
 
     A batch closes at ``batch_max_events`` or ``batch_max_ms`` after its first message,
@@ -38,28 +36,11 @@ class ConsumerSettings(BaseSettings):
         description="The consumer group (the operator sets EVENTTIDE_CONSUMER_GROUP)",
     )
     instance_id: str | None = Field(default=None, description="Static membership id")
-    batch_max_events: int = Field(default=_LOOP.batch_max_events, ge=1)
-    batch_max_ms: float = Field(default=_LOOP.batch_max_ms, ge=0)
     bulk: BulkMethod = "copy"
     session_timeout_ms: int = Field(default=_KAFKA.session_timeout_ms, ge=1_000)
-    offset_reset: OffsetReset = _LOOP.offset_reset
-    retry_initial_s: float = Field(default=_LOOP.retry_initial_s, gt=0)
-    retry_max_s: float = Field(default=_LOOP.retry_max_s, gt=0)
-    shutdown_grace_s: float = Field(default=_LOOP.shutdown_grace_s, ge=0)
     dlq_topic_enabled: bool = True
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
     client_id: str = _KAFKA.client_id
-
-    def bounds(self) -> LoopBounds:
-        """The batch loop's view of these settings."""
-        return LoopBounds(
-            batch_max_events=self.batch_max_events,
-            batch_max_ms=self.batch_max_ms,
-            offset_reset=self.offset_reset,
-            retry_initial_s=self.retry_initial_s,
-            retry_max_s=self.retry_max_s,
-            shutdown_grace_s=self.shutdown_grace_s,
-        )
 
     def tuning(self, group_id: str | None = None) -> ConsumerTuning:
         """The core Kafka layer's view of these settings."""

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
-
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from eventtide.core.transactional.steps import LoopBounds
-
-_LOOP: Final = LoopBounds()
+from eventtide.core.transactional.settings import LoopSettings
 
 
-class MlSettings(BaseSettings):
+class MlSettings(LoopSettings):
     """Group membership, batch bounds, topics and the model the scorer serves.
 
     The scorer reads ``features.v1`` in its own group and stores predictions with the
@@ -31,22 +27,6 @@ class MlSettings(BaseSettings):
     reload_interval_s: float = Field(
         default=10.0, gt=0, description="How often the production model's version is checked"
     )
-    batch_max_events: int = Field(default=_LOOP.batch_max_events, ge=1)
     batch_max_ms: float = Field(default=100.0, ge=0)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
-    offset_reset: Literal["earliest", "latest"] = "earliest"
-    retry_initial_s: float = Field(default=_LOOP.retry_initial_s, gt=0)
-    retry_max_s: float = Field(default=_LOOP.retry_max_s, gt=0)
-    shutdown_grace_s: float = Field(default=_LOOP.shutdown_grace_s, ge=0)
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
-
-    def bounds(self) -> LoopBounds:
-        """The batch loop's view of these settings."""
-        return LoopBounds(
-            batch_max_events=self.batch_max_events,
-            batch_max_ms=self.batch_max_ms,
-            offset_reset=self.offset_reset,
-            retry_initial_s=self.retry_initial_s,
-            retry_max_s=self.retry_max_s,
-            shutdown_grace_s=self.shutdown_grace_s,
-        )

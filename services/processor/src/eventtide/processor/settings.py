@@ -7,20 +7,19 @@ core's integer microseconds by :meth:`ProcessorSettings.config`.
 from __future__ import annotations
 
 import dataclasses
-from typing import Final, Literal
+from typing import Final
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from eventtide.core.transactional.steps import LoopBounds
+from eventtide.core.transactional.settings import LoopSettings
 from eventtide.processor.config import DEFAULT_WINDOWS, DIMENSIONS, SECOND, ProcessorConfig
 
 DEFAULT_GROUP: Final = "eventtide-processor"
-_LOOP: Final = LoopBounds()
 _CORE: Final = ProcessorConfig()
 
 
-class ProcessorSettings(BaseSettings):
+class ProcessorSettings(LoopSettings):
     """Group membership, batch bounds, output topics and the core's main tunables.
 
     The processor reads the same ``events.v1`` as the storage consumer, in its own
@@ -32,13 +31,8 @@ class ProcessorSettings(BaseSettings):
     group_id: str = DEFAULT_GROUP
     instance_id: str | None = Field(default=None, description="Static membership id")
     client_id: str = "eventtide-processor"
-    batch_max_events: int = Field(default=_LOOP.batch_max_events, ge=1)
     batch_max_ms: float = Field(default=100.0, ge=0)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
-    offset_reset: Literal["earliest", "latest"] = "earliest"
-    retry_initial_s: float = Field(default=_LOOP.retry_initial_s, gt=0)
-    retry_max_s: float = Field(default=_LOOP.retry_max_s, gt=0)
-    shutdown_grace_s: float = Field(default=_LOOP.shutdown_grace_s, ge=0)
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
     topics_enabled: bool = Field(default=True, description="Produce the output topics")
     windows_topic: str = "windows.v1"
@@ -96,15 +90,4 @@ class ProcessorSettings(BaseSettings):
             alerts=dataclasses.replace(
                 _CORE.alerts, failure_event_types=tuple(self.failure_event_types)
             ),
-        )
-
-    def bounds(self) -> LoopBounds:
-        """The batch loop's view of these settings."""
-        return LoopBounds(
-            batch_max_events=self.batch_max_events,
-            batch_max_ms=self.batch_max_ms,
-            offset_reset=self.offset_reset,
-            retry_initial_s=self.retry_initial_s,
-            retry_max_s=self.retry_max_s,
-            shutdown_grace_s=self.shutdown_grace_s,
         )
