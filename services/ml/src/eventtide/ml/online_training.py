@@ -13,19 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
 
-from eventtide.ml.artefacts import dump
+from eventtide.ml.candidate import register_if_better
 from eventtide.ml.churn import GradientBoostedChurn, LogisticBaseline
 from eventtide.ml.evaluate import ChurnScores, churn_scores
 from eventtide.ml.explain import partial_dependence
 from eventtide.ml.features import FeatureTable
-from eventtide.ml.history import DAY_S
+from eventtide.ml.history import DAY_S, FloatArray
 from eventtide.ml.online_features import ONLINE_FEATURES, OnlineRows, online_rows
-from eventtide.ml.promotion import Decision, decide
-from eventtide.ml.registry import load_estimator, production, promote, register
+from eventtide.ml.promotion import Decision
+from eventtide.ml.registry import Registered
 from eventtide.ml.training import read_events
 
 ONLINE_MODEL = "churn_online"
@@ -103,46 +104,34 @@ def train_online_churn(
         churn_scores(b.name, data.test_y, b.fit(data.train_x, data.train_y).predict(data.test_x))
         for b in online_baselines()
     ]
-    best = max(b.roc_auc for b in baselines)
     reference = [float(np.nanmedian(column)) for column in data.train_x.values.T]
     curves = partial_dependence(
         lambda m: model._model.predict_proba(m)[:, 1],  # type: ignore[union-attr]
         data.train_x.values,
     )
+
+    def production_probability(estimator: Any, _: Registered) -> FloatArray:
+        """The production model on the held-out rows (every online model uses every field)."""
+        probability: FloatArray = estimator.predict_proba(data.test_x.values)[:, 1]
+        return probability
+
     with engine.begin() as conn:
-        current = production(conn, ONLINE_MODEL)
-        current_auc = None
-        if current is not None:
-            estimator = load_estimator(current)
-            current_auc = churn_scores(
-                "production", data.test_y, estimator.predict_proba(data.test_x.values)[:, 1]
-            ).roc_auc
-        decision = decide(ours.roc_auc, current_auc, best)
-        blob, sha = dump(model._model)
-        version = register(
+        done = register_if_better(
             conn,
             name=ONLINE_MODEL,
-            artefact=blob,
-            sha256=sha,
+            estimator=model._model,
+            ours=ours,
+            baselines=baselines,
+            held_out=data.test_y,
+            production_probability=production_probability,
             parameters={
                 "used": list(ONLINE_FEATURES),
                 "horizon_days": horizon_days,
                 "reference": reference,
                 "curves": [c.to_json() for c in curves],
             },
-            metrics={
-                "roc_auc": ours.roc_auc,
-                "pr_auc": ours.pr_auc,
-                "brier": ours.brier,
-                "baselines": {b.model: b.roc_auc for b in baselines},
-                "production_roc_auc": current_auc,
-                "decision": decision.reason,
-                "train_rows": int(data.train_y.size),
-                "test_rows": int(data.test_y.size),
-            },
+            metrics={"train_rows": int(data.train_y.size), "test_rows": int(data.test_y.size)},
             data_start=datetime.fromtimestamp(float(log.time.min()), UTC),
             data_end=end,
         )
-        if decision.promote:
-            promote(conn, ONLINE_MODEL, version)
-    return OnlineTrainResult(version, ours, baselines, current_auc, decision)
+    return OnlineTrainResult(done.version, ours, baselines, done.production_roc_auc, done.decision)

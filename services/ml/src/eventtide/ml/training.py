@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, select
 
 from eventtide.core.db.models import UserEvent
 from eventtide.core.events import IDENTITY_TYPES
-from eventtide.ml.artefacts import dump
+from eventtide.ml.candidate import register_if_better
 from eventtide.ml.churn import GradientBoostedChurn, recency_baseline, rfm_baseline
 from eventtide.ml.churn_eval import prepare_churn
 from eventtide.ml.evaluate import churn_scores
 from eventtide.ml.features import PURCHASE
-from eventtide.ml.history import EventLog
-from eventtide.ml.promotion import Decision, decide
-from eventtide.ml.registry import load_estimator, production, promote, register
+from eventtide.ml.history import EventLog, FloatArray
+from eventtide.ml.promotion import Decision
+from eventtide.ml.registry import Registered
 
 CHURN_MODEL = "churn"
 
@@ -68,36 +69,27 @@ def train_churn(engine: Engine, cutoff: datetime, horizon_days: float = 30.0) ->
         churn_scores(b.name, data.test_y, b.fit(data.train_x, data.train_y).predict(data.test_x))
         for b in (recency_baseline(), rfm_baseline())
     ]
-    best = max(b.roc_auc for b in baselines)
+
+    def production_probability(estimator: Any, current: Registered) -> FloatArray:
+        """The production model on the held-out rows, over the columns it was trained on."""
+        used = tuple(current.parameters["used"])
+        matrix = np.column_stack([data.test_x.column(n) for n in used])
+        probability: FloatArray = estimator.predict_proba(matrix)[:, 1]
+        return probability
+
     with engine.begin() as conn:
-        current = production(conn, CHURN_MODEL)
-        current_auc = None
-        if current is not None:
-            estimator = load_estimator(current)
-            used = tuple(current.parameters["used"])
-            matrix = np.column_stack([data.test_x.column(n) for n in used])
-            current_auc = churn_scores(
-                "production", data.test_y, estimator.predict_proba(matrix)[:, 1]
-            ).roc_auc
-        decision = decide(ours.roc_auc, current_auc, best)
-        blob, sha = dump(model._model)
-        version = register(
+        done = register_if_better(
             conn,
             name=CHURN_MODEL,
-            artefact=blob,
-            sha256=sha,
+            estimator=model._model,
+            ours=ours,
+            baselines=baselines,
+            held_out=data.test_y,
+            production_probability=production_probability,
             parameters={"used": list(model.used), "horizon_days": horizon_days},
-            metrics={
-                "roc_auc": ours.roc_auc,
-                "pr_auc": ours.pr_auc,
-                "brier": ours.brier,
-                "baselines": {b.model: b.roc_auc for b in baselines},
-                "production_roc_auc": current_auc,
-                "decision": decision.reason,
-            },
             data_start=datetime.fromtimestamp(float(log.time.min()), UTC),
             data_end=end,
         )
-        if decision.promote:
-            promote(conn, CHURN_MODEL, version)
-    return TrainResult(version, ours.roc_auc, best, current_auc, decision)
+    return TrainResult(
+        done.version, ours.roc_auc, done.best_baseline, done.production_roc_auc, done.decision
+    )
