@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from bench.harness import (
     report,
 )
 from eventtide.consumer.settings import ConsumerSettings
+from eventtide.core.transactional.rebalances import rebalances
 
 CLI = str(Path(sys.executable).parent / "eventtide")
 PARTITIONS = 6
@@ -88,7 +88,7 @@ def wait_assigned(proc: subprocess.Popen[str], timeout_s: float = 60) -> list[st
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
         seen.append(line)
-        if re.search(r'(?:INFO |"message":")assigned \{', line):
+        if any(change.assigned for change in rebalances(line)):
             return seen
     raise RuntimeError("the consumer never got partitions: " + "".join(seen[-20:]))
 

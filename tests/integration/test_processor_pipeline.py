@@ -3,9 +3,7 @@ equal the independent oracle, also after kill -9 at named phases of the batch lo
 
 from __future__ import annotations
 
-import ast
 import random
-import re
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +20,7 @@ from processor_helpers import (
 from service_processes import reap_processes, start_service
 from storage_helpers import create_topic, end_offsets
 
+from eventtide.core.transactional.rebalances import rebalances
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.model import Event
 
@@ -135,7 +134,7 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     doomed = start_service("process", doomed_env, topic, group, log)
     assert doomed.wait(120) == -9, log.read_text()[-3000:]
     assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
-    held = ast.literal_eval(re.findall(r"assigned (\{[^}]*\})", log.read_text())[-1])
+    held = [change for change in rebalances(log.read_text()) if change.assigned][-1].partitions
     restored = summary_lines(tmp_path / "survivor.log")[-1]["processor"]["restored"]
     assert held
     assert all(restored[str(p)] > 0 for p in held), (held, restored)

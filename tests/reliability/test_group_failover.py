@@ -3,8 +3,6 @@ and nothing is lost or doubled."""
 
 from __future__ import annotations
 
-import ast
-import re
 import signal
 import time
 import uuid
@@ -23,20 +21,16 @@ from storage_helpers import (
     wait_until_stored,
 )
 
+from eventtide.core.transactional.rebalances import owned_partitions
+
 pytestmark = pytest.mark.integration
 
 EVENTS = 60_000
-# a text log line ("... INFO assigned {0, 1}") or a JSON one ("message":"assigned {0, 1}")
-CHANGE = re.compile(r'(?:INFO |"message":")(assigned|revoked) ([\[{][^\]}]*[\]}])')
 
 
 def _assigned(log: Path) -> set[int]:
     """The member's current partitions, replaying its assigned/revoked log lines."""
-    owned: set[int] = set()
-    for match in CHANGE.finditer(log.read_text(errors="replace")):
-        partitions = set(ast.literal_eval(match.group(2)))
-        owned = owned | partitions if match.group(1) == "assigned" else owned - partitions
-    return owned
+    return owned_partitions(log.read_text(errors="replace"))
 
 
 def test_survivor_takes_over_the_partitions_of_a_killed_member(

@@ -40,6 +40,7 @@ PURE = [
     "eventtide.core.transactional",
     "eventtide.core.transactional.steps",
     "eventtide.core.transactional.phases",
+    "eventtide.core.transactional.rebalances",
     "eventtide.core.transactional.settings",
     "eventtide.consumer.batching",
     "eventtide.consumer.settings",
