@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from eventtide.api.keys import make_key
 from eventtide.api.main import create_app
@@ -29,6 +30,21 @@ def api_client(core: CoreSettings, database_url: str, **settings: Any) -> Iterat
     app = create_app(ApiSettings(**settings), core, database_url)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+Reader = tuple[TestClient, Engine, dict[str, str]]
+"""A client of the app, an engine on its database and a read key's headers."""
+
+
+@contextmanager
+def reader_client(bootstrap: str, database_url: str) -> Iterator[Reader]:
+    """What the analytics tests read through: the app on the default topics, an engine to
+    store their rows with, and a read key whose rate limit never throttles them."""
+    key = {"x-api-key": new_key(database_url, "read", rate=10_000)}
+    engine = make_engine(database_url)
+    with api_client(core_for(bootstrap, "events.v1", "events.dlq.v1"), database_url) as client:
+        yield client, engine, key
+    engine.dispose()
 
 
 def as_json(event: Any) -> dict[str, Any]:

@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from analytics_oracles import Raw, funnel, retention, trend
-from api_helpers import api_client, core_for, new_key
-from fastapi.testclient import TestClient
+from api_helpers import Reader, reader_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert
 
-from eventtide.core.db import UserEvent, UserStats, make_engine, recomputed_stats
+from eventtide.core.db import UserEvent, UserStats, recomputed_stats
 from eventtide.core.db.tables import PERSONS
 from eventtide.core.identity import Link, Resolution, resolve
 
@@ -90,16 +89,9 @@ def store(engine: Engine, events: list[Raw], links: list[Link] | None = None) ->
 
 
 @pytest.fixture
-def reader(
-    kafka_bootstrap: str, fresh_database_url: str
-) -> Iterator[tuple[TestClient, Engine, dict]]:
-    key = {"x-api-key": new_key(fresh_database_url, "read", rate=10_000)}
-    engine = make_engine(fresh_database_url)
-    with api_client(
-        core_for(kafka_bootstrap, "events.v1", "events.dlq.v1"), fresh_database_url
-    ) as client:
-        yield client, engine, key
-    engine.dispose()
+def reader(kafka_bootstrap: str, fresh_database_url: str) -> Iterator[Reader]:
+    with reader_client(kafka_bootstrap, fresh_database_url) as found:
+        yield found
 
 
 def _answer(body: dict) -> dict[tuple[str, str | None], int]:

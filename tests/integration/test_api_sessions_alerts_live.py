@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from api_helpers import api_client, as_json, core_for, new_key
+from api_helpers import Reader, as_json, core_for, new_key, reader_client
 from api_server import serving
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert
 from storage_helpers import create_topic, simulated_events
 
-from eventtide.core.db import make_engine
 from eventtide.core.db.queries.alerts import ALERTS
 from eventtide.core.db.queries.sessions import DURATION_EDGES_S, EVENT_EDGES, SESSIONS
 
@@ -46,16 +45,9 @@ session_rows = st.lists(
 
 
 @pytest.fixture
-def reader(
-    kafka_bootstrap: str, fresh_database_url: str
-) -> Iterator[tuple[TestClient, Engine, dict]]:
-    key = {"x-api-key": new_key(fresh_database_url, "read", rate=10_000)}
-    engine = make_engine(fresh_database_url)
-    with api_client(
-        core_for(kafka_bootstrap, "events.v1", "events.dlq.v1"), fresh_database_url
-    ) as c:
-        yield c, engine, key
-    engine.dispose()
+def reader(kafka_bootstrap: str, fresh_database_url: str) -> Iterator[Reader]:
+    with reader_client(kafka_bootstrap, fresh_database_url) as found:
+        yield found
 
 
 def _bucket(value: float, edges: tuple[int, ...]) -> int:
