@@ -39,8 +39,8 @@ async function profile(view, userId) {
     view.append(h("div", { class: "grid2" },
       h("div", { class: "panel" }, h("h2", {}, "Events by type"), table(["type", "events#"],
         Object.entries(p.events_by_type).map(([t, n]) => h("tr", {}, h("td", {}, t), h("td", { class: "num" }, fmt.format(n)))))),
-      h("div", { class: "panel", id: "churn" }, h("h2", {}, "Churn risk"), churnPanel(churn)),
-      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts, { ofUser: true }))),
+      h("div", { class: "panel", id: "churn" }, h("h2", {}, "Churn risk"), churnPanel(churn))),
+      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts, { ofUser: true })),
       h("div", { class: "panel" }, h("h2", {}, "Sessions"), table(["started", "duration#", "events#", "entry"],
         sessions.sessions.map((s) => h("tr", {}, h("td", {}, s.started_at.slice(0, 19)),
           h("td", { class: "num" }, duration(s.duration_s)), h("td", { class: "num" }, s.events), h("td", {}, s.entry_page))))),
@@ -76,7 +76,7 @@ function alertTable(alerts, { ofUser = false } = {}) {
   return table(["at", "rule", "severity", ...(ofUser ? [] : ["user"]), "evidence"], alerts.map((a) =>
     h("tr", { class: "alert", dataset: { alertId: a.alert_id } }, h("td", {}, a.at.slice(0, 19)), h("td", {}, a.rule),
       h("td", {}, a.severity), ofUser ? null : h("td", {}, userLink(a.user_id)),
-      h("td", {}, JSON.stringify(a.evidence).slice(0, ofUser ? 40 : 80)))),
+      h("td", { class: "wrap" }, JSON.stringify(a.evidence).slice(0, 80)))),
     { id: "alert-table" });
 }
 
