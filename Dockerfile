@@ -7,11 +7,25 @@
 #     -t ghcr.io/eventtide/operator:dev .
 # PACKAGE_DIR is the package's folder, services/<PACKAGE> unless given (the operator's is
 # operator/). Only the lockfile, the workspace's pyproject files and the sources of the
-# package and of eventtide-core are copied in; the runtime stage gets the virtualenv alone.
+# package and of eventtide-core are copied in (and the dashboard's npm lockfile, into a
+# stage of its own); the runtime stage gets the virtualenv alone.
 # The subcommand comes from whoever runs the image (the chart's `args`, the operator's
 # Deployments); with none, `eventtide --help` lists them.
 
 FROM ghcr.io/astral-sh/uv:0.9.30 AS uv
+
+# The dashboard's chart library (uPlot) from the npm registry through the checked-in
+# lockfile, so an image never depends on a local `make dashboard-vendor` (.dockerignore
+# keeps a local copy out of the context) and nothing is fetched from a CDN at run time.
+# The build stage copies it into the API package, whose wheel carries it; the other
+# components' builds copy it too (a COPY cannot depend on PACKAGE) but never install it.
+FROM node:24.20.0-trixie-slim AS dashboard
+WORKDIR /dashboard
+COPY services/api/dashboard/package.json services/api/dashboard/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund --loglevel=error \
+ && mkdir /vendor \
+ && cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css /vendor/
 
 FROM python:3.11.14-slim-bookworm AS build
 ARG PACKAGE
@@ -38,6 +52,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace --package eventtide-${PACKAGE}
 COPY services/core services/core
 COPY ${PACKAGE_DIR} ${PACKAGE_DIR}
+COPY --from=dashboard /vendor/ services/api/src/eventtide/api/dashboard/static/vendor/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package eventtide-${PACKAGE}
 

@@ -1,4 +1,5 @@
-"""A small, fixed dataset for the dashboard tests: events, sessions, alerts, dead letters."""
+"""A small, fixed dataset for the dashboard tests: events, sessions, alerts, dead letters
+and one churn prediction."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from sqlalchemy import Engine, insert
 
 from eventtide.core.db import recomputed_stats
 from eventtide.core.db.models import Base
+from eventtide.core.db.predictions import insert_predictions
 from eventtide.core.db.processor_tables import AlertRow, ProcessorSession
 from eventtide.core.db.tables import DEAD, EVENTS, STATS
 
 SESSIONS = Base.metadata.tables[ProcessorSession.__tablename__]
 ALERTS = Base.metadata.tables[AlertRow.__tablename__]
 PAGES = ["/home", "/search", "/product/1", "/cart"]
+SCORED_USER = "user-04"
+"""The one user with a churn score (every other user shows the page's empty state)."""
 
 
 def _us(t: datetime) -> int:
@@ -38,7 +42,8 @@ def valid_event(user: str, event_type: str = "page_view", **extra: Any) -> dict[
 
 def seed(engine: Engine, now: datetime) -> None:
     """12 users over the last three days: signups, page views, carts, purchases, plus
-    their sessions, two alerts and three dead letters (one of them replayable)."""
+    their sessions, two alerts, three dead letters (one of them replayable) and a churn
+    score for :data:`SCORED_USER` (stored by the ML scorer's own writer)."""
     events: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     start = (now - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -96,5 +101,22 @@ def seed(engine: Engine, now: datetime) -> None:
         conn.execute(insert(SESSIONS), sessions)
         conn.execute(insert(ALERTS), alerts)
         conn.execute(insert(DEAD), dead)
+        insert_predictions(conn, [_prediction(SCORED_USER, now)])
         stats = recomputed_stats(conn)
         conn.execute(insert(STATS), [{"user_id": u, **v} for u, v in stats.items()])
+
+
+def _prediction(user: str, now: datetime) -> dict[str, Any]:
+    """A ``predictions`` row shaped as the scorer writes it, with three top features."""
+    source = str(uuid.uuid4())
+    return {
+        "prediction_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"churn_online|{source}")),
+        "model_name": "churn_online", "model_version": 2, "user_id": user,
+        "source_id": source, "as_of": _us(now - timedelta(minutes=30)), "scored_at": _us(now),
+        "score": 0.734219,
+        "contributions": [
+            {"feature": "recency_s", "value": 86_400.0, "effect": 0.212},
+            {"feature": "sessions_7d", "value": 1.0, "effect": 0.087},
+            {"feature": "purchases_30d", "value": 1.0, "effect": -0.041},
+        ],
+    }  # fmt: skip

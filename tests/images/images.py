@@ -12,6 +12,9 @@ REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
 """The one Dockerfile; ``--build-arg PACKAGE=<component>`` picks what it builds."""
 
+DASHBOARD_STAGE = "dashboard"
+"""The Node stage that installs the dashboard's chart library from the npm lockfile."""
+
 
 @dataclass(frozen=True)
 class Service:

@@ -16,6 +16,29 @@ function forward(q, names, lists = {}) {
   return out.toString();
 }
 
+const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
+const MAX_BUCKETS = 50000;
+
+/** A bucket's wall time in the asked zone ("2026-12-04T09:00:00", no offset) as seconds,
+ * read as if it were UTC: stepping by a fixed interval then never meets a DST jump, and
+ * the chart labels it in UTC, which shows the zone's wall time again. */
+const wallSeconds = (bucket) => Date.parse(`${bucket.slice(0, 19)}Z`) / 1000;
+
+/** Every bucket from the first to the last with data. The API leaves out buckets without
+ * events, whose count, unique users and amount are zero: charting only the ones it
+ * returns would draw a line straight across a quiet night, so the gaps become zeros.
+ * (Past MAX_BUCKETS, say minutes over months, only the returned buckets are drawn.) */
+function bucketAxis(seconds, interval) {
+  const seen = [...new Set(seconds)].sort((a, b) => a - b);
+  const step = STEP_S[interval];
+  if (!seen.length || !step) return seen;
+  const [first, last] = [seen[0], seen[seen.length - 1]];
+  if ((last - first) / step + 1 > MAX_BUCKETS) return seen;
+  const all = [];
+  for (let x = first; x <= last; x += step) all.push(x);
+  return all;
+}
+
 const RANGE = [
   { name: "since", label: "since (UTC)", placeholder: "2026-12-01T00:00:00Z", size: 20 },
   { name: "until", label: "until (UTC)", placeholder: "now", size: 20 },
@@ -38,14 +61,15 @@ export async function trends(view) {
   view.append(panel, tablePanel);
   try {
     const answer = await api(`/v1/trends?${forward(q, names)}`);
-    const buckets = [...new Set(answer.series.flatMap((s) => s.points.map((p) => p.bucket)))].sort();
-    const xs = buckets.map((b) => Date.parse(b) / 1000);
+    const xs = bucketAxis(answer.series.flatMap((s) => s.points.map((p) => wallSeconds(p.bucket))), answer.interval);
     const series = answer.series.map((s) => {
-      const byBucket = new Map(s.points.map((p) => [p.bucket, p.value]));
-      return { name: s.group ?? answer.event_type, values: buckets.map((b) => byBucket.get(b) ?? 0) };
+      const byBucket = new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value]));
+      return { name: s.group ?? answer.event_type, values: xs.map((x) => byBucket.get(x) ?? 0) };
     });
+    const chart = document.getElementById("trend-chart");
+    chart.dataset.buckets = xs.length;
     if (!xs.length) panel.append(h("p", { class: "muted", id: "trend-empty" }, "No events in this range."));
-    else timeChart(document.getElementById("trend-chart"), xs, series, { bars: q.get("chart") === "bar" });
+    else timeChart(chart, xs, series, { bars: q.get("chart") === "bar", wallClock: true });
     const rows = answer.series.flatMap((s) => s.points.map((p) =>
       h("tr", { class: "trend-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
         h("td", {}, p.bucket), h("td", {}, s.group ?? answer.event_type),

@@ -24,8 +24,10 @@ export function signOut() {
   location.reload();
 }
 
-/** GET (or POST) a JSON route of the API with the stored key; a refused key asks again. */
-export async function api(path, options = {}) {
+/** GET (or POST) a JSON route of the API with the stored key; a refused key asks again.
+ * With ``optional``, a 404 (nothing there yet, such as a user the ML scorer has not
+ * scored) resolves to null instead of failing the page. */
+export async function api(path, options = {}, { optional = false } = {}) {
   const key = apiKey();
   if (!key) {
     askKey();
@@ -37,6 +39,7 @@ export async function api(path, options = {}) {
     askKey("That key was refused (unknown or revoked). Enter another one.");
     throw new AuthNeeded();
   }
+  if (optional && response.status === 404) return null;
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.detail || `${response.status} ${response.statusText}`);
   return body;
@@ -112,8 +115,9 @@ export function queryForm(fields, current) {
 
 const PALETTE = ["#2f6fde", "#e8793a", "#2aa876", "#c94fb4", "#8b6d2a", "#5a5f73", "#d4443b"];
 
-/** A uPlot time chart in ``el``: xs in seconds, one series per name. */
-export function timeChart(el, xs, series, { bars = false, height = 240 } = {}) {
+/** A uPlot time chart in ``el``: xs in seconds, one series per name. With ``wallClock``
+ * the xs are wall times read as UTC (the trends' buckets) and are labelled in UTC. */
+export function timeChart(el, xs, series, { bars = false, height = 240, wallClock = false } = {}) {
   el.textContent = "";
   const width = Math.max(280, el.clientWidth || 600);
   const paths = bars && window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.8, 40] }) : undefined;
@@ -124,6 +128,7 @@ export function timeChart(el, xs, series, { bars = false, height = 240 } = {}) {
       fill: bars ? PALETTE[i % PALETTE.length] + "99" : undefined, paths, points: { show: false },
     }))],
     axes: [{}, { size: 60 }],
+    ...(wallClock ? { tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") } : {}),
   };
   const plot = new window.uPlot(opts, [xs, ...series.map((s) => s.values)], el);
   new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height })).observe(el);

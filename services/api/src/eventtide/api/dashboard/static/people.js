@@ -22,21 +22,25 @@ export async function users(view, rest) {
 async function profile(view, userId) {
   view.append(h("h1", {}, `User ${userId}`));
   try {
-    const [p, sessions, alerts] = await Promise.all([
-      api(`/v1/users/${encodeURIComponent(userId)}`),
-      api(`/v1/sessions?user_id=${encodeURIComponent(userId)}&limit=20`),
-      api(`/v1/alerts?user_id=${encodeURIComponent(userId)}&limit=20`),
+    const id = encodeURIComponent(userId);
+    const [p, sessions, alerts, churn] = await Promise.all([
+      api(`/v1/users/${id}`),
+      api(`/v1/sessions?user_id=${id}&limit=20`),
+      api(`/v1/alerts?user_id=${id}&limit=20`),
+      api(`/v1/predictions/churn/${id}`, {}, { optional: true }), // 404: not scored yet
     ]);
     view.append(h("div", { class: "cards" }, card("events", "u-events"), card("spent", "u-spent"),
-      card("first seen", "u-first"), card("last seen", "u-last")));
+      card("first seen", "u-first"), card("last seen", "u-last"), card("churn risk", "u-churn")));
     setFigure("u-events", p.total_events);
     setFigure("u-spent", p.total_spent_cents, money(p.total_spent_cents));
     setFigure("u-first", p.first_seen_at, p.first_seen_at.slice(0, 19));
     setFigure("u-last", p.last_seen_at, p.last_seen_at.slice(0, 19));
+    setFigure("u-churn", churn?.probability, churn ? percent(churn.probability) : "not scored");
     view.append(h("div", { class: "grid2" },
       h("div", { class: "panel" }, h("h2", {}, "Events by type"), table(["type", "events#"],
         Object.entries(p.events_by_type).map(([t, n]) => h("tr", {}, h("td", {}, t), h("td", { class: "num" }, fmt.format(n)))))),
-      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts))),
+      h("div", { class: "panel", id: "churn" }, h("h2", {}, "Churn risk"), churnPanel(churn))),
+      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts, { ofUser: true })),
       h("div", { class: "panel" }, h("h2", {}, "Sessions"), table(["started", "duration#", "events#", "entry"],
         sessions.sessions.map((s) => h("tr", {}, h("td", {}, s.started_at.slice(0, 19)),
           h("td", { class: "num" }, duration(s.duration_s)), h("td", { class: "num" }, s.events), h("td", {}, s.entry_page))))),
@@ -47,11 +51,32 @@ async function profile(view, userId) {
   } catch (e) { showError(view, e); }
 }
 
-function alertTable(alerts) {
+const percent = (p) => `${(p * 100).toFixed(1)}%`;
+const points = (e) => `${e >= 0 ? "+" : "−"}${Math.abs(e * 100).toFixed(1)} pp`;
+
+/** The churn score's provenance and the features that moved it most, or the empty state. */
+function churnPanel(churn) {
+  if (!churn) {
+    return h("p", { class: "muted", id: "churn-empty" },
+      "No churn score yet: the ML scorer scores a user once the processor has computed their features.");
+  }
+  return [
+    h("p", { class: "muted" }, `P(churn) ${percent(churn.probability)} by ${churn.model} v${churn.model_version}, ` +
+      `as of ${churn.as_of.slice(0, 19)} (scored ${churn.scored_at.slice(0, 19)})`),
+    table(["top feature", "value#", "effect on P(churn)#"], churn.top_features.map((c) =>
+      h("tr", { class: "churn-feature", dataset: { feature: c.feature, effect: c.effect } },
+        h("td", {}, c.feature), h("td", { class: "num" }, c.value === null ? "–" : fmt.format(c.value)),
+        h("td", { class: "num" }, points(c.effect)))), { id: "churn-features" }),
+  ];
+}
+
+/** Alerts newest first; on a profile (``ofUser``) without the user column it repeats. */
+function alertTable(alerts, { ofUser = false } = {}) {
   if (!alerts.length) return h("p", { class: "muted" }, "No alerts.");
-  return table(["at", "rule", "severity", "user", "evidence"], alerts.map((a) =>
+  return table(["at", "rule", "severity", ...(ofUser ? [] : ["user"]), "evidence"], alerts.map((a) =>
     h("tr", { class: "alert", dataset: { alertId: a.alert_id } }, h("td", {}, a.at.slice(0, 19)), h("td", {}, a.rule),
-      h("td", {}, a.severity), h("td", {}, userLink(a.user_id)), h("td", {}, JSON.stringify(a.evidence).slice(0, 80)))),
+      h("td", {}, a.severity), ofUser ? null : h("td", {}, userLink(a.user_id)),
+      h("td", { class: "wrap" }, JSON.stringify(a.evidence).slice(0, 80)))),
     { id: "alert-table" });
 }
 
