@@ -1,7 +1,8 @@
-"""The API and the generator as real processes (``eventtide api serve``, ``produce``)."""
+"""The services as real processes: ``api serve``, ``produce``, ``ml score``, ``operator``."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -42,6 +43,34 @@ def start_producer(
 ) -> subprocess.Popen[bytes]:
     """``eventtide produce`` of live events at ``rate`` per second until stopped."""
     command = [EVENTTIDE, "produce", "--topic", topic, "--rate", str(rate), "--users", "50"]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    STARTED.append(proc)
+    return proc
+
+
+def start_scorer(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``eventtide ml score`` serving metrics on ``port``; it waits for a production model."""
+    scorer_env = {**env, "EVENTTIDE_ML_METRICS_PORT": str(port)}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [EVENTTIDE, "ml", "score"], env=scorer_env, stdout=out, stderr=subprocess.STDOUT
+        )
+    STARTED.append(proc)
+    return proc
+
+
+def start_operator(
+    kubeconfig: Path, namespace: str, port: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """``eventtide operator`` watching ``namespace``, metrics on ``port``, kopf's liveness
+    endpoint on another free loopback port."""
+    from eventtide.devstack.ports import free_port
+
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig),
+           "EVENTTIDE_OPERATOR_METRICS_PORT": str(port)}  # fmt: skip
+    liveness = f"http://127.0.0.1:{free_port()}/healthz"
+    command = [EVENTTIDE, "operator", "--namespace", namespace, "--liveness", liveness]
     with log.open("ab") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     STARTED.append(proc)

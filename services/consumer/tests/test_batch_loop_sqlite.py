@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samples import message, payload
 from prometheus_client import REGISTRY
+from samples import message, payload
 from sqlalchemy import Engine, func, select
 
 from eventtide.consumer.report import ConsumerReport
