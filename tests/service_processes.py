@@ -1,8 +1,10 @@
 """The services as real processes (``eventtide consume``, ``process``, ``api serve``,
-``produce``), each one recorded so that a failing test cannot leave it running."""
+``produce``, ``ml score``, ``operator``), each one recorded so that a failing test cannot
+leave it running."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -76,3 +78,21 @@ def start_producer(
 ) -> subprocess.Popen[bytes]:
     """``eventtide produce`` of live events at ``rate`` per second until stopped."""
     return spawn(["produce", "--topic", topic, "--rate", str(rate), "--users", "50"], env, log)
+
+
+def start_scorer(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``eventtide ml score`` serving metrics on ``port``; it waits for a production model."""
+    return spawn(["ml", "score"], {**env, "EVENTTIDE_ML_METRICS_PORT": str(port)}, log)
+
+
+def start_operator(
+    kubeconfig: Path, namespace: str, port: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """``eventtide operator`` watching ``namespace``, metrics on ``port``, kopf's liveness
+    endpoint on another free loopback port."""
+    from eventtide.devstack.ports import free_port
+
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig),
+           "EVENTTIDE_OPERATOR_METRICS_PORT": str(port)}  # fmt: skip
+    liveness = f"http://127.0.0.1:{free_port()}/healthz"
+    return spawn(["operator", "--namespace", namespace, "--liveness", liveness], env, log)

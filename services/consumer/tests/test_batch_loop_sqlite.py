@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from samples import message, payload
 from sqlalchemy import Engine, func, select
 
@@ -43,20 +44,26 @@ class Delivered(Consumed):
 class ScriptedConsumer:
     """Hands out ``messages`` a few at a time after assigning partition 0, then nothing."""
 
-    def __init__(self, messages: list[Consumed], group_id: str = "g") -> None:
+    def __init__(
+        self, messages: list[Consumed], group_id: str = "g", revoke: list[int] | None = None
+    ) -> None:
         self.group_id = group_id
+        self.partitions = sorted({m.partition() for m in messages} or {0})
+        self.revoke = revoke or []
+        """Partitions taken away once every message was handed out (a rebalance)."""
         self.pending = [Delivered(m.topic(), m.partition(), m.offset(), m.key(), m.value())
                         for m in messages]  # fmt: skip
         self.seeks: list[tuple[str, int, int]] = []
         self.commits: list[tuple[str, int, int]] = []
         self.closed = False
         self._on_assign: Callable[[list[tuple[str, int]]], None] | None = None
+        self._on_revoke: Callable[[list[tuple[str, int]]], None] | None = None
 
     def connect(self, timeout_s: float) -> None:
         """Reachable at once, like a healthy broker."""
 
     def subscribe(self, topics: list[str], *, on_assign: Any, on_revoke: Any) -> None:
-        self._on_assign = on_assign
+        self._on_assign, self._on_revoke = on_assign, on_revoke
 
     def assign_at(self, positions: list[tuple[str, int, int]]) -> None:
         self.seeks.extend(positions)
@@ -66,15 +73,19 @@ class ScriptedConsumer:
     def consume(self, count: int, _timeout: float) -> list[Any]:
         if self._on_assign is not None:
             on_assign, self._on_assign = self._on_assign, None
-            on_assign([("t", 0)])
+            on_assign([("t", p) for p in self.partitions])
         taken, self.pending = self.pending[:count], self.pending[count:]
+        if not taken and self.revoke and self._on_revoke is not None:
+            self._on_revoke([("t", p) for p in self.revoke])
+            self.revoke = []
         return taken
 
     def commit(self, positions: list[tuple[str, int, int]], *, wait: bool = False) -> None:
         self.commits.extend(positions)
 
-    def lag(self, _positions: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-        return []
+    def lag(self, positions: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Seven messages behind on every committed partition."""
+        return [(t, p, 7) for t, p, _ in positions]
 
     def close(self) -> None:
         self.closed = True
@@ -144,3 +155,19 @@ def test_a_restart_seeks_to_the_database_offsets_and_stores_nothing_twice(engine
     assert again.seeks == [("t", 0, 4)]
     assert (report.consumed, report.stored) == (2, 2)
     assert _stored(engine) == 6
+
+
+def test_a_revoked_partition_leaves_no_lag_series_behind(engine: Engine) -> None:
+    messages = [message(payload(f"u{i}", minutes=i), partition=i % 2, offset=i // 2)
+                for i in range(8)]  # fmt: skip
+    kafka = ScriptedConsumer(messages, group_id="g-revoke", revoke=[1])
+
+    _run(engine, kafka, [])
+
+    def lag(partition: int) -> float | None:
+        labels = {"topic": "t", "partition": str(partition)}
+        return REGISTRY.get_sample_value("eventtide_consumer_lag_messages", labels)
+
+    assert kafka.revoke == []  # the rebalance happened
+    assert lag(0) == 7
+    assert lag(1) is None  # the gauge had 7 before the revoke; its new owner reports it now

@@ -1,7 +1,10 @@
-"""Prometheus metrics of the online scorer: scores by model, alerts raised, rounds.
+"""Prometheus metrics of the online scorer: scores by model, rows scored, last score.
 
 Declared here, in the ML package, so the dashboards, alerts and the metric lint have
-one place to read the scorer's names from; the scorer publishes into them.
+one place to read the scorer's names from; the scorer publishes into them. The scorer
+raises no alerts (it scores churn; anomaly detection runs offline in ``ml evaluate``),
+so it exposes no alert counter: the alerts served by ``/v1/alerts`` are the processor's,
+counted by ``eventtide_processor_alerts_total``.
 """
 
 from __future__ import annotations
@@ -16,20 +19,18 @@ SCORES: Final = Histogram(
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
 )  # fmt: skip
 SCORED: Final = Counter("eventtide_ml_scored", "Feature rows scored, by model.", ["model"])
-ALERTS: Final = Counter("eventtide_ml_alerts", "Alerts the scorer raised, by model.", ["model"])
 LAST_SCORED: Final = Gauge(
     "eventtide_ml_last_scored_timestamp_seconds", "When the scorer last scored a row.", ["model"]
 )
 
 
 def declare(model: str) -> None:
-    """Create the model's counters at zero, so ``rate()`` sees the first rows scored.
+    """Create the model's counter at zero, so ``rate()`` sees the first rows scored.
 
     The last-scored gauge is left unset: a zero there would read as "scored nothing for
     56 years" and fire EventtideModelScorerDown before the first batch.
     """
     SCORED.labels(model=model)
-    ALERTS.labels(model=model)
 
 
 def observe(rows: Sequence[Mapping[str, Any]], at: float) -> None:

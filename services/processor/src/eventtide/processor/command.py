@@ -112,6 +112,7 @@ def _after_commit(
                          topics.late):  # fmt: skip
             producer.poll(0)
     _PUBLISHER.publish(report.events, report.late, report.duplicates)
+    _PUBLISHER.alerts((a.rule, a.severity) for _, out in prepared.outputs for a in out.alerts)
     _PUBLISHER.watermarks((job.watermark for job in list(jobs.jobs.values())), NEVER)
 
 

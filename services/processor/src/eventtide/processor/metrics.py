@@ -20,6 +20,11 @@ LATE: Final = Counter(
 DUPLICATES: Final = Counter(
     "eventtide_processor_duplicates", "Repeated event ids dropped within the dedup horizon."
 )
+ALERTS: Final = Counter(
+    "eventtide_processor_alerts",
+    "Pattern alerts raised (the rows /v1/alerts serves), by rule and severity.",
+    ["rule", "severity"],
+)
 WATERMARK_DELAY: Final = Gauge(
     "eventtide_processor_watermark_delay_seconds",
     "Wall clock minus the processor's lowest partition watermark.",
@@ -48,6 +53,19 @@ class Publisher:
         LATE.inc(max(0, late - was_late))
         DUPLICATES.inc(max(0, duplicates - was_duplicates))
         self._seen = (events, late, duplicates)
+
+    @staticmethod
+    def alerts(raised: Iterable[tuple[str, str]]) -> None:
+        """Count committed alerts, given as ``(rule, severity)`` pairs.
+
+        A batch replayed after a crash raises its alerts again; the table keeps one row
+        each (their ids are derived from what triggered them), this counter counts twice.
+        """
+        counts: dict[tuple[str, str], int] = {}
+        for key in raised:
+            counts[key] = counts.get(key, 0) + 1
+        for (rule, severity), count in counts.items():
+            ALERTS.labels(rule, severity).inc(count)
 
     @staticmethod
     def watermarks(watermarks_us: Iterable[int], never: int) -> None:

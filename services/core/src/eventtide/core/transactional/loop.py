@@ -107,14 +107,20 @@ class BatchLoop(Generic[P, R]):
         self._consumer.assign_at(positioned)
 
     def _on_revoke(self, partitions: list[tuple[str, int]]) -> None:
-        """Forget buffered messages of partitions we no longer own; their next owner
-        reads them again from the offsets in the database."""
+        """Forget buffered messages and lag series of partitions we no longer own; their
+        next owner reads them again from the offsets in the database.
+
+        A lag gauge left behind would keep its last value for good, and a sum over the
+        group would count that partition twice once its new owner reports it too.
+        """
         gone = {p for _, p in partitions}
         self._wait_in_flight()  # hand over only what is committed, to spare duplicates
         if self._phase is not None:
             self._phase("revoked")
         self._commit_to_kafka()
         self._assigned -= gone
+        for topic, partition in partitions:  # the new owner reports their lag from now on
+            self._metrics.lag.remove(topic, str(partition))
         self._buffer = [m for m in self._buffer if m.partition() not in gone]
         if self.steps.revoked is not None:
             self.steps.revoked(sorted(gone))

@@ -205,7 +205,7 @@ PROCESSOR = Dashboard(
 ML = Dashboard(
     "eventtide-ml",
     "eventtide / ML and alerts",
-    "Online scoring: score distribution, rows scored, alerts raised, firing alert rules.",
+    "Online scoring: score distribution, rows scored; pattern alerts raised; firing rules.",
     (
         ("Scorer", (
             Panel("Score quantiles by model", quantiles("eventtide_ml_scores", "model"),
@@ -220,9 +220,10 @@ ML = Dashboard(
             Panel("Scorer up", (q('up{job="ml"}', "{{instance}}"),), "short"),
         )),
         ("Alerts", (
-            Panel("Alerts raised per second by model", (
-                q("sum by (model) (rate(eventtide_ml_alerts_total[5m]))", "{{model}}"),
-            ), "ops"),
+            Panel("Alerts raised per second by rule", (
+                q("sum by (rule, severity) (rate(eventtide_processor_alerts_total[5m]))",
+                  "{{rule}} ({{severity}})"),
+            ), "ops", description="The processor's pattern alerts, as /v1/alerts serves them."),
             Panel("Firing eventtide alert rules", (
                 q('sum by (alertname, severity) (ALERTS{alertstate="firing", '
                   'alertname=~"Eventtide.*"})', "{{alertname}} ({{severity}})"),
