@@ -74,13 +74,18 @@ setup: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) ## install Python deps and b
 run: $(VENV_STAMP) $(DASHBOARD_ASSETS) ## run the pipeline with a live view until Ctrl-C (EVENTS=N stops once N are stored)
 	$(RUN) eventtide dev run $(if $(EVENTS),--events $(EVENTS),)
 
-# Coverage of services/, operator/ and tools/devstack (children included: see
+# Coverage of services/, operator/ and tools/devstack, measured in the pytest processes (see
 # [tool.coverage] in pyproject.toml); the run fails under 85% and prints the figure last.
 COVERAGE_ARGS := --cov --cov-report=term:skip-covered --cov-fail-under=85
+# Two pytest-xdist workers, a file at a time each: most long tests wait on Kafka, PostgreSQL
+# and process restarts rather than on the CPU. Each worker starts its own Kafka and
+# PostgreSQL on free ports. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+XDIST_ARGS := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile)
 
 test: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes; fails under 85% coverage
 	$(build-toolchains)
-	$(RUN) pytest $(COVERAGE_ARGS) $(PYTEST_ARGS)
+	$(RUN) pytest $(XDIST_ARGS) $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 test-unit: $(VENV_STAMP) ## run the unit tier alone (no infrastructure)
 	$(RUN) pytest -m unit $(PYTEST_ARGS)

@@ -1,3 +1,78 @@
-"""Every test in the repository gets the real-infrastructure fixtures."""
+"""Every test in the repository gets the real-infrastructure fixtures.
+
+``make test`` runs the suite on two pytest-xdist workers with ``--dist loadfile``: each
+test file is one unit of work, so a module's fixtures are built once. The files that keep
+a core busy for minutes count as a single unit here, so they run one after the other on
+one worker and never slow each other past their time limits while the other worker takes
+the rest. Units are handed out in collection order, so the long ones go first: started
+last, a four-minute file would leave the other worker idle at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
 
 pytest_plugins = ["eventtide.devstack.pytest_plugin"]
+
+CPU_HEAVY_UNIT = "cpu-heavy files"
+CPU_HEAVY_FILES = (
+    "tests/integration/test_processor_pipeline.py",
+    "tests/reliability/test_kill9.py",
+    "tests/integration/test_ml_scoring.py",
+)
+"""Processes restarted dozens of times over a live stream, and a 200,000-event oracle."""
+
+LONG_FILES_FIRST = (
+    *CPU_HEAVY_FILES,
+    "tests/integration/test_bench_quick.py",
+    "tests/integration/test_api_schemathesis.py",
+    "tests/integration/test_consumer_pipeline.py",
+    "tests/e2e/test_make_run.py",
+    "services/producer/tests/test_incidents.py",
+    "tests/e2e/test_devstack_cli.py",
+    "tests/integration/test_dev_run.py",
+    "tests/integration/test_api_kafka_outage.py",
+    "tests/e2e/test_prometheus_queries.py",
+    "tests/cluster/test_pipeline_operator.py",
+    "tests/reliability/test_group_failover.py",
+    "tests/integration/test_producer_kafka.py",
+)
+"""The longest files, longest first (``--durations`` on the 2-core machine)."""
+
+
+def unit_of_work(nodeid: str) -> str:
+    """The file a test belongs to, or one shared unit for the CPU-heavy files."""
+    path = nodeid.split("::", 1)[0]
+    return CPU_HEAVY_UNIT if path in CPU_HEAVY_FILES else path
+
+
+def _rank(item: pytest.Item) -> int:
+    try:
+        return LONG_FILES_FIRST.index(item.nodeid.split("::", 1)[0])
+    except ValueError:
+        return len(LONG_FILES_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long files first; the sort is stable, so every other file keeps its order."""
+    items.sort(key=_rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the CPU-heavy files as one unit (other modes unchanged).
+
+    A scheduler rather than ``xdist_group`` marks: pytest 9 names tests in a way that
+    xdist 3.8's ``--dist loadgroup`` no longer reads, so the marks would be ignored.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileUnits(LoadScopeScheduling):  # type: ignore[misc]  # xdist ships no types
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of_work(nodeid)
+
+    return FileUnits(config, log)
