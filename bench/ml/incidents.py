@@ -93,7 +93,9 @@ def series(
     counts["active_users"] = np.array([len(a) for a in active], dtype=float)
     cut = TRAIN_DAYS * 24
     for field in SEGMENT_FIELDS:
-        by = active_by_segment(np.array(per_event["hour"]), per_event[field], per_event["user"], hours)
+        by = active_by_segment(
+            np.array(per_event["hour"]), per_event[field], per_event["user"], hours
+        )
         for name in top_segments({k: v[:cut] for k, v in by.items()}, SEGMENT_TOP, MIN_VOLUME):
             counts[f"users.{field}.{name}"] = by[name]
     injected = []
@@ -136,7 +138,8 @@ def detect(counts: dict[str, np.ndarray]) -> list[Alert]:
 
 def _row(label: str, scores: DetectionScores) -> str:
     return (f"| {label} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} | "
-            f"{scores.detected}/{scores.incidents} | {scores.true_alerts} / {scores.false_alerts} | "
+            f"{scores.detected}/{scores.incidents} | "
+            f"{scores.true_alerts} / {scores.false_alerts} | "
             f"{scores.median_delay / STEP:.1f} |")  # fmt: skip
 
 
@@ -172,8 +175,9 @@ def _with_bursts(
     total = incidents.incidents + len(bursts)
     recall = len(delays) / total if total else 1.0
     p = incidents.precision
-    return replace(incidents, recall=recall, f1=2 * p * recall / (p + recall) if p + recall else 0.0,
-                   detected=len(delays), incidents=total, delays=delays)  # fmt: skip
+    f1 = 2 * p * recall / (p + recall) if p + recall else 0.0
+    return replace(incidents, recall=recall, f1=f1, detected=len(delays), incidents=total,
+                   delays=delays)  # fmt: skip
 
 
 def main() -> None:
@@ -220,8 +224,9 @@ def main() -> None:
         "scores": asdict(scores), "median_delay_windows": scores.median_delay / STEP,
         "scores_incidents_and_bursts": asdict(scores_all), "judged_bursts": len(bursts),
         "per_incident": per_kind, "series_alerts": len(alerts),
-        "false_alerts": [[asdict(a) for a in g] for g, i in zip(groups, intervals, strict=True)
-                         if not any(i.overlaps(t) for t in incidents) and not _burst_hits(g, bursts)],
+        "false_alerts": [[asdict(a) for a in g] for g, i, e in zip(groups, intervals, explained,
+                                                                    strict=True)
+                         if not e and not any(i.overlaps(t) for t in incidents)],
         "incident_free_scores": asdict(clean_scores),
         "incident_free_alerts_per_day": len(clean_groups) / judged_days,
         "incident_free_false_alerts_per_day": false_per_day,
