@@ -6,10 +6,13 @@ outage, a traffic surge, a five-day add-to-cart degradation) and once without. T
 detector (seasonal hour-of-week baseline, robust z on several trailing spans, defaults
 only) learns each hourly series on the first 14 days and judges the last 14. Series:
 events per type and per platform, active users, revenue, and the funnel's step-to-step
-conversions. Alerts that overlap in time across series are one incident alert
-(:func:`~eventtide.ml.anomaly.correlate`). Scores: precision over those alerts, recall
-over incidents, F1, detection delay in windows (hours), and false alerts per simulated
-day on the incident-free run.
+conversions, and active users per segment (the largest platforms and countries). Alerts
+that overlap in time across series are one incident alert
+(:func:`~eventtide.ml.anomaly.correlate`). The generator's recorded bot and fraud bursts
+are ground truth too: an upward alert on one is true, but never counts as finding an
+incident it happens to overlap. Scores: precision over incident alerts, recall over
+incidents (and over incidents and bursts together), F1, detection delay in windows
+(hours), and false alerts per simulated day on the incident-free run.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,85 +56,137 @@ SEGMENT_TOP = 5
 """Segments kept per field: the largest by training volume."""
 
 
-def series(
-    users: int, seed: int, incidents: tuple[str, ...]
-) -> tuple[dict[str, Any], list[Any], list[Interval]]:
-    """Hourly count series, the run's incidents, and its injected behavioural anomalies
-    (bot click bursts, fraud purchase bursts) as intervals: the generator records them as
-    ground truth too, so an alert on one is a true finding, not a false alarm."""
+@dataclass(frozen=True)
+class Run:
+    """One simulation's hourly series, with and without the recorded bursts' events."""
+
+    counts: dict[str, np.ndarray]
+    without_bursts: dict[str, np.ndarray]
+    """The same series with every event of a recorded bot or fraud burst taken out."""
+    incidents: list[Any]
+    bursts: list[Interval]
+    """Each recorded burst, from its first event to its last."""
+
+
+def _aggregate(rows: dict[str, np.ndarray], keep: np.ndarray, hours: int,
+               segments: dict[str, list[str]]) -> dict[str, np.ndarray]:  # fmt: skip
+    """Hourly series from the kept rows (segment values chosen beforehand)."""
+    hour = rows["hour"][keep]
+    counts: dict[str, np.ndarray] = {}
+    for prefix, column in (("events", "type"), ("platform", "platform")):
+        for value in np.unique(rows[column][keep]):
+            mask = rows[column][keep] == value
+            counts[f"{prefix}.{value}"] = np.bincount(hour[mask], minlength=hours).astype(float)
+    purchase = rows["type"][keep] == "purchase"
+    counts["revenue"] = np.bincount(
+        hour[purchase], weights=rows["amount"][keep][purchase], minlength=hours
+    ).astype(float)
+    counts["active_users"] = active_by_segment(
+        hour, np.zeros(hour.size, dtype=str), rows["user"][keep], hours
+    ).get("", np.zeros(hours))
+    for field, names in segments.items():
+        by = active_by_segment(hour, rows[field][keep], rows["user"][keep], hours)
+        for name in names:
+            counts[f"users.{field}.{name}"] = by.get(name, np.zeros(hours))
+    return counts
+
+
+def series(users: int, seed: int, incidents: tuple[str, ...]) -> Run:
+    """Hourly series of one simulation, and its injected incidents and bursts.
+
+    The generator records the events of each bot click burst and fraud purchase burst;
+    the series are built twice, with and without them, so an alert can be asked
+    whether the bursts alone account for it.
+    """
     config = GeneratorConfig(
         users=users, seed=seed, start=START, days=DAYS,
         incidents=tuple(parse_incident(i) for i in incidents),
     )  # fmt: skip
     simulation = Simulation(config)
     hours = DAYS * 24
-    counts: dict[str, np.ndarray] = {}
-    active: list[set[str]] = [set() for _ in range(hours)]
     origin = START.timestamp()
-    spans: dict[str, list[float]] = {}
-    per_event: dict[str, list[Any]] = {"hour": [], "user": []}
-    per_event |= {field: [] for field in SEGMENT_FIELDS}
+    context_fields = tuple(dict.fromkeys(("platform", *SEGMENT_FIELDS)))
+    columns: dict[str, list[Any]] = {
+        name: [] for name in ("hour", "at", "type", "amount", "user", "event_id", *context_fields)
+    }
     for event in simulation.events():
         at = event["occurred_at"].timestamp()
         hour = int((at - origin) // STEP)
         if not 0 <= hour < hours:
             continue
-        name = f"events.{event['event_type']}"
-        platform = f"platform.{(event.get('context') or {}).get('platform', 'unknown')}"
-        for key in (name, platform):
-            counts.setdefault(key, np.zeros(hours))[hour] += 1
-        if event["event_type"] == "purchase":
-            amount = float((event.get("properties") or {}).get("amount", 0.0))
-            counts.setdefault("revenue", np.zeros(hours))[hour] += amount
-        active[hour].add(event["user_id"])
-        per_event["hour"].append(hour)
-        per_event["user"].append(event["user_id"])
-        for field in SEGMENT_FIELDS:
-            per_event[field].append(str((event.get("context") or {}).get(field, "unknown")))
-        if event["event_type"] in ("click", "purchase"):
-            spans.setdefault(event["user_id"], []).append(at)
-    counts["active_users"] = np.array([len(a) for a in active], dtype=float)
+        context = event.get("context") or {}
+        columns["hour"].append(hour)
+        columns["at"].append(at)
+        columns["type"].append(event["event_type"])
+        amount = (event.get("properties") or {}).get("amount", 0.0)
+        columns["amount"].append(float(amount) if event["event_type"] == "purchase" else 0.0)
+        columns["user"].append(event["user_id"])
+        columns["event_id"].append(str(event["event_id"]))
+        for field in context_fields:
+            columns[field].append(str(context.get(field, "unknown")))
+    rows = {name: np.asarray(values) for name, values in columns.items()}
+    rows["hour"] = rows["hour"].astype(np.int64)
     cut = TRAIN_DAYS * 24
-    for field in SEGMENT_FIELDS:
-        by = active_by_segment(
-            np.array(per_event["hour"]), per_event[field], per_event["user"], hours
+    train = rows["hour"] < cut
+    segments = {
+        field: top_segments(
+            active_by_segment(rows["hour"][train], rows[field][train], rows["user"][train], cut),
+            SEGMENT_TOP, MIN_VOLUME,
         )
-        for name in top_segments({k: v[:cut] for k, v in by.items()}, SEGMENT_TOP, MIN_VOLUME):
-            counts[f"users.{field}.{name}"] = by[name]
-    injected = []
-    for anomaly in simulation.ground_truth.anomalies.values():
-        own = spans.get(anomaly.user_id, [])
-        times = [t for t in own if anomaly.start <= t <= anomaly.start + STEP]
-        if times:
-            injected.append(Interval(anomaly.start, max(times) + 1.0))
-    return counts, list(simulation.ground_truth.incidents.values()), injected
+        for field in SEGMENT_FIELDS
+    }  # fmt: skip
+    everything = np.ones(rows["hour"].size, dtype=bool)
+    truth = simulation.ground_truth
+    burst_ids = truth.anomalous_event_ids()
+    in_burst = np.isin(rows["event_id"], np.array(sorted(burst_ids), dtype=str))
+    bursts = []
+    for anomaly in truth.anomalies.values():
+        mask = np.isin(rows["event_id"], np.array(anomaly.event_ids, dtype=str))
+        if mask.any():
+            bursts.append(
+                Interval(float(rows["at"][mask].min()), float(rows["at"][mask].max()) + 1.0)
+            )
+    return Run(
+        counts=_aggregate(rows, everything, hours, segments),
+        without_bursts=_aggregate(rows, ~in_burst, hours, segments),
+        incidents=list(truth.incidents.values()),
+        bursts=bursts,
+    )
 
 
-def detect(counts: dict[str, np.ndarray]) -> list[Alert]:
+def detect(
+    counts: dict[str, np.ndarray], judged: dict[str, np.ndarray] | None = None
+) -> list[Alert]:
     """Every series' alerts over the judged fortnight.
 
-    Revenue is scored in units of the training period's mean order value: a sum of
-    order values varies like a count of orders times that value (compound Poisson), not
-    like a count of currency units.
+    Trained on ``counts``' first fortnight; the second is judged, from ``judged`` when
+    given (the same series with the bursts' events taken out). Revenue is scored in units
+    of the training period's mean order value: a sum of order values varies like a count
+    of orders times that value (compound Poisson), not like a count of currency units.
     """
+    judged = counts if judged is None else judged
     times = (START.timestamp() + STEP * np.arange(DAYS * 24)).astype(np.float64)
     cut = TRAIN_DAYS * 24
     alerts: list[Alert] = []
     orders = counts.get("events.purchase", np.zeros(1))[:cut].sum()
     for name, series_values in sorted(counts.items()):
-        values = series_values
+        values, later = series_values, judged.get(name, np.zeros_like(series_values))
         if name == "revenue":
-            values = series_values / max(series_values[:cut].sum() / max(orders, 1.0), 1e-9)
+            order_value = max(series_values[:cut].sum() / max(orders, 1.0), 1e-9)
+            values, later = series_values / order_value, later / order_value
         elif not name.startswith(("events.", "platform.", "users.")) and name != "active_users":
             continue
-        scored = score_counts(times[:cut], values[:cut], times[cut:], values[cut:])
+        scored = score_counts(times[:cut], values[:cut], times[cut:], later[cut:])
         alerts += alerts_from(name, scored, STEP)
     for before, after in itertools.pairwise(FUNNEL):
-        den = counts.get(f"events.{before}")
-        num = counts.get(f"events.{after}")
+        den, num = counts.get(f"events.{before}"), counts.get(f"events.{after}")
         if den is None or num is None:
             continue
-        scored = score_rate(times[:cut], num[:cut], den[:cut], times[cut:], num[cut:], den[cut:])
+        den_later = judged.get(f"events.{before}", np.zeros_like(den))
+        num_later = judged.get(f"events.{after}", np.zeros_like(num))
+        scored = score_rate(
+            times[:cut], num[:cut], den[:cut], times[cut:], num_later[cut:], den_later[cut:]
+        )
         alerts += alerts_from(f"conversion.{before}->{after}", scored, STEP)
     return alerts
 
@@ -147,37 +202,66 @@ def _interval(group: list[Alert]) -> Interval:
     return Interval(group[0].start, max(a.end for a in group))
 
 
-def _burst_hits(group: list[Alert], bursts: list[Interval]) -> dict[int, float]:
-    """Bursts an upward alert of the group overlaps, each with that alert's start.
+def _explained(alert: Alert, without_bursts: list[Alert]) -> bool:
+    """Whether the recorded bursts account for the alert: it goes when their events go.
 
-    Bursts only add events (clicks, orders), so only an upward deviation can be their
-    sign; a day-long fall in signups that happens to span one does not find it.
+    Asked with the same model of the series: the judged windows are scored again with
+    the bursts' recorded events taken out, and the alert is the bursts' if no alert of
+    its series overlaps it then.
     """
-    hits: dict[int, float] = {}
-    for alert in group:
-        if alert.direction != "up":
-            continue
-        for index, burst in enumerate(bursts):
-            if Interval(alert.start, alert.end).overlaps(burst):
-                hits[index] = min(hits.get(index, alert.start), alert.start)
-    return hits
+    span = Interval(alert.start, alert.end)
+    return not any(
+        other.series == alert.series and Interval(other.start, other.end).overlaps(span)
+        for other in without_bursts
+    )
 
 
-def _with_bursts(
-    incidents: DetectionScores, groups: list[list[Alert]], bursts: list[Interval]
-) -> DetectionScores:
-    """Scores over incidents and bursts together (precision as for incidents alone)."""
-    found: dict[int, float] = {}
-    for group in groups:
-        for index, start in _burst_hits(group, bursts).items():
-            found[index] = min(found.get(index, start), start)
-    delays = (*incidents.delays, *(max(t - bursts[i].start, 0.0) for i, t in found.items()))
-    total = incidents.incidents + len(bursts)
+@dataclass(frozen=True)
+class Judged:
+    """One run's alerts judged against its incidents and recorded bursts."""
+
+    incidents: DetectionScores
+    """Recall over the incidents; alerts the bursts explain are true but find no incident."""
+    with_bursts: DetectionScores
+    """Recall over incidents and bursts together; precision as above."""
+    groups: list[list[Alert]]
+    """Incident alerts from the series alerts the bursts do not explain."""
+    burst_groups: list[list[Alert]]
+    """Incident alerts made only of burst-explained series alerts."""
+
+
+def judge(
+    alerts: list[Alert], without_bursts: list[Alert], incidents: list[Interval],
+    bursts: list[Interval],
+) -> Judged:  # fmt: skip
+    """Score alerts so that a burst's alert never passes for an incident's detection.
+
+    A bot's click burst during the broken checkout lifts the click series; crediting
+    that alert to the checkout incident would count a coincidence as a detection.
+    """
+    explained = [a for a in alerts if _explained(a, without_bursts)]
+    own = [a for a in alerts if not _explained(a, without_bursts)]
+    groups = correlate(own)
+    intervals = [_interval(g) for g in groups]
+    burst_groups = [g for g in correlate(explained)
+                    if not any(_interval(g).overlaps(i) for i in intervals)]  # fmt: skip
+    found = detection_scores(intervals, incidents)
+    true_alerts = found.true_alerts + len(burst_groups)
+    total_alerts = len(intervals) + len(burst_groups)
+    precision = true_alerts / total_alerts if total_alerts else 1.0
+    scores = replace(found, precision=precision, f1=_f1(precision, found.recall),
+                     true_alerts=true_alerts, false_alerts=total_alerts - true_alerts)  # fmt: skip
+    on_bursts = detection_scores([Interval(a.start, a.end) for a in explained], bursts)
+    delays = (*scores.delays, *on_bursts.delays)
+    total = len(incidents) + len(bursts)
     recall = len(delays) / total if total else 1.0
-    p = incidents.precision
-    f1 = 2 * p * recall / (p + recall) if p + recall else 0.0
-    return replace(incidents, recall=recall, f1=f1, detected=len(delays), incidents=total,
-                   delays=delays)  # fmt: skip
+    with_bursts = replace(scores, recall=recall, f1=_f1(precision, recall),
+                          detected=len(delays), incidents=total, delays=delays)  # fmt: skip
+    return Judged(scores, with_bursts, groups, burst_groups)
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def main() -> None:
@@ -188,32 +272,31 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
     judged_from = START.timestamp() + TRAIN_DAYS * 86_400.0
-    counts, truth, injected = series(args.users, args.seed, INCIDENTS)
-    bursts = [b for b in injected if b.start >= judged_from]
+    run = series(args.users, args.seed, INCIDENTS)
+    counts, truth = run.counts, run.incidents
+    bursts = [b for b in run.bursts if b.start >= judged_from]
     alerts = detect(counts)
-    groups = correlate(alerts)
-    intervals = [_interval(g) for g in groups]
     incidents = [Interval(i.start, i.end) for i in truth]
-    explained = [bool(_burst_hits(g, bursts)) for g in groups]
-    scores = detection_scores(intervals, incidents, explained)
-    scores_all = _with_bursts(scores, groups, bursts)
+    judged = judge(alerts, detect(counts, run.without_bursts), incidents, bursts)
+    scores, scores_all = judged.incidents, judged.with_bursts
+    own = [a for g in judged.groups for a in g]
     per_kind = {}
     for incident, window in zip(truth, incidents, strict=True):
-        hits = [a for a in alerts if Interval(a.start, a.end).overlaps(window)]
+        hits = [a for a in own if Interval(a.start, a.end).overlaps(window)]
         first = min((a.start for a in hits), default=None)
         per_kind[incident.kind] = {
             "detected": bool(hits),
             "delay_windows": None if first is None else max(first - window.start, 0.0) / STEP,
             "series": sorted({a.series for a in hits}),
         }
-    clean_counts, _, clean_injected = series(args.users, args.seed, ())
-    clean_bursts = [b for b in clean_injected if b.start >= judged_from]
-    clean_groups = correlate(detect(clean_counts))
-    clean_explained = [bool(_burst_hits(g, clean_bursts)) for g in clean_groups]
-    clean_scores = _with_bursts(
-        detection_scores([_interval(g) for g in clean_groups], [], clean_explained),
-        clean_groups, clean_bursts,
+    clean_run = series(args.users, args.seed, ())
+    clean_bursts = [b for b in clean_run.bursts if b.start >= judged_from]
+    clean = judge(
+        detect(clean_run.counts), detect(clean_run.counts, clean_run.without_bursts), [],
+        clean_bursts,
     )  # fmt: skip
+    clean_scores = clean.with_bursts
+    clean_groups = clean.groups + clean.burst_groups
     judged_days = DAYS - TRAIN_DAYS
     false_per_day = clean_scores.false_alerts / judged_days
     record = {
@@ -224,21 +307,21 @@ def main() -> None:
         "scores": asdict(scores), "median_delay_windows": scores.median_delay / STEP,
         "scores_incidents_and_bursts": asdict(scores_all), "judged_bursts": len(bursts),
         "per_incident": per_kind, "series_alerts": len(alerts),
-        "false_alerts": [[asdict(a) for a in g] for g, i, e in zip(groups, intervals, explained,
-                                                                    strict=True)
-                         if not e and not any(i.overlaps(t) for t in incidents)],
+        "false_alerts": [[asdict(a) for a in g] for g in judged.groups
+                         if not any(_interval(g).overlaps(t) for t in incidents)],
         "incident_free_scores": asdict(clean_scores),
         "incident_free_alerts_per_day": len(clean_groups) / judged_days,
         "incident_free_false_alerts_per_day": false_per_day,
         "incident_free_alerts": [[asdict(a) for a in g] for g in clean_groups],
     }  # fmt: skip
     print(f"metric anomalies, {args.users} users, seed {args.seed}, train days 0-{TRAIN_DAYS}, "
-          f"judged {TRAIN_DAYS}-{DAYS}, hourly windows; {len(groups)} alerts, "
+          f"judged {TRAIN_DAYS}-{DAYS}, hourly windows; "
+          f"{len(judged.groups) + len(judged.burst_groups)} alerts, "
           f"{len(bursts)} recorded bot/fraud bursts in the judged days")  # fmt: skip
     print("| ground truth | precision | recall | F1 | found | true / false alerts | "
           "median delay (windows) |")  # fmt: skip
     print("|---|---|---|---|---|---|---|")
-    print(_row("injected incidents (alerts on bursts true)", scores))
+    print(_row("injected incidents", scores))
     print(_row("incidents + bot/fraud bursts", scores_all))
     for kind, row in per_kind.items():
         print(f"  {kind:<16} detected={row['detected']} delay={row['delay_windows']} "

@@ -20,14 +20,19 @@ only sometimes (see docs/ml.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from eventtide.ml.history import FloatArray, IntArray
 
 
 def active_by_segment(
-    window: IntArray, segment: Sequence[str], user: Sequence[str], windows: int
+    window: IntArray,
+    segment: Sequence[str] | NDArray[Any],
+    user: Sequence[str] | NDArray[Any],
+    windows: int,
 ) -> dict[str, FloatArray]:
     """Distinct users per window for each segment value (events outside 0..windows-1 dropped).
 
