@@ -39,16 +39,6 @@ def test_detection_counts_overlaps_false_alerts_and_delays():
     assert scores.median_delay == 10.0
 
 
-def test_explained_alerts_are_true_without_entering_recall():
-    truth = [Interval(100, 200)]
-    alerts = [Interval(120, 130), Interval(650, 750), Interval(900, 910)]
-    scores = detection_scores(alerts, truth, explained=[False, True, False])
-    assert (scores.true_alerts, scores.false_alerts) == (2, 1)
-    assert (scores.detected, scores.incidents, scores.recall) == (1, 1, 1.0)
-    with pytest.raises(ValueError, match="one flag per alert"):
-        detection_scores(alerts, truth, explained=[True])
-
-
 def test_no_alerts_means_full_precision_and_no_recall():
     scores = detection_scores([], [Interval(0, 1)])
     assert (scores.precision, scores.recall, scores.f1) == (1.0, 0.0, 0.0)

@@ -81,23 +81,12 @@ def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
-def detection_scores(
-    alerts: Sequence[Interval], truth: Sequence[Interval], explained: Sequence[bool] = ()
-) -> DetectionScores:
+def detection_scores(alerts: Sequence[Interval], truth: Sequence[Interval]) -> DetectionScores:
     """Precision over alerts, recall over incidents, and detection delays.
 
-    ``explained`` marks alerts known to be true for another reason, for instance because
-    they match a recorded bot burst that recall does not ask for: a metric detector that
-    notices one has said something true, though finding bursts is the behaviour
-    detector's job. With no alerts precision is 1 (nothing false was said); with no
-    incidents recall is 1.
+    With no alerts precision is 1 (nothing false was said); with no incidents recall is 1.
     """
-    if explained and len(explained) != len(alerts):
-        raise ValueError("explained needs one flag per alert")
-    known = explained or [False] * len(alerts)
-    true_alerts = sum(
-        1 for a, k in zip(alerts, known, strict=True) if k or any(a.overlaps(t) for t in truth)
-    )
+    true_alerts = sum(1 for a in alerts if any(a.overlaps(t) for t in truth))
     delays: list[float] = []
     for incident in truth:
         starts = [a.start for a in alerts if a.overlaps(incident)]
