@@ -20,7 +20,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import numpy as np
 from eventtide.ml.anomaly import (
     Alert,
     DetectorConfig,
+    Scored,
     alerts_from,
     correlate,
     score_counts,
@@ -154,21 +156,24 @@ def series(users: int, seed: int, incidents: tuple[str, ...]) -> Run:
     )
 
 
-def detect(
-    counts: dict[str, np.ndarray], judged: dict[str, np.ndarray] | None = None
-) -> list[Alert]:
-    """Every series' alerts over the judged fortnight.
+LEAD = max(DetectorConfig().spans) - 1
+"""Windows before a judged day scored with it, so its first windows have full spans."""
 
-    Trained on ``counts``' first fortnight; the second is judged, from ``judged`` when
-    given (the same series with the bursts' events taken out). Revenue is scored in units
-    of the training period's mean order value: a sum of order values varies like a count
-    of orders times that value (compound Poisson), not like a count of currency units.
+Scorer = Callable[[slice, slice], Scored]
+
+
+def _scorers(
+    counts: dict[str, np.ndarray], judged: dict[str, np.ndarray], times: np.ndarray
+) -> list[tuple[str, Scorer]]:
+    """Each series with how to score it: (training windows, judged windows) -> Scored.
+
+    Revenue is scored in units of the first training fortnight's mean order value: a sum
+    of order values varies like a count of orders times that value (compound Poisson),
+    not like a count of currency units.
     """
-    judged = counts if judged is None else judged
-    times = (START.timestamp() + STEP * np.arange(DAYS * 24)).astype(np.float64)
     cut = TRAIN_DAYS * 24
-    alerts: list[Alert] = []
     orders = counts.get("events.purchase", np.zeros(1))[:cut].sum()
+    scorers: list[tuple[str, Scorer]] = []
     for name, series_values in sorted(counts.items()):
         values, later = series_values, judged.get(name, np.zeros_like(series_values))
         if name == "revenue":
@@ -176,18 +181,61 @@ def detect(
             values, later = series_values / order_value, later / order_value
         elif not name.startswith(("events.", "platform.", "users.")) and name != "active_users":
             continue
-        scored = score_counts(times[:cut], values[:cut], times[cut:], later[cut:])
-        alerts += alerts_from(name, scored, STEP)
+
+        def count(train: slice, judge: slice, v: np.ndarray = values, w: np.ndarray = later
+                  ) -> Scored:  # fmt: skip
+            return score_counts(times[train], v[train], times[judge], w[judge])
+
+        scorers.append((name, count))
     for before, after in itertools.pairwise(FUNNEL):
         den, num = counts.get(f"events.{before}"), counts.get(f"events.{after}")
         if den is None or num is None:
             continue
         den_later = judged.get(f"events.{before}", np.zeros_like(den))
         num_later = judged.get(f"events.{after}", np.zeros_like(num))
-        scored = score_rate(
-            times[:cut], num[:cut], den[:cut], times[cut:], num_later[cut:], den_later[cut:]
-        )
-        alerts += alerts_from(f"conversion.{before}->{after}", scored, STEP)
+
+        def rate(train: slice, judge: slice, n: np.ndarray = num, d: np.ndarray = den,
+                 nl: np.ndarray = num_later, dl: np.ndarray = den_later) -> Scored:  # fmt: skip
+            return score_rate(times[train], n[train], d[train], times[judge], nl[judge], dl[judge])
+
+        scorers.append((f"conversion.{before}->{after}", rate))
+    return scorers
+
+
+def _joined(parts: list[Scored]) -> Scored:
+    return Scored(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Scored)))
+
+
+def _dropped(scored: Scored, lead: int) -> Scored:
+    return Scored(*(getattr(scored, f.name)[lead:] for f in fields(Scored)))
+
+
+def detect(
+    counts: dict[str, np.ndarray],
+    judged: dict[str, np.ndarray] | None = None,
+    retrain_daily: bool = False,
+) -> list[Alert]:
+    """Every series' alerts over the judged fortnight.
+
+    Trained on ``counts``' first fortnight; the second is judged, from ``judged`` when
+    given (the same series with the bursts' events taken out). With ``retrain_daily``
+    each judged day is scored by a model trained on the fortnight just before it, as a
+    deployment that retrains every night would: the level follows a population that
+    grows or shrinks, at the price of learning a long incident as normal after a while.
+    """
+    judged = counts if judged is None else judged
+    times = (START.timestamp() + STEP * np.arange(DAYS * 24)).astype(np.float64)
+    cut, total = TRAIN_DAYS * 24, DAYS * 24
+    days = range(cut, total, 24) if retrain_daily else range(cut, cut + 1)
+    lead = LEAD if retrain_daily else 0
+    alerts: list[Alert] = []
+    for name, scorer in _scorers(counts, judged, times):
+        parts = [
+            _dropped(scorer(slice(begin - cut, begin),
+                            slice(begin - lead, begin + 24 if retrain_daily else total)), lead)
+            for begin in days
+        ]  # fmt: skip
+        alerts += alerts_from(name, _joined(parts), STEP)
     return alerts
 
 
@@ -270,14 +318,19 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--retrain-daily", action="store_true",
+        help="score each judged day with a model of the fortnight before it",
+    )  # fmt: skip
     args = parser.parse_args()
     judged_from = START.timestamp() + TRAIN_DAYS * 86_400.0
     run = series(args.users, args.seed, INCIDENTS)
     counts, truth = run.counts, run.incidents
     bursts = [b for b in run.bursts if b.start >= judged_from]
-    alerts = detect(counts)
+    retrain = args.retrain_daily
+    alerts = detect(counts, retrain_daily=retrain)
     incidents = [Interval(i.start, i.end) for i in truth]
-    judged = judge(alerts, detect(counts, run.without_bursts), incidents, bursts)
+    judged = judge(alerts, detect(counts, run.without_bursts, retrain), incidents, bursts)
     scores, scores_all = judged.incidents, judged.with_bursts
     own = [a for g in judged.groups for a in g]
     per_kind = {}
@@ -292,8 +345,8 @@ def main() -> None:
     clean_run = series(args.users, args.seed, ())
     clean_bursts = [b for b in clean_run.bursts if b.start >= judged_from]
     clean = judge(
-        detect(clean_run.counts), detect(clean_run.counts, clean_run.without_bursts), [],
-        clean_bursts,
+        detect(clean_run.counts, retrain_daily=retrain),
+        detect(clean_run.counts, clean_run.without_bursts, retrain), [], clean_bursts,
     )  # fmt: skip
     clean_scores = clean.with_bursts
     clean_groups = clean.groups + clean.burst_groups
@@ -301,7 +354,7 @@ def main() -> None:
     false_per_day = clean_scores.false_alerts / judged_days
     record = {
         "users": args.users, "seed": args.seed, "days": DAYS, "train_days": TRAIN_DAYS,
-        "window_s": STEP, "incidents": list(INCIDENTS),
+        "window_s": STEP, "incidents": list(INCIDENTS), "retrain_daily": args.retrain_daily,
         "segments": {"fields": list(SEGMENT_FIELDS), "top": SEGMENT_TOP,
                      "series": sorted(k for k in counts if k.startswith("users."))},
         "scores": asdict(scores), "median_delay_windows": scores.median_delay / STEP,
