@@ -141,6 +141,10 @@ def test_every_dashboard_query_returns_data(
     assert empty == [], "dashboard queries without data"
     assert unscraped == [], "metrics the alerts read that nothing exposes"
     assert set(FAILURE_ONLY) <= set(exprs), "a failure-only entry no dashboard uses any more"
+    operator_lines = (tmp_path / "operator.log").read_text().splitlines()
+    plain = [line for line in operator_lines if not line.startswith("{")]
+    assert operator_lines, "the operator logged nothing"
+    assert plain == [], "the operator's log lines are JSON only, each written once"
 
 
 def _send_history(env: dict[str, str], topic: str, log: Path) -> datetime:

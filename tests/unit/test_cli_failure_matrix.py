@@ -263,5 +263,8 @@ def test_an_unwritable_output_is_a_runtime_failure(capsys: pytest.CaptureFixture
 
 def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/shop")
+    # --debug sets EVENTTIDE_DEBUG for child processes; monkeypatch restores it afterwards,
+    # or every later test's subprocess in this worker would print tracebacks.
+    monkeypatch.setenv("EVENTTIDE_DEBUG", "0")
     with pytest.raises(Exception, match="unsupported database"):
         run(["--debug", "db", "check"])

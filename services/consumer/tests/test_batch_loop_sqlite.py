@@ -25,6 +25,7 @@ from eventtide.core.db.migrate import upgrade
 from eventtide.core.kafka.consumer import FROM_START
 from eventtide.core.kafka.records import Consumed
 from eventtide.core.signals import StopFlag
+from eventtide.core.telemetry.setup import component_name
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.phases import Phase
 from eventtide.core.transactional.steps import LoopBounds
@@ -166,7 +167,9 @@ def test_a_revoked_partition_leaves_no_lag_series_behind(engine: Engine) -> None
 
     def lag(partition: int) -> float | None:
         labels = {"topic": "t", "partition": str(partition)}
-        return REGISTRY.get_sample_value("eventtide_consumer_lag_messages", labels)
+        # named after whichever component this process last set up (another test may have)
+        name = f"eventtide_{component_name()}_lag_messages"
+        return REGISTRY.get_sample_value(name, labels)
 
     assert kafka.revoke == []  # the rebalance happened
     assert lag(0) == 7

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -25,8 +26,11 @@ def operator(
     from eventtide.operator.settings import OperatorSettings
 
     setup("operator", metrics_port=OperatorSettings().metrics_port)
-
-    kopf.configure(verbose=verbose)
+    # Not kopf.configure(): it adds a second, plain-text handler to the root logger, so
+    # every line came out twice. The telemetry set-up's handler (JSON by default) is the
+    # only one; kopf's own messages go through it like every other component's.
+    logging.getLogger().setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
     kopf.run(
         standalone=True,
         clusterwide=not namespace,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from confluent_kafka import (
@@ -164,5 +165,26 @@ def read_group(admin: AdminClient, group: str, topic: str) -> GroupReading:
 
 
 def _watermarks(admin: AdminClient, partitions: list[TopicPartition], spec: Any) -> dict[int, int]:
-    futures = admin.list_offsets({tp: spec for tp in partitions}, request_timeout=REQUEST_TIMEOUT_S)
-    return {tp.partition: int(_result(f, "list offsets").offset) for tp, f in futures.items()}
+    """Offsets per partition, asked again while a partition's leader is still moving.
+
+    Right after a topic is created or a broker restarts, the partition's leader is not
+    known everywhere yet and the broker answers with a retriable error (not leader, leader
+    not available) for a moment; that is no reason to fail a lag reading.
+    """
+    deadline = time.monotonic() + REQUEST_TIMEOUT_S
+    while True:
+        futures = admin.list_offsets(
+            {tp: spec for tp in partitions}, request_timeout=REQUEST_TIMEOUT_S
+        )
+        try:
+            return {
+                tp.partition: int(f.result(timeout=REQUEST_TIMEOUT_S + 1).offset)
+                for tp, f in futures.items()
+            }
+        except KafkaException as error:
+            retriable = getattr(error.args[0], "retriable", lambda: False)()
+            if not retriable or time.monotonic() > deadline:
+                raise LagReadError(f"list offsets: {error.args[0]}") from error
+        except Exception as error:
+            raise LagReadError(f"list offsets: {type(error).__name__}: {error}") from error
+        time.sleep(0.1)
