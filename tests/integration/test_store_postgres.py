@@ -118,7 +118,7 @@ def test_copy_stores_json_columns_as_the_objects_they_were(fresh_database_url: s
             row.event_id: row
             for row in conn.execute(
                 text(
-                    "SELECT event_id, context, properties, json_typeof(context) AS kind, "
+                    "SELECT event_id, context, properties, jsonb_typeof(context) AS kind, "
                     "occurred_at, kafka_partition, kafka_offset, amount_cents FROM user_events"
                 )
             )

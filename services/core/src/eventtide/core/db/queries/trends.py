@@ -6,6 +6,12 @@ Buckets are local to the asked time zone (``date_trunc`` over ``occurred_at AT T
 ZONE tz``), so a day is the analyst's day, as PostHog counts it. Breakdown values are
 ranked by the metric over the whole range; ties go to the smaller value (byte order),
 so the top N is deterministic. Buckets without events are left out.
+
+One statement reads the events once: grouped by (bucket, group, id) first, with each
+id's person resolved on those grouped rows, which both the ranking and the series read.
+A person counts once per bucket and group whichever of their ids the events carry.
+At 1,000,000 events (bench/api, a 30-day daily trend of unique users by country) this
+replaced two passes that each joined persons to 499,000 events and sorted them on disk.
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import Connection, case, distinct, func, literal, select
-from sqlalchemy.sql import Subquery
+from sqlalchemy import Connection, Select, String, case, func, literal, select
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions, json_text
-from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
+from eventtide.core.db.queries.persons import with_persons
+from eventtide.core.db.queries.tuning import more_memory, parallel_scans
 
 Interval = Literal["minute", "hour", "day", "week"]
 Metric = Literal["count", "unique_users", "amount_sum"]
@@ -43,14 +49,6 @@ class TrendPoint:
     value: int
 
 
-def _aggregate(sub: Subquery, metric: Metric) -> Any:
-    if metric == "count":
-        return func.count()
-    if metric == "unique_users":
-        return func.count(distinct(sub.c.person_id))
-    return func.coalesce(func.sum(sub.c.amount_cents), 0)
-
-
 def trend(
     conn: Connection,
     *,
@@ -62,45 +60,92 @@ def trend(
     breakdown: Breakdown | None = None,
     top: int = 5,
 ) -> list[TrendPoint]:
-    """The series, ordered by bucket then group."""
-    local = func.timezone(timezone, EVENTS.c.occurred_at)
+    """The series, ordered by bucket then group (one statement, see the module doc)."""
+    more_memory(conn)
+    parallel_scans(conn)
+    rows = _per_person(flt, event_type, interval, timezone, metric, breakdown)
+    if breakdown is None:
+        series = _totals(rows, ["bucket", "grp"], metric).subquery("series")
+        query = select(series).order_by(series.c.bucket)
+    else:
+        totals = _totals(rows, ["grp"], metric).subquery("totals")
+        ranked = (
+            select(totals.c.grp)
+            .order_by(totals.c.value.desc(), totals.c.grp.collate("C"))
+            .limit(top)
+            .subquery("ranked")
+        )
+        label = case((ranked.c.grp.is_not(None), rows.c.grp), else_=literal(OTHER_VALUE))
+        labelled = (
+            select(rows.c.bucket, label.label("grp"), rows.c.person_id, rows.c.n, rows.c.amount)
+            .select_from(rows.outerjoin(ranked, ranked.c.grp == rows.c.grp))
+            .subquery("labelled")
+        )
+        series = _totals(labelled, ["bucket", "grp"], metric).subquery("series")
+        query = select(series).order_by(series.c.bucket, series.c.grp.collate("C"))
+    return [TrendPoint(row[0], row[1], int(row[2])) for row in conn.execute(query)]
+
+
+def _per_person(
+    flt: EventFilter,
+    event_type: str,
+    interval: Interval,
+    timezone: str,
+    metric: Metric,
+    breakdown: Breakdown | None,
+) -> Any:
+    """One row per (bucket, group, id) with its events and amount, each id's person
+    resolved after the grouping (a CTE: the ranking and the series both read it)."""
     group = (
         func.coalesce(json_text(breakdown.source, breakdown.key), NONE_VALUE)
         if breakdown
-        else literal(None)
+        else literal(None, String)
     )
     base = (
         select(
-            func.date_trunc(interval, local).label("bucket"),
-            PERSON.label("person_id"),
-            EVENTS.c.amount_cents,
+            func.date_trunc(interval, func.timezone(timezone, EVENTS.c.occurred_at)).label(
+                "bucket"
+            ),
             group.label("grp"),
+            EVENTS.c.user_id,
+            EVENTS.c.amount_cents,
         )
-        .select_from(EVENTS_WITH_PERSONS)
         .where(conditions(flt, event_type=event_type))
         .subquery("base")
     )
-    if breakdown is not None:
-        agg = _aggregate(base, metric)
-        ranked = (
-            select(base.c.grp)
-            .group_by(base.c.grp)
-            .order_by(agg.desc(), base.c.grp.collate("C"))
-            .limit(top)
-        )
-        top_values = [row[0] for row in conn.execute(ranked)]
-        grouped = select(
-            base.c.bucket,
-            base.c.person_id,
-            base.c.amount_cents,
-            case((base.c.grp.in_(top_values), base.c.grp), else_=literal(OTHER_VALUE)).label("grp"),
-        ).subquery("grouped")
-    else:
-        grouped = base
-    agg = _aggregate(grouped, metric)
-    query = (
-        select(grouped.c.bucket, grouped.c.grp, agg)
-        .group_by(grouped.c.bucket, grouped.c.grp)
-        .order_by(grouped.c.bucket, *([grouped.c.grp.collate("C")] if breakdown else []))
+    keys = [base.c.bucket, base.c.grp, *([base.c.user_id] if metric == "unique_users" else [])]
+    per_id = (
+        select(*keys, func.count().label("n"), func.sum(base.c.amount_cents).label("amount"))
+        .group_by(*keys)
+        .subquery("per_id")
     )
-    return [TrendPoint(row[0], row[1], int(row[2])) for row in conn.execute(query)]
+    if metric != "unique_users":  # counts and sums need neither ids nor persons
+        return select(
+            per_id.c.bucket, per_id.c.grp, literal(None, String).label("person_id"), per_id.c.n,
+            per_id.c.amount,
+        ).cte("per_person")  # fmt: skip
+    joined, person = with_persons(per_id, per_id.c.user_id)
+    return (
+        select(
+            per_id.c.bucket,
+            per_id.c.grp,
+            person.label("person_id"),
+            per_id.c.n,
+            per_id.c.amount,
+        )
+        .select_from(joined)
+        .cte("per_person")
+    )
+
+
+def _totals(rows: Any, keys: list[str], metric: Metric) -> Select[Any]:
+    """``rows`` grouped by ``keys`` with the metric as ``value``. Distinct persons are
+    counted as the rows of a ``DISTINCT`` (hashed) rather than ``count(DISTINCT)``,
+    which sorts: 143,000 rows per pass at 1,000,000 events."""
+    columns = [rows.c[k] for k in keys]
+    if metric == "unique_users":
+        pairs = select(*columns, rows.c.person_id).distinct().subquery("pairs")
+        grouped = [pairs.c[k] for k in keys]
+        return select(*grouped, func.count().label("value")).group_by(*grouped)
+    value = func.sum(rows.c.n) if metric == "count" else func.coalesce(func.sum(rows.c.amount), 0)
+    return select(*columns, value.label("value")).group_by(*columns)
