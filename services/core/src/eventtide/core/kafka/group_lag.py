@@ -109,7 +109,12 @@ def partition_count(admin: AdminClient, topic: str) -> int | None:
 
 
 def ensure_topic(admin: AdminClient, topic: str, partitions: int, replication: int) -> str:
-    """Create the topic, or grow its partitions; returns what was done."""
+    """Create the topic, or grow its partitions; returns what was done.
+
+    Returns once the cluster's metadata shows the new partitions (or after the request
+    timeout): the controller answers before every broker has heard, and a caller that
+    reads the partitions next would otherwise still see the old count.
+    """
     existing = partition_count(admin, topic)
     if existing is None:
         futures = admin.create_topics(
@@ -120,14 +125,22 @@ def ensure_topic(admin: AdminClient, topic: str, partitions: int, replication: i
         except KafkaException as error:
             if "TOPIC_ALREADY_EXISTS" not in str(error.args[0]):
                 raise LagReadError(f"create {topic}: {error.args[0]}") from error
+        _await_partitions(admin, topic, partitions)
         return "created"
     if existing < partitions:
         futures = admin.create_partitions(
             [NewPartitions(topic, partitions)], request_timeout=REQUEST_TIMEOUT_S
         )
         _result(futures[topic], f"add partitions to {topic}")
+        _await_partitions(admin, topic, partitions)
         return "grown"
     return "exists"
+
+
+def _await_partitions(admin: AdminClient, topic: str, partitions: int) -> None:
+    deadline = time.monotonic() + REQUEST_TIMEOUT_S
+    while (partition_count(admin, topic) or 0) < partitions and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def read_group(admin: AdminClient, group: str, topic: str) -> GroupReading:
