@@ -10,6 +10,7 @@ from eventtide.ml.anomaly import (
     BehaviourDetector,
     DetectorConfig,
     alerts_from,
+    count_z,
     robust_scale,
     score_counts,
     score_rate,
@@ -170,3 +171,35 @@ def test_alerts_overlapping_in_time_are_one_incident() -> None:
 
 def test_a_band_is_never_narrower_than_the_noise_model() -> None:
     assert robust_scale(np.zeros(100)) == (0.0, 1.0)
+
+
+def test_count_z_follows_the_poisson_tail_not_the_normal_approximation() -> None:
+    z = count_z(np.array([0.0, 10.0, 25.0, 0.0]), np.array([10.0, 10.0, 10.0, 0.0]))
+    assert z[0] == pytest.approx(-4.08, abs=0.02)  # P(X = 0 | 10) is 4.5e-5, halved (mid-p)
+    assert abs(z[1]) < 0.2
+    assert z[2] > 3.5
+    assert z[3] == pytest.approx(0.0, abs=1e-6)  # nothing expected, nothing seen
+
+
+def test_a_rate_whose_later_step_outnumbers_the_earlier_one_still_scores() -> None:
+    times = MONDAY + np.arange(48) * STEP
+    checkouts = np.full(48, 10.0)
+    purchases = np.full(48, 12.0)  # purchases that never passed a checkout (an import, an API)
+    with np.errstate(invalid="raise"):
+        scored = score_rate(times, purchases, checkouts, times, purchases, checkouts)
+    assert np.isfinite(scored.z).all()
+    assert not scored.flagged.any()
+
+
+def test_a_sparse_conversion_is_judged_over_spans_that_gather_enough_checkouts() -> None:
+    f = funnel(21, seed=3)
+    thin = np.maximum(np.round(f.checkouts / 5.0), 0.0)  # about 2 checkouts a window
+    bought = np.random.default_rng(4).binomial(thin.astype(int), 0.6).astype(float)
+    train, test = f.times < TEST_START, f.times >= TEST_START
+    broken = Interval(TEST_START + 2 * DAY_S + 17 * 3600, TEST_START + 2 * DAY_S + 23 * 3600)
+    bought = np.where(inside(f.times, broken), 0.0, bought)  # checkout broken for six hours
+    scored = score_rate(f.times[train], bought[train], thin[train],
+                        f.times[test], bought[test], thin[test])  # fmt: skip
+    alerts = alerts_from("conversion.checkout_started->purchase", scored, STEP)
+    assert any(Interval(a.start, a.end).overlaps(broken) for a in alerts)
+    assert all(a.direction == "down" for a in alerts)

@@ -11,6 +11,7 @@ from eventtide.ml.seasonal import (
     day_of_week,
     fit_profile,
     fit_rate_profile,
+    fit_trend,
     hour_of_day,
     trimmed_mean,
 )
@@ -52,3 +53,27 @@ def test_rate_profile_pools_counts_and_shrinks_thin_hours_to_the_overall_rate():
     assert profile.overall == pytest.approx((46 * 50 + 2) / (46 * 100 + 2))
     assert profile.hourly[4] == pytest.approx((100 + 20 * profile.overall) / (200 + 20))
     assert 0.5 < profile.hourly[3] < 0.6  # two lucky purchases out of two barely move it
+
+
+def test_a_shrinking_population_is_extrapolated_instead_of_read_as_a_drop():
+    times, _ = counts(28, 40.0, seed=5)
+    days = (times - MONDAY) / DAY_S
+    shrinking = np.random.default_rng(5).poisson(seasonal_mean(times, 40.0) * np.exp(-0.02 * days))
+    train, later = times < MONDAY + 14 * DAY_S, times >= MONDAY + 21 * DAY_S
+    profile = fit_profile(times[train], shrinking[train].astype(float))
+    assert profile.trend == pytest.approx(-0.02, abs=0.004)
+    truth = seasonal_mean(times[later], 40.0) * np.exp(-0.02 * days[later])
+    error = np.abs(profile.expected(times[later]) - truth) / truth
+    assert float(np.median(error)) < 0.05
+    level_only = np.abs(profile.level * profile.hourly[hour_of_day(times[later])]
+                        * profile.weekly[day_of_week(times[later])] - truth) / truth  # fmt: skip
+    assert float(np.median(level_only)) > 0.15  # without the trend: off by a sixth or more
+
+
+def test_a_steady_series_gets_no_trend_and_a_short_one_none_at_all():
+    times, values = counts(14, 40.0, seed=6)
+    shape = fit_profile(times, values)
+    assert abs(fit_trend(times, values, shape)) < 0.003
+    short_times, short_values = counts(10, 40.0, seed=6)
+    growing = short_values * np.linspace(1.0, 2.0, short_values.size)
+    assert fit_profile(short_times, growing).trend == 0.0

@@ -1,11 +1,13 @@
 """Seasonal baselines for metric series: what a window is expected to hold.
 
-A multiplicative profile, level x hour-of-day x day-of-week, fitted with trimmed means
-so that the incidents inside the training weeks barely move it. It needs a week of
-history for the weekly factor (fewer days leave it at 1) and works at any window size
-(a window takes the factors of the hour and day it starts in). Conversion rates get a
-pooled rate per hour of day instead: at a few checkouts per window a ratio of ratios
-would be mostly noise.
+A multiplicative profile, level x trend x hour-of-day x day-of-week, fitted with trimmed
+means so that the incidents inside the training weeks barely move it. It needs a week of
+history for the weekly factor and two for the trend (fewer days leave them flat) and works at
+any window size (a window takes the factors of the hour and day it starts in). The trend
+is there because populations drift: a product losing a few users a day otherwise reads
+as an ever deeper "drop" the further the judged stretch is from the training one.
+Conversion rates get a pooled rate per hour of day instead: at a few checkouts per
+window a ratio of ratios would be mostly noise.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ TRIM: Final = 0.1
 """Share cut from each end before averaging a slot."""
 RATE_PRIOR: Final = 20.0
 """Pseudo-count that pulls a thin hour's rate towards the overall rate."""
+TREND_MIN_DAYS: Final = 14
+"""Days spanned before a trend is fitted: two weeks give seven same-weekday pairs."""
+TREND_DAY_COVERAGE: Final = 0.5
+"""Share of a day's windows that must be present for the day to count in the trend."""
 
 
 def hour_of_day(times: FloatArray) -> IntArray:
@@ -46,19 +52,28 @@ def trimmed_mean(values: FloatArray, trim: float = TRIM) -> float:
 
 @dataclass(frozen=True)
 class SeasonalProfile:
-    """expected(t) = level x hourly[hour(t)] x weekly[weekday(t)]."""
+    """expected(t) = level x exp(trend x days since anchor) x hourly[hour(t)] x weekly[weekday(t)].
+
+    ``trend`` is a log-scale slope per day (0.01 is about +1% a day) and ``anchor`` the
+    time at which the level holds (the training stretch's median window time).
+    """
 
     level: float
     hourly: FloatArray
     weekly: FloatArray
+    trend: float = 0.0
+    anchor: float = 0.0
 
     def expected(self, times: FloatArray) -> FloatArray:
         """The expected value of windows starting at ``times``."""
-        return self.level * self.hourly[hour_of_day(times)] * self.weekly[day_of_week(times)]
+        drift = np.exp(self.trend * (times - self.anchor) / DAY_S)
+        return (
+            self.level * drift * self.hourly[hour_of_day(times)] * self.weekly[day_of_week(times)]
+        )
 
 
-def fit_profile(times: FloatArray, values: FloatArray) -> SeasonalProfile:
-    """Fit the profile on a training stretch of a series (window start times, values)."""
+def _shape(times: FloatArray, values: FloatArray) -> SeasonalProfile:
+    """Level, hourly and weekly factors of a series with no trend."""
     level = trimmed_mean(values)
     if not np.isfinite(level) or level <= 0:
         return SeasonalProfile(0.0, np.ones(24), np.ones(7))
@@ -77,6 +92,53 @@ def fit_profile(times: FloatArray, values: FloatArray) -> SeasonalProfile:
             if np.isfinite(slot):
                 weekly[day] = max(slot, 1e-3)
     return SeasonalProfile(level, hourly, weekly)
+
+
+def fit_trend(times: FloatArray, values: FloatArray, shape: SeasonalProfile) -> float:
+    """Log-scale slope per day of the series' daily level; 0 without two weeks of data.
+
+    The seasonal Kendall slope (Hirsch, Slack and Smith, 1982): the median of the slopes
+    between days on the same weekday, so the weekday pattern cannot pass for a trend and
+    a few incident days cannot tilt it. A day's level is its total over the total the
+    hour-of-day shape expects, a ratio of sums: on a thin series most single windows are
+    zero. Only days with at least half the windows of the fullest day take part.
+    """
+    if shape.level <= 0 or times.size == 0:
+        return 0.0
+    day_index = np.floor(times / DAY_S).astype(np.int64)
+    day_index -= day_index.min()
+    windows = np.bincount(day_index)
+    observed = np.bincount(day_index, weights=values)
+    expected = np.bincount(day_index, weights=shape.level * shape.hourly[hour_of_day(times)])
+    kept = np.flatnonzero(
+        (windows >= TREND_DAY_COVERAGE * windows.max()) & (observed > 0) & (expected > 0)
+    )
+    if kept.size == 0 or kept[-1] - kept[0] < TREND_MIN_DAYS - 1:
+        return 0.0
+    level = np.log(observed[kept] / expected[kept])
+    first, second = np.triu_indices(kept.size, k=1)
+    lag = kept[second] - kept[first]
+    same_weekday = lag % 7 == 0
+    if not same_weekday.any():
+        return 0.0
+    slopes = (level[second] - level[first])[same_weekday] / lag[same_weekday]
+    return float(np.median(slopes))
+
+
+def fit_profile(times: FloatArray, values: FloatArray) -> SeasonalProfile:
+    """Fit the profile on a training stretch of a series (window start times, values).
+
+    The trend is read first, from same-weekday days, and the shape fitted on the
+    detrended values, so a drifting level does not leak into the weekday factors.
+    """
+    shape = _shape(times, values)
+    trend = fit_trend(times, values, shape)
+    if trend == 0.0:
+        return shape
+    anchor = float(np.median(times))
+    detrended = values / np.exp(trend * (times - anchor) / DAY_S)
+    refit = _shape(times, detrended)
+    return SeasonalProfile(refit.level, refit.hourly, refit.weekly, trend, anchor)
 
 
 @dataclass(frozen=True)
