@@ -130,6 +130,7 @@ def train_anomaly(
     prod_eval, decision = _against_production(current, window, ours, baseline, held, placed)
     parameters: dict[str, Any] = {
         **model.to_json(),
+        "series_names": [s.name for s in specs],
         "source": source,
         "cutoff": cutoff.isoformat(),
         "injections": [vars(i) for i in DEFAULT_INJECTIONS],
