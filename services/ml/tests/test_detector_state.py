@@ -147,7 +147,7 @@ def test_nothing_is_judged_before_every_partition_is_past_the_window(
     early = [r for r in stream if r["window_start"] < first + 6 * step]
     state = DetectorState()
     accept(state, [r for r in early if r["partition"] == 0], model)
-    state.progress[1] = first  # partition 1 seen, not yet past anything
+    state.progress["0:1"] = first  # partition 1 seen, not yet past anything
     assert close_windows(state, model, DetectorConfigLive(), version=1) == []
     assert state.closed_through is None
     accept(state, [r for r in early if r["partition"] == 1], model)
@@ -158,3 +158,22 @@ def test_nothing_is_judged_before_every_partition_is_past_the_window(
     accept(state, [r for r in later if r["partition"] == 0], model)
     close_windows(state, model, DetectorConfigLive(settle_windows=1, stale_windows=12), version=1)
     assert state.closed_through == first + 28 * step
+
+
+def test_a_windows_partition_read_to_its_end_first_changes_nothing(
+    setup: tuple[AnomalyModel, WindowTable],
+) -> None:
+    model, table = setup
+    stream = [r for r in records(table) if r["window"] == "tumbling_5m"]
+    lanes = [0 if r["dimension"] == "all" else 1 for r in stream]  # as keys spread them
+    in_order = DetectorState()
+    accept(in_order, stream, model, lanes)
+    expected = close_windows(in_order, model, DetectorConfigLive(), version=1)
+    replay = DetectorState()
+    first = [r for r, lane in zip(stream, lanes, strict=True) if lane == 0]
+    second = [r for r, lane in zip(stream, lanes, strict=True) if lane == 1]
+    accept(replay, first, model, [0] * len(first))
+    assert close_windows(replay, model, DetectorConfigLive(), 1, partitions={0, 1}) == []
+    accept(replay, second, model, [1] * len(second))
+    assert close_windows(replay, model, DetectorConfigLive(), 1, partitions={0, 1}) == expected
+    assert replay.closed_through == in_order.closed_through

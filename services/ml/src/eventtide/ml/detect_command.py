@@ -102,6 +102,7 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
                 write=steps.write,
                 after_commit=steps.after_commit,
                 assigned=steps.assigned,
+                revoked=steps.revoked,
             ),
             bounds=settings.bounds(),
             stop=stop,

@@ -102,9 +102,11 @@ class DetectorSteps:
         self.holder, self.engine, self.live, self.report = holder, engine, live, report
         self.group_id, self.topic, self.publish = group_id, topic, publish
         self.state = DetectorState()
+        self.partitions: set[int] = set()
 
     def assigned(self, partitions: list[int]) -> None:
         """Start from the state committed with the offsets the loop is about to seek to."""
+        self.partitions |= set(partitions)
         with self.engine.connect() as conn:
             document = load_detector_state(conn, self.group_id, self.topic)
         self.state = (
@@ -112,9 +114,13 @@ class DetectorSteps:
         )
         log.info("detector state restored: windows judged through %s", self.state.closed_through)
 
+    def revoked(self, partitions: list[int]) -> None:
+        """Partitions gone to another member (the detector should run as one)."""
+        self.partitions -= set(partitions)
+
     def prepare(self, messages: list[Any]) -> Detected:
         """Decode, take the final results, judge the windows now complete."""
-        records, invalid = [], 0
+        records, lanes, invalid = [], [], 0
         for message in messages:
             try:
                 record = orjson.loads(message.value())
@@ -122,22 +128,25 @@ class DetectorSteps:
                 record = None
             if isinstance(record, dict) and {"window", "window_start", "partition"} <= set(record):
                 records.append(record)
+                lanes.append(int(message.partition()))
             else:
                 invalid += 1
         served = self.holder.current()
         if not self.report.versions or self.report.versions[-1] != served.version:
             self.report.versions.append(served.version)
         try:
-            taken = accept(self.state, records, served.model)
+            taken = accept(self.state, records, served.model, lanes)
         except (KeyError, TypeError, ValueError) as error:  # find the malformed records
             taken = 0
-            for record in records:
+            for record, lane in zip(records, lanes, strict=True):
                 try:
-                    taken += accept(self.state, [record], served.model)
+                    taken += accept(self.state, [record], served.model, [lane])
                 except (KeyError, TypeError, ValueError):
                     invalid += 1
                     log.warning("skipped a window record: %s", error)
-        rows = close_windows(self.state, served.model, self.live, served.version)
+        rows = close_windows(
+            self.state, served.model, self.live, served.version, self.partitions
+        )
         document = orjson.dumps(self.state.to_json()).decode()
         offsets = next_offsets(messages, self.group_id)
         return Detected(rows, document, offsets, len(messages), taken, invalid)

@@ -19,6 +19,7 @@ windows and open incident) is a small JSON document checkpointed with the offset
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -67,8 +68,9 @@ class DetectorState:
 
     closed_through: int | None = None
     """Start (µs) of the last window judged."""
-    progress: dict[int, int] = field(default_factory=dict)
-    """Per source partition, the largest end (µs) of a final result seen."""
+    progress: dict[str, int] = field(default_factory=dict)
+    """Per lane (``windows.v1 partition:source partition``), the largest end (µs) of a
+    final result seen."""
     pending: dict[int, dict[str, list[float]]] = field(default_factory=dict)
     """Window start (µs) -> ``partition|dimension|value`` -> the four metrics."""
     series: dict[str, SeriesState] = field(default_factory=dict)
@@ -79,7 +81,7 @@ class DetectorState:
         """Plain JSON for the checkpoint."""
         return {
             "closed_through": self.closed_through,
-            "progress": {str(k): v for k, v in self.progress.items()},
+            "progress": dict(self.progress),
             "pending": {str(k): v for k, v in self.pending.items()},
             "series": {
                 name: {
@@ -96,7 +98,7 @@ class DetectorState:
         """Back from :meth:`to_json`."""
         return cls(
             closed_through=data["closed_through"],
-            progress={int(k): int(v) for k, v in data["progress"].items()},
+            progress={str(k): int(v) for k, v in data["progress"].items()},
             pending={int(k): v for k, v in data["pending"].items()},
             series={
                 name: SeriesState(
@@ -116,21 +118,28 @@ class DetectorConfigLive:
     settle_windows: int = 1
     """Extra windows every source partition must be past before a window is judged."""
     stale_windows: int = 12
-    """A source partition this many windows behind the newest is left out (gone idle)."""
+    """A lane this many windows behind the newest is left out (gone idle)."""
 
 
-def accept(state: DetectorState, records: list[dict[str, Any]], model: AnomalyModel) -> int:
+def accept(
+    state: DetectorState,
+    records: list[dict[str, Any]],
+    model: AnomalyModel,
+    lanes: list[int] | None = None,
+) -> int:
     """Take a batch's final results of the model's window kind into ``state``; returns
-    how many were taken. Provisional results and other windows are ignored."""
+    how many were taken. Provisional results and other windows are ignored. ``lanes``
+    gives the windows.v1 partition each record was read from (0 for all when None)."""
     taken = 0
-    for record in records:
+    for index, record in enumerate(records):
         if not record.get("final") or record.get("window") != model.window:
-            continue
-        if record.get("dimension") not in KEPT_DIMENSIONS:
             continue
         start, end = int(record["window_start"]), int(record["window_end"])
         partition = int(record["partition"])
-        state.progress[partition] = max(state.progress.get(partition, end), end)
+        lane = f"{0 if lanes is None else lanes[index]}:{partition}"
+        state.progress[lane] = max(state.progress.get(lane, end), end)
+        if record.get("dimension") not in KEPT_DIMENSIONS:
+            continue
         if state.closed_through is not None and start <= state.closed_through:
             state.late += 1
             continue
@@ -140,9 +149,17 @@ def accept(state: DetectorState, records: list[dict[str, Any]], model: AnomalyMo
     return taken
 
 
-def frontier(state: DetectorState, model: AnomalyModel, live: DetectorConfigLive) -> int | None:
-    """The end (µs) up to which windows are complete, or None before any result."""
-    if not state.progress:
+def frontier(
+    state: DetectorState,
+    model: AnomalyModel,
+    live: DetectorConfigLive,
+    partitions: Collection[int] = (),
+) -> int | None:
+    """The end (µs) up to which windows are complete, or None before any result or
+    while one of the windows.v1 ``partitions`` read has shown no final result yet (a
+    replay may read one partition to its end before the next one's first record)."""
+    seen = {int(lane.split(":", 1)[0]) for lane in state.progress}
+    if not state.progress or not set(partitions) <= seen:
         return None
     step = int(model.window_s * US)
     newest = max(state.progress.values())
@@ -151,11 +168,16 @@ def frontier(state: DetectorState, model: AnomalyModel, live: DetectorConfigLive
 
 
 def close_windows(
-    state: DetectorState, model: AnomalyModel, live: DetectorConfigLive, version: int
+    state: DetectorState,
+    model: AnomalyModel,
+    live: DetectorConfigLive,
+    version: int,
+    partitions: Collection[int] = (),
 ) -> list[dict[str, Any]]:
     """Judge every complete window in order; the alert rows of incidents begun or grown
-    (one row per incident, its latest form)."""
-    until = frontier(state, model, live)
+    (one row per incident, its latest form). ``partitions``: the windows.v1 partitions
+    being read, each of which must have shown a final result."""
+    until = frontier(state, model, live, partitions)
     step = int(model.window_s * US)
     if until is None or (state.closed_through is None and not state.pending):
         return []
