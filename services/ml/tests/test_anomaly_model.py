@@ -78,14 +78,16 @@ def test_kept_parameters_score_like_the_one_call_functions(
     ours = model.table_scores(changed)
     one_call = score_counts(train.times, train.get(EVENTS), held.times, values)
     assert np.allclose(ours["events"].z, one_call.z)
-    assert (ours["events"].flagged == one_call.flagged).all() and one_call.flagged.any()
+    assert (ours["events"].flagged == one_call.flagged).all()
+    assert one_call.flagged.any()
     rate = score_rate(
         train.times, train.get(PURCHASES), train.get(CHECKOUTS),
         held.times, purchases, held.get(CHECKOUTS),
     )  # fmt: skip
     conversion = ours["conversion.checkout_started.purchase"]
     assert np.allclose(conversion.z, rate.z)
-    assert (conversion.flagged == rate.flagged).all() and rate.flagged.any()
+    assert (conversion.flagged == rate.flagged).all()
+    assert rate.flagged.any()
 
 
 def test_model_survives_json_and_skops(
@@ -94,7 +96,8 @@ def test_model_survives_json_and_skops(
     model, _, held = fitted
     blob, sha = dump(model.to_json())
     restored = AnomalyModel.from_json(json.loads(json.dumps(load(blob, sha))))
-    assert restored.config == model.config and restored.window == model.window
+    assert restored.config == model.config
+    assert restored.window == model.window
     for name, scored in model.table_scores(held).items():
         assert np.array_equal(restored.table_scores(held)[name].z, scored.z), name
     with pytest.raises(ValueError, match="not an anomaly model"):

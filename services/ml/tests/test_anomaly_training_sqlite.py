@@ -86,12 +86,14 @@ def _stages(engine: Engine) -> list[tuple[int, str]]:
 
 def test_trains_registers_promotes_then_keeps_production_on_the_same_data(engine: Engine) -> None:
     first = train_anomaly(engine, CUTOFF, window="tumbling_1h", held_out_days=3)
-    assert first.source == "user_events" and first.decision.promote
+    assert first.source == "user_events"
+    assert first.decision.promote
     assert first.ours.overall.f1 > first.baseline.overall.f1
     assert first.ours.overall.incidents >= 10
     with engine.connect() as conn:
         registered = production(conn, ANOMALY_MODEL)
-    assert registered is not None and registered.version == 1
+    assert registered is not None
+    assert registered.version == 1
     served = load_anomaly_model(registered)
     assert [s.spec.name for s in served.series] == registered.parameters["series_names"]
     assert registered.metrics["f1"] == first.ours.overall.f1

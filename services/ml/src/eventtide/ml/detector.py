@@ -144,9 +144,7 @@ class DetectorSteps:
                 except (KeyError, TypeError, ValueError):
                     invalid += 1
                     log.warning("skipped a window record: %s", error)
-        rows = close_windows(
-            self.state, served.model, self.live, served.version, self.partitions
-        )
+        rows = close_windows(self.state, served.model, self.live, served.version, self.partitions)
         document = orjson.dumps(self.state.to_json()).decode()
         offsets = next_offsets(messages, self.group_id)
         return Detected(rows, document, offsets, len(messages), taken, invalid)

@@ -118,7 +118,8 @@ class DetectorConfigLive:
     settle_windows: int = 1
     """Extra windows every source partition must be past before a window is judged."""
     stale_windows: int = 12
-    """A lane this many windows behind the newest is left out (gone idle)."""
+    """A source partition this many windows behind the newest in every windows.v1
+    partition is left out (gone idle)."""
 
 
 def accept(
@@ -162,8 +163,18 @@ def frontier(
     if not state.progress or not set(partitions) <= seen:
         return None
     step = int(model.window_s * US)
-    newest = max(state.progress.values())
-    active = [p for p in state.progress.values() if p >= newest - live.stale_windows * step]
+    by_source: dict[str, int] = {}
+    for lane, end in state.progress.items():
+        source = lane.split(":", 1)[1]
+        by_source[source] = max(by_source.get(source, end), end)
+    newest = max(by_source.values())
+    # a source partition far behind everywhere has gone idle; a windows.v1 partition
+    # behind is only being read later, and is waited for
+    active = [
+        end
+        for lane, end in state.progress.items()
+        if by_source[lane.split(":", 1)[1]] >= newest - live.stale_windows * step
+    ]
     return min(active) - live.settle_windows * step
 
 
