@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from eventtide.core.db import make_engine
 from eventtide.core.db.migrate import upgrade
@@ -24,7 +24,9 @@ from eventtide.ml.anomaly_training import (
     load_anomaly_model,
     train_anomaly,
 )
-from eventtide.ml.registry import production
+from eventtide.ml.detector import load_served
+from eventtide.ml.registry import production, promote
+from eventtide.ml.scorer import ModelHolder
 from eventtide.ml.window_series import bucket_events
 
 pytestmark = pytest.mark.unit
@@ -136,3 +138,22 @@ def test_the_processors_final_windows_are_preferred(
     assert result.source == "window_aggregates"
     from_events = train_anomaly(engine, CUTOFF, window="tumbling_5m", held_out_days=3)
     assert from_events.source == "user_events"  # no 5-minute results stored
+
+
+def test_the_detector_reloads_a_promoted_version_and_refuses_a_tampered_one(
+    engine: Engine,
+) -> None:
+    train_anomaly(engine, CUTOFF, window="tumbling_1h", held_out_days=3)
+    train_anomaly(engine, CUTOFF, window="tumbling_1h", held_out_days=3)
+    with engine.connect() as conn:
+        first = load_served(conn, ANOMALY_MODEL)
+    holder = ModelHolder(engine, ANOMALY_MODEL, 1e-9, first, load_served)
+    assert holder.current().version == 1
+    with engine.begin() as conn:
+        promote(conn, ANOMALY_MODEL, 2)
+    assert holder.current().version == 2
+    with engine.begin() as conn:
+        conn.execute(update(Model).where(Model.version == 1).values(artefact=b"tampered"))
+        promote(conn, ANOMALY_MODEL, 1)
+    assert holder.current().version == 2  # refused, the model in hand keeps serving
+    assert holder.refused == {1}
