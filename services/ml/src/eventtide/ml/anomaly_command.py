@@ -13,12 +13,16 @@ def train_anomaly_command(cutoff: datetime, window: str, held_out_days: float) -
     from eventtide.core.db import make_engine
     from eventtide.core.db.settings import DbSettings
     from eventtide.ml.anomaly_training import train_anomaly
+    from eventtide.ml.artefacts import ArtefactRefusedError
 
     engine = make_engine(DbSettings().database_url)
     try:
         result = train_anomaly(engine, cutoff, window=window, held_out_days=held_out_days)
     except ValueError as error:
         print(f"cannot train: {error}", file=sys.stderr)
+        return 1
+    except ArtefactRefusedError as error:
+        print(f"cannot compare with the production model: {error}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
