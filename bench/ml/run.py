@@ -42,7 +42,7 @@ from eventtide.ml.explain import partial_dependence
 from eventtide.ml.history import DAY_S, EventLog
 from eventtide.ml.online_features import ONLINE_FEATURES, online_rows
 from eventtide.ml.online_training import online_baselines, split_rows
-from eventtide.ml.scorer import ModelHolder, Scored, ScorerReport, ScorerSteps
+from eventtide.ml.scorer import ModelHolder, Scored, ScorerReport, ScorerSteps, load_model
 from eventtide.ml.scoring import ScoringModel
 from eventtide.ml.sources import row_of
 from eventtide.producer.generator import GeneratorConfig, Simulation
@@ -138,7 +138,7 @@ def main() -> None:
     url = os.environ["DATABASE_URL"]
     upgrade(url)
     engine = make_engine(url)
-    holder = ModelHolder(engine, "churn_online", 1e9, scoring)
+    holder = ModelHolder(engine, "churn_online", 1e9, scoring, load_model)
 
     def score_once(index: int) -> dict[str, float]:
         steps = ScorerSteps(holder=holder, group_id=f"bench-{uuid.uuid4().hex[:8]}",

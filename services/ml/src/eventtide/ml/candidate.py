@@ -1,6 +1,6 @@
-"""A trained churn candidate into the registry: decide, register, promote if it earns it.
+"""A trained candidate into the registry: decide, register, promote if it earns it.
 
-Every churn training run ends the same way, so the sequence is written once: score the
+Every training run ends the same way, so the sequence is written once: score the
 production model on the candidate's held-out rows, apply the promotion rule, register
 the candidate with its scores and the decision, and promote it when the rule says so,
 all in the caller's transaction so that a failure registers nothing.
@@ -59,12 +59,11 @@ def register_if_better(
         probability = production_probability(load_estimator(current), current)
         current_auc = churn_scores("production", held_out, probability).roc_auc
     decision = decide(ours.roc_auc, current_auc, best)
-    blob, sha = dump(estimator)
-    version = register(
+    version = register_decided(
         conn,
         name=name,
-        artefact=blob,
-        sha256=sha,
+        artefact=estimator,
+        decision=decision,
         parameters=parameters,
         metrics={
             "roc_auc": ours.roc_auc,
@@ -78,6 +77,37 @@ def register_if_better(
         data_start=data_start,
         data_end=data_end,
     )
+    return Registration(version, best, current_auc, decision)
+
+
+def register_decided(
+    conn: Connection,
+    *,
+    name: str,
+    artefact: Any,
+    decision: Decision,
+    parameters: dict[str, Any],
+    metrics: dict[str, Any],
+    data_start: datetime,
+    data_end: datetime,
+) -> int:
+    """Register ``artefact`` (saved with skops) as a candidate and promote it when the
+    decision says so, in the caller's transaction; returns its version.
+
+    The part every model shares: how the decision was reached (which metric, which
+    baselines) is the caller's, so churn and anomaly models use one registry path.
+    """
+    blob, sha = dump(artefact)
+    version = register(
+        conn,
+        name=name,
+        artefact=blob,
+        sha256=sha,
+        parameters=parameters,
+        metrics=metrics,
+        data_start=data_start,
+        data_end=data_end,
+    )
     if decision.promote:
         promote(conn, name, version)
-    return Registration(version, best, current_auc, decision)
+    return version

@@ -51,18 +51,36 @@ def evaluate(
 
 def train(
     model: Annotated[
-        str, typer.Argument(help="Which model: churn, or churn-online (the one `ml score` serves).")
+        str,
+        typer.Argument(
+            help="Which model: churn, churn-online (the one `ml score` serves) or anomaly "
+            "(the one `ml detect` serves)."
+        ),
     ],
     cutoff: Annotated[
         datetime,
         typer.Option(formats=["%Y-%m-%d"], help="Held-out cut-off date (UTC), YYYY-MM-DD."),
     ],
-    horizon_days: Annotated[float, typer.Option(min=1.0)] = 30.0,
+    horizon_days: Annotated[float, typer.Option(min=1.0, help="Churn: silent days.")] = 30.0,
+    window: Annotated[
+        str, typer.Option(help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h.")
+    ] = "tumbling_1h",
+    held_out_days: Annotated[
+        float, typer.Option(min=0.5, help="Anomaly: days after the cut-off to judge on.")
+    ] = 7.0,
 ) -> None:
-    """Train on the stored events, evaluate on held-out users, register, promote if better."""
+    """Train on the stored data, evaluate on a held-out period, register, promote if better."""
     from eventtide.ml.command import run_train
 
-    raise typer.Exit(code=run_train(model=model, cutoff=cutoff, horizon_days=horizon_days))
+    raise typer.Exit(
+        code=run_train(
+            model=model,
+            cutoff=cutoff,
+            horizon_days=horizon_days,
+            window=window,
+            held_out_days=held_out_days,
+        )
+    )
 
 
 def score(
@@ -82,10 +100,34 @@ def score(
     raise typer.Exit(code=code)
 
 
+def detect(
+    group: Annotated[
+        str | None, typer.Option(help="Default: EVENTTIDE_ML_DETECT_GROUP_ID.")
+    ] = None,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
+    idle_exit: Annotated[
+        float, typer.Option(help="Exit after this many seconds without messages (0: never).")
+    ] = 0.0,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Judge windows.v1 with the production anomaly model into alerts, exactly once."""
+    from eventtide.ml.detect_command import run_detector
+
+    code = run_detector(
+        group=group, migrate=migrate, idle_exit=idle_exit, json_summary=json_summary
+    )
+    raise typer.Exit(code=code)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``ml`` and its verbs to the root CLI."""
-    ml = typer.Typer(help="Churn and anomaly models: evaluate, train, score.", no_args_is_help=True)
+    ml = typer.Typer(
+        help="Churn and anomaly models: evaluate, train, score, detect.", no_args_is_help=True
+    )
     app.add_typer(ml, name="ml")
     ml.command("evaluate")(evaluate)
     ml.command("train")(train)
     ml.command("score")(score)
+    ml.command("detect")(detect)

@@ -49,18 +49,29 @@ def run_evaluate(
     return 0
 
 
-def run_train(*, model: str, cutoff: datetime, horizon_days: float) -> int:
-    """Train ``churn`` from DATABASE_URL; anomaly training from the database is not built yet."""
+def run_train(
+    *,
+    model: str,
+    cutoff: datetime,
+    horizon_days: float,
+    window: str = "tumbling_1h",
+    held_out_days: float = 7.0,
+) -> int:
+    """Train ``churn``, ``churn-online`` or ``anomaly`` from DATABASE_URL."""
     from eventtide.core.db import make_engine
     from eventtide.core.db.settings import DbSettings
     from eventtide.ml.training import train_churn
 
-    if model not in ("churn", "churn-online"):
-        print(f"cannot train {model!r}: 'churn' and 'churn-online' are trained from the database")
+    if model not in ("churn", "churn-online", "anomaly"):
+        print(f"cannot train {model!r}: the models are 'churn', 'churn-online' and 'anomaly'")
         return 2
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     if model == "churn-online":
         return _train_online(cut, horizon_days)
+    if model == "anomaly":
+        from eventtide.ml.anomaly_command import train_anomaly_command
+
+        return train_anomaly_command(cut, window, held_out_days)
     engine = make_engine(DbSettings().database_url)
     try:
         result = train_churn(engine, cut, horizon_days)

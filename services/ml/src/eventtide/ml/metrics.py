@@ -2,9 +2,9 @@
 
 Declared here, in the ML package, so the dashboards, alerts and the metric lint have
 one place to read the scorer's names from; the scorer publishes into them. The scorer
-raises no alerts (it scores churn; anomaly detection runs offline in ``ml evaluate``),
-so it exposes no alert counter: the alerts served by ``/v1/alerts`` are the processor's,
-counted by ``eventtide_processor_alerts_total``.
+raises no alerts (it scores churn; metric anomalies are ``ml detect``'s, whose alerts
+are rows of the alerts table with rule ``metric_anomaly``), so it exposes no alert
+counter: the processor's alerts are counted by ``eventtide_processor_alerts_total``.
 """
 
 from __future__ import annotations

@@ -56,7 +56,9 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             engine.dispose()
             return 0
         declare(settings.model_name)
-        holder = ModelHolder(engine, settings.model_name, settings.reload_interval_s, model)
+        holder = ModelHolder(
+            engine, settings.model_name, settings.reload_interval_s, model, load_model
+        )
         producer = (
             make_producer(
                 settings.predictions_topic,

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -54,16 +54,40 @@ def load_model(conn: Connection, name: str) -> ScoringModel:
     return ScoringModel(name, registered.version, estimator, reference, curves)
 
 
-class ModelHolder:
-    """The model in service, and when its version was last checked."""
+class Versioned(Protocol):
+    """What the holder needs of a served model: its registry version."""
 
-    def __init__(self, engine: Engine, name: str, interval_s: float, model: ScoringModel) -> None:
+    @property
+    def version(self) -> int:
+        """The registry version it was loaded from."""
+        ...
+
+
+M = TypeVar("M", bound=Versioned)
+
+
+class ModelHolder(Generic[M]):
+    """The model in service, and when its version was last checked.
+
+    ``loader`` reads the name's production model (``load_model`` for the churn scorer;
+    the metric detector passes its own), raising :class:`NoProductionModelError` or
+    :class:`ArtefactRefusedError` when there is none it can use.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str,
+        interval_s: float,
+        model: M,
+        loader: Callable[[Connection, str], M],
+    ) -> None:
         self.engine, self.name, self.interval_s = engine, name, interval_s
-        self.model = model
+        self.model, self.loader = model, loader
         self.checked = time.monotonic()
         self.refused: set[int] = set()
 
-    def current(self) -> ScoringModel:
+    def current(self) -> M:
         """The model to score with, reloaded if another version was promoted."""
         now = time.monotonic()
         if now - self.checked < self.interval_s:
@@ -74,7 +98,7 @@ class ModelHolder:
             if version is None or version == self.model.version or version in self.refused:
                 return self.model
             try:
-                self.model = load_model(conn, self.name)
+                self.model = self.loader(conn, self.name)
                 log.info("now serving %s v%d", self.name, self.model.version)
             except (ArtefactRefusedError, NoProductionModelError) as error:
                 self.refused.add(version)
@@ -109,7 +133,7 @@ class ScorerSteps:
     def __init__(
         self,
         *,
-        holder: ModelHolder,
+        holder: ModelHolder[ScoringModel],
         group_id: str,
         report: ScorerReport,
         publish: Callable[[list[dict[str, Any]]], None] | None = None,

@@ -30,3 +30,33 @@ class MlSettings(LoopSettings):
     batch_max_ms: float = Field(default=100.0, ge=0)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
+
+
+class DetectSettings(LoopSettings):
+    """The metric detector (``eventtide ml detect``): its group, topics and model.
+
+    It reads the processor's ``windows.v1`` in its own group and must run as one member:
+    a series' trailing windows and open incident live in one state document, so two
+    members would each see only part of the windows.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EVENTTIDE_ML_DETECT_", extra="ignore")
+
+    group_id: str = "eventtide-ml-detect"
+    client_id: str = "eventtide-ml-detect"
+    windows_topic: str = "windows.v1"
+    alerts_topic: str = "alerts.v1"
+    topics_enabled: bool = Field(default=True, description="Produce alerts.v1")
+    model_name: str = "anomaly"
+    reload_interval_s: float = Field(
+        default=10.0, gt=0, description="How often the production model's version is checked"
+    )
+    settle_windows: int = Field(
+        default=1, ge=0, description="Windows every source partition must be past a window"
+    )
+    stale_windows: int = Field(
+        default=12, ge=1, description="A source partition this far behind is left out (idle)"
+    )
+    batch_max_ms: float = Field(default=500.0, ge=0)
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")

@@ -1,0 +1,156 @@
+"""``eventtide ml detect``: the metric detector on the exactly-once batch loop (wiring only).
+
+A verb of its own rather than a second loop inside ``ml score``: it reads another
+topic (``windows.v1``, not ``features.v1``) with another model, keeps one state
+document that must not be split between members (so it runs as one replica while the
+churn scorer scales out), and the batch loop serves one topic per consumer. Two
+processes share nothing but the registry, which is what they would share anyway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from typing import Any
+
+import orjson
+import typer
+from sqlalchemy import Engine
+
+from eventtide.core.db import DbSettings, make_engine
+from eventtide.core.kafka import EventProducer, ProducerTuning
+from eventtide.core.kafka.clients import make_consumer, make_producer
+from eventtide.core.kafka.codec import WireMessage
+from eventtide.core.kafka.consumer_config import ConsumerTuning
+from eventtide.core.service import running_service
+from eventtide.core.settings import core_settings
+from eventtide.core.signals import StopFlag
+from eventtide.core.transactional.loop import BatchLoop
+from eventtide.core.transactional.steps import BatchSteps, LoopReport
+from eventtide.ml.artefacts import ArtefactRefusedError
+from eventtide.ml.detector import (
+    Detected,
+    DetectorReport,
+    DetectorSteps,
+    ServedAnomalyModel,
+    load_served,
+)
+from eventtide.ml.detector_state import DetectorConfigLive
+from eventtide.ml.scorer import ModelHolder, NoProductionModelError
+from eventtide.ml.settings import DetectSettings
+
+
+def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_summary: bool) -> int:
+    """Judge ``windows.v1`` until stopped (waiting for a first production model); 1 with
+    the reason when the production artefact is refused."""
+    core, settings, url = core_settings(), DetectSettings(), DbSettings().database_url
+    with running_service("ml", metrics_port=settings.metrics_port) as stop:
+        if migrate:
+            from eventtide.core.db.migrate import upgrade
+
+            upgrade(url)
+        engine = make_engine(url)
+        try:
+            model = _first_model(engine, settings, stop)
+        except ArtefactRefusedError as error:
+            print(f"cannot detect: {error}", file=sys.stderr)
+            engine.dispose()
+            return 1
+        if model is None:
+            engine.dispose()
+            return 0
+        holder = ModelHolder(
+            engine, settings.model_name, settings.reload_interval_s, model, load_served
+        )
+        producer = (
+            make_producer(
+                settings.alerts_topic,
+                ProducerTuning(linger_ms=20.0, client_id=f"{settings.client_id}-alerts"),
+            )
+            if settings.topics_enabled
+            else None
+        )
+        consumer = make_consumer(
+            ConsumerTuning(
+                group_id=group or settings.group_id,
+                instance_id=None,
+                session_timeout_ms=settings.session_timeout_ms,
+                offset_reset=settings.offset_reset,
+                client_id=settings.client_id,
+            ),
+            core,
+        )
+        report = DetectorReport()
+        steps = DetectorSteps(
+            holder=holder,
+            engine=engine,
+            group_id=consumer.group_id,
+            topic=settings.windows_topic,
+            live=DetectorConfigLive(settings.settle_windows, settings.stale_windows),
+            report=report,
+            publish=_publisher(producer) if producer is not None else None,
+        )
+        loop_report = LoopReport()
+        loop: BatchLoop[Detected, int] = BatchLoop(
+            consumer=consumer,
+            topic=settings.windows_topic,
+            engine=engine,
+            steps=BatchSteps(
+                prepare=steps.prepare,
+                write=steps.write,
+                after_commit=steps.after_commit,
+                assigned=steps.assigned,
+                revoked=steps.revoked,
+            ),
+            bounds=settings.bounds(),
+            stop=stop,
+            report=loop_report,
+        )
+        try:
+            loop.run(idle_exit_s=idle_exit or None)
+        finally:
+            if producer is not None:
+                producer.flush(10.0)
+    engine.dispose()
+    summary = {"loop": dataclasses.asdict(loop_report), "detector": dataclasses.asdict(report)}
+    typer.echo(orjson.dumps(summary).decode(), err=not json_summary)
+    return 0
+
+
+def _first_model(
+    engine: Engine, settings: DetectSettings, stop: StopFlag
+) -> ServedAnomalyModel | None:
+    """The production anomaly model, waiting for one as ``ml score`` does for its own."""
+    said_at = -math.inf
+    while not stop.stopped:
+        try:
+            with engine.connect() as conn:
+                return load_served(conn, settings.model_name)
+        except NoProductionModelError as error:
+            if time.monotonic() - said_at >= 60:
+                print(f"waiting for a production model: {error}", file=sys.stderr)
+                said_at = time.monotonic()
+        deadline = time.monotonic() + settings.reload_interval_s
+        while not stop.stopped and time.monotonic() < deadline:
+            time.sleep(0.2)
+    return None
+
+
+def _publisher(producer: EventProducer) -> Any:
+    """Send committed alerts keyed by series (at least once; an incident that grows is
+    sent again under its id, readers keep the latest)."""
+
+    def publish(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            producer.send_message(
+                WireMessage(
+                    "alert",
+                    str(row["evidence"]["series"]).encode(),
+                    orjson.dumps(row),
+                    [("record_type", b"alert")],
+                )
+            )
+
+    return publish

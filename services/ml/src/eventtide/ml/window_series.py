@@ -1,0 +1,159 @@
+"""Per-window metric series as dense arrays: what the anomaly model is fitted and judged on.
+
+The processor's window results (and events bucketed the same way when there are none)
+arrive as sparse rows, one per window key that saw an event. A series that went silent
+has no row at all, and silence is exactly what an outage looks like, so every series is
+laid on a contiguous grid of window starts with zeros where no row came.
+A column is named ``dimension|value|field`` (``all|*|count``, ``event_type|purchase|count``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+
+from eventtide.ml.history import FloatArray
+
+FIELDS: Final = ("count", "unique_users", "revenue_cents", "orders")
+ALL: Final = ("all", "*")
+FUNNEL: Final = ("page_view", "add_to_cart", "checkout_started", "purchase")
+"""The main funnel; each step's conversion is the next step's events over this one's."""
+
+SeriesKind = Literal["count", "rate"]
+_KINDS: Final[dict[str, SeriesKind]] = {"count": "count", "rate": "rate"}
+
+WindowRow = tuple[float, str, str, float, float, float, float]
+"""(window start s, dimension, value, count, unique_users, revenue_cents, orders)."""
+
+
+def column(dimension: str, value: str, field: str) -> str:
+    """The name of one metric of one window key."""
+    return f"{dimension}|{value}|{field}"
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One tracked series: a count column, or a rate of two count columns."""
+
+    name: str
+    kind: SeriesKind
+    numerator: str
+    denominator: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        """Plain form for the registry."""
+        return {"name": self.name, "kind": self.kind, "numerator": self.numerator,
+                "denominator": self.denominator}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> SeriesSpec:
+        """Back from :meth:`to_json`."""
+        kind = _KINDS.get(str(data["kind"]))
+        if kind is None:
+            raise ValueError(f"unknown series kind {data['kind']!r}")
+        return cls(str(data["name"]), kind, str(data["numerator"]), data.get("denominator"))
+
+
+@dataclass(frozen=True)
+class WindowTable:
+    """Columns over contiguous windows ``times[i] .. times[i] + window_s``."""
+
+    window_s: float
+    times: FloatArray
+    columns: dict[str, FloatArray]
+
+    def get(self, name: str) -> FloatArray:
+        """A column, zeros when no window had it."""
+        found = self.columns.get(name)
+        return found if found is not None else np.zeros(self.times.size)
+
+    def between(self, start: float, end: float) -> WindowTable:
+        """Windows starting in ``[start, end)``."""
+        keep = (self.times >= start) & (self.times < end)
+        return WindowTable(
+            self.window_s, self.times[keep], {k: v[keep] for k, v in self.columns.items()}
+        )
+
+    def series(self, spec: SeriesSpec) -> tuple[FloatArray, FloatArray | None]:
+        """The numerator (the count itself) and, for a rate, the denominator."""
+        den = None if spec.denominator is None else self.get(spec.denominator)
+        return self.get(spec.numerator), den
+
+
+def table_from_rows(
+    rows: Iterable[WindowRow], window_s: float, start: float, end: float
+) -> WindowTable:
+    """Dense columns for the windows starting in ``[start, end)`` (rows outside are ignored)."""
+    first = np.ceil(start / window_s) * window_s
+    times = np.arange(first, end, window_s, dtype=float)
+    columns: dict[str, FloatArray] = {}
+    for at, dimension, value, *metrics in rows:
+        index = round((at - first) / window_s)
+        if not 0 <= index < times.size:
+            continue
+        for field, amount in zip(FIELDS, metrics, strict=True):
+            name = column(dimension, value, field)
+            if name not in columns:
+                columns[name] = np.zeros(times.size)
+            columns[name][index] += float(amount)
+    return WindowTable(window_s, times, columns)
+
+
+def bucket_events(
+    events: Iterable[tuple[float, str, str, float]], window_s: float
+) -> list[WindowRow]:
+    """Window rows (``all`` and ``event_type``) from events (time s, type, user, cents).
+
+    The processor's aggregates for the two dimensions the model uses, for a database
+    whose processor has not run: counts, distinct users, revenue and orders.
+    """
+    counts: dict[tuple[float, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    users: dict[tuple[float, str, str], set[str]] = defaultdict(set)
+    for at, name, user, cents in events:
+        start = float(np.floor(at / window_s) * window_s)
+        for key in ((start, *ALL), (start, "event_type", name)):
+            totals = counts[key]
+            totals[0] += 1
+            if name == "purchase":
+                totals[1] += cents
+                totals[2] += 1
+            users[key].add(user)
+    return [
+        (at, dim, value, c[0], float(len(users[(at, dim, value)])), c[1], c[2])
+        for (at, dim, value), c in sorted(counts.items())
+    ]
+
+
+def default_specs(train: WindowTable, min_volume: float) -> list[SeriesSpec]:
+    """What to track: totals, each event type busy enough to judge, the funnel steps.
+
+    An event type is kept when its mean per window reaches ``min_volume`` (below it the
+    detector would never judge a window anyway); a funnel step when its denominator does.
+    """
+    specs = [
+        SeriesSpec("events", "count", column(*ALL, "count")),
+        SeriesSpec("users", "count", column(*ALL, "unique_users")),
+        SeriesSpec("orders", "count", column(*ALL, "orders")),
+    ]
+    for name in sorted(train.columns):
+        dimension, value, field = name.split("|", 2)
+        busy = float(train.columns[name].mean()) >= min_volume
+        if dimension == "event_type" and field == "count" and busy:
+            specs.append(SeriesSpec(f"events.{value}", "count", name))
+    for before, after in itertools.pairwise(FUNNEL):
+        den = column("event_type", before, "count")
+        if float(train.get(den).mean()) >= min_volume:
+            specs.append(
+                SeriesSpec(
+                    f"conversion.{before}.{after}",
+                    "rate",
+                    column("event_type", after, "count"),
+                    den,
+                )
+            )
+    return specs
