@@ -24,7 +24,12 @@ from sklearn.ensemble import IsolationForest
 
 from eventtide.ml.features import FeatureTable
 from eventtide.ml.history import FloatArray
-from eventtide.ml.seasonal import fit_profile, fit_rate_profile
+from eventtide.ml.seasonal import (
+    RateProfile,
+    SeasonalProfile,
+    fit_profile,
+    fit_rate_profile,
+)
 
 MAD_TO_SIGMA: Final = 1.4826
 Direction = Literal["up", "down"]
@@ -109,14 +114,120 @@ def count_z(observed: FloatArray, expected: FloatArray) -> FloatArray:
     half_mass = 0.5 * np.exp(k * np.log(lam) - lam - gammaln(k + 1.0))
     lower = np.clip(at_most - half_mass, 0.0, 1.0)
     upper = np.clip(gammainc(k + 1.0, lam) + half_mass, 0.0, 1.0)
-    z = np.where(lower < upper, norm.ppf(lower), norm.isf(upper))
-    return np.clip(z, -40.0, 40.0)
+    z: FloatArray = np.clip(np.where(lower < upper, norm.ppf(lower), norm.isf(upper)), -40, 40)
+    return z
 
 
 def _rate_z(numerator: FloatArray, denominator: FloatArray, rate: FloatArray) -> FloatArray:
     bounded = np.clip(rate, 0.0, 1.0)  # a later step can outnumber the earlier one
     variance = denominator * bounded * (1.0 - bounded)
     return (numerator - denominator * rate) / np.sqrt(variance + 1.0)
+
+
+Scale = tuple[float, float]
+"""Median and robust sigma of one span's training scores."""
+
+
+def _span_rate(expected: FloatArray, denominator: FloatArray) -> FloatArray:
+    out: FloatArray = np.divide(
+        expected, denominator, out=np.zeros_like(expected), where=denominator > 0
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class FittedCounts:
+    """A count series' fitted baseline: its profile and a (median, sigma) per span.
+
+    Kept apart from the judging so that a live scorer can hold the fit and judge each
+    window as it closes; :func:`score_counts` is the one-call form of the same steps.
+    """
+
+    profile: SeasonalProfile
+    scales: tuple[Scale, ...]
+
+    def score(self, times: FloatArray, values: FloatArray, config: DetectorConfig) -> Scored:
+        """Judge contiguous windows; the first ``max(spans) - 1`` only give context."""
+        expected = self.profile.expected(times)
+        best, flagged = np.zeros(times.size), np.zeros(times.size, dtype=bool)
+        for span, (median, sigma) in zip(config.spans, self.scales, strict=True):
+            exp_sum = trailing_sum(expected, span)
+            z = (count_z(trailing_sum(values, span), exp_sum) - median) / sigma
+            z = np.where(exp_sum >= config.min_volume * span, z, 0.0)
+            best = np.where(np.abs(z) > np.abs(best), z, best)
+            flagged |= np.abs(z) >= config.threshold
+        return Scored(times, expected, values.astype(float), best, flagged)
+
+
+@dataclass(frozen=True)
+class FittedRate:
+    """A conversion's fitted baseline: its hourly rates and a (median, sigma) per span."""
+
+    profile: RateProfile
+    scales: tuple[Scale, ...]
+
+    def score(
+        self,
+        times: FloatArray,
+        numerator: FloatArray,
+        denominator: FloatArray,
+        config: DetectorConfig,
+    ) -> Scored:
+        """Judge contiguous windows; the first ``max(spans) - 1`` only give context."""
+        rate = self.profile.expected(times)
+        best, flagged = np.zeros(times.size), np.zeros(times.size, dtype=bool)
+        for span, (median, sigma) in zip(config.spans, self.scales, strict=True):
+            den = trailing_sum(denominator, span)
+            span_rate = _span_rate(trailing_sum(denominator * rate, span), den)
+            z = (_rate_z(trailing_sum(numerator, span), den, span_rate) - median) / sigma
+            z = np.where(den >= config.min_volume, z, 0.0)
+            best = np.where(np.abs(z) > np.abs(best), z, best)
+            flagged |= np.abs(z) >= config.threshold
+        observed = np.divide(
+            numerator, denominator, out=np.full(times.size, np.nan), where=denominator > 0
+        )
+        return Scored(times, rate, observed, best, flagged)
+
+
+def fit_counts(
+    times: FloatArray, values: FloatArray, config: DetectorConfig, *, flat: bool = False
+) -> FittedCounts:
+    """Fit a count series on its training stretch.
+
+    ``flat`` drops the seasonality and the trend (the level only, every hour alike): the
+    static median/MAD detector a careful analyst would try first, kept as a baseline.
+    """
+    profile = fit_profile(times, values)
+    if flat:
+        profile = SeasonalProfile(profile.level, np.ones(24), np.ones(7))
+    expected = profile.expected(times)
+    scales = tuple(
+        robust_scale(count_z(trailing_sum(values, span), trailing_sum(expected, span))[span - 1 :])
+        for span in config.spans
+    )
+    return FittedCounts(profile, scales)
+
+
+def fit_rate(
+    times: FloatArray,
+    numerator: FloatArray,
+    denominator: FloatArray,
+    config: DetectorConfig,
+    *,
+    flat: bool = False,
+) -> FittedRate:
+    """Fit a conversion on its training stretch (``flat``: the overall rate every hour)."""
+    profile = fit_rate_profile(times, numerator, denominator)
+    if flat:
+        profile = RateProfile(profile.overall, np.full(24, profile.overall))
+    rate = profile.expected(times)
+    scales = []
+    for span in config.spans:
+        den = trailing_sum(denominator, span)
+        span_rate = _span_rate(trailing_sum(denominator * rate, span), den)
+        base = _rate_z(trailing_sum(numerator, span), den, span_rate)
+        scales.append(robust_scale(base[den >= config.min_volume]))
+    return FittedRate(profile, tuple(scales))
 
 
 def score_counts(
@@ -127,21 +238,7 @@ def score_counts(
     config: DetectorConfig = DetectorConfig(),
 ) -> Scored:
     """Score a count series (events, active users, revenue...) after a training stretch."""
-    profile = fit_profile(train_times, train_values)
-    train_expected = profile.expected(train_times)
-    expected = profile.expected(times)
-    best = np.zeros(times.size)
-    flagged = np.zeros(times.size, dtype=bool)
-    for span in config.spans:
-        base = count_z(trailing_sum(train_values, span), trailing_sum(train_expected, span))
-        median, sigma = robust_scale(base[span - 1 :])
-        exp_sum = trailing_sum(expected, span)
-        z = (count_z(trailing_sum(values, span), exp_sum) - median) / sigma
-        judged = exp_sum >= config.min_volume * span
-        z = np.where(judged, z, 0.0)
-        best = np.where(np.abs(z) > np.abs(best), z, best)
-        flagged |= np.abs(z) >= config.threshold
-    return Scored(times, expected, values.astype(float), best, flagged)
+    return fit_counts(train_times, train_values, config).score(times, values, config)
 
 
 def score_rate(
@@ -154,31 +251,8 @@ def score_rate(
     config: DetectorConfig = DetectorConfig(),
 ) -> Scored:
     """Score a step-to-step conversion (numerator of the later step over the earlier one)."""
-    profile = fit_rate_profile(train_times, train_numerator, train_denominator)
-    train_rate = profile.expected(train_times)
-    rate = profile.expected(times)
-    best = np.zeros(times.size)
-    flagged = np.zeros(times.size, dtype=bool)
-    for span in config.spans:
-        train_den = trailing_sum(train_denominator, span)
-        train_exp = trailing_sum(train_denominator * train_rate, span)
-        train_rate_span = np.divide(
-            train_exp, train_den, out=np.zeros_like(train_exp), where=train_den > 0
-        )
-        base = _rate_z(trailing_sum(train_numerator, span), train_den, train_rate_span)
-        judged_train = train_den >= config.min_volume
-        median, sigma = robust_scale(base[judged_train])
-        den = trailing_sum(denominator, span)
-        exp = trailing_sum(denominator * rate, span)
-        span_rate = np.divide(exp, den, out=np.zeros_like(exp), where=den > 0)
-        z = (_rate_z(trailing_sum(numerator, span), den, span_rate) - median) / sigma
-        z = np.where(den >= config.min_volume, z, 0.0)
-        best = np.where(np.abs(z) > np.abs(best), z, best)
-        flagged |= np.abs(z) >= config.threshold
-    observed = np.divide(
-        numerator, denominator, out=np.full(times.size, np.nan), where=denominator > 0
-    )
-    return Scored(times, rate, observed, best, flagged)
+    fitted = fit_rate(train_times, train_numerator, train_denominator, config)
+    return fitted.score(times, numerator, denominator, config)
 
 
 def alerts_from(

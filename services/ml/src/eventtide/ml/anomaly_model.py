@@ -1,12 +1,10 @@
 """The fitted metric detector as a value: what training registers and the scorer serves.
 
-``anomaly.score_counts``/``score_rate`` fit and judge in one call, which suits an
-offline evaluation; a live scorer instead needs the fitted parts kept: per series the
-seasonal profile (``seasonal.fit_profile``/``fit_rate_profile``) and, per trailing
-span, the median and robust sigma of the training scores. Scoring with them gives the
-same z and flags as the one-call functions (tested), and the model round-trips through
-plain JSON (profile fields are read generically, so a profile that gains a field
-serialises unchanged).
+A live scorer needs the fitted parts kept: per series the seasonal profile and, per
+trailing span, the median and robust sigma of the training scores
+(``anomaly.FittedCounts``/``FittedRate``, the same objects ``score_counts`` and
+``score_rate`` use). The model round-trips through plain JSON (profile fields are read
+generically, so a profile that gains a field serialises unchanged).
 """
 
 from __future__ import annotations
@@ -17,41 +15,38 @@ from typing import Any
 
 import numpy as np
 
-from eventtide.ml.anomaly import DetectorConfig, Scored, robust_scale, trailing_sum
+from eventtide.ml.anomaly import (
+    DetectorConfig,
+    FittedCounts,
+    FittedRate,
+    Scale,
+    Scored,
+    fit_counts,
+    fit_rate,
+)
 from eventtide.ml.history import FloatArray
-from eventtide.ml.seasonal import RateProfile, SeasonalProfile, fit_profile, fit_rate_profile
+from eventtide.ml.seasonal import RateProfile, SeasonalProfile
 from eventtide.ml.window_series import SeriesSpec, WindowTable
 
 Profile = SeasonalProfile | RateProfile
 
 
-def count_z(observed: FloatArray, expected: FloatArray) -> FloatArray:
-    """Deviation of a count in Poisson-like units (as ``anomaly.score_counts``)."""
-    z: FloatArray = (observed - expected) / np.sqrt(expected + 1.0)
-    return z
-
-
-def rate_z(numerator: FloatArray, denominator: FloatArray, rate: FloatArray) -> FloatArray:
-    """Binomial deviation of a conversion (as ``anomaly.score_rate``)."""
-    variance = np.maximum(denominator * rate * (1.0 - rate), 0.0)
-    z: FloatArray = (numerator - denominator * rate) / np.sqrt(variance + 1.0)
-    return z
-
-
-def _span_rate(expected: FloatArray, denominator: FloatArray) -> FloatArray:
-    out: FloatArray = np.divide(
-        expected, denominator, out=np.zeros_like(expected), where=denominator > 0
-    )
-    return out
-
-
 @dataclass(frozen=True)
 class FittedSeries:
-    """One series' profile and its robust (median, sigma) per trailing span."""
+    """One tracked series and its fitted baseline (``anomaly.FittedCounts``/``FittedRate``)."""
 
     spec: SeriesSpec
-    profile: Profile
-    scales: tuple[tuple[float, float], ...]
+    fitted: FittedCounts | FittedRate
+
+    @property
+    def profile(self) -> Profile:
+        """The seasonal profile (counts) or hourly rates (conversions)."""
+        return self.fitted.profile
+
+    @property
+    def scales(self) -> tuple[Scale, ...]:
+        """The (median, sigma) of each span's training scores."""
+        return self.fitted.scales
 
     def score(
         self,
@@ -61,39 +56,11 @@ class FittedSeries:
         config: DetectorConfig,
     ) -> Scored:
         """Judge contiguous windows; the first ``max(spans) - 1`` only give context."""
-        if self.spec.kind == "count":
-            return self._score_counts(times, numerator, config)
+        if isinstance(self.fitted, FittedCounts):
+            return self.fitted.score(times, numerator, config)
         if denominator is None:
             raise ValueError(f"series {self.spec.name} is a rate and needs its denominator")
-        return self._score_rate(times, numerator, denominator, config)
-
-    def _score_counts(
-        self, times: FloatArray, values: FloatArray, config: DetectorConfig
-    ) -> Scored:
-        expected = self.profile.expected(times)
-        best, flagged = np.zeros(times.size), np.zeros(times.size, dtype=bool)
-        for span, (median, sigma) in zip(config.spans, self.scales, strict=True):
-            exp_sum = trailing_sum(expected, span)
-            z = (count_z(trailing_sum(values, span), exp_sum) - median) / sigma
-            z = np.where(exp_sum >= config.min_volume * span, z, 0.0)
-            best = np.where(np.abs(z) > np.abs(best), z, best)
-            flagged |= np.abs(z) >= config.threshold
-        return Scored(times, expected, values.astype(float), best, flagged)
-
-    def _score_rate(
-        self, times: FloatArray, num: FloatArray, den: FloatArray, config: DetectorConfig
-    ) -> Scored:
-        rate = self.profile.expected(times)
-        best, flagged = np.zeros(times.size), np.zeros(times.size, dtype=bool)
-        for span, (median, sigma) in zip(config.spans, self.scales, strict=True):
-            den_sum = trailing_sum(den, span)
-            span_rate = _span_rate(trailing_sum(den * rate, span), den_sum)
-            z = (rate_z(trailing_sum(num, span), den_sum, span_rate) - median) / sigma
-            z = np.where(den_sum >= config.min_volume * span, z, 0.0)
-            best = np.where(np.abs(z) > np.abs(best), z, best)
-            flagged |= np.abs(z) >= config.threshold
-        observed = np.divide(num, den, out=np.full(times.size, np.nan), where=den > 0)
-        return Scored(times, rate, observed, best, flagged)
+        return self.fitted.score(times, numerator, denominator, config)
 
 
 def fit_series(
@@ -105,34 +72,12 @@ def fit_series(
     *,
     flat: bool = False,
 ) -> FittedSeries:
-    """Fit one series on its training stretch, as ``score_counts``/``score_rate`` do.
-
-    ``flat`` drops the seasonality (the level or overall rate only, every hour alike):
-    the static median/MAD detector a careful analyst would try first, kept as the
-    baseline the seasonal model must beat.
-    """
-    scales: list[tuple[float, float]] = []
+    """Fit one series on its training stretch (``flat``: the no-seasonality baseline)."""
     if spec.kind == "count":
-        profile: Profile = fit_profile(times, numerator)
-        if flat:
-            profile = _flatten(profile)
-        expected = profile.expected(times)
-        for span in config.spans:
-            base = count_z(trailing_sum(numerator, span), trailing_sum(expected, span))
-            scales.append(robust_scale(base[span - 1 :]))
-        return FittedSeries(spec, profile, tuple(scales))
+        return FittedSeries(spec, fit_counts(times, numerator, config, flat=flat))
     if denominator is None:
         raise ValueError(f"series {spec.name} is a rate and needs its denominator")
-    profile = fit_rate_profile(times, numerator, denominator)
-    if flat:
-        profile = _flatten(profile)
-    rate = profile.expected(times)
-    for span in config.spans:
-        den_sum = trailing_sum(denominator, span)
-        span_rate = _span_rate(trailing_sum(denominator * rate, span), den_sum)
-        base = rate_z(trailing_sum(numerator, span), den_sum, span_rate)
-        scales.append(robust_scale(base[den_sum >= config.min_volume * span]))
-    return FittedSeries(spec, profile, tuple(scales))
+    return FittedSeries(spec, fit_rate(times, numerator, denominator, config, flat=flat))
 
 
 @dataclass(frozen=True)
@@ -172,14 +117,7 @@ class AnomalyModel:
         try:
             raw = dict(data["config"])
             config = DetectorConfig(**{**raw, "spans": tuple(int(s) for s in raw["spans"])})
-            series = tuple(
-                FittedSeries(
-                    SeriesSpec.from_json(s["spec"]),
-                    _profile_from(s["profile"]),
-                    tuple((float(m), float(g)) for m, g in s["scales"]),
-                )
-                for s in data["series"]
-            )
+            series = tuple(_series_from(s) for s in data["series"])
             return cls(str(data["window"]), float(data["window_s"]), config, series)
         except (KeyError, TypeError) as error:
             raise ValueError(f"not an anomaly model document: {error!r}") from error
@@ -205,13 +143,6 @@ def fit_model(
     return AnomalyModel(window, train.window_s, config, fitted)
 
 
-def _flatten(profile: Profile) -> Profile:
-    """The same profile with every hour and weekday alike (other fields kept)."""
-    if isinstance(profile, RateProfile):
-        return dataclasses.replace(profile, hourly=np.full(24, profile.overall))
-    return dataclasses.replace(profile, hourly=np.ones(24), weekly=np.ones(7))
-
-
 def _profile_json(profile: Profile) -> dict[str, Any]:
     fields = {
         f.name: (getattr(profile, f.name).tolist()
@@ -227,3 +158,12 @@ def _profile_from(data: dict[str, Any]) -> Profile:
     fields: dict[str, Any] = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
                               for k, v in data["fields"].items()}  # fmt: skip
     return kind(**fields)
+
+
+def _series_from(data: dict[str, Any]) -> FittedSeries:
+    spec = SeriesSpec.from_json(data["spec"])
+    profile = _profile_from(data["profile"])
+    scales = tuple((float(m), float(g)) for m, g in data["scales"])
+    if isinstance(profile, RateProfile):
+        return FittedSeries(spec, FittedRate(profile, scales))
+    return FittedSeries(spec, FittedCounts(profile, scales))
