@@ -70,6 +70,8 @@ def test_every_component_is_scraped_the_operator_on_its_own_metrics_port() -> No
 def test_one_name_per_component_in_the_chart_and_the_source_tree() -> None:
     values = yaml.safe_load((REPO / "charts" / "eventtide" / "values.yaml").read_text())
     assert set(values["components"]) == set(workload.COMPONENTS)
-    for name in workload.COMPONENTS:
-        folder = REPO / "services" / name if name != "operator" else REPO / "operator"
-        assert (folder / "src" / "eventtide" / name / "__init__.py").is_file(), name
+    for name, component in workload.COMPONENTS.items():
+        image = component.image_name
+        folder = REPO / "services" / image if image != "operator" else REPO / "operator"
+        assert (folder / "src" / "eventtide" / image / "__init__.py").is_file(), name
+        assert values["components"][name].get("image", {}).get("name", name) == image, name

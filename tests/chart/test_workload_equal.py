@@ -132,7 +132,7 @@ def test_every_chart_component_is_the_builders(name: str) -> None:
         name=chart["metadata"]["name"],
         labels=chart["spec"]["template"]["metadata"]["labels"],
         selector=chart["spec"]["selector"]["matchLabels"],
-        image=f"registry/{name}:1",
+        image=f"registry/{component.image_name}:1",
         replicas=1,
         env=[e for e in chart["spec"]["template"]["spec"]["containers"][0]["env"]
              if e["name"] == "DATABASE_URL"],

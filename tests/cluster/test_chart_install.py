@@ -36,7 +36,7 @@ NAMESPACED = (
     "deployments,services,serviceaccounts,configmaps,networkpolicies,poddisruptionbudgets,"
     "ingresses,pipelines.eventtide.io"
 )
-COMPONENTS = ("api", "consumer", "ml", "operator", "processor", "producer")
+COMPONENTS = ("api", "consumer", "ml", "ml-detect", "operator", "processor", "producer")
 
 
 def helm(*args: str, kubeconfig: Path, home: Path) -> str:

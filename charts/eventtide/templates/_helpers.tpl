@@ -35,11 +35,12 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
 {{- end -}}
 
-{{/* registry/name:tag, the component's own repository and tag winning. */}}
+{{/* registry/name:tag, the component's own repository and tag winning; image.name
+names another component's image (ml-detect runs in the ml image). */}}
 {{- define "eventtide.image" -}}
 {{- $d := .root.Values.default.image -}}
 {{- $i := .component.image | default dict -}}
-{{- $repo := $i.repository | default (printf "%s/%s" $d.registry .name) -}}
+{{- $repo := $i.repository | default (printf "%s/%s" $d.registry ($i.name | default .name)) -}}
 {{- $tag := $i.tag | default $d.tag | default .root.Chart.AppVersion -}}
 {{- printf "%s:%s" $repo $tag -}}
 {{- end -}}

@@ -8,7 +8,9 @@ is the one description, the chart's ``values.yaml`` mirrors it, and
 ``tests/chart/test_workload_equal.py`` renders the chart and compares the two.
 
 A component's name is its folder, image, chart key, ``app.kubernetes.io/component``
-label and ``OTEL_SERVICE_NAME``, one string for all.
+label and ``OTEL_SERVICE_NAME``, one string for all; the one exception is a second
+process of a component's image (``ml-detect`` runs in the ``ml`` image), named by
+``Component.image``.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class Component:
 
     name: str
     args: tuple[str, ...]
+    image: str | None = None
+    """The image, when not the component's own name (a second process of that image)."""
     port_name: str = "metrics"
     port: int = METRICS_PORT
     probe_path: str = "/metrics"
@@ -86,6 +90,11 @@ class Component:
             }
         )
     )
+
+    @property
+    def image_name(self) -> str:
+        """The image's name in the registry."""
+        return self.image or self.name
 
     @property
     def scraped(self) -> bool:
@@ -150,6 +159,18 @@ COMPONENTS: Final = MappingProxyType(
                 {
                     "requests": {"cpu": "100m", "memory": "256Mi"},
                     "limits": {"cpu": "1", "memory": "1Gi"},
+                }
+            ),
+        ),
+        "ml-detect": Component(
+            "ml-detect",
+            ("ml", "detect"),
+            image="ml",
+            env=(("EVENTTIDE_ML_DETECT_METRICS_PORT", str(METRICS_PORT)),),
+            resources=MappingProxyType(
+                {
+                    "requests": {"cpu": "50m", "memory": "192Mi"},
+                    "limits": {"cpu": "500m", "memory": "512Mi"},
                 }
             ),
         ),
