@@ -4,7 +4,8 @@ Each is an ``eventtide`` subcommand run as a child process (services are run, ne
 imported). A line whose subcommand this installation lacks is skipped. The consumer runs
 twice: on the events topic, and on the dead-letter topic, where it stores the letters
 the API refused at the HTTP door (the events consumer writes its own with its batch).
-The ML scorer waits for a first production model before it reads anything. Order
+The ML scorer and the metric detector wait for a first production model (`eventtide ml
+train churn-online`, `eventtide ml train anomaly`) before they read anything. Order
 matters: the API first (the run waits for it to answer), the generator last, once
 everything that reads the topics is up.
 """
@@ -41,6 +42,7 @@ SERVICES: Final = (
     Service("processor", "process", ("--group", PROCESSOR_GROUP, "--json")),
     Service("dead-letters", "consume", ("--topic", "{dlq_topic}", "--group", DLQ_GROUP, "--json")),
     Service("ml", "ml score"),
+    Service("ml-detect", "ml detect"),
 )
 """Everything downstream of the generator, in start order."""
 
