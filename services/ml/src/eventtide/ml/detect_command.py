@@ -10,23 +10,17 @@ processes share nothing but the registry, which is what they would share anyway.
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
-import time
-from typing import Any
 
 import orjson
 import typer
-from sqlalchemy import Engine
 
 from eventtide.core.db import DbSettings, make_engine
-from eventtide.core.kafka import EventProducer, ProducerTuning
+from eventtide.core.kafka import ProducerTuning
 from eventtide.core.kafka.clients import make_consumer, make_producer
-from eventtide.core.kafka.codec import WireMessage
 from eventtide.core.kafka.consumer_config import ConsumerTuning
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
-from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.artefacts import ArtefactRefusedError
@@ -34,11 +28,11 @@ from eventtide.ml.detector import (
     Detected,
     DetectorReport,
     DetectorSteps,
-    ServedAnomalyModel,
     load_served,
 )
 from eventtide.ml.detector_state import DetectorConfigLive
-from eventtide.ml.scorer import ModelHolder, NoProductionModelError
+from eventtide.ml.scorer import ModelHolder
+from eventtide.ml.serving import first_model, publisher
 from eventtide.ml.settings import DetectSettings
 
 
@@ -53,7 +47,9 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
             upgrade(url)
         engine = make_engine(url)
         try:
-            model = _first_model(engine, settings, stop)
+            model = first_model(
+                engine, settings.model_name, load_served, settings.reload_interval_s, stop
+            )
         except ArtefactRefusedError as error:
             print(f"cannot detect: {error}", file=sys.stderr)
             engine.dispose()
@@ -90,7 +86,11 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
             topic=settings.windows_topic,
             live=DetectorConfigLive(settings.settle_windows, settings.stale_windows),
             report=report,
-            publish=_publisher(producer) if producer is not None else None,
+            publish=(
+                publisher(producer, "alert", lambda row: str(row["evidence"]["series"]))
+                if producer is not None
+                else None
+            ),
         )
         loop_report = LoopReport()
         loop: BatchLoop[Detected, int] = BatchLoop(
@@ -117,40 +117,3 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
     summary = {"loop": dataclasses.asdict(loop_report), "detector": dataclasses.asdict(report)}
     typer.echo(orjson.dumps(summary).decode(), err=not json_summary)
     return 0
-
-
-def _first_model(
-    engine: Engine, settings: DetectSettings, stop: StopFlag
-) -> ServedAnomalyModel | None:
-    """The production anomaly model, waiting for one as ``ml score`` does for its own."""
-    said_at = -math.inf
-    while not stop.stopped:
-        try:
-            with engine.connect() as conn:
-                return load_served(conn, settings.model_name)
-        except NoProductionModelError as error:
-            if time.monotonic() - said_at >= 60:
-                print(f"waiting for a production model: {error}", file=sys.stderr)
-                said_at = time.monotonic()
-        deadline = time.monotonic() + settings.reload_interval_s
-        while not stop.stopped and time.monotonic() < deadline:
-            time.sleep(0.2)
-    return None
-
-
-def _publisher(producer: EventProducer) -> Any:
-    """Send committed alerts keyed by series (at least once; an incident that grows is
-    sent again under its id, readers keep the latest)."""
-
-    def publish(rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            producer.send_message(
-                WireMessage(
-                    "alert",
-                    str(row["evidence"]["series"]).encode(),
-                    orjson.dumps(row),
-                    [("record_type", b"alert")],
-                )
-            )
-
-    return publish

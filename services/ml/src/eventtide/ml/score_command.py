@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
-import time
-from typing import Any
 
 import orjson
 import typer
-from sqlalchemy import Engine
 
 from eventtide.core.db import DbSettings, make_engine
-from eventtide.core.kafka import EventProducer, ProducerTuning
+from eventtide.core.kafka import ProducerTuning
 from eventtide.core.kafka.clients import make_consumer, make_producer
-from eventtide.core.kafka.codec import WireMessage
 from eventtide.core.kafka.consumer_config import ConsumerTuning
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
-from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.artefacts import ArtefactRefusedError
 from eventtide.ml.metrics import declare
 from eventtide.ml.scorer import (
     ModelHolder,
-    NoProductionModelError,
     Scored,
     ScorerReport,
     ScorerSteps,
     load_model,
 )
-from eventtide.ml.scoring import ScoringModel
+from eventtide.ml.serving import first_model, publisher
 from eventtide.ml.settings import MlSettings
 
 
@@ -47,7 +40,9 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             upgrade(url)
         engine = make_engine(url)
         try:
-            model = _first_model(engine, settings, stop)
+            model = first_model(
+                engine, settings.model_name, load_model, settings.reload_interval_s, stop
+            )
         except ArtefactRefusedError as error:
             print(f"cannot score: {error}", file=sys.stderr)
             engine.dispose()
@@ -82,7 +77,11 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             holder=holder,
             group_id=consumer.group_id,
             report=report,
-            publish=_publisher(producer) if producer is not None else None,
+            publish=(
+                publisher(producer, "prediction", lambda row: str(row["user_id"]))
+                if producer is not None
+                else None
+            ),
         )
         loop_report = LoopReport()
         loop: BatchLoop[Scored, int] = BatchLoop(
@@ -105,42 +104,3 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
     summary = {"loop": dataclasses.asdict(loop_report), "scorer": dataclasses.asdict(report)}
     typer.echo(orjson.dumps(summary).decode(), err=not json_summary)
     return 0
-
-
-def _first_model(engine: Engine, settings: MlSettings, stop: StopFlag) -> ScoringModel | None:
-    """The production model, waiting for one to be promoted if there is none yet.
-
-    A fresh install (or `make run`) has no trained model: exiting would crash-loop the
-    Deployment, so the scorer waits, checking every ``reload_interval_s`` and saying so
-    once a minute. A tampered artefact is not waited out: it raises.
-    """
-    said_at = -math.inf
-    while not stop.stopped:
-        try:
-            with engine.connect() as conn:
-                return load_model(conn, settings.model_name)
-        except NoProductionModelError as error:
-            if time.monotonic() - said_at >= 60:
-                print(f"waiting for a production model: {error}", file=sys.stderr)
-                said_at = time.monotonic()
-        deadline = time.monotonic() + settings.reload_interval_s
-        while not stop.stopped and time.monotonic() < deadline:
-            time.sleep(0.2)
-    return None
-
-
-def _publisher(producer: EventProducer) -> Any:
-    """Send committed predictions keyed by user (at least once; readers drop repeat ids)."""
-
-    def publish(rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            producer.send_message(
-                WireMessage(
-                    "prediction",
-                    row["user_id"].encode(),
-                    orjson.dumps(row),
-                    [("record_type", b"prediction")],
-                )
-            )
-
-    return publish
