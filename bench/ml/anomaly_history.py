@@ -43,7 +43,10 @@ def _row(event: dict[str, Any]) -> dict[str, Any]:
         "schema_version": 2,
         "amount_cents": round(float(event["properties"]["amount"]) * 100) if purchase else None,
         "currency": None,
-        "context": {},
+        # the segment fields the model tracks (platform, country), as a stored event has them
+        "context": {
+            k: v for k, v in (event.get("context") or {}).items() if k in ("platform", "country")
+        },
         "properties": {},
     }
 

@@ -17,6 +17,7 @@ from eventtide.ml.history import DAY_S
 from eventtide.ml.window_series import (
     WindowTable,
     bucket_events,
+    bucket_segments,
     column,
     default_specs,
     table_from_rows,
@@ -144,3 +145,22 @@ def test_events_bucket_into_dense_windows_with_zeros_for_silence() -> None:
     assert table.get(column("all", "*", "unique_users")).tolist() == [1.0, 0.0, 1.0, 0.0]
     assert table.get(column("all", "*", "revenue_cents")).tolist() == [1200.0, 0.0, 0.0, 0.0]
     assert table.get(column("event_type", "search", "count")).tolist() == [0.0] * 4
+
+
+def test_the_busiest_segments_get_an_active_users_series_each() -> None:
+    events = [
+        (float(minute * 60 + i), "page_view", f"{platform}-{i}", 0.0)
+        for minute in range(60)
+        for platform, users in (("web", 12), ("ios", 6), ("tv", 2))
+        for i in range(users)
+    ]
+    segments = [(at, "platform", user.split("-")[0], user) for at, _, user, _ in events]
+    segments += [(at, "country", f"C{i % 7}", user) for i, (at, _, user, _) in enumerate(events)]
+    rows = bucket_events(events, 600.0) + bucket_segments(segments, 600.0)
+    table = table_from_rows(rows, 600.0, 0.0, 3_600.0)
+    names = [s.name for s in default_specs(table, 5.0)]
+    assert "users.platform.web" in names
+    assert "users.platform.ios" in names
+    assert "users.platform.tv" not in names  # two users a window: under the minimum volume
+    assert sum(n.startswith("users.country.") for n in names) == 5  # the five busiest of 7
+    assert table.get("platform|ios|unique_users")[0] == 6

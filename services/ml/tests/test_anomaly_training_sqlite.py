@@ -59,7 +59,8 @@ def _store(engine: Engine, events: list[tuple[float, str, str, float]]) -> None:
          "occurred_at": datetime.fromtimestamp(at, UTC),
          "received_at": datetime.fromtimestamp(at, UTC), "schema_version": 2,
          "amount_cents": int(cents) if name == "purchase" else None, "currency": "EUR",
-         "context": {}, "properties": {}}
+         "context": {"platform": "ios" if int(user[1:]) % 3 == 0 else "web"},
+         "properties": {}}
         for at, name, user, cents in events
     ]  # fmt: skip
     with engine.begin() as conn:
@@ -98,6 +99,10 @@ def test_trains_registers_promotes_then_keeps_production_on_the_same_data(engine
     assert registered.version == 1
     served = load_anomaly_model(registered)
     assert [s.spec.name for s in served.series] == registered.parameters["series_names"]
+    # each platform's active users, read from the events' context
+    assert {"users.platform.ios", "users.platform.web"} <= set(
+        registered.parameters["series_names"]
+    )
     assert registered.metrics["f1"] == first.ours.overall.f1
     assert registered.metrics["baseline"]["f1"] == first.baseline.overall.f1
 

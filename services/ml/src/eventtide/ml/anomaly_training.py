@@ -21,6 +21,7 @@ from eventtide.core.db.anomalies import (
     activity_events,
     event_span,
     final_window_totals,
+    segment_events,
 )
 from eventtide.ml.anomaly import DetectorConfig
 from eventtide.ml.anomaly_eval import (
@@ -35,9 +36,12 @@ from eventtide.ml.history import DAY_S
 from eventtide.ml.promotion import Decision, decide
 from eventtide.ml.registry import Registered, load_estimator, production
 from eventtide.ml.window_series import (
+    MODEL_DIMENSIONS,
+    SEGMENT_DIMENSIONS,
     WindowRow,
     WindowTable,
     bucket_events,
+    bucket_segments,
     default_specs,
     table_from_rows,
 )
@@ -83,7 +87,7 @@ def read_table(
     span = event_span(conn)
     window_s = WINDOWS[window]
     end = cutoff + timedelta(days=held_out_days)
-    totals = final_window_totals(conn, window, 0, int(end.timestamp() * US), ("all", "event_type"))
+    totals = final_window_totals(conn, window, 0, int(end.timestamp() * US), MODEL_DIMENSIONS)
     rows: list[WindowRow]
     if totals:
         rows = [(a / US, b, c, d, e, f, g) for a, b, c, d, e, f, g in totals]
@@ -91,6 +95,7 @@ def read_table(
         first, last = min(r[0] for r in rows), max(r[0] for r in rows) + window_s
     elif span is not None:
         rows = bucket_events(activity_events(conn, span[0], end), window_s)
+        rows += bucket_segments(segment_events(conn, span[0], end, SEGMENT_DIMENSIONS), window_s)
         source = "user_events"
         # the last window may still be filling: stop before it
         first, last = span[0].timestamp(), np.floor(span[1].timestamp() / window_s) * window_s

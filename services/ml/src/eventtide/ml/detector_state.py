@@ -26,11 +26,11 @@ from typing import Any, Final
 import numpy as np
 
 from eventtide.ml.anomaly_model import AnomalyModel, FittedSeries
-from eventtide.ml.window_series import FIELDS, column
+from eventtide.ml.window_series import FIELDS, MODEL_DIMENSIONS, column
 
 ALERT_NAMESPACE: Final = uuid.UUID("5c0f7a52-8f7e-4a51-9a0e-3f6b2d7c1e84")
 RULE: Final = "metric_anomaly"
-KEPT_DIMENSIONS: Final = ("all", "event_type")
+KEPT_DIMENSIONS: Final = MODEL_DIMENSIONS
 US: Final = 1_000_000
 
 

@@ -23,6 +23,13 @@ FIELDS: Final = ("count", "unique_users", "revenue_cents", "orders")
 ALL: Final = ("all", "*")
 FUNNEL: Final = ("page_view", "add_to_cart", "checkout_started", "purchase")
 """The main funnel; each step's conversion is the next step's events over this one's."""
+SEGMENT_DIMENSIONS: Final = ("platform", "country")
+"""Low-cardinality context fields whose values get an active-users series each: a fault
+confined to one platform shows as that segment going silent, not as a dent in the total."""
+SEGMENTS_PER_DIMENSION: Final = 5
+"""Values kept per segment dimension: the busiest by training volume."""
+MODEL_DIMENSIONS: Final = ("all", "event_type", *SEGMENT_DIMENSIONS)
+"""The processor dimensions the model reads."""
 
 SeriesKind = Literal["count", "rate"]
 _KINDS: Final[dict[str, SeriesKind]] = {"count": "count", "rate": "rate"}
@@ -129,11 +136,34 @@ def bucket_events(
     ]
 
 
+def bucket_segments(
+    events: Iterable[tuple[float, str, str, str]], window_s: float
+) -> list[WindowRow]:
+    """Window rows of segment dimensions from (time s, dimension, value, user) tuples.
+
+    Only events and distinct users are counted: segments are tracked by their active
+    users (``default_specs``), whose counts are close to Poisson, unlike event counts,
+    which arrive in sessions.
+    """
+    counts: dict[tuple[float, str, str], int] = defaultdict(int)
+    users: dict[tuple[float, str, str], set[str]] = defaultdict(set)
+    for at, dimension, value, user in events:
+        key = (float(np.floor(at / window_s) * window_s), dimension, value)
+        counts[key] += 1
+        users[key].add(user)
+    return [
+        (at, dim, value, float(n), float(len(users[(at, dim, value)])), 0.0, 0.0)
+        for (at, dim, value), n in sorted(counts.items())
+    ]
+
+
 def default_specs(train: WindowTable, min_volume: float) -> list[SeriesSpec]:
-    """What to track: totals, each event type busy enough to judge, the funnel steps.
+    """What to track: totals, each event type busy enough to judge, the funnel steps,
+    and the active users of the busiest segments.
 
     An event type is kept when its mean per window reaches ``min_volume`` (below it the
-    detector would never judge a window anyway); a funnel step when its denominator does.
+    detector would never judge a window anyway); a funnel step when its denominator does;
+    a segment's users when they do, the ``SEGMENTS_PER_DIMENSION`` busiest per dimension.
     """
     specs = [
         SeriesSpec("events", "count", column(*ALL, "count")),
@@ -156,4 +186,17 @@ def default_specs(train: WindowTable, min_volume: float) -> list[SeriesSpec]:
                     den,
                 )
             )
+    for dimension in SEGMENT_DIMENSIONS:
+        volumes = sorted(
+            (
+                (float(values.mean()), name)
+                for name, values in train.columns.items()
+                if name.startswith(f"{dimension}|") and name.endswith("|unique_users")
+            ),
+            reverse=True,
+        )
+        for volume, name in volumes[:SEGMENTS_PER_DIMENSION]:
+            if volume >= min_volume:
+                value = name.split("|", 2)[1]
+                specs.append(SeriesSpec(f"users.{dimension}.{value}", "count", name))
     return specs

@@ -81,6 +81,26 @@ def activity_events(
         yield _utc(at).timestamp(), str(name), str(user), float(cents or 0)
 
 
+def segment_events(
+    conn: Connection, start: datetime, end: datetime, fields: Sequence[str]
+) -> Iterator[tuple[float, str, str, str]]:
+    """(Unix time, field, its value, user) of activity events in ``[start, end)``, once for
+    each context field the event carries (``platform``, ``country``...)."""
+    columns = [UserEvent.context[field].as_string() for field in fields]
+    rows = conn.execute(
+        select(UserEvent.occurred_at, UserEvent.user_id, *columns).where(
+            UserEvent.occurred_at >= start,
+            UserEvent.occurred_at < end,
+            UserEvent.event_type.not_in(IDENTITY_TYPES),
+        )
+    )
+    for at, user, *values in rows:
+        seconds = _utc(at).timestamp()
+        for field, value in zip(fields, values, strict=True):
+            if value is not None:
+                yield seconds, field, str(value), str(user)
+
+
 def upsert_incident_alerts(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert each incident's alert or update it in place (it grew); returns rows written."""
     if not rows:
