@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from eventtide.processor.job import PartitionJob
+from eventtide.processor.job import CellKey, PartitionJob, WindowGroup
 from eventtide.processor.state import (
     SEGMENTS,
     PartitionSnapshot,
     Row,
+    conversion_key,
+    conversion_value,
     dumps,
     final_value,
     meta_value,
@@ -28,11 +31,18 @@ from eventtide.processor.state import (
     segment_key,
     touch_value,
     user_value,
+    window_delta_key,
     window_key,
     window_value,
 )
 
 RowKey = tuple[str, str]
+CellState = tuple[int, int, int, int]
+"""A cell as last written: count, users, revenue, orders."""
+
+COMPACT_AFTER = 64
+"""Delta rows a window gathers before its full row is written again (and they go): the
+bound on what a restore reads and replays per window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +88,54 @@ class _Log:
         return keys
 
 
-class Checkpointer:
-    """The checkpoint bookkeeping of one partition's job."""
+@dataclass
+class _Window:
+    """What is stored of one open window: its cells as written and its delta rows."""
 
-    def __init__(self, partition: int) -> None:
+    cells: dict[CellKey, CellState]
+    deltas: list[str] = field(default_factory=list)
+
+
+def _cell_states(job: PartitionJob, group: WindowGroup) -> dict[CellKey, CellState]:
+    return {
+        key: (m.count, len(m.users), m.revenue, m.orders) for key, m in job.windows[group].items()
+    }
+
+
+class Checkpointer:
+    """The checkpoint bookkeeping of one partition's job.
+
+    An open window changes every batch, and its full row holds every user of every cell
+    (the 1-minute window at 10,000 events/s: tens of thousands of ids, sorted, encoded
+    and rewritten by PostgreSQL each 100 ms batch, which cost more than the job). So a
+    window is written whole once, then as delta rows of what each batch added, and
+    whole again after ``compact_after`` deltas.
+    """
+
+    def __init__(self, partition: int, compact_after: int = COMPACT_AFTER) -> None:
         self.partition = partition
+        self.compact_after = compact_after
         self.seq = 1
         self.logs = {"final": _Log(), "touch": _Log()}
         self.pending: list[tuple[str, int]] = []
         """(key, latest time) of the stored pending segments."""
+        self.windows: dict[WindowGroup, _Window] = {}
 
     @classmethod
-    def restored(cls, state: PartitionSnapshot, job: PartitionJob) -> Checkpointer:
+    def restored(
+        cls, state: PartitionSnapshot, job: PartitionJob, compact_after: int = COMPACT_AFTER
+    ) -> Checkpointer:
         """Bookkeeping that matches the rows ``job`` was restored from."""
-        self = cls(state.partition)
+        self = cls(state.partition, compact_after)
         self.seq = state.meta["seq"]
+        for key, _value in state.windows:
+            index, start, *delta = map(int, key.split(":"))
+            group = (index, start)
+            stored = self.windows.get(group)
+            if stored is None:
+                stored = self.windows[group] = _Window(_cell_states(job, group))
+            if delta:
+                stored.deltas.append(key)
         for kind, key, value in state.segments:
             if kind == "pending":
                 self.pending.append((key, max((e[0] for e in value), default=0)))
@@ -111,17 +154,38 @@ class Checkpointer:
         upserts.append((kind, key, dumps(value)))
         return key
 
+    def _windows(self, job: PartitionJob, upserts: list[Row], deletes: list[RowKey]) -> None:
+        """Closed windows' rows go; a changed window gets a delta row (or a full one)."""
+        windows, stored_windows = job.windows, self.windows
+        for group in job.closed_windows:
+            stored = stored_windows.pop(group, None)  # a window closed is never the same again
+            if stored is not None:
+                deletes.extend(("window", key) for key in stored.deltas)
+            if group not in windows:
+                deletes.append(("window", window_key(group)))
+        for group in job.dirty_windows:
+            if group not in windows:
+                continue
+            stored = stored_windows.get(group)
+            if stored is None or len(stored.deltas) >= self.compact_after:
+                if stored is not None:
+                    deletes.extend(("window", key) for key in stored.deltas)
+                upserts.append(("window", window_key(group), dumps(window_value(job, group))))
+                stored_windows[group] = _Window(_cell_states(job, group))
+                continue
+            key = window_delta_key(group, self.seq)
+            self.seq += 1
+            upserts.append(("window", key, dumps(_delta(job, group, stored.cells))))
+            stored.deltas.append(key)
+        job.dirty_windows.clear()
+        job.dirty_cells.clear()
+        job.closed_windows.clear()
+
     def changes(self, job: PartitionJob) -> StateChange:
         """The rows this batch changed; clears the job's marks."""
         upserts: list[Row] = []
         deletes: list[RowKey] = []
-        windows = job.windows
-        for group in job.dirty_windows:
-            if group in windows:
-                upserts.append(("window", window_key(group), dumps(window_value(job, group))))
-        deletes.extend(("window", window_key(g)) for g in job.closed_windows if g not in windows)
-        job.dirty_windows.clear()
-        job.closed_windows.clear()
+        self._windows(job, upserts, deletes)
         for uid in job.touched_users:
             value = user_value(job, uid)
             if value is None:
@@ -129,6 +193,10 @@ class Checkpointer:
             else:
                 upserts.append(("user", uid, dumps(value)))
         job.touched_users.clear()
+        for day, source in sorted(job.dirty_conversions):
+            value = conversion_value(job, day, source)
+            upserts.append(("conversion", conversion_key(day, source), dumps(value)))
+        job.dirty_conversions.clear()
         for kind, entries, encode in (
             ("final", job.final_ids, final_value),
             ("touch", job.attributor.order, touch_value),
@@ -149,6 +217,36 @@ class Checkpointer:
         self.pending = [(key, latest) for key, latest in self.pending if latest >= watermark]
         upserts.append(("partition", "", dumps(meta_value(job, self.seq))))
         return _settled(self.partition, upserts, deletes)
+
+
+def _delta(job: PartitionJob, group: WindowGroup, written: dict[CellKey, CellState]) -> Any:
+    """What a window's cells gained since ``written`` (updated to now) and its shown state.
+
+    Only the cells the job marked are looked at (a window has thousands, mostly pages).
+    Cells only grow (a count with each event, users in insertion order), so the users
+    past a cell's written length are exactly the new ones.
+    """
+    cells, window = [], job.windows[group]
+    for key in job.dirty_cells.get(group, ()):
+        m = window[key]
+        before = written.get(key)
+        if before is None:
+            cells.append([key[0], key[1], m.count, list(m.users), m.revenue, m.orders])
+        elif before[0] != m.count:
+            count, users, revenue, orders = before
+            new_users = list(islice(m.users, users, None))
+            cells.append(
+                [key[0], key[1], m.count - count, new_users, m.revenue - revenue, m.orders - orders]
+            )
+        else:
+            continue
+        written[key] = (m.count, len(m.users), m.revenue, m.orders)
+    changed = job.shown.get(group)
+    return {
+        "shown": changed is not None,
+        "changed": sorted(changed) if changed else [],
+        "cells": cells,
+    }
 
 
 def _settled(partition: int, upserts: Iterable[Row], deletes: Iterable[RowKey]) -> StateChange:

@@ -3,9 +3,14 @@
 A partition's checkpoint is a set of ``(kind, key, JSON)`` rows, cut so that a batch
 changes few of them (``checkpoint.py`` writes only those):
 
-- ``partition``: the watermark frontier, counters and the next segment number;
-- ``window`` per open window (``index:start``): its cells and whether it was shown;
-- ``user`` per user with state: open sessions' events, alert memory, feature history;
+- ``partition``: the watermark frontier, the expiry clock and the next segment number;
+- ``conversion`` per (day, source) conversion counter, written when it changes;
+- ``window`` per open window (``index:start``): its cells and whether it was shown,
+  followed by delta rows (``index:start:seq``) that each add what one batch changed
+  (counts, the users new to a cell) and carry the window's shown state at that batch;
+- ``user`` per user with state: open sessions' final events (the others are in the
+  ``pending`` segments, so a user's row changes when events become final, not when
+  they arrive), alert memory, feature history;
 - ``final``, ``touch``, ``pending`` segments: the events finalized (kept for
   deduplication), the touches kept for attribution and the events and cart timers not
   yet final, each segment holding what one batch added. A segment stays until all its
@@ -116,9 +121,28 @@ def meta_value(job: PartitionJob, seq: int) -> Json:
         "frontier": job.frontier,
         "last_seen": job.last_seen,
         "expired_at": job.expired_at,
-        "conversions": [[d, s, *c] for (d, s), c in sorted(job.attributor.counters.items())],
         "seq": seq,
     }
+
+
+def conversion_key(day: int, source: str) -> str:
+    """``day:source`` of a conversion counter's row."""
+    return f"{day}:{source}"
+
+
+def conversion_value(job: PartitionJob, day: int, source: str) -> Json:
+    """One conversion counter: ``[day, source, touches, conversions]``.
+
+    A row per counter, written when it changes: the counters only grow in number (a
+    day per source), and rewriting them all in the ``partition`` row every batch cost
+    about 17 KB per partition and batch.
+    """
+    return [day, source, *job.attributor.counters[(day, source)]]
+
+
+def window_delta_key(group: WindowGroup, seq: int) -> str:
+    """``index:start:seq`` of a window's delta row (after its full row in key order)."""
+    return f"{group[0]}:{group[1]}:{segment_key(seq)}"
 
 
 def window_value(job: PartitionJob, group: WindowGroup) -> Json:
@@ -131,7 +155,7 @@ def window_value(job: PartitionJob, group: WindowGroup) -> Json:
                 dim,
                 value,
                 m.count,
-                sorted(m.users),
+                list(m.users),
                 m.revenue,
                 m.orders,
                 changed is not None and (dim, value) in changed,
@@ -146,7 +170,12 @@ def user_value(job: PartitionJob, uid: str) -> Json | None:
     value: dict[str, Json] = {}
     us = job.sessions.get(uid)
     if us is not None:
-        value["sessions"] = [_event(e) for e in us.events]
+        # only final events: the others are in the pending segments until they are
+        # final (then ``_finalize`` touches the user), so an arrival leaves this row be
+        watermark = job.watermark
+        final = [_event(e) for e in us.events if e.ts < watermark]
+        if final:
+            value["sessions"] = final
     st = job.alerts.users.get(uid)
     if st is not None:
         value["alerts"] = {
@@ -188,6 +217,7 @@ class PartitionSnapshot:
     windows: tuple[tuple[str, Json], ...]
     users: tuple[tuple[str, Json], ...]
     segments: tuple[tuple[str, str, Json], ...] = ()
+    conversions: tuple[tuple[str, Json], ...] = ()
 
     def to_rows(self) -> list[Row]:
         """``(kind, key, JSON text)`` rows for the checkpoint table."""
@@ -195,13 +225,14 @@ class PartitionSnapshot:
         rows.extend(("window", key, dumps(value)) for key, value in self.windows)
         rows.extend(("user", key, dumps(value)) for key, value in self.users)
         rows.extend((kind, key, dumps(value)) for kind, key, value in self.segments)
+        rows.extend(("conversion", key, dumps(value)) for key, value in self.conversions)
         return rows
 
     @classmethod
     def from_rows(cls, partition: int, rows: Iterable[Row]) -> PartitionSnapshot:
         """The snapshot back from its rows."""
         meta: Json = None
-        windows, users, segments = [], [], []
+        windows, users, segments, conversions = [], [], [], []
         for kind, key, text in rows:
             value = orjson.loads(text)
             if kind == "partition":
@@ -210,6 +241,8 @@ class PartitionSnapshot:
                 windows.append((key, value))
             elif kind == "user":
                 users.append((key, value))
+            elif kind == "conversion":
+                conversions.append((key, value))
             else:
                 segments.append((kind, key, value))
         return cls(
@@ -218,6 +251,7 @@ class PartitionSnapshot:
             tuple(sorted(windows)),
             tuple(sorted(users)),
             tuple(sorted(segments, key=operator.itemgetter(0, 1))),
+            tuple(sorted(conversions)),
         )
 
 
@@ -235,6 +269,12 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
             ("final", key, final_value(job.final_ids)),
             ("pending", key, pending_value(job.pending)),
             ("touch", key, touch_value(job.attributor.order)),
+        ),
+        tuple(
+            sorted(
+                (conversion_key(day, source), conversion_value(job, day, source))
+                for day, source in job.attributor.counters
+            )
         ),
     )
 
@@ -266,27 +306,41 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
     heapq.heapify(job.pending)
     job.seen = {eid: ts for ts, eid in job.final_ids}
     job.seen.update({key: ts for ts, kind, key, _ in job.pending if kind == EVENT})
-    for day, source, touches, conversions in meta["conversions"]:
+    for day, source, touches, conversions in (
+        *meta.get("conversions", ()),  # checkpoints written before counters had rows
+        *(value for _key, value in state.conversions),
+    ):
         job.attributor.counters[(day, source)] = [touches, conversions]
-    for key, value in state.windows:
-        index, start = map(int, key.split(":"))
+    for key, value in sorted(state.windows, key=lambda row: _window_order(row[0])):
+        index, start, *delta = map(int, key.split(":"))
         group = (index, start)
+        if delta:
+            _apply_window_delta(job, group, value)
+            continue
         cells = job.windows[group] = {}
         keys = job.shown.setdefault(group, set()) if value["shown"] else None
         for dim, val, count, users, revenue, orders, changed in value["cells"]:
-            cells[(dim, val)] = WindowMetrics(count, set(users), revenue, orders)
+            cells[(dim, val)] = WindowMetrics(count, dict.fromkeys(users), revenue, orders)
             if keys is not None and changed:
                 keys.add((dim, val))
+    # open sessions: a user row's final events and the user's pending (not final) ones
+    session_events: dict[str, list[Event]] = {}
+    if not config.windows_only:
+        for _ts, kind, _key, event in job.pending:
+            if kind == EVENT and event is not None:
+                session_events.setdefault(event.user_id, []).append(event)
     for uid, value in state.users:
         if "sessions" in value:
-            us = UserSessions(
-                config.session_gap, config.session_max, map(_from_event, value["sessions"])
-            )
-            job.sessions[uid] = us
-            deadline = us.deadline()
-            if deadline is not None:
-                us.scheduled = deadline
-                heapq.heappush(job.session_timers, (deadline, uid))
+            found = session_events.setdefault(uid, [])
+            found.extend(map(_from_event, value["sessions"]))
+    for uid, events in session_events.items():
+        us = UserSessions(config.session_gap, config.session_max, events)
+        job.sessions[uid] = us
+        deadline = us.deadline()
+        if deadline is not None:
+            us.scheduled = deadline
+            heapq.heappush(job.session_timers, (deadline, uid))
+    for uid, value in state.users:
         if "alerts" in value:
             a = value["alerts"]
             job.alerts.users[uid] = UserAlertState(
@@ -301,3 +355,28 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
         if "features" in value:
             job.features.users[uid] = deque(Session(*s) for s in value["features"])
     return job
+
+
+def _window_order(key: str) -> tuple[int, int, int]:
+    """A window's full row first, then its deltas in the order they were written."""
+    index, start, *delta = map(int, key.split(":"))
+    return (index, start, delta[0] if delta else -1)
+
+
+def _apply_window_delta(job: PartitionJob, group: WindowGroup, value: Json) -> None:
+    """Add one delta row (``checkpoint.py``) to the window its full row restored."""
+    cells = job.windows[group]
+    for dim, val, count, users, revenue, orders in value["cells"]:
+        m = cells.get((dim, val))
+        if m is None:
+            m = cells[(dim, val)] = WindowMetrics()
+        m.count += count
+        m.users.update(dict.fromkeys(users))
+        m.revenue += revenue
+        m.orders += orders
+    if value["shown"]:
+        keys = job.shown.setdefault(group, set())
+        keys.clear()
+        keys.update((dim, val) for dim, val in value["changed"])
+    else:
+        job.shown.pop(group, None)
