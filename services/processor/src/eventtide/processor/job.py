@@ -277,6 +277,9 @@ class PartitionJob:
         for group, cells in windows.items():
             if group[0] in derived:
                 spec = specs[group[0]]
+                end = group[1] + spec.size
+                if self.frontier < end and watermark < end:
+                    continue  # not due (``_emit`` would say so after gathering ``inside``)
                 inside = [
                     windows[(base, s)]
                     for s in range(group[1], group[1] + spec.size, self.base_size)

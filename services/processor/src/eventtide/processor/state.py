@@ -326,8 +326,9 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
     # open sessions: a user row's final events and the user's pending (not final) ones
     session_events: dict[str, list[Event]] = {}
     if not config.windows_only:
-        for _ts, kind, _key, event in job.pending:
-            if kind == EVENT and event is not None:
+        for entry in job.pending:
+            event = entry[3]
+            if entry[1] == EVENT and event is not None:
                 session_events.setdefault(event.user_id, []).append(event)
     for uid, value in state.users:
         if "sessions" in value:

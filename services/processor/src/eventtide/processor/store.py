@@ -134,17 +134,16 @@ def write_outputs(conn: Connection, batch: Iterable[tuple[int, Outputs]]) -> Non
 def write_state(conn: Connection, group_id: str, topic: str, changes: list[StateChange]) -> None:
     """The changed checkpoint rows: keys gone are deleted, new and changed ones upserted.
 
-    On PostgreSQL every partition's rows go in one DELETE and one upsert per batch: a
-    live batch (100 ms) is small, and per-partition statements were most of its cost.
+    Every partition's rows go in one upsert per batch: a live batch (100 ms) is small,
+    and a COPY and upsert per partition cost more than the rows. Deletes stay one
+    statement per partition (its whole key fixed, so each is a primary-key lookup).
     """
     table = _table(ProcessorState)
-    if conn.dialect.name == "postgresql":
-        gone = [(c.partition, kind, key) for c in changes for kind, key in c.deletes]
-        fixed = {"group_id": group_id, "topic": topic}
-        columns = {"partition": "integer", "kind": "text", "key": "text"}
-        delete_keys(conn, table.name, fixed, columns, gone)
-    else:
-        for change in changes:
+    for change in changes:
+        if conn.dialect.name == "postgresql":
+            fixed = {"group_id": group_id, "topic": topic, "partition": change.partition}
+            delete_keys(conn, table.name, fixed, {"kind": "text", "key": "text"}, change.deletes)
+        else:
             where = and_(
                 table.c.group_id == group_id,
                 table.c.topic == topic,
