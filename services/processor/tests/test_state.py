@@ -6,6 +6,8 @@ checkpoint": the wiring stores exactly these rows with the batch's outputs and o
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +17,7 @@ from streaming import Tables
 from eventtide.processor.checkpoint import Checkpointer
 from eventtide.processor.job import PartitionJob
 from eventtide.processor.model import Event
-from eventtide.processor.state import PartitionSnapshot, restore, snapshot
+from eventtide.processor.state import PartitionSnapshot, _event, restore, snapshot
 
 pytestmark = pytest.mark.unit
 
@@ -116,3 +118,21 @@ def test_touches_cart_and_alert_memory_survive_a_restore():
     last = [a for a in out.attributions if a.model == "last_touch"]
     assert [(a.touch_event_id, a.source) for a in last] == [("a", "https://ref.example/")]
     assert out.carts == []  # the purchase emptied the restored cart
+
+
+@settings(max_examples=5, deadline=None)
+@given(event_streams())
+def test_pending_events_in_the_earlier_full_form_restore_the_same(events):
+    """Checkpoints written before pending entries left out each event's id and time."""
+    job = PartitionJob(0, CONFIG)
+    job.process(list(enumerate(events)), now=0)
+    state = snapshot(job)
+    full = [[ts, k, key, None if e is None else _event(e)] for ts, k, key, e in job.pending]
+    earlier = dataclasses.replace(
+        state,
+        segments=tuple(
+            (kind, key, full if kind == "pending" else value)
+            for kind, key, value in state.segments
+        ),
+    )
+    assert snapshot(restore(earlier, CONFIG)) == snapshot(restore(state, CONFIG))

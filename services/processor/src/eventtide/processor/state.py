@@ -203,9 +203,51 @@ def touch_value(events: Iterable[Event]) -> Json:
     return [_event(e) for e in events]
 
 
+def _pending_event(e: Event) -> Json:
+    """An event of a pending entry, without the id and time the entry already holds.
+
+    The ``pending`` segments hold every event until it is final, the largest kind of
+    row by far; the two fields were a third of their bytes.
+    """
+    return [
+        e.event_type,
+        e.user_id,
+        e.page,
+        e.country,
+        e.platform,
+        e.referrer,
+        e.amount_cents,
+        [list(p) for p in e.products],
+        e.touched,
+        e.failed,
+    ]
+
+
+def _from_pending(ts: int, key: str, v: Json) -> Event:
+    if len(v) == 12:  # written before entries left out the id and time
+        return _from_event(v)
+    etype, user, page, country, platform, referrer, amount, products, touched, failed = v
+    return Event(
+        key,
+        etype,
+        user,
+        ts,
+        page,
+        country,
+        platform,
+        referrer,
+        amount,
+        tuple((p, c) for p, c in products),
+        touched,
+        failed,
+    )
+
+
 def pending_value(entries: Iterable[PendingEntry]) -> Json:
     """A ``pending`` segment: events and cart timers not yet final."""
-    return [[ts, kind, key, None if e is None else _event(e)] for ts, kind, key, e in entries]
+    return [
+        [ts, kind, key, None if e is None else _pending_event(e)] for ts, kind, key, e in entries
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +337,7 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
             job.final_ids.extend((ts, eid) for ts, eid in value if ts >= horizon)
         elif kind == "pending":
             job.pending.extend(
-                (ts, k, key, None if k == TIMER else _from_event(e))
+                (ts, k, key, None if k == TIMER else _from_pending(ts, key, e))
                 for ts, k, key, e in value
                 if ts >= watermark
             )
