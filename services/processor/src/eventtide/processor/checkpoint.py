@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any
 
 from eventtide.processor.job import CellKey, PartitionJob, WindowGroup
+from eventtide.processor.sessions import UserSessions
 from eventtide.processor.state import (
     SEGMENTS,
     PartitionSnapshot,
@@ -29,6 +30,8 @@ from eventtide.processor.state import (
     meta_value,
     pending_value,
     segment_key,
+    session_key,
+    session_value,
     touch_value,
     user_value,
     window_delta_key,
@@ -89,6 +92,22 @@ class _Log:
 
 
 @dataclass
+class _UserEvents:
+    """A user's ``session`` rows: the events stored for its open sessions.
+
+    ``stored`` counts the events at the start of the sessions' event list that are in
+    rows; ``skip`` those at the start of the first row that already left with closed
+    sessions; ``seen_dropped`` the sessions' drop counter when last looked at.
+    """
+
+    owner: UserSessions | None
+    rows: deque[tuple[str, int]] = field(default_factory=deque)
+    stored: int = 0
+    skip: int = 0
+    seen_dropped: int = 0
+
+
+@dataclass
 class _Window:
     """What is stored of one open window: its cells as written and its delta rows."""
 
@@ -120,6 +139,7 @@ class Checkpointer:
         self.pending: list[tuple[str, int]] = []
         """(key, latest time) of the stored pending segments."""
         self.windows: dict[WindowGroup, _Window] = {}
+        self.users: dict[str, _UserEvents] = {}
 
     @classmethod
     def restored(
@@ -128,6 +148,18 @@ class Checkpointer:
         """Bookkeeping that matches the rows ``job`` was restored from."""
         self = cls(state.partition, compact_after)
         self.seq = state.meta["seq"]
+        skips = {uid: value.get("skip", 0) for uid, value in state.users}
+        for key, value in state.sessions:
+            uid = key.rsplit(":", 1)[0]
+            found = self.users.get(uid)
+            if found is None:
+                owner = job.sessions.get(uid)
+                dropped = 0 if owner is None else owner.dropped
+                skip = skips.get(uid, 0)
+                found = self.users[uid] = _UserEvents(owner, skip=skip, seen_dropped=dropped)
+                found.stored = -skip
+            found.rows.append((key, len(value)))
+            found.stored += len(value)
         for key, _value in state.windows:
             index, start, *delta = map(int, key.split(":"))
             group = (index, start)
@@ -181,13 +213,53 @@ class Checkpointer:
         job.dirty_cells.clear()
         job.closed_windows.clear()
 
+    def _session_rows(
+        self, job: PartitionJob, uid: str, upserts: list[Row], deletes: list[RowKey]
+    ) -> int:
+        """Append a user's newly final session events, drop rows all of whose events
+        left with closed sessions; returns the events to skip in its first row.
+
+        Closed sessions leave from the front of the user's (time-ordered) events and
+        final events are a prefix of them, so both ends move one way only.
+        """
+        us = job.sessions.get(uid)
+        found = self.users.get(uid)
+        if found is not None and found.owner is not us:  # all closed (maybe back since)
+            deletes.extend(("session", key) for key, _count in found.rows)
+            del self.users[uid]
+            found = None
+        if us is None:
+            return 0
+        if found is None:
+            found = self.users[uid] = _UserEvents(us, seen_dropped=us.dropped)
+        gone = us.dropped - found.seen_dropped
+        found.seen_dropped = us.dropped
+        stored_gone = min(gone, found.stored)  # the rest closed before it was stored
+        found.stored -= stored_gone
+        found.skip += stored_gone
+        while found.rows and found.skip >= found.rows[0][1]:
+            key, count = found.rows.popleft()
+            found.skip -= count
+            deletes.append(("session", key))
+        events, watermark = us.events, job.watermark
+        end = found.stored
+        while end < len(events) and events[end].ts < watermark:
+            end += 1
+        if end > found.stored:
+            key = session_key(uid, self.seq)
+            self.seq += 1
+            upserts.append(("session", key, dumps(session_value(events[found.stored : end]))))
+            found.rows.append((key, end - found.stored))
+            found.stored = end
+        return found.skip
+
     def changes(self, job: PartitionJob) -> StateChange:
         """The rows this batch changed; clears the job's marks."""
         upserts: list[Row] = []
         deletes: list[RowKey] = []
         self._windows(job, upserts, deletes)
         for uid in job.touched_users:
-            value = user_value(job, uid)
+            value = user_value(job, uid, self._session_rows(job, uid, upserts, deletes))
             if value is None:
                 deletes.append(("user", uid))
             else:

@@ -8,9 +8,12 @@ changes few of them (``checkpoint.py`` writes only those):
 - ``window`` per open window (``index:start``): its cells and whether it was shown,
   followed by delta rows (``index:start:seq``) that each add what one batch changed
   (counts, the users new to a cell) and carry the window's shown state at that batch;
-- ``user`` per user with state: open sessions' final events (the others are in the
-  ``pending`` segments, so a user's row changes when events become final, not when
-  they arrive), alert memory, feature history;
+- ``user`` per user with state: alert memory, feature history, and how many events
+  at the start of its ``session`` rows left with closed sessions;
+- ``session`` rows per user (``user:seq``), append-only: the events of its open
+  sessions that became final in one batch (the others are in the ``pending``
+  segments); a row goes once all its events left with closed sessions, so each event
+  is written once however long its session grows;
 - ``final``, ``touch``, ``pending`` segments: the events finalized (kept for
   deduplication), the touches kept for attribution and the events and cart timers not
   yet final, each segment holding what one batch added. A segment stays until all its
@@ -165,17 +168,34 @@ def window_value(job: PartitionJob, group: WindowGroup) -> Json:
     }
 
 
-def user_value(job: PartitionJob, uid: str) -> Json | None:
-    """Everything kept about one user; ``None`` when nothing is (its row goes)."""
-    value: dict[str, Json] = {}
+def session_key(uid: str, seq: int) -> str:
+    """``user:seq`` of a row of a user's final session events."""
+    return f"{uid}:{segment_key(seq)}"
+
+
+def session_value(events: Iterable[Event]) -> Json:
+    """A ``session`` row: final events of a user's open sessions, in time order."""
+    return [_event(e) for e in events]
+
+
+def final_session_events(job: PartitionJob, uid: str) -> list[Event]:
+    """A user's open sessions' final events (the others are in the pending segments)."""
     us = job.sessions.get(uid)
-    if us is not None:
-        # only final events: the others are in the pending segments until they are
-        # final (then ``_finalize`` touches the user), so an arrival leaves this row be
-        watermark = job.watermark
-        final = [_event(e) for e in us.events if e.ts < watermark]
-        if final:
-            value["sessions"] = final
+    if us is None:
+        return []
+    watermark = job.watermark
+    return [e for e in us.events if e.ts < watermark]
+
+
+def user_value(job: PartitionJob, uid: str, skip: int = 0) -> Json | None:
+    """Everything kept about one user; ``None`` when nothing is (its row goes).
+
+    ``skip``: how many events at the start of the user's ``session`` rows left with
+    closed sessions.
+    """
+    value: dict[str, Json] = {}
+    if skip:
+        value["skip"] = skip
     st = job.alerts.users.get(uid)
     if st is not None:
         value["alerts"] = {
@@ -260,6 +280,7 @@ class PartitionSnapshot:
     users: tuple[tuple[str, Json], ...]
     segments: tuple[tuple[str, str, Json], ...] = ()
     conversions: tuple[tuple[str, Json], ...] = ()
+    sessions: tuple[tuple[str, Json], ...] = ()
 
     def to_rows(self) -> list[Row]:
         """``(kind, key, JSON text)`` rows for the checkpoint table."""
@@ -268,13 +289,14 @@ class PartitionSnapshot:
         rows.extend(("user", key, dumps(value)) for key, value in self.users)
         rows.extend((kind, key, dumps(value)) for kind, key, value in self.segments)
         rows.extend(("conversion", key, dumps(value)) for key, value in self.conversions)
+        rows.extend(("session", key, dumps(value)) for key, value in self.sessions)
         return rows
 
     @classmethod
     def from_rows(cls, partition: int, rows: Iterable[Row]) -> PartitionSnapshot:
         """The snapshot back from its rows."""
         meta: Json = None
-        windows, users, segments, conversions = [], [], [], []
+        windows, users, segments, conversions, sessions = [], [], [], [], []
         for kind, key, text in rows:
             value = orjson.loads(text)
             if kind == "partition":
@@ -285,6 +307,8 @@ class PartitionSnapshot:
                 users.append((key, value))
             elif kind == "conversion":
                 conversions.append((key, value))
+            elif kind == "session":
+                sessions.append((key, value))
             else:
                 segments.append((kind, key, value))
         return cls(
@@ -294,6 +318,7 @@ class PartitionSnapshot:
             tuple(sorted(users)),
             tuple(sorted(segments, key=operator.itemgetter(0, 1))),
             tuple(sorted(conversions)),
+            tuple(sorted(sessions, key=lambda row: _session_order(row[0]))),
         )
 
 
@@ -301,6 +326,7 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
     """Freeze ``job`` whole (call between batches): one segment of each kind."""
     uids = set(job.sessions) | set(job.alerts.users) | set(job.features.users)
     users = [(uid, user_value(job, uid)) for uid in sorted(uids)]
+    finals = [(uid, final_session_events(job, uid)) for uid in sorted(job.sessions)]
     key = segment_key(0)
     return PartitionSnapshot(
         job.partition,
@@ -318,6 +344,7 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
                 for day, source in job.attributor.counters
             )
         ),
+        tuple((session_key(uid, 0), session_value(events)) for uid, events in finals if events),
     )
 
 
@@ -372,11 +399,18 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
             event = entry[3]
             if entry[1] == EVENT and event is not None:
                 session_events.setdefault(event.user_id, []).append(event)
+    skips = {uid: value.get("skip", 0) for uid, value in state.users}
+    stored: dict[str, list[Event]] = {}
+    for key, value in state.sessions:  # in (user, seq) order
+        stored.setdefault(_session_order(key)[0], []).extend(map(_from_event, value))
     for uid, value in state.users:
-        if "sessions" in value:
-            found = session_events.setdefault(uid, [])
-            found.extend(map(_from_event, value["sessions"]))
+        if "sessions" in value:  # written before session rows: the final events whole
+            stored.setdefault(uid, []).extend(map(_from_event, value["sessions"]))
+    for uid, events in stored.items():
+        session_events.setdefault(uid, []).extend(events[skips.get(uid, 0) :])
     for uid, events in session_events.items():
+        if not events:
+            continue  # its stored events all left with closed sessions
         us = UserSessions(config.session_gap, config.session_max, events)
         job.sessions[uid] = us
         deadline = us.deadline()
@@ -423,3 +457,9 @@ def _apply_window_delta(job: PartitionJob, group: WindowGroup, value: Json) -> N
         keys.update((dim, val) for dim, val in value["changed"])
     else:
         job.shown.pop(group, None)
+
+
+def _session_order(key: str) -> tuple[str, int]:
+    """A ``session`` row's user and sequence number (user ids may hold colons)."""
+    uid, seq = key.rsplit(":", 1)
+    return (uid, int(seq))
