@@ -131,8 +131,7 @@ def test_pending_events_in_the_earlier_full_form_restore_the_same(events):
     earlier = dataclasses.replace(
         state,
         segments=tuple(
-            (kind, key, full if kind == "pending" else value)
-            for kind, key, value in state.segments
+            (kind, key, full if kind == "pending" else value) for kind, key, value in state.segments
         ),
     )
     assert snapshot(restore(earlier, CONFIG)) == snapshot(restore(state, CONFIG))
