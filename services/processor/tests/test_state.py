@@ -149,3 +149,22 @@ def test_a_session_row_across_a_capped_session_and_the_next_restores_exactly(siz
     once, twice = _run(events, set(), size), _run(events, stops, size)
     assert len(once.result().sessions) == 2
     assert once.result() == twice.result()
+
+
+@settings(max_examples=5, deadline=None)
+@given(event_streams())
+def test_user_rows_in_the_earlier_form_restore_the_same(events):
+    """Checkpoints written before ``session`` rows kept every event of a user's open
+    sessions, pending ones too, in its ``user`` row."""
+    job = PartitionJob(0, CONFIG)
+    job.process(list(enumerate(events[: len(events) // 2])), now=0)
+    state = snapshot(job)
+    users = dict(state.users)
+    for uid, sessions in job.sessions.items():
+        users[uid] = {**users.get(uid, {}), "sessions": [_event(e) for e in sessions.events]}
+    earlier = dataclasses.replace(state, users=tuple(sorted(users.items())), sessions=())
+    old, new = restore(earlier, CONFIG), restore(state, CONFIG)
+    assert snapshot(old) == snapshot(new)
+    assert {u: s.events for u, s in old.sessions.items()} == {
+        u: s.events for u, s in new.sessions.items()
+    }
