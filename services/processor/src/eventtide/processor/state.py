@@ -405,8 +405,8 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
         stored.setdefault(_session_order(key)[0], []).extend(map(_from_event, value))
     for uid, value in state.users:
         if "sessions" in value:  # written before session rows: every open-session event
-            events = (e for e in map(_from_event, value["sessions"]) if e.ts < watermark)
-            stored.setdefault(uid, []).extend(events)  # the others came from pending
+            final = (e for e in map(_from_event, value["sessions"]) if e.ts < watermark)
+            stored.setdefault(uid, []).extend(final)  # the others came from pending
     for uid, events in stored.items():
         session_events.setdefault(uid, []).extend(events[skips.get(uid, 0) :])
     for uid, events in session_events.items():
