@@ -149,23 +149,29 @@ class WindowMetrics:
     """All aggregates of one window key, mutable inside a batch.
 
     ``add`` is the five ``add``s above written out as one; the tests check it agrees with
-    them. ``users`` is a set the key owns, so adding a user is O(1).
+    them. ``users`` is a dict used as an insertion-ordered set the key owns: adding a user
+    is O(1), and the users added since a checkpoint are the ones past its length (the
+    checkpoint writes only those, ``checkpoint.py``).
     """
 
     __slots__ = ("count", "orders", "revenue", "users")
 
     def __init__(
-        self, count: int = 0, users: set[str] | None = None, revenue: int = 0, orders: int = 0
+        self,
+        count: int = 0,
+        users: dict[str, None] | None = None,
+        revenue: int = 0,
+        orders: int = 0,
     ) -> None:
         self.count = count
-        self.users: set[str] = set() if users is None else users
+        self.users: dict[str, None] = {} if users is None else users
         self.revenue = revenue
         self.orders = orders
 
     def add(self, event: Event) -> None:
         """Count ``event`` in this window key."""
         self.count += 1
-        self.users.add(event.user_id)
+        self.users[event.user_id] = None
         if event.event_type == "purchase":
             self.revenue += event.amount_cents
             self.orders += 1

@@ -14,25 +14,38 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from eventtide.processor.job import PartitionJob
+from eventtide.processor.job import CellKey, PartitionJob, WindowGroup
+from eventtide.processor.sessions import UserSessions
 from eventtide.processor.state import (
     SEGMENTS,
     PartitionSnapshot,
     Row,
+    conversion_key,
+    conversion_value,
     dumps,
     final_value,
     meta_value,
     pending_value,
     segment_key,
+    session_key,
+    session_value,
     touch_value,
     user_value,
+    window_delta_key,
     window_key,
     window_value,
 )
 
 RowKey = tuple[str, str]
+CellState = tuple[int, int, int, int]
+"""A cell as last written: count, users, revenue, orders."""
+
+COMPACT_AFTER = 64
+"""Delta rows a window gathers before its full row is written again (and they go): the
+bound on what a restore reads and replays per window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +91,83 @@ class _Log:
         return keys
 
 
-class Checkpointer:
-    """The checkpoint bookkeeping of one partition's job."""
+@dataclass
+class _UserEvents:
+    """A user's ``session`` rows: the events stored for its open sessions.
 
-    def __init__(self, partition: int) -> None:
+    ``stored`` counts the events at the start of the sessions' event list that are in
+    rows; ``skip`` those at the start of the first row that already left with closed
+    sessions; ``seen_dropped`` the sessions' drop counter when last looked at.
+    """
+
+    owner: UserSessions | None
+    rows: deque[tuple[str, int]] = field(default_factory=deque)
+    stored: int = 0
+    skip: int = 0
+    seen_dropped: int = 0
+
+
+@dataclass
+class _Window:
+    """What is stored of one open window: its cells as written and its delta rows."""
+
+    cells: dict[CellKey, CellState]
+    deltas: list[str] = field(default_factory=list)
+
+
+def _cell_states(job: PartitionJob, group: WindowGroup) -> dict[CellKey, CellState]:
+    return {
+        key: (m.count, len(m.users), m.revenue, m.orders) for key, m in job.windows[group].items()
+    }
+
+
+class Checkpointer:
+    """The checkpoint bookkeeping of one partition's job.
+
+    An open window changes every batch, and its full row holds every user of every cell
+    (the 1-minute window at 10,000 events/s: tens of thousands of ids, sorted, encoded
+    and rewritten by PostgreSQL each 100 ms batch, which cost more than the job). So a
+    window is written whole once, then as delta rows of what each batch added, and
+    whole again after ``compact_after`` deltas.
+    """
+
+    def __init__(self, partition: int, compact_after: int = COMPACT_AFTER) -> None:
         self.partition = partition
+        self.compact_after = compact_after
         self.seq = 1
         self.logs = {"final": _Log(), "touch": _Log()}
         self.pending: list[tuple[str, int]] = []
         """(key, latest time) of the stored pending segments."""
+        self.windows: dict[WindowGroup, _Window] = {}
+        self.users: dict[str, _UserEvents] = {}
 
     @classmethod
-    def restored(cls, state: PartitionSnapshot, job: PartitionJob) -> Checkpointer:
+    def restored(
+        cls, state: PartitionSnapshot, job: PartitionJob, compact_after: int = COMPACT_AFTER
+    ) -> Checkpointer:
         """Bookkeeping that matches the rows ``job`` was restored from."""
-        self = cls(state.partition)
+        self = cls(state.partition, compact_after)
         self.seq = state.meta["seq"]
+        skips = {uid: value.get("skip", 0) for uid, value in state.users}
+        for key, value in state.sessions:
+            uid = key.rsplit(":", 1)[0]
+            found = self.users.get(uid)
+            if found is None:
+                owner = job.sessions.get(uid)
+                dropped = 0 if owner is None else owner.dropped
+                skip = skips.get(uid, 0)
+                found = self.users[uid] = _UserEvents(owner, skip=skip, seen_dropped=dropped)
+                found.stored = -skip
+            found.rows.append((key, len(value)))
+            found.stored += len(value)
+        for key, _value in state.windows:
+            index, start, *delta = map(int, key.split(":"))
+            group = (index, start)
+            stored = self.windows.get(group)
+            if stored is None:
+                stored = self.windows[group] = _Window(_cell_states(job, group))
+            if delta:
+                stored.deltas.append(key)
         for kind, key, value in state.segments:
             if kind == "pending":
                 self.pending.append((key, max((e[0] for e in value), default=0)))
@@ -111,24 +186,89 @@ class Checkpointer:
         upserts.append((kind, key, dumps(value)))
         return key
 
+    def _windows(self, job: PartitionJob, upserts: list[Row], deletes: list[RowKey]) -> None:
+        """Closed windows' rows go; a changed window gets a delta row (or a full one)."""
+        windows, stored_windows = job.windows, self.windows
+        for group in job.closed_windows:
+            stored = stored_windows.pop(group, None)  # a window closed is never the same again
+            if stored is not None:
+                deletes.extend(("window", key) for key in stored.deltas)
+            if group not in windows:
+                deletes.append(("window", window_key(group)))
+        for group in job.dirty_windows:
+            if group not in windows:
+                continue
+            stored = stored_windows.get(group)
+            if stored is None or len(stored.deltas) >= self.compact_after:
+                if stored is not None:
+                    deletes.extend(("window", key) for key in stored.deltas)
+                upserts.append(("window", window_key(group), dumps(window_value(job, group))))
+                stored_windows[group] = _Window(_cell_states(job, group))
+                continue
+            key = window_delta_key(group, self.seq)
+            self.seq += 1
+            upserts.append(("window", key, dumps(_delta(job, group, stored.cells))))
+            stored.deltas.append(key)
+        job.dirty_windows.clear()
+        job.dirty_cells.clear()
+        job.closed_windows.clear()
+
+    def _session_rows(
+        self, job: PartitionJob, uid: str, upserts: list[Row], deletes: list[RowKey]
+    ) -> int:
+        """Append a user's newly final session events, drop rows all of whose events
+        left with closed sessions; returns the events to skip in its first row.
+
+        Closed sessions leave from the front of the user's (time-ordered) events and
+        final events are a prefix of them, so both ends move one way only.
+        """
+        us = job.sessions.get(uid)
+        found = self.users.get(uid)
+        if found is not None and found.owner is not us:  # all closed (maybe back since)
+            deletes.extend(("session", key) for key, _count in found.rows)
+            del self.users[uid]
+            found = None
+        if us is None:
+            return 0
+        if found is None:
+            found = self.users[uid] = _UserEvents(us, seen_dropped=us.dropped)
+        gone = us.dropped - found.seen_dropped
+        found.seen_dropped = us.dropped
+        stored_gone = min(gone, found.stored)  # the rest closed before it was stored
+        found.stored -= stored_gone
+        found.skip += stored_gone
+        while found.rows and found.skip >= found.rows[0][1]:
+            key, count = found.rows.popleft()
+            found.skip -= count
+            deletes.append(("session", key))
+        events, watermark = us.events, job.watermark
+        end = found.stored
+        while end < len(events) and events[end].ts < watermark:
+            end += 1
+        if end > found.stored:
+            key = session_key(uid, self.seq)
+            self.seq += 1
+            upserts.append(("session", key, dumps(session_value(events[found.stored : end]))))
+            found.rows.append((key, end - found.stored))
+            found.stored = end
+        return found.skip
+
     def changes(self, job: PartitionJob) -> StateChange:
         """The rows this batch changed; clears the job's marks."""
         upserts: list[Row] = []
         deletes: list[RowKey] = []
-        windows = job.windows
-        for group in job.dirty_windows:
-            if group in windows:
-                upserts.append(("window", window_key(group), dumps(window_value(job, group))))
-        deletes.extend(("window", window_key(g)) for g in job.closed_windows if g not in windows)
-        job.dirty_windows.clear()
-        job.closed_windows.clear()
+        self._windows(job, upserts, deletes)
         for uid in job.touched_users:
-            value = user_value(job, uid)
+            value = user_value(job, uid, self._session_rows(job, uid, upserts, deletes))
             if value is None:
                 deletes.append(("user", uid))
             else:
                 upserts.append(("user", uid, dumps(value)))
         job.touched_users.clear()
+        for day, source in sorted(job.dirty_conversions):
+            value = conversion_value(job, day, source)
+            upserts.append(("conversion", conversion_key(day, source), dumps(value)))
+        job.dirty_conversions.clear()
         for kind, entries, encode in (
             ("final", job.final_ids, final_value),
             ("touch", job.attributor.order, touch_value),
@@ -149,6 +289,36 @@ class Checkpointer:
         self.pending = [(key, latest) for key, latest in self.pending if latest >= watermark]
         upserts.append(("partition", "", dumps(meta_value(job, self.seq))))
         return _settled(self.partition, upserts, deletes)
+
+
+def _delta(job: PartitionJob, group: WindowGroup, written: dict[CellKey, CellState]) -> Any:
+    """What a window's cells gained since ``written`` (updated to now) and its shown state.
+
+    Only the cells the job marked are looked at (a window has thousands, mostly pages).
+    Cells only grow (a count with each event, users in insertion order), so the users
+    past a cell's written length are exactly the new ones.
+    """
+    cells, window = [], job.windows[group]
+    for key in job.dirty_cells.get(group, ()):
+        m = window[key]
+        before = written.get(key)
+        if before is None:
+            cells.append([key[0], key[1], m.count, list(m.users), m.revenue, m.orders])
+        elif before[0] != m.count:
+            count, users, revenue, orders = before
+            new_users = list(islice(m.users, users, None))
+            cells.append(
+                [key[0], key[1], m.count - count, new_users, m.revenue - revenue, m.orders - orders]
+            )
+        else:
+            continue
+        written[key] = (m.count, len(m.users), m.revenue, m.orders)
+    changed = job.shown.get(group)
+    return {
+        "shown": changed is not None,
+        "changed": sorted(changed) if changed else [],
+        "cells": cells,
+    }
 
 
 def _settled(partition: int, upserts: Iterable[Row], deletes: Iterable[RowKey]) -> StateChange:

@@ -65,8 +65,11 @@ class PartitionJob:
         self.expired_at = NEVER
         # what changed since the last checkpoint (checkpoint.py writes only these)
         self.dirty_windows: set[WindowGroup] = set()
+        self.dirty_cells: dict[WindowGroup, set[CellKey]] = {}
+        """The cells events or merges changed, per window (its delta row holds only those)."""
         self.closed_windows: set[WindowGroup] = set()
         self.touched_users: set[str] = set()
+        self.dirty_conversions: set[tuple[int, str]] = set()
         self.pushed: list[tuple[int, int, str, Event | None]] = []
         self._plan_windows()
 
@@ -115,7 +118,7 @@ class PartitionJob:
         seen, windows, shown, sessions = self.seen, self.windows, self.shown, self.sessions
         dirty_users = self.dirty_users
         pending, push = self.pending, heapq.heappush
-        dirty_windows, pushed = self.dirty_windows, self.pushed
+        dirty_windows, dirty_cells, pushed = self.dirty_windows, self.dirty_cells, self.pushed
         frontier = self.frontier
         watermark = NEVER if frontier == NEVER else frontier - lateness
         gap, cap = config.session_gap, config.session_max
@@ -154,7 +157,11 @@ class PartitionJob:
                 starts = (ts - ts % size,) if spec.hop == size else window_starts(ts, spec)
                 for start in starts:
                     group = (index, start)
-                    dirty_windows.add(group)
+                    touched = dirty_cells.get(group)
+                    if touched is None:
+                        touched = dirty_cells[group] = set()
+                        dirty_windows.add(group)
+                    touched.update(keys)
                     cells = windows.get(group)
                     if cells is None:
                         cells = windows[group] = {}
@@ -168,7 +175,7 @@ class PartitionJob:
                         if metrics is None:
                             metrics = cells[key] = WindowMetrics()
                         metrics.count += 1
-                        metrics.users.add(user_id)
+                        metrics.users[user_id] = None
                         if purchase:
                             metrics.revenue += amount
                             metrics.orders += 1
@@ -210,7 +217,9 @@ class PartitionJob:
         self._finalize(watermark, out)
         self._emit_windows(watermark, out)
         self._emit_sessions(watermark, out)
-        out.conversions.extend(self.attributor.take_conversions())
+        conversions = self.attributor.take_conversions()
+        out.conversions.extend(conversions)
+        self.dirty_conversions.update((c.day, c.source) for c in conversions)
         if watermark - self.expired_at >= EXPIRE_EVERY:
             self.touched_users.update(self.alerts.expire(watermark))
             self.expired_at = watermark
@@ -268,6 +277,9 @@ class PartitionJob:
         for group, cells in windows.items():
             if group[0] in derived:
                 spec = specs[group[0]]
+                end = group[1] + spec.size
+                if self.frontier < end and watermark < end:
+                    continue  # not due (``_emit`` would say so after gathering ``inside``)
                 inside = [
                     windows[(base, s)]
                     for s in range(group[1], group[1] + spec.size, self.base_size)
@@ -285,10 +297,11 @@ class PartitionJob:
             for dstart in window_starts(start, self.config.windows[d]):
                 target = self.windows.setdefault((d, dstart), {})
                 self.dirty_windows.add((d, dstart))
+                self.dirty_cells.setdefault((d, dstart), set()).update(cells)
                 for key, m in cells.items():
                     t = target.get(key)
                     if t is None:
-                        target[key] = WindowMetrics(m.count, set(m.users), m.revenue, m.orders)
+                        target[key] = WindowMetrics(m.count, dict(m.users), m.revenue, m.orders)
                     else:
                         t.count += m.count
                         t.users |= m.users
@@ -353,7 +366,8 @@ class PartitionJob:
         before upserts ends in the right state.
         """
         sessions, timers = self.sessions, self.session_timers
-        self.touched_users.update(self.dirty_users)
+        # not touched_users: a user's checkpoint row holds only final events (the
+        # pending ones are in the pending segments), so an arrival does not change it
         for sid, user_id in sorted(self.retracted.items()):
             user = sessions.get(user_id)
             if user is None or all(acc.sid != sid for acc in user.sessions):

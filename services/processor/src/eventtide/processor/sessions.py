@@ -115,7 +115,7 @@ def _key(event: Event) -> tuple[int, str]:
 class UserSessions:
     """A user's open sessions and their events, mutable inside a batch."""
 
-    __slots__ = ("cap", "events", "gap", "keys", "scheduled", "sessions")
+    __slots__ = ("cap", "dropped", "events", "gap", "keys", "scheduled", "sessions")
 
     def __init__(self, gap: int, cap: int, events: Iterable[Event] = ()) -> None:
         self.gap = gap
@@ -124,6 +124,8 @@ class UserSessions:
         self.keys: list[tuple[int, str]] = [_key(e) for e in self.events]
         self.sessions: list[_Acc] = []
         self.scheduled: int | None = None
+        self.dropped = 0
+        """Events removed with closed sessions so far (the checkpoint's rows follow it)."""
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -180,4 +182,5 @@ class UserSessions:
             drop = sum(row.events for row in closed)
             del self.events[:drop]
             del self.keys[:drop]
+            self.dropped += drop
         return closed

@@ -3,9 +3,17 @@
 A partition's checkpoint is a set of ``(kind, key, JSON)`` rows, cut so that a batch
 changes few of them (``checkpoint.py`` writes only those):
 
-- ``partition``: the watermark frontier, counters and the next segment number;
-- ``window`` per open window (``index:start``): its cells and whether it was shown;
-- ``user`` per user with state: open sessions' events, alert memory, feature history;
+- ``partition``: the watermark frontier, the expiry clock and the next segment number;
+- ``conversion`` per (day, source) conversion counter, written when it changes;
+- ``window`` per open window (``index:start``): its cells and whether it was shown,
+  followed by delta rows (``index:start:seq``) that each add what one batch changed
+  (counts, the users new to a cell) and carry the window's shown state at that batch;
+- ``user`` per user with state: alert memory, feature history, and how many events
+  at the start of its ``session`` rows left with closed sessions;
+- ``session`` rows per user (``user:seq``), append-only: the events of its open
+  sessions that became final in one batch (the others are in the ``pending``
+  segments); a row goes once all its events left with closed sessions, so each event
+  is written once however long its session grows;
 - ``final``, ``touch``, ``pending`` segments: the events finalized (kept for
   deduplication), the touches kept for attribution and the events and cart timers not
   yet final, each segment holding what one batch added. A segment stays until all its
@@ -116,9 +124,28 @@ def meta_value(job: PartitionJob, seq: int) -> Json:
         "frontier": job.frontier,
         "last_seen": job.last_seen,
         "expired_at": job.expired_at,
-        "conversions": [[d, s, *c] for (d, s), c in sorted(job.attributor.counters.items())],
         "seq": seq,
     }
+
+
+def conversion_key(day: int, source: str) -> str:
+    """``day:source`` of a conversion counter's row."""
+    return f"{day}:{source}"
+
+
+def conversion_value(job: PartitionJob, day: int, source: str) -> Json:
+    """One conversion counter: ``[day, source, touches, conversions]``.
+
+    A row per counter, written when it changes: the counters only grow in number (a
+    day per source), and rewriting them all in the ``partition`` row every batch cost
+    about 17 KB per partition and batch.
+    """
+    return [day, source, *job.attributor.counters[(day, source)]]
+
+
+def window_delta_key(group: WindowGroup, seq: int) -> str:
+    """``index:start:seq`` of a window's delta row (after its full row in key order)."""
+    return f"{group[0]}:{group[1]}:{segment_key(seq)}"
 
 
 def window_value(job: PartitionJob, group: WindowGroup) -> Json:
@@ -131,7 +158,7 @@ def window_value(job: PartitionJob, group: WindowGroup) -> Json:
                 dim,
                 value,
                 m.count,
-                sorted(m.users),
+                list(m.users),
                 m.revenue,
                 m.orders,
                 changed is not None and (dim, value) in changed,
@@ -141,12 +168,34 @@ def window_value(job: PartitionJob, group: WindowGroup) -> Json:
     }
 
 
-def user_value(job: PartitionJob, uid: str) -> Json | None:
-    """Everything kept about one user; ``None`` when nothing is (its row goes)."""
-    value: dict[str, Json] = {}
+def session_key(uid: str, seq: int) -> str:
+    """``user:seq`` of a row of a user's final session events."""
+    return f"{uid}:{segment_key(seq)}"
+
+
+def session_value(events: Iterable[Event]) -> Json:
+    """A ``session`` row: final events of a user's open sessions, in time order."""
+    return [_event(e) for e in events]
+
+
+def final_session_events(job: PartitionJob, uid: str) -> list[Event]:
+    """A user's open sessions' final events (the others are in the pending segments)."""
     us = job.sessions.get(uid)
-    if us is not None:
-        value["sessions"] = [_event(e) for e in us.events]
+    if us is None:
+        return []
+    watermark = job.watermark
+    return [e for e in us.events if e.ts < watermark]
+
+
+def user_value(job: PartitionJob, uid: str, skip: int = 0) -> Json | None:
+    """Everything kept about one user; ``None`` when nothing is (its row goes).
+
+    ``skip``: how many events at the start of the user's ``session`` rows left with
+    closed sessions.
+    """
+    value: dict[str, Json] = {}
+    if skip:
+        value["skip"] = skip
     st = job.alerts.users.get(uid)
     if st is not None:
         value["alerts"] = {
@@ -174,9 +223,51 @@ def touch_value(events: Iterable[Event]) -> Json:
     return [_event(e) for e in events]
 
 
+def _pending_event(e: Event) -> Json:
+    """An event of a pending entry, without the id and time the entry already holds.
+
+    The ``pending`` segments hold every event until it is final, the largest kind of
+    row by far; the two fields were a third of their bytes.
+    """
+    return [
+        e.event_type,
+        e.user_id,
+        e.page,
+        e.country,
+        e.platform,
+        e.referrer,
+        e.amount_cents,
+        [list(p) for p in e.products],
+        e.touched,
+        e.failed,
+    ]
+
+
+def _from_pending(ts: int, key: str, v: Json) -> Event:
+    if len(v) == 12:  # written before entries left out the id and time
+        return _from_event(v)
+    etype, user, page, country, platform, referrer, amount, products, touched, failed = v
+    return Event(
+        key,
+        etype,
+        user,
+        ts,
+        page,
+        country,
+        platform,
+        referrer,
+        amount,
+        tuple((p, c) for p, c in products),
+        touched,
+        failed,
+    )
+
+
 def pending_value(entries: Iterable[PendingEntry]) -> Json:
     """A ``pending`` segment: events and cart timers not yet final."""
-    return [[ts, kind, key, None if e is None else _event(e)] for ts, kind, key, e in entries]
+    return [
+        [ts, kind, key, None if e is None else _pending_event(e)] for ts, kind, key, e in entries
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +279,8 @@ class PartitionSnapshot:
     windows: tuple[tuple[str, Json], ...]
     users: tuple[tuple[str, Json], ...]
     segments: tuple[tuple[str, str, Json], ...] = ()
+    conversions: tuple[tuple[str, Json], ...] = ()
+    sessions: tuple[tuple[str, Json], ...] = ()
 
     def to_rows(self) -> list[Row]:
         """``(kind, key, JSON text)`` rows for the checkpoint table."""
@@ -195,13 +288,15 @@ class PartitionSnapshot:
         rows.extend(("window", key, dumps(value)) for key, value in self.windows)
         rows.extend(("user", key, dumps(value)) for key, value in self.users)
         rows.extend((kind, key, dumps(value)) for kind, key, value in self.segments)
+        rows.extend(("conversion", key, dumps(value)) for key, value in self.conversions)
+        rows.extend(("session", key, dumps(value)) for key, value in self.sessions)
         return rows
 
     @classmethod
     def from_rows(cls, partition: int, rows: Iterable[Row]) -> PartitionSnapshot:
         """The snapshot back from its rows."""
         meta: Json = None
-        windows, users, segments = [], [], []
+        windows, users, segments, conversions, sessions = [], [], [], [], []
         for kind, key, text in rows:
             value = orjson.loads(text)
             if kind == "partition":
@@ -210,6 +305,10 @@ class PartitionSnapshot:
                 windows.append((key, value))
             elif kind == "user":
                 users.append((key, value))
+            elif kind == "conversion":
+                conversions.append((key, value))
+            elif kind == "session":
+                sessions.append((key, value))
             else:
                 segments.append((kind, key, value))
         return cls(
@@ -218,6 +317,8 @@ class PartitionSnapshot:
             tuple(sorted(windows)),
             tuple(sorted(users)),
             tuple(sorted(segments, key=operator.itemgetter(0, 1))),
+            tuple(sorted(conversions)),
+            tuple(sorted(sessions, key=lambda row: _session_order(row[0]))),
         )
 
 
@@ -225,6 +326,7 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
     """Freeze ``job`` whole (call between batches): one segment of each kind."""
     uids = set(job.sessions) | set(job.alerts.users) | set(job.features.users)
     users = [(uid, user_value(job, uid)) for uid in sorted(uids)]
+    finals = [(uid, final_session_events(job, uid)) for uid in sorted(job.sessions)]
     key = segment_key(0)
     return PartitionSnapshot(
         job.partition,
@@ -236,6 +338,13 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
             ("pending", key, pending_value(job.pending)),
             ("touch", key, touch_value(job.attributor.order)),
         ),
+        tuple(
+            sorted(
+                (conversion_key(day, source), conversion_value(job, day, source))
+                for day, source in job.attributor.counters
+            )
+        ),
+        tuple((session_key(uid, 0), session_value(events)) for uid, events in finals if events),
     )
 
 
@@ -255,7 +364,7 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
             job.final_ids.extend((ts, eid) for ts, eid in value if ts >= horizon)
         elif kind == "pending":
             job.pending.extend(
-                (ts, k, key, None if k == TIMER else _from_event(e))
+                (ts, k, key, None if k == TIMER else _from_pending(ts, key, e))
                 for ts, k, key, e in value
                 if ts >= watermark
             )
@@ -266,27 +375,50 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
     heapq.heapify(job.pending)
     job.seen = {eid: ts for ts, eid in job.final_ids}
     job.seen.update({key: ts for ts, kind, key, _ in job.pending if kind == EVENT})
-    for day, source, touches, conversions in meta["conversions"]:
+    for day, source, touches, conversions in (
+        *meta.get("conversions", ()),  # checkpoints written before counters had rows
+        *(value for _key, value in state.conversions),
+    ):
         job.attributor.counters[(day, source)] = [touches, conversions]
-    for key, value in state.windows:
-        index, start = map(int, key.split(":"))
+    for key, value in sorted(state.windows, key=lambda row: _window_order(row[0])):
+        index, start, *delta = map(int, key.split(":"))
         group = (index, start)
+        if delta:
+            _apply_window_delta(job, group, value)
+            continue
         cells = job.windows[group] = {}
         keys = job.shown.setdefault(group, set()) if value["shown"] else None
         for dim, val, count, users, revenue, orders, changed in value["cells"]:
-            cells[(dim, val)] = WindowMetrics(count, set(users), revenue, orders)
+            cells[(dim, val)] = WindowMetrics(count, dict.fromkeys(users), revenue, orders)
             if keys is not None and changed:
                 keys.add((dim, val))
+    # open sessions: a user row's final events and the user's pending (not final) ones
+    session_events: dict[str, list[Event]] = {}
+    if not config.windows_only:
+        for entry in job.pending:
+            event = entry[3]
+            if entry[1] == EVENT and event is not None:
+                session_events.setdefault(event.user_id, []).append(event)
+    skips = {uid: value.get("skip", 0) for uid, value in state.users}
+    stored: dict[str, list[Event]] = {}
+    for key, value in state.sessions:  # in (user, seq) order
+        stored.setdefault(_session_order(key)[0], []).extend(map(_from_event, value))
     for uid, value in state.users:
-        if "sessions" in value:
-            us = UserSessions(
-                config.session_gap, config.session_max, map(_from_event, value["sessions"])
-            )
-            job.sessions[uid] = us
-            deadline = us.deadline()
-            if deadline is not None:
-                us.scheduled = deadline
-                heapq.heappush(job.session_timers, (deadline, uid))
+        if "sessions" in value:  # written before session rows: every open-session event
+            final = (e for e in map(_from_event, value["sessions"]) if e.ts < watermark)
+            stored.setdefault(uid, []).extend(final)  # the others came from pending
+    for uid, events in stored.items():
+        session_events.setdefault(uid, []).extend(events[skips.get(uid, 0) :])
+    for uid, events in session_events.items():
+        if not events:
+            continue  # its stored events all left with closed sessions
+        us = UserSessions(config.session_gap, config.session_max, events)
+        job.sessions[uid] = us
+        deadline = us.deadline()
+        if deadline is not None:
+            us.scheduled = deadline
+            heapq.heappush(job.session_timers, (deadline, uid))
+    for uid, value in state.users:
         if "alerts" in value:
             a = value["alerts"]
             job.alerts.users[uid] = UserAlertState(
@@ -301,3 +433,34 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
         if "features" in value:
             job.features.users[uid] = deque(Session(*s) for s in value["features"])
     return job
+
+
+def _window_order(key: str) -> tuple[int, int, int]:
+    """A window's full row first, then its deltas in the order they were written."""
+    index, start, *delta = map(int, key.split(":"))
+    return (index, start, delta[0] if delta else -1)
+
+
+def _apply_window_delta(job: PartitionJob, group: WindowGroup, value: Json) -> None:
+    """Add one delta row (``checkpoint.py``) to the window its full row restored."""
+    cells = job.windows[group]
+    for dim, val, count, users, revenue, orders in value["cells"]:
+        m = cells.get((dim, val))
+        if m is None:
+            m = cells[(dim, val)] = WindowMetrics()
+        m.count += count
+        m.users.update(dict.fromkeys(users))
+        m.revenue += revenue
+        m.orders += orders
+    if value["shown"]:
+        keys = job.shown.setdefault(group, set())
+        keys.clear()
+        keys.update((dim, val) for dim, val in value["changed"])
+    else:
+        job.shown.pop(group, None)
+
+
+def _session_order(key: str) -> tuple[str, int]:
+    """A ``session`` row's user and sequence number (user ids may hold colons)."""
+    uid, seq = key.rsplit(":", 1)
+    return (uid, int(seq))

@@ -132,36 +132,42 @@ def write_outputs(conn: Connection, batch: Iterable[tuple[int, Outputs]]) -> Non
 
 
 def write_state(conn: Connection, group_id: str, topic: str, changes: list[StateChange]) -> None:
-    """The changed checkpoint rows: keys gone are deleted, new and changed ones upserted."""
+    """The changed checkpoint rows: keys gone are deleted, new and changed ones upserted.
+
+    Every partition's rows go in one upsert per batch: a live batch (100 ms) is small,
+    and a COPY and upsert per partition cost more than the rows. Deletes stay one
+    statement per partition (its whole key fixed, so each is a primary-key lookup).
+    """
     table = _table(ProcessorState)
     for change in changes:
-        where = and_(
-            table.c.group_id == group_id,
-            table.c.topic == topic,
-            table.c.partition == change.partition,
-        )
         if conn.dialect.name == "postgresql":
             fixed = {"group_id": group_id, "topic": topic, "partition": change.partition}
             delete_keys(conn, table.name, fixed, {"kind": "text", "key": "text"}, change.deletes)
         else:
+            where = and_(
+                table.c.group_id == group_id,
+                table.c.topic == topic,
+                table.c.partition == change.partition,
+            )
             for at in range(0, len(change.deletes), CHUNK):
                 keys = change.deletes[at : at + CHUNK]
                 conn.execute(
                     table.delete().where(where, tuple_(table.c.kind, table.c.key).in_(keys))
                 )
-        values = [
-            {
-                "group_id": group_id,
-                "topic": topic,
-                "partition": change.partition,
-                "kind": kind,
-                "key": key,
-                "value": text,
-            }
-            for kind, key, text in change.upserts
-        ]
-        if values:
-            _upsert(conn, ProcessorState, values, ("group_id", "topic", "partition", "kind", "key"))
+    values = [
+        {
+            "group_id": group_id,
+            "topic": topic,
+            "partition": change.partition,
+            "kind": kind,
+            "key": key,
+            "value": text,
+        }
+        for change in changes
+        for kind, key, text in change.upserts
+    ]
+    if values:
+        _upsert(conn, ProcessorState, values, ("group_id", "topic", "partition", "kind", "key"))
 
 
 def load_state(
