@@ -164,7 +164,7 @@ def measure_queries(
         finally:
             if drop:
                 drop_database(env["DATABASE_URL"], url)
-    small, large = sizes
+    small, large = sizes[0], sizes[-1]
     comparisons = []
     for name in found[large]:
         short = name.split(":")[0]
@@ -175,7 +175,8 @@ def measure_queries(
         )  # fmt: skip
         grown = Series(f"{large:,} events", "ms", found[large][name]["p50"], False)
         base = Series(f"{small:,} events", "ms", found[small][name]["p50"], False)
-        comparisons.append(Comparison(f"{short} p50 growth", grown, base))
+        if large != small:
+            comparisons.append(Comparison(f"{short} p50 growth", grown, base))
     table = {
         f"{size:,}": {
             name: {k: statistics.median(v) for k, v in figures.items()}
