@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions, json_text
 from eventtide.core.db.queries.persons import with_persons
-from eventtide.core.db.queries.tuning import more_memory, parallel_scans
+from eventtide.core.db.queries.tuning import hash_grouping, more_memory, parallel_scans
 
 Interval = Literal["minute", "hour", "day", "week"]
 Metric = Literal["count", "unique_users", "amount_sum"]
@@ -74,6 +74,7 @@ def trend(
     """The series, ordered by bucket then group (one statement, see the module doc)."""
     more_memory(conn)
     parallel_scans(conn)
+    hash_grouping(conn)
     rows = _per_person(flt, event_type, interval, timezone, metric, breakdown)
     if breakdown is None:
         series = _totals(rows, ["bucket", "grp"], metric).subquery("series")
