@@ -7,6 +7,12 @@ measured in the same run. Every 2xx means Kafka acknowledged all 100 events.
 Queries: p50/p99 of a profile, a 30-day daily trend with breakdown, a 4-step funnel
 and an 8-week retention matrix over HTTP, at two stored sizes (1M and 10M events of
 10,000 users over 30 days; --quick: 5k and 20k of 1,000 users), to show how cost grows.
+
+Environment options (the backfill is the long part: about 103 s per million events):
+``BENCH_API_SIZES=1000000,10000000`` the stored sizes; ``BENCH_API_PARTS=queries`` (or
+``ingest``) runs one half only; ``BENCH_API_KEEP=1`` keeps each backfilled database and
+prints its name; ``BENCH_API_REUSE=1000000=bench_api_0123456789,...`` answers a size from
+a kept database on the same server (upgraded to head, never dropped) instead of a backfill.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bench.api import ingest, queries
 from bench.harness import (
     Comparison,
@@ -30,6 +38,7 @@ from bench.harness import (
     repeat,
     report,
 )
+from eventtide.core.db.migrate import upgrade
 
 GOALS_MS = {"profile": 25.0, "trend": 300.0, "funnel": 300.0, "retention": 1_000.0}
 INGEST_GOAL = 30_000.0
@@ -84,17 +93,51 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
     }
 
 
+def parse_reuse(value: str) -> dict[int, str]:
+    """``BENCH_API_REUSE``: ``size=database`` pairs, comma-separated."""
+    found: dict[int, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        size, sep, name = item.partition("=")
+        if not sep or not size.isdigit() or not name:
+            raise SystemExit(f"BENCH_API_REUSE: {item!r} is not size=database_name")
+        found[int(size)] = name
+    return found
+
+
+def _database(
+    env: dict[str, str], size: int, users: int, reuse: dict[int, str], keep: bool
+) -> tuple[str, float | None, bool]:
+    """The database answering ``size``: (url, backfill seconds or None if reused, drop it?)."""
+    if size in reuse:
+        url = make_url(env["DATABASE_URL"]).set(database=reuse[size])
+        rendered = url.render_as_string(hide_password=False)
+        upgrade(rendered)
+        print(f"[bench] api queries: {size:,} events from kept database {reuse[size]}")
+        return rendered, None, False
+    url_text = fresh_database(env["DATABASE_URL"], prefix="bench_api")
+    try:
+        seconds = queries.backfill(url_text, size, users=users, days=30)
+    except BaseException:
+        drop_database(env["DATABASE_URL"], url_text)
+        raise
+    print(f"[bench] api queries: {size:,} events stored in {seconds:.0f}s")
+    if keep:
+        name = make_url(url_text).database
+        print(f"[bench] api queries: kept {name}; reuse with BENCH_API_REUSE={size}={name}")
+    return url_text, seconds, not keep
+
+
 def measure_queries(
     env: dict[str, str], runs: int, sizes: Sequence[int], users: int, quick: bool, out: Path
 ) -> dict[str, Any]:
     """p50/p99 of each question at each size (medians over ``runs``)."""
     found: dict[int, dict[str, dict[str, list[float]]]] = {}
-    backfill_s: dict[int, float] = {}
+    backfill_s: dict[int, float | None] = {}
+    reuse = parse_reuse(os.environ.get("BENCH_API_REUSE", ""))
+    keep = os.environ.get("BENCH_API_KEEP", "") not in ("", "0")
     for size in sizes:
-        url = fresh_database(env["DATABASE_URL"], prefix="bench_api")
+        url, backfill_s[size], drop = _database(env, size, users, reuse, keep)
         try:
-            backfill_s[size] = queries.backfill(url, size, users=users, days=30)
-            print(f"[bench] api queries: {size:,} events stored in {backfill_s[size]:.0f}s")
             key = queries.read_key(url)
             server = ingest.ApiServer(env | {"DATABASE_URL": url}, "bench.api.read", out / "q.log")
             try:
@@ -109,7 +152,9 @@ def measure_queries(
                         slot = per.setdefault(question.name, {"p50": [], "p99": []})
                         slot["p50"].append(got["p50"])
                         slot["p99"].append(got["p99"])
-                        figures[f"{question.name.split(':')[0]} p99 ms"] = got["p99"]
+                        short = question.name.split(":")[0]
+                        figures[f"{short} p50 ms"] = got["p50"]
+                        figures[f"{short} p99 ms"] = got["p99"]
                     return figures
 
                 repeat(runs, f"api queries at {size:,} events", once)
@@ -117,8 +162,9 @@ def measure_queries(
             finally:
                 server.stop()
         finally:
-            drop_database(env["DATABASE_URL"], url)
-    small, large = sizes
+            if drop:
+                drop_database(env["DATABASE_URL"], url)
+    small, large = sizes[0], sizes[-1]
     comparisons = []
     for name in found[large]:
         short = name.split(":")[0]
@@ -129,7 +175,8 @@ def measure_queries(
         )  # fmt: skip
         grown = Series(f"{large:,} events", "ms", found[large][name]["p50"], False)
         base = Series(f"{small:,} events", "ms", found[small][name]["p50"], False)
-        comparisons.append(Comparison(f"{short} p50 growth", grown, base))
+        if large != small:
+            comparisons.append(Comparison(f"{short} p50 growth", grown, base))
     table = {
         f"{size:,}": {
             name: {k: statistics.median(v) for k, v in figures.items()}
@@ -151,10 +198,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     users = 1_000 if args.quick else 10_000
     if os.environ.get("BENCH_API_SIZES"):
         sizes = tuple(int(s) for s in os.environ["BENCH_API_SIZES"].split(","))  # type: ignore[assignment]
+    parts = set(os.environ.get("BENCH_API_PARTS", "ingest,queries").split(","))
+    if not parts or parts - {"ingest", "queries"}:
+        print("BENCH_API_PARTS takes ingest, queries or both (comma-separated)")
+        return 2
+    ingest_part: dict[str, Any] = {"comparisons": [], "events_per_server_cpu_second": None}
+    query_part: dict[str, Any] = {"comparisons": [], "table_ms": {}, "backfill_s": {}}
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         out = Path(tmp)
-        ingest_part = measure_ingest(env, args.runs, args.quick, out)
-        query_part = measure_queries(env, args.runs, sizes, users, args.quick, out)
+        if "ingest" in parts:
+            ingest_part = measure_ingest(env, args.runs, args.quick, out)
+        if "queries" in parts:
+            query_part = measure_queries(env, args.runs, sizes, users, args.quick, out)
     report(
         "api",
         ingest_part["comparisons"] + query_part["comparisons"],
@@ -165,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sizes": list(sizes),
             "users": users,
             "days": 30,
+            "parts": sorted(parts),
         },
         extra_versions={"locust": _version("locust"), "uvicorn": _version("uvicorn")},
         notes={

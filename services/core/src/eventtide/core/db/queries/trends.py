@@ -20,11 +20,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import Connection, Select, String, case, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+)
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions, json_text
 from eventtide.core.db.queries.persons import with_persons
-from eventtide.core.db.queries.tuning import more_memory, parallel_scans
+from eventtide.core.db.queries.tuning import hash_grouping, more_memory, parallel_scans
 
 Interval = Literal["minute", "hour", "day", "week"]
 Metric = Literal["count", "unique_users", "amount_sum"]
@@ -63,6 +74,7 @@ def trend(
     """The series, ordered by bucket then group (one statement, see the module doc)."""
     more_memory(conn)
     parallel_scans(conn)
+    hash_grouping(conn)
     rows = _per_person(flt, event_type, interval, timezone, metric, breakdown)
     if breakdown is None:
         series = _totals(rows, ["bucket", "grp"], metric).subquery("series")
@@ -94,8 +106,15 @@ def _per_person(
     metric: Metric,
     breakdown: Breakdown | None,
 ) -> Any:
-    """One row per (bucket, group, id) with its events and amount, each id's person
-    resolved after the grouping (a CTE: the ranking and the series both read it)."""
+    """The rows the ranking and the series both read (a CTE): for unique users one row
+    per distinct (bucket, group, id) with the id's person resolved after the grouping,
+    otherwise one row per (bucket, group) with its events and amount.
+
+    The distinct ids are a plain ``DISTINCT`` with no per-id count or sum: nothing reads
+    those for unique users, and without them the hash aggregate over the month's
+    499,236 ``page_view`` rows (bench/api at 1,000,000 events) is cheaper: the whole
+    statement took 868 ms against 1,000 ms (EXPLAIN ANALYZE, medians of 6, loaded
+    2-core machine)."""
     group = (
         func.coalesce(json_text(breakdown.source, breakdown.key), NONE_VALUE)
         if breakdown
@@ -113,25 +132,26 @@ def _per_person(
         .where(conditions(flt, event_type=event_type))
         .subquery("base")
     )
-    keys = [base.c.bucket, base.c.grp, *([base.c.user_id] if metric == "unique_users" else [])]
-    per_id = (
-        select(*keys, func.count().label("n"), func.sum(base.c.amount_cents).label("amount"))
-        .group_by(*keys)
-        .subquery("per_id")
-    )
     if metric != "unique_users":  # counts and sums need neither ids nor persons
+        keys = [base.c.bucket, base.c.grp]
+        per_group = (
+            select(*keys, func.count().label("n"), func.sum(base.c.amount_cents).label("amount"))
+            .group_by(*keys)
+            .subquery("per_group")
+        )
         return select(
-            per_id.c.bucket, per_id.c.grp, literal(None, String).label("person_id"), per_id.c.n,
-            per_id.c.amount,
+            per_group.c.bucket, per_group.c.grp, literal(None, String).label("person_id"),
+            per_group.c.n, per_group.c.amount,
         ).cte("per_person")  # fmt: skip
+    per_id = select(base.c.bucket, base.c.grp, base.c.user_id).distinct().subquery("per_id")
     joined, person = with_persons(per_id, per_id.c.user_id)
     return (
         select(
             per_id.c.bucket,
             per_id.c.grp,
             person.label("person_id"),
-            per_id.c.n,
-            per_id.c.amount,
+            cast(null(), BigInteger).label("n"),
+            cast(null(), BigInteger).label("amount"),
         )
         .select_from(joined)
         .cte("per_person")
