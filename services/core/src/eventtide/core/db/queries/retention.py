@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Date, Integer, cast, distinct, func, literal,
 
 from eventtide.core.db.queries.filters import EVENTS
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
+from eventtide.core.db.queries.tuning import more_memory
 
 Period = Literal["day", "week"]
 
@@ -85,7 +86,13 @@ def retention(
     since: datetime,
     until: datetime,
 ) -> list[Cohort]:
-    """The retention matrix for cohorts whose first start event is in ``[since, until)``."""
+    """The retention matrix for cohorts whose first start event is in ``[since, until)``.
+
+    With the analytics ``work_mem``: at 10,000,000 events (bench/api) the statement
+    sorted 4.7 million rows through 175 MB of temporary files at the default; EXPLAIN
+    ANALYZE went from 7,779 to 6,372 ms with it.
+    """
+    more_memory(conn)
     rows = conn.execute(
         _statement(
             start_event=start_event, return_event=return_event, period=period,
