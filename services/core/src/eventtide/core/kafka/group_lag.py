@@ -21,6 +21,7 @@ from typing import Any
 from confluent_kafka import (
     ConsumerGroupState,
     ConsumerGroupTopicPartitions,
+    KafkaError,
     KafkaException,
     TopicPartition,
 )
@@ -32,6 +33,32 @@ from eventtide.core.kafka.msk_iam import serve_token
 from eventtide.core.lag import GroupReading, PartitionOffsets
 
 REQUEST_TIMEOUT_S = 5.0
+
+LEADERSHIP_MOVING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.REPLICA_NOT_AVAILABLE,
+        KafkaError.FENCED_LEADER_EPOCH,
+        KafkaError.UNKNOWN_LEADER_EPOCH,
+        KafkaError.OFFSET_NOT_AVAILABLE,
+    }
+)
+"""Per-partition answers that mean "ask again in a moment": the partition's leader is
+being elected or moved (Kafka's protocol marks them retriable)."""
+
+
+def is_transient(error: Any) -> bool:
+    """Whether a list-offsets error is worth asking again for.
+
+    confluent-kafka builds a per-partition error from its code alone, with the
+    retriable flag unset, so a leader still moving after a topic is created answered
+    ``NOT_LEADER_FOR_PARTITION`` with ``retriable() == False`` and failed a lag reading;
+    the code is looked at as well as the flag.
+    """
+    if not isinstance(error, KafkaError):
+        return False
+    return bool(error.retriable()) or error.code() in LEADERSHIP_MOVING
 
 
 class LagReadError(Exception):
@@ -195,8 +222,7 @@ def _watermarks(admin: AdminClient, partitions: list[TopicPartition], spec: Any)
                 for tp, f in futures.items()
             }
         except KafkaException as error:
-            retriable = getattr(error.args[0], "retriable", lambda: False)()
-            if not retriable or time.monotonic() > deadline:
+            if not is_transient(error.args[0]) or time.monotonic() > deadline:
                 raise LagReadError(f"list offsets: {error.args[0]}") from error
         except Exception as error:
             raise LagReadError(f"list offsets: {type(error).__name__}: {error}") from error
