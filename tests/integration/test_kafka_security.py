@@ -39,7 +39,10 @@ def _topic(kafka_bootstrap: str) -> str:
 
 
 def _produce(env: dict[str, str], topic: str, events: int) -> subprocess.CompletedProcess[str]:
-    command = [CLI, "produce", "--events", str(events), "--backfill-days", "1", "--users", "30"]
+    """``events`` from a day of simulated history ending now. 100 users hold about 2,000
+    events a day: 30 held from 263 to well over 300 depending on the hour the day
+    ended, so a run late in the day sent fewer than asked and the test failed."""
+    command = [CLI, "produce", "--events", str(events), "--backfill-days", "1", "--users", "100"]
     return subprocess.run(
         [*command, "--topic", topic, "--json"],
         env={**os.environ, "EVENTTIDE_PRODUCER_FLUSH_TIMEOUT_S": "60", **env},
