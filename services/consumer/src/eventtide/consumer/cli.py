@@ -10,18 +10,15 @@ from typing import Annotated
 
 import typer
 
+from eventtide.core.cli_options import IdleExitOption, JsonSummaryOption, MigrateOption
+
 
 def consume(
     topic: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_EVENTS_TOPIC.")] = None,
     group: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_CONSUMER_GROUP_ID.")] = None,
-    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
-    idle_exit: Annotated[
-        float,
-        typer.Option(min=0, help="Exit after this many seconds without messages (0: never)."),
-    ] = 0.0,
-    json_summary: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
-    ] = False,
+    migrate: MigrateOption = False,
+    idle_exit: IdleExitOption = 0.0,
+    json_summary: JsonSummaryOption = False,
 ) -> None:
     """Store events from Kafka into the database, exactly once, until SIGTERM or Ctrl-C."""
     from eventtide.consumer.command import run_consumer

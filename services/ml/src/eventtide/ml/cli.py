@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from eventtide.core.cli_options import IdleExitOption, JsonSummaryOption, MigrateOption
+
 
 def evaluate(
     from_file: Annotated[
@@ -85,13 +87,9 @@ def train(
 
 def score(
     group: Annotated[str | None, typer.Option(help="Default: EVENTTIDE_ML_GROUP_ID.")] = None,
-    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
-    idle_exit: Annotated[
-        float, typer.Option(help="Exit after this many seconds without messages (0: never).")
-    ] = 0.0,
-    json_summary: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
-    ] = False,
+    migrate: MigrateOption = False,
+    idle_exit: IdleExitOption = 0.0,
+    json_summary: JsonSummaryOption = False,
 ) -> None:
     """Score features.v1 with the production model into predictions, exactly once."""
     from eventtide.ml.score_command import run_scorer
@@ -104,13 +102,9 @@ def detect(
     group: Annotated[
         str | None, typer.Option(help="Default: EVENTTIDE_ML_DETECT_GROUP_ID.")
     ] = None,
-    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = False,
-    idle_exit: Annotated[
-        float, typer.Option(help="Exit after this many seconds without messages (0: never).")
-    ] = 0.0,
-    json_summary: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
-    ] = False,
+    migrate: MigrateOption = False,
+    idle_exit: IdleExitOption = 0.0,
+    json_summary: JsonSummaryOption = False,
 ) -> None:
     """Judge windows.v1 with the production anomaly model into alerts, exactly once."""
     from eventtide.ml.detect_command import run_detector

@@ -136,12 +136,12 @@ class DetectorSteps:
             self.report.versions.append(served.version)
         try:
             taken = accept(self.state, records, served.model, lanes)
-        except (KeyError, TypeError, ValueError) as error:  # find the malformed records
+        except (KeyError, TypeError, ValueError):  # find the malformed records
             taken = 0
             for record, lane in zip(records, lanes, strict=True):
                 try:
                     taken += accept(self.state, [record], served.model, [lane])
-                except (KeyError, TypeError, ValueError):
+                except (KeyError, TypeError, ValueError) as error:
                     invalid += 1
                     log.warning("skipped a window record: %s", error)
         rows = close_windows(self.state, served.model, self.live, served.version, self.partitions)
