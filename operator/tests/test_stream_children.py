@@ -88,6 +88,43 @@ def test_ml_scorer_loads_the_named_models() -> None:
     assert "DATABASE_URL" in values
 
 
+def test_metric_detector_runs_once_beside_the_scorer_on_the_processors_alerts() -> None:
+    deployment = children.ml_detect_deployment(spec())
+    assert deployment is not None
+    assert deployment["metadata"]["name"] == "orders-ml-detect"
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    c = container(deployment)
+    assert c["args"] == ["ml", "detect"]
+    assert c["image"] == "reg/ml:3"
+    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
+    values = env(deployment)
+    assert values["EVENTTIDE_ML_DETECT_GROUP_ID"] == "eventtide-orders-ml-detect"
+    assert values["EVENTTIDE_ML_DETECT_MODEL_NAME"] == "anomaly"
+    assert values["EVENTTIDE_ML_DETECT_ALERTS_TOPIC"] == "shop.alerts"
+    assert values["EVENTTIDE_ML_DETECT_METRICS_PORT"] == "9464"
+    assert values["OTEL_SERVICE_NAME"] == "ml-detect"
+    assert values["DATABASE_URL"] == {"secretKeyRef": {"name": "orders-db", "key": "dsn"}}
+    named = spec(ml={"enabled": True, "models": {"anomaly": "anomaly-eu"},
+                     "detect": {"groupId": "g-detect"}})  # fmt: skip
+    assert env(children.ml_detect_deployment(named))["EVENTTIDE_ML_DETECT_MODEL_NAME"] == (
+        "anomaly-eu"
+    )
+    assert env(children.ml_detect_deployment(named))["EVENTTIDE_ML_DETECT_GROUP_ID"] == "g-detect"
+    # The scorer keeps rolling updates: only the detector must never run twice.
+    scorer = children.ml_deployment(spec())
+    assert scorer is not None
+    assert scorer["spec"]["strategy"] == {"type": "RollingUpdate"}
+
+
+def test_metric_detector_can_be_left_out_and_needs_the_scorer() -> None:
+    left_out = spec(ml={"enabled": True, "detect": {"enabled": False}})
+    assert children.ml_detect_deployment(left_out) is None
+    assert [a["metadata"]["name"] for a in children.service_accounts(left_out)][-1] == "orders-ml"
+    assert children.ml_detect_deployment(spec(ml={"enabled": False})) is None
+    assert children.ml_detect_deployment(spec(processor={"enabled": False})) is None
+
+
 def test_disabled_sections_build_nothing_and_ml_needs_the_processor() -> None:
     assert children.processor_deployment(spec(processor={"enabled": False}), 1) is None
     assert children.ml_deployment(spec(ml={"enabled": False})) is None
@@ -99,7 +136,7 @@ def test_disabled_sections_build_nothing_and_ml_needs_the_processor() -> None:
 
 def test_every_workload_has_its_own_service_account() -> None:
     names = [a["metadata"]["name"] for a in children.service_accounts(spec())]
-    assert names == ["orders-consumer", "orders-processor", "orders-ml"]
+    assert names == ["orders-consumer", "orders-processor", "orders-ml", "orders-ml-detect"]
 
 
 def test_processor_scales_with_the_consumer_policy_and_its_own_bounds() -> None:

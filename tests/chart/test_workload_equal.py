@@ -32,6 +32,7 @@ def described(deployment: dict[str, Any]) -> dict[str, Any]:
     own = {e["name"] for e in workload.component_env(workload.COMPONENTS[container["name"]])}
     return {
         "revisionHistoryLimit": deployment["spec"].get("revisionHistoryLimit"),
+        "strategy": deployment["spec"].get("strategy"),
         "annotations": deployment["spec"]["template"]["metadata"].get("annotations", {}),
         "component": deployment["spec"]["template"]["metadata"]["labels"][
             "app.kubernetes.io/component"
@@ -105,12 +106,13 @@ def pipeline_child(name: str, kafka: dict[str, Any]) -> dict[str, Any]:
         "consumer": children.consumer_deployment(spec, replicas=1),
         "processor": children.processor_deployment(spec, replicas=1),
         "ml": children.ml_deployment(spec),
+        "ml-detect": children.ml_detect_deployment(spec),
     }[name]
     assert built is not None
     return built
 
 
-@pytest.mark.parametrize("name", ["consumer", "processor", "ml"])
+@pytest.mark.parametrize("name", ["consumer", "processor", "ml", "ml-detect"])
 @pytest.mark.parametrize("security", ["plain", "scram", "iam"])
 def test_operator_children_match_the_chart_components(name: str, security: str) -> None:
     kafka = {"plain": {}, "scram": SCRAM_WITH_CA, "iam": IAM}[security]

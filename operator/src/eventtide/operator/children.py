@@ -51,6 +51,11 @@ def ml_name(spec: PipelineSpec) -> str:
     return f"{spec.name}-ml"
 
 
+def ml_detect_name(spec: PipelineSpec) -> str:
+    """Name of the metric detector Deployment."""
+    return f"{spec.name}-ml-detect"
+
+
 def load_generator_name(spec: PipelineSpec) -> str:
     """Name of the load generator Deployment."""
     return f"{spec.name}-loadgen"
@@ -170,6 +175,31 @@ def ml_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
     )
 
 
+def ml_detect_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
+    """The metric detector (``eventtide ml detect``), or None unless the scorer runs.
+
+    Always one replica: its state is one document per group. Its alerts go where the
+    processor's do, and it reads the processor's window results (``windows.v1``).
+    """
+    if not spec.ml_detect_enabled:
+        return None
+    ml = spec.ml
+    settings = {
+        "EVENTTIDE_ML_DETECT_GROUP_ID": spec.ml_detect_group_id,
+        "EVENTTIDE_ML_DETECT_MODEL_NAME": ml["models"]["anomaly"],
+        "EVENTTIDE_ML_DETECT_ALERTS_TOPIC": spec.processor["alerts"]["topic"],
+    }
+    return _deployment(
+        spec,
+        "ml-detect",
+        name=ml_detect_name(spec),
+        image=str(ml["image"]),
+        replicas=1,
+        env=[database_env(spec), *_values(settings)],
+        resources=ml["detect"]["resources"],
+    )
+
+
 def _values(settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Plain ``name``/``value`` entries; numbers as Kubernetes wants them, strings."""
     return [{"name": name, "value": str(value)} for name, value in settings.items()]
@@ -198,6 +228,8 @@ def service_accounts(spec: PipelineSpec) -> list[dict[str, Any]]:
         wanted.append((processor_name(spec), "processor"))
     if spec.ml_enabled:
         wanted.append((ml_name(spec), "ml"))
+    if spec.ml_detect_enabled:
+        wanted.append((ml_detect_name(spec), "ml-detect"))
     if spec.load_generator["enabled"]:
         wanted.append((load_generator_name(spec), "producer"))
     annotations = spec.raw.get("serviceAccountAnnotations") or {}

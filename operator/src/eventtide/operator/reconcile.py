@@ -119,6 +119,12 @@ def ensure_children(
         ),
         ("ML scorer", children.ml_name(spec), children.ml_deployment(spec), False),
         (
+            "metric detector",
+            children.ml_detect_name(spec),
+            children.ml_detect_deployment(spec),
+            False,
+        ),
+        (
             "load generator",
             children.load_generator_name(spec),
             children.load_generator_deployment(spec),

@@ -104,6 +104,11 @@ class PipelineSpec:
         return bool(self.ml["enabled"]) and self.processor_enabled
 
     @property
+    def ml_detect_enabled(self) -> bool:
+        """Whether the Pipeline runs the metric detector (with the scorer, on its windows)."""
+        return self.ml_enabled and bool(self.ml["detect"]["enabled"])
+
+    @property
     def processor_group_id(self) -> str:
         """The processor's own group, so it and the consumer advance independently."""
         return str(self.processor["groupId"]) or f"eventtide-{self.name}-processor"
@@ -112,6 +117,11 @@ class PipelineSpec:
     def ml_group_id(self) -> str:
         """The scorer's group on the features topic."""
         return str(self.ml["groupId"]) or f"eventtide-{self.name}-ml"
+
+    @property
+    def ml_detect_group_id(self) -> str:
+        """The detector's group on the processor's windows topic."""
+        return str(self.ml["detect"]["groupId"]) or f"eventtide-{self.name}-ml-detect"
 
     @property
     def load_generator(self) -> dict[str, Any]:

@@ -82,6 +82,9 @@ class Component:
     env: tuple[tuple[str, str], ...] = ()
     metrics_port: int | None = None
     """A separate Prometheus port, for a component whose main port is not ``metrics``."""
+    strategy: str = "RollingUpdate"
+    """``Recreate`` for a process that must never run twice at once (one state document
+    or one leader): the old Pod stops before the new one starts."""
     resources: MappingProxyType[str, Any] = field(
         default_factory=lambda: MappingProxyType(
             {
@@ -166,6 +169,7 @@ COMPONENTS: Final = MappingProxyType(
             "ml-detect",
             ("ml", "detect"),
             image="ml",
+            strategy="Recreate",
             env=(("EVENTTIDE_ML_DETECT_METRICS_PORT", str(METRICS_PORT)),),
             resources=MappingProxyType(
                 {
@@ -178,6 +182,7 @@ COMPONENTS: Final = MappingProxyType(
             "operator",
             ("operator",),
             port_name="health",
+            strategy="Recreate",
             port=HEALTH_PORT,
             probe_path="/healthz",
             metrics_port=METRICS_PORT,
@@ -311,6 +316,7 @@ def deployment(
         "spec": {
             "replicas": replicas,
             "revisionHistoryLimit": 3,
+            "strategy": {"type": component.strategy},
             "selector": {"matchLabels": selector},
             "template": {
                 "metadata": template_meta,
