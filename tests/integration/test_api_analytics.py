@@ -11,7 +11,7 @@ from analytics_oracles import Raw, funnel, retention, trend
 from api_helpers import Reader, reader_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, insert, text
 
 from eventtide.core.db import UserEvent, UserStats, recomputed_stats
 from eventtide.core.db.tables import PERSONS
@@ -100,7 +100,8 @@ def _answer(body: dict) -> dict[tuple[str, str | None], int]:
 
 def test_trends_equal_the_oracle(reader) -> None:
     client, engine, key = reader
-    since, until = BASE + timedelta(hours=3), BASE + timedelta(minutes=SPAN_MIN - 90)
+    # both ends inside an hour: whole hours from event_hours, the partial ones from events
+    since, until = BASE + timedelta(hours=3, minutes=17), BASE + timedelta(minutes=SPAN_MIN - 90)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
@@ -137,9 +138,45 @@ def test_trends_equal_the_oracle(reader) -> None:
     check()
 
 
+def test_trends_read_whole_hours_from_event_hours_where_the_zone_allows(reader) -> None:
+    """One more event in a stored hour row changes a UTC answer (the route read it) and
+    not the Asia/Kolkata one (a half-hour offset: its hours straddle local days)."""
+    client, engine, key = reader
+    events = [
+        Raw(f"u{i % 3}", "page_view", BASE + timedelta(minutes=37 * i), "DE", None)
+        for i in range(60)
+    ]
+    store(engine, events)
+    since, until = BASE + timedelta(minutes=10), BASE + timedelta(hours=30, minutes=5)
+
+    def ask(zone: str) -> dict[tuple[str, str | None], int]:
+        query = {"event_type": "page_view", "timezone": zone, "interval": "day",
+                 "metric": "count", "since": since.isoformat(),
+                 "until": until.isoformat()}  # fmt: skip
+        answer = client.get("/v1/trends", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        return _answer(answer.json())
+
+    zones = ("UTC", "Asia/Kolkata")
+    before = {zone: ask(zone) for zone in zones}
+    for zone in zones:
+        assert before[zone] == trend(events, event_type="page_view", since=since, until=until,
+                                     zone=zone, interval="day", metric="count",
+                                     by_country=False, top=5)  # fmt: skip
+    with engine.begin() as conn:
+        changed = conn.execute(
+            text("UPDATE event_hours SET events = events + 1 WHERE hour = :hour"),
+            {"hour": BASE + timedelta(hours=5)},
+        ).rowcount
+    assert changed == 1
+    assert ask("UTC") != before["UTC"]
+    assert ask("Asia/Kolkata") == before["Asia/Kolkata"]
+
+
 def test_retention_equals_the_oracle(reader) -> None:
     client, engine, key = reader
-    since, until = BASE, BASE + timedelta(days=2)
+    # both ends inside an hour: a first start event in those hours is read exactly
+    since, until = BASE + timedelta(minutes=35), BASE + timedelta(days=2, minutes=20)
 
     @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
@@ -169,6 +206,42 @@ def test_retention_equals_the_oracle(reader) -> None:
         assert retention([*events, extra], **args) != expected
 
     check()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Kolkata"])
+def test_retention_cohorts_at_the_ranges_partial_hours_are_exact(reader, zone: str) -> None:
+    """Whole hours come from event_hours where the zone allows (a corrupted hour row
+    shows in the Berlin answer, not in the Kolkata one, whose UTC hours straddle local
+    midnights), and a first start event in the hour of ``since`` or ``until`` decides
+    by its own time."""
+    client, engine, key = reader
+    since, until = BASE + timedelta(minutes=30), BASE + timedelta(days=1, minutes=30)
+    minutes = {"early": 10, "on-time": 40, "middle": 300, "straddler": 22 * 60 + 45,
+               "last": 24 * 60 + 20, "too-late": 24 * 60 + 45}  # fmt: skip
+    events = [Raw(user, "signup", BASE + timedelta(minutes=m), None, None)
+              for user, m in minutes.items()]  # fmt: skip
+    events += [Raw(user, "purchase", BASE + timedelta(days=2, hours=3), None, None)
+               for user in minutes]  # fmt: skip
+    store(engine, events)
+    query = {"start_event": "signup", "return_event": "purchase", "period": "day",
+             "periods": 3, "timezone": zone, "since": since.isoformat(),
+             "until": until.isoformat()}  # fmt: skip
+
+    def ask() -> list[tuple[str, list[int]]]:
+        answer = client.get("/v1/retention", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        return [(c["cohort"], c["counts"]) for c in answer.json()["cohorts"]]
+
+    expected = retention(events, start_event="signup", return_event="purchase", period="day",
+                         periods=3, zone=zone, since=since, until=until)  # fmt: skip
+    assert ask() == expected
+    assert sum(counts[0] for _, counts in expected) == 4  # on-time, middle, straddler, last
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE event_hours SET hour = hour + interval '1 day' WHERE user_id = 'middle'"
+                 " AND event_type = 'purchase'")
+        )  # fmt: skip
+    assert (ask() == expected) is (zone == "Asia/Kolkata")
 
 
 def test_events_pages_by_cursor_without_gaps_or_repeats(reader) -> None:

@@ -19,6 +19,7 @@ from eventtide.core.db import (
     stats_differences,
 )
 from eventtide.core.db.migrate import current_revision, head_revision
+from eventtide.core.db.recompute_hours import hours_differences
 from eventtide.core.kafka.records import Consumed
 
 pytestmark = pytest.mark.integration
@@ -71,6 +72,7 @@ def test_bulk_write_is_idempotent_and_stats_exact(fresh_database_url: str, bulk:
     assert (len(again.inserted), again.duplicates) == (0, 2_500)
     with engine.connect() as conn:
         assert stats_differences(conn) == []
+        assert hours_differences(conn) == []
         assert conn.execute(text("SELECT count(*) FROM dead_letters")).scalar_one() == 1
         assert conn.execute(text("SELECT count(*) FROM user_events")).scalar_one() == 2_500
         assert load_offsets(conn, "g", "t") == {0: 10_000, 1: 2_498, 2: 2_499}
@@ -103,6 +105,47 @@ def test_two_writers_racing_on_the_same_events_count_each_once(fresh_database_ur
         ids = conn.execute(select(UserEvent.__table__.c.event_id)).scalars().all()
         assert len(ids) == len(set(ids)) == 3_000
         assert stats_differences(conn) == []
+        assert hours_differences(conn) == []
+    engine.dispose()
+
+
+def test_event_hours_follow_inserts_deletes_updates_and_truncation(
+    fresh_database_url: str,
+) -> None:
+    """The triggers keep ``event_hours`` equal to a recomputation whatever writes the
+    events; the comparison names a corrupted row."""
+    engine = make_engine(fresh_database_url)
+    with engine.begin() as conn:
+        write_batch(conn, prepare(_messages(600), "g").batch, "copy")
+    steps = [
+        "DELETE FROM user_events WHERE user_id = 'u3'",
+        "DELETE FROM user_events WHERE event_type = 'purchase' AND kafka_offset % 5 = 0",
+        "UPDATE user_events SET amount_cents = NULL WHERE event_type = 'purchase' "
+        "AND kafka_offset % 7 = 1",
+        'UPDATE user_events SET context = context || \'{"country": "PT"}\' '
+        "WHERE kafka_offset % 3 = 0",
+        "UPDATE user_events SET occurred_at = occurred_at + interval '90 minutes' "
+        "WHERE user_id = 'u5'",
+    ]
+    for step in steps:
+        with engine.begin() as conn:
+            conn.execute(text(step))
+            assert hours_differences(conn) == [], step
+    with engine.begin() as conn:
+        hours = conn.execute(text("SELECT count(*) FROM event_hours")).scalar_one()
+        assert hours > 100
+        conn.execute(
+            text(
+                "UPDATE event_hours SET events = events + 1 WHERE ctid = "
+                "(SELECT min(ctid) FROM event_hours WHERE user_id = 'u1')"
+            )
+        )
+        (line,) = hours_differences(conn)
+        assert line.startswith("event_hours (")
+        assert ", u1, " in line
+        assert "events stored" in line
+        conn.execute(text("TRUNCATE user_events"))
+        assert conn.execute(text("SELECT count(*) FROM event_hours")).scalar_one() == 0
     engine.dispose()
 
 

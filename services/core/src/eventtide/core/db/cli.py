@@ -32,19 +32,26 @@ def register(app: typer.Typer) -> None:
 
     @db.command("check")
     def check_command(url: UrlOption = None) -> None:
-        """Compare user_stats and users with a recomputation; exit 1 if they differ."""
+        """Compare user_stats, users and (PostgreSQL) event_hours with a recomputation from
+        user_events; exit 1 if they differ."""
         from eventtide.core.db.engine import make_engine
         from eventtide.core.db.recompute import stats_differences
+        from eventtide.core.db.recompute_hours import hours_differences
         from eventtide.core.db.settings import DbSettings
 
         engine = make_engine(url or DbSettings().database_url)
         try:
             with engine.connect() as conn:
-                problems = stats_differences(conn)
+                problems = stats_differences(conn) + hours_differences(conn)
+                checked = (
+                    "user_stats, users and event_hours"
+                    if (conn.dialect.name == "postgresql")
+                    else "user_stats and users"
+                )
         finally:
             engine.dispose()
         for problem in problems:
             typer.echo(problem, err=True)
         if problems:
             raise typer.Exit(code=1)
-        typer.echo("user_stats and users equal the recomputation from user_events", err=True)
+        typer.echo(f"{checked} equal the recomputation from user_events", err=True)

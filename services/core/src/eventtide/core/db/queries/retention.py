@@ -3,19 +3,32 @@ start event, and how many of each cohort did the return event N periods later ("
 that period, PostHog's default). Periods are local days or weeks (Monday) in the asked time zone.
 
 Period 0 is the cohort's size. One statement: the cohorts, then each person's distinct
-return periods, counted per cohort and period.
+return periods, counted per cohort and period. Both read ``event_hours`` instead of the
+events where the zone makes that exact (:mod:`.hours`; docs/api.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Date, Integer, cast, distinct, func, literal, select, union_all
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from eventtide.core.db.queries.filters import EVENTS
-from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON
+from eventtide.core.db.queries.hours import HOURS, aligned, floor_hour
+from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import more_memory
 
 Period = Literal["day", "week"]
@@ -23,25 +36,27 @@ Period = Literal["day", "week"]
 
 def _statement(
     *, start_event: str, return_event: str, period: Period, periods: int, timezone: str,
-    since: datetime, until: datetime,
+    since: datetime, until: datetime, hours: bool,
 ) -> Any:  # fmt: skip
-    """The cohorts, each person's distinct return periods, counted per cohort and period."""
-    firsts = (
-        select(PERSON.label("person_id"), func.min(EVENTS.c.occurred_at).label("first_at"))
-        .select_from(EVENTS_WITH_PERSONS)
-        .where(EVENTS.c.event_type == start_event)
-        .group_by(PERSON)
-        .cte("firsts")
-    )
+    """The cohorts, each person's distinct return periods, counted per cohort and period.
+
+    Only returns from ``since`` to ``periods + 1`` periods after ``until`` are read: a
+    return in period 1 or later is after its cohort's period, which starts at or after
+    ``since``'s, and period ``periods - 1`` ends before that bound (the spare period
+    covers a local day of 25 hours)."""
+    horizon = until + timedelta(days=(periods + 1) * (7 if period == "week" else 1))
     cohorts = (
-        select(
-            firsts.c.person_id,
-            func.date_trunc(period, func.timezone(timezone, firsts.c.first_at)).label("cohort"),
-        )
-        .where(firsts.c.first_at >= since, firsts.c.first_at < until)
-        .cte("cohorts")
+        _cohorts_from_hours(start_event, period, timezone, since, until)
+        if hours
+        else _cohorts_from_events(start_event, period, timezone, since, until)
     )
-    returned = func.date_trunc(period, func.timezone(timezone, EVENTS.c.occurred_at))
+    if hours:
+        source, person = with_persons(HOURS, HOURS.c.user_id)
+        at, kind = HOURS.c.hour, HOURS.c.event_type
+    else:
+        source, person = EVENTS_WITH_PERSONS, PERSON
+        at, kind = EVENTS.c.occurred_at, EVENTS.c.event_type
+    returned = func.date_trunc(period, func.timezone(timezone, at))
     days = cast(returned, Date) - cast(cohorts.c.cohort, Date)
     hits = (
         select(
@@ -52,8 +67,8 @@ def _statement(
             ),
         )
         .distinct()
-        .select_from(cohorts.join(EVENTS_WITH_PERSONS, cohorts.c.person_id == PERSON))
-        .where(EVENTS.c.event_type == return_event)
+        .select_from(cohorts.join(source, cohorts.c.person_id == person))
+        .where(kind == return_event, at >= floor_hour(since), at < horizon)
         .cte("hits")
     )
     sizes = select(
@@ -65,6 +80,66 @@ def _statement(
         .group_by(hits.c.cohort, hits.c.period)
     )
     return union_all(sizes, returns)
+
+
+def _cohorts_from_events(
+    start_event: str, period: Period, timezone: str, since: datetime, until: datetime
+) -> Any:
+    """Each person's first-ever start event, kept when it is in ``[since, until)``."""
+    firsts = (
+        select(PERSON.label("person_id"), func.min(EVENTS.c.occurred_at).label("first_at"))
+        .select_from(EVENTS_WITH_PERSONS)
+        .where(EVENTS.c.event_type == start_event)
+        .group_by(PERSON)
+        .cte("firsts")
+    )
+    return (
+        select(
+            firsts.c.person_id,
+            func.date_trunc(period, func.timezone(timezone, firsts.c.first_at)).label("cohort"),
+        )
+        .where(firsts.c.first_at >= since, firsts.c.first_at < until)
+        .cte("cohorts")
+    )
+
+
+def _cohorts_from_hours(
+    start_event: str, period: Period, timezone: str, since: datetime, until: datetime
+) -> Any:
+    """The same cohorts from each person's first hour in ``event_hours``. Its period is
+    that hour's (the zone is whole-hour aligned there); only for a person whose first
+    hour holds ``since`` or ``until`` does the exact first time decide membership, and
+    that time is read from the events of that one hour."""
+    joined, person = with_persons(HOURS, HOURS.c.user_id)
+    firsts = (
+        select(person.label("person_id"), func.min(HOURS.c.hour).label("first_hour"))
+        .select_from(joined)
+        .where(HOURS.c.event_type == start_event)
+        .group_by(person)
+        .cte("first_hours")
+    )
+    first = firsts.c.first_hour
+    edges = [floor_hour(t) for t in (since, until) if floor_hour(t) != t]
+    exact = (
+        select(func.min(EVENTS.c.occurred_at))
+        .select_from(EVENTS_WITH_PERSONS)
+        .where(
+            firsts.c.person_id == PERSON,
+            EVENTS.c.event_type == start_event,
+            EVENTS.c.occurred_at >= first,
+            EVENTS.c.occurred_at < first + timedelta(hours=1),
+        )
+        .scalar_subquery()
+    )
+    first_at = case((first.in_(edges), exact), else_=first) if edges else first
+    return (
+        select(
+            firsts.c.person_id,
+            func.date_trunc(period, func.timezone(timezone, first)).label("cohort"),
+        )
+        .where(first >= floor_hour(since), first < until, first_at >= since, first_at < until)
+        .cte("cohorts")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +168,12 @@ def retention(
     ANALYZE went from 7,779 to 6,372 ms with it.
     """
     more_memory(conn)
+    horizon = until + timedelta(days=(periods + 1) * (7 if period == "week" else 1))
+    hours = conn.dialect.name == "postgresql" and aligned(floor_hour(since), horizon, timezone)
     rows = conn.execute(
         _statement(
             start_event=start_event, return_event=return_event, period=period,
-            periods=periods, timezone=timezone, since=since, until=until,
+            periods=periods, timezone=timezone, since=since, until=until, hours=hours,
         )
     )  # fmt: skip
     matrix: dict[datetime, list[int]] = {}

@@ -1,0 +1,91 @@
+"""Reading events per UTC hour (``event_hours``, migration 0010) where that is exact.
+
+An hour row holds one id's events of one type in one UTC hour with one country and
+platform: their count and summed amount. A question may read those rows instead of the
+events when every field it groups or filters on is in the row, and when each UTC hour
+of its range falls inside a single one of its local buckets: the time zone's offset is
+a whole number of hours and does not change within any hour (true of most zones, not
+of Asia/Kolkata or a zone whose clocks change at an odd minute). The range's first and
+last partial hours are read from the events, so any ``since``/``until`` is answered
+exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text
+
+HOURS: Final = Table(
+    "event_hours",
+    MetaData(),
+    Column("event_type", String(200), nullable=False),
+    Column("hour", DateTime(timezone=True), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("country", Text),
+    Column("platform", Text),
+    Column("events", BigInteger, nullable=False),
+    Column("amounts", BigInteger, nullable=False),
+    Column("amount_cents", BigInteger),
+)
+"""PostgreSQL only, kept by triggers (not part of the ORM models: SQLite has none)."""
+
+CONTEXT_FIELDS: Final = ("country", "platform")
+"""The context fields an hour row carries, for a breakdown or an equality filter."""
+
+_HOUR: Final = timedelta(hours=1)
+_TICK: Final = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HourSplit:
+    """Whole UTC hours ``[first, last)`` from the hour rows; the rest of the range
+    (``[since, first)`` and ``[last, until)``) from the events."""
+
+    first: datetime
+    last: datetime
+
+
+def carried(fields: Sequence[tuple[str, str]]) -> bool:
+    """Whether every ``(source, key)`` a question groups or filters on is in the rows."""
+    return all(source == "context" and key in CONTEXT_FIELDS for source, key in fields)
+
+
+def whole_hours(since: datetime, until: datetime, timezone: str) -> HourSplit | None:
+    """The whole UTC hours of ``[since, until)`` that hour rows answer exactly in
+    ``timezone``, or None when there are none or some hour would straddle two local
+    buckets (an offset that is not whole hours, or one that changes inside an hour)."""
+    first, last = ceil_hour(since), floor_hour(until)
+    if first >= last or not aligned(first, last, timezone):
+        return None
+    return HourSplit(first, last)
+
+
+def aligned(first: datetime, last: datetime, timezone: str) -> bool:
+    """Whether each UTC hour from ``first`` (a whole hour) up to ``last`` lies inside one
+    local hour of ``timezone``: a whole-hour offset, the same at its start and its end.
+    About 1 ms per 30 days (two offset lookups an hour)."""
+    zone = ZoneInfo(timezone)
+    hour = first
+    while hour < last:
+        start = hour.astimezone(zone).utcoffset()
+        end = (hour + _HOUR - _TICK).astimezone(zone).utcoffset()
+        if start is None or start != end or start % _HOUR:
+            return False
+        hour += _HOUR
+    return True
+
+
+def floor_hour(moment: datetime) -> datetime:
+    """The UTC hour ``moment`` falls in."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(moment: datetime) -> datetime:
+    """The first whole UTC hour at or after ``moment``."""
+    floor = floor_hour(moment)
+    return floor if floor == moment else floor + _HOUR

@@ -1,0 +1,54 @@
+"""Which whole UTC hours of a range ``event_hours`` answers exactly, from plain data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from eventtide.core.db.queries.hours import HourSplit, carried, whole_hours
+
+pytestmark = pytest.mark.unit
+
+T = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)  # the European clocks change on Mar 29
+
+
+def test_partial_hours_at_either_end_are_left_to_the_events() -> None:
+    split = whole_hours(T + timedelta(minutes=17), T + timedelta(hours=5, minutes=30), "UTC")
+    assert split == HourSplit(T + timedelta(hours=1), T + timedelta(hours=5))
+    aligned = whole_hours(T, T + timedelta(hours=5), "UTC")
+    assert aligned == HourSplit(T, T + timedelta(hours=5))
+
+
+def test_a_range_without_a_whole_hour_has_no_split() -> None:
+    assert whole_hours(T + timedelta(minutes=5), T + timedelta(minutes=55), "UTC") is None
+    assert whole_hours(T + timedelta(minutes=5), T + timedelta(hours=1, minutes=5), "UTC") is None
+
+
+def test_whole_hour_zones_split_across_their_clock_changes() -> None:
+    week = T + timedelta(days=7)
+    assert whole_hours(T, week, "Europe/Berlin") == HourSplit(T, week)
+    assert whole_hours(T, week, "America/New_York") == HourSplit(T, week)
+
+
+@pytest.mark.parametrize(
+    "zone", ["Asia/Kolkata", "Asia/Kathmandu", "Australia/Adelaide", "America/St_Johns"]
+)
+def test_zones_off_by_part_of_an_hour_read_the_events(zone: str) -> None:
+    assert whole_hours(T, T + timedelta(days=2), zone) is None
+
+
+def test_lord_howe_changes_its_clock_by_half_an_hour() -> None:
+    # +11:00 in the southern summer, +10:30 after the first Sunday of April
+    before = datetime(2026, 3, 1, tzinfo=UTC)
+    assert whole_hours(before, before + timedelta(days=14), "Australia/Lord_Howe") == (
+        HourSplit(before, before + timedelta(days=14))
+    )
+    assert whole_hours(before, before + timedelta(days=60), "Australia/Lord_Howe") is None
+
+
+def test_only_country_and_platform_of_the_context_are_carried() -> None:
+    assert carried([])
+    assert carried([("context", "country"), ("context", "platform")])
+    assert not carried([("context", "device")])
+    assert not carried([("properties", "country")])
