@@ -106,9 +106,9 @@ def behaviour_evaluation(
     labels = test["labels"]
     table, fitted_on = stack(test), stack(train)
     return {
-        "robust_3.5": _operating_point(BehaviourDetector().fit(fitted_on), table, labels),
-        "robust_4.5": _operating_point(
-            BehaviourDetector(robust_k=4.5).fit(fitted_on), table, labels
+        "robust_4.5": _operating_point(BehaviourDetector().fit(fitted_on), table, labels),
+        "robust_3.5": _operating_point(
+            BehaviourDetector(robust_k=3.5).fit(fitted_on), table, labels
         ),
         "isolation_cut": _operating_point(
             BehaviourDetector(robust_k=None).fit(fitted_on), table, labels

@@ -55,8 +55,8 @@ def train(
     model: Annotated[
         str,
         typer.Argument(
-            help="Which model: churn, churn-online (the one `ml score` serves) or anomaly "
-            "(the one `ml detect` serves)."
+            help="Which model: churn, churn-online (the one `ml score` serves), anomaly "
+            "(the one `ml detect` serves) or behaviour (the one `ml behave` serves)."
         ),
     ],
     cutoff: Annotated[
@@ -65,10 +65,15 @@ def train(
     ],
     horizon_days: Annotated[float, typer.Option(min=1.0, help="Churn: silent days.")] = 30.0,
     window: Annotated[
-        str, typer.Option(help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h.")
+        str,
+        typer.Option(
+            help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h; "
+            "behaviour: tumbling_1h or tumbling_1d."
+        ),
     ] = "tumbling_1h",
     held_out_days: Annotated[
-        float, typer.Option(min=0.5, help="Anomaly: days after the cut-off to judge on.")
+        float,
+        typer.Option(min=0.5, help="Anomaly, behaviour: days after the cut-off to judge on."),
     ] = 7.0,
 ) -> None:
     """Train on the stored data, evaluate on a held-out period, register, promote if better."""
