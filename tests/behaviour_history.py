@@ -33,6 +33,8 @@ def history(
             for _ in range(3):
                 at = base + rng.uniform(0, DAY_S - 3_600)
                 for step in range(120):
-                    out.append((at + 2.0 * step + rng.uniform(0, 0.1), "page_view", f"b{index}", 0.0))
+                    out.append(
+                        (at + 2.0 * step + rng.uniform(0, 0.1), "page_view", f"b{index}", 0.0)
+                    )
     out.sort()
     return out
