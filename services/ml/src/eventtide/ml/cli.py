@@ -120,13 +120,31 @@ def detect(
     raise typer.Exit(code=code)
 
 
+def behave(
+    group: Annotated[
+        str | None, typer.Option(help="Default: EVENTTIDE_ML_BEHAVE_GROUP_ID.")
+    ] = None,
+    migrate: MigrateOption = False,
+    idle_exit: IdleExitOption = 0.0,
+    json_summary: JsonSummaryOption = False,
+) -> None:
+    """Judge users' event-time windows on events.v1 with the production behaviour model
+    into alerts, exactly once."""
+    from eventtide.ml.behave_command import run_behave
+
+    code = run_behave(group=group, migrate=migrate, idle_exit=idle_exit, json_summary=json_summary)
+    raise typer.Exit(code=code)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``ml`` and its verbs to the root CLI."""
     ml = typer.Typer(
-        help="Churn and anomaly models: evaluate, train, score, detect.", no_args_is_help=True
+        help="Churn, anomaly and behaviour models: evaluate, train, score, detect, behave.",
+        no_args_is_help=True,
     )
     app.add_typer(ml, name="ml")
     ml.command("evaluate")(evaluate)
     ml.command("train")(train)
     ml.command("score")(score)
     ml.command("detect")(detect)
+    ml.command("behave")(behave)
