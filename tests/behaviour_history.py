@@ -2,12 +2,20 @@
 
 Humans visit in sessions of a few to a dozen events with irregular gaps (page views,
 clicks, the odd cart and purchase); each bot runs sessions of 120 page views two
-seconds apart. Small on purpose: tests train and serve on it in seconds.
+seconds apart. Small on purpose: tests train and serve on it in seconds. ``store``
+writes such events into ``user_events`` for the training verb to read.
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import numpy as np
+from sqlalchemy import insert
+
+from eventtide.core.db import make_engine
+from eventtide.core.db.models import UserEvent
 
 DAY_S = 86_400.0
 NAMES = ("page_view", "click", "add_to_cart", "purchase")
@@ -38,3 +46,19 @@ def history(
                     )
     out.sort()
     return out
+
+
+def store(url: str, events: list[tuple[float, str, str, float]]) -> None:
+    """The events as stored rows (amounts in cents)."""
+    rows = [
+        {"event_id": uuid.uuid4(), "user_id": user, "session_id": "s", "event_type": name,
+         "occurred_at": datetime.fromtimestamp(at, UTC),
+         "received_at": datetime.fromtimestamp(at, UTC), "schema_version": 2,
+         "amount_cents": round(amount * 100) if name == "purchase" else None,
+         "currency": "EUR", "context": {}, "properties": {}}
+        for at, name, user, amount in events
+    ]  # fmt: skip
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(UserEvent), rows)
+    engine.dispose()

@@ -5,17 +5,16 @@ refused with the reason; too little held-out data is refused with the count foun
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
-from behaviour_history import history
-from sqlalchemy import insert, select, update
+from behaviour_history import history, store
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from eventtide.core.cli import build_app
 from eventtide.core.db import make_engine
-from eventtide.core.db.models import Model, UserEvent
+from eventtide.core.db.models import Model
 from eventtide.ml.behaviour_model import BEHAVIOUR_MODEL
 from eventtide.ml.behaviour_training import load_behaviour_model
 from eventtide.ml.registry import production
@@ -23,22 +22,6 @@ from eventtide.ml.registry import production
 pytestmark = pytest.mark.integration
 
 START = datetime(2025, 3, 3, tzinfo=UTC)
-
-
-def store(url: str, events: list[tuple[float, str, str, float]]) -> None:
-    """The events as stored rows (amounts in cents)."""
-    rows = [
-        {"event_id": uuid.uuid4(), "user_id": user, "session_id": "s", "event_type": name,
-         "occurred_at": datetime.fromtimestamp(at, UTC),
-         "received_at": datetime.fromtimestamp(at, UTC), "schema_version": 2,
-         "amount_cents": round(amount * 100) if name == "purchase" else None,
-         "currency": "EUR", "context": {}, "properties": {}}
-        for at, name, user, amount in events
-    ]  # fmt: skip
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(insert(UserEvent), rows)
-    engine.dispose()
 
 
 def _train(

@@ -29,8 +29,9 @@ def insert_alerts_once(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     statement = insert_for(conn, ALERTS).values(list(rows))
-    result = conn.execute(statement.on_conflict_do_nothing(index_elements=[ALERTS.c.alert_id]))
-    return max(int(result.rowcount or 0), 0)
+    statement = statement.on_conflict_do_nothing(index_elements=[ALERTS.c.alert_id])
+    # RETURNING counts the rows inserted on both dialects (rowcount is -1 on some paths)
+    return len(conn.execute(statement.returning(ALERTS.c.alert_id)).all())
 
 
 def load_partition_states(
