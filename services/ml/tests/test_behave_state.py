@@ -117,3 +117,15 @@ def test_flagged_windows_become_alerts_with_ids_fixed_by_user_and_window() -> No
     assert bot["evidence"]["window_end"] == 3 * HOUR_US
     assert bot["evidence"]["score"] > bot["evidence"]["threshold"]
     assert bot["evidence"]["model_version"] == 3
+
+
+def test_an_events_v1_record_is_read_for_what_the_features_need() -> None:
+    from eventtide.ml.behave import SKIPPED, parse_event
+
+    record = {"event_type": "purchase", "user_id": "u1", "occurred_at": "2025-03-03T10:00:00.5Z"}
+    assert parse_event(orjson.dumps(record)) == LiveEvent("u1", 1_740_996_000_500_000, "purchase")
+    assert parse_event(orjson.dumps(record | {"event_type": "identify"})) == SKIPPED
+    assert parse_event(b"not json") is None
+    assert parse_event(orjson.dumps(record | {"occurred_at": "2025-03-03T10:00:00"})) is None
+    assert parse_event(orjson.dumps({"event_type": "click"})) is None
+    assert parse_event(None) is None
