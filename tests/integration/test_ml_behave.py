@@ -2,7 +2,9 @@
 history, publish two live days of events (two partitions, a few out of order, an
 identity event and a bad record), kill -9 the detector mid-stream, restart it, and the
 stored alerts are exactly those the pure step gives over the whole stream, once each;
-the click bots' windows are among them."""
+the click bots' windows are among them. A crawler in each partition, active when the
+kill lands, makes the comparison depend on the restored state (without it, the open
+window would lose the events read before the kill)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ pytestmark = pytest.mark.integration
 
 START = datetime(2025, 3, 3, tzinfo=UTC)
 DAYS, LIVE_DAYS, PARTITIONS = 10, 2, 2
+CRAWLERS = ("crawler-0", "crawler-4")
+assert sorted(zlib.crc32(c.encode()) % PARTITIONS for c in CRAWLERS) == [0, 1]
 
 
 def _wire(at: float, name: str, user: str, amount: float) -> bytes:
@@ -49,7 +53,15 @@ def _wire(at: float, name: str, user: str, amount: float) -> bytes:
 
 def _records() -> list[tuple[int, bytes]]:
     """(partition, value) in the order produced: the live days, an identity event, junk."""
-    live = history((START + timedelta(days=DAYS)).timestamp(), LIVE_DAYS, seed=8)
+    first = (START + timedelta(days=DAYS)).timestamp()
+    live = history(first, LIVE_DAYS, seed=8)
+    # in each partition a crawler every 10 s for the first six hours: the kill lands
+    # inside one of their windows, which only a restored state gets right
+    live = sorted(
+        live
+        + [(first + 10.0 * i, "page_view", crawler, 0.0) for crawler in CRAWLERS
+           for i in range(2_160)]
+    )  # fmt: skip
     # every 50th event two seconds late (within the allowed lateness of 10 s)
     live = [(at - 2.0 if i % 50 == 0 else at, n, u, a) for i, (at, n, u, a) in enumerate(live)]
     out = [(zlib.crc32(u.encode()) % PARTITIONS, _wire(at, n, u, a)) for at, n, u, a in live]
@@ -125,7 +137,7 @@ def test_behave_stores_each_alert_once_across_a_kill9(
          e["evidence"]["events"])
         for e in oracle
     )  # fmt: skip
-    assert {"b0", "b1"} <= {r[1] for r in stored}
+    assert {"b0", "b1", *CRAWLERS} <= {r[1] for r in stored}
     assert states == PARTITIONS
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["behave"]["invalid"] <= 1
