@@ -26,8 +26,9 @@ HOUR_US = 3_600 * US
 LATENESS_US = 10 * US
 
 
-def _stream(seed: int = 4, hours: int = 6) -> list[LiveEvent]:
-    """Humans in sessions, one bot clicking every second in hour 2; slightly out of order."""
+def _stream(seed: int = 4, hours: int = 6, disorder_s: int = 5) -> list[LiveEvent]:
+    """Humans in sessions, one bot clicking every second in hour 2; out of order by up
+    to ``disorder_s``."""
     rng = np.random.default_rng(seed)
     events = []
     for user in range(12):
@@ -37,7 +38,7 @@ def _stream(seed: int = 4, hours: int = 6) -> list[LiveEvent]:
             events.append(LiveEvent(f"u{user}", round(at * US), name))
             at += float(rng.exponential(300.0))
     events += [LiveEvent("bot", (2 * 3_600 + 60 + s) * US, "page_view") for s in range(300)]
-    events.sort(key=lambda e: e.at_us + int(rng.integers(0, 5 * US)))  # up to 5 s disorder
+    events.sort(key=lambda e: e.at_us + int(rng.integers(0, disorder_s * US)))
     return events
 
 
@@ -48,8 +49,9 @@ def _all_at_once(events: list[LiveEvent]) -> tuple[list[ClosedWindow], Partition
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_any_batching_with_restarts_closes_the_same_windows(seed: int) -> None:
-    events = _stream()
+    events = _stream(disorder_s=120)  # beyond the lateness: some events are late
     expected, end = _all_at_once(events)
+    assert end.late > 0
     rng = np.random.default_rng(seed)
     cuts = sorted(rng.choice(np.arange(1, len(events)), size=12, replace=False).tolist())
     state, closed = PartitionState(), []
