@@ -15,7 +15,8 @@ times each (medians reported):
 Kafka is left out of the scoring figure: consuming runs at well over 100,000 small
 messages/s per process (docs/REFERENCE figures), an order above this path. The full
 generator evaluation (churn on user histories, behavioural anomalies) is
-``python -m bench.ml.evaluate_generator``, run after this unless ``--quick``.
+``python -m bench.ml.evaluate_generator``, and the behaviour detector's throughput
+``python -m bench.ml.behave_throughput``; both run after this unless ``--quick``.
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ def main() -> None:
     )
     if not args.quick:
         subprocess.check_call([sys.executable, "-m", "bench.ml.evaluate_generator"])
+        subprocess.check_call([sys.executable, "-m", "bench.ml.behave_throughput"])
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ def test_incomplete_settings_are_refused(overrides: tuple[str, ...], message: st
 
 def test_every_component_gets_a_policy_with_only_what_it_needs() -> None:
     policies = by_name(render(), "NetworkPolicy")
-    names = {"api", "consumer", "ml", "ml-detect", "operator", "processor", "producer"}
+    names = {"api", "consumer", "ml", "ml-detect", "ml-behave", "operator", "processor",
+             "producer"}  # fmt: skip
     assert set(policies) == {f"rel-eventtide-{n}" for n in names}
     for name in names:
         policy = policies[f"rel-eventtide-{name}"]
@@ -79,7 +80,7 @@ def test_every_component_gets_a_policy_with_only_what_it_needs() -> None:
         ports = egress_ports(policy)
         assert {53, 4317} <= ports, name
         assert ports >= KAFKA_PORTS, name
-        with_database = {"api", "consumer", "processor", "ml", "ml-detect"}
+        with_database = {"api", "consumer", "processor", "ml", "ml-detect", "ml-behave"}
         assert (5432 in ports) == (name in with_database), name
         assert (443 in ports) == (name == "operator"), name
     api_ingress = policies["rel-eventtide-api"]["spec"]["ingress"]

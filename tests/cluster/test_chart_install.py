@@ -36,7 +36,9 @@ NAMESPACED = (
     "deployments,services,serviceaccounts,configmaps,networkpolicies,poddisruptionbudgets,"
     "ingresses,pipelines.eventtide.io"
 )
-COMPONENTS = ("api", "consumer", "ml", "ml-detect", "operator", "processor", "producer")
+COMPONENTS = (
+    "api", "consumer", "ml", "ml-behave", "ml-detect", "operator", "processor", "producer"
+)  # fmt: skip
 
 
 def helm(*args: str, kubeconfig: Path, home: Path) -> str:

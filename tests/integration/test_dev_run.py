@@ -96,7 +96,7 @@ def test_dev_run_with_a_count_runs_every_service_and_answers_from_the_database(
         reader.join(10)
     output = "".join(lines)
     assert run.returncode == 0, output[-3000:]
-    assert "services: api, consumer, processor, dead-letters, ml, ml-detect" in output
+    assert "services: api, consumer, processor, dead-letters, ml, ml-detect, ml-behave" in output
     assert "stored 3,000 events" in output
     assert "exited with" not in output, output[-3000:]  # every service stopped cleanly
     assert "user_stats equals a recomputation" in output

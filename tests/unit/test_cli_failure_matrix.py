@@ -53,6 +53,7 @@ NEEDS: dict[str, frozenset[str]] = {
     # without a model it waits for one (not Kafka's failure to test), so the database only
     "ml score": frozenset({"db"}),
     "ml detect": frozenset({"db"}),
+    "ml behave": frozenset({"db"}),
     "schema export": frozenset(),
 }
 """Which external services each leaf command reaches (``api serve`` and ``operator``

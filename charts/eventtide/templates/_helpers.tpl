@@ -36,7 +36,7 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
 {{- end -}}
 
 {{/* registry/name:tag, the component's own repository and tag winning; image.name
-names another component's image (ml-detect runs in the ml image). */}}
+names another component's image (ml-detect and ml-behave run in the ml image). */}}
 {{- define "eventtide.image" -}}
 {{- $d := .root.Values.default.image -}}
 {{- $i := .component.image | default dict -}}

@@ -9,7 +9,7 @@ is the one description, the chart's ``values.yaml`` mirrors it, and
 
 A component's name is its folder, image, chart key, ``app.kubernetes.io/component``
 label and ``OTEL_SERVICE_NAME``, one string for all; the one exception is a second
-process of a component's image (``ml-detect`` runs in the ``ml`` image), named by
+process of a component's image (``ml-detect`` and ``ml-behave`` run in the ``ml`` image), named by
 ``Component.image``.
 """
 
@@ -171,6 +171,18 @@ COMPONENTS: Final = MappingProxyType(
             image="ml",
             strategy="Recreate",
             env=(("EVENTTIDE_ML_DETECT_METRICS_PORT", str(METRICS_PORT)),),
+            resources=MappingProxyType(
+                {
+                    "requests": {"cpu": "50m", "memory": "192Mi"},
+                    "limits": {"cpu": "500m", "memory": "512Mi"},
+                }
+            ),
+        ),
+        "ml-behave": Component(
+            "ml-behave",
+            ("ml", "behave"),
+            image="ml",
+            env=(("EVENTTIDE_ML_BEHAVE_METRICS_PORT", str(METRICS_PORT)),),
             resources=MappingProxyType(
                 {
                     "requests": {"cpu": "50m", "memory": "192Mi"},

@@ -311,21 +311,56 @@ def _behaviour_matrix(table: FeatureTable) -> FloatArray:
 
 ISOLATION_CUT: Final = 0.5
 """The isolation score above which a point is anomalous in the original paper (Liu et al.)."""
+ROBUST_K: Final = 4.5
+"""Robust z beyond which a user-window is anomalous: the metric detector's threshold
+(:class:`DetectorConfig`), applied to isolation scores. The textbook modified z-score
+cut of 3.5 (Iglewicz and Hoaglin, 1993) flagged 1.3-4.2% of ordinary user-days on the
+generator (F1 0.71-0.88) against 0.16-0.39% at 4.5 (F1 0.89-0.94); docs/ml.md."""
+MIN_SCORE_SPREAD: Final = 1e-3
+"""A robust sigma never below this: identical training scores (MAD 0) would otherwise
+flag any user scoring a hair above them. Isolation scores lie in (0, 1); ordinary users
+spread over a few hundredths."""
+
+
+def robust_cut(train_scores: FloatArray, k: float = ROBUST_K) -> float:
+    """The alert threshold: median + ``k`` robust sigmas of the training scores.
+
+    Unsupervised and free of any assumed share of anomalies: the median and MAD ignore
+    the strange users in the training data (up to half of them could be bots), so the
+    cut sits where ordinary users' scores end, however many bots there were. A
+    corrupted input (empty, NaN, infinite, or outside the isolation score's (0, 1])
+    is refused rather than turned into a threshold that flags everyone or no one.
+    """
+    scores = np.asarray(train_scores, dtype=float)
+    if scores.size == 0:
+        raise ValueError("no training scores to set a threshold from")
+    if not np.isfinite(scores).all():
+        raise ValueError(f"{int((~np.isfinite(scores)).sum())} training scores are NaN or infinite")
+    if (scores <= 0).any() or (scores > 1).any():
+        raise ValueError(
+            f"isolation scores lie in (0, 1]; got {scores.min():.4g} to {scores.max():.4g}"
+        )
+    if k <= 0 or not np.isfinite(k):
+        raise ValueError(f"the robust multiplier must be positive, got {k}")
+    median, sigma = robust_scale(scores, floor=MIN_SCORE_SPREAD)
+    return median + k * sigma
 
 
 @dataclass
 class BehaviourDetector:
     """IsolationForest over per-user behaviour.
 
-    Two operating points: ``contamination=None`` flags isolation scores above 0.5, the
-    forest's own cut, which assumes nothing about how many anomalies there are; a share
-    instead puts the threshold at that quantile of the training scores, so about that
-    share is flagged on new data.
+    Three operating points: ``robust_k`` (the default, 4.5) puts the threshold
+    ``robust_k`` robust sigmas above the median training score (:func:`robust_cut`); with
+    ``robust_k=None``, ``contamination=None`` flags isolation scores above 0.5, the
+    forest's own cut; a share instead puts the threshold at that quantile of the
+    training scores, so about that share is flagged on new data.
     """
 
     contamination: float | None = None
     trees: int = 200
     seed: int = 0
+    robust_k: float | None = ROBUST_K
     _forest: IsolationForest | None = None
     _threshold: float = ISOLATION_CUT
 
@@ -337,15 +372,32 @@ class BehaviourDetector:
         scores = -forest.score_samples(matrix)
         if self.contamination is not None:
             self._threshold = float(np.quantile(scores, 1.0 - self.contamination))
+        elif self.robust_k is not None:
+            self._threshold = robust_cut(scores, self.robust_k)
         self._forest = forest
         return self
 
+    @property
+    def threshold(self) -> float:
+        """The fitted alert threshold on the isolation score."""
+        return self._threshold
+
+    @property
+    def forest(self) -> IsolationForest:
+        """The fitted forest (for registering it)."""
+        if self._forest is None:
+            raise RuntimeError("fit the detector first")
+        return self._forest
+
     def score(self, table: FeatureTable) -> FloatArray:
         """Anomaly score per user: higher is stranger."""
-        if self._forest is None:
-            raise RuntimeError("fit the detector before scoring")
-        return -np.asarray(self._forest.score_samples(_behaviour_matrix(table)), dtype=float)
+        return isolation_scores(self.forest, table)
 
     def flag(self, table: FeatureTable) -> np.ndarray:
         """Which users are anomalous at the fitted operating point."""
         return self.score(table) > self._threshold
+
+
+def isolation_scores(forest: IsolationForest, table: FeatureTable) -> FloatArray:
+    """A fitted forest's isolation score per row of ``table``: higher is stranger."""
+    return -np.asarray(forest.score_samples(_behaviour_matrix(table)), dtype=float)

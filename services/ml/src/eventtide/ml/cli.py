@@ -55,8 +55,8 @@ def train(
     model: Annotated[
         str,
         typer.Argument(
-            help="Which model: churn, churn-online (the one `ml score` serves) or anomaly "
-            "(the one `ml detect` serves)."
+            help="Which model: churn, churn-online (the one `ml score` serves), anomaly "
+            "(the one `ml detect` serves) or behaviour (the one `ml behave` serves)."
         ),
     ],
     cutoff: Annotated[
@@ -65,10 +65,15 @@ def train(
     ],
     horizon_days: Annotated[float, typer.Option(min=1.0, help="Churn: silent days.")] = 30.0,
     window: Annotated[
-        str, typer.Option(help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h.")
+        str,
+        typer.Option(
+            help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h; "
+            "behaviour: tumbling_1h or tumbling_1d."
+        ),
     ] = "tumbling_1h",
     held_out_days: Annotated[
-        float, typer.Option(min=0.5, help="Anomaly: days after the cut-off to judge on.")
+        float,
+        typer.Option(min=0.5, help="Anomaly, behaviour: days after the cut-off to judge on."),
     ] = 7.0,
 ) -> None:
     """Train on the stored data, evaluate on a held-out period, register, promote if better."""
@@ -115,13 +120,31 @@ def detect(
     raise typer.Exit(code=code)
 
 
+def behave(
+    group: Annotated[
+        str | None, typer.Option(help="Default: EVENTTIDE_ML_BEHAVE_GROUP_ID.")
+    ] = None,
+    migrate: MigrateOption = False,
+    idle_exit: IdleExitOption = 0.0,
+    json_summary: JsonSummaryOption = False,
+) -> None:
+    """Judge users' event-time windows on events.v1 with the production behaviour model
+    into alerts, exactly once."""
+    from eventtide.ml.behave_command import run_behave
+
+    code = run_behave(group=group, migrate=migrate, idle_exit=idle_exit, json_summary=json_summary)
+    raise typer.Exit(code=code)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``ml`` and its verbs to the root CLI."""
     ml = typer.Typer(
-        help="Churn and anomaly models: evaluate, train, score, detect.", no_args_is_help=True
+        help="Churn, anomaly and behaviour models: evaluate, train, score, detect, behave.",
+        no_args_is_help=True,
     )
     app.add_typer(ml, name="ml")
     ml.command("evaluate")(evaluate)
     ml.command("train")(train)
     ml.command("score")(score)
     ml.command("detect")(detect)
+    ml.command("behave")(behave)

@@ -57,13 +57,16 @@ def run_train(
     window: str = "tumbling_1h",
     held_out_days: float = 7.0,
 ) -> int:
-    """Train ``churn``, ``churn-online`` or ``anomaly`` from DATABASE_URL."""
+    """Train ``churn``, ``churn-online``, ``anomaly`` or ``behaviour`` from DATABASE_URL."""
     from eventtide.core.db import make_engine
     from eventtide.core.db.settings import DbSettings
     from eventtide.ml.training import train_churn
 
-    if model not in ("churn", "churn-online", "anomaly"):
-        print(f"cannot train {model!r}: the models are 'churn', 'churn-online' and 'anomaly'")
+    if model not in ("churn", "churn-online", "anomaly", "behaviour"):
+        print(
+            f"cannot train {model!r}: the models are 'churn', 'churn-online', 'anomaly' "
+            "and 'behaviour'"
+        )
         return 2
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     if model == "churn-online":
@@ -72,6 +75,10 @@ def run_train(
         from eventtide.ml.anomaly_command import train_anomaly_command
 
         return train_anomaly_command(cut, window, held_out_days)
+    if model == "behaviour":
+        from eventtide.ml.behaviour_command import train_behaviour_command
+
+        return train_behaviour_command(cut, window, held_out_days)
     engine = make_engine(DbSettings().database_url)
     try:
         result = train_churn(engine, cut, horizon_days)

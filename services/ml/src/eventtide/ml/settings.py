@@ -60,3 +60,35 @@ class DetectSettings(LoopSettings):
     batch_max_ms: float = Field(default=500.0, ge=0)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
+
+
+class BehaveSettings(LoopSettings):
+    """The live behaviour detector (``eventtide ml behave``): its group, topics and model.
+
+    It reads ``events.v1`` in its own group. Its state is kept per partition (a user's
+    events are in one partition), so members may share the partitions like the
+    consumer's; the default runs one.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EVENTTIDE_ML_BEHAVE_", extra="ignore")
+
+    group_id: str = "eventtide-ml-behave"
+    client_id: str = "eventtide-ml-behave"
+    events_topic: str | None = Field(
+        default=None, description="Default: EVENTTIDE_EVENTS_TOPIC (events.v1)"
+    )
+    alerts_topic: str = "alerts.v1"
+    topics_enabled: bool = Field(default=True, description="Produce alerts.v1")
+    model_name: str = "behaviour"
+    reload_interval_s: float = Field(
+        default=10.0, gt=0, description="How often the production model's version is checked"
+    )
+    allowed_lateness_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="A user-window closes when its partition's newest event time is this "
+        "far past its end (the processor's default lateness)",
+    )
+    batch_max_ms: float = Field(default=500.0, ge=0)
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")

@@ -4,8 +4,9 @@ Each is an ``eventtide`` subcommand run as a child process (services are run, ne
 imported). A line whose subcommand this installation lacks is skipped. The consumer runs
 twice: on the events topic, and on the dead-letter topic, where it stores the letters
 the API refused at the HTTP door (the events consumer writes its own with its batch).
-The ML scorer and the metric detector wait for a first production model (`eventtide ml
-train churn-online`, `eventtide ml train anomaly`) before they read anything. Order
+The ML scorer, the metric detector and the behaviour detector wait for a first
+production model (`eventtide ml train churn-online`, `eventtide ml train anomaly`,
+`eventtide ml train behaviour`) before they read anything. Order
 matters: the API first (the run waits for it to answer), the generator last, once
 everything that reads the topics is up.
 """
@@ -43,6 +44,7 @@ SERVICES: Final = (
     Service("dead-letters", "consume", ("--topic", "{dlq_topic}", "--group", DLQ_GROUP, "--json")),
     Service("ml", "ml score"),
     Service("ml-detect", "ml detect"),
+    Service("ml-behave", "ml behave"),
 )
 """Everything downstream of the generator, in start order."""
 

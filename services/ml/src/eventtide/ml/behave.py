@@ -1,0 +1,205 @@
+"""The behaviour detector's part of the exactly-once loop: ``events.v1`` in, alerts out.
+
+``prepare`` (main thread) decodes a batch, advances each partition's state event by
+event (``behave_state.advance``) and scores the user-windows that closed with the
+production ``behaviour`` model; ``write`` inserts the alert rows, the touched
+partitions' states and the batch's offsets in the loop's one transaction;
+``after_commit`` sends the alerts to ``alerts.v1``. After a crash the loop seeks back to
+the stored offsets and ``assigned`` reloads the states stored with them, so the
+replayed events close the same windows and the alerts keep their ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from eventtide.core.db.behaviour import (
+    insert_alerts_once,
+    load_partition_states,
+    save_partition_states,
+)
+from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
+from eventtide.core.events import IDENTITY_TYPES
+from eventtide.ml.behave_alerts import alert_rows
+from eventtide.ml.behave_state import US, ClosedWindow, LiveEvent, PartitionState, advance
+from eventtide.ml.behaviour_model import BehaviourModel
+from eventtide.ml.behaviour_training import load_behaviour_model
+from eventtide.ml.registry import production
+from eventtide.ml.scorer import ModelHolder, NoProductionModelError
+
+log = logging.getLogger("eventtide.ml")
+
+SKIPPED = "skipped"
+"""An identity event: valid, but says who a user is, not what they did."""
+
+
+@dataclass(frozen=True)
+class ServedBehaviourModel:
+    """The production behaviour model and its version."""
+
+    model: BehaviourModel
+    version: int
+
+
+def load_served(conn: Connection, name: str) -> ServedBehaviourModel:
+    """The production behaviour model, or a clear refusal."""
+    registered = production(conn, name)
+    if registered is None:
+        raise NoProductionModelError(
+            f"no production model named {name!r}: train one with `eventtide ml train behaviour`"
+        )
+    try:
+        model = load_behaviour_model(registered)
+    except ValueError as error:
+        raise NoProductionModelError(str(error)) from error
+    return ServedBehaviourModel(model, registered.version)
+
+
+def same_window(
+    loader: Callable[[Connection, str], ServedBehaviourModel], window_s: float
+) -> Callable[[Connection, str], ServedBehaviourModel]:
+    """A loader that refuses a promoted model of another window size: the open windows
+    in the state were cut for this one (a new group starts afresh with the new size)."""
+
+    def load(conn: Connection, name: str) -> ServedBehaviourModel:
+        served = loader(conn, name)
+        if served.model.window_s != window_s:
+            raise NoProductionModelError(
+                f"{name} v{served.version} judges {served.model.window_s:g} s windows, the "
+                f"state holds {window_s:g} s ones: serve it under a new group"
+            )
+        return served
+
+    return load
+
+
+def parse_event(value: bytes | None) -> LiveEvent | str | None:
+    """An ``events.v1`` record as a :class:`LiveEvent`; ``SKIPPED`` for identity events;
+    ``None`` when it is not an event (counted as invalid)."""
+    try:
+        record = orjson.loads(value or b"")
+        name, user = record["event_type"], record["user_id"]
+        at = datetime.fromisoformat(record["occurred_at"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(name, str) or not isinstance(user, str) or at.tzinfo is None:
+        return None
+    if name in IDENTITY_TYPES:
+        return SKIPPED
+    return LiveEvent(user, round(at.timestamp() * US), name)
+
+
+@dataclass
+class Behaved:
+    """One batch: the alert rows, the touched partitions' states, its next offsets."""
+
+    rows: list[dict[str, Any]]
+    documents: dict[int, str]
+    offsets: list[OffsetRow]
+    messages: int = 0
+    closed: int = 0
+    invalid: int = 0
+    late: int = 0
+    """Late events dropped so far over the partitions held (at this batch)."""
+
+
+@dataclass
+class BehaveReport:
+    """Counters for the summary printed at exit."""
+
+    batches: int = 0
+    records: int = 0
+    windows_closed: int = 0
+    invalid: int = 0
+    alerts_written: int = 0
+    late: int = 0
+    versions: list[int] = field(default_factory=list)
+
+
+class BehaveSteps:
+    """``prepare``/``write``/``after_commit``/``assigned``/``revoked`` for the batch loop."""
+
+    def __init__(
+        self,
+        *,
+        holder: ModelHolder[ServedBehaviourModel],
+        engine: Engine,
+        group_id: str,
+        topic: str,
+        lateness_s: float,
+        report: BehaveReport,
+        publish: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.holder, self.engine, self.report, self.publish = holder, engine, report, publish
+        self.group_id, self.topic = group_id, topic
+        self.window_us = round(holder.model.model.window_s * US)
+        self.lateness_us = round(lateness_s * US)
+        self.states: dict[int, PartitionState] = {}
+
+    def assigned(self, partitions: list[int]) -> None:
+        """Start each partition from the state committed with the offsets sought to."""
+        with self.engine.connect() as conn:
+            documents = load_partition_states(conn, self.group_id, self.topic, partitions)
+        for partition in partitions:
+            document = documents.get(partition)
+            self.states[partition] = (
+                PartitionState()
+                if document is None
+                else PartitionState.from_json(orjson.loads(document))
+            )
+        log.info("behaviour state restored for partitions %s", sorted(partitions))
+
+    def revoked(self, partitions: list[int]) -> None:
+        """Partitions gone to another member: their state is theirs now."""
+        for partition in partitions:
+            self.states.pop(partition, None)
+
+    def prepare(self, messages: list[Any]) -> Behaved:
+        """Decode, advance each partition event by event, score the closed windows."""
+        by_partition: dict[int, list[LiveEvent]] = {}
+        invalid = 0
+        for message in messages:
+            parsed = parse_event(message.value())
+            if parsed is None:
+                invalid += 1
+            elif isinstance(parsed, LiveEvent):
+                by_partition.setdefault(int(message.partition()), []).append(parsed)
+        closed: list[ClosedWindow] = []
+        touched = {int(m.partition()) for m in messages}
+        for partition in sorted(touched):
+            state = self.states.setdefault(partition, PartitionState())
+            events = by_partition.get(partition, [])
+            closed.extend(advance(state, events, self.window_us, self.lateness_us))
+        served = self.holder.current()
+        if not self.report.versions or self.report.versions[-1] != served.version:
+            self.report.versions.append(served.version)
+        rows = alert_rows(closed, served.model, served.version)
+        documents = {p: orjson.dumps(self.states[p].to_json()).decode() for p in touched}
+        offsets = next_offsets(messages, self.group_id)
+        late = sum(s.late for s in self.states.values())
+        return Behaved(rows, documents, offsets, len(messages), len(closed), invalid, late)
+
+    def write(self, conn: Connection, behaved: Behaved) -> int:
+        """Alerts, states and offsets in the loop's transaction; returns new alerts."""
+        written = insert_alerts_once(conn, behaved.rows)
+        save_partition_states(conn, self.group_id, self.topic, behaved.documents)
+        store_offsets(conn, behaved.offsets)
+        return written
+
+    def after_commit(self, behaved: Behaved, written: int) -> None:
+        """Writer thread, after the commit: counters, then ``alerts.v1``."""
+        self.report.batches += 1
+        self.report.records += behaved.messages
+        self.report.windows_closed += behaved.closed
+        self.report.invalid += behaved.invalid
+        self.report.alerts_written += written
+        self.report.late = behaved.late
+        if self.publish is not None and behaved.rows:
+            self.publish(behaved.rows)

@@ -1,0 +1,133 @@
+"""The live behaviour detector's step: batch-invariant, restartable, late events dropped,
+features identical to training's, alerts with stable ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+import pytest
+
+from eventtide.ml.behave_alerts import alert_id, alert_rows
+from eventtide.ml.behave_state import (
+    US,
+    ClosedWindow,
+    LiveEvent,
+    PartitionState,
+    advance,
+    closed_log,
+)
+from eventtide.ml.behaviour_model import fit_behaviour, window_features
+from eventtide.ml.features import behaviour_features
+from eventtide.ml.history import EventLog
+
+pytestmark = pytest.mark.unit
+
+HOUR_US = 3_600 * US
+LATENESS_US = 10 * US
+
+
+def _stream(seed: int = 4, hours: int = 6, disorder_s: int = 5) -> list[LiveEvent]:
+    """Humans in sessions, one bot clicking every second in hour 2; out of order by up
+    to ``disorder_s``."""
+    rng = np.random.default_rng(seed)
+    events = []
+    for user in range(12):
+        at = float(rng.uniform(0, 600))
+        while at < hours * 3_600:
+            name = str(rng.choice(["page_view", "click", "purchase"], p=[0.7, 0.25, 0.05]))
+            events.append(LiveEvent(f"u{user}", round(at * US), name))
+            at += float(rng.exponential(300.0))
+    events += [LiveEvent("bot", (2 * 3_600 + 60 + s) * US, "page_view") for s in range(300)]
+    events.sort(key=lambda e: e.at_us + int(rng.integers(0, disorder_s * US)))
+    return events
+
+
+def _all_at_once(events: list[LiveEvent]) -> tuple[list[ClosedWindow], PartitionState]:
+    state = PartitionState()
+    return advance(state, events, HOUR_US, LATENESS_US), state
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_any_batching_with_restarts_closes_the_same_windows(seed: int) -> None:
+    events = _stream(disorder_s=120)  # beyond the lateness: some events are late
+    expected, end = _all_at_once(events)
+    assert end.late > 0
+    rng = np.random.default_rng(seed)
+    cuts = sorted(rng.choice(np.arange(1, len(events)), size=12, replace=False).tolist())
+    state, closed = PartitionState(), []
+    for lo, hi in zip([0, *cuts], [*cuts, len(events)], strict=True):
+        closed += advance(state, events[lo:hi], HOUR_US, LATENESS_US)
+        state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    assert closed == expected
+    assert state.to_json() == end.to_json()
+    assert [w.start_us for w in expected] == sorted(w.start_us for w in expected)
+    assert {w.start_us // HOUR_US for w in expected} == {0, 1, 2, 3, 4}  # hour 5 is still open
+
+
+def test_an_event_for_a_window_the_watermark_closed_is_late_and_left_out() -> None:
+    state = PartitionState()
+    first = [LiveEvent("a", 10 * US, "click"), LiveEvent("a", HOUR_US + 11 * US, "click")]
+    closed = advance(state, first, HOUR_US, LATENESS_US)
+    assert [(w.user, w.start_us, w.times) for w in closed] == [("a", 0, (10 * US,))]
+    assert advance(state, [LiveEvent("a", 20 * US, "click")], HOUR_US, LATENESS_US) == []
+    assert state.late == 1
+    # within the lateness the window was still open: no loss
+    state = PartitionState()
+    advance(state, [LiveEvent("a", HOUR_US + 5 * US, "click")], HOUR_US, LATENESS_US)
+    advance(state, [LiveEvent("a", 20 * US, "purchase")], HOUR_US, LATENESS_US)
+    assert state.late == 0
+    assert "a\x1f0" in state.open
+
+
+def test_closed_windows_have_exactly_the_features_training_computes() -> None:
+    events = _stream()
+    closed, _ = _all_at_once(events)
+    live = behaviour_features(closed_log(closed))
+    starts = {w.start_us for w in closed}
+    kept = [e for e in events if e.at_us - e.at_us % HOUR_US in starts]
+    log = EventLog.from_rows((e.user, e.at_us / US, e.name, 0.0) for e in kept)
+    offline = window_features(log, 3_600.0)
+    live_rows = {
+        (str(k).split("\x1f")[0], int(str(k).split("\x1f")[1]) // US): v
+        for k, v in zip(live.users, live.values, strict=True)
+    }
+    offline_rows = {
+        (u, int(s)): v
+        for u, s, v in zip(offline.users, offline.starts, offline.table.values, strict=True)
+    }
+    assert live_rows.keys() == offline_rows.keys()
+    for key, values in live_rows.items():
+        assert np.allclose(values, offline_rows[key]), key
+
+
+def test_flagged_windows_become_alerts_with_ids_fixed_by_user_and_window() -> None:
+    events = _stream()
+    closed, _ = _all_at_once(events)
+    train = window_features(
+        EventLog.from_rows((e.user, e.at_us / US, e.name, 0.0) for e in _stream(seed=9, hours=48)),
+        3_600.0,
+    )
+    model = fit_behaviour(train.table, 3_600.0, trees=50)
+    rows = alert_rows(closed, model, version=3)
+    assert rows == alert_rows(closed, model, version=3)
+    flagged = {(r["user_id"], r["at"]) for r in rows}
+    assert ("bot", 2 * HOUR_US) in flagged
+    assert len(flagged) <= 3
+    bot = next(r for r in rows if r["user_id"] == "bot")
+    assert bot["alert_id"] == alert_id("bot", 2 * HOUR_US)
+    assert bot["evidence"]["events"] == 300
+    assert bot["evidence"]["window_end"] == 3 * HOUR_US
+    assert bot["evidence"]["score"] > bot["evidence"]["threshold"]
+    assert bot["evidence"]["model_version"] == 3
+
+
+def test_an_events_v1_record_is_read_for_what_the_features_need() -> None:
+    from eventtide.ml.behave import SKIPPED, parse_event
+
+    record = {"event_type": "purchase", "user_id": "u1", "occurred_at": "2025-03-03T10:00:00.5Z"}
+    assert parse_event(orjson.dumps(record)) == LiveEvent("u1", 1_740_996_000_500_000, "purchase")
+    assert parse_event(orjson.dumps(record | {"event_type": "identify"})) == SKIPPED
+    assert parse_event(b"not json") is None
+    assert parse_event(orjson.dumps(record | {"occurred_at": "2025-03-03T10:00:00"})) is None
+    assert parse_event(orjson.dumps({"event_type": "click"})) is None
+    assert parse_event(None) is None
