@@ -117,10 +117,41 @@ def test_metric_detector_runs_once_beside_the_scorer_on_the_processors_alerts() 
     assert scorer["spec"]["strategy"] == {"type": "RollingUpdate"}
 
 
+def test_behaviour_detector_reads_the_pipelines_topic_in_its_own_group() -> None:
+    deployment = children.ml_behave_deployment(spec())
+    assert deployment is not None
+    assert deployment["metadata"]["name"] == "orders-ml-behave"
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate"}
+    c = container(deployment)
+    assert c["args"] == ["ml", "behave"]
+    assert c["image"] == "reg/ml:3"
+    assert c["envFrom"] == [{"configMapRef": {"name": "orders-pipeline"}}]
+    assert children.config_map(spec())["data"]["EVENTTIDE_EVENTS_TOPIC"] == "orders.v1"
+    values = env(deployment)
+    assert values["EVENTTIDE_ML_BEHAVE_GROUP_ID"] == "eventtide-orders-ml-behave"
+    assert values["EVENTTIDE_ML_BEHAVE_MODEL_NAME"] == "behaviour"
+    assert values["EVENTTIDE_ML_BEHAVE_ALERTS_TOPIC"] == "shop.alerts"
+    assert values["EVENTTIDE_ML_BEHAVE_METRICS_PORT"] == "9464"
+    assert values["OTEL_SERVICE_NAME"] == "ml-behave"
+    wider = spec(ml={"enabled": True, "models": {"behaviour": "bots-v2"},
+                     "behave": {"replicas": 3, "groupId": "g-behave"}})  # fmt: skip
+    built = children.ml_behave_deployment(wider)
+    assert built is not None
+    assert built["spec"]["replicas"] == 3
+    assert env(built)["EVENTTIDE_ML_BEHAVE_MODEL_NAME"] == "bots-v2"
+    assert env(built)["EVENTTIDE_ML_BEHAVE_GROUP_ID"] == "g-behave"
+    off = spec(ml={"enabled": True, "behave": {"enabled": False}})
+    assert children.ml_behave_deployment(off) is None
+    assert children.ml_behave_deployment(spec(processor={"enabled": False})) is None
+
+
 def test_metric_detector_can_be_left_out_and_needs_the_scorer() -> None:
     left_out = spec(ml={"enabled": True, "detect": {"enabled": False}})
     assert children.ml_detect_deployment(left_out) is None
-    assert [a["metadata"]["name"] for a in children.service_accounts(left_out)][-1] == "orders-ml"
+    assert "orders-ml-detect" not in [
+        a["metadata"]["name"] for a in children.service_accounts(left_out)
+    ]
     assert children.ml_detect_deployment(spec(ml={"enabled": False})) is None
     assert children.ml_detect_deployment(spec(processor={"enabled": False})) is None
 
@@ -136,7 +167,9 @@ def test_disabled_sections_build_nothing_and_ml_needs_the_processor() -> None:
 
 def test_every_workload_has_its_own_service_account() -> None:
     names = [a["metadata"]["name"] for a in children.service_accounts(spec())]
-    assert names == ["orders-consumer", "orders-processor", "orders-ml", "orders-ml-detect"]
+    assert names == [
+        "orders-consumer", "orders-processor", "orders-ml", "orders-ml-detect", "orders-ml-behave",
+    ]  # fmt: skip
 
 
 def test_processor_scales_with_the_consumer_policy_and_its_own_bounds() -> None:

@@ -107,12 +107,13 @@ def pipeline_child(name: str, kafka: dict[str, Any]) -> dict[str, Any]:
         "processor": children.processor_deployment(spec, replicas=1),
         "ml": children.ml_deployment(spec),
         "ml-detect": children.ml_detect_deployment(spec),
+        "ml-behave": children.ml_behave_deployment(spec),
     }[name]
     assert built is not None
     return built
 
 
-@pytest.mark.parametrize("name", ["consumer", "processor", "ml", "ml-detect"])
+@pytest.mark.parametrize("name", ["consumer", "processor", "ml", "ml-detect", "ml-behave"])
 @pytest.mark.parametrize("security", ["plain", "scram", "iam"])
 def test_operator_children_match_the_chart_components(name: str, security: str) -> None:
     kafka = {"plain": {}, "scram": SCRAM_WITH_CA, "iam": IAM}[security]

@@ -177,13 +177,15 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
         "every Deployment in the namespace to be Available",
         lambda: (
             (items := kubectl_json(kubeconfig, "deployments", "-n", namespace)["items"])
-            and len(items) == len(COMPONENTS) + 4
+            and len(items) == len(COMPONENTS) + 5
             and all(available(d) for d in items)
             and items
         ),
     )
     owned = sorted(d["metadata"]["name"] for d in every if d["metadata"].get("ownerReferences"))
-    assert owned == ["events-consumer", "events-ml", "events-ml-detect", "events-processor"]
+    assert owned == [
+        "events-consumer", "events-ml", "events-ml-behave", "events-ml-detect", "events-processor",
+    ]  # fmt: skip
     refs = [r for d in every for r in d["metadata"].get("ownerReferences", [])]
     assert {r["kind"] for r in refs} == {"Pipeline"}
 

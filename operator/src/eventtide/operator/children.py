@@ -56,6 +56,11 @@ def ml_detect_name(spec: PipelineSpec) -> str:
     return f"{spec.name}-ml-detect"
 
 
+def ml_behave_name(spec: PipelineSpec) -> str:
+    """Name of the behaviour detector Deployment."""
+    return f"{spec.name}-ml-behave"
+
+
 def load_generator_name(spec: PipelineSpec) -> str:
     """Name of the load generator Deployment."""
     return f"{spec.name}-loadgen"
@@ -200,6 +205,31 @@ def ml_detect_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
     )
 
 
+def ml_behave_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
+    """The behaviour detector (``eventtide ml behave``), or None unless the scorer runs.
+
+    It reads the Pipeline's topic (``EVENTTIDE_EVENTS_TOPIC`` from the ConfigMap) in its
+    own group; its alerts go where the processor's do.
+    """
+    if not spec.ml_behave_enabled:
+        return None
+    ml = spec.ml
+    settings = {
+        "EVENTTIDE_ML_BEHAVE_GROUP_ID": spec.ml_behave_group_id,
+        "EVENTTIDE_ML_BEHAVE_MODEL_NAME": ml["models"]["behaviour"],
+        "EVENTTIDE_ML_BEHAVE_ALERTS_TOPIC": spec.processor["alerts"]["topic"],
+    }
+    return _deployment(
+        spec,
+        "ml-behave",
+        name=ml_behave_name(spec),
+        image=str(ml["image"]),
+        replicas=int(ml["behave"]["replicas"]),
+        env=[database_env(spec), *_values(settings)],
+        resources=ml["behave"]["resources"],
+    )
+
+
 def _values(settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Plain ``name``/``value`` entries; numbers as Kubernetes wants them, strings."""
     return [{"name": name, "value": str(value)} for name, value in settings.items()]
@@ -230,6 +260,8 @@ def service_accounts(spec: PipelineSpec) -> list[dict[str, Any]]:
         wanted.append((ml_name(spec), "ml"))
     if spec.ml_detect_enabled:
         wanted.append((ml_detect_name(spec), "ml-detect"))
+    if spec.ml_behave_enabled:
+        wanted.append((ml_behave_name(spec), "ml-behave"))
     if spec.load_generator["enabled"]:
         wanted.append((load_generator_name(spec), "producer"))
     annotations = spec.raw.get("serviceAccountAnnotations") or {}

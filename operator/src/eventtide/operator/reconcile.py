@@ -125,6 +125,12 @@ def ensure_children(
             False,
         ),
         (
+            "behaviour detector",
+            children.ml_behave_name(spec),
+            children.ml_behave_deployment(spec),
+            False,
+        ),
+        (
             "load generator",
             children.load_generator_name(spec),
             children.load_generator_deployment(spec),

@@ -109,6 +109,11 @@ class PipelineSpec:
         return self.ml_enabled and bool(self.ml["detect"]["enabled"])
 
     @property
+    def ml_behave_enabled(self) -> bool:
+        """Whether the Pipeline runs the behaviour detector (with the scorer, on its topic)."""
+        return self.ml_enabled and bool(self.ml["behave"]["enabled"])
+
+    @property
     def processor_group_id(self) -> str:
         """The processor's own group, so it and the consumer advance independently."""
         return str(self.processor["groupId"]) or f"eventtide-{self.name}-processor"
@@ -122,6 +127,11 @@ class PipelineSpec:
     def ml_detect_group_id(self) -> str:
         """The detector's group on the processor's windows topic."""
         return str(self.ml["detect"]["groupId"]) or f"eventtide-{self.name}-ml-detect"
+
+    @property
+    def ml_behave_group_id(self) -> str:
+        """The behaviour detector's group on the Pipeline's topic."""
+        return str(self.ml["behave"]["groupId"]) or f"eventtide-{self.name}-ml-behave"
 
     @property
     def load_generator(self) -> dict[str, Any]:
