@@ -56,9 +56,11 @@ def publisher(
 ) -> Callable[[list[Row]], None]:
     """Send committed rows as JSON records of ``record_type``, keyed by ``key(row)``.
 
-    At least once: a row is sent after its transaction commits, so a crash between the
-    two sends it again on replay under the same id, and readers drop (or keep the
-    latest of) repeated ids.
+    A row is sent after its transaction commits, so the table is always complete but
+    the topic is not: rows of a batch committed just before the process is killed, and
+    not yet acknowledged by the broker, never reach it (the restart resumes after that
+    batch). Readers that must see every row read the table; a row sent twice (a
+    producer retry) keeps its id, so readers drop (or keep the latest of) repeats.
     """
     tag = record_type.encode()
 

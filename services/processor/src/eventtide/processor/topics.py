@@ -1,8 +1,10 @@
 """The output topics, produced after each batch's database commit.
 
-At least once: a crash between the commit and the acknowledgements loses nothing from
-the tables, and a batch processed again after a crash sends its records again with the
-same deterministic ids (or window coordinates), so readers drop repeats by key.
+A crash before the commit loses nothing: the batch is processed again and its records
+are sent again with the same deterministic ids (or window coordinates), so readers drop
+repeats by key. A crash between the commit and the broker's acknowledgements loses
+those records from the topics, not from the tables: the restart resumes after the
+committed batch. Readers that must see every result read the tables.
 """
 
 from __future__ import annotations
