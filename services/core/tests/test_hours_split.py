@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from eventtide.core.db.queries.hours import HourSplit, carried, whole_hours
+from eventtide.core.db.queries.hours import (
+    LONGEST_CHECKED,
+    HourSplit,
+    aligned,
+    carried,
+    whole_hours,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -52,3 +58,26 @@ def test_only_country_and_platform_of_the_context_are_carried() -> None:
     assert carried([("context", "country"), ("context", "platform")])
     assert not carried([("context", "device")])
     assert not carried([("properties", "country")])
+
+
+def test_ranges_longer_than_the_checked_span_read_the_events() -> None:
+    # a year-29 `since` (schemathesis found it) must not walk seventeen million hours
+    ancient = datetime(29, 1, 1, tzinfo=UTC)
+    assert whole_hours(ancient, T, "UTC") is None
+    assert not aligned(T, T + LONGEST_CHECKED + timedelta(hours=1), "UTC")
+    assert aligned(T, T + LONGEST_CHECKED, "UTC")
+
+
+def test_offsets_are_checked_on_both_sides_of_a_change() -> None:
+    # Berlin's change at 01:00 UTC falls on the hour; Lord Howe's (15:00 UTC) leads to
+    # +10:30, whose hours straddle two local hours
+    berlin = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert aligned(berlin - timedelta(hours=2), berlin + timedelta(hours=2), "Europe/Berlin")
+    howe = datetime(2026, 4, 4, 15, 0, tzinfo=UTC)
+    assert aligned(howe - timedelta(hours=2), howe, "Australia/Lord_Howe")
+    assert not aligned(howe - timedelta(hours=2), howe + timedelta(hours=1), "Australia/Lord_Howe")
+
+
+def test_the_end_of_the_calendar_reads_the_events() -> None:
+    last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    assert not aligned(last - timedelta(days=3), last, "UTC")

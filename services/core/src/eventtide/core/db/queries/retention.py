@@ -10,7 +10,7 @@ events where the zone makes that exact (:mod:`.hours`; docs/api.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -44,7 +44,7 @@ def _statement(
     return in period 1 or later is after its cohort's period, which starts at or after
     ``since``'s, and period ``periods - 1`` ends before that bound (the spare period
     covers a local day of 25 hours)."""
-    horizon = until + timedelta(days=(periods + 1) * (7 if period == "week" else 1))
+    horizon = _horizon(until, period, periods)
     cohorts = (
         _cohorts_from_hours(start_event, period, timezone, since, until)
         if hours
@@ -80,6 +80,14 @@ def _statement(
         .group_by(hits.c.cohort, hits.c.period)
     )
     return union_all(sizes, returns)
+
+
+def _horizon(until: datetime, period: Period, periods: int) -> datetime:
+    """Where the last counted period ends at the latest (or the calendar's end)."""
+    try:
+        return until + timedelta(days=(periods + 1) * (7 if period == "week" else 1))
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def _cohorts_from_events(
@@ -168,7 +176,7 @@ def retention(
     ANALYZE went from 7,779 to 6,372 ms with it.
     """
     more_memory(conn)
-    horizon = until + timedelta(days=(periods + 1) * (7 if period == "week" else 1))
+    horizon = _horizon(until, period, periods)
     hours = conn.dialect.name == "postgresql" and aligned(floor_hour(since), horizon, timezone)
     rows = conn.execute(
         _statement(
