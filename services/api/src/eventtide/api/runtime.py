@@ -5,11 +5,12 @@ CPython's cyclic garbage collector was the largest single cost of the ingest doo
 a few thousand short-lived containers (parsed items, models, messages, answers), and
 with several requests in flight the young generation's 700-object threshold was
 crossed hundreds of times a second; each full pass then walked the ~150,000 objects
-alive since start-up (modules, routes, OpenAPI models). Garbage collection took about
-a quarter of the process's time under load (0.26 s per second, by ``gc.callbacks``).
+alive since start-up (modules, routes, OpenAPI models). Garbage collection took 0.26 s
+of every second under load (``gc.callbacks``), about a third of the process's CPU.
 Requests are not cyclic: their objects die by reference counting. Freezing the start-up
 objects and collecting the young generation every 20,000 net allocations instead
-brought it to nothing measurable, with memory unchanged.
+brought it to nothing measurable (no collection in a 15 s run), and the objects the
+collector tracks stayed flat under load (17,000 to 33,000 besides the frozen ones).
 """
 
 from __future__ import annotations
