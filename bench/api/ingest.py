@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -43,6 +44,9 @@ class LoadResult:
     p99_ms: float
     requests: int
     failures: int
+    client_cpu_s: float = 0.0
+    """CPU the Locust process used (user + system): on two shared cores a load client
+    competes with the server it measures, so the record says how much it took."""
 
 
 def free_port() -> int:
@@ -118,7 +122,10 @@ def locust(
         "-u", str(users), "-r", str(users), "-t", f"{seconds:g}s", "--csv", str(prefix),
         "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5",
     ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stats = prefix.with_name(prefix.name + "_stats.csv")
     if not stats.exists():
         raise RuntimeError(f"locust wrote no stats: {done.stdout[-1500:]}{done.stderr[-1500:]}")
@@ -133,6 +140,7 @@ def locust(
         p99_ms=float(row["99%"]),
         requests=requests,
         failures=failures,
+        client_cpu_s=client_cpu,
     )
 
 

@@ -58,6 +58,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
     p50 = Series("p50 at half load", "ms", higher_is_better=False)
     p99 = Series("p99 at half load", "ms", higher_is_better=False)
     cpu: list[float] = []
+    client: list[float] = []
     server = ingest.ApiServer(env, topic, out / "api-ingest.log")
     try:
 
@@ -65,6 +66,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
             used = server.cpu_seconds()
             full = ingest.locust(server.url, key, users=users, seconds=seconds, rate=None, out=out)
             cpu.append(full.events_per_s * seconds / max(server.cpu_seconds() - used, 1e-9))
+            client.append(full.client_cpu_s / seconds)
             per_user = full.events_per_s / 2 / ingest.BATCH / users
             half = ingest.locust(
                 server.url, key, users=users, seconds=seconds, rate=per_user, out=out
@@ -73,6 +75,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
             p50.values.append(half.p50_ms)
             p99.values.append(half.p99_ms)
             return {"http_events_s": full.events_per_s, "failed_requests": full.failures,
+                    "server_events_per_cpu_s": cpu[-1], "client_cores": client[-1],
                     "half_p50_ms": half.p50_ms, "half_p99_ms": half.p99_ms}  # fmt: skip
 
         repeat(runs, "api ingest", once)
@@ -89,6 +92,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
             Comparison("latency p50 at half load vs goal", p50, goal),
         ],
         "events_per_server_cpu_second": statistics.median(cpu),
+        "load_client_cores": statistics.median(client),
         "goal_events_per_s": INGEST_GOAL,
     }
 
@@ -202,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not parts or parts - {"ingest", "queries"}:
         print("BENCH_API_PARTS takes ingest, queries or both (comma-separated)")
         return 2
-    ingest_part: dict[str, Any] = {"comparisons": [], "events_per_server_cpu_second": None}
+    ingest_part: dict[str, Any] = {
+        "comparisons": [],
+        "events_per_server_cpu_second": None,
+        "load_client_cores": None,
+    }
     query_part: dict[str, Any] = {"comparisons": [], "table_ms": {}, "backfill_s": {}}
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         out = Path(tmp)
@@ -225,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra_versions={"locust": _version("locust"), "uvicorn": _version("uvicorn")},
         notes={
             "events_per_server_cpu_second": ingest_part["events_per_server_cpu_second"],
+            "load_client_cores": ingest_part["load_client_cores"],
             "ingest_goal_events_per_s": INGEST_GOAL,
             "query_goals_ms": GOALS_MS,
             "queries_ms": query_part["table_ms"],

@@ -13,6 +13,7 @@ from eventtide.api import ingest
 from eventtide.api.problems import Problem
 from eventtide.core.events import validation_context
 from eventtide.core.kafka import decode
+from eventtide.core.kafka.tracecontext import traceparent_for
 
 pytestmark = pytest.mark.unit
 
@@ -103,3 +104,20 @@ def test_each_item_judged_alone_in_order() -> None:
     ]
     assert refused[0].key == b"u-1"
     assert orjson.loads(refused[0].raw)["context"]["country"] == "germany"
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    [
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",  # canonical: the traceparent is written from it
+        "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D",  # upper case: read back through the UUID
+        "0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d",  # no dashes: likewise
+    ],
+)
+def test_accepted_id_and_traceparent_are_the_canonical_uuid(event_id: str) -> None:
+    (outcome,) = _prepare([EVENT | {"event_id": event_id}])
+    assert isinstance(outcome, ingest.Accepted)
+    canonical = uuid.UUID(event_id)
+    assert outcome.event_id == str(canonical)
+    headers = dict(outcome.message.headers)
+    assert headers["traceparent"] == traceparent_for(canonical).encode()

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from eventtide.api.live import LiveHub
+from eventtide.api.live_tail import count_types
 from eventtide.core.kafka.codec import WireMessage
 
 pytestmark = pytest.mark.unit
@@ -81,3 +82,64 @@ def test_a_client_that_does_not_read_is_dropped_and_ingestion_goes_on() -> None:
         assert not reader.dropped
 
     asyncio.run(run())
+
+
+def test_counts_alone_fill_the_seconds_and_wants_events_follows_the_subscribers() -> None:
+    async def run() -> None:
+        clock = Clock()
+        hub = LiveHub(clock=clock)
+        assert not hub.wants_events
+        counter = hub.subscribe(frozenset(), with_events=False)
+        assert not hub.wants_events  # counts only: the reader may just count
+        hub.count({"page_view": 2})
+        hub.publish([message("purchase")])
+        hub.count({"page_view": 1, "purchase": 3})
+        clock.now = 1_001.0
+        hub.tick()
+        assert ticks(drain(counter.queue)) == [
+            {"second": 1000, "total": 7, "counts": {"page_view": 3, "purchase": 4}}
+        ]
+        streaming = hub.subscribe(frozenset({"purchase"}), with_events=True)
+        assert hub.wants_events
+        hub.unsubscribe(streaming)
+        assert not hub.wants_events
+        slow = LiveHub(queue_size=10, clock=clock)
+        dropped = slow.subscribe(frozenset(), with_events=True)
+        for n in range(20):
+            slow.publish([message("page_view", n)])
+        assert dropped.dropped
+        assert not slow.wants_events
+
+    asyncio.run(run())
+
+
+class FakeMessage:
+    """What the tail reads of a confluent-kafka message."""
+
+    def __init__(
+        self, headers: list[tuple[str, bytes]] | None, value: bytes = b"{}", error: object = None
+    ) -> None:
+        self._headers, self._value, self._error = headers, value, error
+
+    def headers(self) -> list[tuple[str, bytes]] | None:
+        return self._headers
+
+    def value(self) -> bytes:
+        return self._value
+
+    def error(self) -> object:
+        return self._error
+
+
+def test_a_batch_is_counted_by_its_event_type_header() -> None:
+    kind = [("event_type", b"page_view"), ("schema_version", b"1")]
+    later = [("traceparent", b"00-x"), ("event_type", b"page_view")]
+    batch = [
+        FakeMessage(kind),
+        FakeMessage(later),  # not first: still found, and counted with the others
+        FakeMessage([("event_type", b"purchase")]),
+        FakeMessage(None),  # no headers: unknown, as the event stream names it
+        FakeMessage(kind, value=b""),  # no value: skipped, as the event stream does
+        FakeMessage(kind, error="partition EOF"),  # not a message: skipped
+    ]
+    assert count_types(batch) == {"page_view": 2, "purchase": 1, "unknown": 1}

@@ -19,13 +19,16 @@ def serve(
     import uvicorn
 
     from eventtide.api.main import create_app
+    from eventtide.api.runtime import tune_interpreter
     from eventtide.api.settings import api_settings
     from eventtide.core.telemetry import setup
 
     setup("api")  # before the app: its engine and routes are traced from the first request
     settings = api_settings()
+    app = create_app(settings)
+    tune_interpreter()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host or settings.host,
         port=port if port is not None else settings.port,
         log_level="info",

@@ -11,9 +11,8 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -21,22 +20,27 @@ from eventtide.api.problems import Problem
 from eventtide.core.events import Rejection, validate_json_event
 from eventtide.core.events.rejection import single
 from eventtide.core.kafka.codec import WireMessage, encode
+from eventtide.core.kafka.tracecontext import TRACEPARENT_SUFFIX
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """A valid event and the message that carries it."""
+class Accepted(NamedTuple):
+    """A valid event and the message that carries it.
 
-    index: int
+    Named tuples rather than frozen dataclasses, like the codec's ``WireMessage``: as
+    immutable, and built in about half the time (a frozen dataclass sets each field
+    through ``object.__setattr__``), which counts at one per event.
+    """
+
+    position: int
+    """The item's index in the request (``index`` would hide ``tuple.index``)."""
     event_id: str
     message: WireMessage
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
+class Refused(NamedTuple):
     """An invalid item, the raw bytes kept for the dead-letter topic, and why."""
 
-    index: int
+    position: int
     rejection: Rejection
     key: bytes
     raw: bytes
@@ -138,15 +142,18 @@ def prepare(
         else:
             given = item["event_id"]
             # the text the client sent (or the server made) when it is already the
-            # canonical form; UUID.__str__ per event was a visible share of the profile
-            canonical = (
+            # canonical form; UUID.__str__ per event was a visible share of the profile,
+            # and so was UUID.hex for the traceparent, written here from the same text
+            if (
                 type(given) is str
                 and len(given) == 36
                 and given.islower()
                 and given[8] == given[13] == given[18] == given[23] == "-"
-            )
-            event_id = given if canonical else str(event.event_id)
-            outcomes.append(Accepted(index, event_id, encode(event)))
+            ):
+                traceparent = f"00-{given.replace('-', '')}{TRACEPARENT_SUFFIX}"
+                outcomes.append(Accepted(index, given, encode(event, traceparent)))
+            else:
+                outcomes.append(Accepted(index, str(event.event_id), encode(event)))
     return outcomes
 
 
@@ -155,11 +162,11 @@ def response_body(outcomes: list[Outcome], accepted: int, refused: int) -> dict[
     results: list[dict[str, Any]] = []
     for o in outcomes:
         if isinstance(o, Accepted):
-            results.append({"index": o.index, "status": "accepted", "event_id": o.event_id})
+            results.append({"index": o.position, "status": "accepted", "event_id": o.event_id})
         else:
             r = o.rejection
             results.append(
-                {"index": o.index, "status": "rejected", "kind": r.kind, "field": r.field,
+                {"index": o.position, "status": "rejected", "kind": r.kind, "field": r.field,
                  "rule": r.rule, "message": r.message}
             )  # fmt: skip
     return {"accepted": accepted, "rejected": refused, "results": results}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -53,6 +53,17 @@ class LiveHub:
     _second: int = 0
     _counts: Counter[str] = field(default_factory=Counter)
 
+    wants_events: bool = field(default=False, init=False)
+    """True while some subscriber streams events, not only counts. Kept up to date on
+    the loop and read by the Kafka reader's thread (a plain attribute: no iteration of
+    the set from another thread) to choose between :meth:`publish` and the cheaper
+    :meth:`count`; a subscriber arriving meanwhile misses at most the batch being read."""
+
+    def count(self, counts: Mapping[str, int]) -> None:
+        """Add events seen by type to the current second (nobody streams them)."""
+        self._roll(int(self.clock()))
+        self._counts.update(counts)
+
     def publish(self, messages: Iterable[WireMessage]) -> None:
         """Count ``messages`` in the current second and hand them to matching subscribers."""
         self._roll(int(self.clock()))
@@ -88,11 +99,16 @@ class LiveHub:
         for second, counts in list(self.history)[-min(len(self.history), self.queue_size // 2) :]:
             sub.queue.put_nowait(sse(b"tick", tick_json(second, counts, types)))
         self.subscribers.add(sub)
+        self._listeners_changed()
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         """Forget ``sub`` (its stream ended)."""
         self.subscribers.discard(sub)
+        self._listeners_changed()
+
+    def _listeners_changed(self) -> None:
+        self.wants_events = any(s.with_events for s in self.subscribers)
 
     def close(self) -> None:
         """End every stream (the process is stopping)."""
@@ -110,6 +126,7 @@ class LiveHub:
         except asyncio.QueueFull:
             sub.dropped = True
             self.subscribers.discard(sub)
+            self._listeners_changed()
             sub.queue.get_nowait()  # room for the end marker
             sub.queue.put_nowait(None)
 
