@@ -9,21 +9,11 @@ processes share nothing but the registry, which is what they would share anyway.
 
 from __future__ import annotations
 
-import dataclasses
-import sys
-
-import orjson
-import typer
-
-from eventtide.core.db import DbSettings, make_engine
-from eventtide.core.kafka import ProducerTuning
-from eventtide.core.kafka.clients import make_consumer, make_producer
-from eventtide.core.kafka.consumer_config import ConsumerTuning
+from eventtide.core.db import DbSettings
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
-from eventtide.ml.artefacts import ArtefactRefusedError
 from eventtide.ml.detector import (
     Detected,
     DetectorReport,
@@ -31,8 +21,15 @@ from eventtide.ml.detector import (
     load_served,
 )
 from eventtide.ml.detector_state import DetectorConfigLive
+from eventtide.ml.loop_wiring import (
+    group_consumer,
+    open_with_model,
+    output_producer,
+    output_publisher,
+    print_summary,
+    run_and_flush,
+)
 from eventtide.ml.scorer import ModelHolder
-from eventtide.ml.serving import first_model, publisher
 from eventtide.ml.settings import DetectSettings
 
 
@@ -41,43 +38,16 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
     the reason when the production artefact is refused."""
     core, settings, url = core_settings(), DetectSettings(), DbSettings().database_url
     with running_service("ml", metrics_port=settings.metrics_port) as stop:
-        if migrate:
-            from eventtide.core.db.migrate import upgrade
-
-            upgrade(url)
-        engine = make_engine(url)
-        try:
-            model = first_model(
-                engine, settings.model_name, load_served, settings.reload_interval_s, stop
-            )
-        except ArtefactRefusedError as error:
-            print(f"cannot detect: {error}", file=sys.stderr)
-            engine.dispose()
-            return 1
-        if model is None:
-            engine.dispose()
-            return 0
+        opened = open_with_model(url, settings, load_served, stop, migrate=migrate,
+                                 refused="cannot detect")  # fmt: skip
+        if isinstance(opened, int):
+            return opened
+        engine, model = opened
         holder = ModelHolder(
             engine, settings.model_name, settings.reload_interval_s, model, load_served
         )
-        producer = (
-            make_producer(
-                settings.alerts_topic,
-                ProducerTuning(linger_ms=20.0, client_id=f"{settings.client_id}-alerts"),
-            )
-            if settings.topics_enabled
-            else None
-        )
-        consumer = make_consumer(
-            ConsumerTuning(
-                group_id=group or settings.group_id,
-                instance_id=None,
-                session_timeout_ms=settings.session_timeout_ms,
-                offset_reset=settings.offset_reset,
-                client_id=settings.client_id,
-            ),
-            core,
-        )
+        producer = output_producer(settings, settings.alerts_topic, "alerts")
+        consumer = group_consumer(settings, core, group)
         report = DetectorReport()
         steps = DetectorSteps(
             holder=holder,
@@ -86,11 +56,7 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
             topic=settings.windows_topic,
             live=DetectorConfigLive(settings.settle_windows, settings.stale_windows),
             report=report,
-            publish=(
-                publisher(producer, "alert", lambda row: str(row["evidence"]["series"]))
-                if producer is not None
-                else None
-            ),
+            publish=output_publisher(producer, "alert", lambda row: str(row["evidence"]["series"])),
         )
         loop_report = LoopReport()
         loop: BatchLoop[Detected, int] = BatchLoop(
@@ -108,12 +74,7 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
             stop=stop,
             report=loop_report,
         )
-        try:
-            loop.run(idle_exit_s=idle_exit or None)
-        finally:
-            if producer is not None:
-                producer.flush(10.0)
+        run_and_flush(loop, producer, idle_exit)
     engine.dispose()
-    summary = {"loop": dataclasses.asdict(loop_report), "detector": dataclasses.asdict(report)}
-    typer.echo(orjson.dumps(summary).decode(), err=not json_summary)
+    print_summary(loop_report, "detector", report, json_summary=json_summary)
     return 0

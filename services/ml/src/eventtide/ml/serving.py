@@ -1,5 +1,6 @@
-"""What both long-running ML verbs (``ml score``, ``ml detect``) do around their loop:
-wait for a first production model, and send committed rows to their topic."""
+"""The serving pieces the long-running ML verbs share with their steps: wait for a first
+production model, and send committed rows to their topic (the wiring around the loop
+is :mod:`eventtide.ml.loop_wiring`)."""
 
 from __future__ import annotations
 
