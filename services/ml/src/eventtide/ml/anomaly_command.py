@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 
 from eventtide.ml.anomaly_eval import AnomalyEvaluation
+from eventtide.ml.training_run import decision_line, run_training
 
 
 def train_anomaly_command(cutoff: datetime, window: str, held_out_days: float) -> int:
     """0 when a model was registered (promoted or not); 1 with the reason otherwise."""
-    from eventtide.core.db import make_engine
-    from eventtide.core.db.settings import DbSettings
     from eventtide.ml.anomaly_training import train_anomaly
-    from eventtide.ml.artefacts import ArtefactRefusedError
 
-    engine = make_engine(DbSettings().database_url)
-    try:
-        result = train_anomaly(engine, cutoff, window=window, held_out_days=held_out_days)
-    except ValueError as error:
-        print(f"cannot train: {error}", file=sys.stderr)
+    result = run_training(
+        lambda engine: train_anomaly(engine, cutoff, window=window, held_out_days=held_out_days)
+    )
+    if result is None:
         return 1
-    except ArtefactRefusedError as error:
-        print(f"cannot compare with the production model: {error}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
     print(
         f"anomaly v{result.version}: {result.series} series of {window} from {result.source}, "
         f"judged on {result.ours.days:.1f} held-out days"
@@ -34,7 +25,7 @@ def train_anomaly_command(cutoff: datetime, window: str, held_out_days: float) -
         [("seasonal (ours)", result.ours), ("flat median/MAD", result.baseline)]
         + ([("production", result.production)] if result.production is not None else [])
     ))  # fmt: skip
-    print(f"{'promoted' if result.decision.promote else 'not promoted'}: {result.decision.reason}")
+    print(decision_line(result.decision.promote, result.decision.reason))
     return 0
 
 

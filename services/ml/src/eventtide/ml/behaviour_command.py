@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 
 from eventtide.ml.behaviour_eval import BehaviourJudgement
+from eventtide.ml.training_run import decision_line, run_training
 
 
 def train_behaviour_command(cutoff: datetime, window: str, held_out_days: float) -> int:
     """0 when a model was registered (promoted or not); 1 with the reason otherwise."""
-    from eventtide.core.db import make_engine
-    from eventtide.core.db.settings import DbSettings
-    from eventtide.ml.artefacts import ArtefactRefusedError
     from eventtide.ml.behaviour_training import train_behaviour
 
-    engine = make_engine(DbSettings().database_url)
-    try:
-        result = train_behaviour(engine, cutoff, window=window, held_out_days=held_out_days)
-    except ValueError as error:
-        print(f"cannot train: {error}", file=sys.stderr)
+    result = run_training(
+        lambda engine: train_behaviour(engine, cutoff, window=window, held_out_days=held_out_days)
+    )
+    if result is None:
         return 1
-    except ArtefactRefusedError as error:
-        print(f"cannot compare with the production model: {error}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
     print(
         f"behaviour v{result.version}: {result.trained_rows} training user-windows of {window}, "
         f"threshold {result.threshold:.4f}; judged on {result.ours.untouched} held-out "
@@ -35,7 +26,7 @@ def train_behaviour_command(cutoff: datetime, window: str, held_out_days: float)
         [("isolation forest (ours)", result.ours), ("events/min robust z", result.baseline)]
         + ([("production", result.production)] if result.production is not None else [])
     ))  # fmt: skip
-    print(f"{'promoted' if result.decision.promote else 'not promoted'}: {result.decision.reason}")
+    print(decision_line(result.decision.promote, result.decision.reason))
     return 0
 
 
