@@ -149,15 +149,10 @@ def processor_deployment(spec: PipelineSpec, replicas: int) -> dict[str, Any] | 
         "EVENTTIDE_PROCESSOR_ATTRIBUTION_WINDOW_S": windows["attributionWindowSeconds"],
         "EVENTTIDE_PROCESSOR_ALERTS_TOPIC": processor["alerts"]["topic"],
     }
-    return _deployment(
-        spec,
-        "processor",
-        name=processor_name(spec),
-        image=str(processor["image"]),
-        replicas=replicas,
-        env=[database_env(spec), *_values(settings)],
-        resources=processor["resources"],
-    )
+    return _database_child(
+        spec, "processor", name=processor_name(spec), image=str(processor["image"]),
+        replicas=replicas, resources=processor["resources"], settings=settings,
+    )  # fmt: skip
 
 
 def ml_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
@@ -169,15 +164,10 @@ def ml_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
         "EVENTTIDE_ML_GROUP_ID": spec.ml_group_id,
         "EVENTTIDE_ML_MODEL_NAME": ml["models"]["churn"],
     }
-    return _deployment(
-        spec,
-        "ml",
-        name=ml_name(spec),
-        image=str(ml["image"]),
-        replicas=int(ml["minReplicas"]),
-        env=[database_env(spec), *_values(settings)],
-        resources=ml["resources"],
-    )
+    return _database_child(
+        spec, "ml", name=ml_name(spec), image=str(ml["image"]), replicas=int(ml["minReplicas"]),
+        resources=ml["resources"], settings=settings,
+    )  # fmt: skip
 
 
 def ml_detect_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
@@ -194,15 +184,10 @@ def ml_detect_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
         "EVENTTIDE_ML_DETECT_MODEL_NAME": ml["models"]["anomaly"],
         "EVENTTIDE_ML_DETECT_ALERTS_TOPIC": spec.processor["alerts"]["topic"],
     }
-    return _deployment(
-        spec,
-        "ml-detect",
-        name=ml_detect_name(spec),
-        image=str(ml["image"]),
-        replicas=1,
-        env=[database_env(spec), *_values(settings)],
-        resources=ml["detect"]["resources"],
-    )
+    return _database_child(
+        spec, "ml-detect", name=ml_detect_name(spec), image=str(ml["image"]), replicas=1,
+        resources=ml["detect"]["resources"], settings=settings,
+    )  # fmt: skip
 
 
 def ml_behave_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
@@ -219,14 +204,33 @@ def ml_behave_deployment(spec: PipelineSpec) -> dict[str, Any] | None:
         "EVENTTIDE_ML_BEHAVE_MODEL_NAME": ml["models"]["behaviour"],
         "EVENTTIDE_ML_BEHAVE_ALERTS_TOPIC": spec.processor["alerts"]["topic"],
     }
+    return _database_child(
+        spec, "ml-behave", name=ml_behave_name(spec), image=str(ml["image"]),
+        replicas=int(ml["behave"]["replicas"]), resources=ml["behave"]["resources"],
+        settings=settings,
+    )  # fmt: skip
+
+
+def _database_child(
+    spec: PipelineSpec,
+    component: str,
+    *,
+    name: str,
+    image: str,
+    replicas: int,
+    resources: dict[str, Any],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """A child that stores results: ``DATABASE_URL`` from the Pipeline's Secret, then
+    its own ``settings`` as plain values."""
     return _deployment(
         spec,
-        "ml-behave",
-        name=ml_behave_name(spec),
-        image=str(ml["image"]),
-        replicas=int(ml["behave"]["replicas"]),
+        component,
+        name=name,
+        image=image,
+        replicas=replicas,
         env=[database_env(spec), *_values(settings)],
-        resources=ml["behave"]["resources"],
+        resources=resources,
     )
 
 

@@ -36,15 +36,14 @@ Period = Literal["day", "week"]
 
 def _statement(
     *, start_event: str, return_event: str, period: Period, periods: int, timezone: str,
-    since: datetime, until: datetime, hours: bool,
+    since: datetime, until: datetime, horizon: datetime, hours: bool,
 ) -> Any:  # fmt: skip
     """The cohorts, each person's distinct return periods, counted per cohort and period.
 
     Only returns from ``since`` to ``periods + 1`` periods after ``until`` are read: a
     return in period 1 or later is after its cohort's period, which starts at or after
     ``since``'s, and period ``periods - 1`` ends before that bound (the spare period
-    covers a local day of 25 hours)."""
-    horizon = _horizon(until, period, periods)
+    covers a local day of 25 hours: :func:`_horizon`)."""
     cohorts = (
         _cohorts_from_hours(start_event, period, timezone, since, until)
         if hours
@@ -181,7 +180,8 @@ def retention(
     rows = conn.execute(
         _statement(
             start_event=start_event, return_event=return_event, period=period,
-            periods=periods, timezone=timezone, since=since, until=until, hours=hours,
+            periods=periods, timezone=timezone, since=since, until=until, horizon=horizon,
+            hours=hours,
         )
     )  # fmt: skip
     matrix: dict[datetime, list[int]] = {}
