@@ -7,8 +7,8 @@ trends, retention, profiles) selects :data:`PERSON` from :data:`EVENTS_WITH_PERS
 so they cannot disagree on who is who, or resolves already grouped ids with
 :func:`with_persons` (the same rule). The lookup is a left join on the table's
 primary key: linear in the rows read, whatever the number of persons. Joining after
-grouping by id is cheaper where many events share an id: a 30-day trend at 1,000,000
-events resolves 143,000 (day, country, id) rows instead of 499,000 events. Measured on
+grouping by id is cheaper where many events share an id (funnels, retention); trends
+read ``event_hours``, already one row per id and hour, and resolve before grouping. Measured on
 200,000 events of 20,000 ids with 10,000 linked pairs (local PostgreSQL, mean of 3):
 a 3-step funnel 351 ms against 210 ms for the per-id query it replaced, unique users
 per day 54 against 41 ms, weekly retention 169 against 275 ms.
