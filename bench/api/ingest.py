@@ -16,14 +16,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import psutil
 
+from bench.api.queries import percentile
 from eventtide.api.keys import make_key
 from eventtide.core.db import make_engine
 from eventtide.core.db.apikeys import insert_key
@@ -144,11 +147,11 @@ def locust(
     )
 
 
-def bare_producer(bootstrap: str, topic: str, count: int) -> float:
-    """Events/s acknowledged by the core producer alone: validate, encode, send, flush."""
+def page_views(count: int) -> list[bytes]:
+    """``count`` valid page views of 1,000 users as JSON, stamped a minute ago."""
     at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     stamp = datetime.now(UTC).isoformat()
-    raws = [
+    return [
         orjson.dumps({
             "event_id": str(uuid.uuid4()), "event_type": "page_view", "user_id": f"u-{i % 1000}",
             "session_id": f"s-{i % 300}", "occurred_at": at, "received_at": stamp,
@@ -157,6 +160,11 @@ def bare_producer(bootstrap: str, topic: str, count: int) -> float:
         })
         for i in range(count)
     ]  # fmt: skip
+
+
+def bare_producer(bootstrap: str, topic: str, count: int) -> float:
+    """Events/s acknowledged by the core producer alone: validate, encode, send, flush."""
+    raws = page_views(count)
     producer = EventProducer(producer_config(bootstrap, ProducerTuning()), topic)
     producer.connect(30, settle_s=1.0)
     started = time.perf_counter()
@@ -168,3 +176,50 @@ def bare_producer(bootstrap: str, topic: str, count: int) -> float:
     if left:
         raise RuntimeError(f"{left} events were not acknowledged by the bare producer")
     return count / elapsed
+
+
+def bare_latency(bootstrap: str, topic: str, *, events_per_s: float, seconds: float) -> LoadResult:
+    """Batches of 100 through the core producer alone at a fixed rate, as the API sends
+    them (idempotent, acks=all, the API's 5 ms linger): how long each batch waits for
+    its last acknowledgement (p50/p99 ms). It is the floor the HTTP latency at the same
+    load stands on: what the broker and the shared cores cost without HTTP, validation
+    or the event loop."""
+    raws = page_views(BATCH)
+    messages = [encode(validate_json_event(raw)) for raw in raws]  # type: ignore[arg-type]
+    producer = EventProducer(producer_config(bootstrap, ProducerTuning(linger_ms=5.0)), topic)
+    producer.connect(30, settle_s=1.0)
+    waits: list[float] = []
+    open_batches: dict[int, list[float]] = {}
+
+    def tracker(batch: int) -> Callable[[Any, Any], None]:
+        def on_delivery(err: Any, _msg: Any) -> None:
+            left_and_start = open_batches[batch]
+            left_and_start[0] -= 1
+            if left_and_start[0] == 0 and err is None:
+                waits.append((time.perf_counter() - left_and_start[1]) * 1000)
+                del open_batches[batch]
+
+        return on_delivery
+
+    interval = BATCH / events_per_s
+    started = time.perf_counter()
+    batches = int(seconds / interval)
+    for batch in range(batches):
+        due = started + batch * interval
+        while (now := time.perf_counter()) < due:
+            producer.poll(0)
+            time.sleep(min(0.0005, due - now))
+        open_batches[batch] = [float(BATCH), time.perf_counter()]
+        producer.send_all_tracked(messages, tracker(batch))
+    while open_batches and time.perf_counter() - started < seconds + 30:
+        producer.poll(0.001)
+    producer.flush(10)
+    if not waits:
+        raise RuntimeError("the bare producer had no batch acknowledged")
+    return LoadResult(
+        events_per_s=len(waits) * BATCH / seconds,
+        p50_ms=percentile(waits, 0.5),
+        p99_ms=percentile(waits, 0.99),
+        requests=batches,
+        failures=batches - len(waits),
+    )

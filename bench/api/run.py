@@ -3,7 +3,9 @@
 Ingestion: Locust (headless, batches of 100) against one ``eventtide api serve``
 process, as fast as it answers, then at half that rate for latency; the bare producer
 (the same events validated, encoded and acknowledged with no HTTP) is the ceiling,
-measured in the same run. Every 2xx means Kafka acknowledged all 100 events.
+measured in the same run. Every 2xx means Kafka acknowledged all 100 events. At half
+load the bare producer also sends batches of 100 at the same rate and times each
+batch's acknowledgements: the latency floor the broker and the shared cores set.
 Queries: p50/p99 of a profile, a 30-day daily trend with breakdown, a 4-step funnel
 and an 8-week retention matrix over HTTP, at two stored sizes (1M and 10M events of
 10,000 users over 30 days; --quick: 5k and 20k of 1,000 users), to show how cost grows.
@@ -57,6 +59,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
     http, bare = Series("HTTP, 1 API process", "events/s"), Series("bare producer", "events/s")
     p50 = Series("p50 at half load", "ms", higher_is_better=False)
     p99 = Series("p99 at half load", "ms", higher_is_better=False)
+    bare_p99 = Series("bare producer p99, same load", "ms", higher_is_better=False)
     cpu: list[float] = []
     client: list[float] = []
     server = ingest.ApiServer(env, topic, out / "api-ingest.log")
@@ -71,12 +74,18 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
             half = ingest.locust(
                 server.url, key, users=users, seconds=seconds, rate=per_user, out=out
             )
+            floor = ingest.bare_latency(
+                env["KAFKA_BOOTSTRAP_SERVERS"], topic, events_per_s=full.events_per_s / 2,
+                seconds=seconds,
+            )  # fmt: skip
             http.values.append(full.events_per_s)
             p50.values.append(half.p50_ms)
             p99.values.append(half.p99_ms)
+            bare_p99.values.append(floor.p99_ms)
             return {"http_events_s": full.events_per_s, "failed_requests": full.failures,
                     "server_events_per_cpu_s": cpu[-1], "client_cores": client[-1],
-                    "half_p50_ms": half.p50_ms, "half_p99_ms": half.p99_ms}  # fmt: skip
+                    "half_p50_ms": half.p50_ms, "half_p99_ms": half.p99_ms,
+                    "bare_half_p50_ms": floor.p50_ms, "bare_half_p99_ms": floor.p99_ms}  # fmt: skip
 
         repeat(runs, "api ingest", once)
     finally:
@@ -90,6 +99,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
             Comparison("ingest events/s, batches of 100", http, bare),
             Comparison("latency p99 at half load vs goal", p99, goal, goal_ratio=1.0),
             Comparison("latency p50 at half load vs goal", p50, goal),
+            Comparison("latency p99 at half load vs the bare producer's", p99, bare_p99),
         ],
         "events_per_server_cpu_second": statistics.median(cpu),
         "load_client_cores": statistics.median(client),
