@@ -3,18 +3,28 @@
 Read by ``locust -f`` in its own process, configured through the environment:
 ``BENCH_API_KEY`` (an ingest key), ``BENCH_API_RATE`` (requests/s per user; unset means
 as fast as the server answers) and ``BENCH_API_BATCH`` (events per request).
+
+At a set rate each user's requests start as a Poisson process of that rate, as
+independent clients' requests arrive. A fixed pacing would let the server's answers
+synchronise the users: the acknowledgements of every request that shared one produce
+request arrive in one poll, so all those users would wait the same interval and post
+their next batches in one burst, and the burst's last request would queue behind the
+others (16 users at 10 requests/s each: p50 57 ms, against 17 ms for 4 users at 40).
 A request counts as a failure unless it is a 200 whose ``accepted`` equals the batch.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import orjson
-from locust import FastHttpUser, constant, constant_throughput, task
+from locust import FastHttpUser, constant, task
 
 BATCH = int(os.environ.get("BENCH_API_BATCH", "100"))
 _RATE = os.environ.get("BENCH_API_RATE")
@@ -44,10 +54,25 @@ def _batch(size: int) -> bytes:
 BODIES = [_batch(BATCH).decode() for _ in range(_BODIES)]
 
 
+def poisson_starts(rate: float) -> Callable[[Ingest], float]:
+    """A Locust ``wait_time`` whose requests start at the times of a Poisson process
+    of ``rate`` per second: each start is the last scheduled one plus an exponential
+    gap, so a slow answer is followed at once by the starts it delayed (up to a
+    second's worth: a longer stall is not made up in one burst)."""
+
+    def wait(user: Ingest) -> float:
+        now = time.monotonic()
+        user.next_start = max(user.next_start, now - 1.0) + random.expovariate(rate)
+        return max(0.0, user.next_start - now)
+
+    return wait
+
+
 class Ingest(FastHttpUser):
     """Posts pre-built batches in turn (built once: the client must not be the bottleneck)."""
 
-    wait_time = constant_throughput(float(_RATE)) if _RATE else constant(0)
+    wait_time = poisson_starts(float(_RATE)) if _RATE else constant(0)
+    next_start = 0.0
     headers: ClassVar[dict[str, str]] = {
         "content-type": "application/json",
         "x-api-key": os.environ.get("BENCH_API_KEY", ""),
