@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from eventtide.core.cli import build_app
 from eventtide.core.db import make_engine
 from eventtide.core.db.models import Model, UserEvent
+from eventtide.core.db.outbox import OutboxRow
 from eventtide.core.db.predictions import Prediction
 from eventtide.core.db.processor_tables import AlertRow
 from eventtide.ml.history import DAY_S, EventLog
@@ -160,6 +161,8 @@ def test_train_promote_score_kill9_exactly_once_and_refuse_tampering(
     sent = [orjson.loads(v) for v in topic_values(kafka_bootstrap, predictions, 1)]
     assert {str(p["source_id"]) for p in sent} == {s for s, _ in stored}
     assert summary["outbox"]["resent_rows"] >= 1
+    with engine.connect() as conn:  # acknowledged rows are deleted, at the latest at exit
+        assert conn.scalar(select(func.count()).select_from(OutboxRow)) == 0
 
     _check_api(kafka_bootstrap, url)
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
+import orjson
 import pytest
 from processor_helpers import (
     OracleResult,
@@ -18,8 +19,12 @@ from processor_helpers import (
     table_differences,
 )
 from service_processes import reap_processes, start_service
-from storage_helpers import create_topic, end_offsets
+from sqlalchemy import func, select
+from storage_helpers import create_topic, end_offsets, topic_values
 
+from eventtide.core.db import make_engine
+from eventtide.core.db.outbox import OutboxRow
+from eventtide.core.db.processor_tables import WindowAggregate
 from eventtide.core.transactional.rebalances import rebalances
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.model import Event
@@ -59,8 +64,32 @@ def test_the_tables_equal_the_oracle(
     assert summary["processor"]["late"] == 0
     windows = outputs["EVENTTIDE_PROCESSOR_WINDOWS_TOPIC"]
     features = outputs["EVENTTIDE_PROCESSOR_FEATURES_TOPIC"]
-    assert end_offsets(kafka_bootstrap, windows, 1)[0] > 0
     assert end_offsets(kafka_bootstrap, features, 1)[0] > 0
+    _windows_topic_matches_the_table(kafka_bootstrap, windows, fresh_database_url)
+
+
+def _windows_topic_matches_the_table(bootstrap: str, topic: str, url: str) -> None:
+    """Every window row reached the topic (through the outbox), the latest record of each
+    key is the row, and a clean exit leaves no outbox row behind."""
+    latest = {}
+    for value in topic_values(bootstrap, topic, 1):
+        record = orjson.loads(value)
+        key = tuple(
+            record[c] for c in ("partition", "window", "window_start", "dimension", "value")
+        )
+        latest[key] = (record["count"], record["unique_users"], record["final"])
+    engine = make_engine(url)
+    t = WindowAggregate
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.partition, t.window, t.window_start, t.dimension, t.value, t.count,
+                   t.unique_users, t.final)
+        ).all()  # fmt: skip
+        left = conn.scalar(select(func.count()).select_from(OutboxRow))
+    engine.dispose()
+    assert rows
+    assert latest == {tuple(r[:5]): tuple(r[5:]) for r in rows}
+    assert left == 0
 
 
 KILL_PHASES = ("polled", "prepared", "writing", "db-committed")
