@@ -149,12 +149,13 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     long_stream: tuple[str, list[Event], OracleResult],
 ) -> None:
     """Two members of one group share the partitions; one dies (SIGKILL after its third
-    commit), the survivor takes its partitions over from their checkpoint rows."""
+    commit, before that batch's records are sent), the survivor takes its partitions over
+    from their checkpoint rows and sends the dead member's leftover outbox rows first."""
     topic, events, expected = long_stream
     group, log = f"g-{uuid.uuid4().hex[:8]}", tmp_path / "processor.log"
+    outputs = _output_topics(kafka_bootstrap)
     env = processor_env(
-        kafka_bootstrap, fresh_database_url,
-        EVENTTIDE_PROCESSOR_TOPICS_ENABLED="false",
+        kafka_bootstrap, fresh_database_url, **outputs,
         EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS="2000",
     )  # fmt: skip
     survivor = start_service("process", env, topic, group, tmp_path / "survivor.log", idle_exit=10)
@@ -164,7 +165,11 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     assert doomed.wait(120) == -9, log.read_text()[-3000:]
     assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
     held = [change for change in rebalances(log.read_text()) if change.assigned][-1].partitions
-    restored = summary_lines(tmp_path / "survivor.log")[-1]["processor"]["restored"]
+    summary = summary_lines(tmp_path / "survivor.log")[-1]
+    restored = summary["processor"]["restored"]
     assert held
     assert all(restored[str(p)] > 0 for p in held), (held, restored)
     assert table_differences(fresh_database_url, events, expected) == []
+    windows = outputs["EVENTTIDE_PROCESSOR_WINDOWS_TOPIC"]
+    _windows_topic_matches_the_table(kafka_bootstrap, windows, fresh_database_url)
+    assert summary["outbox"]["resent_rows"] >= 1
