@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Connection, Engine
 
-from eventtide.core.kafka.codec import WireMessage
+from eventtide.core.kafka.codec import Headers, WireMessage
 from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.outbox_rows import OutRecord
 from eventtide.ml.scorer import NoProductionModelError
@@ -64,7 +64,7 @@ def row_records(
     readers drop (or keep the latest of) repeats.
     """
     tag = record_type.encode()
-    header = [("record_type", tag)]
+    header: Headers = [("record_type", tag)]
 
     def records(rows: list[Row]) -> list[OutRecord]:
         return [

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import orjson
 
 from eventtide.core.kafka import EventProducer
-from eventtide.core.kafka.codec import WireMessage
+from eventtide.core.kafka.codec import Headers, WireMessage
 from eventtide.core.transactional.outbox_rows import OutRecord
 from eventtide.processor.rows import (
     Record,
@@ -86,7 +86,7 @@ def _add(
     records: Iterable[Record],
     key: Callable[[Record], str],
 ) -> None:
-    header = [("record_type", kind)]
+    header: Headers = [("record_type", kind)]
     dumps = orjson.dumps
     for record in records:
         out.append(

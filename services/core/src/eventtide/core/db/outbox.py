@@ -49,22 +49,21 @@ def insert_outbox(
     conn: Connection, *, group_id: str, topic: str, partitions: str, records: bytes, count: int
 ) -> int:
     """Store one batch's packed records; returns the new row's id."""
-    table = OutboxRow.__table__
     row_id = conn.execute(
-        insert(table)
+        insert(OutboxRow)
         .values(group_id=group_id, topic=topic, partitions=partitions, record_count=count,
                 records=records)
-        .returning(table.c.row_id)
+        .returning(OutboxRow.row_id)
     ).scalar_one()  # fmt: skip
     return int(row_id)
 
 
 def delete_outbox(conn: Connection, row_ids: Collection[int]) -> None:
     """Delete acknowledged rows by id; ids already gone are ignored."""
-    table = OutboxRow.__table__
     ids = sorted(row_ids)
     for start in range(0, len(ids), DELETE_CHUNK):
-        conn.execute(delete(table).where(table.c.row_id.in_(ids[start : start + DELETE_CHUNK])))
+        chunk = ids[start : start + DELETE_CHUNK]
+        conn.execute(delete(OutboxRow).where(OutboxRow.row_id.in_(chunk)))
 
 
 def load_outbox(conn: Connection, group_id: str, topic: str) -> list[tuple[int, str, bytes]]:
