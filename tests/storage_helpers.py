@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -211,3 +212,28 @@ def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
         }
     finally:
         consumer.close()
+
+
+def topic_values(
+    bootstrap: str, topic: str, partitions: int, timeout_s: float = 30.0
+) -> list[bytes]:
+    """Every value in ``topic`` up to its current end, partition by partition."""
+    ends = end_offsets(bootstrap, topic, partitions)
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex[:6]}",
+         "enable.auto.commit": False}
+    )  # fmt: skip
+    values: list[bytes] = []
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions) if ends[p]])
+        positions = dict.fromkeys(ends, 0)
+        deadline = time.monotonic() + timeout_s
+        while any(positions[p] < ends[p] for p in ends):
+            assert time.monotonic() < deadline, f"{topic}: read {positions} of {ends}"
+            for message in consumer.consume(1_000, 0.5):
+                if message.error() is None:
+                    values.append(message.value())
+                    positions[message.partition()] = message.offset() + 1
+    finally:
+        consumer.close()
+    return values

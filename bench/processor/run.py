@@ -6,7 +6,11 @@ the time they are sent, so event time is as dense as a real stream at that rate)
 run processes it into a fresh database with ``eventtide process`` (a real process;
 output topics off, so the figure is the exactly-once path: decode, job, changed
 checkpoint rows, results and offsets per transaction), measured from its first message
-to its last commit. Peers, measured in the same invocation on the same topic:
+to its last commit. The same full job with its output topics on (every result record
+stored in the batch's transactional outbox row, sent after the commit, the row deleted
+once acknowledged) is measured next to it outside quick mode: the difference is what the
+topics cost.
+Peers, measured in the same invocation on the same topic:
 
 - the pure core alone (``bench/processor/pure.py``: no Kafka, no database) on a
   generated stream: the ceiling the wiring's I/O is measured against;
@@ -103,6 +107,15 @@ def fill(env: dict[str, str], topic: str, events: int) -> None:
     assert sent == events, out.stdout
 
 
+def output_topics(bootstrap: str) -> dict[str, str]:
+    """Fresh output topics for one run with topics on (the settings that name them)."""
+    names = ("windows", "sessions", "alerts", "features", "late")
+    return {
+        "EVENTTIDE_PROCESSOR_TOPICS_ENABLED": "true",
+        **{f"EVENTTIDE_PROCESSOR_{n.upper()}_TOPIC": create_topic(bootstrap, n) for n in names},
+    }
+
+
 def wired_rate(url: str, env: dict[str, str], topic: str, events: int) -> float:
     """events/s of ``eventtide process`` over the whole topic into a fresh database."""
     database = fresh_database(url)
@@ -140,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fill(env, topic, events)
     python = quix_python()
     ours = Series("eventtide process, full job, exactly once into PostgreSQL", "events/s")
+    topics = Series("eventtide process, full job, with output topics (outbox)", "events/s")
     pure = Series("pure core, no I/O", "events/s")
     quix = Series("Quix Streams 3.28, 1-min count per event type, exactly once", "events/s")
 
@@ -147,11 +161,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def once(_index: int) -> dict[str, float]:
         ours.values.append(wired_rate(url, env, topic, events))
+        if not args.quick:  # the integration tests run the topics path; keep quick short
+            with_topics = {**env, **output_topics(bootstrap)}
+            topics.values.append(wired_rate(url, with_topics, topic, events))
         simple.values.append(wired_rate(url, {**env, **SIMPLE_JOB}, topic, events))
         pure.values.append(pure_rate(2_000 if args.quick else 20_000, 0.5 if args.quick else 1.0))
         quix.values.append(quix_rate(python, bootstrap, topic, events))
         return {
             "ours": ours.values[-1],
+            "topics": topics.values[-1] if topics.values else 0.0,
             "simple": simple.values[-1],
             "pure": pure.values[-1],
             "quix": quix.values[-1],
@@ -179,11 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "processor",
         [
             Comparison("events/s, full job, one process", ours, pure),
+            *(
+                [Comparison("events/s, full job, output topics on vs off", topics, ours)]
+                if topics.values
+                else []
+            ),
             Comparison("events/s, 1-min count per event type", simple, quix, goal_ratio=1.5),
             Comparison("events/s, ours full job vs Quix simple job", ours, quix),
         ],
         quick=args.quick,
-        parameters={"events": events, "runs": args.runs, "topics": "off", "stream": "live"},
+        parameters={
+            "events": events,
+            "runs": args.runs,
+            "topics": "off, and on for the topics series",
+            "stream": "live",
+        },
         notes=notes,
     )
     return 0

@@ -17,12 +17,13 @@ from api_helpers import api_client, core_for, new_key
 from confluent_kafka import Producer
 from service_processes import spawn
 from sqlalchemy import func, insert, select, update
-from storage_helpers import create_topic, end_offsets
+from storage_helpers import create_topic, end_offsets, topic_values
 from typer.testing import CliRunner
 
 from eventtide.core.cli import build_app
 from eventtide.core.db import make_engine
 from eventtide.core.db.models import Model, UserEvent
+from eventtide.core.db.outbox import OutboxRow
 from eventtide.core.db.predictions import Prediction
 from eventtide.core.db.processor_tables import AlertRow
 from eventtide.ml.history import DAY_S, EventLog
@@ -155,6 +156,13 @@ def test_train_promote_score_kill9_exactly_once_and_refuse_tampering(
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["scorer"]["invalid"] <= 1  # the bad record, unless an earlier run took it
     assert end_offsets(kafka_bootstrap, predictions, 1)[0] >= summary["scorer"]["stored"] > 0
+    # The kill came after a commit and before its records were sent: the outbox sent
+    # them again, so the topic holds every stored prediction (repeats allowed).
+    sent = [orjson.loads(v) for v in topic_values(kafka_bootstrap, predictions, 1)]
+    assert {str(p["source_id"]) for p in sent} == {s for s, _ in stored}
+    assert summary["outbox"]["resent_rows"] >= 1
+    with engine.connect() as conn:  # acknowledged rows are deleted, at the latest at exit
+        assert conn.scalar(select(func.count()).select_from(OutboxRow)) == 0
 
     _check_api(kafka_bootstrap, url)
 

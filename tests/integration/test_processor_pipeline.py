@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
+import orjson
 import pytest
 from processor_helpers import (
     OracleResult,
@@ -18,8 +19,12 @@ from processor_helpers import (
     table_differences,
 )
 from service_processes import reap_processes, start_service
-from storage_helpers import create_topic, end_offsets
+from sqlalchemy import func, select
+from storage_helpers import create_topic, end_offsets, topic_values
 
+from eventtide.core.db import make_engine
+from eventtide.core.db.outbox import OutboxRow
+from eventtide.core.db.processor_tables import WindowAggregate
 from eventtide.core.transactional.rebalances import rebalances
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.model import Event
@@ -59,8 +64,32 @@ def test_the_tables_equal_the_oracle(
     assert summary["processor"]["late"] == 0
     windows = outputs["EVENTTIDE_PROCESSOR_WINDOWS_TOPIC"]
     features = outputs["EVENTTIDE_PROCESSOR_FEATURES_TOPIC"]
-    assert end_offsets(kafka_bootstrap, windows, 1)[0] > 0
     assert end_offsets(kafka_bootstrap, features, 1)[0] > 0
+    _windows_topic_matches_the_table(kafka_bootstrap, windows, fresh_database_url)
+
+
+def _windows_topic_matches_the_table(bootstrap: str, topic: str, url: str) -> None:
+    """Every window row reached the topic (through the outbox), the latest record of each
+    key is the row, and a clean exit leaves no outbox row behind."""
+    latest = {}
+    for value in topic_values(bootstrap, topic, 1):
+        record = orjson.loads(value)
+        key = tuple(
+            record[c] for c in ("partition", "window", "window_start", "dimension", "value")
+        )
+        latest[key] = (record["count"], record["unique_users"], record["final"])
+    engine = make_engine(url)
+    t = WindowAggregate
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.partition, t.window, t.window_start, t.dimension, t.value, t.count,
+                   t.unique_users, t.final)
+        ).all()  # fmt: skip
+        left = conn.scalar(select(func.count()).select_from(OutboxRow))
+    engine.dispose()
+    assert rows
+    assert latest == {tuple(r[:5]): tuple(r[5:]) for r in rows}
+    assert left == 0
 
 
 KILL_PHASES = ("polled", "prepared", "writing", "db-committed")
@@ -120,12 +149,13 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     long_stream: tuple[str, list[Event], OracleResult],
 ) -> None:
     """Two members of one group share the partitions; one dies (SIGKILL after its third
-    commit), the survivor takes its partitions over from their checkpoint rows."""
+    commit, before that batch's records are sent), the survivor takes its partitions over
+    from their checkpoint rows and sends the dead member's leftover outbox rows first."""
     topic, events, expected = long_stream
     group, log = f"g-{uuid.uuid4().hex[:8]}", tmp_path / "processor.log"
+    outputs = _output_topics(kafka_bootstrap)
     env = processor_env(
-        kafka_bootstrap, fresh_database_url,
-        EVENTTIDE_PROCESSOR_TOPICS_ENABLED="false",
+        kafka_bootstrap, fresh_database_url, **outputs,
         EVENTTIDE_PROCESSOR_BATCH_MAX_EVENTS="2000",
     )  # fmt: skip
     survivor = start_service("process", env, topic, group, tmp_path / "survivor.log", idle_exit=10)
@@ -135,7 +165,11 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     assert doomed.wait(120) == -9, log.read_text()[-3000:]
     assert survivor.wait(300) == 0, (tmp_path / "survivor.log").read_text()[-3000:]
     held = [change for change in rebalances(log.read_text()) if change.assigned][-1].partitions
-    restored = summary_lines(tmp_path / "survivor.log")[-1]["processor"]["restored"]
+    summary = summary_lines(tmp_path / "survivor.log")[-1]
+    restored = summary["processor"]["restored"]
     assert held
     assert all(restored[str(p)] > 0 for p in held), (held, restored)
     assert table_differences(fresh_database_url, events, expected) == []
+    windows = outputs["EVENTTIDE_PROCESSOR_WINDOWS_TOPIC"]
+    _windows_topic_matches_the_table(kafka_bootstrap, windows, fresh_database_url)
+    assert summary["outbox"]["resent_rows"] >= 1

@@ -42,6 +42,7 @@ PURE = [
     "eventtide.core.transactional.phases",
     "eventtide.core.transactional.rebalances",
     "eventtide.core.transactional.settings",
+    "eventtide.core.transactional.outbox_rows",
     "eventtide.consumer.batching",
     "eventtide.consumer.settings",
     "eventtide.producer.generator",

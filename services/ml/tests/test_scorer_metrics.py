@@ -23,9 +23,7 @@ def _row(model: str, score: float) -> dict[str, Any]:
 
 def test_a_committed_batch_counts_its_rows_scores_and_time() -> None:
     model = "metrics_test_batch"
-    steps = ScorerSteps(
-        holder=cast(ModelHolder, None), group_id="g", report=ScorerReport(), publish=None
-    )
+    steps = ScorerSteps(holder=cast(ModelHolder, None), group_id="g", report=ScorerReport())
     before = _value("eventtide_ml_scored_total", model)
     rows = [_row(model, 0.05), _row(model, 0.93), _row(model, 0.97)]
 

@@ -33,3 +33,16 @@ PRODUCER_IN_FLIGHT: Final = Gauge(
     "eventtide_kafka_producer_in_flight",
     "Messages handed to the Kafka client and not yet acknowledged.",
 )
+OUTBOX_PENDING: Final = Gauge(
+    "eventtide_outbox_pending_rows",
+    "Outbox rows (one per committed batch) sent and not yet fully acknowledged by Kafka.",
+)
+OUTBOX_RESENT: Final = Counter(
+    "eventtide_outbox_resent_rows",
+    "Leftover outbox rows sent again on partition assignment (a member died before their "
+    "acknowledgements).",
+)
+OUTBOX_FAILED: Final = Counter(
+    "eventtide_outbox_failed_rows",
+    "Outbox rows with a record Kafka refused; kept and sent again on the next assignment.",
+)

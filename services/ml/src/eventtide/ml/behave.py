@@ -4,7 +4,8 @@
 event (``behave_state.advance``) and scores the user-windows that closed with the
 production ``behaviour`` model; ``write`` inserts the alert rows, the touched
 partitions' states and the batch's offsets in the loop's one transaction;
-``after_commit`` sends the alerts to ``alerts.v1``. After a crash the loop seeks back to
+the loop's outbox stores the alerts for ``alerts.v1`` in that transaction and sends
+them after it. After a crash the loop seeks back to
 the stored offsets and ``assigned`` reloads the states stored with them, so the
 replayed events close the same windows and the alerts keep their ids.
 """
@@ -135,9 +136,8 @@ class BehaveSteps:
         topic: str,
         lateness_s: float,
         report: BehaveReport,
-        publish: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
-        self.holder, self.engine, self.report, self.publish = holder, engine, report, publish
+        self.holder, self.engine, self.report = holder, engine, report
         self.group_id, self.topic = group_id, topic
         self.window_us = round(holder.model.model.window_s * US)
         self.lateness_us = round(lateness_s * US)
@@ -194,12 +194,10 @@ class BehaveSteps:
         return written
 
     def after_commit(self, behaved: Behaved, written: int) -> None:
-        """Writer thread, after the commit: counters, then ``alerts.v1``."""
+        """Writer thread, after the commit: counters."""
         self.report.batches += 1
         self.report.records += behaved.messages
         self.report.windows_closed += behaved.closed
         self.report.invalid += behaved.invalid
         self.report.alerts_written += written
         self.report.late = behaved.late
-        if self.publish is not None and behaved.rows:
-            self.publish(behaved.rows)

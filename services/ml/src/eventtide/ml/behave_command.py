@@ -18,9 +18,9 @@ from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, load_served,
 from eventtide.ml.loop_wiring import (
     group_consumer,
     open_with_model,
-    output_producer,
-    output_publisher,
+    output_outbox,
     print_summary,
+    rows_outgoing,
     run_and_flush,
 )
 from eventtide.ml.scorer import ModelHolder
@@ -40,8 +40,8 @@ def run_behave(*, group: str | None, migrate: bool, idle_exit: float, json_summa
         engine, model = opened
         loader = same_window(load_served, model.model.window_s)
         holder = ModelHolder(engine, settings.model_name, settings.reload_interval_s, model, loader)
-        producer = output_producer(settings, settings.alerts_topic, "alerts")
         consumer = group_consumer(settings, core, group)
+        outbox = output_outbox(settings, engine, consumer, topic, settings.alerts_topic, "alerts")
         report = BehaveReport()
         steps = BehaveSteps(
             holder=holder,
@@ -50,7 +50,6 @@ def run_behave(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             topic=topic,
             lateness_s=settings.allowed_lateness_s,
             report=report,
-            publish=output_publisher(producer, "alert", lambda row: str(row["user_id"])),
         )
         loop_report = LoopReport()
         loop: BatchLoop[Behaved, int] = BatchLoop(
@@ -63,12 +62,16 @@ def run_behave(*, group: str | None, migrate: bool, idle_exit: float, json_summa
                 after_commit=steps.after_commit,
                 assigned=steps.assigned,
                 revoked=steps.revoked,
+                outgoing=rows_outgoing(
+                    settings.alerts_topic, "alert", lambda row: str(row["user_id"])
+                ),
             ),
             bounds=settings.bounds(),
             stop=stop,
             report=loop_report,
+            outbox=outbox,
         )
-        run_and_flush(loop, producer, idle_exit)
+        run_and_flush(loop, outbox, idle_exit)
     engine.dispose()
-    print_summary(loop_report, "behave", report, json_summary=json_summary)
+    print_summary(loop_report, "behave", report, json_summary=json_summary, outbox=outbox)
     return 0

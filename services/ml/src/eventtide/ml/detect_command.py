@@ -24,9 +24,9 @@ from eventtide.ml.detector_state import DetectorConfigLive
 from eventtide.ml.loop_wiring import (
     group_consumer,
     open_with_model,
-    output_producer,
-    output_publisher,
+    output_outbox,
     print_summary,
+    rows_outgoing,
     run_and_flush,
 )
 from eventtide.ml.scorer import ModelHolder
@@ -46,8 +46,9 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
         holder = ModelHolder(
             engine, settings.model_name, settings.reload_interval_s, model, load_served
         )
-        producer = output_producer(settings, settings.alerts_topic, "alerts")
         consumer = group_consumer(settings, core, group)
+        outbox = output_outbox(settings, engine, consumer, settings.windows_topic,
+                               settings.alerts_topic, "alerts")  # fmt: skip
         report = DetectorReport()
         steps = DetectorSteps(
             holder=holder,
@@ -56,7 +57,6 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
             topic=settings.windows_topic,
             live=DetectorConfigLive(settings.settle_windows, settings.stale_windows),
             report=report,
-            publish=output_publisher(producer, "alert", lambda row: str(row["evidence"]["series"])),
         )
         loop_report = LoopReport()
         loop: BatchLoop[Detected, int] = BatchLoop(
@@ -69,12 +69,16 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
                 after_commit=steps.after_commit,
                 assigned=steps.assigned,
                 revoked=steps.revoked,
+                outgoing=rows_outgoing(
+                    settings.alerts_topic, "alert", lambda row: str(row["evidence"]["series"])
+                ),
             ),
             bounds=settings.bounds(),
             stop=stop,
             report=loop_report,
+            outbox=outbox,
         )
-        run_and_flush(loop, producer, idle_exit)
+        run_and_flush(loop, outbox, idle_exit)
     engine.dispose()
-    print_summary(loop_report, "detector", report, json_summary=json_summary)
+    print_summary(loop_report, "detector", report, json_summary=json_summary, outbox=outbox)
     return 0

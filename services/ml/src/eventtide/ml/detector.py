@@ -3,7 +3,8 @@
 ``prepare`` (main thread) decodes a batch, takes its final window results into the
 state and judges every window that became complete; ``write`` upserts the incidents'
 alert rows, the state document and the batch's offsets in the loop's one transaction;
-``after_commit`` sends the alerts to ``alerts.v1``. After a crash the loop seeks back to
+the loop's outbox stores the alerts for ``alerts.v1`` in that transaction and sends
+them after it. After a crash the loop seeks back to
 the stored offsets and ``assigned`` reloads the state stored with them, so the replayed
 batch rebuilds the same incidents under the same ids: nothing is written twice.
 """
@@ -11,7 +12,6 @@ batch rebuilds the same incidents under the same ids: nothing is written twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,10 +97,9 @@ class DetectorSteps:
         topic: str,
         live: DetectorConfigLive,
         report: DetectorReport,
-        publish: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.holder, self.engine, self.live, self.report = holder, engine, live, report
-        self.group_id, self.topic, self.publish = group_id, topic, publish
+        self.group_id, self.topic = group_id, topic
         self.state = DetectorState()
         self.partitions: set[int] = set()
 
@@ -157,12 +156,10 @@ class DetectorSteps:
         return written
 
     def after_commit(self, detected: Detected, written: int) -> None:
-        """Writer thread, after the commit: counters, then ``alerts.v1``."""
+        """Writer thread, after the commit: counters."""
         self.report.batches += 1
         self.report.records += detected.messages
         self.report.finals += detected.taken
         self.report.invalid += detected.invalid
         self.report.alerts_written += written
         self.report.late = self.state.late
-        if self.publish is not None and detected.rows:
-            self.publish(detected.rows)

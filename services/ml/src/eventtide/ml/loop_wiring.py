@@ -1,6 +1,6 @@
 """What the three long-running ML verbs (``ml score``, ``ml detect``, ``ml behave``) do
 around their batch loop, written once: open the database and wait for a production
-model, build the group's consumer and the output topic's producer, run the loop and
+model, build the group's consumer and the output topic's outbox, run the loop and
 flush, and print the summary. Each verb keeps only its own steps and settings."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import typer
 from sqlalchemy import Connection, Engine
 
 from eventtide.core.db import make_engine
-from eventtide.core.kafka import EventProducer, ProducerTuning
+from eventtide.core.kafka import ProducerTuning
 from eventtide.core.kafka.clients import make_consumer, make_producer
 from eventtide.core.kafka.consumer import GroupConsumer
 from eventtide.core.kafka.consumer_config import ConsumerTuning
@@ -23,9 +23,11 @@ from eventtide.core.lag import OffsetReset
 from eventtide.core.settings import CoreSettings
 from eventtide.core.signals import StopFlag
 from eventtide.core.transactional.loop import BatchLoop
+from eventtide.core.transactional.outbox import Outbox
+from eventtide.core.transactional.outbox_rows import OutRecord
 from eventtide.core.transactional.steps import LoopReport
 from eventtide.ml.artefacts import ArtefactRefusedError
-from eventtide.ml.serving import Row, first_model, publisher
+from eventtide.ml.serving import Row, first_model, row_records
 
 M = TypeVar("M")
 
@@ -70,20 +72,33 @@ def open_with_model(
     return engine, model
 
 
-def output_producer(settings: ServedLoopSettings, topic: str, role: str) -> EventProducer | None:
-    """The producer of the loop's output topic (``None`` when topics are off)."""
+class Rowed(Protocol):
+    """A prepared batch whose committed ``rows`` go to the output topic."""
+
+    @property
+    def rows(self) -> list[Row]: ...
+
+
+def output_outbox(
+    settings: ServedLoopSettings, engine: Engine, consumer: GroupConsumer, source: str,
+    topic: str, role: str,
+) -> Outbox | None:  # fmt: skip
+    """The loop's outbox, sending to ``topic`` through its own producer (``None`` when
+    topics are off)."""
     if not settings.topics_enabled:
         return None
-    return make_producer(
+    producer = make_producer(
         topic, ProducerTuning(linger_ms=20.0, client_id=f"{settings.client_id}-{role}")
     )
+    return Outbox(engine=engine, group_id=consumer.group_id, topic=source, producers=[producer])
 
 
-def output_publisher(
-    producer: EventProducer | None, record_type: str, key: Callable[[Row], str]
-) -> Callable[[list[Row]], None] | None:
-    """The steps' ``publish``: committed rows to the output topic (``None`` without one)."""
-    return None if producer is None else publisher(producer, record_type, key)
+def rows_outgoing(
+    topic: str, record_type: str, key: Callable[[Row], str]
+) -> Callable[[Rowed], list[OutRecord]]:
+    """The steps' ``outgoing``: a batch's rows as records of ``record_type`` for ``topic``."""
+    records = row_records(topic, record_type, key)
+    return lambda prepared: records(prepared.rows)
 
 
 def group_consumer(
@@ -105,18 +120,22 @@ def group_consumer(
     )
 
 
-def run_and_flush(
-    loop: BatchLoop[Any, Any], producer: EventProducer | None, idle_exit: float
-) -> None:
-    """Run until stopped (or idle for ``idle_exit`` seconds), then flush the output."""
+def run_and_flush(loop: BatchLoop[Any, Any], outbox: Outbox | None, idle_exit: float) -> None:
+    """Run until stopped (or idle for ``idle_exit`` seconds), then flush the output and
+    delete the outbox rows it acknowledged."""
     try:
         loop.run(idle_exit_s=idle_exit or None)
     finally:
-        if producer is not None:
-            producer.flush(10.0)
+        if outbox is not None:
+            outbox.close(10.0)
 
 
-def print_summary(loop_report: LoopReport, name: str, report: Any, *, json_summary: bool) -> None:
+def print_summary(
+    loop_report: LoopReport, name: str, report: Any, *, json_summary: bool,
+    outbox: Outbox | None = None,
+) -> None:  # fmt: skip
     """The loop's and the verb's counters as one JSON line (stdout with ``--json``)."""
     summary = {"loop": dataclasses.asdict(loop_report), name: dataclasses.asdict(report)}
+    if outbox is not None:
+        summary["outbox"] = {"resent_rows": outbox.resent_rows}
     typer.echo(orjson.dumps(summary).decode(), err=not json_summary)

@@ -10,9 +10,9 @@ from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.loop_wiring import (
     group_consumer,
     open_with_model,
-    output_producer,
-    output_publisher,
+    output_outbox,
     print_summary,
+    rows_outgoing,
     run_and_flush,
 )
 from eventtide.ml.metrics import declare
@@ -40,28 +40,30 @@ def run_scorer(*, group: str | None, migrate: bool, idle_exit: float, json_summa
         holder = ModelHolder(
             engine, settings.model_name, settings.reload_interval_s, model, load_model
         )
-        producer = output_producer(settings, settings.predictions_topic, "predictions")
         consumer = group_consumer(settings, core, group, settings.instance_id)
+        outbox = output_outbox(settings, engine, consumer, settings.features_topic,
+                               settings.predictions_topic, "predictions")  # fmt: skip
         report = ScorerReport()
-        steps = ScorerSteps(
-            holder=holder,
-            group_id=consumer.group_id,
-            report=report,
-            publish=output_publisher(producer, "prediction", lambda row: str(row["user_id"])),
-        )
+        steps = ScorerSteps(holder=holder, group_id=consumer.group_id, report=report)
         loop_report = LoopReport()
         loop: BatchLoop[Scored, int] = BatchLoop(
             consumer=consumer,
             topic=settings.features_topic,
             engine=engine,
             steps=BatchSteps(
-                prepare=steps.prepare, write=steps.write, after_commit=steps.after_commit
+                prepare=steps.prepare,
+                write=steps.write,
+                after_commit=steps.after_commit,
+                outgoing=rows_outgoing(
+                    settings.predictions_topic, "prediction", lambda row: str(row["user_id"])
+                ),
             ),
             bounds=settings.bounds(),
             stop=stop,
             report=loop_report,
+            outbox=outbox,
         )
-        run_and_flush(loop, producer, idle_exit)
+        run_and_flush(loop, outbox, idle_exit)
     engine.dispose()
-    print_summary(loop_report, "scorer", report, json_summary=json_summary)
+    print_summary(loop_report, "scorer", report, json_summary=json_summary, outbox=outbox)
     return 0

@@ -2,7 +2,9 @@
 
 ``prepare`` (main thread) decodes and scores a batch with the production model;
 ``write`` stores the predictions and the batch's next offsets in the loop's one
-transaction; ``after_commit`` sends them to ``predictions.v1``. The production model is
+transaction, and the loop's outbox stores them for ``predictions.v1`` in that same
+transaction and sends them after it (every committed row reaches the topic at least
+once; ``loop_wiring.rows_outgoing``). The production model is
 re-checked every ``reload_interval_s``: a promotion is picked up without a restart, and
 an artefact that fails its digest or type check is refused (logged) while the model in
 hand keeps serving.
@@ -136,9 +138,8 @@ class ScorerSteps:
         holder: ModelHolder[ScoringModel],
         group_id: str,
         report: ScorerReport,
-        publish: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
-        self.holder, self.group_id, self.report, self.publish = holder, group_id, report, publish
+        self.holder, self.group_id, self.report = holder, group_id, report
 
     def prepare(self, messages: list[Any]) -> Scored:
         """Decode and score; an undecodable or incomplete record is counted, not scored."""
@@ -174,11 +175,9 @@ class ScorerSteps:
         return added
 
     def after_commit(self, scored: Scored, added: int) -> None:
-        """Writer thread, after the commit: counters and metrics, then ``predictions.v1``."""
+        """Writer thread, after the commit: counters and metrics."""
         observe(scored.rows, time.time())
         self.report.batches += 1
         self.report.records += len(scored.rows) + scored.invalid
         self.report.stored += added
         self.report.invalid += scored.invalid
-        if self.publish is not None:
-            self.publish(scored.rows)

@@ -1,6 +1,6 @@
 """The serving pieces the long-running ML verbs share with their steps: wait for a first
-production model, and send committed rows to their topic (the wiring around the loop
-is :mod:`eventtide.ml.loop_wiring`)."""
+production model, and turn committed rows into their topic's records (the wiring around
+the loop is :mod:`eventtide.ml.loop_wiring`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Connection, Engine
 
-from eventtide.core.kafka import EventProducer
-from eventtide.core.kafka.codec import WireMessage
+from eventtide.core.kafka.codec import Headers, WireMessage
 from eventtide.core.signals import StopFlag
+from eventtide.core.transactional.outbox_rows import OutRecord
 from eventtide.ml.scorer import NoProductionModelError
 
 M = TypeVar("M")
@@ -52,25 +52,24 @@ def first_model(
     return None
 
 
-def publisher(
-    producer: EventProducer, record_type: str, key: Callable[[Row], str]
-) -> Callable[[list[Row]], None]:
-    """Send committed rows as JSON records of ``record_type``, keyed by ``key(row)``.
+def row_records(
+    topic: str, record_type: str, key: Callable[[Row], str]
+) -> Callable[[list[Row]], list[OutRecord]]:
+    """Rows as JSON records of ``record_type`` for ``topic``, keyed by ``key(row)``.
 
-    A row is sent after its transaction commits, so the table is always complete but
-    the topic is not: rows of a batch committed just before the process is killed, and
-    not yet acknowledged by the broker, never reach it (the restart resumes after that
-    batch). Readers that must see every row read the table; a row sent twice (a
-    producer retry) keeps its id, so readers drop (or keep the latest of) repeats.
+    The loop's outbox stores them in the rows' own transaction and sends them after it,
+    so every committed row reaches the topic at least once, also when the process is
+    killed between the commit and the broker's acknowledgements (the next owner of the
+    partitions sends the leftovers again). A row can arrive twice; it keeps its id, so
+    readers drop (or keep the latest of) repeats.
     """
     tag = record_type.encode()
+    header: Headers = [("record_type", tag)]
 
-    def publish(rows: list[Row]) -> None:
-        for row in rows:
-            producer.send_message(
-                WireMessage(
-                    record_type, key(row).encode(), orjson.dumps(row), [("record_type", tag)]
-                )
-            )
+    def records(rows: list[Row]) -> list[OutRecord]:
+        return [
+            OutRecord(topic, WireMessage(record_type, key(row).encode(), orjson.dumps(row), header))
+            for row in rows
+        ]
 
-    return publish
+    return records

@@ -15,6 +15,7 @@ from eventtide.core.kafka.consumer_config import ConsumerTuning
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
+from eventtide.core.transactional.outbox import Outbox
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.processor.metrics import Publisher
 from eventtide.processor.settings import ProcessorSettings
@@ -55,8 +56,11 @@ def run_processor(
             topic=source,
             config=settings.config(),
             report=report,
-            publish=topics.publish if topics is not None else None,
         )
+        outbox = None
+        if topics is not None:
+            outbox = Outbox(engine=engine, group_id=consumer.group_id, topic=source,
+                            producers=topics.producers())  # fmt: skip
         loop_report = LoopReport()
         loop: BatchLoop[Prepared, Prepared] = BatchLoop(
             consumer=consumer,
@@ -65,17 +69,17 @@ def run_processor(
             steps=BatchSteps(
                 prepare=jobs.prepare,
                 write=jobs.write,
-                after_commit=lambda prepared, result: _after_commit(
-                    jobs, report, topics, prepared, result
-                ),
+                after_commit=lambda prepared, result: _after_commit(jobs, report, prepared, result),
                 assigned=jobs.assigned,
                 revoked=jobs.revoked,
+                outgoing=topics.records if topics is not None else None,
             ),
             bounds=dataclasses.replace(
                 settings.bounds(), connect_timeout_s=core.kafka_connect_timeout_s
             ),
             stop=stop,
             report=loop_report,
+            outbox=outbox,
         )
         gc.collect()
         gc.freeze()
@@ -83,10 +87,15 @@ def run_processor(
         try:
             loop.run(idle_exit_s=idle_exit or None)
         finally:
-            if topics is not None:
-                topics.close(10.0)
+            if outbox is not None:
+                outbox.close(10.0)
     engine.dispose()
-    summary = {"loop": dataclasses.asdict(loop_report), "processor": dataclasses.asdict(report)}
+    summary: dict[str, object] = {
+        "loop": dataclasses.asdict(loop_report),
+        "processor": dataclasses.asdict(report),
+    }
+    if outbox is not None:
+        summary["outbox"] = {"resent_rows": outbox.resent_rows}
     typer.echo(orjson.dumps(summary, option=orjson.OPT_NON_STR_KEYS).decode(), err=not json_summary)
 
 
@@ -94,23 +103,14 @@ _PUBLISHER = Publisher()
 
 
 def _after_commit(
-    jobs: PartitionJobs,
-    report: ProcessorReport,
-    topics: OutputTopics | None,
-    prepared: Prepared,
-    result: Prepared,
+    jobs: PartitionJobs, report: ProcessorReport, prepared: Prepared, result: Prepared
 ) -> None:
-    """The jobs' own after-commit (it queues the output records), then the metrics.
+    """The jobs' own after-commit (counters), then the metrics.
 
-    Polling the output producers here, on the thread that queued the records, serves
-    their delivery reports and publishes the produced counts batch by batch instead of
-    only at exit.
+    The output records were handed to the producers just before, by the loop's outbox,
+    which also serves their delivery reports batch by batch.
     """
     jobs.after_commit(prepared, result)
-    if topics is not None:
-        for producer in (topics.windows, topics.sessions, topics.alerts, topics.features,
-                         topics.late):  # fmt: skip
-            producer.poll(0)
     _PUBLISHER.publish(report.events, report.late, report.duplicates)
     _PUBLISHER.alerts((a.rule, a.severity) for _, out in prepared.outputs for a in out.alerts)
     _PUBLISHER.watermarks((job.watermark for job in list(jobs.jobs.values())), NEVER)

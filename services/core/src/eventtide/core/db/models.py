@@ -278,4 +278,4 @@ class Model(Base):
 
 # The processor's tables share this metadata (one Alembic head); they live apart to keep
 # this file small, and are imported last because they need ``Base``.
-from eventtide.core.db import predictions, processor_tables  # noqa: E402, F401
+from eventtide.core.db import outbox, predictions, processor_tables  # noqa: E402, F401

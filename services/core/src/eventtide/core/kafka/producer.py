@@ -96,6 +96,25 @@ class EventProducer:
             self._since_poll = 0
             self._producer.poll(0)
 
+    def send_reported(self, message: WireMessage, on_delivery: DeliveryCallback) -> None:
+        """Queue one message whose delivery report goes to ``on_delivery``; blocks when the
+        local queue is full, like :meth:`send_message`.
+
+        For senders that must know when particular messages are acknowledged (the
+        transactional outbox deletes a batch's row once all of its records are). The
+        callback counts the report itself (``stats.callback_for(kind)``) if it should
+        show in the produced counters.
+        """
+        _, key, value, headers = message
+        try:
+            self._produce(self.topic, value, key, headers=headers, on_delivery=on_delivery)
+        except BufferError:
+            self._send_when_room(key, value, headers, on_delivery)
+        self._since_poll += 1
+        if self._since_poll >= _POLL_EVERY:
+            self._since_poll = 0
+            self._producer.poll(0)
+
     def send_all_tracked(
         self, messages: Sequence[WireMessage], on_delivery: DeliveryCallback
     ) -> None:

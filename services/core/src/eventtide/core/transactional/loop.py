@@ -8,6 +8,12 @@ retry, a replay, a zombie after a rebalance) changes nothing. Kafka offsets are
 committed after the database commit only so that lag stays visible to the operator
 and standard tools. What a service does per batch comes in as
 :class:`~eventtide.core.transactional.steps.BatchSteps`.
+
+A service that also sends results to Kafka topics gives the loop an
+:class:`~eventtide.core.transactional.outbox.Outbox` and ``steps.outgoing``: the batch's
+records are stored in its transaction and sent after the commit, and leftovers of a
+dead member are sent again on assignment, so the topics get every committed record at
+least once (:mod:`eventtide.core.transactional.outbox`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from eventtide.core.kafka.spans import process_span
 from eventtide.core.signals import StopFlag
 from eventtide.core.telemetry import component_name
 from eventtide.core.transactional.metrics import loop_metrics
+from eventtide.core.transactional.outbox import Outbox, Packed, Stored
 from eventtide.core.transactional.phases import PhaseHook, hook_from_environment
 from eventtide.core.transactional.steps import (
     BatchAbandonedError,
@@ -72,8 +79,12 @@ class BatchLoop(Generic[P, R]):
         stop: StopFlag,
         report: LoopReport | None = None,
         phase: PhaseHook | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
+        if outbox is not None and steps.outgoing is None:
+            raise ValueError("an outbox needs steps.outgoing (the batch's records)")
         self.topic = topic
+        self._outbox = outbox
         self.engine = engine
         self.steps = steps
         self.bounds = bounds
@@ -100,6 +111,9 @@ class BatchLoop(Generic[P, R]):
         if self.steps.assigned is not None:
             new = [p for _, p in partitions]
             self._retrying(lambda: self.steps.assigned(new), abandon=False)  # type: ignore[misc]
+        if self._outbox is not None:  # before the first batch of these partitions is read
+            outbox = self._outbox
+            self._retrying(lambda: outbox.resend([p for _, p in partitions]), abandon=False)
         if self._phase is not None:
             self._phase("assigned")
         self._assigned.update(p for _, p in partitions)
@@ -261,13 +275,16 @@ class BatchLoop(Generic[P, R]):
             self._metrics.messages.inc(count)
 
     def _store_traced(self, prepared: P, count: int) -> None:
+        packed = self._pack(prepared)
         try:
-            result = self._retrying(lambda: self._write(prepared), abandon=True)
+            result, stored = self._retrying(lambda: self._write(prepared, packed), abandon=True)
         except BatchAbandonedError:
             self._abandoned(count)
             return
         if self._phase is not None:
             self._phase("db-committed")
+        if self._outbox is not None and stored is not None:
+            self._outbox.committed(packed, stored)
         self.report.batches += 1
         self._committed.put(_Committed(prepared, result, time.time()))  # Kafka: main thread
         if self._first_message_at is not None:
@@ -275,12 +292,21 @@ class BatchLoop(Generic[P, R]):
         if self.steps.after_commit is not None:
             self.steps.after_commit(prepared, result)
 
-    def _write(self, prepared: P) -> R:
+    def _pack(self, prepared: P) -> Packed | None:
+        """The batch's output records packed for the outbox (writer thread, before the
+        transaction, so a retried transaction does not pack them again)."""
+        if self._outbox is None or self.steps.outgoing is None:
+            return None
+        partitions = {o.partition for o in prepared.offsets}
+        return self._outbox.pack(self.steps.outgoing(prepared), partitions)
+
+    def _write(self, prepared: P, packed: Packed | None) -> tuple[R, Stored | None]:
         with self.engine.begin() as conn:
             result = self.steps.write(conn, prepared)
+            stored = None if self._outbox is None else self._outbox.store(conn, packed)
             if self._phase is not None:
                 self._phase("writing")
-            return result
+            return result, stored
 
     def _commit_to_kafka(self, *, wait: bool = False) -> None:
         """Commit to Kafka the offsets of batches the database has committed.

@@ -17,6 +17,8 @@ from eventtide.core.lag import OffsetReset
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from eventtide.core.transactional.outbox_rows import OutRecord
+
 
 class BatchAbandonedError(Exception):
     """A batch given up because the process must stop; nothing of it was committed."""
@@ -49,7 +51,12 @@ class BatchSteps(Generic[P, R]):
       writer; for side effects that must be done before the rows commit (the consumer
       sends dead letters). ``give_up()`` turns true once the stop's grace is used up;
       raise :class:`BatchAbandonedError` then.
-    - ``after_commit(prepared, result)``: writer thread, right after the database commit.
+    - ``after_commit(prepared, result)``: writer thread, right after the database commit
+      (and after the outbox's records were handed to the producers).
+    - ``outgoing(prepared)``: writer thread, before the transaction; the batch's records
+      for the output topics (:class:`~eventtide.core.transactional.outbox_rows.OutRecord`),
+      stored in the transaction and sent after it by the loop's outbox. Only used when
+      the loop has an outbox.
     - ``acknowledged(prepared, result, committed_at)``: main thread, when the batch's
       offsets go to Kafka (``committed_at`` is the database commit's ``time.time()``).
     - ``assigned(partitions)``: main thread, in the rebalance callback, after the stored
@@ -66,6 +73,7 @@ class BatchSteps(Generic[P, R]):
     acknowledged: Callable[[P, R, float], None] | None = None
     assigned: Callable[[list[int]], None] | None = None
     revoked: Callable[[list[int]], None] | None = None
+    outgoing: Callable[[P], Sequence[OutRecord]] | None = None
 
 
 @dataclass(frozen=True)
