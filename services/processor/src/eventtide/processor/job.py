@@ -372,6 +372,8 @@ class PartitionJob:
                 self.dirty_windows.add(group)
             changed.clear()
         append = out.windows.append
+        # closing a window shown before: the keys unchanged since are stored already
+        unchanged_since = changed if final and changed is not None else None
         for key in keys:
             metrics = cells.get(key) or WindowMetrics()
             for part in inside:
@@ -389,6 +391,7 @@ class PartitionJob:
                     value,
                     metrics.result(),
                     final,
+                    unchanged_since is not None and key not in unchanged_since,
                 )
             )
         return final
