@@ -70,7 +70,7 @@ class PartitionJob:
         self.closed_windows: set[WindowGroup] = set()
         self.unmerged: set[WindowGroup] = set()
         """Base windows closed (their final results out) but not yet merged into the
-        derived windows: the next batch merges them (see ``_emit_windows``)."""
+        derived windows (see ``_emit_windows``)."""
         self.merged_through = NEVER
         """The watermark of the last window emission: derived windows ending by then are
         closed, so a late merge must not bring them back."""
@@ -217,7 +217,7 @@ class PartitionJob:
         """End of stream: every window, session, purchase and cart becomes final."""
         out = Outputs()
         self._advance(END_OF_TIME, out)
-        self._merge_closed()  # every derived window closed: this only lets them go
+        self._merge_closed(END_OF_TIME)  # every derived window closed: this lets them go
         return out
 
     def _advance(self, watermark: int, out: Outputs) -> None:
@@ -265,16 +265,18 @@ class PartitionJob:
     def _emit_windows(self, watermark: int, out: Outputs) -> None:
         """Show windows whose time is over, re-show corrected keys, close what is final.
 
-        A base window that closes is merged into its derived windows one batch later:
-        the merge and the derived windows' checkpoint rows (every cell of the base
-        window, megabytes at 10,000 events/s) would otherwise sit in the batch that
-        emits the base window's final results, between the watermark and those
-        results. Until then it stays in ``windows`` (and in the checkpoint) as
-        ``unmerged``; a derived window shown or closed meanwhile adds it like the base
-        windows still open inside it.
+        A base window that closes is merged into its derived windows later, once the
+        watermark is half a base window past its end: the merge and the derived
+        windows' checkpoint rows (every cell of the base window, megabytes at 10,000
+        events/s) would otherwise sit in the batch that emits the base window's final
+        results, between the watermark and those results, and one batch later they
+        would sit in the batch where the next partition closes the same window. Until
+        then it stays in ``windows`` (and in the checkpoint) as ``unmerged``; a derived
+        window shown or closed meanwhile adds it like the base windows still open
+        inside it.
         """
         specs, windows, derived = self.config.windows, self.windows, self.derived
-        self._merge_closed()
+        self._merge_closed(watermark)
         unmerged = self.unmerged
         closed: list[WindowGroup] = []
         for group, cells in windows.items():
@@ -315,12 +317,13 @@ class PartitionJob:
             self.shown.pop(group, None)
         self.merged_through = watermark
 
-    def _merge_closed(self) -> None:
-        """Merge the base windows closed by the last emission into their derived windows."""
-        for group in sorted(self.unmerged):
+    def _merge_closed(self, watermark: int) -> None:
+        """Merge the closed base windows due by ``watermark`` into their derived windows."""
+        due = watermark - self.base_size - self.base_size // 2
+        for group in sorted(g for g in self.unmerged if g[1] <= due):
             self._merge_into_derived(group[1], self.windows.pop(group))
             self.closed_windows.add(group)
-        self.unmerged.clear()
+            self.unmerged.discard(group)
 
     def _merge_into_derived(self, start: int, cells: dict[CellKey, WindowMetrics]) -> None:
         for d in self.derived:

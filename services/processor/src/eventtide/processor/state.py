@@ -8,7 +8,7 @@ changes few of them (``checkpoint.py`` writes only those):
 - ``window`` per open window (``index:start``): its cells and whether it was shown,
   followed by delta rows (``index:start:seq``) that each add what one batch changed
   (counts, the users new to a cell) and carry the window's shown state at that batch;
-  a base window stays one batch past its closing, until merged into the derived ones;
+  a base window stays past its closing until it is merged into the derived ones;
 - ``user`` per user with state: alert memory, feature history, and how many events
   at the start of its ``session`` rows left with closed sessions;
 - ``session`` rows per user (``user:seq``), append-only: the events of its open
