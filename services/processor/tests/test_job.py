@@ -94,12 +94,16 @@ def test_a_closed_base_window_merges_into_the_derived_ones_half_a_window_later()
     job.process([(0, ev("a", T + 30 * SECOND)), (1, ev("b", T + 62 * SECOND, user="v"))], now=0)
     out = job.process([(2, ev("c", T + 71 * SECOND, user="w"))], now=1)  # closes [12:00, 12:01)
     finals = [w for w in out.windows if w.window == "tumbling_1m" and w.final]
-    assert finals and all(w.sealed for w in finals)  # shown at 12:01:02, unchanged since
-    assert base in job.windows and base in job.unmerged and job.windows[five] == {}
+    assert finals
+    assert all(w.sealed for w in finals)  # shown at 12:01:02, unchanged since
+    assert base in job.windows
+    assert base in job.unmerged
+    assert job.windows[five] == {}
     job.process([(3, ev("d", T + 99 * SECOND, user="w"))], now=2)  # watermark 12:01:29
     assert base in job.unmerged
     job.process([(4, ev("e", T + 100 * SECOND, user="w"))], now=3)  # watermark 12:01:30
-    assert base not in job.windows and not job.unmerged
+    assert base not in job.windows
+    assert not job.unmerged
     assert job.windows[five][(0, "*")].count == 1
     assert job.closed_windows >= {base}
     out = job.flush()
