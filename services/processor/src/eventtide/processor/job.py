@@ -379,10 +379,7 @@ class PartitionJob:
         unchanged_since = changed if final and changed is not None else None
         for key in keys:
             metrics = cells.get(key) or WindowMetrics()
-            for part in inside:
-                extra = part.get(key)
-                if extra is not None:
-                    metrics = metrics.merge(extra)
+            extras = [extra for part in inside if (extra := part.get(key)) is not None]
             dim, value = key
             append(
                 WindowResult(
@@ -392,7 +389,7 @@ class PartitionJob:
                     end,
                     DIMENSIONS[dim],
                     value,
-                    metrics.result(),
+                    metrics.result_with(extras) if extras else metrics.result(),
                     final,
                     unchanged_since is not None and key not in unchanged_since,
                 )
