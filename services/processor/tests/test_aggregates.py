@@ -83,3 +83,19 @@ def test_average_order_value_rounds_half_even_and_is_null_without_orders():
     r = m.result()
     assert (r.count, r.unique_users, r.revenue_cents, r.orders) == (2, 1, 1999, 1)
     assert r.average_order_value_cents == 1999
+
+
+@given(st.lists(events, max_size=4))
+def test_a_result_with_later_partials_equals_adding_everything(parts):
+    """Time-split partials of one key (base windows inside a derived one) share users."""
+    whole, first, rest = WindowMetrics(), WindowMetrics(), []
+    for e in (e for part in parts for e in part):
+        whole.add(e)
+    for e in parts[0] if parts else []:
+        first.add(e)
+    for part in parts[1:]:
+        m = WindowMetrics()
+        for e in part:
+            m.add(e)
+        rest.append(m)
+    assert first.result_with(rest) == whole.result()

@@ -75,3 +75,37 @@ def test_a_derived_window_is_corrected_too():
     assert five(out, final=False) == [3]
     out = job.process([(4, ev("e", T + 5 * MINUTE + 11 * SECOND, user="w"))], now=3)
     assert five(out, final=True) == [3]
+
+
+def test_a_closed_base_window_merges_into_the_derived_ones_half_a_window_later():
+    """The closing batch emits the 1-minute finals without merging the window into the
+    5-minute one (that waits until the watermark is 30 s further); a 5-minute result
+    shown meanwhile still counts it, and the finals of keys unchanged since they were
+    shown are marked ``sealed`` (the writer only flips their flag)."""
+    config = ProcessorConfig(
+        allowed_lateness=10 * SECOND,
+        windows=(
+            WindowSpec("tumbling_1m", MINUTE, MINUTE),
+            WindowSpec("tumbling_5m", 5 * MINUTE, 5 * MINUTE),
+        ),
+    )
+    job = PartitionJob(0, config)
+    base, five = (0, T), (1, T)
+    job.process([(0, ev("a", T + 30 * SECOND)), (1, ev("b", T + 62 * SECOND, user="v"))], now=0)
+    out = job.process([(2, ev("c", T + 71 * SECOND, user="w"))], now=1)  # closes [12:00, 12:01)
+    finals = [w for w in out.windows if w.window == "tumbling_1m" and w.final]
+    assert finals
+    assert all(w.sealed for w in finals)  # shown at 12:01:02, unchanged since
+    assert base in job.windows
+    assert base in job.unmerged
+    assert job.windows[five] == {}
+    job.process([(3, ev("d", T + 99 * SECOND, user="w"))], now=2)  # watermark 12:01:29
+    assert base in job.unmerged
+    job.process([(4, ev("e", T + 100 * SECOND, user="w"))], now=3)  # watermark 12:01:30
+    assert base not in job.windows
+    assert not job.unmerged
+    assert job.windows[five][(0, "*")].count == 1
+    assert job.closed_windows >= {base}
+    out = job.flush()
+    totals = {w.window: w.metrics.count for w in out.windows if w.dimension == "all"}
+    assert totals["tumbling_5m"] == 5

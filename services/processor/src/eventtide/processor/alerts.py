@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Final
@@ -161,16 +162,16 @@ class AlertRules:
         config, ts = self.config, event.ts
         window_low = ts - config.burst_window
         base_low = window_low - config.burst_baseline
-        in_window = in_base = 0
-        for seen in reversed(state.recent):
-            if seen > window_low:
-                in_window += 1
-            elif seen > base_low:
-                in_base += 1
-            else:
-                break
+        # ``recent`` is in time order (final events are fed in order), so two binary
+        # searches count what a walk back over the user's last hour of events did
+        recent = state.recent
+        if len(recent) < config.burst_min_events:
+            return
+        after_base = bisect_right(recent, window_low)
+        in_window = len(recent) - after_base
         if in_window < config.burst_min_events:
             return
+        in_base = after_base - bisect_right(recent, base_low)
         per_minute = in_base / (config.burst_baseline / 60_000_000)
         threshold = max(config.burst_min_events, config.burst_factor * per_minute)
         if in_window >= threshold:

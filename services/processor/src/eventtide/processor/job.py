@@ -68,6 +68,12 @@ class PartitionJob:
         self.dirty_cells: dict[WindowGroup, set[CellKey]] = {}
         """The cells events or merges changed, per window (its delta row holds only those)."""
         self.closed_windows: set[WindowGroup] = set()
+        self.unmerged: set[WindowGroup] = set()
+        """Base windows closed (their final results out) but not yet merged into the
+        derived windows (see ``_emit_windows``)."""
+        self.merged_through = NEVER
+        """The watermark of the last window emission: derived windows ending by then are
+        closed, so a late merge must not bring them back."""
         self.touched_users: set[str] = set()
         self.dirty_conversions: set[tuple[int, str]] = set()
         self.pushed: list[tuple[int, int, str, Event | None]] = []
@@ -211,6 +217,7 @@ class PartitionJob:
         """End of stream: every window, session, purchase and cart becomes final."""
         out = Outputs()
         self._advance(END_OF_TIME, out)
+        self._merge_closed(END_OF_TIME)  # every derived window closed: this lets them go
         return out
 
     def _advance(self, watermark: int, out: Outputs) -> None:
@@ -258,20 +265,37 @@ class PartitionJob:
     def _emit_windows(self, watermark: int, out: Outputs) -> None:
         """Show windows whose time is over, re-show corrected keys, close what is final.
 
-        Base windows close first and are merged into their derived windows; a derived
-        window shown before it closes adds the base windows still open inside it.
+        A base window that closes is merged into its derived windows later, once the
+        watermark is half a base window past its end: the merge and the derived
+        windows' checkpoint rows (every cell of the base window, megabytes at 10,000
+        events/s) would otherwise sit in the batch that emits the base window's final
+        results, between the watermark and those results, and one batch later they
+        would sit in the batch where the next partition closes the same window. Until
+        then it stays in ``windows`` (and in the checkpoint) as ``unmerged``; a derived
+        window shown or closed meanwhile adds it like the base windows still open
+        inside it.
         """
         specs, windows, derived = self.config.windows, self.windows, self.derived
+        self._merge_closed(watermark)
+        unmerged = self.unmerged
         closed: list[WindowGroup] = []
         for group, cells in windows.items():
-            if group[0] not in derived and self._emit(group, cells, watermark, out):
+            if (
+                group[0] not in derived
+                and group not in unmerged
+                and self._emit(group, cells, watermark, out)
+            ):
                 closed.append(group)
-        self.closed_windows.update(closed)
         for group in closed:
-            cells = windows.pop(group)
             self.shown.pop(group, None)
-            if group[0] == self.base:
-                self._merge_into_derived(group[1], cells)
+            if group[0] == self.base and derived:
+                unmerged.add(group)
+                for d in derived:  # a restore may have left an empty one out
+                    for dstart in window_starts(group[1], specs[d]):
+                        windows.setdefault((d, dstart), {})
+            else:
+                del windows[group]
+                self.closed_windows.add(group)
         closed = []
         base = -1 if self.base is None else self.base  # derived windows imply a base
         for group, cells in windows.items():
@@ -291,11 +315,25 @@ class PartitionJob:
         for group in closed:
             del windows[group]
             self.shown.pop(group, None)
+        self.merged_through = watermark
+
+    def _merge_closed(self, watermark: int) -> None:
+        """Merge the closed base windows due by ``watermark`` into their derived windows."""
+        due = watermark - self.base_size - self.base_size // 2
+        for group in sorted(g for g in self.unmerged if g[1] <= due):
+            self._merge_into_derived(group[1], self.windows.pop(group))
+            self.closed_windows.add(group)
+            self.unmerged.discard(group)
 
     def _merge_into_derived(self, start: int, cells: dict[CellKey, WindowMetrics]) -> None:
         for d in self.derived:
-            for dstart in window_starts(start, self.config.windows[d]):
-                target = self.windows.setdefault((d, dstart), {})
+            spec = self.config.windows[d]
+            for dstart in window_starts(start, spec):
+                target = self.windows.get((d, dstart))
+                if target is None:
+                    if dstart + spec.size <= self.merged_through:
+                        continue  # closed already, with this base window inside
+                    target = self.windows[(d, dstart)] = {}
                 self.dirty_windows.add((d, dstart))
                 self.dirty_cells.setdefault((d, dstart), set()).update(cells)
                 for key, m in cells.items():
@@ -326,7 +364,7 @@ class PartitionJob:
         changed = self.shown.get(group)
         keys: Iterable[CellKey]
         if final:
-            keys = cells
+            keys = set(cells).union(*inside) if inside else cells
         elif changed is None:
             keys = set(cells).union(*inside)
             self.shown[group] = set()
@@ -337,12 +375,11 @@ class PartitionJob:
                 self.dirty_windows.add(group)
             changed.clear()
         append = out.windows.append
+        # closing a window shown before: the keys unchanged since are stored already
+        unchanged_since = changed if final and changed is not None else None
         for key in keys:
             metrics = cells.get(key) or WindowMetrics()
-            for part in inside:
-                extra = part.get(key)
-                if extra is not None:
-                    metrics = metrics.merge(extra)
+            extras = [extra for part in inside if (extra := part.get(key)) is not None]
             dim, value = key
             append(
                 WindowResult(
@@ -352,8 +389,9 @@ class PartitionJob:
                     end,
                     DIMENSIONS[dim],
                     value,
-                    metrics.result(),
+                    metrics.result_with(extras) if extras else metrics.result(),
                     final,
+                    unchanged_since is not None and key not in unchanged_since,
                 )
             )
         return final

@@ -27,6 +27,10 @@ class WindowResult:
     value: str
     metrics: MetricsResult
     final: bool
+    sealed: bool = field(default=False, compare=False)
+    """A final result whose figures were already emitted (the window was shown and
+    this key has not changed since): storage only has to mark its row final. A hint
+    for the writer, not part of the result, so it takes no part in equality."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ changes few of them (``checkpoint.py`` writes only those):
 - ``window`` per open window (``index:start``): its cells and whether it was shown,
   followed by delta rows (``index:start:seq``) that each add what one batch changed
   (counts, the users new to a cell) and carry the window's shown state at that batch;
+  a base window stays past its closing until it is merged into the derived ones;
 - ``user`` per user with state: alert memory, feature history, and how many events
   at the start of its ``session`` rows left with closed sessions;
 - ``session`` rows per user (``user:seq``), append-only: the events of its open
@@ -392,6 +393,17 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
             cells[(dim, val)] = WindowMetrics(count, dict.fromkeys(users), revenue, orders)
             if keys is not None and changed:
                 keys.add((dim, val))
+    # a base window already closed is one whose merge into the derived windows was
+    # still due (job.py, ``_emit_windows``): its results are out, the merge is not
+    if job.derived:
+        job.unmerged = {
+            group
+            for group in job.windows
+            if group[0] == job.base and group[1] + job.base_size <= watermark
+        }
+        for group in job.unmerged:
+            job.shown.pop(group, None)
+    job.merged_through = watermark
     # open sessions: a user row's final events and the user's pending (not final) ones
     session_events: dict[str, list[Event]] = {}
     if not config.windows_only:

@@ -102,8 +102,10 @@ def write_outputs(conn: Connection, batch: Iterable[tuple[int, Outputs]]) -> Non
     alerts: list[dict[str, Any]] = []
     carts: list[dict[str, Any]] = []
     features: list[dict[str, Any]] = []
+    sealed: set[tuple[int, str, int]] = set()
     for partition, out in batch:
-        for w in window_rows(out.windows):
+        sealed.update((r.partition, r.window, r.start) for r in out.windows if r.sealed)
+        for w in window_rows(r for r in out.windows if not r.sealed):
             windows[
                 (w["partition"], w["window"], w["window_start"], w["dimension"], w["value"])
             ] = w
@@ -117,6 +119,7 @@ def write_outputs(conn: Connection, batch: Iterable[tuple[int, Outputs]]) -> Non
         features.extend(feature_rows(out.features))
     if windows:
         _upsert(conn, WindowAggregate, list(windows.values()), WINDOW_KEY)
+    _seal(conn, sorted(sealed))
     if rows:
         _upsert(conn, ProcessorSession, list(rows.values()), ("session_id",))
     if conversions:
@@ -129,6 +132,29 @@ def write_outputs(conn: Connection, batch: Iterable[tuple[int, Outputs]]) -> Non
     ):
         if new:
             _insert_new(conn, model, new)
+
+
+def _seal(conn: Connection, sealed: Sequence[tuple[int, str, int]]) -> None:
+    """Mark the closed windows' rows final (those whose figures did not change since
+    they were shown; the changed ones were just upserted as final).
+
+    The batch that closes a 1-minute window held 13,400 final rows at 10,000 events/s,
+    nearly all already stored as shown: writing them again took about 0.45 s of that
+    batch, between the watermark and the results. One UPDATE per window flips the flag
+    on the rows in place.
+    """
+    table = _table(WindowAggregate)
+    for partition, window, start in sealed:
+        conn.execute(
+            table.update()
+            .where(
+                table.c.partition == partition,
+                table.c.window == window,
+                table.c.window_start == start,
+                table.c.final.is_(False),
+            )
+            .values(final=True)
+        )
 
 
 def write_state(conn: Connection, group_id: str, topic: str, changes: list[StateChange]) -> None:
