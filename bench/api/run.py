@@ -76,7 +76,7 @@ def measure_ingest(env: dict[str, str], runs: int, quick: bool, out: Path) -> di
             )
             floor = ingest.bare_latency(
                 env["KAFKA_BOOTSTRAP_SERVERS"], topic, events_per_s=full.events_per_s / 2,
-                seconds=seconds,
+                seconds=3.0 if quick else seconds,
             )  # fmt: skip
             http.values.append(full.events_per_s)
             p50.values.append(half.p50_ms)
