@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,14 +62,12 @@ class PartitionJobs:
         topic: str,
         config: ProcessorConfig,
         report: ProcessorReport,
-        publish: Callable[[Prepared], None] | None = None,
     ) -> None:
         self.engine = engine
         self.group_id = group_id
         self.topic = topic
         self.config = config
         self.report = report
-        self.publish = publish
         self.jobs: dict[int, PartitionJob] = {}
         self.checkpoints: dict[int, Checkpointer] = {}
 
@@ -134,12 +131,11 @@ class PartitionJobs:
         return prepared
 
     def after_commit(self, prepared: Prepared, _result: Prepared) -> None:
-        """Writer thread, after the commit: counters, then the output topics."""
+        """Writer thread, after the commit: the counters (the loop sends the batch's
+        outbox records itself)."""
         report = self.report
         report.batches += 1
         report.undecodable += prepared.undecodable
         for _, out in prepared.outputs:
             report.late += len(out.late)
             report.duplicates += out.duplicates
-        if self.publish is not None:
-            self.publish(prepared)
