@@ -16,7 +16,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import Index, LargeBinary, String, delete, func, insert, select
+from sqlalchemy import Index, LargeBinary, String, Text, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventtide.core.db.models import Base, BigId
@@ -38,8 +38,9 @@ class OutboxRow(Base):
     group_id: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(String(255))
     """The topic the batch was read from (the records name their own output topics)."""
-    partitions: Mapped[str] = mapped_column(String(1024))
-    """The source partitions the batch read, ``"0,3,5"``."""
+    partitions: Mapped[str] = mapped_column(Text)
+    """The source partitions the batch read, ``"0,3,5"`` (text: a consumer may own
+    hundreds)."""
     record_count: Mapped[int]
     records: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -39,7 +39,7 @@ def upgrade() -> None:
         ),
         sa.Column("group_id", sa.String(length=255), nullable=False),
         sa.Column("topic", sa.String(length=255), nullable=False),
-        sa.Column("partitions", sa.String(length=1024), nullable=False),
+        sa.Column("partitions", sa.Text(), nullable=False),
         sa.Column("record_count", sa.Integer(), nullable=False),
         sa.Column("records", sa.LargeBinary(), nullable=False),
         sa.Column(
