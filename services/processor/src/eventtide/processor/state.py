@@ -40,7 +40,7 @@ import orjson
 from eventtide.processor.aggregates import WindowMetrics
 from eventtide.processor.alerts import UserAlertState
 from eventtide.processor.config import ProcessorConfig
-from eventtide.processor.job import EVENT, TIMER, PartitionJob, WindowGroup
+from eventtide.processor.job import DERIVED_CLOSE_DELAY, EVENT, TIMER, PartitionJob, WindowGroup
 from eventtide.processor.model import Event
 from eventtide.processor.sessions import Session, UserSessions
 
@@ -403,7 +403,7 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
         }
         for group in job.unmerged:
             job.shown.pop(group, None)
-    job.merged_through = watermark
+    job.merged_through = watermark - DERIVED_CLOSE_DELAY  # as ``_emit_windows`` sets it
     # open sessions: a user row's final events and the user's pending (not final) ones
     session_events: dict[str, list[Event]] = {}
     if not config.windows_only:
