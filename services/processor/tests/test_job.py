@@ -17,6 +17,14 @@ CONFIG = ProcessorConfig(
     allowed_lateness=10 * SECOND, windows=(WindowSpec("tumbling_1m", MINUTE, MINUTE),)
 )
 
+ONE_AND_FIVE_MINUTES = ProcessorConfig(
+    allowed_lateness=10 * SECOND,
+    windows=(
+        WindowSpec("tumbling_1m", MINUTE, MINUTE),
+        WindowSpec("tumbling_5m", 5 * MINUTE, 5 * MINUTE),
+    ),
+)
+
 
 def ev(eid: str, ts: int, user: str = "u") -> Event:
     return Event(eid, "my_custom_event", user, ts, "/", "DE", "web")
@@ -54,14 +62,7 @@ def test_a_repeat_is_counted_not_processed():
 
 def test_a_derived_window_is_corrected_too():
     """The 5-minute window is made of 1-minute ones; a late event still re-emits it."""
-    config = ProcessorConfig(
-        allowed_lateness=10 * SECOND,
-        windows=(
-            WindowSpec("tumbling_1m", MINUTE, MINUTE),
-            WindowSpec("tumbling_5m", 5 * MINUTE, 5 * MINUTE),
-        ),
-    )
-    job = PartitionJob(0, config)
+    job = PartitionJob(0, ONE_AND_FIVE_MINUTES)
 
     def five(out, final):
         return [
@@ -86,14 +87,7 @@ def test_a_closed_base_window_merges_into_the_derived_ones_half_a_window_later()
     5-minute one (that waits until the watermark is 30 s further); a 5-minute result
     shown meanwhile still counts it, and the finals of keys unchanged since they were
     shown are marked ``sealed`` (the writer only flips their flag)."""
-    config = ProcessorConfig(
-        allowed_lateness=10 * SECOND,
-        windows=(
-            WindowSpec("tumbling_1m", MINUTE, MINUTE),
-            WindowSpec("tumbling_5m", 5 * MINUTE, 5 * MINUTE),
-        ),
-    )
-    job = PartitionJob(0, config)
+    job = PartitionJob(0, ONE_AND_FIVE_MINUTES)
     base, five = (0, T), (1, T)
     job.process([(0, ev("a", T + 30 * SECOND)), (1, ev("b", T + 62 * SECOND, user="v"))], now=0)
     out = job.process([(2, ev("c", T + 71 * SECOND, user="w"))], now=1)  # closes [12:00, 12:01)
