@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,12 +23,12 @@ from eventtide.processor.state import PartitionSnapshot, _event, restore, snapsh
 pytestmark = pytest.mark.unit
 
 
-def _run(events, stops: set[int], size: int, compact_after: int = 64) -> Tables:
+def _run(events, stops: set[int], size: int, compact_after: int = 64, fanout: int = 8) -> Tables:
     """Checkpoint changes applied to a dict as the wiring applies them to its table;
     at each stop the job is rebuilt from that dict alone. A small ``compact_after``
-    mixes windows' full rows and delta rows."""
+    mixes windows' full rows and delta rows; a small ``fanout`` merges users' rows often."""
     tables, stored = Tables(), {}
-    job, checkpoint = PartitionJob(0, CONFIG), Checkpointer(0, compact_after)
+    job, checkpoint = PartitionJob(0, CONFIG), Checkpointer(0, compact_after, fanout)
     for n, offset in enumerate(range(0, len(events), size)):
         batch = list(enumerate(events[offset : offset + size], start=offset))
         tables.apply(0, job.process(batch, now=offset))
@@ -39,10 +40,10 @@ def _run(events, stops: set[int], size: int, compact_after: int = 64) -> Tables:
             rows = [(kind, key, text) for (kind, key), text in stored.items()]
             state = PartitionSnapshot.from_rows(0, rows)
             job = restore(state, CONFIG)
-            checkpoint = Checkpointer.restored(state, job, compact_after)
+            checkpoint = Checkpointer.restored(state, job, compact_after, fanout)
             if n % 2:  # a whole snapshot restores the same job
                 job = restore(PartitionSnapshot.from_rows(0, snapshot(job).to_rows()), CONFIG)
-                checkpoint = Checkpointer.restored(snapshot(job), job, compact_after)
+                checkpoint = Checkpointer.restored(snapshot(job), job, compact_after, fanout)
                 stored = {(kind, key): text for kind, key, text in snapshot(job).to_rows()}
     tables.apply(0, job.flush())
     return tables
@@ -53,7 +54,10 @@ def _run(events, stops: set[int], size: int, compact_after: int = 64) -> Tables:
 def test_restored_job_continues_like_the_uninterrupted_one(events, stops, size, rnd):
     keyed = [(e.ts + rnd.randrange(CONFIG.allowed_lateness), rnd.random(), e) for e in events]
     delivery = [e for *_, e in sorted(keyed, key=lambda k: (k[0], k[1]))]
-    once, twice = _run(delivery, set(), size), _run(delivery, stops, size, compact_after=2)
+    once, twice = (
+        _run(delivery, set(), size),
+        _run(delivery, stops, size, compact_after=2, fanout=2),
+    )
     assert once.result() == twice.result()
     assert (once.late, once.duplicates) == (twice.late, twice.duplicates)
 
@@ -137,16 +141,18 @@ def test_pending_events_in_the_earlier_full_form_restore_the_same(events):
     assert snapshot(restore(earlier, CONFIG)) == snapshot(restore(state, CONFIG))
 
 
+@pytest.mark.parametrize("fanout", [8, 2])
 @pytest.mark.parametrize("size", [3, 4])
-def test_a_session_row_across_a_capped_session_and_the_next_restores_exactly(size):
+def test_a_session_row_across_a_capped_session_and_the_next_restores_exactly(size, fanout):
     """A user's stored events can span a session cut by the cap (2 h here) and the next
     one; once the first closes, a restore must skip its events in that row (batches of
-    3). With batches of 4 the first session's tail closes before it was ever stored."""
+    3). With batches of 4 the first session's tail closes before it was ever stored.
+    With ``fanout`` 2 the user's rows also merge two by two."""
     m = 60 * 1_000_000
     t0 = 1_748_736_000 * 1_000_000
     events = [Event(f"u{i}", "page_view", "u", t0 + 5 * i * m, "/", "DE", "web") for i in range(34)]
     stops = set(range(len(events) // size + 1))
-    once, twice = _run(events, set(), size), _run(events, stops, size)
+    once, twice = _run(events, set(), size), _run(events, stops, size, fanout=fanout)
     assert len(once.result().sessions) == 2
     assert once.result() == twice.result()
 
@@ -168,3 +174,42 @@ def test_user_rows_in_the_earlier_form_restore_the_same(events):
     assert {u: s.events for u, s in old.sessions.items()} == {
         u: s.events for u, s in new.sessions.items()
     }
+
+
+@pytest.mark.parametrize("size", [1, 3, 4])
+def test_alert_memory_rows_restore_exactly_while_times_leave_and_rows_compact(size):
+    """The alert rules' times are append-only ``recent`` rows: times leave from the front
+    once older than the rules look back (11 minutes in the test config), rows go once all
+    theirs have left, and rows of one tier merge ``fanout`` at a time. A job restored at
+    every batch holds the same times as one never stopped, and what is stored stays
+    bounded by the user's memory, not by how long the user has been active."""
+    t0 = 1_748_736_000 * 1_000_000
+    s = 1_000_000
+    events = [
+        Event(f"e{i}", "page_view", "u", t0 + 20 * s * i, "/", "DE", "web") for i in range(200)
+    ]
+    fanout = 2
+    straight = PartitionJob(0, CONFIG)
+    job, checkpoint, stored = PartitionJob(0, CONFIG), Checkpointer(0, 64, fanout), {}
+    for offset in range(0, len(events), size):
+        batch = list(enumerate(events[offset : offset + size], start=offset))
+        straight.process(batch, now=offset)
+        job.process(batch, now=offset)
+        change = checkpoint.changes(job)
+        for key in change.deletes:
+            stored.pop(key, None)
+        stored.update({(kind, key): text for kind, key, text in change.upserts})
+        state = PartitionSnapshot.from_rows(0, [(k, key, t) for (k, key), t in stored.items()])
+        job = restore(state, CONFIG)
+        checkpoint = Checkpointer.restored(state, job, 64, fanout)
+        want = _recent(straight)
+        assert _recent(job) == want
+        rows = [orjson.loads(text) for (kind, _key), text in stored.items() if kind == "recent"]
+        assert len(rows) <= 2 * len(want).bit_length()  # about fanout - 1 per tier
+        assert sum(map(len, rows)) <= 2 * len(want) + size
+    assert straight.alerts.users["u"].dropped > 150  # times did leave
+
+
+def _recent(job: PartitionJob) -> list[int]:
+    found = job.alerts.users.get("u")
+    return [] if found is None else list(found.recent)

@@ -65,6 +65,9 @@ class UserAlertState:
     cart_deadline: int | None = None
     last_alert: dict[str, int] = field(default_factory=dict)
     last_ts: int = 0
+    dropped: int = 0
+    """Entries that have left the front of ``recent`` since this state was made: the
+    checkpoint stores ``recent`` as append-only rows and needs to know which have left."""
 
 
 class AlertRules:
@@ -116,6 +119,7 @@ class AlertRules:
             recent and recent[0] <= ts - self.recent_span and len(recent) > config.bot_intervals + 1
         ):
             recent.popleft()
+            state.dropped += 1
         self._burst(state, event, alerts)
         self._bot(state, event, alerts)
         etype = event.event_type

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from eventtide.processor.alerts import UserAlertState
 from eventtide.processor.job import CellKey, PartitionJob, WindowGroup
 from eventtide.processor.sessions import UserSessions
 from eventtide.processor.state import (
@@ -29,10 +30,11 @@ from eventtide.processor.state import (
     final_value,
     meta_value,
     pending_value,
+    recent_value,
     segment_key,
-    session_key,
     session_value,
     touch_value,
+    user_segment_key,
     user_value,
     window_delta_key,
     window_key,
@@ -40,12 +42,21 @@ from eventtide.processor.state import (
 )
 
 RowKey = tuple[str, str]
+APPEND_ONLY = (*SEGMENTS, "session", "recent")
+"""Kinds whose keys are never written twice: one written and deleted in the same batch
+(merged right away) is neither."""
 CellState = tuple[int, int, int, int]
 """A cell as last written: count, users, revenue, orders."""
 
 COMPACT_AFTER = 64
 """Delta rows a window gathers before its full row is written again (and they go): the
 bound on what a restore reads and replays per window."""
+
+FANOUT = 8
+"""A user's ``session`` and ``recent`` rows merge ``FANOUT`` at a time (see ``_merge_tail``)."""
+
+UserRow = tuple[str, int, int]
+"""A stored user row: key, entries, tier (how many merges its entries went through)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +112,25 @@ class _UserEvents:
     """
 
     owner: UserSessions | None
-    rows: deque[tuple[str, int]] = field(default_factory=deque)
+    rows: deque[UserRow] = field(default_factory=deque)
     stored: int = 0
     skip: int = 0
     seen_dropped: int = 0
+
+
+@dataclass
+class _UserRecent:
+    """A user's ``recent`` rows: the alert rules' event times, appended as they come.
+
+    Absolute positions count every time the rules have held since ``owner`` was made
+    (``owner.dropped`` of them have left its front): the rows hold ``start`` to
+    ``stored``.
+    """
+
+    owner: UserAlertState | None
+    rows: deque[UserRow] = field(default_factory=deque)
+    start: int = 0
+    stored: int = 0
 
 
 @dataclass
@@ -131,22 +157,30 @@ class Checkpointer:
     whole again after ``compact_after`` deltas.
     """
 
-    def __init__(self, partition: int, compact_after: int = COMPACT_AFTER) -> None:
+    def __init__(
+        self, partition: int, compact_after: int = COMPACT_AFTER, fanout: int = FANOUT
+    ) -> None:
         self.partition = partition
         self.compact_after = compact_after
+        self.fanout = fanout
         self.seq = 1
         self.logs = {"final": _Log(), "touch": _Log()}
         self.pending: list[tuple[str, int]] = []
         """(key, latest time) of the stored pending segments."""
         self.windows: dict[WindowGroup, _Window] = {}
         self.users: dict[str, _UserEvents] = {}
+        self.recents: dict[str, _UserRecent] = {}
 
     @classmethod
     def restored(
-        cls, state: PartitionSnapshot, job: PartitionJob, compact_after: int = COMPACT_AFTER
+        cls,
+        state: PartitionSnapshot,
+        job: PartitionJob,
+        compact_after: int = COMPACT_AFTER,
+        fanout: int = FANOUT,
     ) -> Checkpointer:
         """Bookkeeping that matches the rows ``job`` was restored from."""
-        self = cls(state.partition, compact_after)
+        self = cls(state.partition, compact_after, fanout)
         self.seq = state.meta["seq"]
         skips = {uid: value.get("skip", 0) for uid, value in state.users}
         for key, value in state.sessions:
@@ -158,8 +192,22 @@ class Checkpointer:
                 skip = skips.get(uid, 0)
                 found = self.users[uid] = _UserEvents(owner, skip=skip, seen_dropped=dropped)
                 found.stored = -skip
-            found.rows.append((key, len(value)))
+            found.rows.append((key, len(value), _tier(len(value), fanout)))
             found.stored += len(value)
+        recent_skips = {
+            uid: value["alerts"].get("recent_skip", 0)
+            for uid, value in state.users
+            if "alerts" in value
+        }
+        for key, value in state.recents:
+            uid = key.rsplit(":", 1)[0]
+            recent = self.recents.get(uid)
+            if recent is None:
+                skip = recent_skips.get(uid, 0)
+                alerts = job.alerts.users.get(uid)
+                recent = self.recents[uid] = _UserRecent(alerts, start=-skip, stored=-skip)
+            recent.rows.append((key, len(value), _tier(len(value), fanout)))
+            recent.stored += len(value)
         for key, _value in state.windows:
             index, start, *delta = map(int, key.split(":"))
             group = (index, start)
@@ -225,7 +273,7 @@ class Checkpointer:
         us = job.sessions.get(uid)
         found = self.users.get(uid)
         if found is not None and found.owner is not us:  # all closed (maybe back since)
-            deletes.extend(("session", key) for key, _count in found.rows)
+            deletes.extend(("session", row[0]) for row in found.rows)
             del self.users[uid]
             found = None
         if us is None:
@@ -238,7 +286,7 @@ class Checkpointer:
         found.stored -= stored_gone
         found.skip += stored_gone
         while found.rows and found.skip >= found.rows[0][1]:
-            key, count = found.rows.popleft()
+            key, count, _ = found.rows.popleft()
             found.skip -= count
             deletes.append(("session", key))
         events, watermark = us.events, job.watermark
@@ -246,12 +294,72 @@ class Checkpointer:
         while end < len(events) and events[end].ts < watermark:
             end += 1
         if end > found.stored:
-            key = session_key(uid, self.seq)
+            key = user_segment_key(uid, self.seq)
             self.seq += 1
             upserts.append(("session", key, dumps(session_value(events[found.stored : end]))))
-            found.rows.append((key, end - found.stored))
+            found.rows.append((key, end - found.stored, 0))
             found.stored = end
+            while merge := _merge_tail(found.rows, self.fanout):
+                count, tier = merge
+                merged = [found.rows.pop() for _ in range(count)]
+                deletes.extend(("session", row[0]) for row in merged)
+                begin = end - sum(row[1] for row in merged)
+                if begin < 0:  # the first row, with events that left: not rewritten
+                    found.skip, begin = 0, 0
+                key = user_segment_key(uid, self.seq)
+                self.seq += 1
+                upserts.append(("session", key, dumps(session_value(events[begin:end]))))
+                found.rows.append((key, end - begin, tier))
         return found.skip
+
+    def _recent_rows(
+        self, job: PartitionJob, uid: str, upserts: list[Row], deletes: list[RowKey]
+    ) -> int:
+        """Append a user's new alert-rule times, drop rows all of whose times have left
+        the rules' memory; returns the times to skip in its first row.
+
+        The burst rule looks back an hour: a user active all that time holds thousands
+        of times, and rewriting them whole at every batch it was in (in its ``user``
+        row) grew each batch's checkpoint with the users' activity, not the batch's.
+        """
+        st = job.alerts.users.get(uid)
+        found = self.recents.get(uid)
+        if found is not None and found.owner is not st:  # forgotten (maybe back since)
+            deletes.extend(("recent", row[0]) for row in found.rows)
+            del self.recents[uid]
+            found = None
+        if st is None:
+            return 0
+        if found is None:
+            found = self.recents[uid] = _UserRecent(st)
+        dropped = st.dropped
+        while found.rows and found.start + found.rows[0][1] <= dropped:
+            key, count, _ = found.rows.popleft()
+            found.start += count
+            deletes.append(("recent", key))
+        if not found.rows:
+            found.start = found.stored = max(found.stored, dropped)
+        end = dropped + len(st.recent)
+        if end > found.stored:
+            times = islice(st.recent, found.stored - dropped, None)
+            key = user_segment_key(uid, self.seq)
+            self.seq += 1
+            upserts.append(("recent", key, dumps(recent_value(times))))
+            found.rows.append((key, end - found.stored, 0))
+            found.stored = end
+            while merge := _merge_tail(found.rows, self.fanout):
+                count, tier = merge
+                merged = [found.rows.pop() for _ in range(count)]
+                deletes.extend(("recent", row[0]) for row in merged)
+                begin = end - sum(row[1] for row in merged)
+                if begin < dropped:  # the first row, with times that left: not rewritten
+                    found.start = begin = dropped
+                key = user_segment_key(uid, self.seq)
+                self.seq += 1
+                times = islice(st.recent, begin - dropped, None)
+                upserts.append(("recent", key, dumps(recent_value(times))))
+                found.rows.append((key, end - begin, tier))
+        return dropped - found.start if found.rows else 0
 
     def changes(self, job: PartitionJob) -> StateChange:
         """The rows this batch changed; clears the job's marks."""
@@ -259,7 +367,9 @@ class Checkpointer:
         deletes: list[RowKey] = []
         self._windows(job, upserts, deletes)
         for uid in job.touched_users:
-            value = user_value(job, uid, self._session_rows(job, uid, upserts, deletes))
+            skip = self._session_rows(job, uid, upserts, deletes)
+            recent_skip = self._recent_rows(job, uid, upserts, deletes)
+            value = user_value(job, uid, skip, recent_skip)
             if value is None:
                 deletes.append(("user", uid))
             else:
@@ -289,6 +399,31 @@ class Checkpointer:
         self.pending = [(key, latest) for key, latest in self.pending if latest >= watermark]
         upserts.append(("partition", "", dumps(meta_value(job, self.seq))))
         return _settled(self.partition, upserts, deletes)
+
+
+def _merge_tail(rows: deque[UserRow], fanout: int) -> tuple[int, int] | None:
+    """How many rows at the end to write again as one, and its tier; ``None`` for none.
+
+    The last ``fanout`` rows of one tier merge into one row of the next, so a user's rows
+    stay about ``fanout`` per tier (a few dozen for a day's activity, not one per batch
+    it was in, which a restore would read) and each entry is rewritten once per tier
+    (log to the base ``fanout`` of the user's entries), not at every batch.
+    """
+    if len(rows) < fanout:
+        return None
+    tier = rows[-1][2]
+    if any(rows[-i][2] != tier for i in range(2, fanout + 1)):
+        return None
+    return fanout, tier + 1
+
+
+def _tier(entries: int, fanout: int) -> int:
+    """A restored row's tier, from its size (only how soon it merges depends on it)."""
+    tier = 0
+    while entries >= fanout:
+        entries //= fanout
+        tier += 1
+    return tier
 
 
 def _delta(job: PartitionJob, group: WindowGroup, written: dict[CellKey, CellState]) -> Any:
@@ -328,7 +463,7 @@ def _settled(partition: int, upserts: Iterable[Row], deletes: Iterable[RowKey]) 
     """One row per key; a segment written and emptied in the same batch is neither."""
     rows = {(kind, key): (kind, key, text) for kind, key, text in upserts}
     gone = set(deletes)
-    born_dead = {key for key in gone if key in rows and key[0] in SEGMENTS}
+    born_dead = {key for key in gone if key in rows and key[0] in APPEND_ONLY}
     for key in born_dead:
         del rows[key]
     return StateChange(partition, list(rows.values()), sorted(gone - born_dead))

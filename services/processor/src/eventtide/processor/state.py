@@ -169,9 +169,29 @@ def window_value(job: PartitionJob, group: WindowGroup) -> Json:
     }
 
 
-def session_key(uid: str, seq: int) -> str:
-    """``user:seq`` of a row of a user's final session events."""
+def user_segment_key(uid: str, seq: int) -> str:
+    """``user:seq`` of one of a user's append-only rows (``session`` and ``recent``)."""
     return f"{uid}:{segment_key(seq)}"
+
+
+def recent_value(times: Iterable[int]) -> Json:
+    """A ``recent`` row: event times the alert rules look back over, in order, each
+    after the first as its gap to the one before (shorter numbers than whole times)."""
+    out: list[int] = []
+    last = 0
+    for ts in times:
+        out.append(ts - last)
+        last = ts
+    return out
+
+
+def recent_times(value: Json) -> list[int]:
+    """A ``recent`` row's times back from ``recent_value``."""
+    out, last = [], 0
+    for gap in value:
+        last += gap
+        out.append(last)
+    return out
 
 
 def session_value(events: Iterable[Event]) -> Json:
@@ -188,11 +208,14 @@ def final_session_events(job: PartitionJob, uid: str) -> list[Event]:
     return [e for e in us.events if e.ts < watermark]
 
 
-def user_value(job: PartitionJob, uid: str, skip: int = 0) -> Json | None:
-    """Everything kept about one user; ``None`` when nothing is (its row goes).
+def user_value(job: PartitionJob, uid: str, skip: int = 0, recent_skip: int = 0) -> Json | None:
+    """What is kept about one user besides its append-only rows; ``None`` when nothing
+    is (its row goes).
 
     ``skip``: how many events at the start of the user's ``session`` rows left with
-    closed sessions.
+    closed sessions; ``recent_skip``: how many times at the start of its ``recent`` rows
+    left the alert rules' memory. The times themselves are in the ``recent`` rows: kept
+    here, a user active for the burst rule's hour rewrote thousands of them every batch.
     """
     value: dict[str, Json] = {}
     if skip:
@@ -200,7 +223,7 @@ def user_value(job: PartitionJob, uid: str, skip: int = 0) -> Json | None:
     st = job.alerts.users.get(uid)
     if st is not None:
         value["alerts"] = {
-            "recent": list(st.recent),
+            "recent_skip": recent_skip,
             "purchases": [list(p) for p in st.purchases],
             "failures": [list(f) for f in st.failures],
             "cart": [_event(e) for e in st.cart],
@@ -282,6 +305,7 @@ class PartitionSnapshot:
     segments: tuple[tuple[str, str, Json], ...] = ()
     conversions: tuple[tuple[str, Json], ...] = ()
     sessions: tuple[tuple[str, Json], ...] = ()
+    recents: tuple[tuple[str, Json], ...] = ()
 
     def to_rows(self) -> list[Row]:
         """``(kind, key, JSON text)`` rows for the checkpoint table."""
@@ -291,13 +315,14 @@ class PartitionSnapshot:
         rows.extend((kind, key, dumps(value)) for kind, key, value in self.segments)
         rows.extend(("conversion", key, dumps(value)) for key, value in self.conversions)
         rows.extend(("session", key, dumps(value)) for key, value in self.sessions)
+        rows.extend(("recent", key, dumps(value)) for key, value in self.recents)
         return rows
 
     @classmethod
     def from_rows(cls, partition: int, rows: Iterable[Row]) -> PartitionSnapshot:
         """The snapshot back from its rows."""
         meta: Json = None
-        windows, users, segments, conversions, sessions = [], [], [], [], []
+        windows, users, segments, conversions, sessions, recents = [], [], [], [], [], []
         for kind, key, text in rows:
             value = orjson.loads(text)
             if kind == "partition":
@@ -310,6 +335,8 @@ class PartitionSnapshot:
                 conversions.append((key, value))
             elif kind == "session":
                 sessions.append((key, value))
+            elif kind == "recent":
+                recents.append((key, value))
             else:
                 segments.append((kind, key, value))
         return cls(
@@ -319,7 +346,8 @@ class PartitionSnapshot:
             tuple(sorted(users)),
             tuple(sorted(segments, key=operator.itemgetter(0, 1))),
             tuple(sorted(conversions)),
-            tuple(sorted(sessions, key=lambda row: _session_order(row[0]))),
+            tuple(sorted(sessions, key=lambda row: _user_segment_order(row[0]))),
+            tuple(sorted(recents, key=lambda row: _user_segment_order(row[0]))),
         )
 
 
@@ -345,7 +373,14 @@ def snapshot(job: PartitionJob) -> PartitionSnapshot:
                 for day, source in job.attributor.counters
             )
         ),
-        tuple((session_key(uid, 0), session_value(events)) for uid, events in finals if events),
+        tuple(
+            (user_segment_key(uid, 0), session_value(events)) for uid, events in finals if events
+        ),
+        tuple(
+            (user_segment_key(uid, 0), recent_value(st.recent))
+            for uid, st in sorted(job.alerts.users.items())
+            if st.recent
+        ),
     )
 
 
@@ -414,7 +449,7 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
     skips = {uid: value.get("skip", 0) for uid, value in state.users}
     stored: dict[str, list[Event]] = {}
     for key, value in state.sessions:  # in (user, seq) order
-        stored.setdefault(_session_order(key)[0], []).extend(map(_from_event, value))
+        stored.setdefault(_user_segment_order(key)[0], []).extend(map(_from_event, value))
     for uid, value in state.users:
         if "sessions" in value:  # written before session rows: every open-session event
             final = (e for e in map(_from_event, value["sessions"]) if e.ts < watermark)
@@ -430,11 +465,18 @@ def restore(state: PartitionSnapshot, config: ProcessorConfig) -> PartitionJob:
         if deadline is not None:
             us.scheduled = deadline
             heapq.heappush(job.session_timers, (deadline, uid))
+    recents: dict[str, list[int]] = {}
+    for key, value in state.recents:  # in (user, seq) order
+        recents.setdefault(_user_segment_order(key)[0], []).extend(recent_times(value))
     for uid, value in state.users:
         if "alerts" in value:
             a = value["alerts"]
+            if "recent" in a:  # written before ``recent`` rows: all of it here
+                recent = deque(a["recent"])
+            else:
+                recent = deque(recents.get(uid, [])[a["recent_skip"] :])
             job.alerts.users[uid] = UserAlertState(
-                deque(a["recent"]),
+                recent,
                 deque((ts, c, eid) for ts, c, eid in a["purchases"]),
                 deque((ts, eid) for ts, eid in a["failures"]),
                 [_from_event(e) for e in a["cart"]],
@@ -472,7 +514,8 @@ def _apply_window_delta(job: PartitionJob, group: WindowGroup, value: Json) -> N
         job.shown.pop(group, None)
 
 
-def _session_order(key: str) -> tuple[str, int]:
-    """A ``session`` row's user and sequence number (user ids may hold colons)."""
+def _user_segment_order(key: str) -> tuple[str, int]:
+    """A ``session`` or ``recent`` row's user and sequence number (user ids may hold
+    colons)."""
     uid, seq = key.rsplit(":", 1)
     return (uid, int(seq))
