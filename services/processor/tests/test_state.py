@@ -213,3 +213,19 @@ def test_alert_memory_rows_restore_exactly_while_times_leave_and_rows_compact(si
 def _recent(job: PartitionJob) -> list[int]:
     found = job.alerts.users.get("u")
     return [] if found is None else list(found.recent)
+
+
+@settings(max_examples=5, deadline=None)
+@given(event_streams())
+def test_alert_times_in_the_earlier_user_row_form_restore_the_same(events):
+    """Checkpoints written before ``recent`` rows kept the alert rules' times in the
+    user's row."""
+    job = PartitionJob(0, CONFIG)
+    job.process(list(enumerate(events)), now=0)
+    state = snapshot(job)
+    users = dict(state.users)
+    for uid, alert_state in job.alerts.users.items():
+        alerts = {k: v for k, v in users[uid]["alerts"].items() if k != "recent_skip"}
+        users[uid] = {**users[uid], "alerts": {**alerts, "recent": list(alert_state.recent)}}
+    earlier = dataclasses.replace(state, users=tuple(sorted(users.items())), recents=())
+    assert snapshot(restore(earlier, CONFIG)) == snapshot(restore(state, CONFIG))
