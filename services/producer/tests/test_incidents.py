@@ -185,11 +185,15 @@ def test_same_seed_same_incidents() -> None:
 
 
 def test_live_runs_record_when_the_wall_clock_reached_an_incident() -> None:
-    """Live events carry the wall clock, so the truth says when the stream got there."""
+    """Live events carry the wall clock, so the truth says when the stream got there.
+
+    The incident lasts a day of simulated time: the first 20 events of 200 users can
+    span more than half an hour at a quiet time of day (1 start time in 12 over a week,
+    so a 30-minute incident made the test fail by the hour it ran at)."""
     before = datetime.now(UTC)
     config = GeneratorConfig(
         users=200, seed=2, start=before, live=True,
-        incidents=(parse_incident("malformed,start=0s,duration=30m,severity=1"),),
+        incidents=(parse_incident("malformed,start=0s,duration=1d,severity=1"),),
     )  # fmt: skip
     simulation = Simulation(config)
     items = list(itertools.islice(simulation.stream(), 20))
