@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
 from eventtide.core.db.queries.hours import (
     LONGEST_CHECKED,
+    MOST_WINDOWS,
     HourSplit,
     aligned,
+    bucket_windows,
     carried,
     whole_hours,
 )
@@ -81,3 +84,55 @@ def test_offsets_are_checked_on_both_sides_of_a_change() -> None:
 def test_the_end_of_the_calendar_reads_the_events() -> None:
     last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
     assert not aligned(last - timedelta(days=3), last, "UTC")
+
+
+def _cuts(since: datetime, until: datetime, interval: str, zone: str) -> list[datetime]:
+    split = whole_hours(since, until, zone)
+    assert split is not None
+    windows = bucket_windows(since, until, split, interval, zone)
+    assert windows[0][0] == since
+    assert windows[-1][1] == until
+    assert all(a[1] == b[0] for a, b in pairwise(windows))
+    return [lo for lo, _ in windows[1:]]
+
+
+def test_windows_are_cut_at_local_midnights_a_day_or_more_apart() -> None:
+    day = timedelta(days=1)
+    utc = datetime(2026, 3, 27, tzinfo=UTC)
+    assert _cuts(utc + timedelta(minutes=17), utc + 4 * day, "day", "UTC") == [
+        utc + 2 * day,  # the first window holds the partial hour and the whole first day
+        utc + 3 * day,
+    ]
+    # Berlin: midnight is 23:00 UTC, then 22:00 UTC after the clocks go forward on
+    # Mar 29; that day has 23 hours, so it shares a window with the next one
+    assert _cuts(utc - timedelta(hours=1), utc + 5 * day, "day", "Europe/Berlin") == [
+        datetime(2026, 3, 27, 23, tzinfo=UTC),
+        datetime(2026, 3, 28, 23, tzinfo=UTC),
+        datetime(2026, 3, 30, 22, tzinfo=UTC),
+        datetime(2026, 3, 31, 22, tzinfo=UTC),
+    ]
+
+
+def test_weekly_windows_start_on_mondays() -> None:
+    monday = datetime(2026, 11, 2, tzinfo=UTC)
+    since = monday - timedelta(days=3)
+    assert _cuts(since, monday + timedelta(days=15), "week", "UTC") == [
+        monday,
+        monday + timedelta(days=7),
+        monday + timedelta(days=14),
+    ]
+
+
+def test_an_hour_repeated_by_a_clock_change_is_never_cut() -> None:
+    # Berlin goes back at 01:00 UTC on Oct 25: 02:00 local (00:00 and 01:00 UTC) is one
+    # hourly bucket, so the window that reaches 24 hours at 01:00 UTC ends at 02:00
+    since = datetime(2026, 10, 24, 1, tzinfo=UTC)
+    cuts = _cuts(since, since + timedelta(days=2), "hour", "Europe/Berlin")
+    assert cuts[0] == datetime(2026, 10, 25, 2, tzinfo=UTC)
+
+
+def test_long_ranges_have_at_most_the_most_windows() -> None:
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    cuts = _cuts(since, since + timedelta(days=365), "hour", "UTC")
+    assert len(cuts) + 1 <= MOST_WINDOWS
+    assert len(cuts) + 1 >= MOST_WINDOWS - 1

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Float, and_, cast, func, literal, null, selec
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
-from eventtide.core.db.queries.tuning import more_memory
+from eventtide.core.db.queries.tuning import for_analytics
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def funnel(
     conn: Connection, *, flt: EventFilter, steps: Sequence[str], window: timedelta
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
-    more_memory(conn)
+    for_analytics(conn)
     ctes = [_entries(flt, steps[0])]
     later: dict[str, Any] = {}
     for index, step in enumerate(steps[1:], start=1):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,13 @@ _HOUR: Final = timedelta(hours=1)
 _LATEST: Final = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
 """Beyond this the hour arithmetic would leave the calendar (year 9999)."""
 _TICK: Final = timedelta(microseconds=1)
+
+WINDOW_HOURS: Final = 24
+"""The shortest window of :func:`bucket_windows` (it ends at the first bucket change
+after this many hours)."""
+
+MOST_WINDOWS: Final = 32
+"""Longer ranges get longer windows, so a statement never holds more parts than this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +109,56 @@ def ceil_hour(moment: datetime) -> datetime:
     """The first whole UTC hour at or after ``moment``."""
     floor = floor_hour(moment)
     return floor if floor == moment else floor + _HOUR
+
+
+def bucket_windows(
+    since: datetime,
+    until: datetime,
+    split: HourSplit,
+    interval: str,
+    timezone: str,
+) -> list[tuple[datetime, datetime]]:
+    """Consecutive windows covering ``[since, until)`` (``interval`` hour, day or week),
+    cut only at whole UTC hours where a new local bucket begins, so that no bucket has
+    rows in two windows.
+
+    Counting distinct persons per (bucket, group) can then de-duplicate each window on
+    its own: the rows of different windows cannot share a bucket, so the union of the
+    windows' distinct rows is the distinct rows of the whole range. Each window's hash
+    table is a fraction of the whole one and stays in the processor's caches (a 30-day
+    daily trend: 30 tables of about 4,800 rows instead of one of 143,034 at 1,000,000
+    events; docs/api.md). A window spans at least :data:`WINDOW_HOURS` and a
+    :data:`MOST_WINDOWS`-th of the range. The buckets are PostgreSQL's
+    ``date_trunc(interval, timezone(zone, hour))``, computed here for each UTC hour of
+    ``split`` (which :func:`whole_hours` found aligned) and for the partial hours at
+    either end; if some bucket still fell into two windows (a clock change that
+    moves local time back across a bucket's start), the answer is one window."""
+    zone = ZoneInfo(timezone)
+    least = max(timedelta(hours=WINDOW_HOURS), (split.last - split.first) / MOST_WINDOWS)
+    cuts, seen = [since], [{_bucket(floor_hour(since), interval, zone)}]
+    start, current = split.first, _bucket(split.first, interval, zone)
+    hour = split.first
+    while hour < split.last:
+        bucket = _bucket(hour, interval, zone)
+        if bucket != current and hour - start >= least:
+            cuts.append(hour)
+            seen.append(set())
+            start = hour
+        current = bucket
+        seen[-1].add(bucket)
+        hour += _HOUR
+    if until > split.last:
+        seen[-1].add(_bucket(split.last, interval, zone))
+    if sum(len(s) for s in seen) != len(set().union(*seen)):
+        return [(since, until)]
+    return list(zip(cuts, [*cuts[1:], until], strict=True))
+
+
+def _bucket(hour: datetime, interval: str, zone: ZoneInfo) -> datetime | date:
+    """The local bucket of a whole UTC hour, as ``date_trunc`` names it."""
+    local = hour.astimezone(zone).replace(tzinfo=None)
+    if interval == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    if interval == "day":
+        return local.date()
+    return local.date() - timedelta(days=local.weekday())  # ISO weeks start on Monday

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from eventtide.core.db.queries.filters import EVENTS
 from eventtide.core.db.queries.hours import HOURS, aligned, floor_hour
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
-from eventtide.core.db.queries.tuning import more_memory
+from eventtide.core.db.queries.tuning import for_analytics
 
 Period = Literal["day", "week"]
 
@@ -174,7 +174,7 @@ def retention(
     sorted 4.7 million rows through 175 MB of temporary files at the default; EXPLAIN
     ANALYZE went from 7,779 to 6,372 ms with it.
     """
-    more_memory(conn)
+    for_analytics(conn)
     horizon = _horizon(until, period, periods)
     hours = conn.dialect.name == "postgresql" and aligned(floor_hour(since), horizon, timezone)
     rows = conn.execute(

@@ -38,35 +38,25 @@ event: at 10,000,000 events (bench/api) 4,965,596 groups of which it expects som
 500 MB, so at the default multiplier (2, 128 MB here) it sorted the month's 4,988,312
 ``page_view`` rows through 150 MB of temporary files; with 8 (512 MB) it hashes them
 into the 444,644 real groups in 135 MB. Whole statement, EXPLAIN ANALYZE on the loaded
-2-core machine: see :func:`hash_grouping`. A hash aggregate that outgrows the limit
+2-core machine: see :func:`for_analytics`. A hash aggregate that outgrows the limit
 spills to disk in batches, so 512 MB is a ceiling per hash node, not an allocation."""
 
 
-def more_memory(conn: Connection) -> None:
-    """Raise ``work_mem`` for the rest of ``conn``'s transaction (PostgreSQL only)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(func.set_config("work_mem", ANALYTICS_WORK_MEM, True)))
-
-
-def parallel_scans(conn: Connection) -> None:
-    """Let the rest of ``conn``'s transaction scan events in parallel workers even when
-    it ships every row to the leader (see :data:`PARALLEL_TUPLE_COST`)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            select(
-                func.set_config("parallel_tuple_cost", PARALLEL_TUPLE_COST, True),
-                func.set_config("parallel_setup_cost", "100", True),
-            )
-        )
-
-
-def hash_grouping(conn: Connection) -> None:
-    """Let the rest of ``conn``'s transaction group by hashing where the planner
-    overestimates the groups (see :data:`GROUPING_HASH_MEM_MULTIPLIER`). The 30-day
-    daily trend of unique users by country at 10,000,000 events took a median of
-    8,519 ms with the default and 6,624 ms with it (EXPLAIN ANALYZE, 3 each,
-    alternated); at 1,000,000 events the plan is the same either way."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            select(func.set_config("hash_mem_multiplier", GROUPING_HASH_MEM_MULTIPLIER, True))
-        )
+def for_analytics(conn: Connection, *, parallel: bool = False, hashing: bool = False) -> None:
+    """Settings for the rest of ``conn``'s transaction (PostgreSQL only), in one round
+    trip: the analytics ``work_mem`` always; with ``parallel``, parallel scans even when
+    every row goes to the leader (:data:`PARALLEL_TUPLE_COST`); with ``hashing``, hash
+    aggregates where the planner overestimates the groups
+    (:data:`GROUPING_HASH_MEM_MULTIPLIER`: the 30-day daily trend of unique users by
+    country at 10,000,000 events took a median of 8,519 ms with the default and 6,624 ms
+    with it, EXPLAIN ANALYZE, 3 each, alternated; at 1,000,000 events the plan is the
+    same either way). One statement, not one per setting: a trend sent three, each a
+    round trip to a server process that a busy machine may not schedule at once."""
+    if conn.dialect.name != "postgresql":
+        return
+    settings = [("work_mem", ANALYTICS_WORK_MEM)]
+    if parallel:
+        settings += [("parallel_tuple_cost", PARALLEL_TUPLE_COST), ("parallel_setup_cost", "100")]
+    if hashing:
+        settings.append(("hash_mem_multiplier", GROUPING_HASH_MEM_MULTIPLIER))
+    conn.execute(select(*(func.set_config(name, value, True) for name, value in settings)))
