@@ -28,7 +28,7 @@ def _run(events, stops: set[int], size: int, compact_after: int = 64, fanout: in
     at each stop the job is rebuilt from that dict alone. A small ``compact_after``
     mixes windows' full rows and delta rows; a small ``fanout`` merges users' rows often."""
     tables, stored = Tables(), {}
-    job, checkpoint = PartitionJob(0, CONFIG), Checkpointer(0, compact_after, fanout)
+    job, checkpoint = PartitionJob(0, CONFIG), Checkpointer(0, compact_after, fanout, fanout)
     for n, offset in enumerate(range(0, len(events), size)):
         batch = list(enumerate(events[offset : offset + size], start=offset))
         tables.apply(0, job.process(batch, now=offset))
@@ -40,10 +40,12 @@ def _run(events, stops: set[int], size: int, compact_after: int = 64, fanout: in
             rows = [(kind, key, text) for (kind, key), text in stored.items()]
             state = PartitionSnapshot.from_rows(0, rows)
             job = restore(state, CONFIG)
-            checkpoint = Checkpointer.restored(state, job, compact_after, fanout)
+            checkpoint = Checkpointer.restored(state, job, compact_after, fanout, fanout)
             if n % 2:  # a whole snapshot restores the same job
                 job = restore(PartitionSnapshot.from_rows(0, snapshot(job).to_rows()), CONFIG)
-                checkpoint = Checkpointer.restored(snapshot(job), job, compact_after, fanout)
+                checkpoint = Checkpointer.restored(
+                    snapshot(job), job, compact_after, fanout, fanout
+                )
                 stored = {(kind, key): text for kind, key, text in snapshot(job).to_rows()}
     tables.apply(0, job.flush())
     return tables
@@ -190,7 +192,7 @@ def test_alert_memory_rows_restore_exactly_while_times_leave_and_rows_compact(si
     ]
     fanout = 2
     straight = PartitionJob(0, CONFIG)
-    job, checkpoint, stored = PartitionJob(0, CONFIG), Checkpointer(0, 64, fanout), {}
+    job, checkpoint, stored = PartitionJob(0, CONFIG), Checkpointer(0, 64, fanout, fanout), {}
     for offset in range(0, len(events), size):
         batch = list(enumerate(events[offset : offset + size], start=offset))
         straight.process(batch, now=offset)
@@ -201,7 +203,7 @@ def test_alert_memory_rows_restore_exactly_while_times_leave_and_rows_compact(si
         stored.update({(kind, key): text for kind, key, text in change.upserts})
         state = PartitionSnapshot.from_rows(0, [(k, key, t) for (k, key), t in stored.items()])
         job = restore(state, CONFIG)
-        checkpoint = Checkpointer.restored(state, job, 64, fanout)
+        checkpoint = Checkpointer.restored(state, job, 64, fanout, fanout)
         want = _recent(straight)
         assert _recent(job) == want
         rows = [orjson.loads(text) for (kind, _key), text in stored.items() if kind == "recent"]

@@ -52,8 +52,10 @@ COMPACT_AFTER = 64
 """Delta rows a window gathers before its full row is written again (and they go): the
 bound on what a restore reads and replays per window."""
 
+FIRST_FANOUT = 64
+"""A user's one-batch ``session`` and ``recent`` rows merge this many at a time."""
 FANOUT = 8
-"""A user's ``session`` and ``recent`` rows merge ``FANOUT`` at a time (see ``_merge_tail``)."""
+"""Merged rows merge this many at a time (see ``_merge_tail``)."""
 
 UserRow = tuple[str, int, int]
 """A stored user row: key, entries, tier (how many merges its entries went through)."""
@@ -158,11 +160,15 @@ class Checkpointer:
     """
 
     def __init__(
-        self, partition: int, compact_after: int = COMPACT_AFTER, fanout: int = FANOUT
+        self,
+        partition: int,
+        compact_after: int = COMPACT_AFTER,
+        fanout: int = FANOUT,
+        first_fanout: int = FIRST_FANOUT,
     ) -> None:
         self.partition = partition
         self.compact_after = compact_after
-        self.fanout = fanout
+        self.fanouts = (first_fanout, fanout)
         self.seq = 1
         self.logs = {"final": _Log(), "touch": _Log()}
         self.pending: list[tuple[str, int]] = []
@@ -178,9 +184,10 @@ class Checkpointer:
         job: PartitionJob,
         compact_after: int = COMPACT_AFTER,
         fanout: int = FANOUT,
+        first_fanout: int = FIRST_FANOUT,
     ) -> Checkpointer:
         """Bookkeeping that matches the rows ``job`` was restored from."""
-        self = cls(state.partition, compact_after, fanout)
+        self = cls(state.partition, compact_after, fanout, first_fanout)
         self.seq = state.meta["seq"]
         skips = {uid: value.get("skip", 0) for uid, value in state.users}
         for key, value in state.sessions:
@@ -192,7 +199,7 @@ class Checkpointer:
                 skip = skips.get(uid, 0)
                 found = self.users[uid] = _UserEvents(owner, skip=skip, seen_dropped=dropped)
                 found.stored = -skip
-            found.rows.append((key, len(value), _tier(len(value), fanout)))
+            found.rows.append((key, len(value), _tier(len(value), self.fanouts)))
             found.stored += len(value)
         recent_skips = {
             uid: value["alerts"].get("recent_skip", 0)
@@ -206,7 +213,7 @@ class Checkpointer:
                 skip = recent_skips.get(uid, 0)
                 alerts = job.alerts.users.get(uid)
                 recent = self.recents[uid] = _UserRecent(alerts, start=-skip, stored=-skip)
-            recent.rows.append((key, len(value), _tier(len(value), fanout)))
+            recent.rows.append((key, len(value), _tier(len(value), self.fanouts)))
             recent.stored += len(value)
         for key, _value in state.windows:
             index, start, *delta = map(int, key.split(":"))
@@ -299,7 +306,7 @@ class Checkpointer:
             upserts.append(("session", key, dumps(session_value(events[found.stored : end]))))
             found.rows.append((key, end - found.stored, 0))
             found.stored = end
-            while merge := _merge_tail(found.rows, self.fanout):
+            while merge := _merge_tail(found.rows, self.fanouts):
                 count, tier = merge
                 merged = [found.rows.pop() for _ in range(count)]
                 deletes.extend(("session", row[0]) for row in merged)
@@ -347,7 +354,7 @@ class Checkpointer:
             upserts.append(("recent", key, dumps(recent_value(times))))
             found.rows.append((key, end - found.stored, 0))
             found.stored = end
-            while merge := _merge_tail(found.rows, self.fanout):
+            while merge := _merge_tail(found.rows, self.fanouts):
                 count, tier = merge
                 merged = [found.rows.pop() for _ in range(count)]
                 deletes.extend(("recent", row[0]) for row in merged)
@@ -401,27 +408,33 @@ class Checkpointer:
         return _settled(self.partition, upserts, deletes)
 
 
-def _merge_tail(rows: deque[UserRow], fanout: int) -> tuple[int, int] | None:
+def _merge_tail(rows: deque[UserRow], fanouts: tuple[int, int]) -> tuple[int, int] | None:
     """How many rows at the end to write again as one, and its tier; ``None`` for none.
 
-    The last ``fanout`` rows of one tier merge into one row of the next, so a user's rows
-    stay about ``fanout`` per tier (a few dozen for a day's activity, not one per batch
-    it was in, which a restore would read) and each entry is rewritten once per tier
-    (log to the base ``fanout`` of the user's entries), not at every batch.
+    The last rows of one tier merge into one row of the next: ``fanouts[0]`` one-batch
+    rows (tier 0), then ``fanouts[1]`` of a higher tier. So a user's rows stay a few
+    dozen for a day's activity, not one per batch it was in (which a restore would
+    read), and each entry is rewritten once per tier, not at every batch. The first
+    fanout is the larger: most users' memory fits in it, and merging cost a row upsert
+    and delete per batch a user was in (about a quarter more checkpoint rows per batch
+    on a live stream with a first fanout of 8).
     """
+    tier = rows[-1][2] if rows else 0
+    fanout = fanouts[0] if tier == 0 else fanouts[1]
     if len(rows) < fanout:
         return None
-    tier = rows[-1][2]
     if any(rows[-i][2] != tier for i in range(2, fanout + 1)):
         return None
     return fanout, tier + 1
 
 
-def _tier(entries: int, fanout: int) -> int:
+def _tier(entries: int, fanouts: tuple[int, int]) -> int:
     """A restored row's tier, from its size (only how soon it merges depends on it)."""
-    tier = 0
-    while entries >= fanout:
-        entries //= fanout
+    if entries < fanouts[0]:
+        return 0
+    tier, entries = 1, entries // fanouts[0]
+    while entries >= fanouts[1]:
+        entries //= fanouts[1]
         tier += 1
     return tier
 
