@@ -12,7 +12,7 @@ job has let go of every entry in them (``state.py`` explains why that restores e
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -133,6 +133,16 @@ class _UserRecent:
     rows: deque[UserRow] = field(default_factory=deque)
     start: int = 0
     stored: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _UserRows:
+    """One user's rows of one append-only kind; positions below ``floor`` have left."""
+
+    kind: str
+    uid: str
+    rows: deque[UserRow]
+    floor: int
 
 
 @dataclass
@@ -301,22 +311,14 @@ class Checkpointer:
         while end < len(events) and events[end].ts < watermark:
             end += 1
         if end > found.stored:
-            key = user_segment_key(uid, self.seq)
-            self.seq += 1
-            upserts.append(("session", key, dumps(session_value(events[found.stored : end]))))
-            found.rows.append((key, end - found.stored, 0))
+
+            def session_events(begin: int, stop: int) -> Any:
+                return session_value(events[begin:stop])
+
+            rows = _UserRows("session", uid, found.rows, 0)
+            if self._append(rows, found.stored, end, session_events, upserts, deletes):
+                found.skip = 0
             found.stored = end
-            while merge := _merge_tail(found.rows, self.fanouts):
-                count, tier = merge
-                merged = [found.rows.pop() for _ in range(count)]
-                deletes.extend(("session", row[0]) for row in merged)
-                begin = end - sum(row[1] for row in merged)
-                if begin < 0:  # the first row, with events that left: not rewritten
-                    found.skip, begin = 0, 0
-                key = user_segment_key(uid, self.seq)
-                self.seq += 1
-                upserts.append(("session", key, dumps(session_value(events[begin:end]))))
-                found.rows.append((key, end - begin, tier))
         return found.skip
 
     def _recent_rows(
@@ -348,25 +350,47 @@ class Checkpointer:
             found.start = found.stored = max(found.stored, dropped)
         end = dropped + len(st.recent)
         if end > found.stored:
-            times = islice(st.recent, found.stored - dropped, None)
-            key = user_segment_key(uid, self.seq)
-            self.seq += 1
-            upserts.append(("recent", key, dumps(recent_value(times))))
-            found.rows.append((key, end - found.stored, 0))
+            recent = st.recent
+
+            def times(begin: int, stop: int) -> Any:
+                return recent_value(islice(recent, begin - dropped, stop - dropped))
+
+            rows = _UserRows("recent", uid, found.rows, dropped)
+            if self._append(rows, found.stored, end, times, upserts, deletes):
+                found.start = dropped
             found.stored = end
-            while merge := _merge_tail(found.rows, self.fanouts):
-                count, tier = merge
-                merged = [found.rows.pop() for _ in range(count)]
-                deletes.extend(("recent", row[0]) for row in merged)
-                begin = end - sum(row[1] for row in merged)
-                if begin < dropped:  # the first row, with times that left: not rewritten
-                    found.start = begin = dropped
-                key = user_segment_key(uid, self.seq)
-                self.seq += 1
-                times = islice(st.recent, begin - dropped, None)
-                upserts.append(("recent", key, dumps(recent_value(times))))
-                found.rows.append((key, end - begin, tier))
         return dropped - found.start if found.rows else 0
+
+    def _append(
+        self,
+        rows: _UserRows,
+        stored: int,
+        end: int,
+        encode: Callable[[int, int], Any],
+        upserts: list[Row],
+        deletes: list[RowKey],
+    ) -> bool:
+        """Store entries ``stored`` to ``end`` as a new row of ``rows``, then merge its
+        last rows as ``_merge_tail`` says; whether the first row was merged (its entries
+        below ``rows.floor``, already left, are then no longer stored)."""
+        kind, held = rows.kind, rows.rows
+        key = user_segment_key(rows.uid, self.seq)
+        self.seq += 1
+        upserts.append((kind, key, dumps(encode(stored, end))))
+        held.append((key, end - stored, 0))
+        merged_first = False
+        while merge := _merge_tail(held, self.fanouts):
+            count, tier = merge
+            merged = [held.pop() for _ in range(count)]
+            deletes.extend((kind, row[0]) for row in merged)
+            begin = end - sum(row[1] for row in merged)
+            if begin < rows.floor:
+                begin, merged_first = rows.floor, True
+            key = user_segment_key(rows.uid, self.seq)
+            self.seq += 1
+            upserts.append((kind, key, dumps(encode(begin, end))))
+            held.append((key, end - begin, tier))
+        return merged_first
 
     def changes(self, job: PartitionJob) -> StateChange:
         """The rows this batch changed; clears the job's marks."""
