@@ -111,9 +111,10 @@ def retention(
 
 def funnel(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
-    person: Person = _itself,
+    person: Person = _itself, country: str | None = None,
 ) -> list[tuple[str, int, float | None]]:  # fmt: skip
-    """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``."""
+    """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``;
+    with ``country``, only entry events of that country count (``where=context.country``)."""
     from statistics import median
 
     by_user: dict[str, list[Raw]] = defaultdict(list)
@@ -125,6 +126,7 @@ def funnel(
         entries = [
             e.occurred_at for e in user_events
             if e.event_type == steps[0] and since <= e.occurred_at < until
+            and (country is None or e.country == country)
         ]  # fmt: skip
         if not entries:
             continue

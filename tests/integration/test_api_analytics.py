@@ -296,11 +296,61 @@ def test_events_pages_by_cursor_without_gaps_or_repeats(reader) -> None:
     assert len(set(seen)) == 95
 
 
-def test_funnels_equal_the_oracle(reader) -> None:
-    client, engine, key = reader
-    since, until = BASE + timedelta(hours=5), BASE + timedelta(days=3)
+funnel_ranges = st.one_of(
+    # whole hours at both ends, or either end inside an hour: the entries before the
+    # first whole hour come from the events, the hour that holds ``until`` is probed up
+    # to ``until`` only
+    st.tuples(st.integers(0, 59), st.integers(0, 59)).map(
+        lambda m: (BASE + timedelta(hours=5, minutes=m[0]), BASE + timedelta(days=3, minutes=-m[1]))
+    ),
+    st.just((BASE + timedelta(minutes=10), BASE + timedelta(minutes=50))),  # no whole hour
+)
+EVERYWHERE = "properties.source=test"
+"""A filter every stored funnel event matches, on a field hour rows do not carry: the
+same question, answered from the events alone."""
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+
+def _near(since: datetime, until: datetime) -> st.SearchStrategy[list[Raw]]:
+    """Events within 90 minutes of either end of the range: in its partial hours, and in
+    the whole hours next to them, where the hour rows and the events meet."""
+    return st.lists(
+        st.builds(
+            Raw,
+            user_id=st.sampled_from([f"u{i}" for i in range(6)]),
+            event_type=st.sampled_from(["purchase", "page_view", "signup"]),
+            occurred_at=st.builds(
+                lambda edge, m: edge + timedelta(minutes=m),
+                st.sampled_from([since, until]),
+                st.integers(-90, 90),
+            ),
+            country=st.sampled_from(["DE", "FR", None]),
+            amount_cents=st.none(),
+        ),
+        max_size=12,
+    )
+
+
+def _store_for_funnels(engine: Engine, events: list[Raw], links: list[Link]) -> Resolution:
+    """``store``, with ``properties.source = test`` on every event."""
+    persons = store(engine, events, links)
+    with engine.begin() as conn:
+        conn.execute(text("""UPDATE user_events SET properties = '{"source": "test"}'"""))
+    return persons
+
+
+def _funnel(client, key, query: dict) -> list[tuple[str, int, float | None]]:
+    answer = client.get("/v1/funnels", params=query, headers=key)
+    assert answer.status_code == 200, answer.text
+    return [(s["event_type"], s["users"], s["median_seconds_from_previous"])
+            for s in answer.json()["steps"]]  # fmt: skip
+
+
+def test_funnels_equal_the_oracle(reader) -> None:
+    """From hour rows (no filter or a country filter) and from the events alone (a
+    property filter), with whole and partial hours at the range's ends."""
+    client, engine, key = reader
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         events=raw_events,
         steps=st.lists(
@@ -308,28 +358,72 @@ def test_funnels_equal_the_oracle(reader) -> None:
         ),
         window_min=st.integers(1, 3 * 24 * 60),
         links=link_lists,
+        span=funnel_ranges,
+        country=st.sampled_from([None, "DE"]),
+        data=st.data(),
     )
-    def check(events, steps, window_min, links) -> None:
-        persons = store(engine, events, links)
-        query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
-                 "until": until.isoformat()}  # fmt: skip
-        answer = client.get("/v1/funnels", params=query, headers=key)
-        assert answer.status_code == 200, answer.text
-        got = [(s["event_type"], s["users"], s["median_seconds_from_previous"])
-               for s in answer.json()["steps"]]  # fmt: skip
+    def check(events, steps, window_min, links, span, country, data) -> None:
+        since, until = span
+        events = [*events, *data.draw(_near(since, until))]
+        persons = _store_for_funnels(engine, events, links)
         args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
-                    person=persons.person)  # fmt: skip
+                    person=persons.person, country=country)  # fmt: skip
         expected = funnel(events, **args)
-        assert [g[:2] for g in got] == [e[:2] for e in expected]
-        for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True):
-            assert (m_got is None) == (m_exp is None)
-            if m_exp is not None:
-                assert m_got == pytest.approx(m_exp, abs=1e-3)
+        where = [f"context.country={country}"] if country else []
+        for extra_where in ([], [EVERYWHERE]):
+            query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
+                     "until": until.isoformat(), "where": where + extra_where}  # fmt: skip
+            got = _funnel(client, key, query)
+            assert [g[:2] for g in got] == [e[:2] for e in expected], extra_where
+            for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True):
+                assert (m_got is None) == (m_exp is None)
+                if m_exp is not None:
+                    assert m_got == pytest.approx(m_exp, abs=1e-3)
         # the comparison can fail: one more user entering the funnel
-        extra = Raw("entrant", steps[0], since, None, None)
+        extra = Raw("entrant", steps[0], since, country, None)
         assert funnel([*events, extra], **args) != expected
 
     check()
+
+
+def test_funnel_entries_read_first_hours_from_event_hours(reader) -> None:
+    """Without a filter or with a country filter the entries' first hours come from
+    event_hours: moving one id's stored hour by one changes that answer and not the one
+    read from the events alone. Entries in the range's partial first hour and in the
+    hour of ``until`` count by their own times, and a country filter picks the first
+    event of that country within the id's first hour with one."""
+    client, engine, key = reader
+    since, until = BASE + timedelta(minutes=30), BASE + timedelta(hours=6, minutes=30)
+    minutes = {"early": 10, "head": 40, "middle": 150, "last": 6 * 60 + 20,
+               "too-late": 6 * 60 + 45}  # fmt: skip
+    events = [Raw(user, "page_view", BASE + timedelta(minutes=m), "DE", None)
+              for user, m in minutes.items()]  # fmt: skip
+    events += [Raw("mixed", "page_view", BASE + timedelta(minutes=m), country, None)
+               for m, country in ((65, "FR"), (100, "DE"))]  # fmt: skip
+    events += [Raw(user, "purchase", BASE + timedelta(hours=8), "DE", None)
+               for user in [*minutes, "mixed"]]  # fmt: skip
+    _store_for_funnels(engine, events, [])
+    steps = ["page_view", "purchase"]
+    query = {"steps": steps, "window_s": 86_400, "since": since.isoformat(),
+             "until": until.isoformat()}  # fmt: skip
+    in_de = query | {"where": ["context.country=DE"]}
+    args = dict(steps=steps, window=timedelta(days=1), since=since, until=until)
+    expected, expected_de = funnel(events, **args), funnel(events, **args, country="DE")
+    assert [n for _, n, _ in expected] == [4, 4]  # head, middle, last, mixed
+    assert expected_de[1][2] != expected[1][2]  # mixed enters 35 minutes later in DE
+    assert _funnel(client, key, query) == expected
+    assert _funnel(client, key, in_de) == expected_de
+    everywhere = [EVERYWHERE]
+    assert _funnel(client, key, query | {"where": everywhere}) == expected
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE event_hours SET hour = hour + interval '1 hour' WHERE user_id = 'middle'"
+                 " AND event_type = 'page_view'")
+        )  # fmt: skip
+    assert _funnel(client, key, query) != expected
+    assert _funnel(client, key, in_de) != expected_de
+    assert _funnel(client, key, query | {"where": everywhere}) == expected
+    assert _funnel(client, key, in_de | {"where": [*in_de["where"], *everywhere]}) == expected_de
 
 
 def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
