@@ -33,6 +33,7 @@ import operator
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -187,11 +188,7 @@ def recent_value(times: Iterable[int]) -> Json:
 
 def recent_times(value: Json) -> list[int]:
     """A ``recent`` row's times back from ``recent_value``."""
-    out, last = [], 0
-    for gap in value:
-        last += gap
-        out.append(last)
-    return out
+    return list(accumulate(value))
 
 
 def session_value(events: Iterable[Event]) -> Json:
