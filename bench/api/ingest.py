@@ -35,6 +35,7 @@ from eventtide.core.events import validate_json_event
 from eventtide.core.kafka import EventProducer, ProducerTuning, encode, producer_config
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BATCH = 100
 
 
@@ -117,7 +118,10 @@ def locust(
 ) -> LoadResult:
     """One headless Locust run; events/s counts only fully accepted batches."""
     prefix = out / f"locust-{uuid.uuid4().hex[:8]}"
-    env = os.environ | {"BENCH_API_KEY": key, "BENCH_API_BATCH": str(BATCH)}
+    # the Locust file imports bench.api.pacing: the repository root on the path,
+    # wherever the benchmark was started from
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    env = os.environ | {"BENCH_API_KEY": key, "BENCH_API_BATCH": str(BATCH), "PYTHONPATH": path}
     if rate is not None:
         env["BENCH_API_RATE"] = str(rate)
     command = [

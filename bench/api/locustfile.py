@@ -16,7 +16,6 @@ A request counts as a failure unless it is a 200 whose ``accepted`` equals the b
 from __future__ import annotations
 
 import os
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -25,6 +24,8 @@ from typing import ClassVar
 
 import orjson
 from locust import FastHttpUser, constant, task
+
+from bench.api.pacing import PoissonPacer
 
 BATCH = int(os.environ.get("BENCH_API_BATCH", "100"))
 _RATE = os.environ.get("BENCH_API_RATE")
@@ -56,14 +57,12 @@ BODIES = [_batch(BATCH).decode() for _ in range(_BODIES)]
 
 def poisson_starts(rate: float) -> Callable[[Ingest], float]:
     """A Locust ``wait_time`` whose requests start at the times of a Poisson process
-    of ``rate`` per second: each start is the last scheduled one plus an exponential
-    gap, so a slow answer is followed at once by the starts it delayed (up to a
-    second's worth: a longer stall is not made up in one burst)."""
+    of ``rate`` per second (:class:`bench.api.pacing.PoissonPacer`, one per user)."""
 
     def wait(user: Ingest) -> float:
-        now = time.monotonic()
-        user.next_start = max(user.next_start, now - 1.0) + random.expovariate(rate)
-        return max(0.0, user.next_start - now)
+        if user.pacer is None:
+            user.pacer = PoissonPacer(rate)
+        return user.pacer.wait(time.monotonic())
 
     return wait
 
@@ -72,12 +71,18 @@ class Ingest(FastHttpUser):
     """Posts pre-built batches in turn (built once: the client must not be the bottleneck)."""
 
     wait_time = poisson_starts(float(_RATE)) if _RATE else constant(0)
-    next_start = 0.0
+    pacer: PoissonPacer | None = None
     headers: ClassVar[dict[str, str]] = {
         "content-type": "application/json",
         "x-api-key": os.environ.get("BENCH_API_KEY", ""),
     }
     turn = 0
+
+    def on_start(self) -> None:
+        """Begin the pacing at this user's start, not a second behind it."""
+        if _RATE:
+            self.pacer = PoissonPacer(float(_RATE))
+            self.pacer.begin(time.monotonic())
 
     @task
     def post_batch(self) -> None:
