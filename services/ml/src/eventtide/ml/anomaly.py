@@ -9,8 +9,8 @@ scored on trailing sums of several windows, because a conversion drop of a third
 invisible in one window of ten checkouts and plain over six. Flagged windows become
 alerts: consecutive ones (same direction, short gaps bridged) are one incident.
 A conversion is judged for drops only (a broken step); a rise of its later step is
-not modelled by the binomial (several purchases or add-to-carts from one user) and
-shows in that step's own count series.
+not modelled by the binomial (several purchases or add-to-carts from one user, a fraud
+burst) and is for that step's own count series and the behaviour detector to see.
 
 Behavioural anomalies: IsolationForest on per-user behaviour features (log scale).
 """
@@ -147,7 +147,7 @@ def outlying_windows(
     burst of ten purchases behind two checkouts lifted one hour's checkout->purchase
     rate from 0.7 to 1.9 for the whole judged fortnight (seed 43), so an ordinary
     hour read as a drop, and the six-window spans that held such bursts widened the
-    robust band to 2.1 binomial units. Count profiles are trimmed means for the same
+    robust band to 2.1 binomial units (seed 7). Count profiles are trimmed means for the same
     reason; a rate's windows are too thin to trim by value, so the windows whose single-
     window binomial z against the pooled hourly rates reaches ``threshold`` are left
     out instead (one pass).
