@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bench.ml.incidents import judge
+from bench.ml.incidents import DAYS, MIN_VOLUME, START, _scorers, judge
 from eventtide.ml.anomaly import Alert, Direction
 from eventtide.ml.evaluate import Interval
 
@@ -39,3 +40,30 @@ def test_an_alert_that_stays_without_the_bursts_is_the_incidents_or_false() -> N
     assert judged.incidents.delays == (H,)
     assert (judged.incidents.true_alerts, judged.incidents.false_alerts) == (2, 1)
     assert [len(g) for g in judged.burst_groups] == [1]
+
+
+def test_a_rise_that_is_a_drop_without_the_bursts_is_still_the_bursts() -> None:
+    incident = Interval(10 * H, 16 * H)
+    burst = Interval(14 * H, 14 * H + 600)
+    conversion = "conversion.checkout_started->purchase"
+    rise = _alert(conversion, 14 * H, 16 * H, "up")  # fraud purchases during the outage
+    # without the burst's purchases the same windows read as the drop they hid
+    judged = judge([rise], [_alert(conversion, 14 * H, 16 * H, "down")], [incident], [burst])
+    assert judged.incidents.detected == 0
+    assert [len(g) for g in judged.burst_groups] == [1]
+
+
+def test_event_counts_under_the_minimum_volume_are_not_tracked() -> None:
+    hours = DAYS * 24
+    times = (START.timestamp() + H * np.arange(hours)).astype(np.float64)
+    busy = np.full(hours, MIN_VOLUME)
+    sparse = np.where(np.arange(hours) < 24, 10.0, 0.0)  # a first day of signups, then none
+    counts = {
+        "events.page_view": busy,
+        "events.signup": sparse,
+        "platform.ios": busy,
+        "users.platform.ios": np.full(hours, 2.0),
+        "revenue": np.full(hours, 1.0),
+    }
+    names = [name for name, _ in _scorers(counts, counts, times)]
+    assert names == ["events.page_view", "platform.ios", "revenue", "users.platform.ios"]

@@ -9,8 +9,11 @@ from synthetic import MONDAY, STEP, counts, funnel, inside
 from eventtide.ml.anomaly import (
     BehaviourDetector,
     DetectorConfig,
+    Scored,
     alerts_from,
     count_z,
+    fit_rate,
+    one_sided_cut,
     robust_scale,
     score_counts,
     score_rate,
@@ -125,8 +128,6 @@ def test_alerts_merge_close_windows_and_split_on_direction():
     times = np.arange(10) * STEP
     flagged = np.array([0, 1, 1, 0, 1, 0, 0, 0, 1, 1], dtype=bool)
     z = np.array([0, 6, 7, 0, 8, 0, 0, 0, -9, -6], dtype=float)
-    from eventtide.ml.anomaly import Scored
-
     scored = Scored(times, np.ones(10), np.full(10, 3.0), z, flagged)
     alerts = alerts_from("s", scored, STEP, DetectorConfig(merge_gap=1))
     assert [(a.start, a.end, a.direction) for a in alerts] == [
@@ -203,3 +204,47 @@ def test_a_sparse_conversion_is_judged_over_spans_that_gather_enough_checkouts()
     alerts = alerts_from("conversion.checkout_started->purchase", scored, STEP)
     assert any(Interval(a.start, a.end).overlaps(broken) for a in alerts)
     assert all(a.direction == "down" for a in alerts)
+
+
+def _thin_funnel(days: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hourly windows of about 3 checkouts, 70% of them paid: a small shop's night shift."""
+    times = MONDAY + np.arange(days * 24) * 3600.0
+    rng = np.random.default_rng(seed)
+    checkouts = rng.poisson(3.0, times.size).astype(float)
+    return times, checkouts, rng.binomial(checkouts.astype(int), 0.7).astype(float)
+
+
+def test_purchase_bursts_in_training_move_neither_the_hourly_rate_nor_the_band() -> None:
+    times, checkouts, purchases = _thin_funnel(14, seed=5)
+    burst = (times - MONDAY) % DAY_S == 8 * 3600.0  # one fraud burst at 08:00 on two days
+    purchases = purchases.copy()
+    purchases[np.flatnonzero(burst)[[2, 9]]] += 10.0
+    purchases[np.flatnonzero((times - MONDAY) % DAY_S == 15 * 3600.0)[[4, 11]]] += 10.0
+    fitted = fit_rate(times, purchases, checkouts, DetectorConfig())
+    assert fitted.profile.hourly[8] == pytest.approx(0.7, abs=0.12)  # pooled: above 1
+    assert fitted.profile.hourly[15] == pytest.approx(0.7, abs=0.12)
+    assert max(sigma for _, sigma in fitted.scales) < 1.2  # spans with bursts: no wider band
+    later, checkouts_later, purchases_later = _thin_funnel(7, seed=6)
+    scored = fitted.score(later + 14 * DAY_S, purchases_later, checkouts_later, DetectorConfig())
+    assert not scored.flagged.any()  # an ordinary 08:00 is no drop
+
+
+def test_a_conversion_is_judged_for_drops_only_at_the_one_sided_cut() -> None:
+    assert one_sided_cut(4.5) == pytest.approx(4.35, abs=0.01)
+    data = funnel(21, seed=4)
+    train, test = _split(data.times)
+    hours = Interval(TEST_START + 4 * DAY_S + 18 * 3600, TEST_START + 4 * DAY_S + 21 * 3600)
+    hit = inside(data.times, hours)
+    doubled, halved = data.purchases.copy(), data.purchases.copy()
+    doubled[hit] = np.minimum(2 * doubled[hit], data.checkouts[hit])
+    halved[hit] = np.round(halved[hit] / 2)
+
+    def judged(purchases: np.ndarray) -> Scored:
+        args = (data.times[train], purchases[train], data.checkouts[train])
+        return score_rate(*args, data.times[test], purchases[test], data.checkouts[test])
+
+    rise, drop = judged(doubled), judged(halved)
+    assert (rise.z <= 0).all()  # a rise scores nothing
+    assert not rise.flagged[hit[test]].any()
+    assert drop.flagged[hit[test]].any()
+    assert (drop.z[drop.flagged] <= -one_sided_cut(4.5)).all()
