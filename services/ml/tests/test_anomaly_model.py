@@ -164,3 +164,20 @@ def test_the_busiest_segments_get_an_active_users_series_each() -> None:
     assert "users.platform.tv" not in names  # two users a window: under the minimum volume
     assert sum(n.startswith("users.country.") for n in names) == 5  # the five busiest of 7
     assert table.get("platform|ios|unique_users")[0] == 6
+
+
+def test_a_funnel_step_is_tracked_when_its_longest_span_holds_enough_trials() -> None:
+    """2.5 checkouts a window: under the minimum of 5 for one window, judgeable over six."""
+    events = [
+        (float(window * 600 + i), kind, f"u{window}-{i}", 0.0)
+        for window in range(12)
+        for i in range(2 if window % 2 else 3)
+        for kind in ("page_view", "add_to_cart", "checkout_started", "purchase")
+    ]
+    table = table_from_rows(bucket_events(events, 600.0), 600.0, 0.0, 7_200.0)
+    one_window = [s.name for s in default_specs(table, 5.0)]
+    six_windows = [s.name for s in default_specs(table, 5.0, 6)]
+    step = "conversion.checkout_started.purchase"
+    assert step not in one_window
+    assert step in six_windows
+    assert "conversion.page_view.add_to_cart" in six_windows

@@ -157,13 +157,16 @@ def bucket_segments(
     ]
 
 
-def default_specs(train: WindowTable, min_volume: float) -> list[SeriesSpec]:
+def default_specs(train: WindowTable, min_volume: float, longest_span: int = 1) -> list[SeriesSpec]:
     """What to track: totals, each event type busy enough to judge, the funnel steps,
     and the active users of the busiest segments.
 
     An event type is kept when its mean per window reaches ``min_volume`` (below it the
-    detector would never judge a window anyway); a funnel step when its denominator does;
-    a segment's users when they do, the ``SEGMENTS_PER_DIMENSION`` busiest per dimension.
+    detector would never judge a window anyway); a segment's users when they do, the
+    ``SEGMENTS_PER_DIMENSION`` busiest per dimension. A funnel step is kept when its
+    denominator reaches ``min_volume`` over ``longest_span`` windows: a rate is judged
+    on its span's trials, so a small shop's 2.5 checkouts an hour are judgeable over six
+    hours, and a broken payment step there is the incident most worth watching.
     """
     specs = [
         SeriesSpec("events", "count", column(*ALL, "count")),
@@ -177,7 +180,7 @@ def default_specs(train: WindowTable, min_volume: float) -> list[SeriesSpec]:
             specs.append(SeriesSpec(f"events.{value}", "count", name))
     for before, after in itertools.pairwise(FUNNEL):
         den = column("event_type", before, "count")
-        if float(train.get(den).mean()) >= min_volume:
+        if float(train.get(den).mean()) * longest_span >= min_volume:
             specs.append(
                 SeriesSpec(
                     f"conversion.{before}.{after}",
