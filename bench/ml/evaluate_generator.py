@@ -4,7 +4,8 @@
 backfill, then scores
 
 - churn: ours against recency, RFM logistic regression and BG/NBD, trained at
-  ``cutoff - 30 days`` on 70% of the users and scored on the other 30% at ``cutoff``;
+  ``cutoff - 30 days`` on 70% of the users and scored on the other 30% at ``cutoff``
+  (``--churn-only`` skips the behaviour part);
 - behavioural anomalies: IsolationForest fitted on the user-days of the first half,
   flags on the user-days of the second half, against the truth the generator recorded
   (a bot persona, or a day holding an injected bot click burst or fraud purchase burst),
@@ -192,6 +193,9 @@ def main() -> None:
     parser.add_argument(
         "--behaviour-only", action="store_true", help="Skip churn; judge behaviour only."
     )
+    parser.add_argument(
+        "--churn-only", action="store_true", help="Skip behaviour; judge churn only."
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--window-hours", type=float, default=24.0,
@@ -224,16 +228,20 @@ def main() -> None:
         record["churn"][f"day_{cutoff_days:g}" + ("" if active is None else "_active_7d")] = {
             "scores": [asdict(s) for s in evaluation.scores],
             "skipped": evaluation.skipped,
+            "notes": evaluation.notes,
         }
-    began = time.perf_counter()
-    behaviour = behaviour_evaluation(log, kinds, truth, args.days, args.window_hours)
-    took = time.perf_counter() - began
-    unit = "user-days" if args.window_hours == 24.0 else f"user-windows of {args.window_hours:g} h"
-    print(f"\nbehavioural anomalies, {unit}, days {args.days // 2}-{args.days} ({took:.1f} s)")
-    record["window_hours"] = args.window_hours
-    for point, result in behaviour.items():
-        print_behaviour(point, result)
-    record["behaviour"] = behaviour
+    if not args.churn_only:
+        began = time.perf_counter()
+        behaviour = behaviour_evaluation(log, kinds, truth, args.days, args.window_hours)
+        took = time.perf_counter() - began
+        unit = (
+            "user-days" if args.window_hours == 24.0 else f"user-windows of {args.window_hours:g} h"
+        )
+        print(f"\nbehavioural anomalies, {unit}, days {args.days // 2}-{args.days} ({took:.1f} s)")
+        record["window_hours"] = args.window_hours
+        for point, result in behaviour.items():
+            print_behaviour(point, result)
+        record["behaviour"] = behaviour
     args.output.write_text(json.dumps(record, indent=2) + "\n")
     print(f"\nwritten {args.output}")
 

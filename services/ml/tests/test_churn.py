@@ -1,13 +1,24 @@
-"""The churn models fit, predict probabilities, and ours finds what recency cannot."""
+"""The churn models fit, predict probabilities, and ours finds what recency cannot.
+
+Ours picks between a booster and a linear model on the training rows alone; the tests
+give each the data it should win on, and check the booster's a-priori directions hold.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from eventtide.ml.churn import GradientBoostedChurn, recency_baseline, rfm_baseline
+from eventtide.ml.churn import (
+    DIRECTIONS,
+    GradientBoostedChurn,
+    LinearChurn,
+    SelectedChurn,
+    recency_baseline,
+    rfm_baseline,
+)
 from eventtide.ml.evaluate import churn_scores
-from eventtide.ml.features import CHURN_FEATURES, FeatureTable
+from eventtide.ml.features import CALENDAR_BOUND, CHURN_FEATURES, FeatureTable
 
 pytestmark = pytest.mark.unit
 
@@ -58,3 +69,81 @@ def test_predicting_with_other_columns_is_refused():
     other = FeatureTable(train.users, tuple(reversed(train.names)), train.values)
     with pytest.raises(ValueError, match="differ"):
         model.predict(other)
+
+
+def _table(values: np.ndarray) -> FeatureTable:
+    return FeatureTable(np.array([f"u{i:05d}" for i in range(len(values))]), CHURN_FEATURES, values)
+
+
+def _noise(n: int, seed: int) -> tuple[FeatureTable, np.ndarray]:
+    """Every feature uniform, churn a coin flip with P = 0.3: nothing to learn but noise."""
+    rng = np.random.default_rng(seed)
+    return _table(rng.uniform(0.0, 30.0, (n, len(CHURN_FEATURES)))), (rng.random(n) < 0.3).astype(
+        float
+    )
+
+
+def test_the_booster_never_lowers_churn_as_silence_grows_or_raises_it_with_activity():
+    train, train_y = _noise(400, seed=6)
+    model = GradientBoostedChurn(max_iter=100).fit(train, train_y)
+    grid = np.linspace(0.0, 30.0, 61)
+    for name, direction in DIRECTIONS.items():
+        for row in train.values[:20]:
+            values = np.repeat(row[np.newaxis], grid.size, axis=0)
+            values[:, CHURN_FEATURES.index(name)] = grid
+            steps = np.diff(model.predict(_table(values))) * direction
+            assert (steps >= -1e-12).all(), name
+
+
+def _interaction(n: int, seed: int) -> tuple[FeatureTable, np.ndarray]:
+    """Churn when exactly one of two unconstrained features is high: no line separates it."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, (n, len(CHURN_FEATURES)))
+    gap = values[:, CHURN_FEATURES.index("mean_session_gap_days")]
+    carts = values[:, CHURN_FEATURES.index("cart_abandonment")]
+    churned = ((gap > 0.5) ^ (carts > 0.5)) ^ (rng.random(n) < 0.05)
+    return _table(values), churned.astype(float)
+
+
+def _linear(n: int, seed: int) -> tuple[FeatureTable, np.ndarray]:
+    """Churn a logistic function of fading activity, on few users: a line is all there is."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, (n, len(CHURN_FEATURES)))
+    sessions = rng.poisson(6.0, n).astype(float)
+    values[:, CHURN_FEATURES.index("sessions_28d")] = sessions
+    churned = rng.random(n) < 1.0 / (1.0 + np.exp(sessions - 4.0))
+    return _table(values), churned.astype(float)
+
+
+def test_ours_takes_the_booster_where_only_an_interaction_predicts():
+    train, train_y = _interaction(600, seed=7)
+    test, test_y = _interaction(400, seed=8)
+    ours = SelectedChurn().fit(train, train_y)
+    assert ours.chosen == "ours_hgb", ours.describe()
+    assert ours.cv_log_loss["ours_hgb"] < ours.cv_log_loss["ours_linear"]
+    assert churn_scores("ours", test_y, ours.predict(test)).roc_auc > 0.85
+
+
+def test_ours_takes_the_linear_model_where_churn_is_linear_and_users_few():
+    train, train_y = _linear(250, seed=9)
+    ours = SelectedChurn().fit(train, train_y)
+    assert ours.chosen == "ours_linear", ours.describe()
+    assert "5-fold log-loss" in ours.describe()
+
+
+def test_ours_takes_the_linear_model_when_too_few_churners_to_cross_validate():
+    train, train_y = _interaction(200, seed=10)
+    train_y[:] = 0.0
+    train_y[:3] = 1.0
+    ours = SelectedChurn().fit(train, train_y)
+    assert ours.chosen == "ours_linear"
+    assert ours.cv_log_loss == {}
+    assert "too few" in ours.describe()
+
+
+def test_ours_and_both_candidates_leave_the_calendar_bound_features_out():
+    train, train_y = _population(300, seed=11)
+    for model in (SelectedChurn(), GradientBoostedChurn(max_iter=10), LinearChurn()):
+        model.fit(train, train_y)
+        assert not set(model.used) & set(CALENDAR_BOUND), model.name
+        assert "recency_days" in model.used

@@ -73,6 +73,7 @@ def test_the_active_population_drops_users_long_gone():
 def test_the_table_lists_every_model_and_why_one_did_not_run(monkeypatch):
     monkeypatch.setattr(churn_eval, "bgnbd_churn", lambda *args: "lifetimes is not installed")
     text = format_table(evaluate_churn(_log(), CUTOFF, 30.0))
-    for name in ("ours_hgb", "recency", "rfm_logistic"):
+    for name in ("ours ", "recency", "rfm_logistic"):
         assert name in text
+    assert "ours: ours_" in text  # which candidate ours took, and why
     assert "bgnbd: not run: lifetimes is not installed" in text

@@ -63,7 +63,8 @@ def test_evaluate_prints_ours_and_every_baseline(tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout[result.stdout.index("{") :])
     models = {score["model"]: score for score in record["scores"]}
-    assert set(models) == {"ours_hgb", "recency", "rfm_logistic", "bgnbd"}
+    assert set(models) == {"ours", "recency", "rfm_logistic", "bgnbd"}
+    assert record["notes"]["ours"].startswith("ours_")
     for score in models.values():
         assert 0.5 < score["roc_auc"] <= 1.0
         assert 0.0 <= score["brier"] < 0.25

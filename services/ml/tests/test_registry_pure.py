@@ -9,7 +9,7 @@ import pytest
 from sklearn.preprocessing import FunctionTransformer
 
 from eventtide.ml.artefacts import ArtefactRefusedError, digest, dump, load
-from eventtide.ml.churn import GradientBoostedChurn
+from eventtide.ml.churn import GradientBoostedChurn, LinearChurn
 from eventtide.ml.features import CHURN_FEATURES, FeatureTable
 from eventtide.ml.promotion import decide
 
@@ -33,6 +33,19 @@ def test_an_artefact_round_trips_and_predicts_the_same():
     restored = load(blob, sha)
     columns = np.column_stack([table.column(n) for n in model.used])
     np.testing.assert_allclose(restored.predict_proba(columns), model._model.predict_proba(columns))
+
+
+def test_the_linear_candidate_round_trips_too():
+    """Ours may register either candidate; the linear one holds an imputer's dtype."""
+    _, table = _fitted()
+    table.values[::4, table.names.index("days_since_purchase")] = np.nan
+    y = (table.column("recency_days") > 0.6).astype(float)
+    model = LinearChurn().fit(table, y)
+    blob, sha = dump(model._model)
+    columns = np.column_stack([table.column(n) for n in model.used])
+    np.testing.assert_allclose(
+        load(blob, sha).predict_proba(columns), model._model.predict_proba(columns)
+    )
 
 
 def test_a_tampered_artefact_is_refused():

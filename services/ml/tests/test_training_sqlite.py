@@ -84,6 +84,12 @@ def test_the_first_model_is_registered_and_promoted_as_the_rule_decides(engine):
     assert first.decision == decide(first.roc_auc, None, first.best_baseline)
     stage = "production" if first.decision.promote else "candidate"
     assert _stages(engine) == [(1, stage)]
+    with engine.connect() as conn:
+        parameters = conn.scalar(select(Model.parameters).where(Model.version == 1))
+    # which candidate ours took, and the cross-validated losses that decided it
+    assert parameters["chosen"] in parameters["cv_log_loss"]
+    assert set(parameters["cv_log_loss"]) == {"ours_hgb", "ours_linear"}
+    assert "tenure_days" not in parameters["used"]
 
 
 def test_a_model_no_better_than_production_on_the_same_data_is_not_promoted(engine):

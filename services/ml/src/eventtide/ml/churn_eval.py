@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eventtide.ml.bgnbd import bgnbd_churn
-from eventtide.ml.churn import ChurnModel, GradientBoostedChurn, recency_baseline, rfm_baseline
+from eventtide.ml.churn import ChurnModel, SelectedChurn, recency_baseline, rfm_baseline
 from eventtide.ml.evaluate import ChurnScores, churn_scores
 from eventtide.ml.features import FeatureTable, churn_features
 from eventtide.ml.history import EventLog, FloatArray
@@ -27,6 +27,8 @@ class ChurnEvaluation:
     skipped: dict[str, str] = field(default_factory=dict)
     train_users: int = 0
     train_churn_rate: float = 0.0
+    notes: dict[str, str] = field(default_factory=dict)
+    """Per model, what it decided while fitting (ours: which candidate, and why)."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,14 @@ def evaluate_churn(
 ) -> ChurnEvaluation:
     """Fit each model at the training cut-off and score it on held-out users at the test one."""
     data = prepare_churn(log, test_cutoff, horizon_days, holdout_share, active_within_days)
-    chosen = models or [GradientBoostedChurn(), recency_baseline(), rfm_baseline()]
-    scores = [
-        churn_scores(
-            model.name, data.test_y, model.fit(data.train_x, data.train_y).predict(data.test_x)
-        )
-        for model in chosen
-    ]
+    chosen = models or [SelectedChurn(), recency_baseline(), rfm_baseline()]
+    scores = []
+    notes: dict[str, str] = {}
+    for model in chosen:
+        probability = model.fit(data.train_x, data.train_y).predict(data.test_x)
+        scores.append(churn_scores(model.name, data.test_y, probability))
+        if isinstance(model, SelectedChurn):
+            notes[model.name] = model.describe()
     skipped: dict[str, str] = {}
     if with_bgnbd:
         bgnbd = bgnbd_churn(log, data.test_cutoff, data.test_x.users, horizon_days)
@@ -97,12 +100,14 @@ def evaluate_churn(
             skipped["bgnbd"] = bgnbd
         else:
             scores.append(churn_scores("bgnbd", data.test_y, bgnbd))
-    return ChurnEvaluation(scores, skipped, int(data.train_y.size), float(data.train_y.mean()))
+    return ChurnEvaluation(
+        scores, skipped, int(data.train_y.size), float(data.train_y.mean()), notes
+    )
 
 
 def format_table(evaluation: ChurnEvaluation) -> str:
     """A plain-text table, best ROC-AUC first, with each model's margin to ours."""
-    ours = next((s.roc_auc for s in evaluation.scores if s.model == "ours_hgb"), float("nan"))
+    ours = next((s.roc_auc for s in evaluation.scores if s.model == "ours"), float("nan"))
     lines = [f"{'model':<14} {'ROC-AUC':>8} {'PR-AUC':>8} {'Brier':>8} {'ours-Δ':>8}"]
     for s in sorted(evaluation.scores, key=lambda s: -s.roc_auc):
         lines.append(
@@ -114,5 +119,6 @@ def format_table(evaluation: ChurnEvaluation) -> str:
         f"held-out users: {first.users} (churn rate {first.churn_rate:.3f}); "
         f"training users: {evaluation.train_users} (churn rate {evaluation.train_churn_rate:.3f})"
     )
+    lines.extend(f"{name}: {note}" for name, note in evaluation.notes.items())
     lines.extend(f"{name}: not run: {why}" for name, why in evaluation.skipped.items())
     return "\n".join(lines)

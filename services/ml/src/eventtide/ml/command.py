@@ -37,6 +37,7 @@ def run_evaluate(
             "horizon_days": horizon_days,
             "scores": [asdict(s) for s in evaluation.scores],
             "skipped": evaluation.skipped,
+            "notes": evaluation.notes,
             "train_users": evaluation.train_users,
         }
         print(json.dumps(record, indent=2))

@@ -106,7 +106,7 @@ def train_online_churn(
     ]
     reference = [float(np.nanmedian(column)) for column in data.train_x.values.T]
     curves = partial_dependence(
-        lambda m: model._model.predict_proba(m)[:, 1],  # type: ignore[union-attr]
+        lambda m: model._model.predict_proba(m)[:, 1],
         data.train_x.values,
     )
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 from eventtide.core.db.models import UserEvent
 from eventtide.core.events import IDENTITY_TYPES
 from eventtide.ml.candidate import register_if_better
-from eventtide.ml.churn import GradientBoostedChurn, recency_baseline, rfm_baseline
+from eventtide.ml.churn import SelectedChurn, recency_baseline, rfm_baseline
 from eventtide.ml.churn_eval import prepare_churn
 from eventtide.ml.evaluate import churn_scores
 from eventtide.ml.features import PURCHASE
@@ -63,7 +63,7 @@ def train_churn(engine: Engine, cutoff: datetime, horizon_days: float = 30.0) ->
     with engine.connect() as conn:
         log = read_events(conn, end)
     data = prepare_churn(log, cutoff.timestamp(), horizon_days)
-    model = GradientBoostedChurn().fit(data.train_x, data.train_y)
+    model = SelectedChurn().fit(data.train_x, data.train_y)
     ours = churn_scores(model.name, data.test_y, model.predict(data.test_x))
     baselines = [
         churn_scores(b.name, data.test_y, b.fit(data.train_x, data.train_y).predict(data.test_x))
@@ -86,7 +86,12 @@ def train_churn(engine: Engine, cutoff: datetime, horizon_days: float = 30.0) ->
             baselines=baselines,
             held_out=data.test_y,
             production_probability=production_probability,
-            parameters={"used": list(model.used), "horizon_days": horizon_days},
+            parameters={
+                "used": list(model.used),
+                "horizon_days": horizon_days,
+                "chosen": model.chosen,
+                "cv_log_loss": model.cv_log_loss,
+            },
             data_start=datetime.fromtimestamp(float(log.time.min()), UTC),
             data_end=end,
         )
