@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
@@ -55,22 +54,17 @@ def _batch(size: int) -> bytes:
 BODIES = [_batch(BATCH).decode() for _ in range(_BODIES)]
 
 
-def poisson_starts(rate: float) -> Callable[[Ingest], float]:
-    """A Locust ``wait_time`` whose requests start at the times of a Poisson process
-    of ``rate`` per second (:class:`bench.api.pacing.PoissonPacer`, one per user)."""
-
-    def wait(user: Ingest) -> float:
-        if user.pacer is None:
-            user.pacer = PoissonPacer(rate)
-        return user.pacer.wait(time.monotonic())
-
-    return wait
+def paced(user: Ingest) -> float:
+    """A Locust ``wait_time``: the wait until the user's next Poisson start
+    (:class:`bench.api.pacing.PoissonPacer`, made at the user's start)."""
+    assert user.pacer is not None
+    return user.pacer.wait(time.monotonic())
 
 
 class Ingest(FastHttpUser):
     """Posts pre-built batches in turn (built once: the client must not be the bottleneck)."""
 
-    wait_time = poisson_starts(float(_RATE)) if _RATE else constant(0)
+    wait_time = paced if _RATE else constant(0)
     pacer: PoissonPacer | None = None
     headers: ClassVar[dict[str, str]] = {
         "content-type": "application/json",

@@ -190,12 +190,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cutoff-days", type=float, nargs="+", default=[70.0, 80.0])
     parser.add_argument("--horizon-days", type=float, default=30.0)
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--behaviour-only", action="store_true", help="Skip churn; judge behaviour only."
     )
-    parser.add_argument(
-        "--churn-only", action="store_true", help="Skip behaviour; judge churn only."
-    )
+    only.add_argument("--churn-only", action="store_true", help="Skip behaviour; judge churn only.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--window-hours", type=float, default=24.0,

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, Self
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -154,7 +155,28 @@ class _Fitted:
 
 
 @dataclass
-class GradientBoostedChurn(_Fitted):
+class _Candidate(_Fitted):
+    """A model of ours fitted on its usable ``columns`` by the estimator it builds."""
+
+    columns: tuple[str, ...] = OURS
+
+    def estimator(self, used: tuple[str, ...]) -> Any:
+        """The unfitted scikit-learn estimator over ``used``."""
+        raise NotImplementedError
+
+    def fit(self, table: FeatureTable, churned: FloatArray) -> Self:
+        """Fit on the training users."""
+        self.used = _usable(table, self.columns)
+        model = self.estimator(self.used)
+        with threadpool_limits(self.threads):
+            model.fit(_matrix(table, self.used), churned.astype(int))
+        self._model = model
+        self.feature_names = table.names
+        return self
+
+
+@dataclass
+class GradientBoostedChurn(_Candidate):
     """Histogram gradient boosting on the churn features, calibrated.
 
     Boosting finds the interactions a linear model cannot (a two-day silence means
@@ -172,7 +194,6 @@ class GradientBoostedChurn(_Fitted):
     threads: int = 1
     """OpenMP threads for boosting. One: on 300 users it fitted in 0.56 s with one thread
     and 5.0 s with two on the shared two-core machine (threads spinning against each other)."""
-    columns: tuple[str, ...] = OURS
     ensemble: bool = True
     """Calibrate 3 fold models (True) or one model on all rows, calibrated on
     cross-validated predictions (False): a third of the prediction cost, for serving."""
@@ -192,19 +213,9 @@ class GradientBoostedChurn(_Fitted):
         )
         return CalibratedClassifierCV(booster, method="sigmoid", cv=3, ensemble=self.ensemble)
 
-    def fit(self, table: FeatureTable, churned: FloatArray) -> GradientBoostedChurn:
-        """Fit and calibrate on the training users."""
-        self.used = _usable(table, self.columns)
-        model = self.estimator(self.used)
-        with threadpool_limits(self.threads):
-            model.fit(_matrix(table, self.used), churned.astype(int))
-        self._model = model
-        self.feature_names = table.names
-        return self
-
 
 @dataclass
-class LinearChurn(_Fitted):
+class LinearChurn(_Candidate):
     """A regularised logistic regression on every churn feature ours uses.
 
     arcsinh first (logarithmic for the heavy-tailed counts, money and days, yet defined at
@@ -216,7 +227,6 @@ class LinearChurn(_Fitted):
     """
 
     name: str = "ours_linear"
-    columns: tuple[str, ...] = OURS
 
     def estimator(self, used: tuple[str, ...]) -> Pipeline:
         """The unfitted pipeline (``used`` is taken for symmetry with the booster)."""
@@ -234,16 +244,6 @@ class LinearChurn(_Fitted):
                 use_legacy_attributes=False,
             ),
         )
-
-    def fit(self, table: FeatureTable, churned: FloatArray) -> LinearChurn:
-        """Fit on the training users."""
-        self.used = _usable(table, self.columns)
-        model = self.estimator(self.used)
-        with threadpool_limits(self.threads):
-            model.fit(_matrix(table, self.used), churned.astype(int))
-        self._model = model
-        self.feature_names = table.names
-        return self
 
 
 Candidate = GradientBoostedChurn | LinearChurn
@@ -289,7 +289,9 @@ class SelectedChurn(_Fitted):
                         cv=folds,
                         method="predict_proba",
                     )[:, 1]
-                self.cv_log_loss[candidate.name] = _log_loss(labels, proba)
+                self.cv_log_loss[candidate.name] = float(
+                    log_loss(labels, np.clip(proba, 1e-6, 1.0 - 1e-6))
+                )
             best = min(self.candidates, key=lambda c: (self.cv_log_loss[c.name], _rank(c)))
         else:
             best = min(self.candidates, key=_rank)
@@ -309,8 +311,3 @@ class SelectedChurn(_Fitted):
 def _rank(candidate: Candidate) -> int:
     """Simpler first: the linear model wins ties."""
     return 0 if isinstance(candidate, LinearChurn) else 1
-
-
-def _log_loss(labels: np.ndarray, proba: FloatArray) -> float:
-    p = np.clip(proba, 1e-6, 1.0 - 1e-6)
-    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1.0 - p)))
