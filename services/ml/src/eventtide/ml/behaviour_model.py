@@ -70,6 +70,62 @@ def window_features(log: EventLog, window_s: float) -> UserWindows:
     return UserWindows(table, users, window_starts)
 
 
+def panes_per_window(window_s: float, hop_s: float) -> int:
+    """How many hops make one window; ``ValueError`` unless the hop divides the window."""
+    if not (np.isfinite(hop_s) and hop_s > 0):
+        raise ValueError(f"the hop must be a positive number of seconds, not {hop_s!r}")
+    panes = window_s / hop_s
+    if panes < 1 or abs(panes - round(panes)) > 1e-9:
+        raise ValueError(
+            f"a hop of {hop_s:g} s does not divide the model's {window_s:g} s window: "
+            "choose a hop that does (3600 s divides both an hour and a day)"
+        )
+    return round(panes)
+
+
+def hopping_windows(log: EventLog, window_s: float, hop_s: float) -> UserWindows:
+    """One row per user and window of ``window_s`` seconds ending at a multiple of
+    ``hop_s`` whose last hop holds at least one of the user's events.
+
+    This is what ``ml behave`` judges when it closes a hop: the user's trailing window,
+    not the hop alone. A bot's single hour can look like a busy person's, while its
+    trailing day does not; and a user idle in the last hop is not judged again on old
+    events. With the hop equal to the window these are the tumbling windows of
+    :func:`window_features`.
+    """
+    panes = panes_per_window(window_s, hop_s)
+    if panes == 1 or len(log) == 0:
+        return window_features(log, window_s)
+    users, code = np.unique(log.user, return_inverse=True)
+    pane = np.floor(log.time / hop_s).astype(np.int64)
+    first = int(pane.min())
+    # one sortable number per (user, pane): the user in the high bits
+    key = (code.astype(np.int64) << 32) | (pane - first)
+    active = np.unique(key)
+    lo = np.searchsorted(active, key, side="left")
+    hi = np.searchsorted(active, key + panes, side="left")
+    repeats = hi - lo
+    event = np.repeat(np.arange(len(log)), repeats)
+    offset = np.arange(event.size) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    window_of_event = np.repeat(lo, repeats) + offset
+    ends = ((active & 0xFFFFFFFF) + first + 1).astype(float) * hop_s
+    window_keys = np.array(
+        [window_key(str(users[u]), e - window_s) for u, e in zip((active >> 32).tolist(),
+                                                                 ends.tolist(), strict=True)],
+        dtype=str,
+    )  # fmt: skip
+    expanded = EventLog(
+        window_keys[window_of_event], log.time[event], log.name[event], log.amount[event]
+    )
+    table = behaviour_features(expanded)
+    parts = [str(k).split(KEY_SEP) for k in table.users]
+    return UserWindows(
+        table,
+        np.array([p[0] for p in parts], dtype=str),
+        np.array([float(p[1]) for p in parts], dtype=float),
+    )
+
+
 @dataclass(frozen=True)
 class BehaviourModel:
     """The fitted forest, its alert threshold and the training scores' median and sigma."""
