@@ -1,12 +1,16 @@
 """bench/ml: how many events a second ``eventtide ml behave`` judges on one process.
 
 ``python -m bench.ml.behave_throughput [--users N --days D --partitions P]`` simulates a
-history with the generator, fits the behaviour model on the first half's user-hours, and
-runs the second half's events, as ``events.v1`` JSON, through the detector's own
-``prepare`` step in batches of 5,000 (decode, advance every partition's windows event by
-event, score the closed windows, serialise the touched partitions' state): five times,
-median reported. The database write (a few alert rows, one state row per partition and
-the offsets) and Kafka are left out: both run far above this path (bench/consumer,
+history with the generator and, for each served set-up (the default: a model of
+user-days judged every hour on each active user's trailing day; and a model of
+user-hours judged on tumbling hours), fits the behaviour model on the first half's
+tumbling windows and runs the second half's events, as ``events.v1`` JSON, through the
+detector's own ``prepare`` step in batches of 5,000 (decode, advance every partition's
+panes event by event, score the closed windows, keep episode openers, serialise the
+touched partitions' state): five times each, median reported, with the size of the
+state checkpoint at the end (it holds each active user's events of the last window).
+The database write (a few alert rows, one state row per partition and the offsets) and
+Kafka are left out: both run far above this path (bench/consumer,
 docs/REFERENCE figures). Heavy: run it under ``/work/heavy`` or the bench slot.
 """
 
@@ -21,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from eventtide.ml.behave import BehaveReport, BehaveSteps, ServedBehaviourModel
+from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, ServedBehaviourModel
 from eventtide.ml.behaviour_model import fit_behaviour, window_features
 from eventtide.ml.history import DAY_S, EventLog
 from eventtide.ml.scorer import ModelHolder
@@ -74,8 +78,43 @@ def _history(users: int, days: int, partitions: int) -> tuple[EventLog, list[_Me
     return EventLog.from_rows(rows), messages
 
 
+SETUPS: tuple[tuple[str, float, float], ...] = (
+    ("user-days every hour (default)", 86_400.0, 3_600.0),
+    ("tumbling user-hours", 3_600.0, 3_600.0),
+)
+"""(name, model window s, hop s) of each served set-up timed."""
+
+
+def _time_setup(
+    train: EventLog, messages: list[_Message], window_s: float, hop_s: float, repeats: int
+) -> tuple[list[float], int, int, int]:
+    """Events/s per run, windows closed, alerts and the final checkpoint's bytes."""
+    windows = window_features(train, window_s)
+    model = fit_behaviour(windows.table, window_s)
+    served = ServedBehaviourModel(model, 1)
+    rates: list[float] = []
+    alerts = closed = state_bytes = 0
+    for _ in range(repeats):
+        engine: Any = None  # never reached: the reload interval outlasts the run
+        holder = ModelHolder(engine, "behaviour", 1e9, served, lambda conn, name: served)
+        steps = BehaveSteps(
+            holder=holder, engine=engine, group_id="bench", topic="events.v1",
+            lateness_s=10.0, hop_s=hop_s, report=BehaveReport(),
+        )  # fmt: skip
+        began = time.perf_counter()
+        alerts = closed = 0
+        behaved: Behaved | None = None
+        for start in range(0, len(messages), BATCH):
+            behaved = steps.prepare(messages[start : start + BATCH])
+            alerts += len(behaved.rows)
+            closed += behaved.closed
+        rates.append(len(messages) / (time.perf_counter() - began))
+        state_bytes = sum(len(orjson.dumps(s.to_json())) for s in steps.states.values())
+    return rates, closed, alerts, state_bytes
+
+
 def main() -> None:
-    """Simulate, fit, time ``prepare`` over the held-out events, print the medians."""
+    """Simulate, then per set-up fit and time ``prepare`` over the held-out events."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--days", type=int, default=14)
@@ -86,32 +125,18 @@ def main() -> None:
     train, messages = _history(args.users, args.days, args.partitions)
     print(f"simulated: {len(train)} training events, {len(messages)} to judge "
           f"({time.perf_counter() - began:.1f} s)")  # fmt: skip
-    began = time.perf_counter()
-    windows = window_features(train, 3_600.0)
-    model = fit_behaviour(windows.table, 3_600.0)
-    print(f"fitted on {len(windows)} user-hours in {time.perf_counter() - began:.1f} s")
-    served = ServedBehaviourModel(model, 1)
-    rates: list[float] = []
-    alerts = closed = 0
-    for _ in range(args.repeats):
-        engine: Any = None  # never reached: the reload interval outlasts the run
-        holder = ModelHolder(engine, "behaviour", 1e9, served, lambda conn, name: served)
-        steps = BehaveSteps(
-            holder=holder, engine=engine, group_id="bench", topic="events.v1",
-            lateness_s=10.0, report=BehaveReport(),
-        )  # fmt: skip
-        began = time.perf_counter()
-        alerts = closed = 0
-        for start in range(0, len(messages), BATCH):
-            behaved = steps.prepare(messages[start : start + BATCH])
-            alerts += len(behaved.rows)
-            closed += behaved.closed
-        rates.append(len(messages) / (time.perf_counter() - began))
-    print(
-        f"ml behave prepare: median {statistics.median(rates):,.0f} events/s over "
-        f"{args.repeats} runs (min {min(rates):,.0f}, max {max(rates):,.0f}); "
-        f"{closed} user-hours closed, {alerts} alerts"
-    )
+    medians: list[float] = []
+    for name, window_s, hop_s in SETUPS:
+        rates, closed, alerts, state_bytes = _time_setup(
+            train, messages, window_s, hop_s, args.repeats
+        )
+        medians.append(statistics.median(rates))
+        print(
+            f"{name}: median {medians[-1]:,.0f} events/s over {args.repeats} runs "
+            f"(min {min(rates):,.0f}, max {max(rates):,.0f}); {closed} windows closed, "
+            f"{alerts} alerts; state checkpoint {state_bytes / 1e6:.2f} MB"
+        )
+    print(f"ratio, first set-up over second: {medians[0] / medians[1]:.2f}")
 
 
 if __name__ == "__main__":

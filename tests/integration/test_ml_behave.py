@@ -1,10 +1,11 @@
 """``eventtide ml behave`` over real Kafka and PostgreSQL: train ``behaviour`` on stored
-history, publish two live days of events (two partitions, a few out of order, an
-identity event and a bad record), kill -9 the detector mid-stream, restart it, and the
-stored alerts are exactly those the pure step gives over the whole stream, once each;
-the click bots' windows are among them. A crawler in each partition, active when the
-kill lands, makes the comparison depend on the restored state (without it, the open
-window would lose the events read before the kill)."""
+history (user-days, the default), publish two live days of events (two partitions, a
+few out of order, an identity event and a bad record), kill -9 the detector mid-stream,
+restart it, and the stored alerts are exactly those the pure step gives over the whole
+stream (each active user's trailing day judged every hour, one alert per episode),
+once each; the click bots are among them. A crawler in each partition, active when the
+kill lands, makes the comparison depend on the restored state (without it, the panes
+and flagged episodes would lose what was read before the kill)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from eventtide.core.cli import build_app
 from eventtide.core.db import make_engine
 from eventtide.core.db.processor_tables import AlertRow, ProcessorState
 from eventtide.ml.behave import LiveEvent, parse_event
-from eventtide.ml.behave_alerts import RULE, alert_rows
+from eventtide.ml.behave_alerts import RULE, alert_rows, episode_openers
 from eventtide.ml.behave_state import US, PartitionState, advance
 from eventtide.ml.behaviour_model import BEHAVIOUR_MODEL
 from eventtide.ml.behaviour_training import load_behaviour_model
@@ -129,8 +130,10 @@ def test_behave_stores_each_alert_once_across_a_kill9(
     for partition in range(PARTITIONS):
         parsed = [parse_event(v) for p, v in records if p == partition]
         live = [e for e in parsed if isinstance(e, LiveEvent)]
-        closed = advance(PartitionState(), live, round(model.window_s * US), 10 * US)
-        oracle += alert_rows(closed, model, served.version)
+        state, window_us = PartitionState(), round(model.window_s * US)
+        closed = advance(state, live, window_us, 10 * US, 3_600 * US)
+        oracle += episode_openers(state, alert_rows(closed, model, served.version),
+                                  window_us, 10 * US)  # fmt: skip
     got = sorted((r[0], r[1], r[2], r[3], r[4]["score"], r[4]["events"]) for r in stored)
     assert got == sorted(
         (e["alert_id"], e["user_id"], e["severity"], e["at"], e["evidence"]["score"],

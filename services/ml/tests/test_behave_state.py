@@ -7,7 +7,7 @@ import numpy as np
 import orjson
 import pytest
 
-from eventtide.ml.behave_alerts import alert_id, alert_rows
+from eventtide.ml.behave_alerts import alert_id, alert_rows, episode_openers
 from eventtide.ml.behave_state import (
     US,
     ClosedWindow,
@@ -16,7 +16,7 @@ from eventtide.ml.behave_state import (
     advance,
     closed_log,
 )
-from eventtide.ml.behaviour_model import fit_behaviour, window_features
+from eventtide.ml.behaviour_model import fit_behaviour, hopping_windows, window_features
 from eventtide.ml.features import behaviour_features
 from eventtide.ml.history import EventLog
 
@@ -131,3 +131,90 @@ def test_an_events_v1_record_is_read_for_what_the_features_need() -> None:
     assert parse_event(orjson.dumps(record | {"occurred_at": "2025-03-03T10:00:00"})) is None
     assert parse_event(orjson.dumps({"event_type": "click"})) is None
     assert parse_event(None) is None
+
+
+DAY_US = 24 * HOUR_US
+
+
+def _days_stream(days: int = 3) -> list[LiveEvent]:
+    """Humans over several days, a bot clicking every second for five minutes each hour
+    of the second day; in order within the lateness."""
+    events = _stream(seed=5, hours=days * 24, disorder_s=5)
+    bot = [
+        LiveEvent("bot", (24 * 3_600 + h * 3_600 + 60 + s) * US, "page_view")
+        for h in range(24)
+        for s in range(300)
+    ]
+    return sorted(events + bot, key=lambda e: e.at_us)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hopping_windows_are_batch_invariant_and_let_old_panes_go(seed: int) -> None:
+    events = _days_stream()
+    whole = PartitionState()
+    expected = advance(whole, events, DAY_US, LATENESS_US, HOUR_US)
+    rng = np.random.default_rng(seed)
+    cuts = sorted(rng.choice(np.arange(1, len(events)), size=20, replace=False).tolist())
+    state, closed = PartitionState(), []
+    for lo, hi in zip([0, *cuts], [*cuts, len(events)], strict=True):
+        closed += advance(state, events[lo:hi], DAY_US, LATENESS_US, HOUR_US)
+        state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    assert closed == expected
+    assert state.to_json() == whole.to_json()
+    # every window ends at an hour and spans a day; only the last day's panes are kept
+    assert all((w.start_us + DAY_US) % HOUR_US == 0 for w in expected)
+    assert whole.frontier_us is not None
+    watermark = whole.frontier_us - LATENESS_US
+    kept = [int(k.rsplit("\x1f", 1)[1]) for k in whole.open]
+    assert kept
+    assert min(kept) + DAY_US > watermark
+
+
+def test_hopping_windows_have_exactly_the_features_training_computes() -> None:
+    events = _days_stream()
+    closed = advance(PartitionState(), events, DAY_US, LATENESS_US, HOUR_US)
+    live = behaviour_features(closed_log(closed))
+    last_end = max(w.start_us for w in closed) + DAY_US
+    log = EventLog.from_rows(
+        (e.user, e.at_us / US, e.name, 0.0) for e in events if e.at_us < last_end
+    )
+    offline = hopping_windows(log, 86_400.0, 3_600.0)
+    offline_rows = {
+        (u, round(s * US)): v
+        for u, s, v in zip(offline.users, offline.starts, offline.table.values, strict=True)
+    }
+    live_rows = {
+        (str(k).split("\x1f")[0], int(str(k).split("\x1f")[1])): v
+        for k, v in zip(live.users, live.values, strict=True)
+    }
+    assert live_rows.keys() == offline_rows.keys()
+    for key, values in live_rows.items():
+        assert np.allclose(values, offline_rows[key]), key
+
+
+def _flag(user: str, start_us: int, window_us: int) -> dict[str, object]:
+    return {"user_id": user, "evidence": {"window_start": start_us,
+                                          "window_end": start_us + window_us}}  # fmt: skip
+
+
+def test_overlapping_flagged_windows_are_one_episode_and_tumbling_ones_are_not() -> None:
+    state = PartitionState(frontier_us=30 * HOUR_US)
+    hourly = [_flag("bot", h * HOUR_US - DAY_US, DAY_US) for h in range(5, 9)]
+    assert episode_openers(state, hourly, DAY_US, LATENESS_US) == hourly[:1]
+    assert state.flagged == {"bot": 8 * HOUR_US}
+    # a day past the last flagged window's end, a new episode begins
+    later = _flag("bot", 8 * HOUR_US, DAY_US)
+    state.frontier_us = 60 * HOUR_US
+    assert episode_openers(state, [later], DAY_US, LATENESS_US) == [later]
+    # ends no later window can overlap are let go
+    state.frontier_us = 200 * HOUR_US
+    assert episode_openers(state, [], DAY_US, LATENESS_US) == []
+    assert state.flagged == {}
+    tumbling = PartitionState(frontier_us=10 * HOUR_US)
+    windows = [_flag("bot", h * HOUR_US, HOUR_US) for h in range(3)]
+    assert episode_openers(tumbling, windows, HOUR_US, LATENESS_US) == windows
+
+
+def test_a_hop_that_does_not_divide_the_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not divide"):
+        advance(PartitionState(), [], DAY_US, LATENESS_US, 7 * HOUR_US)

@@ -1,8 +1,9 @@
 """The behaviour detector's part of the exactly-once loop: ``events.v1`` in, alerts out.
 
 ``prepare`` (main thread) decodes a batch, advances each partition's state event by
-event (``behave_state.advance``) and scores the user-windows that closed with the
-production ``behaviour`` model; ``write`` inserts the alert rows, the touched
+event (``behave_state.advance``), scores the user-windows that closed with the
+production ``behaviour`` model and keeps the flagged windows that begin an episode
+(``behave_alerts.episode_openers``); ``write`` inserts the alert rows, the touched
 partitions' states and the batch's offsets in the loop's one transaction;
 the loop's outbox stores the alerts for ``alerts.v1`` in that transaction and sends
 them after it. After a crash the loop seeks back to
@@ -28,9 +29,9 @@ from eventtide.core.db.behaviour import (
 )
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.events import IDENTITY_TYPES
-from eventtide.ml.behave_alerts import alert_rows
+from eventtide.ml.behave_alerts import alert_rows, episode_openers
 from eventtide.ml.behave_state import US, ClosedWindow, LiveEvent, PartitionState, advance
-from eventtide.ml.behaviour_model import BehaviourModel
+from eventtide.ml.behaviour_model import BehaviourModel, panes_per_window
 from eventtide.ml.behaviour_training import load_behaviour_model
 from eventtide.ml.registry import production
 from eventtide.ml.scorer import ModelHolder, NoProductionModelError
@@ -135,11 +136,16 @@ class BehaveSteps:
         group_id: str,
         topic: str,
         lateness_s: float,
+        hop_s: float,
         report: BehaveReport,
     ) -> None:
         self.holder, self.engine, self.report = holder, engine, report
         self.group_id, self.topic = group_id, topic
-        self.window_us = round(holder.model.model.window_s * US)
+        window_s = holder.model.model.window_s
+        # a hop longer than the window would skip events: one window per window then
+        self.hop_us = round(min(hop_s, window_s) * US)
+        self.window_us = round(window_s * US)
+        panes_per_window(self.window_us, self.hop_us)
         self.lateness_us = round(lateness_s * US)
         self.states: dict[int, PartitionState] = {}
 
@@ -171,16 +177,19 @@ class BehaveSteps:
                 invalid += 1
             elif isinstance(parsed, LiveEvent):
                 by_partition.setdefault(int(message.partition()), []).append(parsed)
+        served = self.holder.current()
+        if not self.report.versions or self.report.versions[-1] != served.version:
+            self.report.versions.append(served.version)
         closed: list[ClosedWindow] = []
+        rows: list[dict[str, Any]] = []
         touched = {int(m.partition()) for m in messages}
         for partition in sorted(touched):
             state = self.states.setdefault(partition, PartitionState())
             events = by_partition.get(partition, [])
-            closed.extend(advance(state, events, self.window_us, self.lateness_us))
-        served = self.holder.current()
-        if not self.report.versions or self.report.versions[-1] != served.version:
-            self.report.versions.append(served.version)
-        rows = alert_rows(closed, served.model, served.version)
+            windows = advance(state, events, self.window_us, self.lateness_us, self.hop_us)
+            flagged = alert_rows(windows, served.model, served.version)
+            rows += episode_openers(state, flagged, self.window_us, self.lateness_us)
+            closed += windows
         documents = {p: orjson.dumps(self.states[p].to_json()).decode() for p in touched}
         offsets = next_offsets(messages, self.group_id)
         late = sum(s.late for s in self.states.values())

@@ -6,6 +6,12 @@ computed on the stored events at training; each window whose isolation score is 
 the model's threshold becomes a row of the ``alerts`` table. The alert id is
 uuid5(rule, user, window start): a window closed again after a replay gives the same
 id, and the row is inserted once.
+
+Windows that hop overlap: a bot judged every hour on its trailing day is flagged hour
+after hour. :func:`episode_openers` keeps one alert per episode: a flagged window that
+overlaps the user's previous flagged one continues that episode (and extends it)
+instead of raising another alert. Tumbling windows never overlap, so there every
+flagged window is an alert.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Final
 
-from eventtide.ml.behave_state import US, ClosedWindow, closed_log
+from eventtide.ml.behave_state import US, ClosedWindow, PartitionState, closed_log
 from eventtide.ml.behaviour_model import KEY_SEP, BehaviourModel
 from eventtide.ml.features import BEHAVIOUR_FEATURES, behaviour_features
 
@@ -67,3 +73,24 @@ def alert_rows(
             }
         )
     return rows
+
+
+def episode_openers(
+    state: PartitionState, rows: list[dict[str, Any]], window_us: int, lateness_us: int
+) -> list[dict[str, Any]]:
+    """The rows (in closing order) that begin an episode; every row extends its user's.
+
+    Updates ``state.flagged`` and lets go of the ends no later window can overlap: a
+    window closed later ends past the watermark, so it starts after watermark - window.
+    """
+    openers = []
+    for row in rows:
+        user, evidence = str(row["user_id"]), row["evidence"]
+        previous = state.flagged.get(user)
+        if previous is None or evidence["window_start"] >= previous:
+            openers.append(row)
+        state.flagged[user] = max(previous or 0, int(evidence["window_end"]))
+    if state.frontier_us is not None:
+        horizon = state.frontier_us - lateness_us - window_us
+        state.flagged = {u: end for u, end in state.flagged.items() if end > horizon}
+    return openers

@@ -2,16 +2,20 @@
 
 Pure. Each ``events.v1`` partition keeps its own state (users are keyed to one
 partition, so a user's windows never span two): the frontier (largest event time
-seen), the open user-windows with their events, and a count of late events. Event by
-event, in partition order: an event whose window already closed (its end at or below
-the watermark, frontier minus allowed lateness, before the event) is late and dropped;
-otherwise it joins its user-window; then the frontier advances and every open window
-whose end the new watermark reached closes. Deciding per event, never per batch, is
-what makes the outcome independent of how the stream was cut into batches, so a
-replay after a crash (from the state committed with the offsets) closes the same
-windows with the same events.
+seen), the user's events cut into panes of one hop, a count of late events, and the
+end of each user's last flagged window. Event by event, in partition order: an event
+whose pane already closed (its end at or below the watermark, frontier minus allowed
+lateness, before the event) is late and dropped; otherwise it joins its user's pane;
+then the frontier advances, and every pane whose end the new watermark reached closes
+the user's window of the model's length ending there (the panes it spans). Panes stay
+until no later window can span them. With the hop equal to the window these are
+tumbling windows; with an hour's hop and a day's window each active user's trailing
+day is judged every hour. Deciding per event, never per batch, is what makes the
+outcome independent of how the stream was cut into batches, so a replay after a crash
+(from the state committed with the offsets) closes the same windows with the same
+events.
 
-A window keeps only what the behaviour features read: event times (µs) and one letter
+A pane keeps only what the behaviour features read: event times (µs) and one letter
 per event (``p`` purchase, ``v`` page view, ``o`` anything else).
 """
 
@@ -52,7 +56,7 @@ class ClosedWindow:
 
 @dataclass
 class OpenWindow:
-    """A user-window still collecting events."""
+    """A user's pane: one hop of their events (still collecting until it closes)."""
 
     times: list[int] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
@@ -60,11 +64,13 @@ class OpenWindow:
 
 @dataclass
 class PartitionState:
-    """One partition's frontier, open user-windows and late count."""
+    """One partition's frontier, users' panes, late count and flagged-window ends."""
 
     frontier_us: int | None = None
     open: dict[str, OpenWindow] = field(default_factory=dict)
     late: int = 0
+    flagged: dict[str, int] = field(default_factory=dict)
+    """Per user, the end of their last flagged window while a later one may overlap it."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready document (the checkpoint row's value)."""
@@ -72,6 +78,7 @@ class PartitionState:
             "frontier_us": self.frontier_us,
             "late": self.late,
             "open": {k: [w.times, "".join(w.codes)] for k, w in self.open.items()},
+            "flagged": self.flagged,
         }
 
     @staticmethod
@@ -85,6 +92,7 @@ class PartitionState:
                 for k, (times, codes) in document.get("open", {}).items()
             },
             late=int(document.get("late", 0)),
+            flagged={u: int(end) for u, end in document.get("flagged", {}).items()},
         )
 
 
@@ -93,40 +101,58 @@ def _key(user: str, start_us: int) -> str:
 
 
 def advance(
-    state: PartitionState, events: list[LiveEvent], window_us: int, lateness_us: int
+    state: PartitionState,
+    events: list[LiveEvent],
+    window_us: int,
+    lateness_us: int,
+    hop_us: int | None = None,
 ) -> list[ClosedWindow]:
-    """Take a partition's events in order; the windows they closed, in closing order."""
+    """Take a partition's events in order; the windows they closed, in closing order.
+
+    ``hop_us`` (the window by default) must divide ``window_us``.
+    """
+    hop = window_us if hop_us is None else hop_us
+    if hop <= 0 or window_us % hop:
+        raise ValueError(f"a hop of {hop} µs does not divide the {window_us} µs window")
     closed: list[ClosedWindow] = []
     for event in events:
-        start = event.at_us - event.at_us % window_us
+        start = event.at_us - event.at_us % hop
         before = None if state.frontier_us is None else state.frontier_us - lateness_us
-        if before is not None and start + window_us <= before:
+        if before is not None and start + hop <= before:
             state.late += 1
             continue
-        window = state.open.setdefault(_key(event.user, start), OpenWindow())
-        window.times.append(event.at_us)
-        window.codes.append(CODES.get(event.name, "o"))
+        pane = state.open.setdefault(_key(event.user, start), OpenWindow())
+        pane.times.append(event.at_us)
+        pane.codes.append(CODES.get(event.name, "o"))
         if state.frontier_us is None or event.at_us > state.frontier_us:
-            old = before
             state.frontier_us = event.at_us
             now = state.frontier_us - lateness_us
-            if old is None or now // window_us > old // window_us:
-                closed.extend(_close(state, now, window_us))
+            if before is None or now // hop > before // hop:
+                closed.extend(_close(state, before, now, window_us, hop))
     return closed
 
 
-def _close(state: PartitionState, watermark: int, window_us: int) -> list[ClosedWindow]:
-    """Every open window whose end the watermark reached, by start then user."""
-    due: list[tuple[int, str, str]] = []
+def _close(
+    state: PartitionState, before: int | None, watermark: int, window_us: int, hop: int
+) -> list[ClosedWindow]:
+    """The windows ending at every pane end the watermark passed since ``before``, by end
+    then user; then the panes no later window spans are let go."""
+    due: list[tuple[int, str]] = []
     for key in state.open:
         user, start = key.rsplit(KEY_SEP, 1)
-        if int(start) + window_us <= watermark:
-            due.append((int(start), user, key))
+        end = int(start) + hop
+        if end <= watermark and (before is None or end > before):
+            due.append((int(start), user))
     due.sort()
     out = []
-    for start_us, user, key in due:
-        window = state.open.pop(key)
-        out.append(ClosedWindow(user, start_us, tuple(window.times), "".join(window.codes)))
+    for last, user in due:
+        first = last + hop - window_us
+        panes = [state.open.get(_key(user, at)) for at in range(first, last + hop, hop)]
+        times = tuple(t for p in panes if p is not None for t in p.times)
+        codes = "".join(c for p in panes if p is not None for c in p.codes)
+        out.append(ClosedWindow(user, first, times, codes))
+    for key in [k for k in state.open if int(k.rsplit(KEY_SEP, 1)[1]) + window_us <= watermark]:
+        del state.open[key]
     return out
 
 

@@ -70,7 +70,7 @@ def train_behaviour(
     engine: Engine,
     cutoff: datetime,
     *,
-    window: str = "tumbling_1h",
+    window: str = "tumbling_1d",
     held_out_days: float = 7.0,
     robust_k: float = ROBUST_K,
 ) -> BehaviourTrainResult:

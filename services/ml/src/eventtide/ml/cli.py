@@ -65,12 +65,13 @@ def train(
     ],
     horizon_days: Annotated[float, typer.Option(min=1.0, help="Churn: silent days.")] = 30.0,
     window: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h; "
-            "behaviour: tumbling_1h or tumbling_1d."
+            help="Anomaly: tumbling_1m, tumbling_5m or tumbling_1h (default); "
+            "behaviour: tumbling_1d (default: judged every hour on each user's trailing day) "
+            "or tumbling_1h."
         ),
-    ] = "tumbling_1h",
+    ] = None,
     held_out_days: Annotated[
         float,
         typer.Option(min=0.5, help="Anomaly, behaviour: days after the cut-off to judge on."),

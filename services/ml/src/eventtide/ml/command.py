@@ -55,7 +55,7 @@ def run_train(
     model: str,
     cutoff: datetime,
     horizon_days: float,
-    window: str = "tumbling_1h",
+    window: str | None = None,
     held_out_days: float = 7.0,
 ) -> int:
     """Train ``churn``, ``churn-online``, ``anomaly`` or ``behaviour`` from DATABASE_URL."""
@@ -75,11 +75,11 @@ def run_train(
     if model == "anomaly":
         from eventtide.ml.anomaly_command import train_anomaly_command
 
-        return train_anomaly_command(cut, window, held_out_days)
+        return train_anomaly_command(cut, window or "tumbling_1h", held_out_days)
     if model == "behaviour":
         from eventtide.ml.behaviour_command import train_behaviour_command
 
-        return train_behaviour_command(cut, window, held_out_days)
+        return train_behaviour_command(cut, window or "tumbling_1d", held_out_days)
     engine = make_engine(DbSettings().database_url)
     try:
         result = train_churn(engine, cut, horizon_days)

@@ -89,6 +89,13 @@ class BehaveSettings(LoopSettings):
         description="A user-window closes when its partition's newest event time is this "
         "far past its end (the processor's default lateness)",
     )
+    hop_s: float = Field(
+        default=3_600.0,
+        gt=0,
+        description="How often each active user's trailing window of the model's length is "
+        "judged (event time); must divide the model's window, and a model window of one "
+        "hop gives tumbling windows",
+    )
     batch_max_ms: float = Field(default=500.0, ge=0)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     metrics_port: int = Field(default=0, ge=0, le=65_535, description="0 disables the endpoint")
