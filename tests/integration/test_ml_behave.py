@@ -132,8 +132,8 @@ def test_behave_stores_each_alert_once_across_a_kill9(
         live = [e for e in parsed if isinstance(e, LiveEvent)]
         state, window_us = PartitionState(), round(model.window_s * US)
         closed = advance(state, live, window_us, 10 * US, 3_600 * US)
-        oracle += episode_openers(state, alert_rows(closed, model, served.version),
-                                  window_us, 10 * US)  # fmt: skip
+        flagged = alert_rows(closed, model, served.version, 3_600 * US)
+        oracle += episode_openers(state, flagged, window_us, 10 * US)
     got = sorted((r[0], r[1], r[2], r[3], r[4]["score"], r[4]["events"]) for r in stored)
     assert got == sorted(
         (e["alert_id"], e["user_id"], e["severity"], e["at"], e["evidence"]["score"],

@@ -56,6 +56,9 @@ def test_train_behaviour_promotes_once_and_refuses_tampering(
     assert served is not None
     model = load_behaviour_model(served)
     assert model.window_s == 86_400.0  # the default: user-days, judged every hour live
+    assert model.short is not None  # the hour model that judges each window's last hop
+    assert model.short.window_s == 3_600.0
+    assert "the short model" in first
     assert 0.5 < model.threshold < 1.0
     with engine.begin() as conn:
         conn.execute(update(Model).where(Model.version == 1).values(artefact=b"tampered"))

@@ -187,7 +187,7 @@ class BehaveSteps:
             state = self.states.setdefault(partition, PartitionState())
             events = by_partition.get(partition, [])
             windows = advance(state, events, self.window_us, self.lateness_us, self.hop_us)
-            flagged = alert_rows(windows, served.model, served.version)
+            flagged = alert_rows(windows, served.model, served.version, self.hop_us)
             rows += episode_openers(state, flagged, self.window_us, self.lateness_us)
             closed += windows
         documents = {p: orjson.dumps(self.states[p].to_json()).decode() for p in touched}

@@ -7,6 +7,10 @@ the model's threshold becomes a row of the ``alerts`` table. The alert id is
 uuid5(rule, user, window start): a window closed again after a replay gives the same
 id, and the row is inserted once.
 
+With hopping windows the model's short model (an hour under a day) also judges each
+window's last hop, so a burst that a whole day dilutes still alerts within its hour;
+the evidence says which of the two flagged (``flagged``, ``last_hop.flagged``).
+
 Windows that hop overlap: a bot judged every hour on its trailing day is flagged hour
 after hour. :func:`episode_openers` keeps one alert per episode: a flagged window that
 overlaps the user's previous flagged one continues that episode (and extends it)
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, Final
+
+import numpy as np
 
 from eventtide.ml.behave_state import US, ClosedWindow, PartitionState, closed_log
 from eventtide.ml.behaviour_model import KEY_SEP, BehaviourModel
@@ -34,28 +40,72 @@ def alert_id(user: str, start_us: int) -> str:
     return str(uuid.uuid5(ALERT_NAMESPACE, f"{RULE}|{user}|{start_us}"))
 
 
-def alert_rows(
-    windows: list[ClosedWindow], model: BehaviourModel, version: int
-) -> list[dict[str, Any]]:
-    """One alert row per closed window the model flags, in the windows' order."""
-    if not windows:
-        return []
+def _last_hop(windows: list[ClosedWindow], window_us: int, hop_us: int) -> list[ClosedWindow]:
+    """Each window cut to its last hop: the pane whose closing closed it."""
+    out = []
+    for w in windows:
+        since = w.start_us + window_us - hop_us
+        keep = [i for i, t in enumerate(w.times) if t >= since]
+        out.append(
+            ClosedWindow(w.user, w.start_us, tuple(w.times[i] for i in keep),
+                         "".join(w.codes[i] for i in keep))
+        )  # fmt: skip
+    return out
+
+
+def _judged(
+    windows: list[ClosedWindow], model: BehaviourModel
+) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """Row per window key, the feature values, scores and robust z."""
     table = behaviour_features(closed_log(windows))
     scores = model.score(table)
-    z = model.z(scores)
-    row_of = {str(key): i for i, key in enumerate(table.users)}
+    return {str(k): i for i, k in enumerate(table.users)}, table.values, scores, model.z(scores)
+
+
+def alert_rows(
+    windows: list[ClosedWindow], model: BehaviourModel, version: int, hop_us: int | None = None
+) -> list[dict[str, Any]]:
+    """One alert row per closed window the model flags, in the windows' order.
+
+    With hopping windows (``hop_us`` shorter than the window) and a short model of the
+    hop's length, the window's last hop is judged by the short model too, and either
+    flag raises the row.
+    """
+    if not windows:
+        return []
     window_us = round(model.window_s * US)
+    row_of, values, scores, z = _judged(windows, model)
+    short, hop = model.short, window_us if hop_us is None else hop_us
+    short_judged = None
+    if short is not None and hop < window_us and round(short.window_s * US) == hop:
+        short_judged = (short.threshold, *_judged(_last_hop(windows, window_us, hop), short))
     rows = []
     for window in windows:
-        i = row_of[f"{window.user}{KEY_SEP}{window.start_us}"]
-        if scores[i] <= model.threshold:
+        key = f"{window.user}{KEY_SEP}{window.start_us}"
+        i = row_of[key]
+        by_window = bool(scores[i] > model.threshold)
+        by_hop = False
+        evidence_hop: dict[str, Any] | None = None
+        if short_judged is not None:
+            threshold, short_row, _, short_scores, short_z = short_judged
+            j = short_row[key]
+            by_hop = bool(short_scores[j] > threshold)
+            evidence_hop = {
+                "start": window.start_us + window_us - hop,
+                "score": round(float(short_scores[j]), 6),
+                "threshold": round(threshold, 6),
+                "z": round(float(short_z[j]), 3),
+                "flagged": by_hop,
+            }
+        if not (by_window or by_hop):
             continue
+        strongest = max(float(z[i]), -np.inf if evidence_hop is None else evidence_hop["z"])
         rows.append(
             {
                 "alert_id": alert_id(window.user, window.start_us),
                 "rule": RULE,
                 "user_id": window.user,
-                "severity": "high" if z[i] >= HIGH_Z_FACTOR * model.robust_k else "medium",
+                "severity": "high" if strongest >= HIGH_Z_FACTOR * model.robust_k else "medium",
                 "at": window.start_us,
                 "evidence": {
                     "window_start": window.start_us,
@@ -64,9 +114,11 @@ def alert_rows(
                     "score": round(float(scores[i]), 6),
                     "threshold": round(model.threshold, 6),
                     "z": round(float(z[i]), 3),
+                    "flagged": by_window,
+                    "last_hop": evidence_hop,
                     "features": {
-                        name: round(float(table.values[i, j]), 6)
-                        for j, name in enumerate(BEHAVIOUR_FEATURES)
+                        name: round(float(values[i, k]), 6)
+                        for k, name in enumerate(BEHAVIOUR_FEATURES)
                     },
                     "model_version": version,
                 },

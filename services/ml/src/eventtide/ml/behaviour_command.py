@@ -26,6 +26,9 @@ def train_behaviour_command(cutoff: datetime, window: str, held_out_days: float)
         [("isolation forest (ours)", result.ours), ("events/min robust z", result.baseline)]
         + ([("production", result.production)] if result.production is not None else [])
     ))  # fmt: skip
+    if result.short is not None:
+        print("the short model (the last hour of each window) alone, on copies of held-out hours:")
+        print(format_judgements([("isolation forest, hours", result.short)]))
     print(decision_line(result.decision.promote, result.decision.reason))
     return 0
 

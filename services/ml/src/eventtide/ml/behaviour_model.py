@@ -15,7 +15,7 @@ their place beyond that one number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -34,6 +34,8 @@ from eventtide.ml.history import EventLog, FloatArray
 BEHAVIOUR_MODEL: Final = "behaviour"
 BEHAVIOUR_WINDOWS: Final = {"tumbling_1h": 3_600.0, "tumbling_1d": 86_400.0}
 """Window sizes the behaviour model can be trained on and served with (seconds)."""
+SHORT_WINDOW_S: Final = 3_600.0
+"""The short model's window under a longer one: the hop ``ml behave`` judges by default."""
 KEY_SEP: Final = "\x1f"
 """Joins a user id and a window start into one grouping key (never inside a user id)."""
 ARTEFACT_KIND: Final = "behaviour"
@@ -128,7 +130,13 @@ def hopping_windows(log: EventLog, window_s: float, hop_s: float) -> UserWindows
 
 @dataclass(frozen=True)
 class BehaviourModel:
-    """The fitted forest, its alert threshold and the training scores' median and sigma."""
+    """The fitted forest, its alert threshold and the training scores' median and sigma.
+
+    ``short`` is a second model of shorter tumbling windows (an hour under a day's
+    model) that judges the last hop of each hopping window: a burst of a few orders
+    moves one feature of a whole day and is diluted there, while in its own hour it
+    stands out. A window is flagged when either model flags it.
+    """
 
     forest: IsolationForest
     threshold: float
@@ -137,6 +145,7 @@ class BehaviourModel:
     median: float
     sigma: float
     trained_rows: int
+    short: BehaviourModel | None = None
 
     def score(self, table: FeatureTable) -> FloatArray:
         """Isolation score per row: higher is stranger."""
@@ -151,7 +160,7 @@ class BehaviourModel:
         return (np.asarray(scores, dtype=float) - self.median) / self.sigma
 
     def to_artefact(self) -> dict[str, Any]:
-        """What is saved with skops: the forest and plain numbers."""
+        """What is saved with skops: the forest and plain numbers (and the short model's)."""
         return {
             "kind": ARTEFACT_KIND,
             "forest": self.forest,
@@ -162,6 +171,7 @@ class BehaviourModel:
             "sigma": self.sigma,
             "trained_rows": self.trained_rows,
             "features": list(BEHAVIOUR_FEATURES),
+            "short": None if self.short is None else self.short.to_artefact(),
         }
 
     @staticmethod
@@ -180,13 +190,29 @@ class BehaviourModel:
         values = {name: float(document[name]) for name in numbers}
         if not all(np.isfinite(v) for v in values.values()) or values["window_s"] <= 0:
             raise ValueError(f"the model's numbers are not usable: {values}")
-        return BehaviourModel(forest=forest, trained_rows=int(document["trained_rows"]), **values)
+        short = document.get("short")
+        model = BehaviourModel(
+            forest=forest,
+            trained_rows=int(document["trained_rows"]),
+            short=None if short is None else BehaviourModel.from_artefact(short),
+            **values,
+        )
+        if model.short is not None and not (
+            model.short.short is None and model.short.window_s < model.window_s
+        ):
+            raise ValueError("the short model must judge shorter windows and hold no model itself")
+        return model
 
 
 def fit_behaviour(
     table: FeatureTable, window_s: float, *, robust_k: float = ROBUST_K, trees: int = 200
 ) -> BehaviourModel:
-    """Fit the forest on training user-windows and set its threshold by the robust rule."""
+    """Fit the forest on training user-windows and set its threshold by the robust rule.
+
+    Fitted on tumbling windows even when served on hopping ones: trailing windows would
+    give a user active every hour a row per hour, and a bot filling the training rows
+    with near-copies of itself is no longer few and different.
+    """
     if len(table.users) < 2:
         raise ValueError(f"{len(table.users)} training rows: the forest needs at least two")
     detector = BehaviourDetector(trees=trees, robust_k=robust_k).fit(table)
@@ -227,3 +253,17 @@ def fit_rate_baseline(table: FeatureTable, robust_k: float = ROBUST_K) -> RateBa
     rate = np.log1p(np.maximum(table.column("event_rate_per_min"), 0.0))
     median, sigma = robust_scale(rate, floor=MIN_SCORE_SPREAD)
     return RateBaseline(median, sigma, robust_k)
+
+
+def fit_with_short(
+    log: EventLog, window_s: float, *, robust_k: float = ROBUST_K, trees: int = 200
+) -> BehaviourModel:
+    """The model of ``window_s`` tumbling windows of ``log`` and, for windows longer than
+    an hour, the short model of its tumbling hours (same rule, same ``k``)."""
+    model = fit_behaviour(window_features(log, window_s).table, window_s,
+                          robust_k=robust_k, trees=trees)  # fmt: skip
+    if window_s <= SHORT_WINDOW_S:
+        return model
+    hours = window_features(log, SHORT_WINDOW_S).table
+    short = fit_behaviour(hours, SHORT_WINDOW_S, robust_k=robust_k, trees=trees)
+    return replace(model, short=short)

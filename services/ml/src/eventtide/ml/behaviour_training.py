@@ -1,6 +1,7 @@
 """``eventtide ml train behaviour``: fit the behaviour model on stored events, judge, register.
 
-User-windows wholly before the cut-off train the forest and set its threshold; the
+User-windows wholly before the cut-off train the forest and set its threshold (and,
+under a window longer than an hour, the short model of the same users' hours); the
 held-out user-windows after it are judged by injection (``behaviour_eval``: the
 database holds no labels), next to the events-per-minute baseline and the current
 production model on the very same rows; ``promotion.decide`` on F1 decides.
@@ -8,7 +9,7 @@ production model on the very same rows; ``promotion.decide`` on F1 decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -26,6 +27,7 @@ from eventtide.ml.behaviour_eval import (
 from eventtide.ml.behaviour_model import (
     BEHAVIOUR_MODEL,
     BEHAVIOUR_WINDOWS,
+    SHORT_WINDOW_S,
     BehaviourModel,
     fit_behaviour,
     fit_rate_baseline,
@@ -56,6 +58,8 @@ class BehaviourTrainResult:
     baseline: BehaviourJudgement
     production: BehaviourJudgement | None
     decision: Decision
+    short: BehaviourJudgement | None = None
+    """The short (hourly) model alone on copies of held-out hours, when there is one."""
 
 
 def load_behaviour_model(registered: Registered) -> BehaviourModel:
@@ -100,6 +104,14 @@ def train_behaviour(
             f"the cut-off {cutoff.date()}; judging needs at least {MIN_HELD_ROWS}"
         )
     model = fit_behaviour(train.table, window_s, robust_k=robust_k)
+    short_judged: BehaviourJudgement | None = None
+    if window_s > SHORT_WINDOW_S:
+        hours = window_features(log.before(cutoff.timestamp()), SHORT_WINDOW_S).table
+        short = fit_behaviour(hours, SHORT_WINDOW_S, robust_k=robust_k)
+        model = replace(model, short=short)
+        # the short model alone on copies of held-out hours (promotion looks at the
+        # window's model: the short one only adds the hour's bursts)
+        short_judged = judge(short.score, short.threshold, inject(held, SHORT_WINDOW_S))
     baseline_model = fit_rate_baseline(train.table, robust_k)
     rows = inject(held, window_s)
     ours = judge(model.score, model.threshold, rows)
@@ -117,6 +129,15 @@ def train_behaviour(
         "held_out_days": held_out_days,
         "injections": [vars(i) for i in DEFAULT_BEHAVIOUR_INJECTIONS],
         "baseline": {"median": baseline_model.median, "sigma": baseline_model.sigma},
+        "short": None
+        if model.short is None
+        else {
+            "window_s": model.short.window_s,
+            "threshold": model.short.threshold,
+            "median": model.short.median,
+            "sigma": model.short.sigma,
+            "trained_rows": model.short.trained_rows,
+        },
     }
     metrics = {
         **ours.to_json(),
@@ -124,6 +145,7 @@ def train_behaviour(
         "production": None if prod_eval is None else prod_eval.to_json(),
         "production_version": None if current is None else current.version,
         "decision": decision.reason,
+        "short": None if short_judged is None else short_judged.to_json(),
     }
     with engine.begin() as conn:
         version = register_decided(
@@ -137,8 +159,9 @@ def train_behaviour(
             data_end=end,
         )
     return BehaviourTrainResult(
-        version, model.trained_rows, model.threshold, ours, baseline, prod_eval, decision
-    )
+        version, model.trained_rows, model.threshold, ours, baseline, prod_eval, decision,
+        short_judged,
+    )  # fmt: skip
 
 
 def _against_production(
