@@ -2,16 +2,17 @@
 
 ``python -m bench.ml.behave_throughput [--users N --days D --partitions P]`` simulates a
 history with the generator and, for each served set-up (the default: a model of
-user-days judged every hour on each active user's trailing day; and a model of
-user-hours judged on tumbling hours), fits the behaviour model on the first half's
-tumbling windows and runs the second half's events, as ``events.v1`` JSON, through the
-detector's own ``prepare`` step in batches of 5,000 (decode, advance every partition's
-panes event by event, score the closed windows, keep episode openers, serialise the
-touched partitions' state): five times each, median reported, with the size of the
-state checkpoint at the end (it holds each active user's events of the last window).
-The database write (a few alert rows, one state row per partition and the offsets) and
-Kafka are left out: both run far above this path (bench/consumer,
-docs/REFERENCE figures). Heavy: run it under ``/work/heavy`` or the bench slot.
+user-days, with its short model of hours, judged every hour on each active user's
+trailing day and last hour; and a model of user-hours judged on tumbling hours), fits
+the behaviour model on the first half's tumbling windows and runs the second half's
+events, as ``events.v1`` JSON, through the detector's own ``prepare`` step in batches
+of 5,000 (decode, advance every partition's panes event by event, score the closed
+windows, keep episode openers, serialise the touched partitions' state): five times
+each, median reported, with the size of the state checkpoint at the end (it holds each
+active user's events of the last window). The database write (a few alert rows, one
+state row per partition and the offsets) and Kafka are left out: both run far above
+this path (bench/consumer, docs/REFERENCE figures). Heavy: run it under ``/work/heavy``
+or the bench slot.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 import orjson
 
 from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, ServedBehaviourModel
-from eventtide.ml.behaviour_model import fit_behaviour, window_features
+from eventtide.ml.behaviour_model import fit_with_short
 from eventtide.ml.history import DAY_S, EventLog
 from eventtide.ml.scorer import ModelHolder
 from eventtide.ml.sources import row_of
@@ -89,8 +90,7 @@ def _time_setup(
     train: EventLog, messages: list[_Message], window_s: float, hop_s: float, repeats: int
 ) -> tuple[list[float], int, int, int]:
     """Events/s per run, windows closed, alerts and the final checkpoint's bytes."""
-    windows = window_features(train, window_s)
-    model = fit_behaviour(windows.table, window_s)
+    model = fit_with_short(train, window_s)
     served = ServedBehaviourModel(model, 1)
     rates: list[float] = []
     alerts = closed = state_bytes = 0
