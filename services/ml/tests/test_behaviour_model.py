@@ -11,13 +11,16 @@ from eventtide.ml.behaviour_model import (
     BehaviourModel,
     fit_behaviour,
     fit_rate_baseline,
+    hopping_windows,
     window_features,
 )
+from eventtide.ml.features import behaviour_features
 from eventtide.ml.history import EventLog
 
 pytestmark = pytest.mark.unit
 
 HOUR = 3_600.0
+DAY0 = 1_767_571_200.0  # 2026-01-05 00:00 UTC
 
 
 def _humans(days: int, seed: int = 1) -> EventLog:
@@ -44,6 +47,59 @@ def test_a_users_events_fall_into_one_row_per_hour_they_were_active() -> None:
         ("b", 0.0),
     ]
     assert windows.table.column("events").tolist() == [2.0, 1.0, 1.0]
+
+
+def _hops_log() -> EventLog:
+    """Three users over a few hours of 2026-01-05, some hours idle, one user days later;
+    purchases, so every feature moves when a window gains or loses an event."""
+    rows = [
+        ("a", 100.0, "page_view", 0.0), ("a", 160.0, "click", 0.0), ("a", 400.0, "purchase", 5.0),
+        ("a", HOUR + 50, "page_view", 0.0), ("a", HOUR + 70, "click", 0.0),
+        ("a", 3 * HOUR + 10, "purchase", 7.0), ("a", 3 * HOUR + 20, "purchase", 3.0),
+        ("a", 3 * HOUR + 30, "click", 0.0), ("a", 5 * HOUR + 900, "page_view", 0.0),
+        ("b", 2 * HOUR - 30, "page_view", 0.0), ("b", 2 * HOUR + 30, "click", 0.0),
+        ("b", 2 * HOUR + 60, "click", 0.0), ("b", 4 * HOUR + 5, "page_view", 0.0),
+        ("c", 3 * 86_400.0 + 7 * HOUR + 1, "page_view", 0.0),
+        ("c", 3 * 86_400.0 + 8 * HOUR + 2, "click", 0.0),
+    ]  # fmt: skip
+    return EventLog.from_rows((user, DAY0 + at, name, amount) for user, at, name, amount in rows)
+
+
+def test_each_hopping_row_is_the_features_of_the_users_trailing_window() -> None:
+    log, window = _hops_log(), 3 * HOUR
+    hops = hopping_windows(log, window, HOUR)
+    assert len(hops) > 0
+    for row, (user, start) in enumerate(
+        zip(hops.users.tolist(), hops.starts.tolist(), strict=True)
+    ):
+        in_window = (log.user == user) & (log.time >= start) & (log.time < start + window)
+        expected = behaviour_features(log.select(in_window))
+        assert np.allclose(hops.table.values[row], expected.values[0]), (user, start)
+
+
+def test_a_user_has_one_hopping_row_per_hop_holding_their_events() -> None:
+    log = _hops_log()
+    hops = hopping_windows(log, 3 * HOUR, HOUR)
+    ends = sorted(zip(hops.users.tolist(), (hops.starts + 3 * HOUR).tolist(), strict=True))
+    active = {
+        (u, (t // HOUR + 1) * HOUR)
+        for u, t in zip(log.user.tolist(), log.time.tolist(), strict=True)
+    }
+    assert ends == sorted(active)  # no duplicates, none missing, none for an idle hop
+    assert ("a", DAY0 + 3 * HOUR) not in ends  # a holds events of hours 0-1, but hour 2 is idle
+
+
+def test_hopping_by_the_whole_window_is_the_tumbling_windows() -> None:
+    log = _hops_log()
+    hops, tumbling = hopping_windows(log, 2 * HOUR, 2 * HOUR), window_features(log, 2 * HOUR)
+    assert hops.table.users.tolist() == tumbling.table.users.tolist()
+    assert np.array_equal(hops.starts, tumbling.starts)
+    assert np.array_equal(hops.table.values, tumbling.table.values)
+
+
+def test_a_hop_that_does_not_divide_the_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not divide the model's 7200 s window"):
+        hopping_windows(_hops_log(), 2 * HOUR, 0.75 * HOUR)
 
 
 def test_the_artefact_round_trips_through_skops_and_a_foreign_one_is_refused() -> None:
