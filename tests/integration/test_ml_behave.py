@@ -2,8 +2,8 @@
 history (user-days, the default), publish two live days of events (two partitions, a
 few out of order, an identity event and a bad record), kill -9 the detector mid-stream,
 restart it, and the stored alerts are exactly those the pure step gives over the whole
-stream (each active user's trailing day judged every hour, one alert per episode),
-once each; the click bots are among them. A crawler in each partition, active when the
+stream (each active user's trailing day judged every hour, one alert per episode in
+its latest form); the click bots are among them. A crawler in each partition, active when the
 kill lands, makes the comparison depend on the restored state (without it, the panes
 and flagged episodes would lose what was read before the kill)."""
 
@@ -28,7 +28,7 @@ from eventtide.core.cli import build_app
 from eventtide.core.db import make_engine
 from eventtide.core.db.processor_tables import AlertRow, ProcessorState
 from eventtide.ml.behave import LiveEvent, parse_event
-from eventtide.ml.behave_alerts import RULE, alert_rows, episode_openers
+from eventtide.ml.behave_alerts import RULE, alert_rows, episode_rows
 from eventtide.ml.behave_state import US, PartitionState, advance
 from eventtide.ml.behaviour_model import BEHAVIOUR_MODEL
 from eventtide.ml.behaviour_training import load_behaviour_model
@@ -133,18 +133,22 @@ def test_behave_stores_each_alert_once_across_a_kill9(
         state, window_us = PartitionState(), round(model.window_s * US)
         closed = advance(state, live, window_us, 10 * US, 3_600 * US)
         flagged = alert_rows(closed, model, served.version, 3_600 * US)
-        oracle += episode_openers(state, flagged, window_us, 10 * US)
-    got = sorted((r[0], r[1], r[2], r[3], r[4]["score"], r[4]["events"]) for r in stored)
+        oracle += episode_rows(state, flagged, window_us, 10 * US)
+    # each alert in its latest form: the episode as it grew over the whole stream
+    got = sorted((r[0], r[1], r[2], r[3], r[4]["score"], r[4]["events"], r[4]["episode"])
+                 for r in stored)  # fmt: skip
     assert got == sorted(
         (e["alert_id"], e["user_id"], e["severity"], e["at"], e["evidence"]["score"],
-         e["evidence"]["events"])
+         e["evidence"]["events"], e["evidence"]["episode"])
         for e in oracle
     )  # fmt: skip
+    assert any(e["evidence"]["episode"]["windows"] > 1 for e in oracle)  # some grew in place
     assert {"b0", "b1", *CRAWLERS} <= {r[1] for r in stored}
     assert states == PARTITIONS
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["behave"]["invalid"] <= 1
-    # alerts.v1 is sent after each commit: what the last run committed is there; a batch
-    # committed just before the SIGKILL may not have been sent (the table is the record)
+    # alerts.v1 gets every form written after each commit (a grown episode again, same
+    # id): what the last run wrote is there, and a batch committed just before the
+    # SIGKILL reaches it through the outbox
     written = summary["behave"]["alerts_written"]
-    assert len(stored) >= sum(end_offsets(kafka_bootstrap, alerts, 1).values()) >= written > 0
+    assert sum(end_offsets(kafka_bootstrap, alerts, 1).values()) >= written > 0

@@ -3,11 +3,13 @@ features identical to training's, alerts with stable ids."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import orjson
 import pytest
 
-from eventtide.ml.behave_alerts import alert_id, alert_rows, episode_openers
+from eventtide.ml.behave_alerts import alert_id, alert_rows, episode_rows
 from eventtide.ml.behave_state import (
     US,
     ClosedWindow,
@@ -192,27 +194,48 @@ def test_hopping_windows_have_exactly_the_features_training_computes() -> None:
         assert np.allclose(values, offline_rows[key]), key
 
 
-def _flag(user: str, start_us: int, window_us: int) -> dict[str, object]:
-    return {"user_id": user, "evidence": {"window_start": start_us,
-                                          "window_end": start_us + window_us}}  # fmt: skip
+def _flag(user: str, start_us: int, window_us: int, severity: str = "medium") -> dict[str, Any]:
+    return {"alert_id": alert_id(user, start_us), "user_id": user, "severity": severity,
+            "at": start_us, "evidence": {"window_start": start_us,
+                                         "window_end": start_us + window_us}}  # fmt: skip
 
 
-def test_overlapping_flagged_windows_are_one_episode_and_tumbling_ones_are_not() -> None:
+def test_overlapping_flagged_windows_grow_one_alert_and_tumbling_ones_do_not() -> None:
     state = PartitionState(frontier_us=30 * HOUR_US)
+    first = 5 * HOUR_US - DAY_US
     hourly = [_flag("bot", h * HOUR_US - DAY_US, DAY_US) for h in range(5, 9)]
-    assert episode_openers(state, hourly, DAY_US, LATENESS_US) == hourly[:1]
-    assert state.flagged == {"bot": 8 * HOUR_US}
-    # a day past the last flagged window's end, a new episode begins
-    later = _flag("bot", 8 * HOUR_US, DAY_US)
+    hourly[2]["severity"] = "high"
+    rows = episode_rows(state, hourly, DAY_US, LATENESS_US)
+    # one alert per batch in its latest form: the first window's id and start, the
+    # highest severity so far, the span and count of its windows
+    assert len(rows) == 1
+    (row,) = rows
+    assert row["alert_id"] == alert_id("bot", first)
+    assert row["at"] == first
+    assert row["severity"] == "high"
+    assert row["evidence"]["window_start"] == 8 * HOUR_US - DAY_US
+    assert row["evidence"]["episode"] == {"start": first, "end": 8 * HOUR_US, "windows": 4}
+    # the next batch grows the same alert, from the state alone
+    state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    (grown,) = episode_rows(state, [_flag("bot", 9 * HOUR_US - DAY_US, DAY_US)], DAY_US,
+                            LATENESS_US)  # fmt: skip
+    assert grown["alert_id"] == row["alert_id"]
+    assert grown["severity"] == "high"
+    assert grown["evidence"]["episode"] == {"start": first, "end": 9 * HOUR_US, "windows": 5}
+    # past the last flagged window's end, a new episode begins
+    later = _flag("bot", 9 * HOUR_US, DAY_US)
     state.frontier_us = 60 * HOUR_US
-    assert episode_openers(state, [later], DAY_US, LATENESS_US) == [later]
-    # ends no later window can overlap are let go
+    (opened,) = episode_rows(state, [later], DAY_US, LATENESS_US)
+    assert opened["alert_id"] == alert_id("bot", 9 * HOUR_US)
+    assert opened["evidence"]["episode"]["windows"] == 1
+    # episodes no later window can overlap are let go
     state.frontier_us = 200 * HOUR_US
-    assert episode_openers(state, [], DAY_US, LATENESS_US) == []
-    assert state.flagged == {}
+    assert episode_rows(state, [], DAY_US, LATENESS_US) == []
+    assert state.episodes == {}
     tumbling = PartitionState(frontier_us=10 * HOUR_US)
     windows = [_flag("bot", h * HOUR_US, HOUR_US) for h in range(3)]
-    assert episode_openers(tumbling, windows, HOUR_US, LATENESS_US) == windows
+    out = episode_rows(tumbling, windows, HOUR_US, LATENESS_US)
+    assert [r["alert_id"] for r in out] == [w["alert_id"] for w in windows]
 
 
 def test_a_hop_that_does_not_divide_the_window_is_refused() -> None:

@@ -2,8 +2,8 @@
 
 ``prepare`` (main thread) decodes a batch, advances each partition's state event by
 event (``behave_state.advance``), scores the user-windows that closed with the
-production ``behaviour`` model and keeps the flagged windows that begin an episode
-(``behave_alerts.episode_openers``); ``write`` inserts the alert rows, the touched
+production ``behaviour`` model and turns the flagged ones into their episodes' alerts
+in the latest form (``behave_alerts.episode_rows``); ``write`` inserts the alert rows, the touched
 partitions' states and the batch's offsets in the loop's one transaction;
 the loop's outbox stores the alerts for ``alerts.v1`` in that transaction and sends
 them after it. After a crash the loop seeks back to
@@ -23,13 +23,13 @@ import orjson
 from sqlalchemy import Connection, Engine
 
 from eventtide.core.db.behaviour import (
-    insert_alerts_once,
     load_partition_states,
     save_partition_states,
+    upsert_alerts,
 )
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.events import IDENTITY_TYPES
-from eventtide.ml.behave_alerts import alert_rows, episode_openers
+from eventtide.ml.behave_alerts import alert_rows, episode_rows
 from eventtide.ml.behave_state import US, ClosedWindow, LiveEvent, PartitionState, advance
 from eventtide.ml.behaviour_model import BehaviourModel, panes_per_window
 from eventtide.ml.behaviour_training import load_behaviour_model
@@ -196,7 +196,7 @@ class BehaveSteps:
             flagged.setdefault(partition_of[key], []).append(row)
         rows: list[dict[str, Any]] = []
         for partition in sorted(touched):
-            rows += episode_openers(
+            rows += episode_rows(
                 self.states[partition], flagged.get(partition, []), self.window_us,
                 self.lateness_us,
             )  # fmt: skip
@@ -207,7 +207,7 @@ class BehaveSteps:
 
     def write(self, conn: Connection, behaved: Behaved) -> int:
         """Alerts, states and offsets in the loop's transaction; returns new alerts."""
-        written = insert_alerts_once(conn, behaved.rows)
+        written = upsert_alerts(conn, behaved.rows)
         save_partition_states(conn, self.group_id, self.topic, behaved.documents)
         store_offsets(conn, behaved.offsets)
         return written

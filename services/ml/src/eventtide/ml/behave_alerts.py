@@ -4,18 +4,18 @@ Pure. The windows' events become one log keyed per window, so
 ``features.behaviour_features`` computes exactly what ``behaviour_model.window_features``
 computed on the stored events at training; each window whose isolation score is above
 the model's threshold becomes a row of the ``alerts`` table. The alert id is
-uuid5(rule, user, window start): a window closed again after a replay gives the same
-id, and the row is inserted once.
+uuid5(rule, user, start of the episode's first window): a replay gives the same ids
+and forms, and each is stored in place.
 
 With hopping windows the model's short model (an hour under a day) also judges each
 window's last hop, so a burst that a whole day dilutes still alerts within its hour;
 the evidence says which of the two flagged (``flagged``, ``last_hop.flagged``).
 
 Windows that hop overlap: a bot judged every hour on its trailing day is flagged hour
-after hour. :func:`episode_openers` keeps one alert per episode: a flagged window that
-overlaps the user's previous flagged one continues that episode (and extends it)
-instead of raising another alert. Tumbling windows never overlap, so there every
-flagged window is an alert.
+after hour. :func:`episode_rows` keeps one alert per episode: a flagged window that
+overlaps the user's previous flagged one grows that episode's alert (stored in place,
+re-sent with the same id) instead of raising another. Tumbling windows never overlap,
+so there every flagged window is its own alert.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from eventtide.ml.behave_state import US, ClosedWindow, PartitionState, closed_log
+from eventtide.ml.behave_state import US, ClosedWindow, Episode, PartitionState, closed_log
 from eventtide.ml.behaviour_model import KEY_SEP, BehaviourModel
 from eventtide.ml.features import BEHAVIOUR_FEATURES, behaviour_features
 
@@ -127,22 +127,58 @@ def alert_rows(
     return rows
 
 
-def episode_openers(
+def episode_rows(
     state: PartitionState, rows: list[dict[str, Any]], window_us: int, lateness_us: int
 ) -> list[dict[str, Any]]:
-    """The rows (in closing order) that begin an episode; every row extends its user's.
+    """Flagged windows (in closing order) as their episodes' alerts in the latest form.
 
-    Updates ``state.flagged`` and lets go of the ends no later window can overlap: a
-    window closed later ends past the watermark, so it starts after watermark - window.
+    A window that overlaps its user's open episode grows it: the row keeps the episode's
+    id, ``at`` and highest severity, its evidence is the new window's plus the episode's
+    span and window count, and it is stored in place of the earlier form. Any other
+    flagged window opens an episode. The episodes no later window can overlap are let
+    go: a window closed later ends past the watermark, so it starts after watermark
+    minus the window.
     """
-    openers = []
+    out = []
     for row in rows:
         user, evidence = str(row["user_id"]), row["evidence"]
-        previous = state.flagged.get(user)
-        if previous is None or evidence["window_start"] >= previous:
-            openers.append(row)
-        state.flagged[user] = max(previous or 0, int(evidence["window_end"]))
+        start, end = int(evidence["window_start"]), int(evidence["window_end"])
+        high = row["severity"] == "high"
+        episode = state.episodes.get(user)
+        if episode is None or start >= episode.end_us:
+            episode = Episode(start, end, 1, high)
+        else:
+            episode = Episode(
+                episode.start_us, max(episode.end_us, end), episode.windows + 1,
+                episode.high or high,
+            )  # fmt: skip
+        state.episodes[user] = episode
+        out.append(
+            {
+                **row,
+                "alert_id": alert_id(user, episode.start_us),
+                "at": episode.start_us,
+                "severity": "high" if episode.high else "medium",
+                "evidence": {
+                    **evidence,
+                    "episode": {
+                        "start": episode.start_us,
+                        "end": episode.end_us,
+                        "windows": episode.windows,
+                    },
+                },
+            }
+        )
     if state.frontier_us is not None:
         horizon = state.frontier_us - lateness_us - window_us
-        state.flagged = {u: end for u, end in state.flagged.items() if end > horizon}
-    return openers
+        state.episodes = {u: e for u, e in state.episodes.items() if e.end_us > horizon}
+    return latest_forms(out)
+
+
+def latest_forms(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per alert id, its last form, in the order the ids first appeared (a batch
+    writes each alert once, so the upsert never meets the same id twice)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        latest[str(row["alert_id"])] = row
+    return list(latest.values())

@@ -3,7 +3,7 @@
 Pure. Each ``events.v1`` partition keeps its own state (users are keyed to one
 partition, so a user's windows never span two): the frontier (largest event time
 seen), the user's events cut into panes of one hop, a count of late events, and the
-end of each user's last flagged window. Event by event, in partition order: an event
+user's open alert episode. Event by event, in partition order: an event
 whose pane already closed (its end at or below the watermark, frontier minus allowed
 lateness, before the event) is late and dropped; otherwise it joins its user's pane;
 then the frontier advances, and every pane whose end the new watermark reached closes
@@ -63,14 +63,37 @@ class OpenWindow:
 
 
 @dataclass
+class Episode:
+    """A user's run of overlapping flagged windows: one alert, growing in place."""
+
+    start_us: int
+    """The first flagged window's start: the alert's id and ``at``."""
+    end_us: int
+    """The last flagged window's end."""
+    windows: int
+    high: bool
+    """Whether any of its windows was of high severity."""
+
+    def to_json(self) -> list[int]:
+        """Compact: the checkpoint is rewritten every batch."""
+        return [self.start_us, self.end_us, self.windows, int(self.high)]
+
+    @staticmethod
+    def from_json(document: list[int]) -> Episode:
+        """Back from :meth:`to_json`."""
+        start, end, windows, high = document
+        return Episode(int(start), int(end), int(windows), bool(high))
+
+
+@dataclass
 class PartitionState:
-    """One partition's frontier, users' panes, late count and flagged-window ends."""
+    """One partition's frontier, users' panes, late count and open alert episodes."""
 
     frontier_us: int | None = None
     open: dict[str, OpenWindow] = field(default_factory=dict)
     late: int = 0
-    flagged: dict[str, int] = field(default_factory=dict)
-    """Per user, the end of their last flagged window while a later one may overlap it."""
+    episodes: dict[str, Episode] = field(default_factory=dict)
+    """Per user, their alert episode while a later window may overlap its last one."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready document (the checkpoint row's value)."""
@@ -78,7 +101,7 @@ class PartitionState:
             "frontier_us": self.frontier_us,
             "late": self.late,
             "open": {k: [w.times, "".join(w.codes)] for k, w in self.open.items()},
-            "flagged": self.flagged,
+            "episodes": {u: e.to_json() for u, e in self.episodes.items()},
         }
 
     @staticmethod
@@ -92,7 +115,7 @@ class PartitionState:
                 for k, (times, codes) in document.get("open", {}).items()
             },
             late=int(document.get("late", 0)),
-            flagged={u: int(end) for u, end in document.get("flagged", {}).items()},
+            episodes={u: Episode.from_json(e) for u, e in document.get("episodes", {}).items()},
         )
 
 

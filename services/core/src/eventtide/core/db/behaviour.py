@@ -1,7 +1,8 @@
 """The SQL of the live behaviour detector: its alerts and its per-partition checkpoint.
 
-A behaviour alert is final once its user-window closed, so it is inserted once by its
-deterministic id and a replay adds nothing. The state of each ``events.v1`` partition
+A behaviour alert is an episode of a user's flagged windows: it is inserted by its
+deterministic id and grows in place while later windows overlap it, and a replay
+writes the same forms again. The state of each ``events.v1`` partition
 is a row of ``processor_state`` under the detector's group (kind ``behave``), written
 in the batch's transaction with the alerts and the offsets, so members of the group
 can split the partitions between them.
@@ -24,14 +25,18 @@ KIND: Final = "behave"
 KEY: Final = "state"
 
 
-def insert_alerts_once(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert alerts whose id is not stored yet; returns how many were new."""
+def upsert_alerts(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert each alert or replace its severity and evidence (the episode grew); returns
+    the rows written."""
     if not rows:
         return 0
     statement = insert_for(conn, ALERTS).values(list(rows))
-    statement = statement.on_conflict_do_nothing(index_elements=[ALERTS.c.alert_id])
-    # RETURNING counts the rows inserted on both dialects (rowcount is -1 on some paths)
-    return len(conn.execute(statement.returning(ALERTS.c.alert_id)).all())
+    statement = statement.on_conflict_do_update(
+        index_elements=[ALERTS.c.alert_id],
+        set_={"severity": statement.excluded.severity, "evidence": statement.excluded.evidence},
+    )
+    conn.execute(statement)
+    return len(rows)
 
 
 def load_partition_states(
