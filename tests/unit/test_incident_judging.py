@@ -67,3 +67,21 @@ def test_event_counts_under_the_minimum_volume_are_not_tracked() -> None:
     }
     names = [name for name, _ in _scorers(counts, counts, times)]
     assert names == ["events.page_view", "platform.ios", "revenue", "users.platform.ios"]
+
+
+def test_an_incident_is_credited_to_the_series_it_moves_only() -> None:
+    from bench.ml.incidents import moves
+
+    assert moves("broken_checkout", {}, "conversion.checkout_started->purchase")
+    assert not moves("broken_checkout", {}, "platform.web")
+    assert moves("degradation", {}, "events.add_to_cart")
+    assert not moves("degradation", {}, "platform.android")
+    ios = {"platform": "ios"}
+    assert moves("outage", ios, "users.platform.ios")
+    assert moves("outage", ios, "users.country.DE")  # iOS users are in every country
+    assert moves("outage", ios, "events.page_view")
+    assert not moves("outage", ios, "platform.web")
+    assert not moves("outage", ios, "users.platform.android")
+    assert not moves("outage", ios, "conversion.add_to_cart->checkout_started")
+    assert moves("surge", {"page": "/p/1"}, "conversion.page_view->add_to_cart")
+    assert not moves("surge", {"page": "/p/1"}, "conversion.checkout_started->purchase")

@@ -248,3 +248,43 @@ def test_a_conversion_is_judged_for_drops_only_at_the_one_sided_cut() -> None:
     assert not rise.flagged[hit[test]].any()
     assert drop.flagged[hit[test]].any()
     assert (drop.z[drop.flagged] <= -one_sided_cut(4.5)).all()
+
+
+def test_a_conversion_sinking_over_days_is_found_days_earlier_with_the_day_span() -> None:
+    """A step that loses 2.5% of its rate a day: the hourly bands hold it for days, the
+    day's trials do not."""
+    times = MONDAY + np.arange(28 * 24) * 3600.0
+    trials = np.random.default_rng(7).poisson(60.0, times.size).astype(float)
+    days = (times - times[0]) / DAY_S
+    rate = np.where(days < 14, 0.7, 0.7 * (1.0 - 0.025 * (days - 14)))
+    paid = np.random.default_rng(8).binomial(trials.astype(int), rate).astype(float)
+    train, test = days < 14, days >= 14
+
+    def first_flag(config: DetectorConfig, paid: np.ndarray) -> float:
+        scored = score_rate(times[train], paid[train], trials[train], times[test], paid[test],
+                            trials[test], config)  # fmt: skip
+        flagged = np.flatnonzero(scored.flagged)
+        return float(days[test][flagged[0]] - 14) if flagged.size else np.inf
+
+    with_day, hourly = (
+        first_flag(DetectorConfig(), paid),
+        first_flag(DetectorConfig(rate_spans=(1, 2, 3, 6)), paid),
+    )
+    assert with_day < 4.0
+    assert hourly > with_day + 1.0
+    # a steady rate raises nothing at the day span
+    steady = np.random.default_rng(9).binomial(trials.astype(int), 0.7).astype(float)
+    assert first_flag(DetectorConfig(), steady) == np.inf
+
+
+def test_a_model_saved_before_rate_spans_scores_rates_on_its_spans() -> None:
+    from eventtide.ml.anomaly_model import AnomalyModel
+
+    document = {"window": "tumbling_1h", "window_s": 3600.0, "series": [],
+                "config": {"threshold": 4.5, "min_volume": 5.0, "spans": [1, 2, 3, 6],
+                           "merge_gap": 1}}  # fmt: skip
+    model = AnomalyModel.from_json(document)
+    assert model.config.rate_spans == (1, 2, 3, 6)
+    assert model.context == 5
+    assert AnomalyModel.from_json(model.to_json()).config == model.config
+    assert DetectorConfig().longest_span == 24

@@ -93,14 +93,18 @@ class AnomalyModel:
     @property
     def context(self) -> int:
         """Windows of history a live score needs besides the window judged."""
-        return max(self.config.spans) - 1
+        return self.config.longest_span - 1
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (lists and numbers) for the registry's parameters and the artefact."""
         return {
             "window": self.window,
             "window_s": self.window_s,
-            "config": {**dataclasses.asdict(self.config), "spans": list(self.config.spans)},
+            "config": {
+                **dataclasses.asdict(self.config),
+                "spans": list(self.config.spans),
+                "rate_spans": list(self.config.rate_spans),
+            },
             "series": [
                 {
                     "spec": s.spec.to_json(),
@@ -116,7 +120,10 @@ class AnomalyModel:
         """Back from :meth:`to_json`; a malformed document raises ``ValueError``."""
         try:
             raw = dict(data["config"])
-            config = DetectorConfig(**{**raw, "spans": tuple(int(s) for s in raw["spans"])})
+            spans = tuple(int(s) for s in raw["spans"])
+            # models registered before rate spans of their own scored rates on ``spans``
+            rate_spans = tuple(int(s) for s in raw.get("rate_spans", spans))
+            config = DetectorConfig(**{**raw, "spans": spans, "rate_spans": rate_spans})
             series = tuple(_series_from(s) for s in data["series"])
             return cls(str(data["window"]), float(data["window_s"]), config, series)
         except (KeyError, TypeError) as error:

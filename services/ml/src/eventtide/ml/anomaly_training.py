@@ -122,7 +122,7 @@ def train_anomaly(
     train = table.between(-np.inf, cutoff.timestamp())
     held = table.between(cutoff.timestamp(), np.inf)
     _check(train, held, cutoff, source)
-    specs = default_specs(train, config.min_volume, max(config.spans))
+    specs = default_specs(train, config.min_volume, max(config.rate_spans))
     model = fit_model(window, train, specs, config)
     placed = place_injections(model, held)
     if not placed:
