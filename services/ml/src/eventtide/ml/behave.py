@@ -22,11 +22,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine
 
-from eventtide.core.db.behaviour import (
-    load_partition_states,
-    save_partition_states,
-    upsert_alerts,
-)
+from eventtide.core.db.anomalies import upsert_alerts
+from eventtide.core.db.behaviour import load_partition_states, save_partition_states
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.events import IDENTITY_TYPES
 from eventtide.ml.behave_alerts import alert_rows, episode_rows

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from eventtide.core.db.anomalies import (
     load_detector_state,
     save_detector_state,
-    upsert_incident_alerts,
+    upsert_alerts,
 )
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.ml.anomaly_model import AnomalyModel
@@ -150,7 +150,7 @@ class DetectorSteps:
 
     def write(self, conn: Connection, detected: Detected) -> int:
         """Alerts, state and offsets in the loop's transaction; returns the alert rows."""
-        written = upsert_incident_alerts(conn, detected.rows)
+        written = upsert_alerts(conn, detected.rows)
         save_detector_state(conn, self.group_id, self.topic, detected.document)
         store_offsets(conn, detected.offsets)
         return written

@@ -101,8 +101,9 @@ def segment_events(
                 yield seconds, field, str(value), str(user)
 
 
-def upsert_incident_alerts(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert each incident's alert or update it in place (it grew); returns rows written."""
+def upsert_alerts(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert each alert or update its severity and evidence in place (the incident or
+    episode grew); returns rows written. Shared by the metric and behaviour detectors."""
     if not rows:
         return 0
     statement = insert_for(conn, ALERTS).values(list(rows))

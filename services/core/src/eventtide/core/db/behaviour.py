@@ -1,42 +1,26 @@
-"""The SQL of the live behaviour detector: its alerts and its per-partition checkpoint.
+"""The SQL of the live behaviour detector's per-partition checkpoint.
 
-A behaviour alert is an episode of a user's flagged windows: it is inserted by its
-deterministic id and grows in place while later windows overlap it, and a replay
-writes the same forms again. The state of each ``events.v1`` partition
-is a row of ``processor_state`` under the detector's group (kind ``behave``), written
-in the batch's transaction with the alerts and the offsets, so members of the group
-can split the partitions between them.
+The state of each ``events.v1`` partition is a row of ``processor_state`` under the
+detector's group (kind ``behave``), written in the batch's transaction with the alerts
+(``anomalies.upsert_alerts``: an episode's alert grows in place, and a replay writes the
+same forms again) and the offsets, so members of the group can split the partitions
+between them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Collection, Mapping
+from typing import Final
 
 from sqlalchemy import Connection, select
 
 from eventtide.core.db.models import Base
-from eventtide.core.db.processor_tables import AlertRow, ProcessorState
+from eventtide.core.db.processor_tables import ProcessorState
 from eventtide.core.db.upsert import insert_for
 
-ALERTS: Final = Base.metadata.tables[AlertRow.__tablename__]
 STATE: Final = Base.metadata.tables[ProcessorState.__tablename__]
 KIND: Final = "behave"
 KEY: Final = "state"
-
-
-def upsert_alerts(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert each alert or replace its severity and evidence (the episode grew); returns
-    the rows written."""
-    if not rows:
-        return 0
-    statement = insert_for(conn, ALERTS).values(list(rows))
-    statement = statement.on_conflict_do_update(
-        index_elements=[ALERTS.c.alert_id],
-        set_={"severity": statement.excluded.severity, "evidence": statement.excluded.evidence},
-    )
-    conn.execute(statement)
-    return len(rows)
 
 
 def load_partition_states(
