@@ -38,7 +38,7 @@ from eventtide.ml.anomaly import (
     score_counts,
     score_rate,
 )
-from eventtide.ml.evaluate import DetectionScores, Interval, detection_scores
+from eventtide.ml.evaluate import DetectionScores, Interval, detection_scores, f1_of
 from eventtide.ml.segments import active_by_segment, top_segments
 from eventtide.producer.generator import GeneratorConfig, Simulation, parse_incident
 
@@ -322,19 +322,15 @@ def judge(
     true_alerts = found.true_alerts + len(burst_groups)
     total_alerts = len(intervals) + len(burst_groups)
     precision = true_alerts / total_alerts if total_alerts else 1.0
-    scores = replace(found, precision=precision, f1=_f1(precision, found.recall),
+    scores = replace(found, precision=precision, f1=f1_of(precision, found.recall),
                      true_alerts=true_alerts, false_alerts=total_alerts - true_alerts)  # fmt: skip
     on_bursts = detection_scores([Interval(a.start, a.end) for a in explained], bursts)
     delays = (*scores.delays, *on_bursts.delays)
     total = len(incidents) + len(bursts)
     recall = len(delays) / total if total else 1.0
-    with_bursts = replace(scores, recall=recall, f1=_f1(precision, recall),
+    with_bursts = replace(scores, recall=recall, f1=f1_of(precision, recall),
                           detected=len(delays), incidents=total, delays=delays)  # fmt: skip
     return Judged(scores, with_bursts, groups, burst_groups)
-
-
-def _f1(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 CHECKOUT_SERIES = frozenset(
@@ -414,10 +410,7 @@ def main() -> None:
             ),
         }
     attributed = sum(bool(row["by_series_it_moves"]) for row in per_kind.values()) / len(per_kind)
-    attributed_f1 = (
-        2 * scores.precision * attributed / (scores.precision + attributed)
-        if scores.precision + attributed > 0 else 0.0
-    )  # fmt: skip
+    attributed_f1 = f1_of(scores.precision, attributed)
     clean_run = series(args.users, args.seed, ())
     clean_bursts = [b for b in clean_run.bursts if b.start >= judged_from]
     clean = judge(

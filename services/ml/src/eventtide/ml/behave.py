@@ -28,7 +28,7 @@ from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.events import IDENTITY_TYPES
 from eventtide.ml.behave_alerts import alert_rows, episode_rows
 from eventtide.ml.behave_state import US, ClosedWindow, LiveEvent, PartitionState, advance
-from eventtide.ml.behaviour_model import BehaviourModel, panes_per_window
+from eventtide.ml.behaviour_model import BehaviourModel, served_hop
 from eventtide.ml.behaviour_training import load_behaviour_model
 from eventtide.ml.registry import production
 from eventtide.ml.scorer import ModelHolder, NoProductionModelError
@@ -139,10 +139,8 @@ class BehaveSteps:
         self.holder, self.engine, self.report = holder, engine, report
         self.group_id, self.topic = group_id, topic
         window_s = holder.model.model.window_s
-        # a hop longer than the window would skip events: one window per window then
-        self.hop_us = round(min(hop_s, window_s) * US)
+        self.hop_us = round(served_hop(window_s, hop_s) * US)
         self.window_us = round(window_s * US)
-        panes_per_window(self.window_us, self.hop_us)
         self.lateness_us = round(lateness_s * US)
         self.states: dict[int, PartitionState] = {}
 

@@ -76,9 +76,9 @@ def alert_rows(
     window_us = round(model.window_s * US)
     row_of, values, scores, z = _judged(windows, model)
     short, hop = model.short, window_us if hop_us is None else hop_us
-    short_judged = None
-    if short is not None and hop < window_us and round(short.window_s * US) == hop:
-        short_judged = (short.threshold, *_judged(_last_hop(windows, window_us, hop), short))
+    judge_hop = short is not None and hop < window_us and round(short.window_s * US) == hop
+    if short is not None and judge_hop:
+        short_row, _, short_scores, short_z = _judged(_last_hop(windows, window_us, hop), short)
     rows = []
     for window in windows:
         key = f"{window.user}{KEY_SEP}{window.start_us}"
@@ -86,14 +86,13 @@ def alert_rows(
         by_window = bool(scores[i] > model.threshold)
         by_hop = False
         evidence_hop: dict[str, Any] | None = None
-        if short_judged is not None:
-            threshold, short_row, _, short_scores, short_z = short_judged
+        if short is not None and judge_hop:
             j = short_row[key]
-            by_hop = bool(short_scores[j] > threshold)
+            by_hop = bool(short_scores[j] > short.threshold)
             evidence_hop = {
                 "start": window.start_us + window_us - hop,
                 "score": round(float(short_scores[j]), 6),
-                "threshold": round(threshold, 6),
+                "threshold": round(short.threshold, 6),
                 "z": round(float(short_z[j]), 3),
                 "flagged": by_hop,
             }

@@ -17,7 +17,7 @@ from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, load_served, same_window
-from eventtide.ml.behaviour_model import panes_per_window
+from eventtide.ml.behaviour_model import served_hop
 from eventtide.ml.loop_wiring import (
     group_consumer,
     open_with_model,
@@ -41,9 +41,8 @@ def run_behave(*, group: str | None, migrate: bool, idle_exit: float, json_summa
         if isinstance(opened, int):
             return opened
         engine, model = opened
-        window_s = model.model.window_s
         try:
-            panes_per_window(window_s, min(settings.hop_s, window_s))
+            hop_s = served_hop(model.model.window_s, settings.hop_s)
         except ValueError as error:
             print(f"cannot judge behaviour: EVENTTIDE_ML_BEHAVE_HOP_S: {error}", file=sys.stderr)
             engine.dispose()
@@ -59,7 +58,7 @@ def run_behave(*, group: str | None, migrate: bool, idle_exit: float, json_summa
             group_id=consumer.group_id,
             topic=topic,
             lateness_s=settings.allowed_lateness_s,
-            hop_s=settings.hop_s,
+            hop_s=hop_s,
             report=report,
         )
         loop_report = LoopReport()

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from eventtide.ml.behaviour_model import KEY_SEP
+from eventtide.ml.behaviour_model import KEY_SEP, panes_per_window
 from eventtide.ml.features import PAGE_VIEW, PURCHASE
 from eventtide.ml.history import EventLog
 
@@ -135,8 +135,7 @@ def advance(
     ``hop_us`` (the window by default) must divide ``window_us``.
     """
     hop = window_us if hop_us is None else hop_us
-    if hop <= 0 or window_us % hop:
-        raise ValueError(f"a hop of {hop} µs does not divide the {window_us} µs window")
+    panes_per_window(window_us / US, hop / US)
     closed: list[ClosedWindow] = []
     for event in events:
         start = event.at_us - event.at_us % hop

@@ -65,7 +65,11 @@ def window_features(log: EventLog, window_s: float) -> UserWindows:
         [window_key(u, s) for u, s in zip(log.user.tolist(), starts.tolist(), strict=True)],
         dtype=str,
     )
-    table = behaviour_features(EventLog(keys, log.time, log.name, log.amount))
+    return _keyed_windows(behaviour_features(EventLog(keys, log.time, log.name, log.amount)))
+
+
+def _keyed_windows(table: FeatureTable) -> UserWindows:
+    """A table keyed by :func:`window_key` with its users and window starts split out."""
     parts = [str(k).split(KEY_SEP) for k in table.users]
     users = np.array([p[0] for p in parts], dtype=str)
     window_starts = np.array([float(p[1]) for p in parts], dtype=float)
@@ -83,6 +87,14 @@ def panes_per_window(window_s: float, hop_s: float) -> int:
             "choose a hop that does (3600 s divides both an hour and a day)"
         )
     return round(panes)
+
+
+def served_hop(window_s: float, hop_s: float) -> float:
+    """The hop a model of ``window_s`` is served with: ``hop_s``, or the window when the
+    hop is longer (that would skip events); ``ValueError`` unless it divides the window."""
+    hop = min(hop_s, window_s)
+    panes_per_window(window_s, hop)
+    return hop
 
 
 def hopping_windows(log: EventLog, window_s: float, hop_s: float) -> UserWindows:
@@ -119,13 +131,7 @@ def hopping_windows(log: EventLog, window_s: float, hop_s: float) -> UserWindows
     expanded = EventLog(
         window_keys[window_of_event], log.time[event], log.name[event], log.amount[event]
     )
-    table = behaviour_features(expanded)
-    parts = [str(k).split(KEY_SEP) for k in table.users]
-    return UserWindows(
-        table,
-        np.array([p[0] for p in parts], dtype=str),
-        np.array([float(p[1]) for p in parts], dtype=float),
-    )
+    return _keyed_windows(behaviour_features(expanded))
 
 
 @dataclass(frozen=True)
@@ -258,12 +264,19 @@ def fit_rate_baseline(table: FeatureTable, robust_k: float = ROBUST_K) -> RateBa
 def fit_with_short(
     log: EventLog, window_s: float, *, robust_k: float = ROBUST_K, trees: int = 200
 ) -> BehaviourModel:
-    """The model of ``window_s`` tumbling windows of ``log`` and, for windows longer than
-    an hour, the short model of its tumbling hours (same rule, same ``k``)."""
+    """The model of ``window_s`` tumbling windows of ``log`` with its short model."""
     model = fit_behaviour(window_features(log, window_s).table, window_s,
                           robust_k=robust_k, trees=trees)  # fmt: skip
-    if window_s <= SHORT_WINDOW_S:
+    return with_short(model, log, robust_k=robust_k, trees=trees)
+
+
+def with_short(
+    model: BehaviourModel, log: EventLog, *, robust_k: float = ROBUST_K, trees: int = 200
+) -> BehaviourModel:
+    """``model`` (fitted on ``log``) and, for windows longer than an hour, the short model
+    of the same log's tumbling hours (same rule, same ``k``)."""
+    if model.window_s <= SHORT_WINDOW_S:
         return model
     hours = window_features(log, SHORT_WINDOW_S).table
-    short = fit_behaviour(hours, SHORT_WINDOW_S, robust_k=robust_k, trees=trees)
-    return replace(model, short=short)
+    return replace(model, short=fit_behaviour(hours, SHORT_WINDOW_S, robust_k=robust_k,
+                                              trees=trees))  # fmt: skip

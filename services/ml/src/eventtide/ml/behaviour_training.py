@@ -9,7 +9,7 @@ production model on the very same rows; ``promotion.decide`` on F1 decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -27,11 +27,11 @@ from eventtide.ml.behaviour_eval import (
 from eventtide.ml.behaviour_model import (
     BEHAVIOUR_MODEL,
     BEHAVIOUR_WINDOWS,
-    SHORT_WINDOW_S,
     BehaviourModel,
     fit_behaviour,
     fit_rate_baseline,
     window_features,
+    with_short,
 )
 from eventtide.ml.candidate import register_decided
 from eventtide.ml.promotion import Decision, decide
@@ -103,15 +103,16 @@ def train_behaviour(
             f"{held_rows} whole user-windows of {window} in the {held_out_days:g} days after "
             f"the cut-off {cutoff.date()}; judging needs at least {MIN_HELD_ROWS}"
         )
-    model = fit_behaviour(train.table, window_s, robust_k=robust_k)
+    model = with_short(
+        fit_behaviour(train.table, window_s, robust_k=robust_k),
+        log.before(cutoff.timestamp()), robust_k=robust_k,
+    )  # fmt: skip
     short_judged: BehaviourJudgement | None = None
-    if window_s > SHORT_WINDOW_S:
-        hours = window_features(log.before(cutoff.timestamp()), SHORT_WINDOW_S).table
-        short = fit_behaviour(hours, SHORT_WINDOW_S, robust_k=robust_k)
-        model = replace(model, short=short)
+    if model.short is not None:
         # the short model alone on copies of held-out hours (promotion looks at the
         # window's model: the short one only adds the hour's bursts)
-        short_judged = judge(short.score, short.threshold, inject(held, SHORT_WINDOW_S))
+        short = model.short
+        short_judged = judge(short.score, short.threshold, inject(held, short.window_s))
     baseline_model = fit_rate_baseline(train.table, robust_k)
     rows = inject(held, window_s)
     ours = judge(model.score, model.threshold, rows)

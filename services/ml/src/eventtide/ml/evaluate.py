@@ -77,7 +77,8 @@ class DetectionScores:
         return float(np.median(self.delays)) if self.delays else float("nan")
 
 
-def _f1(precision: float, recall: float) -> float:
+def f1_of(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall (0 when both are)."""
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
@@ -97,7 +98,7 @@ def detection_scores(alerts: Sequence[Interval], truth: Sequence[Interval]) -> D
     return DetectionScores(
         precision=precision,
         recall=recall,
-        f1=_f1(precision, recall),
+        f1=f1_of(precision, recall),
         true_alerts=true_alerts,
         false_alerts=len(alerts) - true_alerts,
         detected=len(delays),
@@ -131,7 +132,7 @@ def classification_scores(
     return ClassificationScores(
         precision=precision,
         recall=recall,
-        f1=_f1(precision, recall),
+        f1=f1_of(precision, recall),
         pr_auc=pr_auc,
         positives=int(truth.sum()),
         flagged=int(flagged.sum()),
