@@ -177,7 +177,7 @@ def _tracked(name: str, train: np.ndarray) -> bool:
     return bool(train.size) and float(train.mean()) >= MIN_VOLUME
 
 
-LEAD = DetectorConfig().longest_span - 1
+LEAD = DetectorConfig().context
 """Windows before a judged day scored with it, so its first windows have full spans."""
 
 Scorer = Callable[[slice, slice], Scored]

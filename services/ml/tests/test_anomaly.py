@@ -12,12 +12,14 @@ from eventtide.ml.anomaly import (
     Scored,
     alerts_from,
     count_z,
+    explained_masks,
     fit_rate,
     one_sided_cut,
     robust_scale,
     score_counts,
     score_rate,
     trailing_sum,
+    unexplained_sum,
 )
 from eventtide.ml.evaluate import Interval, detection_scores
 from eventtide.ml.features import BEHAVIOUR_FEATURES, FeatureTable
@@ -277,6 +279,59 @@ def test_a_conversion_sinking_over_days_is_found_days_earlier_with_the_day_span(
     assert first_flag(DetectorConfig(), steady) == np.inf
 
 
+def test_the_unexplained_sum_leaves_out_what_flags_known_by_then_explain() -> None:
+    """Brute force: at window t, drop window k when a span s flagged at some m with
+    k <= m <= t and m - s < k."""
+    rng = np.random.default_rng(3)
+    size = 60
+    values = rng.poisson(5.0, size).astype(float)
+    flags = [(s, rng.random(size) < 0.08) for s in (1, 2, 3, 6)]
+    masks = explained_masks(flags, size)
+    for span in (1, 5, 24):
+        brute = np.array([
+            sum(values[k] for k in range(max(t - span + 1, 0), t + 1)
+                if not any(f[m] for s, f in flags for m in range(k, min(k + s - 1, t) + 1)))
+            for t in range(size)
+        ])  # fmt: skip
+        assert unexplained_sum(values, span, masks).tolist() == brute.tolist()
+    nothing = explained_masks([(6, np.zeros(size, dtype=bool))], size)
+    assert unexplained_sum(values, 24, nothing).tolist() == trailing_sum(values, 24).tolist()
+    assert explained_masks([], size)[0].shape == (size,)
+
+
+def test_the_day_span_does_not_echo_a_sharp_drop_the_hourly_spans_reported() -> None:
+    """A conversion at a third for four hours: the quicker spans flag it while it lasts;
+    the day span, summing those hours for a day after, would alarm again (checked on the
+    plain day sum) and must not."""
+    times = MONDAY + np.arange(28 * 24) * 3600.0
+    trials = np.random.default_rng(5).poisson(40.0, times.size).astype(float)
+    hours = (times - times[0]) / 3600.0
+    broken = (hours >= 20 * 24 + 10) & (hours < 20 * 24 + 14)
+    rate = np.where(broken, 0.7 / 3, 0.7)
+    paid = np.random.default_rng(6).binomial(trials.astype(int), rate).astype(float)
+    train, test = hours < 14 * 24, hours >= 14 * 24
+    fitted = fit_rate(times[train], paid[train], trials[train], DetectorConfig())
+    scored = fitted.score(times[test], paid[test], trials[test], DetectorConfig())
+    judged_broken = broken[test]
+    assert scored.flagged[judged_broken].all()
+    after = np.flatnonzero(judged_broken)[-1] + 1
+    day = slice(after + 5, after + 23)  # past the six-window span's tail, inside the day
+    assert not scored.flagged[day].any()
+    # the plain day sum does alarm in the hours after: the echo left out above
+    expected = trials[test] * fitted.profile.expected(times[test])
+    num, den, exp = (trailing_sum(x, 24) for x in (paid[test], trials[test], expected))
+    median, sigma = fitted.scales[DetectorConfig().rate_spans.index(24)]
+    plain = ((num - exp) / np.sqrt(den * (exp / den) * (1 - exp / den) + 1.0) - median) / sigma
+    assert (plain[day] <= -one_sided_cut(4.5)).any()
+    # a live score sees only the config's context before each window: the same z
+    context = DetectorConfig().context
+    for t in range(context, int(after) + 30):
+        part = slice(t - context, t + 1)
+        alone = fitted.score(times[test][part], paid[test][part], trials[test][part],
+                             DetectorConfig())  # fmt: skip
+        assert alone.z[-1] == pytest.approx(scored.z[t], abs=1e-9), t
+
+
 def test_a_model_saved_before_rate_spans_scores_rates_on_its_spans() -> None:
     from eventtide.ml.anomaly_model import AnomalyModel
 
@@ -288,3 +343,5 @@ def test_a_model_saved_before_rate_spans_scores_rates_on_its_spans() -> None:
     assert model.context == 5
     assert AnomalyModel.from_json(model.to_json()).config == model.config
     assert DetectorConfig().longest_span == 24
+    # a day span's oldest window needs the six-window span's history too
+    assert DetectorConfig().context == 23 + 5

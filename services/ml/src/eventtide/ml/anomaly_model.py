@@ -93,7 +93,7 @@ class AnomalyModel:
     @property
     def context(self) -> int:
         """Windows of history a live score needs besides the window judged."""
-        return self.config.longest_span - 1
+        return self.config.context
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (lists and numbers) for the registry's parameters and the artefact."""
