@@ -54,7 +54,8 @@ INCIDENTS = (
 FUNNEL = ("page_view", "add_to_cart", "checkout_started", "purchase")
 SEGMENT_FIELDS = ("platform", "country")
 """Event context fields broken down into per-segment active-user series."""
-MIN_VOLUME = DetectorConfig().min_volume
+DEFAULT_CONFIG = DetectorConfig()
+MIN_VOLUME = DEFAULT_CONFIG.min_volume
 SEGMENT_TOP = 5
 """Segments kept per field: the largest by training volume."""
 
@@ -184,7 +185,10 @@ Scorer = Callable[[slice, slice], Scored]
 
 
 def _scorers(
-    counts: dict[str, np.ndarray], judged: dict[str, np.ndarray], times: np.ndarray
+    counts: dict[str, np.ndarray],
+    judged: dict[str, np.ndarray],
+    times: np.ndarray,
+    config: DetectorConfig,
 ) -> list[tuple[str, Scorer]]:
     """Each series with how to score it: (training windows, judged windows) -> Scored.
 
@@ -205,7 +209,7 @@ def _scorers(
 
         def count(train: slice, judge: slice, v: np.ndarray = values, w: np.ndarray = later
                   ) -> Scored:  # fmt: skip
-            return score_counts(times[train], v[train], times[judge], w[judge])
+            return score_counts(times[train], v[train], times[judge], w[judge], config)
 
         scorers.append((name, count))
     for before, after in itertools.pairwise(FUNNEL):
@@ -217,7 +221,8 @@ def _scorers(
 
         def rate(train: slice, judge: slice, n: np.ndarray = num, d: np.ndarray = den,
                  nl: np.ndarray = num_later, dl: np.ndarray = den_later) -> Scored:  # fmt: skip
-            return score_rate(times[train], n[train], d[train], times[judge], nl[judge], dl[judge])
+            return score_rate(times[train], n[train], d[train], times[judge], nl[judge],
+                              dl[judge], config)  # fmt: skip
 
         scorers.append((f"conversion.{before}->{after}", rate))
     return scorers
@@ -235,6 +240,7 @@ def detect(
     counts: dict[str, np.ndarray],
     judged: dict[str, np.ndarray] | None = None,
     retrain_daily: bool = False,
+    config: DetectorConfig = DEFAULT_CONFIG,
 ) -> list[Alert]:
     """Every series' alerts over the judged fortnight.
 
@@ -250,7 +256,7 @@ def detect(
     days = range(cut, total, 24) if retrain_daily else range(cut, cut + 1)
     lead = LEAD if retrain_daily else 0
     alerts: list[Alert] = []
-    for name, scorer in _scorers(counts, judged, times):
+    for name, scorer in _scorers(counts, judged, times, config):
         parts = [
             _dropped(scorer(slice(begin - cut, begin),
                             slice(begin - lead, begin + 24 if retrain_daily else total)), lead)
@@ -372,6 +378,16 @@ def moves(kind: str, target: dict[str, str], series: str) -> bool:
     return True
 
 
+def _half_life(text: str) -> float | None:
+    """``none`` or a positive number of days."""
+    if text.lower() == "none":
+        return None
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the half-life must be positive days, or 'none'")
+    return value
+
+
 def main() -> None:
     """Run both simulations, print the tables, write bench/results/ml_incidents.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -382,15 +398,20 @@ def main() -> None:
         "--retrain-daily", action="store_true",
         help="score each judged day with a model of the fortnight before it",
     )  # fmt: skip
+    parser.add_argument(
+        "--level-half-life-days", type=_half_life, default=DetectorConfig().level_half_life_days,
+        help="how fast a count's level follows its ordinary windows ('none': the trained one)",
+    )  # fmt: skip
     args = parser.parse_args()
     judged_from = START.timestamp() + TRAIN_DAYS * 86_400.0
     run = series(args.users, args.seed, INCIDENTS)
     counts, truth = run.counts, run.incidents
     bursts = [b for b in run.bursts if b.start >= judged_from]
     retrain = args.retrain_daily
-    alerts = detect(counts, retrain_daily=retrain)
+    config = DetectorConfig(level_half_life_days=args.level_half_life_days)
+    alerts = detect(counts, retrain_daily=retrain, config=config)
     incidents = [Interval(i.start, i.end) for i in truth]
-    judged = judge(alerts, detect(counts, run.without_bursts, retrain), incidents, bursts)
+    judged = judge(alerts, detect(counts, run.without_bursts, retrain, config), incidents, bursts)
     scores, scores_all = judged.incidents, judged.with_bursts
     own = [a for g in judged.groups for a in g]
     per_kind = {}
@@ -414,8 +435,8 @@ def main() -> None:
     clean_run = series(args.users, args.seed, ())
     clean_bursts = [b for b in clean_run.bursts if b.start >= judged_from]
     clean = judge(
-        detect(clean_run.counts, retrain_daily=retrain),
-        detect(clean_run.counts, clean_run.without_bursts, retrain), [], clean_bursts,
+        detect(clean_run.counts, retrain_daily=retrain, config=config),
+        detect(clean_run.counts, clean_run.without_bursts, retrain, config), [], clean_bursts,
     )  # fmt: skip
     clean_scores = clean.with_bursts
     clean_groups = clean.groups + clean.burst_groups
@@ -424,6 +445,7 @@ def main() -> None:
     record = {
         "users": args.users, "seed": args.seed, "days": DAYS, "train_days": TRAIN_DAYS,
         "window_s": STEP, "incidents": list(INCIDENTS), "retrain_daily": args.retrain_daily,
+        "level_half_life_days": args.level_half_life_days,
         "segments": {"fields": list(SEGMENT_FIELDS), "top": SEGMENT_TOP,
                      "series": sorted(k for k in counts if k.startswith("users."))},
         "scores": asdict(scores), "median_delay_windows": scores.median_delay / STEP,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import MONDAY, STEP, counts, funnel, inside
+from synthetic import MONDAY, STEP, counts, funnel, inside, seasonal_mean
 
 from eventtide.ml.anomaly import (
     BehaviourDetector,
     DetectorConfig,
+    Level,
     Scored,
     alerts_from,
     count_z,
     explained_masks,
+    fit_counts,
     fit_rate,
     one_sided_cut,
     robust_scale,
@@ -73,6 +75,50 @@ def test_spikes_and_outages_in_counts_are_found_with_no_false_alerts():
     assert scores.false_alerts == 0
     assert scores.median_delay <= 2 * STEP
     assert {a.direction for a in alerts} == {"up", "down"}
+
+
+def test_the_level_follows_a_population_that_shrinks_faster_than_its_trend() -> None:
+    """Steady for the training fortnight, then losing 3% a day: the trained level reads
+    it as an ever deeper drop; the adaptive level follows it and still finds a two-hour
+    outage in the middle, which it does not learn."""
+    times, _ = counts(28, 30.0, seed=11)
+    days = (times - times[0]) / DAY_S
+    shrink = np.where(days < TRAIN_DAYS, 1.0, 0.97 ** (days - TRAIN_DAYS))
+    values = np.random.default_rng(12).poisson(seasonal_mean(times, 30.0) * shrink).astype(float)
+    outage = Interval(TEST_START + 9 * DAY_S + 19 * 3600, TEST_START + 9 * DAY_S + 21 * 3600)
+    values[inside(times, outage)] = np.round(values[inside(times, outage)] * 0.3)
+    train, test = _split(times)
+    fixed = DetectorConfig(level_half_life_days=None)
+    held = score_counts(times[train], values[train], times[test], values[test], fixed)
+    assert np.sum(held.flagged & ~inside(times[test], outage)) > 20  # the drift alarms
+    adaptive = score_counts(times[train], values[train], times[test], values[test])
+    alerts = alerts_from("events", adaptive, STEP)
+    scores = detection_scores([Interval(a.start, a.end) for a in alerts], [outage])
+    assert scores.recall == 1.0
+    assert scores.false_alerts == 0
+    # the outage's windows aged the level but added nothing to it
+    level = Level(100.0, 100.0).after(3.0, 30.0, flagged=True, decay=0.99)
+    assert level.ratio == 1.0
+    assert Level(100.0, 100.0).after(3.0, 30.0, flagged=False, decay=0.99).ratio < 0.8
+
+
+def test_a_live_step_with_the_level_equals_the_offline_score() -> None:
+    times, values = counts(21, 30.0, seed=13)
+    train, test = _split(times)
+    values[test] = np.round(values[test] * 0.8)  # a lower population, to be followed
+    values[np.flatnonzero(test)[300:306]] = 0.0  # and half an hour of silence
+    config = DetectorConfig()
+    fitted = fit_counts(times[train], values[train], config)
+    offline = fitted.score(times[test], values[test], config)
+    judged, level = times[test], fitted.prior_level(STEP, config)
+    for t in range(judged.size):
+        part = slice(max(t - config.context, 0), t + 1)
+        last, level = fitted.judge_last(judged[part], values[test][part], config, level, STEP)
+        assert last.z[0] == pytest.approx(offline.z[t], rel=1e-9, abs=1e-9)
+        assert last.flagged[0] == offline.flagged[t]
+        assert last.expected[0] == pytest.approx(offline.expected[t], rel=1e-12)
+    assert offline.flagged[300:306].any()
+    assert level.ratio == pytest.approx(0.8, abs=0.03)  # the prior 1.0 weighs 2^-7 by now
 
 
 def test_a_conversion_drop_with_normal_traffic_is_found_and_traffic_alone_says_nothing():
@@ -340,6 +386,7 @@ def test_a_model_saved_before_rate_spans_scores_rates_on_its_spans() -> None:
                            "merge_gap": 1}}  # fmt: skip
     model = AnomalyModel.from_json(document)
     assert model.config.rate_spans == (1, 2, 3, 6)
+    assert model.config.level_half_life_days is None  # the trained level, as then
     assert model.context == 5
     assert AnomalyModel.from_json(model.to_json()).config == model.config
     assert DetectorConfig().longest_span == 24

@@ -17,6 +17,7 @@ from eventtide.ml.anomaly_model import AnomalyModel, fit_model
 from eventtide.ml.detector_state import (
     DetectorConfigLive,
     DetectorState,
+    SeriesState,
     accept,
     close_windows,
     incident_id,
@@ -74,10 +75,14 @@ def records(table: WindowTable) -> list[dict[str, Any]]:
 
 
 def run_live(
-    model: AnomalyModel, stream: list[dict[str, Any]], batch: int, restart_every: int
+    model: AnomalyModel,
+    stream: list[dict[str, Any]],
+    batch: int,
+    restart_every: int,
+    state: DetectorState | None = None,
 ) -> tuple[DetectorState, dict[str, dict[str, Any]], list[set[str]]]:
     """Feed the stream in batches, restarting from the JSON checkpoint now and then."""
-    state, latest, per_batch = DetectorState(), {}, []
+    state, latest, per_batch = state or DetectorState(), {}, []
     live = DetectorConfigLive(settle_windows=1)
     for number, first in enumerate(range(0, len(stream), batch)):
         accept(state, stream[first : first + batch], model)
@@ -116,6 +121,18 @@ def test_live_incidents_equal_the_batch_verdict_whatever_the_batching(
                for s, start, _, _ in live)  # fmt: skip
     _, other, _ = run_live(model, stream, batch=1000, restart_every=1)
     assert other == latest
+    # counts carry their level (of this model version) through the checkpoint; rates none
+    events = state.series["events"]
+    assert events.level is not None
+    assert events.level_version == 1
+    assert events.level[0] != events.level[1]  # moved off its prior
+    restored = DetectorState.from_json(json.loads(json.dumps(state.to_json())))
+    assert restored.series["events"].level == events.level
+    assert state.series["conversion.checkout_started.purchase"].level is None
+    # a level left by another model version is not this model's: it starts from its prior
+    stale = DetectorState(series={"events": SeriesState(level=(1.0, 1000.0), level_version=7)})
+    _, fresh, _ = run_live(model, stream, batch=1000, restart_every=1, state=stale)
+    assert fresh == latest
 
 
 def test_one_incident_grows_across_batches_under_one_id(

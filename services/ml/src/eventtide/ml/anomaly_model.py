@@ -19,6 +19,7 @@ from eventtide.ml.anomaly import (
     DetectorConfig,
     FittedCounts,
     FittedRate,
+    Level,
     Scale,
     Scored,
     fit_counts,
@@ -61,6 +62,22 @@ class FittedSeries:
         if denominator is None:
             raise ValueError(f"series {self.spec.name} is a rate and needs its denominator")
         return self.fitted.score(times, numerator, denominator, config)
+
+    def judge_last(
+        self,
+        times: FloatArray,
+        numerator: FloatArray,
+        denominator: FloatArray | None,
+        config: DetectorConfig,
+        level: Level | None,
+        window_s: float,
+    ) -> tuple[Scored, Level | None]:
+        """The live step: the last window judged (the rest is context) and, for a count,
+        its level after it, from ``level`` or the prior when None."""
+        if isinstance(self.fitted, FittedCounts):
+            level = level or self.fitted.prior_level(window_s, config)
+            return self.fitted.judge_last(times, numerator, config, level, window_s)
+        return self.score(times, numerator, denominator, config), None
 
 
 def fit_series(
@@ -123,7 +140,10 @@ class AnomalyModel:
             spans = tuple(int(s) for s in raw["spans"])
             # models registered before rate spans of their own scored rates on ``spans``
             rate_spans = tuple(int(s) for s in raw.get("rate_spans", spans))
-            config = DetectorConfig(**{**raw, "spans": spans, "rate_spans": rate_spans})
+            # and before the adaptive level, judged counts against the trained one
+            half_life = raw.get("level_half_life_days")
+            config = DetectorConfig(**{**raw, "spans": spans, "rate_spans": rate_spans,
+                                       "level_half_life_days": half_life})  # fmt: skip
             series = tuple(_series_from(s) for s in data["series"])
             return cls(str(data["window"]), float(data["window_s"]), config, series)
         except (KeyError, TypeError) as error:

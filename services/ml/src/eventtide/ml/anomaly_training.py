@@ -10,7 +10,7 @@ is ``promotion.decide`` on the pooled F1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -131,7 +131,9 @@ def train_anomaly(
             f"{config.min_volume:g} per window: nothing can be judged"
         )
     ours = evaluate(model, held, placed)
-    baseline = evaluate(fit_model(window, train, specs, config, flat=True), held, placed)
+    # the analyst's flat median/MAD is static: no hour profile, no trend, no level
+    static = replace(config, level_half_life_days=None)
+    baseline = evaluate(fit_model(window, train, specs, static, flat=True), held, placed)
     prod_eval, decision = _against_production(current, window, ours, baseline, held, placed)
     parameters: dict[str, Any] = {
         **model.to_json(),

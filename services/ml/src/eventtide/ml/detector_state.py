@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from eventtide.ml.anomaly import Level
 from eventtide.ml.anomaly_model import AnomalyModel, FittedSeries
 from eventtide.ml.window_series import FIELDS, MODEL_DIMENSIONS, column
 
@@ -60,6 +61,10 @@ class SeriesState:
 
     history: list[tuple[float, float]] = field(default_factory=list)
     incident: Incident | None = None
+    level: tuple[float, float] | None = None
+    """A count's adaptive level (``anomaly.Level``: observed, expected) and the model
+    version it belongs to; another version starts again from its own prior."""
+    level_version: int | None = None
 
 
 @dataclass
@@ -87,6 +92,8 @@ class DetectorState:
                 name: {
                     "history": s.history,
                     "incident": None if s.incident is None else vars(s.incident),
+                    "level": None if s.level is None else list(s.level),
+                    "level_version": s.level_version,
                 }
                 for name, s in self.series.items()
             },
@@ -104,11 +111,17 @@ class DetectorState:
                 name: SeriesState(
                     [(float(a), float(b)) for a, b in s["history"]],
                     None if s["incident"] is None else Incident(**s["incident"]),
+                    _level(s.get("level")),
+                    s.get("level_version"),
                 )
                 for name, s in data["series"].items()
             },
             late=int(data["late"]),
         )
+
+
+def _level(stored: list[float] | None) -> tuple[float, float] | None:
+    return None if stored is None else (float(stored[0]), float(stored[1]))
 
 
 @dataclass(frozen=True)
@@ -235,7 +248,11 @@ def _judge(
     times = start / US - model.window_s * np.arange(len(window) - 1, -1, -1, dtype=float)
     nums = np.array([w[0] for w in window])
     dens = np.array([w[1] for w in window]) if spec.denominator is not None else None
-    scored = fitted.score(times, nums, dens, config)
+    kept = series.level if series.level_version == version else None
+    level = None if kept is None else Level(*kept)
+    scored, after = fitted.judge_last(times, nums, dens, config, level, model.window_s)
+    if after is not None:
+        series.level, series.level_version = (after.observed, after.expected), version
     z, expected, observed = (
         float(scored.z[-1]),
         float(scored.expected[-1]),
