@@ -6,7 +6,10 @@ standardised by the median and MAD of the same scores over the training stretch,
 series that is noisier than Poisson gets a wider band without anyone tuning it.
 Windows under a minimum expected volume never alarm (quiet nights). Deviations are also
 scored on trailing sums of several windows, because a conversion drop of a third is
-invisible in one window of ten checkouts and plain over six. Flagged windows become
+invisible in one window of ten checkouts and plain over six; a conversion's day span
+sums only the windows no quicker span explained, so it does not echo a sharp drop. A
+count's expectation follows its recent level (:class:`Level`), so a population that
+drifts after training is not read as a drop. Flagged windows become
 alerts: consecutive ones (same direction, short gaps bridged) are one incident.
 A conversion is judged for drops only (a broken step); a rise of its later step is
 not modelled by the binomial (several purchases or add-to-carts from one user, a fraud
