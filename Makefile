@@ -85,7 +85,7 @@ XDIST_ARGS := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS
 
 test: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes; fails under 85% coverage
 	$(build-toolchains)
-	$(RUN) pytest $(XDIST_ARGS) $(COVERAGE_ARGS) $(PYTEST_ARGS)
+	$(RUN) pytest $(XDIST_ARGS) $(COVERAGE_ARGS) --durations=15 $(PYTEST_ARGS)
 
 test-unit: $(VENV_STAMP) ## run the unit tier alone (no infrastructure)
 	$(RUN) pytest -m unit $(PYTEST_ARGS)

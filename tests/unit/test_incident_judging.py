@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.ml.incidents import DAYS, MIN_VOLUME, START, _scorers, judge
+from bench.ml.incidents import DAYS, DEFAULT_CONFIG, MIN_VOLUME, START, _scorers, judge
 from eventtide.ml.anomaly import Alert, Direction
 from eventtide.ml.evaluate import Interval
 
@@ -65,7 +65,7 @@ def test_event_counts_under_the_minimum_volume_are_not_tracked() -> None:
         "users.platform.ios": np.full(hours, 2.0),
         "revenue": np.full(hours, 1.0),
     }
-    names = [name for name, _ in _scorers(counts, counts, times)]
+    names = [name for name, _ in _scorers(counts, counts, times, DEFAULT_CONFIG)]
     assert names == ["events.page_view", "platform.ios", "revenue", "users.platform.ios"]
 
 
