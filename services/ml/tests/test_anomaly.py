@@ -118,6 +118,8 @@ def test_a_live_step_with_the_level_equals_the_offline_score() -> None:
         assert last.flagged[0] == offline.flagged[t]
         assert last.expected[0] == pytest.approx(offline.expected[t], rel=1e-12)
     assert offline.flagged[300:306].any()
+    one = fitted.score(judged[:1], values[test][:1], config)  # no window size to age by
+    assert one.z[0] == pytest.approx(offline.z[0])
     assert level.ratio == pytest.approx(0.8, abs=0.03)  # the prior 1.0 weighs 2^-7 by now
 
 
@@ -387,6 +389,9 @@ def test_a_model_saved_before_rate_spans_scores_rates_on_its_spans() -> None:
     model = AnomalyModel.from_json(document)
     assert model.config.rate_spans == (1, 2, 3, 6)
     assert model.config.level_half_life_days is None  # the trained level, as then
+    tampered = {**document, "config": {**document["config"], "level_half_life_days": 0}}
+    with pytest.raises(ValueError, match="level_half_life_days must be a positive number"):
+        AnomalyModel.from_json(tampered)
     assert model.context == 5
     assert AnomalyModel.from_json(model.to_json()).config == model.config
     assert DetectorConfig().longest_span == 24

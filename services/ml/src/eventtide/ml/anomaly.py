@@ -69,6 +69,13 @@ class DetectorConfig:
     days lag enough to raise seven (unit test); docs/ml.md has both on the bench.
     Conversions are ratios within the population and keep their trained rates."""
 
+    def __post_init__(self) -> None:
+        half_life = self.level_half_life_days
+        if half_life is not None and not (np.isfinite(half_life) and half_life > 0):
+            raise ValueError(
+                f"level_half_life_days must be a positive number of days or None, got {half_life}"
+            )
+
     @property
     def longest_span(self) -> int:
         """The most windows any series' score sums over."""
@@ -333,9 +340,13 @@ class FittedCounts:
         if config.level_half_life_days is None:
             best, flagged = self._verdicts(sums, base_sums, np.ones(times.size), config)
             return Scored(times, base, values.astype(float), best, flagged)
-        window_s = float(times[1] - times[0]) if times.size > 1 else 0.0
-        decay = level_decay(window_s, config.level_half_life_days) if window_s else 1.0
-        level = level or self.prior_level(window_s, config)
+        if times.size < 2:  # no window size to age by: one window against the level
+            level = level or Level(1.0, 1.0)
+            decay = 1.0
+        else:
+            window_s = float(times[1] - times[0])
+            decay = level_decay(window_s, config.level_half_life_days)
+            level = level or self.prior_level(window_s, config)
         ratios, best = np.ones(times.size), np.zeros(times.size)
         flagged = np.zeros(times.size, dtype=bool)
         for t in range(times.size):
