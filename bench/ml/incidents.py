@@ -178,9 +178,6 @@ def _tracked(name: str, train: np.ndarray) -> bool:
     return bool(train.size) and float(train.mean()) >= MIN_VOLUME
 
 
-LEAD = DetectorConfig().context
-"""Windows before a judged day scored with it, so its first windows have full spans."""
-
 Scorer = Callable[[slice, slice], Scored]
 
 
@@ -254,7 +251,8 @@ def detect(
     times = (START.timestamp() + STEP * np.arange(DAYS * 24)).astype(np.float64)
     cut, total = TRAIN_DAYS * 24, DAYS * 24
     days = range(cut, total, 24) if retrain_daily else range(cut, cut + 1)
-    lead = LEAD if retrain_daily else 0
+    # windows before a judged day scored with it, so its first windows have full spans
+    lead = config.context if retrain_daily else 0
     alerts: list[Alert] = []
     for name, scorer in _scorers(counts, judged, times, config):
         parts = [
@@ -362,30 +360,25 @@ def moves(kind: str, target: dict[str, str], series: str) -> bool:
         return series in CHECKOUT_SERIES
     if kind == "degradation":
         return series in CART_SERIES
-    if kind == "outage":
+    if kind == "outage":  # its own segment, the totals, and no other segment of its field
         field, value = next(iter(target.items()))
-        own = {f"{field}.{value}", f"users.{field}.{value}"}
-        return (
-            series in own
-            or series in {"active_users", "revenue"}
-            or (
-                series.startswith("events.")
-                or (series.startswith("users.") and not series.startswith(f"users.{field}."))
-            )
-        )
+        if series in {f"{field}.{value}", f"users.{field}.{value}", "active_users", "revenue"}:
+            return True
+        other_segment = series.startswith(f"users.{field}.")
+        return series.startswith("events.") or (series.startswith("users.") and not other_segment)
     if kind == "surge":  # one-off visitors: every count up, the first step's rate down
         return not series.startswith("conversion.") or series.startswith("conversion.page_view")
     return True
 
 
 def _half_life(text: str) -> float | None:
-    """``none`` or a positive number of days."""
+    """``none`` or a number of days that ``DetectorConfig`` accepts."""
     if text.lower() == "none":
         return None
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the half-life must be positive days, or 'none'")
-    return value
+    try:
+        return DetectorConfig(level_half_life_days=float(text)).level_half_life_days
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
 
 
 def main() -> None:
@@ -399,7 +392,7 @@ def main() -> None:
         help="score each judged day with a model of the fortnight before it",
     )  # fmt: skip
     parser.add_argument(
-        "--level-half-life-days", type=_half_life, default=DetectorConfig().level_half_life_days,
+        "--level-half-life-days", type=_half_life, default=DEFAULT_CONFIG.level_half_life_days,
         help="how fast a count's level follows its ordinary windows ('none': the trained one)",
     )  # fmt: skip
     args = parser.parse_args()

@@ -75,9 +75,11 @@ def alert_rows(
         return []
     window_us = round(model.window_s * US)
     row_of, values, scores, z = _judged(windows, model)
-    short, hop = model.short, window_us if hop_us is None else hop_us
-    judge_hop = short is not None and hop < window_us and round(short.window_s * US) == hop
-    if short is not None and judge_hop:
+    hop = window_us if hop_us is None else hop_us
+    short = model.short
+    if short is not None and not (hop < window_us and round(short.window_s * US) == hop):
+        short = None  # no short model of this hop: the window's model alone
+    if short is not None:
         short_row, _, short_scores, short_z = _judged(_last_hop(windows, window_us, hop), short)
     rows = []
     for window in windows:
@@ -86,7 +88,7 @@ def alert_rows(
         by_window = bool(scores[i] > model.threshold)
         by_hop = False
         evidence_hop: dict[str, Any] | None = None
-        if short is not None and judge_hop:
+        if short is not None:
             j = short_row[key]
             by_hop = bool(short_scores[j] > short.threshold)
             evidence_hop = {
