@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -51,6 +52,8 @@ INCIDENTS = (
     "surge,start=19d,duration=12h",
     "degradation,start=22d,duration=5d,severity=0.5",
 )
+INCIDENT_HOURS_SEED = "incident hours"
+"""Salt of the hour-of-day draw (:func:`at_drawn_hours`), apart from the generator's."""
 FUNNEL = ("page_view", "add_to_cart", "checkout_started", "purchase")
 SEGMENT_FIELDS = ("platform", "country")
 """Event context fields broken down into per-segment active-user series."""
@@ -371,6 +374,29 @@ def moves(kind: str, target: dict[str, str], series: str) -> bool:
     return True
 
 
+def at_drawn_hours(incidents: tuple[str, ...], seed: int) -> tuple[str, ...]:
+    """The same incidents on the same days, each starting at an hour drawn from ``seed``.
+
+    :data:`INCIDENTS` start at midnight, the quietest hours of the day: a broken
+    checkout then meets two or three checkouts an hour. A real one starts whenever a
+    deploy or a provider fails, so ``--drawn-hours`` samples the hour of day uniformly
+    (whole hours, so windows stay aligned with the incident) and keeps midnight as the
+    default, the worst case. The draw has its own generator, so the simulated users are
+    the same either way.
+    """
+    rng = random.Random(f"{INCIDENT_HOURS_SEED} {seed}")
+    placed = []
+    for text in incidents:
+        start = parse_incident(text).start_s
+        if start is None:
+            raise ValueError(f"{text!r}: an incident without a start has no day to keep")
+        hours = round(start / STEP) + rng.randrange(24)
+        placed.append(",".join(
+            f"start={hours}h" if part.startswith("start=") else part for part in text.split(",")
+        ))  # fmt: skip
+    return tuple(placed)
+
+
 def _half_life(text: str) -> float | None:
     """``none`` or a number of days that ``DetectorConfig`` accepts."""
     if text.lower() == "none":
@@ -392,12 +418,17 @@ def main() -> None:
         help="score each judged day with a model of the fortnight before it",
     )  # fmt: skip
     parser.add_argument(
+        "--drawn-hours", action="store_true",
+        help="start each incident at an hour of its day drawn from the seed, not at midnight",
+    )  # fmt: skip
+    parser.add_argument(
         "--level-half-life-days", type=_half_life, default=DEFAULT_CONFIG.level_half_life_days,
         help="how fast a count's level follows its ordinary windows ('none': the trained one)",
     )  # fmt: skip
     args = parser.parse_args()
     judged_from = START.timestamp() + TRAIN_DAYS * 86_400.0
-    run = series(args.users, args.seed, INCIDENTS)
+    placed = at_drawn_hours(INCIDENTS, args.seed) if args.drawn_hours else INCIDENTS
+    run = series(args.users, args.seed, placed)
     counts, truth = run.counts, run.incidents
     bursts = [b for b in run.bursts if b.start >= judged_from]
     retrain = args.retrain_daily
@@ -437,7 +468,8 @@ def main() -> None:
     false_per_day = clean_scores.false_alerts / judged_days
     record = {
         "users": args.users, "seed": args.seed, "days": DAYS, "train_days": TRAIN_DAYS,
-        "window_s": STEP, "incidents": list(INCIDENTS), "retrain_daily": args.retrain_daily,
+        "window_s": STEP, "incidents": list(placed), "drawn_hours": args.drawn_hours,
+        "retrain_daily": args.retrain_daily,
         "level_half_life_days": args.level_half_life_days,
         "segments": {"fields": list(SEGMENT_FIELDS), "top": SEGMENT_TOP,
                      "series": sorted(k for k in counts if k.startswith("users."))},

@@ -85,3 +85,29 @@ def test_an_incident_is_credited_to_the_series_it_moves_only() -> None:
     assert not moves("outage", ios, "conversion.add_to_cart->checkout_started")
     assert moves("surge", {"page": "/p/1"}, "conversion.page_view->add_to_cart")
     assert not moves("surge", {"page": "/p/1"}, "conversion.checkout_started->purchase")
+
+
+def test_drawn_hours_keep_each_incident_on_its_day_and_change_nothing_else() -> None:
+    from bench.ml.incidents import INCIDENTS, at_drawn_hours
+    from eventtide.producer.generator import parse_incident
+
+    placed = at_drawn_hours(INCIDENTS, 7)
+    assert placed == at_drawn_hours(INCIDENTS, 7)  # the seed decides, nothing else
+    hours_by_seed = {at_drawn_hours(INCIDENTS, seed) for seed in range(20)}
+    assert len(hours_by_seed) > 1
+    for seed in range(20):
+        for before, after in zip(INCIDENTS, at_drawn_hours(INCIDENTS, seed), strict=True):
+            old, new = parse_incident(before), parse_incident(after)
+            assert old.start_s is not None
+            assert new.start_s is not None
+            assert new.start_s // 86_400 == old.start_s // 86_400  # same day
+            assert new.start_s % 3600 == 0  # whole hours: windows stay aligned
+            assert (new.kind, new.duration_s, new.severity, new.platform) == (
+                old.kind, old.duration_s, old.severity, old.platform,
+            )  # fmt: skip
+    starts = [parse_incident(p).start_s or 0.0 for s in range(50)
+              for p in at_drawn_hours(INCIDENTS, s)]  # fmt: skip
+    hours = {start % 86_400 / 3600 for start in starts}
+    assert hours == set(range(24))  # every hour of the day can be drawn
+    with pytest.raises(ValueError, match="without a start"):
+        at_drawn_hours(("surge,duration=1h",), 7)

@@ -102,6 +102,33 @@ def test_the_level_follows_a_population_that_shrinks_faster_than_its_trend() -> 
     assert Level(100.0, 100.0).after(3.0, 30.0, flagged=False, decay=0.99).ratio < 0.8
 
 
+def test_the_return_to_the_profile_after_a_slow_fault_the_level_followed_is_no_alert() -> None:
+    """Five days losing up to half the series, the level following the loss down, then
+    the fix: the series is back on its profile at once, well above what the lagging level
+    expects. That return is outlying against the level alone; against the level and
+    the trained profile together it is nothing, and the level learns it."""
+    times, _ = counts(28, 60.0, seed=17)
+    days = (times - times[0]) / DAY_S
+    fault = (days >= TRAIN_DAYS + 3) & (days < TRAIN_DAYS + 8)
+    loss = np.where(fault, 0.5 * (days - TRAIN_DAYS - 3) / 5, 0.0)
+    mean = seasonal_mean(times, 60.0) * (1.0 - loss)
+    values = np.random.default_rng(18).poisson(mean).astype(float)
+    train, test = _split(times)
+    config = DetectorConfig()
+    scored = score_counts(times[train], values[train], times[test], values[test], config)
+    after = (days[test] >= TRAIN_DAYS + 8) & (days[test] < TRAIN_DAYS + 9)
+    first_hours = np.flatnonzero(after)[:6]
+    observed, lagging = values[test][first_hours].sum(), scored.expected[first_hours].sum()
+    assert count_z(np.array([observed]), np.array([lagging]))[0] > config.threshold
+    assert not scored.flagged[after].any()
+    assert not scored.flagged[~fault[test]].any()
+    profile = fit_counts(times[train], values[train], config).profile.expected(times[test])
+    gap = np.abs(scored.expected / profile - 1.0)
+    fix, day_later = np.flatnonzero(after)[0], np.flatnonzero(after)[-1] + 1
+    assert gap[fix] > 0.2  # the level had followed the loss down
+    assert gap[day_later] < gap[fix] / 2  # and learns the return: a half-life of a day
+
+
 def test_a_live_step_with_the_level_equals_the_offline_score() -> None:
     times, values = counts(21, 30.0, seed=13)
     train, test = _split(times)

@@ -383,11 +383,21 @@ class FittedCounts:
         self, sums: FloatArray, base_sums: FloatArray, ratio: FloatArray, config: DetectorConfig
     ) -> tuple[FloatArray, np.ndarray]:
         """Per window, the z of largest size over spans and the flag, from the spans'
-        sums (one row per span) and the level ratio scaling the expected sums."""
-        expected = base_sums * ratio
+        sums (one row per span) and the level ratio scaling the expected sums.
+
+        With a level, a span is outlying only as far as it is against both the level and
+        the trained profile, the same way: a drift the level follows is no incident, and
+        neither is the return to the profile once a slow fault it followed is fixed (the
+        recovered add-to-cart count alarmed for up to ten hours after a five-day
+        degradation on the incidents bench at 5,000 users; docs/ml.md).
+        """
         median = np.array([m for m, _ in self.scales])[:, None]
         sigma = np.array([g for _, g in self.scales])[:, None]
-        z = (count_z(sums, expected) - median) / sigma
+        z = (count_z(sums, base_sums * ratio) - median) / sigma
+        if np.any(ratio != 1.0):
+            trained = (count_z(sums, base_sums) - median) / sigma
+            nearer = np.where(np.abs(z) <= np.abs(trained), z, trained)
+            z = np.where(np.sign(z) == np.sign(trained), nearer, 0.0)
         # the floor is the trained expectation's, lowered but never raised by the level:
         # a series too quiet to judge in training stays unjudged until retrained
         volume = np.asarray(config.spans, dtype=float)[:, None] * config.min_volume
