@@ -13,7 +13,9 @@ that overlap in time across series are one incident alert
 are ground truth too: an upward alert on one is true, but never counts as finding an
 incident it happens to overlap. Scores: precision over incident alerts, recall over
 incidents (and over incidents and bursts together), F1, detection delay in windows
-(hours), and false alerts per simulated day on the incident-free run.
+(hours), and false alerts per simulated day on the incident-free run. The incidents
+start at midnight, the worst case; ``--drawn-hours`` starts each at an hour of its day
+drawn from the seed (:func:`at_drawn_hours`).
 """
 
 from __future__ import annotations
