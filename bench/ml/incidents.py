@@ -14,8 +14,8 @@ are ground truth too: an upward alert on one is true, but never counts as findin
 incident it happens to overlap. Scores: precision over incident alerts, recall over
 incidents (and over incidents and bursts together), F1, detection delay in windows
 (hours), and false alerts per simulated day on the incident-free run. The incidents
-start at midnight, the worst case; ``--drawn-hours`` starts each at an hour of its day
-drawn from the seed (:func:`at_drawn_hours`).
+start at midnight; ``--drawn-hours`` starts each at an hour of its day drawn from the
+seed (:func:`at_drawn_hours`).
 """
 
 from __future__ import annotations
@@ -379,12 +379,12 @@ def moves(kind: str, target: dict[str, str], series: str) -> bool:
 def at_drawn_hours(incidents: tuple[str, ...], seed: int) -> tuple[str, ...]:
     """The same incidents on the same days, each starting at an hour drawn from ``seed``.
 
-    :data:`INCIDENTS` start at midnight, the quietest hours of the day: a broken
-    checkout then meets two or three checkouts an hour. A real one starts whenever a
-    deploy or a provider fails, so ``--drawn-hours`` samples the hour of day uniformly
-    (whole hours, so windows stay aligned with the incident) and keeps midnight as the
-    default, the worst case. The draw has its own generator, so the simulated users are
-    the same either way.
+    :data:`INCIDENTS` start at midnight, in the night's quiet hours: at 1,000 users a
+    broken checkout then meets two or three checkouts an hour. A real one starts
+    whenever a deploy or a provider fails, so ``--drawn-hours`` samples the hour of day
+    uniformly (whole hours, so windows stay aligned with the incident); midnight stays
+    the default, comparable with every earlier run. The draw has its own generator, so
+    the simulated users are the same either way.
     """
     rng = random.Random(f"{INCIDENT_HOURS_SEED} {seed}")
     placed = []

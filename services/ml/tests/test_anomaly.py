@@ -117,8 +117,8 @@ def test_the_return_to_the_profile_after_a_slow_fault_the_level_followed_is_no_a
     config = DetectorConfig()
     scored = score_counts(times[train], values[train], times[test], values[test], config)
     after = (days[test] >= TRAIN_DAYS + 8) & (days[test] < TRAIN_DAYS + 9)
-    first_hours = np.flatnonzero(after)[:6]
-    observed, lagging = values[test][first_hours].sum(), scored.expected[first_hours].sum()
+    first_windows = np.flatnonzero(after)[:6]
+    observed, lagging = values[test][first_windows].sum(), scored.expected[first_windows].sum()
     assert count_z(np.array([observed]), np.array([lagging]))[0] > config.threshold
     assert not scored.flagged[after].any()
     assert not scored.flagged[~fault[test]].any()
