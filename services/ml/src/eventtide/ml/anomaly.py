@@ -21,6 +21,7 @@ Behavioural anomalies: IsolationForest on per-user behaviour features (log scale
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final, Literal
 
 import numpy as np
@@ -337,8 +338,9 @@ class FittedCounts:
         base = self.profile.expected(times)
         sums = np.array([trailing_sum(values, span) for span in config.spans])
         base_sums = np.array([trailing_sum(base, span) for span in config.spans])
+        trained = self._standard(sums, base_sums)
         if config.level_half_life_days is None:
-            best, flagged = self._verdicts(sums, base_sums, np.ones(times.size), config)
+            best, flagged = self._verdicts(trained, base_sums, np.ones(times.size), config)
             return Scored(times, base, values.astype(float), best, flagged)
         if times.size < 2:  # no window size to age by: one window against the level
             level = level or Level(1.0, 1.0)
@@ -351,10 +353,10 @@ class FittedCounts:
         flagged = np.zeros(times.size, dtype=bool)
         for t in range(times.size):
             ratios[t] = level.ratio
-            z, flag = self._verdicts(sums[:, t : t + 1], base_sums[:, t : t + 1],
-                                     ratios[t : t + 1], config)  # fmt: skip
-            best[t], flagged[t] = z[0], flag[0]
-            level = level.after(float(values[t]), float(base[t]), bool(flag[0]), decay)
+            window = (float(values[t]), float(base[t]))
+            best[t], flagged[t], level = self._step(
+                sums[:, t], base_sums[:, t], trained[:, t], window, level, decay, config
+            )
         return Scored(times, base * ratios, values.astype(float), best, flagged)
 
     def judge_last(
@@ -370,20 +372,58 @@ class FittedCounts:
         if config.level_half_life_days is None:
             return self.score(times, values, config), level
         base = self.profile.expected(times)
-        sums = np.array([trailing_sum(values, span)[-1:] for span in config.spans])
-        base_sums = np.array([trailing_sum(base, span)[-1:] for span in config.spans])
-        ratio = np.array([level.ratio])
-        z, flag = self._verdicts(sums, base_sums, ratio, config)
+        sums = np.array([trailing_sum(values, span)[-1] for span in config.spans])
+        base_sums = np.array([trailing_sum(base, span)[-1] for span in config.spans])
+        trained = self._standard(sums[:, None], base_sums[:, None])[:, 0]
         decay = level_decay(window_s, config.level_half_life_days)
-        after = level.after(float(values[-1]), float(base[-1]), bool(flag[0]), decay)
-        last = Scored(times[-1:], base[-1:] * ratio, values[-1:].astype(float), z, flag)
+        window = (float(values[-1]), float(base[-1]))
+        z, flag, after = self._step(sums, base_sums, trained, window, level, decay, config)
+        last = Scored(times[-1:], base[-1:] * level.ratio, values[-1:].astype(float),
+                      np.array([z]), np.array([flag]))  # fmt: skip
         return last, after
 
+    def _step(
+        self,
+        sums: FloatArray,
+        base_sums: FloatArray,
+        trained: FloatArray,
+        window: tuple[float, float],
+        level: Level,
+        decay: float,
+        config: DetectorConfig,
+    ) -> tuple[float, bool, Level]:
+        """One window against ``level``, from its spans' sums and trained z (one per
+        span), and the level after it, fed by ``window`` (observed, profile's expected):
+        the step :meth:`score` and :meth:`judge_last` share."""
+        ratio = np.array([level.ratio])
+        against_level = self._standard(sums[:, None], base_sums[:, None] * ratio)
+        z, flag = self._verdicts(trained[:, None], base_sums[:, None], ratio, config, against_level)
+        return float(z[0]), bool(flag[0]), level.after(*window, bool(flag[0]), decay)
+
+    @cached_property
+    def _bands(self) -> tuple[FloatArray, FloatArray]:
+        """Each span's (median, sigma) as columns, to standardise rows of span sums."""
+        median = np.array([m for m, _ in self.scales])[:, None]
+        sigma = np.array([g for _, g in self.scales])[:, None]
+        return median, sigma
+
+    def _standard(self, sums: FloatArray, expected: FloatArray) -> FloatArray:
+        """The robust z of each span's sums (one row per span) against ``expected``."""
+        median, sigma = self._bands
+        standard: FloatArray = (count_z(sums, expected) - median) / sigma
+        return standard
+
     def _verdicts(
-        self, sums: FloatArray, base_sums: FloatArray, ratio: FloatArray, config: DetectorConfig
+        self,
+        trained: FloatArray,
+        base_sums: FloatArray,
+        ratio: FloatArray,
+        config: DetectorConfig,
+        against_level: FloatArray | None = None,
     ) -> tuple[FloatArray, np.ndarray]:
-        """Per window, the z of largest size over spans and the flag, from the spans'
-        sums (one row per span) and the level ratio scaling the expected sums.
+        """Per window, the z of largest size over spans and the flag, from each span's z
+        against the trained profile (one row per span) and, with a level, against the
+        profile scaled by ``ratio``.
 
         With a level, a span is outlying only as far as it is against both the level and
         the trained profile, the same way: a drift the level follows is no incident, and
@@ -391,13 +431,10 @@ class FittedCounts:
         recovered add-to-cart count alarmed for up to ten hours after a five-day
         degradation on the incidents bench at 5,000 users; docs/ml.md).
         """
-        median = np.array([m for m, _ in self.scales])[:, None]
-        sigma = np.array([g for _, g in self.scales])[:, None]
-        z = (count_z(sums, base_sums * ratio) - median) / sigma
-        if np.any(ratio != 1.0):
-            trained = (count_z(sums, base_sums) - median) / sigma
-            nearer = np.where(np.abs(z) <= np.abs(trained), z, trained)
-            z = np.where(np.sign(z) == np.sign(trained), nearer, 0.0)
+        z = trained
+        if against_level is not None and np.any(ratio != 1.0):
+            nearer = np.where(np.abs(against_level) <= np.abs(trained), against_level, trained)
+            z = np.where(np.sign(against_level) == np.sign(trained), nearer, 0.0)
         # the floor is the trained expectation's, lowered but never raised by the level:
         # a series too quiet to judge in training stays unjudged until retrained
         volume = np.asarray(config.spans, dtype=float)[:, None] * config.min_volume
