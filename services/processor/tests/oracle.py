@@ -117,15 +117,17 @@ def oracle_attributions(events: list[Event], config: ProcessorConfig):
     for e in events:
         if e.touched is not None:
             conversions[(e.ts // DAY, e.referrer or e.page)][0] += 1
+    by_user: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        by_user[e.user_id].append(e)  # the look-back below scans the buyer's events only
     for p in events:
         if p.event_type != "purchase":
             continue
         for product, value in p.products:
             touches = [
                 t
-                for t in events
-                if t.user_id == p.user_id
-                and t.touched == product
+                for t in by_user[p.user_id]
+                if t.touched == product
                 and p.ts - config.attribution_window <= t.ts
                 and (t.ts, t.event_id) < (p.ts, p.event_id)
             ]
