@@ -79,3 +79,22 @@ def test_a_cutoff_whose_window_runs_past_the_data_is_refused(tmp_path):
     )
     assert result.exit_code == 1
     assert "cannot evaluate" in result.stderr
+    assert "before the label window ends at 2025-08-09 00:00:00 UTC" in result.stderr
+    assert "choose an earlier --cutoff or a shorter --horizon-days" in result.stderr
+
+
+def test_a_file_with_no_valid_event_says_so_and_points_at_the_format(tmp_path):
+    """Every line lacks ``received_at`` (a purchase log converted by hand): the reason is
+    shown per line and the run ends on what the file lacks, not on a window of NaN."""
+    history = tmp_path / "purchases.jsonl"
+    event = _purchase("c-1", START, 19.99)
+    del event["received_at"]
+    history.write_text(json.dumps(event) + "\n")
+    result = CliRunner().invoke(
+        build_app(), ["ml", "evaluate", "--from-file", str(history), "--cutoff", "2025-01-20"]
+    )
+    assert result.exit_code == 1
+    assert "received_at: Field required" in result.stderr
+    assert f"cannot evaluate: {history} holds no valid event" in result.stderr
+    assert "docs/events.md" in result.stderr
+    assert "nan" not in result.stderr

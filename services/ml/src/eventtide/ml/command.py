@@ -26,6 +26,14 @@ def run_evaluate(
     )
     for rejection in report.first_rejections:
         print(f"  rejected {rejection}", file=sys.stderr)
+    if len(log) == 0:
+        print(
+            f"cannot evaluate: {path} holds no valid event. Each line must be one event "
+            "in eventtide's format (the envelope and properties of docs/events.md); the "
+            "first lines' reasons are above.",
+            file=sys.stderr,
+        )
+        return 1
     try:
         evaluation = evaluate_churn(log, cut.timestamp(), horizon_days, holdout_share)
     except (HorizonBeyondDataError, ValueError) as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
@@ -41,15 +42,24 @@ def churn_labels(
     day (its final events a little before midnight) be used.
     """
     end = cutoff + horizon_days * DAY_S
-    if len(log) == 0 or float(log.time.max()) < end - DAY_S:
-        last = float(log.time.max()) if len(log) else float("nan")
+    if len(log) == 0:
+        raise HorizonBeyondDataError("the history holds no events to label")
+    last = float(log.time.max())
+    if last < end - DAY_S:
         raise HorizonBeyondDataError(
-            f"history ends at {last:.0f}, before the label window ends at {end:.0f}"
+            f"the history ends at {_moment(last)}, before the label window ends at "
+            f"{_moment(end)} (cut-off plus {horizon_days:g} days): choose an earlier "
+            "--cutoff or a shorter --horizon-days"
         )
     users = np.unique(log.user[log.time < cutoff])
     after = np.unique(log.user[(log.time >= cutoff) & (log.time < end)])
     churned = (~np.isin(users, after)).astype(float)
     return Labels(users, churned)
+
+
+def _moment(epoch_s: float) -> str:
+    """A time as people read it in an error (UTC, to the second)."""
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @dataclass(frozen=True)
