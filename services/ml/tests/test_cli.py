@@ -98,3 +98,20 @@ def test_a_file_with_no_valid_event_says_so_and_points_at_the_format(tmp_path):
     assert f"cannot evaluate: {history} holds no valid event" in result.stderr
     assert "docs/events.md" in result.stderr
     assert "nan" not in result.stderr
+
+
+def test_a_history_where_nobody_leaves_is_refused_with_the_way_out(tmp_path):
+    """Every customer buys every third day to the end: no churner to learn from."""
+    history = tmp_path / "purchases.jsonl"
+    lines = [
+        json.dumps(_purchase(f"c-{user}", START + timedelta(days=day, hours=user % 24), 5.0))
+        for user in range(40)
+        for day in range(0, 200, 3)
+    ]
+    history.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        build_app(), ["ml", "evaluate", "--from-file", str(history), "--cutoff", "2025-04-01"]
+    )
+    assert result.exit_code == 1
+    assert "training users was active again in the 30 days after 2025-03-02" in result.stderr
+    assert "choose another --cutoff or --horizon-days" in result.stderr

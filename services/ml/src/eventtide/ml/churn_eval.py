@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from eventtide.ml.bgnbd import bgnbd_churn
 from eventtide.ml.churn import ChurnModel, SelectedChurn, recency_baseline, rfm_baseline
 from eventtide.ml.evaluate import ChurnScores, churn_scores
 from eventtide.ml.features import FeatureTable, churn_features
 from eventtide.ml.history import EventLog, FloatArray
-from eventtide.ml.labels import DEFAULT_HORIZON_DAYS, churn_labels, holdout_users, time_split
+from eventtide.ml.labels import (
+    DEFAULT_HORIZON_DAYS,
+    churn_labels,
+    holdout_users,
+    readable_time,
+    time_split,
+)
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,29 @@ def prepare_churn(
         recent_test = test_x.column("recency_days") <= active_within_days
         train_x, train_y = train_x.rows(train_x.users[recent_train]), train_y[recent_train]
         test_x, test_y = test_x.rows(test_x.users[recent_test]), test_y[recent_test]
-    if np.unique(train_y).size < 2:
-        raise ValueError("the training users are all one class at the training cut-off")
+    _require_both_classes(train_y, "training", split.train_cutoff, horizon_days)
+    _require_both_classes(test_y, "held-out", split.test_cutoff, horizon_days)
     return ChurnData(train_x, train_y, test_x, test_y, split.test_cutoff)
+
+
+def _require_both_classes(
+    churned: FloatArray, who: str, cutoff: float, horizon_days: float
+) -> None:
+    """Refuse, before any fitting, a population a churn model cannot learn or be scored on.
+
+    Says which way it is one-sided, so the user knows whether to move the cut-off
+    earlier (no one has stopped yet) or later (everyone in it had already gone).
+    """
+    at = f"{readable_time(cutoff)} (the {who} cut-off)"
+    if churned.size == 0:
+        raise ValueError(f"no {who} users: nobody was active before {at}")
+    if churned.min() == churned.max():
+        what = "was silent" if churned[0] == 1.0 else "was active again"
+        raise ValueError(
+            f"every one of the {churned.size} {who} users {what} in the "
+            f"{horizon_days:g} days after {at}: a churn evaluation needs users who stay "
+            "and users who leave; choose another --cutoff or --horizon-days"
+        )
 
 
 def evaluate_churn(

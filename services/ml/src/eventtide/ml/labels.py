@@ -47,8 +47,8 @@ def churn_labels(
     last = float(log.time.max())
     if last < end - DAY_S:
         raise HorizonBeyondDataError(
-            f"the history ends at {_moment(last)}, before the label window ends at "
-            f"{_moment(end)} (cut-off plus {horizon_days:g} days): choose an earlier "
+            f"the history ends at {readable_time(last)}, before the label window ends at "
+            f"{readable_time(end)} (cut-off plus {horizon_days:g} days): choose an earlier "
             "--cutoff or a shorter --horizon-days"
         )
     users = np.unique(log.user[log.time < cutoff])
@@ -57,7 +57,7 @@ def churn_labels(
     return Labels(users, churned)
 
 
-def _moment(epoch_s: float) -> str:
+def readable_time(epoch_s: float) -> str:
     """A time as people read it in an error (UTC, to the second)."""
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
