@@ -123,7 +123,8 @@ def evaluate_churn(
         if isinstance(bgnbd, str):
             skipped["bgnbd"] = bgnbd
         else:
-            scores.append(churn_scores("bgnbd", data.test_y, bgnbd))
+            scores.append(churn_scores("bgnbd", data.test_y, bgnbd.probability))
+            notes["bgnbd"] = f"penalizer {bgnbd.penalizer:g}"
     return ChurnEvaluation(
         scores, skipped, int(data.train_y.size), float(data.train_y.mean()), notes
     )
