@@ -11,6 +11,7 @@ import pytest
 
 from eventtide.ml.churn import (
     DIRECTIONS,
+    RFM,
     GradientBoostedChurn,
     LinearChurn,
     SelectedChurn,
@@ -141,9 +142,12 @@ def test_ours_takes_the_linear_model_when_too_few_churners_to_cross_validate():
     assert "too few" in ours.describe()
 
 
-def test_ours_and_both_candidates_leave_the_calendar_bound_features_out():
+def test_ours_and_both_candidates_leave_out_the_calendar_bound_features_but_rfms():
+    """Tenure and the lifetime counts stay out; the baseline's frequency and money stay in,
+    so ours never sees less than the RFM regression it must beat."""
     train, train_y = _population(300, seed=11)
     for model in (SelectedChurn(), GradientBoostedChurn(max_iter=10), LinearChurn()):
         model.fit(train, train_y)
-        assert not set(model.used) & set(CALENDAR_BOUND), model.name
-        assert "recency_days" in model.used
+        assert set(model.used) & set(CALENDAR_BOUND) == {"active_days", "monetary"}, model.name
+        assert set(RFM) <= set(model.used), model.name
+        assert "tenure_days" not in model.used

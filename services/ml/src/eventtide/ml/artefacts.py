@@ -17,12 +17,14 @@ import skops.io as sio
 TRUSTED_TYPES: Final = (
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.calibration._TemperatureScaling",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
     "numpy.dtype",
 )
 """Types skops does not trust by default that our models need (checked with
-``skops.io.get_untrusted_types`` on both churn candidates and the isolation forest).
+``skops.io.get_untrusted_types`` on both churn candidates and the isolation forest; the
+sigmoid calibrator stays so that boosters registered before temperature scaling load).
 ``numpy.dtype`` is the dtype ``SimpleImputer`` records at fit (the linear churn model
 imputes): a description of an array's element type, rebuilt by ``numpy.dtype`` from
 arguments skops checks like any other node, so it cannot run code (skops-dev/skops#224
