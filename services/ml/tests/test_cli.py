@@ -61,7 +61,7 @@ def test_evaluate_prints_ours_and_every_baseline(tmp_path):
         ["ml", "evaluate", "--from-file", str(history), "--cutoff", "2025-06-20", "--json"],
     )
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout[result.stdout.index("{") :])
+    record = json.loads(result.stdout)  # stdout is the JSON alone, nothing before it
     models = {score["model"]: score for score in record["scores"]}
     assert set(models) == {"ours", "recency", "rfm_logistic", "bgnbd"}
     assert record["notes"]["ours"].startswith("ours_")
@@ -115,3 +115,22 @@ def test_a_history_where_nobody_leaves_is_refused_with_the_way_out(tmp_path):
     assert result.exit_code == 1
     assert "training users was active again in the 30 days after 2025-03-02" in result.stderr
     assert "choose another --cutoff or --horizon-days" in result.stderr
+
+
+def test_the_active_population_is_smaller_and_named(tmp_path):
+    """``--active-within-days`` judges only users seen in the days before each cut-off."""
+    history = tmp_path / "purchases.jsonl"
+    _history(history)
+    runs = {}
+    for extra in ([], ["--active-within-days", "30"]):
+        result = CliRunner().invoke(
+            build_app(),
+            ["ml", "evaluate", "--from-file", str(history), "--cutoff", "2025-06-20", "--json",
+             *extra],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        runs[bool(extra)] = json.loads(result.stdout)
+    assert runs[True]["active_within_days"] == 30
+    assert runs[False]["active_within_days"] is None
+    assert runs[True]["scores"][0]["users"] < runs[False]["scores"][0]["users"]
+    assert runs[True]["train_users"] < runs[False]["train_users"]

@@ -34,6 +34,14 @@ def evaluate(
     holdout_share: Annotated[
         float, typer.Option(min=0.05, max=0.95, help="Share of users kept out of training.")
     ] = 0.3,
+    active_within_days: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Judge only users active in this many days before each cut-off (the "
+            "customers a retention team can still reach); default: every user seen.",
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the scores as JSON on stdout.")
     ] = False,
@@ -46,6 +54,7 @@ def evaluate(
         cutoff=cutoff,
         horizon_days=horizon_days,
         holdout_share=holdout_share,
+        active_within_days=active_within_days,
         json_output=json_output,
     )
     raise typer.Exit(code=code)

@@ -14,7 +14,13 @@ from eventtide.ml.sources import read_jsonl
 
 
 def run_evaluate(
-    *, path: Path, cutoff: datetime, horizon_days: float, holdout_share: float, json_output: bool
+    *,
+    path: Path,
+    cutoff: datetime,
+    horizon_days: float,
+    holdout_share: float,
+    json_output: bool,
+    active_within_days: float | None = None,
 ) -> int:
     """0 when the table was printed; 1 with the reason when the history cannot be scored."""
     log, report = read_jsonl(path)
@@ -35,7 +41,13 @@ def run_evaluate(
         )
         return 1
     try:
-        evaluation = evaluate_churn(log, cut.timestamp(), horizon_days, holdout_share)
+        evaluation = evaluate_churn(
+            log,
+            cut.timestamp(),
+            horizon_days,
+            holdout_share,
+            active_within_days=active_within_days,
+        )
     except (HorizonBeyondDataError, ValueError) as error:
         print(f"cannot evaluate: {error}", file=sys.stderr)
         return 1
@@ -43,6 +55,7 @@ def run_evaluate(
         record = {
             "cutoff": cut.date().isoformat(),
             "horizon_days": horizon_days,
+            "active_within_days": active_within_days,
             "scores": [asdict(s) for s in evaluation.scores],
             "skipped": evaluation.skipped,
             "notes": evaluation.notes,
@@ -50,8 +63,13 @@ def run_evaluate(
         }
         print(json.dumps(record, indent=2))
     else:
+        who = (
+            "every user seen"
+            if active_within_days is None
+            else f"users active in the {active_within_days:g} days before each cut-off"
+        )
         print(
-            f"churn evaluation: cut-off {cut.date()}, horizon {horizon_days:g} days, "
+            f"churn evaluation: cut-off {cut.date()}, horizon {horizon_days:g} days, {who}; "
             f"trained at the cut-off minus the horizon on other users"
         )
         print(format_table(evaluation))
