@@ -44,3 +44,16 @@ def test_a_fit_that_does_not_converge_is_penalised_more_and_says_so(capsys, monk
     alone = bgnbd.bgnbd_churn(log, CUTOFF, users, 30.0)
     assert alone == "BG/NBD fit failed at every penalizer (0.001: ConvergenceError)"
     assert capsys.readouterr().out == ""
+
+
+def test_the_fit_is_the_customer_base_not_the_users_judged():
+    """Narrowing the judged population (to recent customers, say) must not change the
+    model: BG/NBD is fitted on every user seen before the cut-off, then asked about some."""
+    log = _nobody_leaves(seed=0)
+    users = np.unique(log.user[log.time < CUTOFF])
+    everyone = bgnbd.bgnbd_churn(log, CUTOFF, users, 30.0)
+    some = bgnbd.bgnbd_churn(log, CUTOFF, users[::7], 30.0)
+    assert isinstance(everyone, bgnbd.BgNbdChurn), everyone
+    assert isinstance(some, bgnbd.BgNbdChurn), some
+    assert some.penalizer == everyone.penalizer
+    np.testing.assert_allclose(some.probability, everyone.probability[::7])

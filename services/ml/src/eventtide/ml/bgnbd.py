@@ -2,8 +2,13 @@
 
 Transactions are a user's active days (distinct UTC days with any event): on a purchase
 log those are the purchase days BG/NBD was made for; on a full event stream they are
-the activity the churn label is about. Fitted on the held-out users' own history
-before the cut-off, which uses no label. Its churn score is the expected number of
+the activity the churn label is about. Fitted on the history before the cut-off of
+every user seen by then (it uses no label), as it would be deployed on a customer base,
+then asked about the users judged. Fitted on those users alone it saw a biased sample
+whenever the population was narrowed to recent customers: on the UCI Online Retail log's
+customers active in the 30 days before a cut-off the fit ran to NaN at two cut-offs of
+three and ranked 0.714 at the third, against 0.742, 0.733 and 0.768 fitted on every
+customer. Its churn score is the expected number of
 transactions in the horizon, turned into P(none) as exp(-expected) (a Poisson reading;
 the ranking is the expected count's own, and ``lifetimes`` 0.11 offers no conditional
 P(zero transactions)). ``lifetimes`` is a development dependency, so :func:`bgnbd_churn` returns
@@ -68,12 +73,13 @@ def bgnbd_churn(
     except ImportError as error:
         return f"lifetimes is not installed ({error})"
     known, frequency, recency, age = rfm_summary(log, cutoff)
+    everyone = (frequency, recency, age)
     index = np.searchsorted(known, users)
-    frequency, recency, age = frequency[index], recency[index], age[index]
+    judged = (frequency[index], recency[index], age[index])
     failures = []
     for penalizer in PENALIZERS:
         try:
-            expected = _expected(BetaGeoFitter, penalizer, frequency, recency, age, horizon_days)
+            expected = _expected(BetaGeoFitter, penalizer, everyone, judged, horizon_days)
         except Exception as error:  # lifetimes raises plain ConvergenceError/ValueError/...
             failures.append(f"{penalizer:g}: {type(error).__name__}")
             continue
@@ -88,12 +94,12 @@ def bgnbd_churn(
 def _expected(
     fitter: Any,
     penalizer: float,
-    frequency: FloatArray,
-    recency: FloatArray,
-    age: FloatArray,
+    fitted_on: tuple[FloatArray, FloatArray, FloatArray],
+    judged: tuple[FloatArray, FloatArray, FloatArray],
     horizon_days: float,
 ) -> FloatArray:
-    """Expected transactions in the horizon from one penalised fit.
+    """Expected transactions in the horizon of the ``judged`` users (frequency, recency,
+    age) from one penalised fit on ``fitted_on``.
 
     ``lifetimes`` prints its optimiser's result on stdout when a fit fails (which would
     corrupt ``ml evaluate --json``) and its gradients warn by the thousand on the way;
@@ -106,8 +112,6 @@ def _expected(
     ):
         warnings.simplefilter("ignore")
         model = fitter(penalizer_coef=penalizer)
-        model.fit(frequency, recency, age)
-        expected = model.conditional_expected_number_of_purchases_up_to_time(
-            horizon_days, frequency, recency, age
-        )
+        model.fit(*fitted_on)
+        expected = model.conditional_expected_number_of_purchases_up_to_time(horizon_days, *judged)
     return np.asarray(expected, dtype=float)
