@@ -83,13 +83,17 @@ def cdnow_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 def online_retail_events(
     rows: Iterable[list[str]], skipped: Counter[str]
 ) -> Iterator[dict[str, Any]]:
-    """Online Retail CSV rows (headers skipped) as one purchase per invoice, in file order.
+    """Online Retail CSV rows as one purchase per invoice, in file order.
 
-    ``skipped`` counts what was left out and why.
+    Takes both published layouts: the 2010-2011 file (``InvoiceNo ... CustomerID``) and
+    Online Retail II (``Invoice ... Price, Customer ID``), with the invoice date as ISO
+    (``2010-12-01 08:26:00``) or as the spreadsheet export writes it (``12/1/2010 8:26``),
+    taken as UTC. Header rows (a quantity that is no number) are skipped. ``skipped``
+    counts what was left out and why.
     """
     invoices: dict[str, list[list[str]]] = {}
     for row in rows:
-        if len(row) != 8 or row[0] == "InvoiceNo":
+        if len(row) != 8 or not row[3].lstrip("-").isdigit():
             continue
         invoice, _code, _text, quantity, _at, price, customer, _country = row
         if not customer:
@@ -108,9 +112,17 @@ def online_retail_events(
             {"product_id": r[1], "price": float(r[5]), "quantity": min(int(r[3]), MAX_QUANTITY)}
             for r in lines[:MAX_ITEMS]
         ]
-        at = datetime.fromisoformat(first[4]).replace(tzinfo=UTC)
+        at = _invoice_time(first[4])
         user = str(int(float(first[6])))
         yield _purchase(invoice, user, at, items, "GBP", "GB")
+
+
+def _invoice_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = datetime.strptime(text, "%m/%d/%Y %H:%M")
+    return moment.replace(tzinfo=UTC)
 
 
 def _retail_rows(paths: list[Path]) -> Iterator[list[str]]:

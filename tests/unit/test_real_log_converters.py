@@ -62,3 +62,19 @@ def test_each_retail_invoice_is_one_purchase_and_the_left_out_lines_are_counted(
     assert events[2]["properties"]["items"][0]["quantity"] == 10_000  # type: ignore[index]
     assert skipped == {"no customer": 1, "cancellation or return": 2, "zero price": 1}
     assert _accepted(events, tmp_path) == 3
+
+
+def test_online_retail_ii_and_spreadsheet_dates_are_read_too():
+    """The 2009-2011 release names its columns differently and a spreadsheet export
+    writes dates as month/day/year; both give the same purchase."""
+    text = (
+        "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        "489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,12/1/2009 7:45,6.95,13085,"
+        "United Kingdom\n"
+    )
+    skipped: Counter[str] = Counter()
+    (event,) = online_retail_events(csv.reader(io.StringIO(text)), skipped)
+    assert event["user_id"] == "13085"
+    assert event["occurred_at"] == "2009-12-01T07:45:00+00:00"
+    assert event["properties"]["amount"] == round(12 * 6.95, 2)  # type: ignore[index]
+    assert not skipped
