@@ -29,7 +29,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -160,9 +159,7 @@ def evaluate_log(path: Path, cutoffs: tuple[tuple[str, float], ...]) -> list[dic
                 "cutoff": day,
                 "horizon_days": horizon,
                 "active_within_days": active,
-                "scores": [asdict(s) for s in evaluation.scores],
-                "notes": evaluation.notes,
-                "skipped": evaluation.skipped,
+                **evaluation.record(),
             }
         )
     return results

@@ -7,7 +7,8 @@ labelled by the N days after it. Every model sees the same rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from eventtide.ml.bgnbd import bgnbd_churn
 from eventtide.ml.churn import ChurnModel, SelectedChurn, recency_baseline, rfm_baseline
@@ -33,6 +34,15 @@ class ChurnEvaluation:
     train_churn_rate: float = 0.0
     notes: dict[str, str] = field(default_factory=dict)
     """Per model, what it decided while fitting (ours: which candidate, and why)."""
+
+    def record(self) -> dict[str, Any]:
+        """The JSON form ``ml evaluate --json`` and the real-log bench print."""
+        return {
+            "scores": [asdict(s) for s in self.scores],
+            "skipped": self.skipped,
+            "notes": self.notes,
+            "train_users": self.train_users,
+        }
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,10 +55,7 @@ def run_evaluate(
             "cutoff": cut.date().isoformat(),
             "horizon_days": horizon_days,
             "active_within_days": active_within_days,
-            "scores": [asdict(s) for s in evaluation.scores],
-            "skipped": evaluation.skipped,
-            "notes": evaluation.notes,
-            "train_users": evaluation.train_users,
+            **evaluation.record(),
         }
         print(json.dumps(record, indent=2))
     else:
