@@ -107,12 +107,18 @@ def _interaction(n: int, seed: int) -> tuple[FeatureTable, np.ndarray]:
 
 
 def _linear(n: int, seed: int) -> tuple[FeatureTable, np.ndarray]:
-    """Churn a logistic function of fading activity, on few users: a line is all there is."""
+    """Churn a logistic function of fading activity, on few users: a line is all there is.
+
+    The line is in the linear candidate's own scale (arcsinh of the count), and the
+    counts are drawn before the noise columns, so the population does not change when
+    a feature is added.
+    """
     rng = np.random.default_rng(seed)
-    values = rng.uniform(0.0, 1.0, (n, len(CHURN_FEATURES)))
     sessions = rng.poisson(6.0, n).astype(float)
+    logit = 3.0 * (np.arcsinh(4.0) - np.arcsinh(sessions))
+    churned = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    values = rng.uniform(0.0, 1.0, (n, len(CHURN_FEATURES)))
     values[:, CHURN_FEATURES.index("sessions_28d")] = sessions
-    churned = rng.random(n) < 1.0 / (1.0 + np.exp(sessions - 4.0))
     return _table(values), churned.astype(float)
 
 

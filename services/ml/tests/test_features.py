@@ -91,6 +91,36 @@ def test_cart_abandonment_is_the_share_of_cart_sessions_without_a_purchase():
     assert math.isnan(share[1])
 
 
+def test_session_profile_is_depth_length_and_the_shares_that_cart_and_buy():
+    day = 20 * DAY_S
+    log = _log(
+        [
+            # session 1: four events over 10 minutes, a cart and a purchase
+            ("a", day, "page_view", 0.0),
+            ("a", day + 120, "add_to_cart", 0.0),
+            ("a", day + 300, "checkout_started", 0.0),
+            ("a", day + 600, "purchase", 30.0),
+            # session 2: one page view (0 minutes long)
+            ("a", day + DAY_S, "page_view", 0.0),
+            # session 3: a cart left behind, 2 minutes
+            ("a", day + 2 * DAY_S, "page_view", 0.0),
+            ("a", day + 2 * DAY_S + 120, "add_to_cart", 0.0),
+            ("b", day, "page_view", 0.0),
+            ("a", CUTOFF + 60, "purchase", 99.0),  # after the cut-off: invisible
+        ]
+    )
+    table = churn_features(log, CUTOFF)
+    a = dict(zip(table.names, table.values[0], strict=True))
+    assert a["events_per_session"] == pytest.approx(7 / 3)
+    assert a["session_minutes"] == pytest.approx((10 + 0 + 2) / 3)
+    assert a["cart_session_share"] == pytest.approx(2 / 3)
+    assert a["purchase_session_share"] == pytest.approx(1 / 3)
+    assert a["cart_abandonment"] == pytest.approx(1 / 2)
+    b = dict(zip(table.names, table.values[1], strict=True))
+    assert (b["events_per_session"], b["session_minutes"]) == (1.0, 0.0)
+    assert (b["cart_session_share"], b["purchase_session_share"]) == (0.0, 0.0)
+
+
 def test_error_exposure_counts_custom_event_names_that_report_failures():
     names = np.array(
         ["Payment Failed", "checkout_error", "page_view", "Crash Reported", "Invite Sent"]

@@ -52,7 +52,20 @@ CHURN_FEATURES: Final = (
     "cart_abandonment",
     "error_events",
     "error_share",
+    "events_per_session",
+    "session_minutes",
+    "cart_session_share",
+    "purchase_session_share",
 )
+"""The last four say how a user spends a visit rather than how often they come: session
+depth, session length, and the share of sessions that add to a cart and that buy (the
+add-to-cart and conversion rates of web analytics, per user). Sessions follow the
+30-minute inactivity rule. They are ratios over the user's sessions, so the calendar
+cancels. Users who come as often can still come for different things: on the generator's
+development seeds (101, 202; 6,000 users) they raised ours' ROC-AUC in all eight
+conditions, by 0.006 to 0.020 among the users active in the week before the cut-off; on
+the two purchase logs, where every session is one order, they moved it by 0.002 at most
+(docs/ml.md)."""
 LIFETIME_TOTALS: Final = (
     "events",
     "active_days",
@@ -137,7 +150,7 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
     recent = g.time >= cutoff - LOOKBACK_DAYS * DAY_S
     weeks = np.maximum(tenure, 1.0) / 7.0
     trend, last_week = _weekly_trend(g, cutoff)
-    abandonment = _cart_abandonment(g)
+    visits = _Visits.of(g)
     errors = _per_user(g, is_error(g.name))
     values = np.column_stack(
         [
@@ -160,9 +173,13 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
             ratio,
             trend,
             last_week,
-            abandonment,
+            visits.abandonment(),
             errors,
             errors / g.counts,
+            g.counts / sessions,
+            visits.mean_minutes(),
+            visits.mean(visits.carted),
+            visits.mean(visits.bought),
         ]
     )
     return FeatureTable(g.users, CHURN_FEATURES, values.reshape(n, len(CHURN_FEATURES)))
@@ -244,18 +261,58 @@ def _weekly_trend(g: Grouped, cutoff: float) -> tuple[FloatArray, FloatArray]:
     return slope / (counts.mean(axis=1) + 1.0), counts[:, 0]
 
 
-def _cart_abandonment(g: Grouped) -> FloatArray:
-    """Share of a user's sessions with a cart that ended without a purchase (NaN: no cart)."""
-    sessions = int(g.session[-1]) + 1 if g.session.size else 0
-    carted = np.bincount(g.session[g.name == ADD_TO_CART], minlength=sessions) > 0
-    bought = np.bincount(g.session[g.name == PURCHASE], minlength=sessions) > 0
-    owner = np.zeros(sessions, dtype=np.int64)
-    owner[g.session] = g.code
-    n = g.users.size
-    with_cart = np.bincount(owner[carted], minlength=n).astype(float)
-    abandoned = np.bincount(owner[carted & ~bought], minlength=n).astype(float)
-    share: FloatArray = np.divide(abandoned, with_cart, out=np.full(n, np.nan), where=with_cart > 0)
-    return share
+@dataclass(frozen=True)
+class _Visits:
+    """Per session (the global numbers of :class:`Grouped`): its user, what it held, how long.
+
+    Session-level facts, summed per user: a cart is abandoned per session, and a
+    conversion rate counts sessions, not events.
+    """
+
+    owner: IntArray
+    carted: np.ndarray
+    bought: np.ndarray
+    seconds: FloatArray
+    users: int
+
+    @staticmethod
+    def of(g: Grouped) -> _Visits:
+        count = int(g.session[-1]) + 1 if g.session.size else 0
+        owner = np.zeros(count, dtype=np.int64)
+        owner[g.session] = g.code
+        start = np.full(count, np.inf)
+        np.minimum.at(start, g.session, g.time)
+        end = np.full(count, -np.inf)
+        np.maximum.at(end, g.session, g.time)
+        return _Visits(
+            owner=owner,
+            carted=np.bincount(g.session[g.name == ADD_TO_CART], minlength=count) > 0,
+            bought=np.bincount(g.session[g.name == PURCHASE], minlength=count) > 0,
+            seconds=end - start,
+            users=g.users.size,
+        )
+
+    def _per_user(self, per_session: np.ndarray) -> FloatArray:
+        weights = per_session.astype(float)
+        return np.asarray(np.bincount(self.owner, weights, self.users), dtype=float)
+
+    def mean(self, per_session: np.ndarray) -> FloatArray:
+        """Mean over each user's sessions (for a flag, the share where it holds)."""
+        sessions = self._per_user(np.ones(self.owner.size, dtype=bool))
+        return self._per_user(per_session) / sessions
+
+    def mean_minutes(self) -> FloatArray:
+        """Mean session length, first to last event (0 for a one-event session)."""
+        return self.mean(self.seconds / 60.0)
+
+    def abandonment(self) -> FloatArray:
+        """Share of a user's sessions with a cart that ended without a purchase (NaN: no cart)."""
+        with_cart = self._per_user(self.carted)
+        abandoned = self._per_user(self.carted & ~self.bought)
+        share: FloatArray = np.divide(
+            abandoned, with_cart, out=np.full(self.users, np.nan), where=with_cart > 0
+        )
+        return share
 
 
 def _median_gap(gap_user: IntArray, gap: FloatArray, n: int) -> FloatArray:
