@@ -345,11 +345,8 @@ def main() -> None:
         print(f"\nchurn at cut-off day {cutoff_days:g} ({cutoff.date()}), {who}, ", end="")
         print(f"horizon {args.horizon_days:g} days ({took:.1f} s)")
         print(format_table(evaluation))
-        record["churn"][f"day_{cutoff_days:g}" + ("" if active is None else "_active_7d")] = {
-            "scores": [asdict(s) for s in evaluation.scores],
-            "skipped": evaluation.skipped,
-            "notes": evaluation.notes,
-        }
+        key = f"day_{cutoff_days:g}" + ("" if active is None else "_active_7d")
+        record["churn"][key] = evaluation.record()
     if not args.churn_only:
         began = time.perf_counter()
         behaviour = behaviour_evaluation(
