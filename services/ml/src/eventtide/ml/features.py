@@ -273,7 +273,8 @@ class _Visits:
     carted: np.ndarray
     bought: np.ndarray
     seconds: FloatArray
-    users: int
+    sessions: FloatArray
+    """Per user: how many sessions, the divisor of every mean."""
 
     @staticmethod
     def of(g: Grouped) -> _Visits:
@@ -289,17 +290,16 @@ class _Visits:
             carted=np.bincount(g.session[g.name == ADD_TO_CART], minlength=count) > 0,
             bought=np.bincount(g.session[g.name == PURCHASE], minlength=count) > 0,
             seconds=end - start,
-            users=g.users.size,
+            sessions=np.bincount(owner, minlength=g.users.size).astype(float),
         )
 
-    def _per_user(self, per_session: np.ndarray) -> FloatArray:
+    def _summed(self, per_session: np.ndarray) -> FloatArray:
         weights = per_session.astype(float)
-        return np.asarray(np.bincount(self.owner, weights, self.users), dtype=float)
+        return np.asarray(np.bincount(self.owner, weights, self.sessions.size), dtype=float)
 
     def mean(self, per_session: np.ndarray) -> FloatArray:
         """Mean over each user's sessions (for a flag, the share where it holds)."""
-        sessions = self._per_user(np.ones(self.owner.size, dtype=bool))
-        return self._per_user(per_session) / sessions
+        return self._summed(per_session) / self.sessions
 
     def mean_minutes(self) -> FloatArray:
         """Mean session length, first to last event (0 for a one-event session)."""
@@ -307,10 +307,10 @@ class _Visits:
 
     def abandonment(self) -> FloatArray:
         """Share of a user's sessions with a cart that ended without a purchase (NaN: no cart)."""
-        with_cart = self._per_user(self.carted)
-        abandoned = self._per_user(self.carted & ~self.bought)
+        with_cart = self._summed(self.carted)
+        abandoned = self._summed(self.carted & ~self.bought)
         share: FloatArray = np.divide(
-            abandoned, with_cart, out=np.full(self.users, np.nan), where=with_cart > 0
+            abandoned, with_cart, out=np.full(with_cart.size, np.nan), where=with_cart > 0
         )
         return share
 
