@@ -137,7 +137,8 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
     new_day = np.ones(g.time.size, dtype=bool)
     new_day[1:] = (g.code[1:] != g.code[:-1]) | (day[1:] != day[:-1])
     active_days = _per_user(g, new_day)
-    sessions = (g.session[last_index] - g.session[g.starts] + 1).astype(float)
+    visits = _Visits.of(g)
+    sessions = visits.sessions
     bought = g.name == PURCHASE
     purchases = _per_user(g, bought)
     monetary = np.bincount(g.code, weights=np.where(bought, g.amount, 0.0), minlength=n)
@@ -150,7 +151,6 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
     recent = g.time >= cutoff - LOOKBACK_DAYS * DAY_S
     weeks = np.maximum(tenure, 1.0) / 7.0
     trend, last_week = _weekly_trend(g, cutoff)
-    visits = _Visits.of(g)
     errors = _per_user(g, is_error(g.name))
     values = np.column_stack(
         [
