@@ -54,9 +54,14 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "ml_evaluation.json"
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 
 
+def generator_config(users: int, days: int, seed: int) -> GeneratorConfig:
+    """The simulation this evaluation runs (the churn oracle models the same one)."""
+    return GeneratorConfig(users=users, seed=seed, start=START, days=days)
+
+
 def simulate(users: int, days: int, seed: int) -> tuple[EventLog, np.ndarray, GroundTruth]:
     """The simulated history, per event the anomaly kind it belongs to ('' if none)."""
-    simulation = Simulation(GeneratorConfig(users=users, seed=seed, start=START, days=days))
+    simulation = Simulation(generator_config(users, days, seed))
     rows, ids = [], []
     for event in simulation.events():
         row = row_of(event)

@@ -37,6 +37,7 @@ from eventtide.producer.generator.sessions import (
     MIN_SESSION_GAP_S,
     SessionPlanner,
     Step,
+    Weight,
     next_session_start,
 )
 from eventtide.producer.generator.users import SimUser, build_users
@@ -45,6 +46,9 @@ from eventtide.producer.generator.weekly import SEASONAL_PEAK, seasonal_weight
 
 LIVE_HORIZON_DAYS: Final = 7.0
 """Live runs have no end; churn times and anomalies are spread over this many days."""
+CHURN_WINDOW: Final = (0.2, 0.9)
+"""Churners go silent at a time drawn uniformly from this part of the run (shares of its
+span), so a run holds both users already gone and users about to go."""
 
 _VERSION_BITS: Final = (0x4 << 76) | (0x8 << 60)
 _VERSION_MASK: Final = ~((0xF << 76) | (0xC << 60)) & ((1 << 128) - 1)
@@ -98,6 +102,23 @@ class _Cursor:
         """No follow-up session: anomalies and surge visitors come once."""
 
 
+def session_weight(config: GeneratorConfig) -> tuple[Weight, float]:
+    """What session starts follow (relative traffic over time) and its bound.
+
+    A user of ``sessions_per_day`` starts sessions at ``sessions_per_day * weight(t)`` per
+    day; analyses that model the generator itself (the churn oracle in ``bench/ml``) read
+    it here rather than repeat the choice.
+    """
+    return (seasonal_weight, SEASONAL_PEAK) if config.weekly else (diurnal_weight, MAX_WEIGHT)
+
+
+def churn_window(config: GeneratorConfig) -> tuple[float, float]:
+    """The Unix times between which churners' silences start (uniformly, ``CHURN_WINDOW``)."""
+    horizon = config.days if config.days is not None else LIVE_HORIZON_DAYS
+    start, span = config.start.timestamp(), horizon * 86_400.0
+    return start + CHURN_WINDOW[0] * span, start + CHURN_WINDOW[1] * span
+
+
 class Simulation:
     """Iterate :meth:`events`; :attr:`ground_truth` fills in as events come out."""
 
@@ -109,9 +130,7 @@ class Simulation:
         self._end = self._start + config.days * 86_400.0 if config.days is not None else math.inf
         span = horizon * 86_400.0
         self._catalog = build_catalog(self._rng)
-        self._weight, self._peak = (
-            (seasonal_weight, SEASONAL_PEAK) if config.weekly else (diurnal_weight, MAX_WEIGHT)
-        )
+        self._weight, self._peak = session_weight(config)
         self._incident_rng = random.Random(f"incidents-{config.seed}")  # noqa: S311
         incidents = place_incidents(
             config.incidents,
@@ -127,7 +146,7 @@ class Simulation:
             self._rng,
             config.users,
             config.personas,
-            (self._start + 0.2 * span, self._start + 0.9 * span),
+            churn_window(config),
         )
         self.ground_truth = GroundTruth(
             seed=config.seed,
