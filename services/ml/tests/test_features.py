@@ -121,6 +121,35 @@ def test_session_profile_is_depth_length_and_the_shares_that_cart_and_buy():
     assert (b["cart_session_share"], b["purchase_session_share"]) == (0.0, 0.0)
 
 
+def test_event_mix_dwell_time_and_order_value():
+    day = 20 * DAY_S
+    log = _log(
+        [
+            # session 1: gaps of 20 s, 40 s and 60 s
+            ("a", day, "page_view", 0.0),
+            ("a", day + 20, "click", 0.0),
+            ("a", day + 60, "search", 0.0),
+            ("a", day + 120, "purchase", 30.0),
+            # session 2: one gap of 10 s
+            ("a", day + DAY_S, "video_play", 0.0),
+            ("a", day + DAY_S + 10, "purchase", 50.0),
+            ("b", day, "page_view", 0.0),
+            ("a", CUTOFF + 60, "click", 0.0),  # after the cut-off: invisible
+        ]
+    )
+    table = churn_features(log, CUTOFF)
+    a = dict(zip(table.names, table.values[0], strict=True))
+    assert (a["click_share"], a["search_share"], a["video_share"]) == pytest.approx(
+        (1 / 6, 1 / 6, 1 / 6)
+    )
+    assert a["seconds_between_events"] == pytest.approx((20 + 40 + 60 + 10) / 4)
+    assert a["mean_order_value"] == pytest.approx(40.0)
+    b = dict(zip(table.names, table.values[1], strict=True))
+    assert (b["click_share"], b["search_share"], b["video_share"]) == (0.0, 0.0, 0.0)
+    assert math.isnan(b["seconds_between_events"])
+    assert math.isnan(b["mean_order_value"])
+
+
 def test_error_exposure_counts_custom_event_names_that_report_failures():
     names = np.array(
         ["Payment Failed", "checkout_error", "page_view", "Crash Reported", "Invite Sent"]

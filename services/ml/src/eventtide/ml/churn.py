@@ -10,7 +10,7 @@ evaluation tools, not here, because its package is not a runtime dependency.
 Ours is :class:`SelectedChurn`: a calibrated gradient-boosted model and a regularised
 logistic regression on the same features, one of them picked by cross-validated log-loss
 on the training users alone. Neither wins everywhere. On a clickstream, where how a user
-spends a visit tells kinds of users apart, the folds take the booster (30 of the
+spends a visit tells kinds of users apart, the folds take the booster (31 of the
 generator's 32 reported conditions). On a purchase log, where each session is one order
 and only the timing and size of orders remain, they take the logistic model (every CDNOW
 and UCI Online Retail cut-off): there the booster had lost to the three-column RFM
