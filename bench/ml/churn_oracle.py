@@ -9,8 +9,8 @@ session process and churn-time prior, given their persona, which no log shows.
 
 The oracle's ROC-AUC bounds what any model of the log can expect to reach, so the
 oracle's ROC-AUC minus the best baseline's bounds the margin any model can reach over
-that baseline. Where it is under 0.02, issue 15's goal of beating every baseline by 0.02
-cannot be met by any model on that population; where it is over, the gap between ours
+that baseline. Where it is under 0.02, the goal of beating every baseline by 0.02
+(docs/ml.md) cannot be met by any model on that population; where it is over, the gap between ours
 and the oracle is what a better model could still win. BG/NBD is left out: it ranks far
 below RFM-LR on every generated population (docs/ml.md), so it never is the best
 baseline, and leaving it out can only widen the room reported.

@@ -18,12 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from eventtide.ml.history import DAY_S, FloatArray
 from eventtide.producer.generator.sessions import MIN_SESSION_GAP_S, Weight
 
-FloatArray = npt.NDArray[np.float64]
-DAY_S = 86_400.0
 STEP_S = 300.0
 """Grid of the integrals: five minutes, far finer than the hours the traffic curve moves in."""
 

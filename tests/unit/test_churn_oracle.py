@@ -14,8 +14,8 @@ import pytest
 from scipy.integrate import quad
 
 from bench.ml.churn_oracle import last_visits
-from bench.ml.churn_posterior import DAY_S, LastVisit, SessionClock, silence_probability
-from eventtide.ml.history import EventLog
+from bench.ml.churn_posterior import LastVisit, SessionClock, silence_probability
+from eventtide.ml.history import DAY_S, EventLog
 from eventtide.producer.generator.sessions import MIN_SESSION_GAP_S
 
 pytestmark = pytest.mark.unit

@@ -191,7 +191,7 @@ def churn_features(log: EventLog, cutoff: float) -> FeatureTable:
             visits.mean(visits.carted),
             visits.mean(visits.bought),
             *(_per_user(g, g.name == name) / g.counts for name in EVENT_MIX),
-            _seconds_between_events(g),
+            visits.seconds_between_events(g.counts),
             np.divide(monetary, purchases, out=np.full(n, np.nan), where=purchases > 0),
         ]
     )
@@ -248,19 +248,6 @@ def behaviour_features(log: EventLog) -> FeatureTable:
 
 def _per_user(g: Grouped, mask: np.ndarray) -> FloatArray:
     return np.bincount(g.code[mask], minlength=g.users.size).astype(float)
-
-
-def _seconds_between_events(g: Grouped) -> FloatArray:
-    """Mean gap between consecutive events of the same session (NaN: no session of two)."""
-    n = g.users.size
-    within = np.zeros(g.time.size, dtype=bool)
-    within[1:] = g.session[1:] == g.session[:-1]
-    gaps = np.zeros(g.time.size)
-    gaps[1:] = np.diff(g.time)
-    pairs = _per_user(g, within)
-    total = np.bincount(g.code[within], weights=gaps[within], minlength=n)
-    mean: FloatArray = np.divide(total, pairs, out=np.full(n, np.nan), where=pairs > 0)
-    return mean
 
 
 def _first_of_session(g: Grouped) -> np.ndarray:
@@ -330,6 +317,18 @@ class _Visits:
     def mean_minutes(self) -> FloatArray:
         """Mean session length, first to last event (0 for a one-event session)."""
         return self.mean(self.seconds / 60.0)
+
+    def seconds_between_events(self, events: IntArray) -> FloatArray:
+        """Mean time between two events of a session (NaN: no session of two events).
+
+        A session's length is the sum of its gaps, and a user's ``events`` minus their
+        sessions is how many gaps there are.
+        """
+        gaps = events - self.sessions
+        mean: FloatArray = np.divide(
+            self._summed(self.seconds), gaps, out=np.full(gaps.size, np.nan), where=gaps > 0
+        )
+        return mean
 
     def abandonment(self) -> FloatArray:
         """Share of a user's sessions with a cart that ended without a purchase (NaN: no cart)."""
