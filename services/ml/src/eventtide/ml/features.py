@@ -3,9 +3,11 @@
 Pure: an :class:`EventLog` in, a :class:`FeatureTable` out. Churn features see only the
 events strictly before the cut-off, so no value can leak from the period being
 predicted. Event names are open strings; the few that carry meaning here (``purchase``,
-``add_to_cart``, ``page_view``) are the typed events' names, which the ingestion
-contracts map other SDKs' names onto. Errors are any event whose name mentions an error
-or a failure, because no typed event reports one and apps name them freely.
+``add_to_cart``, ``page_view``, and ``click``, ``search`` and ``video_play`` for the
+event mix) are the typed events' names, which the ingestion contracts map other SDKs'
+names onto (Segment's Products Searched becomes ``search``, for one). Errors are any
+event whose name mentions an error or a failure, because no typed event reports one and
+apps name them freely.
 """
 
 from __future__ import annotations
