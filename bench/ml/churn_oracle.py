@@ -30,8 +30,7 @@ import numpy as np
 
 from bench.ml.churn_posterior import LastVisit, SessionClock, silence_probability
 from bench.ml.evaluate_generator import START, generator_config, simulate
-from eventtide.ml.churn import SelectedChurn, recency_baseline, rfm_baseline
-from eventtide.ml.churn_eval import ChurnData, prepare_churn
+from eventtide.ml.churn_eval import ChurnData, prepare_churn, score_models
 from eventtide.ml.evaluate import churn_scores
 from eventtide.ml.history import DAY_S, EventLog, StrArray, group
 from eventtide.producer.generator import DEFAULT_PERSONAS
@@ -79,10 +78,9 @@ def oracle_probabilities(
 
 def condition(data: ChurnData, oracle: np.ndarray) -> dict[str, Any]:
     """Every model's ROC-AUC on one held-out set, and the room the oracle leaves."""
+    fitted, _ = score_models(data)
     scores = {"oracle": churn_scores("oracle", data.test_y, oracle)}
-    for model in (SelectedChurn(), rfm_baseline(), recency_baseline()):
-        probability = model.fit(data.train_x, data.train_y).predict(data.test_x)
-        scores[model.name] = churn_scores(model.name, data.test_y, probability)
+    scores |= {s.model: s for s in fitted}
     best = max(scores["rfm_logistic"].roc_auc, scores["recency"].roc_auc)
     return {
         "users": int(data.test_y.size),

@@ -108,6 +108,21 @@ def _require_both_classes(
         )
 
 
+def score_models(
+    data: ChurnData, models: list[ChurnModel] | None = None
+) -> tuple[list[ChurnScores], dict[str, str]]:
+    """Fit each model (ours and the two baselines by default) on the training rows and score
+    it on the held-out ones, with what ours decided while fitting."""
+    scores = []
+    notes: dict[str, str] = {}
+    for model in models or [SelectedChurn(), recency_baseline(), rfm_baseline()]:
+        probability = model.fit(data.train_x, data.train_y).predict(data.test_x)
+        scores.append(churn_scores(model.name, data.test_y, probability))
+        if isinstance(model, SelectedChurn):
+            notes[model.name] = model.describe()
+    return scores, notes
+
+
 def evaluate_churn(
     log: EventLog,
     test_cutoff: float,
@@ -119,14 +134,7 @@ def evaluate_churn(
 ) -> ChurnEvaluation:
     """Fit each model at the training cut-off and score it on held-out users at the test one."""
     data = prepare_churn(log, test_cutoff, horizon_days, holdout_share, active_within_days)
-    chosen = models or [SelectedChurn(), recency_baseline(), rfm_baseline()]
-    scores = []
-    notes: dict[str, str] = {}
-    for model in chosen:
-        probability = model.fit(data.train_x, data.train_y).predict(data.test_x)
-        scores.append(churn_scores(model.name, data.test_y, probability))
-        if isinstance(model, SelectedChurn):
-            notes[model.name] = model.describe()
+    scores, notes = score_models(data, models)
     skipped: dict[str, str] = {}
     if with_bgnbd:
         bgnbd = bgnbd_churn(log, data.test_cutoff, data.test_x.users, horizon_days)

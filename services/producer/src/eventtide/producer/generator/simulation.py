@@ -112,10 +112,15 @@ def session_weight(config: GeneratorConfig) -> tuple[Weight, float]:
     return (seasonal_weight, SEASONAL_PEAK) if config.weekly else (diurnal_weight, MAX_WEIGHT)
 
 
+def spread_span_s(config: GeneratorConfig) -> float:
+    """Seconds over which churn times and anomalies are spread: the run, or a live horizon."""
+    horizon = config.days if config.days is not None else LIVE_HORIZON_DAYS
+    return horizon * 86_400.0
+
+
 def churn_window(config: GeneratorConfig) -> tuple[float, float]:
     """The Unix times between which churners' silences start (uniformly, ``CHURN_WINDOW``)."""
-    horizon = config.days if config.days is not None else LIVE_HORIZON_DAYS
-    start, span = config.start.timestamp(), horizon * 86_400.0
+    start, span = config.start.timestamp(), spread_span_s(config)
     return start + CHURN_WINDOW[0] * span, start + CHURN_WINDOW[1] * span
 
 
@@ -126,9 +131,8 @@ class Simulation:
         self.config = config
         self._rng = random.Random(config.seed)  # noqa: S311 - a simulation, not secrets
         self._start = config.start.timestamp()
-        horizon = config.days if config.days is not None else LIVE_HORIZON_DAYS
         self._end = self._start + config.days * 86_400.0 if config.days is not None else math.inf
-        span = horizon * 86_400.0
+        span = spread_span_s(config)
         self._catalog = build_catalog(self._rng)
         self._weight, self._peak = session_weight(config)
         self._incident_rng = random.Random(f"incidents-{config.seed}")  # noqa: S311
