@@ -259,18 +259,36 @@ def _span_rate(expected: FloatArray, denominator: FloatArray) -> FloatArray:
     return out
 
 
-def _span_drop_z(
+def _rate_score(
+    numerator: FloatArray, denominator: FloatArray, expected: FloatArray, rises: bool
+) -> FloatArray:
+    """A span's raw z from its summed trials, successes and expected successes.
+
+    A conversion's binomial z. A share judged for rises (errors over all events) is a
+    rare outcome among many trials, where the normal approximation's upper tail is far
+    too thin (10 errors where 1 was expected: z 6.4, a one-in-ten-million window by the
+    Poisson mid-p, z 5.2), so it takes the Poisson tail (:func:`count_z`), the binomial's
+    limit for rare outcomes and never narrower than it.
+    """
+    if rises:
+        return count_z(numerator, expected)
+    return _rate_z(numerator, denominator, _span_rate(expected, denominator))
+
+
+def _span_z(
     numerator: FloatArray,
     denominator: FloatArray,
     expected: FloatArray,
     scale: Scale,
     config: DetectorConfig,
+    rises: bool,
 ) -> FloatArray:
-    """A span's robust drop z from its summed trials, successes and expected successes."""
+    """A span's robust z in the direction judged (0 the other way, or under the volume)."""
     median, sigma = scale
-    z = (_rate_z(numerator, denominator, _span_rate(expected, denominator)) - median) / sigma
-    dropped: FloatArray = np.where(denominator >= config.min_volume, np.minimum(z, 0.0), 0.0)
-    return dropped
+    z = (_rate_score(numerator, denominator, expected, rises) - median) / sigma
+    judged = np.maximum(z, 0.0) if rises else np.minimum(z, 0.0)
+    out: FloatArray = np.where(denominator >= config.min_volume, judged, 0.0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -446,10 +464,14 @@ class FittedCounts:
 
 @dataclass(frozen=True)
 class FittedRate:
-    """A conversion's fitted baseline: its hourly rates and a (median, sigma) per span."""
+    """A rate's fitted baseline: its hourly rates and a (median, sigma) per span.
+
+    ``rises``: judged for rises (an error share) instead of drops (a conversion).
+    """
 
     profile: RateProfile
     scales: tuple[Scale, ...]
+    rises: bool = False
 
     def score(
         self,
@@ -460,26 +482,28 @@ class FittedRate:
     ) -> Scored:
         """Judge contiguous windows; the first ``max(spans) - 1`` only give context.
 
-        Drops only: a rise scores 0 and the cut is :func:`one_sided_cut`, so the
-        false-alarm probability per test is a count's at the same threshold.
+        One direction only (drops, or rises for ``rises``): the other scores 0 and the
+        cut is :func:`one_sided_cut`, so the false-alarm probability per test is a
+        count's at the same threshold.
         """
         rate = self.profile.expected(times)
         expected = denominator * rate
         cut = one_sided_cut(config.threshold)
+        sign = 1.0 if self.rises else -1.0
         best, flagged = np.zeros(times.size), np.zeros(times.size, dtype=bool)
         by_span = dict(zip(config.rate_spans, self.scales, strict=True))
         quick: list[tuple[int, np.ndarray]] = []
         for span in (s for s in config.rate_spans if s not in config.slow_spans):
             num, den, exp = (trailing_sum(x, span) for x in (numerator, denominator, expected))
-            z = _span_drop_z(num, den, exp, by_span[span], config)
-            quick.append((span, z <= -cut))
-            best, flagged = np.minimum(best, z), flagged | (z <= -cut)
+            z = _span_z(num, den, exp, by_span[span], config, self.rises)
+            quick.append((span, sign * z >= cut))
+            best, flagged = sign * np.maximum(sign * best, sign * z), flagged | (sign * z >= cut)
         masks = explained_masks(quick, times.size)
         for span in config.slow_spans:
             num, den, exp = (unexplained_sum(x, span, masks)
                              for x in (numerator, denominator, expected))  # fmt: skip
-            z = _span_drop_z(num, den, exp, by_span[span], config)
-            best, flagged = np.minimum(best, z), flagged | (z <= -cut)
+            z = _span_z(num, den, exp, by_span[span], config, self.rises)
+            best, flagged = sign * np.maximum(sign * best, sign * z), flagged | (sign * z >= cut)
         observed = np.divide(
             numerator, denominator, out=np.full(times.size, np.nan), where=denominator > 0
         )
@@ -512,8 +536,10 @@ def fit_rate(
     config: DetectorConfig,
     *,
     flat: bool = False,
+    rises: bool = False,
 ) -> FittedRate:
-    """Fit a conversion on its training stretch (``flat``: the overall rate every hour).
+    """Fit a rate on its training stretch (``flat``: the overall rate every hour;
+    ``rises``: judged for rises, as an error share is, not for drops).
 
     The windows :func:`outlying_windows` finds take no part: the hourly rates are pooled
     over the others, and a span's robust scale is read from the spans that hold none of
@@ -529,11 +555,11 @@ def fit_rate(
     scales = []
     for span in config.rate_spans:
         den = trailing_sum(denominator, span)
-        span_rate = _span_rate(trailing_sum(denominator * rate, span), den)
-        base = _rate_z(trailing_sum(numerator, span), den, span_rate)
+        exp = trailing_sum(denominator * rate, span)
+        base = _rate_score(trailing_sum(numerator, span), den, exp, rises)
         ordinary = (den >= config.min_volume) & (trailing_sum(out.astype(float), span) == 0)
         scales.append(robust_scale(base[ordinary]))
-    return FittedRate(profile, tuple(scales))
+    return FittedRate(profile, tuple(scales), rises)
 
 
 def score_counts(

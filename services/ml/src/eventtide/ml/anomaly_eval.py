@@ -1,11 +1,13 @@
 """Judging a metric detector without labels: inject incidents of stated sizes, find them.
 
 Held-out windows carry no ground truth, so known incidents are written into copies of
-them: a spike (the count times 1 + size), a drop (times 1 - size) and, for funnel
-steps, a conversion drop (the later step's count times 1 - size while the earlier
-step's traffic is unchanged: a broken payment page). Each kind goes into its own copy
-of each series, at fixed places spread over the stretch where the volume is at least
-the detector's minimum (an incident in a quiet night is unjudgeable by design). The
+them: a spike (the count times 1 + size), a drop (times 1 - size), for funnel
+steps a conversion drop (the later step's count times 1 - size while the earlier
+step's traffic is unchanged: a broken payment page) and for error shares an error
+rise (the errors times 1 + size, traffic unchanged: a failing release). Each kind goes
+into its own copy of each series, at fixed places spread over the stretch where the
+volume is at least the detector's minimum (an incident in a quiet night is unjudgeable
+by design; for an error rise the volume is the errors themselves). The
 places depend on the data alone, so two models are judged on exactly the same copies.
 Alerts on a copy are true when they overlap an injected incident; false alerts per day
 are counted separately on the untouched stretch (an upper bound: real incidents in it
@@ -23,9 +25,9 @@ from eventtide.ml.anomaly import alerts_from
 from eventtide.ml.anomaly_model import AnomalyModel, FittedSeries
 from eventtide.ml.evaluate import DetectionScores, Interval, detection_scores
 from eventtide.ml.history import DAY_S, FloatArray
-from eventtide.ml.window_series import WindowTable
+from eventtide.ml.window_series import SeriesSpec, WindowTable
 
-InjectionKind = Literal["spike", "drop", "conversion_drop"]
+InjectionKind = Literal["spike", "drop", "conversion_drop", "error_rise"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,18 @@ DEFAULT_INJECTIONS: Final = (
     Injection("spike", 1.0, 2),
     Injection("drop", 0.6, 3),
     Injection("conversion_drop", 0.5, 6),
+    Injection("error_rise", 2.0, 3),
 )
-"""+100% for 2 windows, -60% for 3, a halved conversion for 6 (traffic unchanged)."""
+"""+100% for 2 windows, -60% for 3, a halved conversion for 6, three times the errors
+for 3 (traffic unchanged)."""
+
+
+def _applies(injection: Injection, spec: SeriesSpec) -> bool:
+    """Spikes and drops go into counts, a conversion drop into a conversion, an error
+    rise into an error share."""
+    if spec.kind == "count":
+        return injection.kind in ("spike", "drop")
+    return injection.kind == ("error_rise" if spec.rises else "conversion_drop")
 
 
 @dataclass(frozen=True)
@@ -103,18 +115,22 @@ def place_injections(
     lead = model.context + 1
     for fitted in model.series:
         num, den = held_out.series(fitted.spec)
-        volume = den if den is not None else num
         for injection in injections:
-            if (injection.kind == "conversion_drop") != (fitted.spec.kind == "rate"):
+            if not _applies(injection, fitted.spec):
                 continue
+            # errors tripled where there were none are no incident: place by the errors
+            volume = den if den is not None and injection.kind != "error_rise" else num
             starts = _starts(volume, injection.windows, lead, model.config.min_volume, per_series)
             if not starts:
                 continue
-            factor = 1.0 + injection.size if injection.kind == "spike" else 1.0 - injection.size
+            rise = injection.kind in ("spike", "error_rise")
+            factor = 1.0 + injection.size if rise else 1.0 - injection.size
             changed = num.astype(float).copy()
             for start in starts:
                 span = slice(start, start + injection.windows)
-                changed[span] = np.round(changed[span] * factor)
+                scaled = changed[span] * factor
+                # counts stay whole; revenue, judged in order values, is not a count
+                changed[span] = np.round(scaled) if fitted.spec.scale == 1.0 else scaled
             placed.append(Placed(fitted.spec.name, injection, tuple(starts), changed, den))
     return placed
 

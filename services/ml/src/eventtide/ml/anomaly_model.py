@@ -94,7 +94,8 @@ def fit_series(
         return FittedSeries(spec, fit_counts(times, numerator, config, flat=flat))
     if denominator is None:
         raise ValueError(f"series {spec.name} is a rate and needs its denominator")
-    return FittedSeries(spec, fit_rate(times, numerator, denominator, config, flat=flat))
+    fitted = fit_rate(times, numerator, denominator, config, flat=flat, rises=spec.rises)
+    return FittedSeries(spec, fitted)
 
 
 @dataclass(frozen=True)
@@ -192,5 +193,5 @@ def _series_from(data: dict[str, Any]) -> FittedSeries:
     profile = _profile_from(data["profile"])
     scales = tuple((float(m), float(g)) for m, g in data["scales"])
     if isinstance(profile, RateProfile):
-        return FittedSeries(spec, FittedRate(profile, scales))
+        return FittedSeries(spec, FittedRate(profile, scales, spec.rises))
     return FittedSeries(spec, FittedCounts(profile, scales))

@@ -27,7 +27,7 @@ import numpy as np
 
 from eventtide.ml.anomaly import Level
 from eventtide.ml.anomaly_model import AnomalyModel, FittedSeries
-from eventtide.ml.window_series import FIELDS, MODEL_DIMENSIONS, column
+from eventtide.ml.window_series import FIELDS, MODEL_DIMENSIONS, SeriesSpec, column
 
 ALERT_NAMESPACE: Final = uuid.UUID("5c0f7a52-8f7e-4a51-9a0e-3f6b2d7c1e84")
 RULE: Final = "metric_anomaly"
@@ -240,7 +240,7 @@ def _judge(
 ) -> dict[str, Any] | None:
     spec, config = fitted.spec, model.config
     series = state.series.setdefault(spec.name, SeriesState())
-    num = columns.get(spec.numerator, 0.0)
+    num = columns.get(spec.numerator, 0.0) / spec.scale
     den = columns.get(spec.denominator, 0.0) if spec.denominator is not None else 0.0
     window = [*series.history, (num, den)]
     series.history = window[-model.context :] if model.context else []
@@ -276,12 +276,19 @@ def _judge(
         windows=open_.windows + 1,
     )
     series.incident = open_
-    return alert_row(spec.name, open_, model, version)
+    return alert_row(spec, open_, model, version)
 
 
-def alert_row(series: str, incident: Incident, model: AnomalyModel, version: int) -> dict[str, Any]:
-    """The ``alerts`` row (and ``alerts.v1`` record) of an incident, in its latest form."""
+def alert_row(
+    spec: SeriesSpec, incident: Incident, model: AnomalyModel, version: int
+) -> dict[str, Any]:
+    """The ``alerts`` row (and ``alerts.v1`` record) of an incident, in its latest form.
+
+    Expected and observed are in the series' own unit (revenue in cents, not in the
+    order values it is judged in).
+    """
     high = incident.severity >= 2 * model.config.threshold
+    series = spec.name
     return {
         "alert_id": incident_id(series, incident.start),
         "rule": RULE,
@@ -294,8 +301,8 @@ def alert_row(series: str, incident: Incident, model: AnomalyModel, version: int
             "start": incident.start,
             "end": incident.end,
             "direction": incident.direction,
-            "expected": incident.expected / incident.windows,
-            "observed": incident.observed / incident.windows,
+            "expected": incident.expected / incident.windows * spec.scale,
+            "observed": incident.observed / incident.windows * spec.scale,
             "z": incident.severity,
             "windows": incident.windows,
             "model_version": version,

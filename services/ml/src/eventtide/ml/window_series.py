@@ -13,10 +13,11 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
+from eventtide.ml.features import is_error
 from eventtide.ml.history import FloatArray
 
 FIELDS: Final = ("count", "unique_users", "revenue_cents", "orders")
@@ -45,25 +46,40 @@ def column(dimension: str, value: str, field: str) -> str:
 
 @dataclass(frozen=True)
 class SeriesSpec:
-    """One tracked series: a count column, or a rate of two count columns."""
+    """One tracked series: a count column, or a rate of two count columns.
+
+    ``scale`` divides the numerator: revenue is judged in units of the training mean
+    order value, because a sum of order values varies like a count of orders times that
+    value (compound Poisson), not like a count of cents. ``rises`` marks a rate judged
+    for rises (an error share: errors over all events) rather than for drops (a funnel
+    conversion: a broken step).
+    """
 
     name: str
     kind: SeriesKind
     numerator: str
     denominator: str | None = None
+    scale: float = 1.0
+    rises: bool = False
 
-    def to_json(self) -> dict[str, str | None]:
+    def to_json(self) -> dict[str, str | float | bool | None]:
         """Plain form for the registry."""
         return {"name": self.name, "kind": self.kind, "numerator": self.numerator,
-                "denominator": self.denominator}  # fmt: skip
+                "denominator": self.denominator, "scale": self.scale,
+                "rises": self.rises}  # fmt: skip
 
     @classmethod
-    def from_json(cls, data: dict[str, str | None]) -> SeriesSpec:
-        """Back from :meth:`to_json`."""
+    def from_json(cls, data: dict[str, Any]) -> SeriesSpec:
+        """Back from :meth:`to_json` (a model registered before ``scale`` and ``rises``
+        existed has neither: unscaled, and its rates are conversions)."""
         kind = _KINDS.get(str(data["kind"]))
         if kind is None:
             raise ValueError(f"unknown series kind {data['kind']!r}")
-        return cls(str(data["name"]), kind, str(data["numerator"]), data.get("denominator"))
+        scale = float(data.get("scale", 1.0))
+        if not scale > 0.0:
+            raise ValueError(f"series {data['name']!r} has scale {scale}; it must be positive")
+        return cls(str(data["name"]), kind, str(data["numerator"]), data.get("denominator"),
+                   scale, bool(data.get("rises", False)))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,9 +103,9 @@ class WindowTable:
         )
 
     def series(self, spec: SeriesSpec) -> tuple[FloatArray, FloatArray | None]:
-        """The numerator (the count itself) and, for a rate, the denominator."""
+        """The numerator (the count itself, over its scale) and, for a rate, the denominator."""
         den = None if spec.denominator is None else self.get(spec.denominator)
-        return self.get(spec.numerator), den
+        return self.get(spec.numerator) / spec.scale, den
 
 
 def table_from_rows(
@@ -158,26 +174,42 @@ def bucket_segments(
 
 
 def default_specs(train: WindowTable, min_volume: float, longest_span: int = 1) -> list[SeriesSpec]:
-    """What to track: totals, each event type busy enough to judge, the funnel steps,
-    and the active users of the busiest segments.
+    """What to track: totals and revenue, each event type busy enough to judge, the
+    share of the events that report errors, the funnel steps, and the active users of
+    the busiest segments.
 
     An event type is kept when its mean per window reaches ``min_volume`` (below it the
     detector would never judge a window anyway); a segment's users when they do, the
     ``SEGMENTS_PER_DIMENSION`` busiest per dimension. A funnel step is kept when its
     denominator reaches ``min_volume`` over ``longest_span`` windows: a rate is judged
     on its span's trials, so a small shop's 2.5 checkouts an hour are judgeable over six
-    hours, and a broken payment step there is the incident most worth watching.
+    hours, and a broken payment step there is the incident most worth watching. An
+    event type whose name reports an error or a failure (``features.is_error``: `error`,
+    `fail`, `exception`, `crash`, so PostHog's ``$exception`` too) gets its share of all
+    events, judged for rises, when it reaches ``min_volume`` over ``longest_span``
+    windows: errors rising with traffic are no incident, errors rising against it are.
+    Revenue is kept once training saw an order, in units of its mean order value.
     """
     specs = [
         SeriesSpec("events", "count", column(*ALL, "count")),
         SeriesSpec("users", "count", column(*ALL, "unique_users")),
         SeriesSpec("orders", "count", column(*ALL, "orders")),
     ]
+    orders = float(train.get(column(*ALL, "orders")).sum())
+    revenue = float(train.get(column(*ALL, "revenue_cents")).sum())
+    if orders > 0.0 and revenue > 0.0:
+        specs.append(SeriesSpec("revenue", "count", column(*ALL, "revenue_cents"),
+                                scale=revenue / orders))  # fmt: skip
     for name in sorted(train.columns):
         dimension, value, field = name.split("|", 2)
-        busy = float(train.columns[name].mean()) >= min_volume
-        if dimension == "event_type" and field == "count" and busy:
+        if dimension != "event_type" or field != "count":
+            continue
+        mean = float(train.columns[name].mean())
+        if mean >= min_volume:
             specs.append(SeriesSpec(f"events.{value}", "count", name))
+        if mean * longest_span >= min_volume and is_error(np.array([value]))[0]:
+            specs.append(SeriesSpec(f"error_share.{value}", "rate", name,
+                                    column(*ALL, "count"), rises=True))  # fmt: skip
     for before, after in itertools.pairwise(FUNNEL):
         den = column("event_type", before, "count")
         if float(train.get(den).mean()) * longest_span >= min_volume:
