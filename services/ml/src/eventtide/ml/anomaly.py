@@ -14,6 +14,8 @@ alerts: consecutive ones (same direction, short gaps bridged) are one incident.
 A conversion is judged for drops only (a broken step); a rise of its later step is
 not modelled by the binomial (several purchases or add-to-carts from one user, a fraud
 burst) and is for that step's own count series and the behaviour detector to see.
+An error share (an error type's events over all events) is the other way round:
+judged for rises only, on the Poisson tail of its rare errors.
 
 Behavioural anomalies: IsolationForest on per-user behaviour features (log scale).
 """
