@@ -78,7 +78,7 @@ def oracle_probabilities(
 
 def condition(data: ChurnData, oracle: np.ndarray) -> dict[str, Any]:
     """Every model's ROC-AUC on one held-out set, and the room the oracle leaves."""
-    fitted, _ = score_models(data)
+    fitted = score_models(data).scores
     scores = {"oracle": churn_scores("oracle", data.test_y, oracle)}
     scores |= {s.model: s for s in fitted}
     best = max(scores["rfm_logistic"].roc_auc, scores["recency"].roc_auc)

@@ -77,3 +77,8 @@ def test_the_table_lists_every_model_and_why_one_did_not_run(monkeypatch):
         assert name in text
     assert "ours: ours_" in text  # which candidate ours took, and why
     assert "bgnbd: not run: lifetimes is not installed" in text
+    assert "ours-Δ 95% CI" in text
+    rfm = next(line for line in text.splitlines() if line.startswith("rfm_logistic"))
+    low, high = (float(x) for x in rfm.split("[")[1].rstrip("]").split(","))
+    margin = float(rfm.split()[4])
+    assert low <= margin <= high  # each baseline's row gives ours' margin over it, bounded

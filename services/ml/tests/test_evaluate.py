@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eventtide.ml.evaluate import Interval, churn_scores, classification_scores, detection_scores
+from eventtide.ml.evaluate import (
+    Interval,
+    _resampled_auc,
+    churn_scores,
+    classification_scores,
+    detection_scores,
+    margin_interval,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -53,3 +60,39 @@ def test_classification_scores_of_flags():
     assert scores.flagged == 2
     assert scores.positives == 2
     assert scores.pr_auc == pytest.approx((1.0 + 2 / 3) / 2)
+
+
+def _two_rankings(users: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels (a tenth churners), a sharper ranking and a blunter one of the same users."""
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(users) < 0.1).astype(float)
+    sharp = labels * 1.2 + rng.normal(0.0, 1.0, users)
+    blunt = labels * 0.6 + rng.normal(0.0, 1.0, users)
+    return labels, sharp, blunt
+
+
+def test_a_resampled_roc_auc_is_the_mann_whitney_one_ties_included():
+    labels, sharp, _ = _two_rankings(500, 3)
+    sharp[:100] = np.round(sharp[:100])  # ties count a half
+    order = np.concatenate([np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)])
+    resampled = _resampled_auc(sharp[order][None, :], int(labels.sum()))
+    assert resampled[0] == pytest.approx(churn_scores("s", labels, sharp).roc_auc, abs=1e-12)
+
+
+def test_a_margin_interval_holds_the_margin_and_zero_only_when_there_is_none():
+    labels, sharp, blunt = _two_rankings(3000, 5)
+    margin = churn_scores("s", labels, sharp).roc_auc - churn_scores("b", labels, blunt).roc_auc
+    low, high = margin_interval(labels, sharp, blunt)
+    assert low < margin < high
+    assert low > 0.0  # a real margin of about 0.14 on 300 churners
+    assert margin_interval(labels, sharp, sharp) == (0.0, 0.0)
+    # labels that have nothing to do with either ranking: no margin, zero inside
+    shuffled = np.random.default_rng(0).permutation(labels)
+    low, high = margin_interval(shuffled, sharp, blunt)
+    assert low < 0.0 < high
+    # a few dozen churners: the same rankings, an interval several times wider
+    few, few_sharp, few_blunt = _two_rankings(300, 5)
+    few_low, few_high = margin_interval(few, few_sharp, few_blunt)
+    assert few_high - few_low > 2.0 * (high - low)
+    with pytest.raises(ValueError, match="one class"):
+        margin_interval(np.zeros(4), sharp[:4], blunt[:4])

@@ -12,7 +12,7 @@ from typing import Any
 
 from eventtide.ml.bgnbd import bgnbd_churn
 from eventtide.ml.churn import ChurnModel, SelectedChurn, recency_baseline, rfm_baseline
-from eventtide.ml.evaluate import ChurnScores, churn_scores
+from eventtide.ml.evaluate import ChurnScores, churn_scores, margin_interval
 from eventtide.ml.features import FeatureTable, churn_features
 from eventtide.ml.history import EventLog, FloatArray
 from eventtide.ml.labels import (
@@ -34,6 +34,9 @@ class ChurnEvaluation:
     train_churn_rate: float = 0.0
     notes: dict[str, str] = field(default_factory=dict)
     """Per model, what it decided while fitting (ours: which candidate, and why)."""
+    margins: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Per model but ours, the 95% bootstrap interval of ours' ROC-AUC minus its own
+    (:func:`~eventtide.ml.evaluate.margin_interval`)."""
 
     def record(self) -> dict[str, Any]:
         """The JSON form ``ml evaluate --json`` and the real-log bench print."""
@@ -42,6 +45,7 @@ class ChurnEvaluation:
             "skipped": self.skipped,
             "notes": self.notes,
             "train_users": self.train_users,
+            "ours_margin_95": {name: list(bounds) for name, bounds in self.margins.items()},
         }
 
 
@@ -108,19 +112,28 @@ def _require_both_classes(
         )
 
 
-def score_models(
-    data: ChurnData, models: list[ChurnModel] | None = None
-) -> tuple[list[ChurnScores], dict[str, str]]:
+@dataclass(frozen=True)
+class ModelScores:
+    """What :func:`score_models` found: scores, ours' notes, each model's probabilities."""
+
+    scores: list[ChurnScores]
+    notes: dict[str, str]
+    probabilities: dict[str, FloatArray]
+
+
+def score_models(data: ChurnData, models: list[ChurnModel] | None = None) -> ModelScores:
     """Fit each model (ours and the two baselines by default) on the training rows and score
     it on the held-out ones, with what ours decided while fitting."""
     scores = []
     notes: dict[str, str] = {}
+    probabilities: dict[str, FloatArray] = {}
     for model in models or [SelectedChurn(), recency_baseline(), rfm_baseline()]:
         probability = model.fit(data.train_x, data.train_y).predict(data.test_x)
         scores.append(churn_scores(model.name, data.test_y, probability))
+        probabilities[model.name] = probability
         if isinstance(model, SelectedChurn):
             notes[model.name] = model.describe()
-    return scores, notes
+    return ModelScores(scores, notes, probabilities)
 
 
 def evaluate_churn(
@@ -134,7 +147,8 @@ def evaluate_churn(
 ) -> ChurnEvaluation:
     """Fit each model at the training cut-off and score it on held-out users at the test one."""
     data = prepare_churn(log, test_cutoff, horizon_days, holdout_share, active_within_days)
-    scores, notes = score_models(data, models)
+    fitted = score_models(data, models)
+    scores, notes, probabilities = fitted.scores, fitted.notes, fitted.probabilities
     skipped: dict[str, str] = {}
     if with_bgnbd:
         bgnbd = bgnbd_churn(log, data.test_cutoff, data.test_x.users, horizon_days)
@@ -142,20 +156,31 @@ def evaluate_churn(
             skipped["bgnbd"] = bgnbd
         else:
             scores.append(churn_scores("bgnbd", data.test_y, bgnbd.probability))
+            probabilities["bgnbd"] = bgnbd.probability
             notes["bgnbd"] = f"penalizer {bgnbd.penalizer:g}"
+    ours = probabilities.get("ours")
+    margins = {} if ours is None else {
+        name: margin_interval(data.test_y, ours, probability)
+        for name, probability in probabilities.items() if name != "ours"
+    }  # fmt: skip
     return ChurnEvaluation(
-        scores, skipped, int(data.train_y.size), float(data.train_y.mean()), notes
+        scores, skipped, int(data.train_y.size), float(data.train_y.mean()), notes, margins
     )
 
 
 def format_table(evaluation: ChurnEvaluation) -> str:
-    """A plain-text table, best ROC-AUC first, with each model's margin to ours."""
+    """A plain-text table, best ROC-AUC first, with each model's margin to ours and the
+    margin's 95% bootstrap interval (a margin whose interval holds 0 may be noise)."""
     ours = next((s.roc_auc for s in evaluation.scores if s.model == "ours"), float("nan"))
-    lines = [f"{'model':<14} {'ROC-AUC':>8} {'PR-AUC':>8} {'Brier':>8} {'ours-Δ':>8}"]
+    lines = [
+        f"{'model':<14} {'ROC-AUC':>8} {'PR-AUC':>8} {'Brier':>8} {'ours-Δ':>8}  ours-Δ 95% CI"
+    ]
     for s in sorted(evaluation.scores, key=lambda s: -s.roc_auc):
+        bounds = evaluation.margins.get(s.model)
+        interval = "" if bounds is None else f"  [{bounds[0]:+.4f}, {bounds[1]:+.4f}]"
         lines.append(
             f"{s.model:<14} {s.roc_auc:>8.4f} {s.pr_auc:>8.4f} {s.brier:>8.4f} "
-            f"{ours - s.roc_auc:>+8.4f}"
+            f"{ours - s.roc_auc:>+8.4f}{interval}"
         )
     first = evaluation.scores[0]
     lines.append(

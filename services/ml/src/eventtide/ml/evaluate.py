@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from eventtide.ml.history import FloatArray
@@ -42,6 +43,56 @@ def churn_scores(model: str, churned: FloatArray, probability: FloatArray) -> Ch
         users=int(labels.size),
         churn_rate=float(labels.mean()),
     )
+
+
+MARGIN_RESAMPLES = 1000
+"""Bootstrap resamples behind a margin's interval: its 2.5% and 97.5% percentiles move
+by about 0.001 ROC-AUC between seeds at a few hundred churners."""
+
+
+def margin_interval(
+    churned: FloatArray,
+    ours: FloatArray,
+    other: FloatArray,
+    *,
+    level: float = 0.95,
+    resamples: int = MARGIN_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of ROC-AUC(ours) - ROC-AUC(other) on the same users.
+
+    With a few dozen churners a margin of 0.02 is within the noise of one held-out set,
+    so a table that reports margins must say how far they can be trusted. Both models
+    are scored on each resample of the same users (paired, so what they share cancels),
+    and churners and stayers are resampled separately (stratified: every resample keeps
+    both classes in their counts, so its ROC-AUC is always defined). Each resample's
+    ROC-AUC is the Mann-Whitney statistic over ranks, for all resamples at once.
+    """
+    labels = churned.astype(bool)
+    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    if positives.size == 0 or negatives.size == 0:
+        raise ValueError("the held-out users are all one class; no ranking can be scored")
+    rng = np.random.default_rng(seed)
+    index = np.hstack([
+        rng.choice(positives, (resamples, positives.size)),
+        rng.choice(negatives, (resamples, negatives.size)),
+    ])  # fmt: skip
+    margins = _resampled_auc(ours[index], positives.size) - _resampled_auc(
+        other[index], positives.size
+    )
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(margins, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
+def _resampled_auc(scores: FloatArray, positives: int) -> FloatArray:
+    """ROC-AUC of each row, whose first ``positives`` columns are the churners (ties
+    count a half, as ``roc_auc_score`` counts them)."""
+    ranks = rankdata(scores, axis=1)
+    negatives = scores.shape[1] - positives
+    wins = ranks[:, :positives].sum(axis=1) - positives * (positives + 1) / 2.0
+    auc: FloatArray = wins / (positives * negatives)
+    return auc
 
 
 @dataclass(frozen=True)
