@@ -46,8 +46,10 @@ def churn_scores(model: str, churned: FloatArray, probability: FloatArray) -> Ch
 
 
 MARGIN_RESAMPLES = 1000
-"""Bootstrap resamples behind a margin's interval: its 2.5% and 97.5% percentiles move
-by about 0.001 ROC-AUC between seeds at a few hundred churners."""
+"""Bootstrap resamples behind a margin's interval. Its bounds move by up to 0.01 ROC-AUC
+between bootstrap seeds (0.006 to 0.010 over eight seeds, on synthetic rankings with 68
+and 323 churners whose intervals were 0.16 and 0.08 wide): a bound within 0.01 of 0 or
+of a goal is a close call, and the seed is fixed, so a rerun prints the same interval."""
 
 
 def margin_interval(
