@@ -491,25 +491,26 @@ class FittedRate:
         rate = self.profile.expected(times)
         expected = denominator * rate
         cut = one_sided_cut(config.threshold)
+        # each span's z as its excess in the direction judged (never negative)
         sign = 1.0 if self.rises else -1.0
-        best, flagged = np.zeros(times.size), np.zeros(times.size, dtype=bool)
+        worst = np.zeros(times.size)
         by_span = dict(zip(config.rate_spans, self.scales, strict=True))
         quick: list[tuple[int, np.ndarray]] = []
         for span in (s for s in config.rate_spans if s not in config.slow_spans):
             num, den, exp = (trailing_sum(x, span) for x in (numerator, denominator, expected))
-            z = _span_z(num, den, exp, by_span[span], config, self.rises)
-            quick.append((span, sign * z >= cut))
-            best, flagged = sign * np.maximum(sign * best, sign * z), flagged | (sign * z >= cut)
+            excess = sign * _span_z(num, den, exp, by_span[span], config, self.rises)
+            quick.append((span, excess >= cut))
+            worst = np.maximum(worst, excess)
         masks = explained_masks(quick, times.size)
         for span in config.slow_spans:
             num, den, exp = (unexplained_sum(x, span, masks)
                              for x in (numerator, denominator, expected))  # fmt: skip
-            z = _span_z(num, den, exp, by_span[span], config, self.rises)
-            best, flagged = sign * np.maximum(sign * best, sign * z), flagged | (sign * z >= cut)
+            excess = sign * _span_z(num, den, exp, by_span[span], config, self.rises)
+            worst = np.maximum(worst, excess)
         observed = np.divide(
             numerator, denominator, out=np.full(times.size, np.nan), where=denominator > 0
         )
-        return Scored(times, rate, observed, best, flagged)
+        return Scored(times, rate, observed, sign * worst, worst >= cut)
 
 
 def fit_counts(

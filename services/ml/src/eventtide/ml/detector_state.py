@@ -240,8 +240,8 @@ def _judge(
 ) -> dict[str, Any] | None:
     spec, config = fitted.spec, model.config
     series = state.series.setdefault(spec.name, SeriesState())
-    num = columns.get(spec.numerator, 0.0) / spec.scale
-    den = columns.get(spec.denominator, 0.0) if spec.denominator is not None else 0.0
+    num, maybe_den = spec.values(lambda name: columns.get(name, 0.0))
+    den = 0.0 if maybe_den is None else maybe_den
     window = [*series.history, (num, den)]
     series.history = window[-model.context :] if model.context else []
     step = int(model.window_s * US)

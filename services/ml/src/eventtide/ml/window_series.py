@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,8 @@ MODEL_DIMENSIONS: Final = ("all", "event_type", *SEGMENT_DIMENSIONS)
 """The processor dimensions the model reads."""
 
 SeriesKind = Literal["count", "rate"]
+V = TypeVar("V", float, FloatArray)
+"""A window's figure (live) or a column of them (offline)."""
 _KINDS: Final[dict[str, SeriesKind]] = {"count": "count", "rate": "rate"}
 
 WindowRow = tuple[float, str, str, float, float, float, float]
@@ -81,6 +83,13 @@ class SeriesSpec:
         return cls(str(data["name"]), kind, str(data["numerator"]), data.get("denominator"),
                    scale, bool(data.get("rises", False)))  # fmt: skip
 
+    def values(self, get: Callable[[str], V]) -> tuple[V, V | None]:
+        """What the model judges, from columns read by ``get`` (whole columns offline,
+        one window's figures live): the numerator over its scale and, for a rate, the
+        denominator."""
+        den = None if self.denominator is None else get(self.denominator)
+        return get(self.numerator) / self.scale, den
+
 
 @dataclass(frozen=True)
 class WindowTable:
@@ -104,8 +113,7 @@ class WindowTable:
 
     def series(self, spec: SeriesSpec) -> tuple[FloatArray, FloatArray | None]:
         """The numerator (the count itself, over its scale) and, for a rate, the denominator."""
-        den = None if spec.denominator is None else self.get(spec.denominator)
-        return self.get(spec.numerator) / spec.scale, den
+        return spec.values(self.get)
 
 
 def table_from_rows(
