@@ -173,3 +173,55 @@ def test_two_replicas_one_killed_the_survivor_resumes_from_its_checkpoints(
     windows = outputs["EVENTTIDE_PROCESSOR_WINDOWS_TOPIC"]
     _windows_topic_matches_the_table(kafka_bootstrap, windows, fresh_database_url)
     assert summary["outbox"]["resent_rows"] >= 1
+
+
+def test_records_that_are_no_event_are_counted_where_the_stream_stood(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    """Three records that are no event between two halves of a stream: counted in the
+    ``dead_letter`` windows of the newest event time read before them, final, and in the
+    run's summary; the events' windows are those of the events alone."""
+    from confluent_kafka import Producer
+    from dbtables import sentinel_event
+    from storage_helpers import simulated_events
+
+    from eventtide.core.kafka.codec import encode
+    from eventtide.processor.model import from_mapping
+
+    topic = create_topic(kafka_bootstrap, "test.unreadable", 1)
+    events = sorted(simulated_events(400, users=50, seed=23), key=lambda e: e.occurred_at)
+    values = [encode(e).value for e in events]
+    half = len(values) // 2
+    bad = [b'{"event_type": "page_vi', b"[]", b'{"event_type": "page_view"}']
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    last = max(from_mapping(orjson.loads(v)).ts for v in values)
+    for value in [*values[:half], *bad, *values[half:]]:
+        producer.produce(topic, value, partition=0)
+    producer.produce(topic, orjson.dumps(sentinel_event(0, last)), b"sentinel", partition=0)
+    assert producer.flush(30) == 0
+    log = tmp_path / "processor.log"
+    env = processor_env(kafka_bootstrap, fresh_database_url)
+    proc = start_service("process", env, topic, f"g-{uuid.uuid4().hex[:8]}", log, idle_exit=4)
+    assert proc.wait(180) == 0, log.read_text()[-3000:]
+    stood = max(from_mapping(orjson.loads(v)).ts for v in values[:half])
+    engine = make_engine(fresh_database_url)
+    t = WindowAggregate
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.window, t.window_start, t.count, t.unique_users, t.final).where(
+                t.dimension == "dead_letter"
+            )
+        ).all()
+        events_counted = conn.scalar(
+            select(func.sum(t.count)).where(
+                t.window == "tumbling_1m", t.dimension == "all", t.value == "*"
+            )
+        )
+    engine.dispose()
+    minute = [(start, count, users, final) for w, start, count, users, final in rows
+              if w == "tumbling_1m"]  # fmt: skip
+    assert minute == [(stood - stood % 60_000_000, 3, 0, True)]
+    day = [count for w, _, count, _, _ in rows if w == "tumbling_1d"]
+    assert day == [3]
+    assert events_counted == len(values)  # the sentinel's own window stays open
+    assert summary_lines(log)[-1]["processor"]["undecodable"] == 3

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE
 from dbtables import read_tables, sentinel_event
 from oracle import oracle
 from streaming import differences
@@ -39,6 +40,11 @@ class Message:
     _partition: int
     _offset: int
     _value: bytes
+    _time_ms: int = -1
+
+    def timestamp(self) -> tuple[int, int]:
+        return (TIMESTAMP_NOT_AVAILABLE if self._time_ms < 0 else TIMESTAMP_CREATE_TIME,
+                self._time_ms)  # fmt: skip
 
     def partition(self) -> int:
         return self._partition
@@ -162,3 +168,64 @@ def test_custom_event_types_reach_windows_and_the_failure_rule(tmp_path: Path) -
     engine.dispose()
     assert sum(c for (c,) in counts) == 6
     assert ("repeated_failures",) in rules
+
+
+def test_records_that_are_no_event_are_counted_in_the_dead_letter_windows(tmp_path: Path) -> None:
+    """Broken JSON and an event missing its user reach ``window_aggregates`` as
+    ``dead_letter`` counts: the window of the newest event before them, or of their Kafka
+    time before any event; their events' windows are as without them."""
+    from sqlalchemy import text
+
+    config = ProcessorConfig()
+    _, raw = _log(config)
+    page = next(d for d in raw if d["event_type"] == "page_view")
+    minute = 60_000_000
+
+    def at(n: int, minutes: float) -> bytes:
+        d = {**page, "event_id": f"00000000-0000-4000-9000-{n:012d}", "user_id": "u-dl"}
+        when = datetime(2025, 6, 1, 12, tzinfo=UTC).timestamp() + minutes * 60
+        d["occurred_at"] = datetime.fromtimestamp(when, UTC).isoformat()
+        return orjson.dumps(d)
+
+    noon = int(datetime(2025, 6, 1, 12, tzinfo=UTC).timestamp()) * 1_000_000
+    no_user = orjson.loads(at(99, 0))
+    del no_user["user_id"]
+    values = [
+        (b'{"event_type": "page_vi', noon // 1_000 - 120_000),  # before any event: Kafka time
+        (at(1, 0.5), -1),
+        (orjson.dumps(no_user), -1),
+        (b"\xff", -1),
+        (at(2, 3.2), -1),
+        (b"[]", -1),
+    ]
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    jobs = PartitionJobs(
+        engine=engine, group_id=GROUP, topic=TOPIC, config=config, report=ProcessorReport()
+    )
+    messages = [Message(0, o, v, t) for o, (v, t) in enumerate(values)]
+    prepared = jobs.prepare(messages)
+    assert prepared.undecodable == 4
+    with engine.begin() as conn:
+        jobs.write(conn, prepared)
+    flushed = jobs.jobs[0].flush()
+    with engine.begin() as conn:
+        from eventtide.processor.store import write_batch
+
+        write_batch(conn, group_id=GROUP, topic=TOPIC, outputs=[(0, flushed)], changes=[],
+                    offsets=[])  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                'SELECT window_start, dimension, "count", unique_users FROM window_aggregates'
+                " WHERE \"window\" = 'tumbling_1m' AND value = '*' ORDER BY window_start"
+            )
+        ).all()
+    engine.dispose()
+    by_minute = {(dim, (start - noon) // minute): count for start, dim, count, _ in rows}
+    dead = {m: count for (dim, m), count in by_minute.items() if dim == "dead_letter"}
+    events = {m: count for (dim, m), count in by_minute.items() if dim == "all"}
+    assert dead == {-2: 1, 0: 2, 3: 1}
+    assert events == {0: 1, 3: 1}
+    assert all(users == 0 for _, dim, _, users in rows if dim == "dead_letter")

@@ -285,11 +285,18 @@ def _span_z(
     config: DetectorConfig,
     rises: bool,
 ) -> FloatArray:
-    """A span's robust z in the direction judged (0 the other way, or under the volume)."""
+    """A span's robust z in the direction judged (0 the other way, or under the volume).
+
+    A share judged for rises also needs ``min_volume`` of its rare outcome in the span:
+    where a healthy stream has none (dead letters), one alone is no incident.
+    """
     median, sigma = scale
     z = (_rate_score(numerator, denominator, expected, rises) - median) / sigma
     judged = np.maximum(z, 0.0) if rises else np.minimum(z, 0.0)
-    out: FloatArray = np.where(denominator >= config.min_volume, judged, 0.0)
+    volume = denominator >= config.min_volume
+    if rises:
+        volume &= numerator >= config.min_volume
+    out: FloatArray = np.where(volume, judged, 0.0)
     return out
 
 

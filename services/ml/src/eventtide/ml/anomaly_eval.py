@@ -27,7 +27,7 @@ from eventtide.ml.evaluate import DetectionScores, Interval, detection_scores
 from eventtide.ml.history import DAY_S, FloatArray
 from eventtide.ml.window_series import SeriesSpec, WindowTable
 
-InjectionKind = Literal["spike", "drop", "conversion_drop", "error_rise"]
+InjectionKind = Literal["spike", "drop", "conversion_drop", "error_rise", "share_burst"]
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,22 @@ DEFAULT_INJECTIONS: Final = (
     Injection("drop", 0.6, 3),
     Injection("conversion_drop", 0.5, 6),
     Injection("error_rise", 2.0, 3),
+    Injection("share_burst", 0.05, 2),
 )
 """+100% for 2 windows, -60% for 3, a halved conversion for 6, three times the errors
-for 3 (traffic unchanged)."""
+for 3 (traffic unchanged), and 5% of the events refused or failing for 2 on top of
+whatever was (a broken client release: the one incident of a share that is mostly
+zero, as dead letters are)."""
 
 
 def _applies(injection: Injection, spec: SeriesSpec) -> bool:
     """Spikes and drops go into counts, a conversion drop into a conversion, an error
-    rise into an error share."""
+    rise and a burst into a share judged for rises."""
     if spec.kind == "count":
         return injection.kind in ("spike", "drop")
-    return injection.kind == ("error_rise" if spec.rises else "conversion_drop")
+    if spec.rises:
+        return injection.kind in ("error_rise", "share_burst")
+    return injection.kind == "conversion_drop"
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,15 @@ def place_injections(
         for injection in injections:
             if not _applies(injection, fitted.spec):
                 continue
-            # errors tripled where there were none are no incident: place by the errors
-            volume = den if den is not None and injection.kind != "error_rise" else num
+            burst = injection.kind == "share_burst"
+            if burst and den is not None:
+                # placed where the burst itself reaches the volume a share needs
+                volume = np.round(den * injection.size)
+            elif den is not None and injection.kind != "error_rise":
+                volume = den
+            else:
+                # errors tripled where there were none are no incident: place by the errors
+                volume = num
             starts = _starts(volume, injection.windows, lead, model.config.min_volume, per_series)
             if not starts:
                 continue
@@ -128,6 +140,9 @@ def place_injections(
             changed = num.astype(float).copy()
             for start in starts:
                 span = slice(start, start + injection.windows)
+                if burst:
+                    changed[span] += volume[span]
+                    continue
                 scaled = changed[span] * factor
                 # counts stay whole; revenue, judged in order values, is not a count
                 changed[span] = np.round(scaled) if fitted.spec.scale == 1.0 else scaled

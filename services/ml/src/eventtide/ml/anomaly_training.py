@@ -53,6 +53,8 @@ MIN_TRAIN_DAYS: Final = 2.0
 """Every hour of the day seen at least twice; the weekly factor needs 7 days."""
 MIN_HELD_OUT_DAYS: Final = 0.5
 US: Final = 1_000_000
+WINDOW_SOURCE: Final = "window_aggregates"
+"""The processor's window results: the one source that counts dead letters."""
 
 
 class NotEnoughDataError(ValueError):
@@ -91,7 +93,7 @@ def read_table(
     rows: list[WindowRow]
     if totals:
         rows = [(a / US, b, c, d, e, f, g) for a, b, c, d, e, f, g in totals]
-        source = "window_aggregates"
+        source = WINDOW_SOURCE
         first, last = min(r[0] for r in rows), max(r[0] for r in rows) + window_s
     elif span is not None:
         rows = bucket_events(activity_events(conn, span[0], end), window_s)
@@ -122,7 +124,9 @@ def train_anomaly(
     train = table.between(-np.inf, cutoff.timestamp())
     held = table.between(cutoff.timestamp(), np.inf)
     _check(train, held, cutoff, source)
-    specs = default_specs(train, config.min_volume, max(config.rate_spans))
+    specs = default_specs(
+        train, config.min_volume, max(config.rate_spans), dead_letters=source == WINDOW_SOURCE
+    )
     model = fit_model(window, train, specs, config)
     placed = place_injections(model, held)
     if not placed:

@@ -29,7 +29,10 @@ SEGMENT_DIMENSIONS: Final = ("platform", "country")
 confined to one platform shows as that segment going silent, not as a dent in the total."""
 SEGMENTS_PER_DIMENSION: Final = 5
 """Values kept per segment dimension: the busiest by training volume."""
-MODEL_DIMENSIONS: Final = ("all", "event_type", *SEGMENT_DIMENSIONS)
+DEAD_LETTERS: Final = ("dead_letter", "*")
+"""The processor's count of the records in a window that were no event (the storage
+consumer dead-letters them)."""
+MODEL_DIMENSIONS: Final = ("all", "event_type", *SEGMENT_DIMENSIONS, DEAD_LETTERS[0])
 """The processor dimensions the model reads."""
 
 SeriesKind = Literal["count", "rate"]
@@ -181,10 +184,12 @@ def bucket_segments(
     ]
 
 
-def default_specs(train: WindowTable, min_volume: float, longest_span: int = 1) -> list[SeriesSpec]:
+def default_specs(
+    train: WindowTable, min_volume: float, longest_span: int = 1, *, dead_letters: bool = False
+) -> list[SeriesSpec]:
     """What to track: totals and revenue, each event type busy enough to judge, the
-    share of the events that report errors, the funnel steps, and the active users of
-    the busiest segments.
+    share of the events that report errors, the dead letters, the funnel steps, and the
+    active users of the busiest segments.
 
     An event type is kept when its mean per window reaches ``min_volume`` (below it the
     detector would never judge a window anyway); a segment's users when they do, the
@@ -197,6 +202,9 @@ def default_specs(train: WindowTable, min_volume: float, longest_span: int = 1) 
     events, judged for rises, when it reaches ``min_volume`` over ``longest_span``
     windows: errors rising with traffic are no incident, errors rising against it are.
     Revenue is kept once training saw an order, in units of its mean order value.
+    The dead letters per event, judged for rises, are kept when the table has the
+    processor's count of them (``dead_letters``: read from its window results, where a
+    healthy stream has none, so their absence says nothing) or training saw some.
     """
     specs = [
         SeriesSpec("events", "count", column(*ALL, "count")),
@@ -218,6 +226,10 @@ def default_specs(train: WindowTable, min_volume: float, longest_span: int = 1) 
         if mean * longest_span >= min_volume and is_error(np.array([value]))[0]:
             specs.append(SeriesSpec(f"error_share.{value}", "rate", name,
                                     column(*ALL, "count"), rises=True))  # fmt: skip
+    dead = column(*DEAD_LETTERS, "count")
+    if dead_letters or dead in train.columns:
+        specs.append(SeriesSpec("dead_letter_share", "rate", dead, column(*ALL, "count"),
+                                rises=True))  # fmt: skip
     for before, after in itertools.pairwise(FUNNEL):
         den = column("event_type", before, "count")
         if float(train.get(den).mean()) * longest_span >= min_volume:

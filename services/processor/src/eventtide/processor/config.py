@@ -39,6 +39,12 @@ DEFAULT_WINDOWS: Final = (
 
 DIMENSIONS: Final = ("all", "event_type", "page", "country", "platform")
 """Every window is kept per value of each of these (``all`` has the one value ``*``)."""
+UNREADABLE: Final = "dead_letter"
+"""The dimension under which a window counts the records of the input that were no
+event (value ``*``): the dead letters' series (docs/processor.md, "Records that are no
+event")."""
+CELL_DIMENSIONS: Final = (*DIMENSIONS, UNREADABLE)
+"""Every dimension a window cell can have, by its index in the cell key."""
 
 
 @dataclass(frozen=True, slots=True)

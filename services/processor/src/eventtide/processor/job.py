@@ -19,9 +19,9 @@ from typing import Final
 from eventtide.processor.aggregates import WindowMetrics
 from eventtide.processor.alerts import AlertRules
 from eventtide.processor.attribution import Attributor
-from eventtide.processor.config import DIMENSIONS, ProcessorConfig
+from eventtide.processor.config import CELL_DIMENSIONS, DIMENSIONS, UNREADABLE, ProcessorConfig
 from eventtide.processor.features import FeatureHistory
-from eventtide.processor.model import Event
+from eventtide.processor.model import Event, Unreadable
 from eventtide.processor.outputs import (
     LateEvent,
     Outputs,
@@ -45,6 +45,7 @@ enter a window once the watermark passed its end. See docs/processor.md."""
 
 WindowGroup = tuple[int, int]
 CellKey = tuple[int, str]
+UNREADABLE_KEY: Final[CellKey] = (CELL_DIMENSIONS.index(UNREADABLE), "*")
 
 
 class PartitionJob:
@@ -118,7 +119,7 @@ class PartitionJob:
         """For the processor-wide ``WatermarkClock``."""
         return PartitionWatermark(self.frontier, self.last_seen)
 
-    def process(self, batch: Sequence[tuple[int, Event]], now: int) -> Outputs:
+    def process(self, batch: Sequence[tuple[int, Event | Unreadable]], now: int) -> Outputs:
         """Read one batch; return its outputs (see docs/processor.md for every rule)."""
         out = Outputs()
         if not batch:
@@ -140,6 +141,9 @@ class PartitionJob:
         dims = tuple(DIMENSIONS.index(d) for d in config.dimensions)
         windows_only = config.windows_only
         for offset, event in batch:
+            if isinstance(event, Unreadable):
+                self._count_unreadable(frontier, event.at)
+                continue
             ts, event_id = event.ts, event.event_id
             if event_id in seen:
                 duplicates += 1
@@ -218,6 +222,39 @@ class PartitionJob:
         self.last_seen = now
         self._advance(watermark, out)
         return out
+
+    def _count_unreadable(self, frontier: int, at: int | None) -> None:
+        """Count a record that was no event in the window of the partition's frontier.
+
+        Its own times cannot be trusted (it may have none), and the frontier is where the
+        stream stood when it came: the event time of its neighbours, on the clock every
+        other series of the window is on, in a backfill as in a live stream. It depends
+        only on the records before it, so a replay counts it in the same window. Before
+        the partition's first event its Kafka timestamp stands in; with neither, it is
+        not counted. The frontier's windows are not shown yet (they end after it), so no
+        shown result needs correcting.
+        """
+        ts = at if frontier == NEVER else frontier
+        if ts is None:
+            return
+        windows, derived, base = self.windows, self.derived, self.base
+        for index, spec, size in self.direct:
+            starts = (ts - ts % size,) if spec.hop == size else window_starts(ts, spec)
+            for start in starts:
+                group = (index, start)
+                self.dirty_windows.add(group)
+                self.dirty_cells.setdefault(group, set()).add(UNREADABLE_KEY)
+                cells = windows.get(group)
+                if cells is None:
+                    cells = windows[group] = {}
+                    if index == base:
+                        for d in derived:
+                            for dstart in window_starts(start, self.config.windows[d]):
+                                windows.setdefault((d, dstart), {})
+                metrics = cells.get(UNREADABLE_KEY)
+                if metrics is None:
+                    metrics = cells[UNREADABLE_KEY] = WindowMetrics()
+                metrics.count += 1
 
     def flush(self) -> Outputs:
         """End of stream: every window, session, purchase and cart becomes final."""
@@ -396,7 +433,7 @@ class PartitionJob:
                     spec.name,
                     start,
                     end,
-                    DIMENSIONS[dim],
+                    CELL_DIMENSIONS[dim],
                     value,
                     metrics.result_with(extras) if extras else metrics.result(),
                     final,

@@ -37,6 +37,14 @@ class Event:
     """A failed login or a configured failure event type."""
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A record of the input that is no event the processor can read (the storage
+    consumer dead-letters it); ``at`` is its Kafka timestamp in µs, or None."""
+
+    at: int | None
+
+
 def to_micros(value: datetime | str) -> int:
     """Event time as integer microseconds since the epoch (UTC)."""
     if isinstance(value, str):

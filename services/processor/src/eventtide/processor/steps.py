@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE
 from sqlalchemy import Engine
 
 from eventtide.core.db.offsets import OffsetRow, next_offsets
 from eventtide.processor.checkpoint import Checkpointer, StateChange
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.job import PartitionJob
-from eventtide.processor.model import Event, from_mapping
+from eventtide.processor.model import Event, Unreadable, from_mapping
 from eventtide.processor.outputs import Outputs
 from eventtide.processor.state import PartitionSnapshot, restore
 from eventtide.processor.store import load_state, write_batch
@@ -49,6 +50,12 @@ class ProcessorReport:
     duplicates: int = 0
     undecodable: int = 0
     restored: dict[int, int] = field(default_factory=dict)
+
+
+def record_time(message: Any) -> int | None:
+    """A consumed record's Kafka timestamp in µs, None when the record has none."""
+    kind, millis = message.timestamp()
+    return millis * 1_000 if kind != TIMESTAMP_NOT_AVAILABLE and millis >= 0 else None
 
 
 class PartitionJobs:
@@ -94,15 +101,15 @@ class PartitionJobs:
 
     def prepare(self, messages: list[Any]) -> Prepared:
         """Run each partition's job over its messages, in offset order; diff the state."""
-        per_partition: dict[int, list[tuple[int, Event]]] = {}
+        per_partition: dict[int, list[tuple[int, Event | Unreadable]]] = {}
         undecodable = 0
         failures = self.config.alerts.failure_event_types
         for message in messages:
             try:
-                event = from_mapping(orjson.loads(message.value()), failures)
+                event: Event | Unreadable = from_mapping(orjson.loads(message.value()), failures)
             except (ValueError, KeyError, TypeError):
-                undecodable += 1  # the storage consumer dead-letters these
-                continue
+                undecodable += 1  # the storage consumer dead-letters these; windows count them
+                event = Unreadable(record_time(message))
             per_partition.setdefault(message.partition(), []).append((message.offset(), event))
         now = time.time_ns() // 1_000
         outputs, changes = [], []
