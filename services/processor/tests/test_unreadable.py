@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from test_state import _run
 from eventtide.processor.config import UNREADABLE
 from eventtide.processor.job import PartitionJob, run
 from eventtide.processor.model import Event, Unreadable
+from eventtide.processor.steps import read_record
 
 pytestmark = pytest.mark.unit
 
@@ -100,3 +102,37 @@ def test_before_any_event_the_kafka_time_stands_in_and_without_one_it_is_not_cou
     assert [(r.start, r.metrics.count, r.metrics.unique_users) for r in dead if r.final] == [
         (5 * MINUTE_US, 1, 0)
     ]
+
+
+def _record(**changes: object) -> bytes:
+    event = {
+        "event_id": "00000000-0000-4000-9000-000000000001",
+        "event_type": "page_view",
+        "user_id": "u",
+        "occurred_at": "2025-06-01T12:00:00+00:00",
+        "context": {"page": "/", "country": "DE", "platform": "web"},
+        "properties": {},
+    }
+    return orjson.dumps(event | changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "readable"),
+    [
+        ({}, True),
+        ({"schema_version": 1}, True),
+        ({"event_type": "Invite Sent", "schema_version": 2}, True),
+        ({"event_type": "Invite Sent"}, True),  # no version: the current one
+        ({"event_type": "page_view_v2", "schema_version": 1}, False),  # v1: typed names only
+        ({"schema_version": 3}, False),  # newer than this code reads
+        ({"schema_version": "2"}, False),  # a version is an integer
+        ({"occurred_at": "yesterday evening"}, False),
+        ({"context": None}, False),
+    ],
+)
+def test_a_record_is_read_as_the_storage_consumer_judges_its_version(
+    changes: dict[str, object], readable: bool
+) -> None:
+    assert (read_record(_record(**changes)) is not None) is readable
+    assert read_record(None) is None
+    assert read_record(b"[1, 2]") is None

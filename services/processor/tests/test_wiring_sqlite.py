@@ -26,6 +26,7 @@ from eventtide.core.db.migrate import upgrade
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.model import from_mapping
 from eventtide.processor.steps import PartitionJobs, ProcessorReport
+from eventtide.processor.store import write_batch
 from eventtide.producer.generator import GeneratorConfig, Simulation
 
 pytestmark = pytest.mark.unit
@@ -211,8 +212,6 @@ def test_records_that_are_no_event_are_counted_in_the_dead_letter_windows(tmp_pa
         jobs.write(conn, prepared)
     flushed = jobs.jobs[0].flush()
     with engine.begin() as conn:
-        from eventtide.processor.store import write_batch
-
         write_batch(conn, group_id=GROUP, topic=TOPIC, outputs=[(0, flushed)], changes=[],
                     offsets=[])  # fmt: skip
     with engine.connect() as conn:

@@ -12,13 +12,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from confluent_kafka import TIMESTAMP_NOT_AVAILABLE
 from sqlalchemy import Engine
 
 from eventtide.core.db.offsets import OffsetRow, next_offsets
+from eventtide.core.events.models import EVENT_TYPES
+from eventtide.core.events.versions import (
+    CURRENT_SCHEMA_VERSION,
+    OPEN_VOCABULARY_SINCE,
+    is_supported,
+)
 from eventtide.processor.checkpoint import Checkpointer, StateChange
 from eventtide.processor.config import ProcessorConfig
 from eventtide.processor.job import PartitionJob
@@ -28,6 +34,8 @@ from eventtide.processor.state import PartitionSnapshot, restore
 from eventtide.processor.store import load_state, write_batch
 
 log = logging.getLogger("eventtide.processor")
+TYPED_NAMES: Final = frozenset(EVENT_TYPES)
+"""The typed vocabulary: all a version-1 writer may name."""
 
 
 @dataclass
@@ -50,6 +58,28 @@ class ProcessorReport:
     duplicates: int = 0
     undecodable: int = 0
     restored: dict[int, int] = field(default_factory=dict)
+
+
+def read_record(value: bytes | None, failure_types: tuple[str, ...] = ()) -> Event | None:
+    """One record of the input as an event; None when it is none the processor can read
+    (not JSON, not an object, a field it needs missing or of the wrong type) or one the
+    storage consumer refuses by its schema version: newer than this code reads (a client
+    upgraded before the platform), or a version-1 writer's name outside the typed
+    vocabulary. Those are whole client releases refused at once, which the windows'
+    dead-letter counts must show rather than count as events."""
+    if value is None:
+        return None
+    try:
+        data = orjson.loads(value)
+        event = from_mapping(data, failure_types)
+    except (ValueError, KeyError, TypeError):
+        return None
+    version = data.get("schema_version", CURRENT_SCHEMA_VERSION)
+    if not is_supported(version) or (
+        version < OPEN_VOCABULARY_SINCE and event.event_type not in TYPED_NAMES
+    ):
+        return None
+    return event
 
 
 def record_time(message: Any) -> int | None:
@@ -105,9 +135,8 @@ class PartitionJobs:
         undecodable = 0
         failures = self.config.alerts.failure_event_types
         for message in messages:
-            try:
-                event: Event | Unreadable = from_mapping(orjson.loads(message.value()), failures)
-            except (ValueError, KeyError, TypeError):
+            event: Event | Unreadable | None = read_record(message.value(), failures)
+            if event is None:
                 undecodable += 1  # the storage consumer dead-letters these; windows count them
                 event = Unreadable(record_time(message))
             per_partition.setdefault(message.partition(), []).append((message.offset(), event))
