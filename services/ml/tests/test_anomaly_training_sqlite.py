@@ -141,6 +141,12 @@ def test_the_processors_final_windows_are_preferred(
         conn.execute(insert(WindowAggregate), rows)
     result = train_anomaly(engine, CUTOFF, window="tumbling_1h", held_out_days=3)
     assert result.source == "window_aggregates"
+    with engine.connect() as conn:
+        registered = production(conn, ANOMALY_MODEL)
+    assert registered is not None and registered.version == result.version
+    # the processor counts dead letters (none here): their share is watched all the same
+    names = [s.spec.name for s in load_anomaly_model(registered).series]
+    assert "dead_letter_share" in names
     from_events = train_anomaly(engine, CUTOFF, window="tumbling_5m", held_out_days=3)
     assert from_events.source == "user_events"  # no 5-minute results stored
 
