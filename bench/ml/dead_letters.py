@@ -3,9 +3,9 @@
 ``python -m bench.ml.dead_letters [--users N] [--seeds 7,11,23] [--severities 0.2,0.02,0.005]
 [--window tumbling_1h|tumbling_5m] [--out FILE]`` simulates 21 days (from Monday
 2025-01-06) per seed and severity, with one malformed incident (a buggy client release:
-that share of its users' events sent malformed for 3 hours, from 10:00 on day 16), and
+that share of the events sent malformed for 3 hours, from 10:00 on day 16), and
 once without. Every record, malformed ones as their raw bytes, goes through the
-processor's own reading (``read_record``) and its partition job, as ``eventtide
+processor's own reading (``reading.read_record``) and its partition job, as ``eventtide
 process`` would run it on one partition; the job's final window results are the table
 the detector learns on (14 days) and judges (7 days). Reported per run: the records the
 processor could not read, the ``dead_letter_share`` alerts (true when they overlap the
@@ -39,7 +39,7 @@ from eventtide.processor.config import MINUTE, ProcessorConfig, WindowSpec
 from eventtide.processor.job import PartitionJob
 from eventtide.processor.model import Event, Unreadable
 from eventtide.processor.outputs import Outputs
-from eventtide.processor.steps import read_record
+from eventtide.processor.reading import read_record
 from eventtide.producer.generator import GeneratorConfig, IncidentSpec, Malformed, Simulation
 
 START = datetime(2025, 1, 6, tzinfo=UTC)
@@ -127,22 +127,38 @@ def run(users: int, seed: int, severity: float, window: str) -> dict[str, Any]:
 
 
 def _floats(text: str) -> list[float]:
-    return [float(x) for x in text.split(",") if x]
+    try:
+        return [float(x) for x in text.split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give comma-separated numbers, e.g. 0.2,0.02"
+        ) from None
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give comma-separated integers, e.g. 7,11,23"
+        ) from None
 
 
 def main() -> None:
     """Run every seed and severity (and each seed without an incident); print, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1_000)
-    parser.add_argument("--seeds", type=_floats, default=[7, 11, 23])
+    parser.add_argument("--seeds", type=_ints, default=[7, 11, 23])
     parser.add_argument("--severities", type=_floats, default=[0.2, 0.02, 0.005])
     parser.add_argument("--window", choices=sorted(WINDOWS), default="tumbling_1h")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    if args.users < 1:
+        parser.error("--users must be at least 1")
     if any(not 0.0 < s <= 1.0 for s in args.severities):
         parser.error("--severities are shares of the events sent malformed, in (0, 1]")
     results = []
-    plan = [(int(seed), s) for seed in args.seeds for s in [*args.severities, 0.0]]
+    plan = [(seed, s) for seed in args.seeds for s in [*args.severities, 0.0]]
     for number, (seed, severity) in enumerate(plan, start=1):
         result = run(args.users, seed, severity, args.window)
         results.append(result)

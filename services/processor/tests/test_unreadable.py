@@ -20,7 +20,7 @@ from test_state import _run
 from eventtide.processor.config import UNREADABLE
 from eventtide.processor.job import PartitionJob, run
 from eventtide.processor.model import Event, Unreadable
-from eventtide.processor.steps import read_record
+from eventtide.processor.reading import read_record
 
 pytestmark = pytest.mark.unit
 
