@@ -23,9 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import orjson
@@ -49,6 +50,7 @@ INCIDENT_S = 3 * 3_600.0
 SERIES = "dead_letter_share"
 WINDOWS = {"tumbling_1h": 60 * MINUTE, "tumbling_5m": 5 * MINUTE}
 BATCH = 5_000
+N = TypeVar("N", int, float)
 
 
 def window_rows(sim: Simulation, window: str) -> tuple[list[WindowRow], int, int, int]:
@@ -126,30 +128,24 @@ def run(users: int, seed: int, severity: float, window: str) -> dict[str, Any]:
     }
 
 
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(x) for x in text.split(",") if x]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give comma-separated numbers, e.g. 0.2,0.02"
-        ) from None
+def _listed(cast: Callable[[str], N], example: str) -> Callable[[str], list[N]]:
+    """An argparse type for comma-separated values, with an example when one is wrong."""
 
+    def parse(text: str) -> list[N]:
+        try:
+            return [cast(x) for x in text.split(",") if x]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a list like {example}") from None
 
-def _ints(text: str) -> list[int]:
-    try:
-        return [int(x) for x in text.split(",") if x]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give comma-separated integers, e.g. 7,11,23"
-        ) from None
+    return parse
 
 
 def main() -> None:
     """Run every seed and severity (and each seed without an incident); print, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1_000)
-    parser.add_argument("--seeds", type=_ints, default=[7, 11, 23])
-    parser.add_argument("--severities", type=_floats, default=[0.2, 0.02, 0.005])
+    parser.add_argument("--seeds", type=_listed(int, "7,11,23"), default=[7, 11, 23])
+    parser.add_argument("--severities", type=_listed(float, "0.2,0.02"), default=[0.2, 0.02, 0.005])
     parser.add_argument("--window", choices=sorted(WINDOWS), default="tumbling_1h")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
