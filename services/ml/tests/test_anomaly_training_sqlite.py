@@ -143,7 +143,8 @@ def test_the_processors_final_windows_are_preferred(
     assert result.source == "window_aggregates"
     with engine.connect() as conn:
         registered = production(conn, ANOMALY_MODEL)
-    assert registered is not None and registered.version == result.version
+    assert registered is not None
+    assert registered.version == result.version
     # the processor counts dead letters (none here): their share is watched all the same
     names = [s.spec.name for s in load_anomaly_model(registered).series]
     assert "dead_letter_share" in names
