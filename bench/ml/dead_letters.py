@@ -23,8 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,8 +40,8 @@ from eventtide.ml.history import DAY_S
 from eventtide.ml.window_series import WindowRow, default_specs, table_from_rows
 from eventtide.processor.config import MINUTE, ProcessorConfig, WindowSpec
 from eventtide.processor.job import PartitionJob
+from eventtide.processor.job import run as run_job
 from eventtide.processor.model import Event, Unreadable
-from eventtide.processor.outputs import Outputs
 from eventtide.processor.reading import read_record
 from eventtide.producer.generator import GeneratorConfig, IncidentSpec, Malformed, Simulation
 
@@ -60,33 +62,30 @@ def window_rows(sim: Simulation, window: str) -> tuple[list[WindowRow], int, int
     config = ProcessorConfig(
         windows=(WindowSpec(window, size, size),), dimensions=("all",), windows_only=True
     )
-    job, rows = PartitionJob(0, config), list[WindowRow]()
-    batch: list[tuple[int, Event | Unreadable]] = []
-    records = malformed = unreadable = 0
+    counted: Counter[str] = Counter()
 
-    def take(out: Outputs) -> None:
-        rows.extend(
-            (r.start / 1e6, r.dimension, r.value, r.metrics.count, r.metrics.unique_users,
-             r.metrics.revenue_cents, r.metrics.orders)
-            for r in out.windows if r.final
-        )  # fmt: skip
+    def records() -> Iterator[tuple[int, Event | Unreadable]]:
+        for offset, item in enumerate(sim.stream()):
+            counted["records"] += 1
+            if isinstance(item, Malformed):
+                counted["malformed"] += 1
+                raw = item.value
+            else:
+                raw = orjson.dumps(item)
+            event = read_record(raw)
+            if event is None:
+                counted["unreadable"] += 1
+            # no Kafka time here: the frontier places it
+            yield offset, Unreadable(None) if event is None else event
 
-    for item in sim.stream():
-        if isinstance(item, Malformed):
-            malformed += 1
-        raw = item.value if isinstance(item, Malformed) else orjson.dumps(item)
-        event: Event | Unreadable | None = read_record(raw)
-        if event is None:
-            unreadable += 1
-            event = Unreadable(None)  # the frontier places it; no Kafka time here
-        batch.append((records, event))
-        records += 1
-        if len(batch) >= BATCH:
-            take(job.process(batch, 0))
-            batch = []
-    take(job.process(batch, 0))
-    take(job.flush())
-    return rows, records, malformed, unreadable
+    stream = records()
+    out = run_job(PartitionJob(0, config), iter(lambda: list(islice(stream, BATCH)), []))
+    rows: list[WindowRow] = [
+        (r.start / 1e6, r.dimension, r.value, r.metrics.count, r.metrics.unique_users,
+         r.metrics.revenue_cents, r.metrics.orders)
+        for r in out.windows if r.final
+    ]  # fmt: skip
+    return rows, counted["records"], counted["malformed"], counted["unreadable"]
 
 
 def run(users: int, seed: int, severity: float, window: str) -> dict[str, Any]:

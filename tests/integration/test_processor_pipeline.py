@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from confluent_kafka import Producer
 from processor_helpers import (
     OracleResult,
     oracle,
@@ -20,14 +21,15 @@ from processor_helpers import (
 )
 from service_processes import reap_processes, start_service
 from sqlalchemy import func, select
-from storage_helpers import create_topic, end_offsets, topic_values
+from storage_helpers import create_topic, end_offsets, simulated_events, topic_values
 
 from eventtide.core.db import make_engine
 from eventtide.core.db.outbox import OutboxRow
 from eventtide.core.db.processor_tables import WindowAggregate
+from eventtide.core.kafka.codec import encode
 from eventtide.core.transactional.rebalances import rebalances
 from eventtide.processor.config import ProcessorConfig
-from eventtide.processor.model import Event
+from eventtide.processor.model import Event, from_mapping
 
 pytestmark = pytest.mark.integration
 
@@ -181,12 +183,7 @@ def test_records_that_are_no_event_are_counted_where_the_stream_stood(
     """Three records that are no event between two halves of a stream: counted in the
     ``dead_letter`` windows of the newest event time read before them, final, and in the
     run's summary; the events' windows are those of the events alone."""
-    from confluent_kafka import Producer
-    from dbtables import sentinel_event
-    from storage_helpers import simulated_events
-
-    from eventtide.core.kafka.codec import encode
-    from eventtide.processor.model import from_mapping
+    from dbtables import sentinel_event  # on sys.path once processor_helpers is imported
 
     topic = create_topic(kafka_bootstrap, "test.unreadable", 1)
     events = sorted(simulated_events(400, users=50, seed=23), key=lambda e: e.occurred_at)

@@ -96,8 +96,7 @@ def test_the_oracle_notices_a_record_counted_in_the_wrong_window():
 
 def test_before_any_event_the_kafka_time_stands_in_and_without_one_it_is_not_counted():
     job = PartitionJob(0, CONFIG)
-    out = run(job, [[(0, Unreadable(5 * MINUTE_US + 7)), (1, Unreadable(None))]])
-    out.windows.extend(job.flush().windows)
+    out = run(job, [[(0, Unreadable(5 * MINUTE_US + 7)), (1, Unreadable(None))]])  # flushes
     dead = [r for r in out.windows if r.dimension == UNREADABLE and r.window == "tumbling_1m"]
     assert [(r.start, r.metrics.count, r.metrics.unique_users) for r in dead if r.final] == [
         (5 * MINUTE_US, 1, 0)

@@ -498,7 +498,9 @@ class PartitionJob:
                 del sessions[user_id]
 
 
-def run(job: PartitionJob, batches: Iterable[Sequence[tuple[int, Event]]], now: int = 0) -> Outputs:
+def run(
+    job: PartitionJob, batches: Iterable[Sequence[tuple[int, Event | Unreadable]]], now: int = 0
+) -> Outputs:
     """Feed batches then flush, collecting every output (tests and the benchmark)."""
     total = Outputs()
     for batch in batches:
