@@ -332,7 +332,11 @@ def _sweep_orphans(tmp: Path) -> None:
         try:
             owner = Path((folder / _LINKED_FROM).read_text().strip())
         except OSError:
-            if time.time() - folder.stat().st_mtime < 300:
+            try:
+                age = time.time() - folder.stat().st_mtime
+            except FileNotFoundError:
+                continue  # removed meanwhile, by its owner or by another start's sweep
+            if age < 300:
                 continue  # being created right now
             owner = folder / "missing"
         if owner.exists():

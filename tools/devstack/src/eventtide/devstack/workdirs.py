@@ -59,13 +59,19 @@ def sweep_stale() -> list[Path]:
         owner = _owner(workdir)
         if owner is not None and pid_alive(owner):
             continue
-        if owner is None and time.time() - workdir.stat().st_mtime < _UNOWNED_GRACE_SECONDS:
+        try:
+            age = time.time() - workdir.stat().st_mtime
+        except FileNotFoundError:
+            continue  # removed meanwhile, by another run's sweep
+        if owner is None and age < _UNOWNED_GRACE_SECONDS:
             continue  # another run is creating it right now
-        servers = workdir / SERVERS_FILE
-        if servers.exists():
-            for line in servers.read_text().split():
-                if line.isdigit() and pid_alive(int(line)):
-                    stop_pid(int(line), grace_seconds=5.0)
+        try:
+            servers = (workdir / SERVERS_FILE).read_text().split()
+        except FileNotFoundError:
+            servers = []  # none recorded, or removed meanwhile
+        for line in servers:
+            if line.isdigit() and pid_alive(int(line)):
+                stop_pid(int(line), grace_seconds=5.0)
         shutil.rmtree(workdir, ignore_errors=True)
         removed.append(workdir)
     return removed
