@@ -513,3 +513,24 @@ def test_linked_ids_are_counted_as_one_person_by_every_question(reader) -> None:
     assert (profile["person_id"], profile["distinct_ids"]) == ("u1", ["a1", "u1"])
     assert profile["total_events"] == 3
     assert profile["total_spent_cents"] == 500
+
+
+@pytest.mark.parametrize("zone", ["UTC", "GB", "America/Los_Angeles", "Asia/Kolkata"])
+def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone: str) -> None:
+    """A range that reaches year 1 or year 9999 (the API clamps an open end to them) is
+    answered from the events, in any zone: in local mean time London's year 1 begins
+    before the calendar's, which the hour rows' check once tripped over with a 500."""
+    client, engine, key = reader
+    store(engine, [Raw("u1", "signup", BASE, None, None)])
+    first, last = "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"
+    for span in ({"until": first}, {"since": last}, {"since": first, "until": first}):
+        common = {"timezone": zone, **span}
+        questions = {
+            "/v1/retention": {"start_event": "signup", "return_event": "signup",
+                              "period": "day", "periods": 1},
+            "/v1/trends": {"event_type": "signup", "interval": "day"},
+            "/v1/funnels": {"steps": ["signup", "purchase"]},
+        }  # fmt: skip
+        for path, query in questions.items():
+            answer = client.get(path, params=query | common, headers=key)
+            assert answer.status_code == 200, f"{path} {common}: {answer.text}"

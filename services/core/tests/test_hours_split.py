@@ -81,9 +81,13 @@ def test_offsets_are_checked_on_both_sides_of_a_change() -> None:
     assert not aligned(howe - timedelta(hours=2), howe + timedelta(hours=1), "Australia/Lord_Howe")
 
 
-def test_the_end_of_the_calendar_reads_the_events() -> None:
+def test_the_ends_of_the_calendar_read_the_events() -> None:
     last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
     assert not aligned(last - timedelta(days=3), last, "UTC")
+    # year 1 in a zone west of UTC in local mean time (London: -0:01:15) is before year 1
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    assert not aligned(first, first + timedelta(days=2), "GB")
+    assert whole_hours(first, first + timedelta(days=2), "GB") is None
 
 
 def _cuts(since: datetime, until: datetime, interval: str, zone: str) -> list[datetime]:

@@ -41,8 +41,10 @@ LONGEST_CHECKED: Final = timedelta(days=400)
 """The longest range whose hours are checked one by one (about 10 ms)."""
 
 _HOUR: Final = timedelta(hours=1)
+_EARLIEST: Final = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
 _LATEST: Final = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
-"""Beyond this the hour arithmetic would leave the calendar (year 9999)."""
+"""Beyond these the hour arithmetic and the zone's local time would leave the calendar
+(years 1 and 9999; the API clamps an open range to them)."""
 _TICK: Final = timedelta(microseconds=1)
 
 WINDOW_HOURS: Final = 24
@@ -85,7 +87,7 @@ def aligned(first: datetime, last: datetime, timezone: str) -> bool:
     fall on the hour): about 0.7 ms per 30 days. Longer than :data:`LONGEST_CHECKED`
     is not checked (the answer is False, so such ranges read the events): a range
     from year 29 to now would take minutes."""
-    if last - first > LONGEST_CHECKED or last > _LATEST:
+    if last - first > LONGEST_CHECKED or first < _EARLIEST or last > _LATEST:
         return False
     zone = ZoneInfo(timezone)
     hour = first
