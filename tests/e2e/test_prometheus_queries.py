@@ -1,11 +1,13 @@
 """Every dashboard query and every alert's inputs return data from a real scrape.
 
 A real Prometheus server (Debian's package) scrapes the API, the generator, the
-consumer, the processor, the ML scorer and the operator running a pipeline over real
-Kafka, PostgreSQL and Kubernetes, with the chart's rules file loaded. The generator
-first sends four days of history: the consumer stores it, the processor closes its
-sessions into ``features.v1``, a churn model is trained on the stored events with the
-project's training function and promoted, and the scorer scores those features. The
+consumer, the processor, the ML scorer, the metric anomaly detector and the operator
+running a pipeline over real Kafka, PostgreSQL and Kubernetes, with the chart's rules
+file loaded. The generator first sends six days of history: the consumer stores it, the
+processor closes its sessions into ``features.v1`` and its windows into ``windows.v1``,
+a churn model and an hourly anomaly model are trained on the stored history with the
+project's training functions and promoted, the scorer scores those features and the
+detector judges those windows. The
 operator reconciles a Pipeline naming the test's topic and consumer group, so its
 scaling rounds read the real lag. Then each dashboard expression must return data,
 unless it is listed below as firing only under failure; and every metric an alert
@@ -28,6 +30,7 @@ from api_helpers import as_json, new_key
 from prometheus_helpers import Prometheus, prometheus_server
 from service_processes import (
     EVENTTIDE,
+    spawn,
     start_api,
     start_operator,
     start_producer,
@@ -55,6 +58,9 @@ pytestmark = pytest.mark.e2e
 FAILURE_ONLY = {
     'sum(rate(eventtide_api_requests_total{status=~"5.."}[5m]))': "no request fails",
     "sum(rate(eventtide_kafka_produce_failures_total[5m]))": "Kafka acknowledges everything",
+    "sum by (detector, series) (increase(eventtide_ml_incidents_opened_total[1h]))": (
+        "an incident opens only where the history has an anomaly"
+    ),
     'sum by (alertname, severity) (ALERTS{alertstate="firing", alertname=~"Eventtide.*"})': (
         "no alert fires in a healthy pipeline"
     ),
@@ -62,10 +68,15 @@ FAILURE_ONLY = {
 """Dashboard expressions that have data only while something is wrong."""
 
 PARTITIONS = 2
-HISTORY_DAYS, HISTORY_USERS = 4.1, 100
-"""About 8,000 events: enough closed sessions (about 100 a day) for the churn model's
-training and held-out splits of one day each, with both outcomes in each."""
+HISTORY_DAYS, HISTORY_USERS = 6.1, 100
+"""About 12,000 events: enough closed sessions (about 100 a day) for the churn model's
+training and held-out splits of one day each, with both outcomes in each, and enough
+hours for the anomaly model's."""
 HORIZON_DAYS = 1.0
+ANOMALY_HELD_OUT_DAYS = 3.0
+"""The judged span must hold an injected incident with a day of hourly windows of
+context on each side (the conversions' day span); the 3.1 days before it are over the
+seasonal profile's minimum of 2."""
 
 
 def test_every_dashboard_query_returns_data(
@@ -77,7 +88,7 @@ def test_every_dashboard_query_returns_data(
         f"EVENTTIDE_PROCESSOR_{n.upper()}_TOPIC": create_topic(kafka_bootstrap, f"test.{n}", 1)
         for n in ("windows", "sessions", "alerts", "features", "late")
     }
-    jobs = ("api", "producer", "consumer", "processor", "ml", "operator")
+    jobs = ("api", "producer", "consumer", "processor", "ml", "ml-detect", "operator")
     ports = {job: free_port() for job in jobs}
     env = consumer_env(
         kafka_bootstrap, fresh_database_url, EVENTTIDE_EVENTS_TOPIC=topic, EVENTTIDE_DLQ_TOPIC=dlq,
@@ -89,6 +100,11 @@ def test_every_dashboard_query_returns_data(
         EVENTTIDE_ML_PREDICTIONS_TOPIC=create_topic(kafka_bootstrap, "test.predictions", 1),
         EVENTTIDE_ML_GROUP_ID="g-prom-ml", EVENTTIDE_ML_RELOAD_INTERVAL_S="0.5",
         EVENTTIDE_ML_SESSION_TIMEOUT_MS="6000",
+        EVENTTIDE_ML_DETECT_WINDOWS_TOPIC=outputs["EVENTTIDE_PROCESSOR_WINDOWS_TOPIC"],
+        EVENTTIDE_ML_DETECT_ALERTS_TOPIC=create_topic(kafka_bootstrap, "test.anomalies", 1),
+        EVENTTIDE_ML_DETECT_GROUP_ID="g-prom-detect", EVENTTIDE_ML_DETECT_RELOAD_INTERVAL_S="0.5",
+        EVENTTIDE_ML_DETECT_SESSION_TIMEOUT_MS="6000",
+        EVENTTIDE_ML_DETECT_METRICS_PORT=str(ports["ml-detect"]),
         **outputs,
     )  # fmt: skip
     key = {"x-api-key": new_key(fresh_database_url, "ingest"), "content-type": "application/json"}
@@ -103,6 +119,7 @@ def test_every_dashboard_query_returns_data(
         start_consumer(env, topic, "g-prom", tmp_path / "consumer.log")
         start_service("process", env, topic, "g-prom-proc", tmp_path / "processor.log")
         start_scorer(env, ports["ml"], tmp_path / "scorer.log")  # waits for a model
+        spawn(["ml", "detect"], env, tmp_path / "detector.log")  # waits for a model too
         history_end = _send_history(env, topic, tmp_path / "history.log")  # before live events
         training = background.submit(
             _train_once_stored, fresh_database_url, kafka_bootstrap, topic, history_end
@@ -181,13 +198,16 @@ def _pipeline(kubeconfig: Path, namespace: str, bootstrap: str, topic: str) -> N
 
 
 def _train_once_stored(url: str, bootstrap: str, topic: str, history_end: datetime) -> None:
-    """Train the scorer's model on the stored history as soon as the consumer has it all.
+    """Train the scorer's and the detector's models on the stored history as soon as the
+    consumer has it all.
 
-    The held-out split is the day before the cut-off and training ends a horizon before
-    that, so the four days sent leave a day of sessions for each. The first candidate is
-    promoted when it beats its baselines; on a history this small it may not, and the
-    scorer must still have a model, so the test promotes it then.
+    The churn model's held-out split is the day before the cut-off and training ends a
+    horizon before that; the anomaly model is judged on the last three days and trains
+    on those before. A first model is promoted when it beats its baselines; on a history
+    this small it may not, and the services must still have a model, so the test
+    promotes it then.
     """
+    from eventtide.ml.anomaly_training import ANOMALY_MODEL, train_anomaly
     from eventtide.ml.online_training import ONLINE_MODEL, train_online_churn
     from eventtide.ml.registry import promote
 
@@ -207,19 +227,30 @@ def _train_once_stored(url: str, bootstrap: str, topic: str, history_end: dateti
         if not result.decision.promote:
             with engine.begin() as conn:
                 promote(conn, ONLINE_MODEL, result.version)
+        anomaly = train_anomaly(
+            engine,
+            history_end - timedelta(days=ANOMALY_HELD_OUT_DAYS),
+            window="tumbling_1h",
+            held_out_days=ANOMALY_HELD_OUT_DAYS,
+        )
+        if not anomaly.decision.promote:
+            with engine.begin() as conn:
+                promote(conn, ANOMALY_MODEL, anomaly.version)
     finally:
         engine.dispose()
 
 
 def _wait_ready(prom: Prometheus, workdir: Path) -> None:
-    """Wait until events were stored and processed, features scored, and the operator
-    decided at least twice (so ``rate`` and ``increase`` have two samples)."""
+    """Wait until events were stored and processed, features scored, windows judged, and
+    the operator decided at least twice (so ``rate`` and ``increase`` have two samples)."""
     ready = prom.wait_for(
         "sum(rate(eventtide_consumer_events_stored_total[5m])) > 0"
         " and on() max(eventtide_processor_watermark_delay_seconds) >= 0"
         " and on() sum(eventtide_ml_scored_total) > 0"
+        " and on() sum(rate(eventtide_ml_windows_judged_total[5m])) > 0"
         " and on() sum(eventtide_operator_scaling_decisions_total) > 1",
         timeout_s=60,
     )
-    logs = {n: (workdir / f"{n}.log").read_text()[-1500:] for n in ("scorer", "operator")}
-    assert ready, f"the pipeline, scorer and operator were not all at work within a minute: {logs}"
+    names = ("scorer", "detector", "operator")
+    logs = {n: (workdir / f"{n}.log").read_text()[-1500:] for n in names}
+    assert ready, f"the pipeline, ML services and operator were not all at work in a minute: {logs}"

@@ -9,7 +9,14 @@ import numpy as np
 import orjson
 import pytest
 
-from eventtide.ml.behave_alerts import alert_id, alert_rows, episode_rows
+from eventtide.ml.behave_alerts import (
+    alert_id,
+    alert_rows,
+    episode_rows,
+    open_episodes,
+    opened_episodes,
+    watermark_s,
+)
 from eventtide.ml.behave_state import (
     US,
     ClosedWindow,
@@ -236,6 +243,30 @@ def test_overlapping_flagged_windows_grow_one_alert_and_tumbling_ones_do_not() -
     windows = [_flag("bot", h * HOUR_US, HOUR_US) for h in range(3)]
     out = episode_rows(tumbling, windows, HOUR_US, LATENESS_US)
     assert [r["alert_id"] for r in out] == [w["alert_id"] for w in windows]
+
+
+def test_an_episode_counts_as_opened_once_however_it_grows() -> None:
+    """What the metrics are fed: an episode opened and grown in one batch is one
+    opening; growing it in a later batch, or after a restart, is none."""
+    state = PartitionState(frontier_us=30 * HOUR_US)
+    bot = [_flag("bot", h * HOUR_US - DAY_US, DAY_US) for h in range(5, 8)]
+    before = open_episodes(state)
+    rows = episode_rows(state, [*bot, _flag("fraud", 6 * HOUR_US, HOUR_US)], DAY_US,
+                        LATENESS_US)  # fmt: skip
+    assert opened_episodes(rows, before) == 2
+    state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    before = open_episodes(state)
+    grown_and_new = [_flag("bot", 8 * HOUR_US - DAY_US, DAY_US), _flag("new", 7 * HOUR_US, HOUR_US)]
+    rows = episode_rows(state, grown_and_new, DAY_US, LATENESS_US)
+    assert len(rows) == 2
+    assert opened_episodes(rows, before) == 1
+
+
+def test_the_watermark_judged_through_is_the_newest_partitions() -> None:
+    states = [PartitionState(), PartitionState(frontier_us=10 * HOUR_US),
+              PartitionState(frontier_us=20 * HOUR_US)]  # fmt: skip
+    assert watermark_s(states, LATENESS_US) == (20 * HOUR_US - LATENESS_US) / US
+    assert watermark_s([PartitionState()], LATENESS_US) is None
 
 
 def test_a_hop_that_does_not_divide_the_window_is_refused() -> None:

@@ -21,6 +21,8 @@ from eventtide.ml.detector_state import (
     accept,
     close_windows,
     incident_id,
+    judged_through_s,
+    opened_series,
 )
 from eventtide.ml.window_series import FIELDS, WindowTable, default_specs
 
@@ -233,3 +235,32 @@ def test_windows_partitions_read_at_random_paces_with_restarts_change_nothing(
     assert latest == expected
     # the tail waits until every partition has shown a later window
     assert 0 <= (oracle.closed_through or 0) - (state.closed_through or 0) <= 12 * STEP * US
+
+
+def test_each_incident_counts_as_opened_once_and_each_window_as_judged_once(
+    setup: tuple[AnomalyModel, WindowTable],
+) -> None:
+    """What the metrics are fed: incidents grow over several batches (and restarts from
+    the checkpoint), yet each is opened once; the windows judged add up to the span."""
+    model, table = setup
+    stream = records(table)
+    state, live = DetectorState(), DetectorConfigLive(settle_windows=1)
+    opened: list[str] = []
+    judged, rows_seen, first_form = 0, 0, {}
+    for number, first in enumerate(range(0, len(stream), 97)):
+        accept(state, stream[first : first + 97], model)
+        before, count = state.closed_through, state.judged
+        rows = close_windows(state, model, live, version=1)
+        opened += opened_series(rows, before)
+        judged += state.judged - count
+        rows_seen += len(rows)
+        for row in rows:
+            first_form.setdefault(row["alert_id"], row)
+        if number % 3 == 0:
+            state = DetectorState.from_json(json.loads(json.dumps(state.to_json())))
+    assert rows_seen > len(first_form), "no incident grew across batches"
+    assert sorted(opened) == sorted(r["evidence"]["series"] for r in first_form.values())
+    assert state.closed_through is not None
+    assert judged == (state.closed_through / US - table.times[0]) // STEP + 1
+    assert judged_through_s(state, model) == state.closed_through / US + STEP
+    assert judged_through_s(DetectorState(), model) is None

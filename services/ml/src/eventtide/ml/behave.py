@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -26,14 +26,24 @@ from eventtide.core.db.anomalies import upsert_alerts
 from eventtide.core.db.behaviour import load_partition_states, save_partition_states
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.events import IDENTITY_TYPES
-from eventtide.ml.behave_alerts import alert_rows, episode_rows
+from eventtide.ml.behave_alerts import (
+    alert_rows,
+    episode_rows,
+    open_episodes,
+    opened_episodes,
+    watermark_s,
+)
 from eventtide.ml.behave_state import US, ClosedWindow, LiveEvent, PartitionState, advance
 from eventtide.ml.behaviour_model import BehaviourModel, served_hop
 from eventtide.ml.behaviour_training import load_behaviour_model
+from eventtide.ml.metrics import observe_judged
 from eventtide.ml.registry import production
 from eventtide.ml.scorer import ModelHolder, NoProductionModelError
 
 log = logging.getLogger("eventtide.ml")
+
+DETECTOR: Final = "behaviour"
+"""This detector's ``detector`` label in the metrics (and its incidents' ``series``)."""
 
 SKIPPED = "skipped"
 """An identity event: valid, but says who a user is, not what they did."""
@@ -107,6 +117,10 @@ class Behaved:
     invalid: int = 0
     late: int = 0
     """Late events dropped so far over the partitions held (at this batch)."""
+    through_s: float | None = None
+    """The newest watermark among the partitions held (seconds of event time)."""
+    opened: int = 0
+    """Alert episodes this batch opened (the others in ``rows`` grew)."""
 
 
 @dataclass
@@ -190,15 +204,22 @@ class BehaveSteps:
             key = (str(row["user_id"]), int(row["evidence"]["window_start"]))
             flagged.setdefault(partition_of[key], []).append(row)
         rows: list[dict[str, Any]] = []
+        opened = 0
         for partition in sorted(touched):
-            rows += episode_rows(
-                self.states[partition], flagged.get(partition, []), self.window_us,
-                self.lateness_us,
-            )  # fmt: skip
+            state = self.states[partition]
+            open_before = open_episodes(state)
+            episodes = episode_rows(
+                state, flagged.get(partition, []), self.window_us, self.lateness_us
+            )
+            opened += opened_episodes(episodes, open_before)
+            rows += episodes
         documents = {p: orjson.dumps(self.states[p].to_json()).decode() for p in touched}
         offsets = next_offsets(messages, self.group_id)
         late = sum(s.late for s in self.states.values())
-        return Behaved(rows, documents, offsets, len(messages), len(closed), invalid, late)
+        through = watermark_s(list(self.states.values()), self.lateness_us)
+        return Behaved(
+            rows, documents, offsets, len(messages), len(closed), invalid, late, through, opened
+        )
 
     def write(self, conn: Connection, behaved: Behaved) -> int:
         """Alerts, states and offsets in the loop's transaction; returns new alerts."""
@@ -208,7 +229,9 @@ class BehaveSteps:
         return written
 
     def after_commit(self, behaved: Behaved, written: int) -> None:
-        """Writer thread, after the commit: counters."""
+        """Writer thread, after the commit: counters and metrics."""
+        opened = [DETECTOR] * behaved.opened
+        observe_judged(DETECTOR, behaved.closed, opened, behaved.through_s)
         self.report.batches += 1
         self.report.records += behaved.messages
         self.report.windows_closed += behaved.closed

@@ -183,3 +183,22 @@ def latest_forms(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         latest[str(row["alert_id"])] = row
     return list(latest.values())
+
+
+def open_episodes(state: PartitionState) -> set[str]:
+    """The alert ids of the partition's open episodes (taken before :func:`episode_rows`,
+    to tell the episodes it opens from those it grows)."""
+    return {alert_id(user, episode.start_us) for user, episode in state.episodes.items()}
+
+
+def opened_episodes(rows: list[dict[str, Any]], open_before: set[str]) -> int:
+    """How many episodes ``rows`` (one :func:`episode_rows` call) opened. A row holds an
+    episode's latest form, so an episode opened and grown in one batch is one row."""
+    return sum(1 for row in rows if row["alert_id"] not in open_before)
+
+
+def watermark_s(states: list[PartitionState], lateness_us: int) -> float | None:
+    """The newest watermark (seconds of event time) among the partitions held: windows
+    ending by it are judged. ``None`` before any event."""
+    frontiers = [s.frontier_us for s in states if s.frontier_us is not None]
+    return None if not frontiers else (max(frontiers) - lateness_us) / US

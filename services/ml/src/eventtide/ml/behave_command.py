@@ -16,7 +16,14 @@ from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
-from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, load_served, same_window
+from eventtide.ml.behave import (
+    DETECTOR,
+    Behaved,
+    BehaveReport,
+    BehaveSteps,
+    load_served,
+    same_window,
+)
 from eventtide.ml.behaviour_model import served_hop
 from eventtide.ml.loop_wiring import (
     group_consumer,
@@ -26,6 +33,7 @@ from eventtide.ml.loop_wiring import (
     rows_outgoing,
     run_and_flush,
 )
+from eventtide.ml.metrics import declare_detector
 from eventtide.ml.scorer import ModelHolder
 from eventtide.ml.settings import BehaveSettings
 
@@ -36,6 +44,7 @@ def run_behave(*, group: str | None, migrate: bool, idle_exit: float, json_summa
     core, settings, url = core_settings(), BehaveSettings(), DbSettings().database_url
     topic = settings.events_topic or core.events_topic
     with running_service("ml", metrics_port=settings.metrics_port) as stop:
+        declare_detector(DETECTOR)
         opened = open_with_model(url, settings, load_served, stop, migrate=migrate,
                                  refused="cannot judge behaviour")  # fmt: skip
         if isinstance(opened, int):

@@ -15,6 +15,7 @@ from eventtide.core.settings import core_settings
 from eventtide.core.transactional.loop import BatchLoop
 from eventtide.core.transactional.steps import BatchSteps, LoopReport
 from eventtide.ml.detector import (
+    DETECTOR,
     Detected,
     DetectorReport,
     DetectorSteps,
@@ -29,6 +30,7 @@ from eventtide.ml.loop_wiring import (
     rows_outgoing,
     run_and_flush,
 )
+from eventtide.ml.metrics import declare_detector
 from eventtide.ml.scorer import ModelHolder
 from eventtide.ml.settings import DetectSettings
 
@@ -38,6 +40,7 @@ def run_detector(*, group: str | None, migrate: bool, idle_exit: float, json_sum
     the reason when the production artefact is refused."""
     core, settings, url = core_settings(), DetectSettings(), DbSettings().database_url
     with running_service("ml", metrics_port=settings.metrics_port) as stop:
+        declare_detector(DETECTOR)
         opened = open_with_model(url, settings, load_served, stop, migrate=migrate,
                                  refused="cannot detect")  # fmt: skip
         if isinstance(opened, int):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -31,11 +31,17 @@ from eventtide.ml.detector_state import (
     DetectorState,
     accept,
     close_windows,
+    judged_through_s,
+    opened_series,
 )
+from eventtide.ml.metrics import observe_judged
 from eventtide.ml.registry import production
 from eventtide.ml.scorer import ModelHolder, NoProductionModelError
 
 log = logging.getLogger("eventtide.ml")
+
+DETECTOR: Final = "metric"
+"""This detector's ``detector`` label in the metrics."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class Detected:
     messages: int = 0
     taken: int = 0
     invalid: int = 0
+    judged: int = 0
+    opened: list[str] = field(default_factory=list)
+    through_s: float | None = None
 
 
 @dataclass
@@ -143,10 +152,15 @@ class DetectorSteps:
                 except (KeyError, TypeError, ValueError) as error:
                     invalid += 1
                     log.warning("skipped a window record: %s", error)
+        before, judged = self.state.closed_through, self.state.judged
         rows = close_windows(self.state, served.model, self.live, served.version, self.partitions)
         document = orjson.dumps(self.state.to_json()).decode()
         offsets = next_offsets(messages, self.group_id)
-        return Detected(rows, document, offsets, len(messages), taken, invalid)
+        return Detected(
+            rows, document, offsets, len(messages), taken, invalid,
+            judged=self.state.judged - judged, opened=opened_series(rows, before),
+            through_s=judged_through_s(self.state, served.model),
+        )  # fmt: skip
 
     def write(self, conn: Connection, detected: Detected) -> int:
         """Alerts, state and offsets in the loop's transaction; returns the alert rows."""
@@ -156,7 +170,8 @@ class DetectorSteps:
         return written
 
     def after_commit(self, detected: Detected, written: int) -> None:
-        """Writer thread, after the commit: counters."""
+        """Writer thread, after the commit: counters and metrics."""
+        observe_judged(DETECTOR, detected.judged, detected.opened, detected.through_s)
         self.report.batches += 1
         self.report.records += detected.messages
         self.report.finals += detected.taken

@@ -81,6 +81,9 @@ class DetectorState:
     series: dict[str, SeriesState] = field(default_factory=dict)
     late: int = 0
     """Final results for windows already judged (ignored and counted)."""
+    judged: int = 0
+    """Windows judged since this state was made or restored: a count for the metrics,
+    not part of the checkpoint."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the checkpoint."""
@@ -215,8 +218,27 @@ def close_windows(
             if row is not None:
                 changed[row["alert_id"]] = row
         state.closed_through = start
+        state.judged += 1
         start += step
     return list(changed.values())
+
+
+def opened_series(rows: list[dict[str, Any]], closed_before: int | None) -> list[str]:
+    """The series of the incidents that ``rows`` (one :func:`close_windows` call, judged
+    after ``closed_before``) opened: those beginning in a window judged by that call.
+    The others grew an incident an earlier call opened."""
+    return [
+        str(row["evidence"]["series"])
+        for row in rows
+        if closed_before is None or int(row["evidence"]["start"]) > closed_before
+    ]
+
+
+def judged_through_s(state: DetectorState, model: AnomalyModel) -> float | None:
+    """The end (seconds of event time) of the last window judged, if any."""
+    if state.closed_through is None:
+        return None
+    return state.closed_through / US + model.window_s
 
 
 def _columns(partials: dict[str, list[float]]) -> dict[str, float]:

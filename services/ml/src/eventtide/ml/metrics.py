@@ -1,10 +1,12 @@
-"""Prometheus metrics of the online scorer: scores by model, rows scored, last score.
+"""Prometheus metrics of the three ML services: the churn scorer (``ml score``) and the
+two anomaly detectors (``ml detect`` over window results, ``ml behave`` over events).
 
 Declared here, in the ML package, so the dashboards, alerts and the metric lint have
-one place to read the scorer's names from; the scorer publishes into them. The scorer
-raises no alerts (it scores churn; metric anomalies are ``ml detect``'s, whose alerts
-are rows of the alerts table with rule ``metric_anomaly``), so it exposes no alert
-counter: the processor's alerts are counted by ``eventtide_processor_alerts_total``.
+one place to read the names from; the services publish into them after each commit, so
+a batch rolled back is never counted. The scorer raises no alerts (it scores churn); the
+detectors' incidents are rows of the alerts table with rules ``metric_anomaly`` and
+``behaviour_anomaly``, counted here when they open. The processor's pattern alerts are
+counted by ``eventtide_processor_alerts_total``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,25 @@ SCORES: Final = Histogram(
 SCORED: Final = Counter("eventtide_ml_scored", "Feature rows scored, by model.", ["model"])
 LAST_SCORED: Final = Gauge(
     "eventtide_ml_last_scored_timestamp_seconds", "When the scorer last scored a row.", ["model"]
+)
+MODEL_VERSION: Final = Gauge(
+    "eventtide_ml_model_version", "Version of the production model in service, by model.",
+    ["model"],
+)  # fmt: skip
+WINDOWS_JUDGED: Final = Counter(
+    "eventtide_ml_windows_judged",
+    "Windows a detector judged: whole-stream windows (metric), user-windows (behaviour).",
+    ["detector"],
+)
+INCIDENTS_OPENED: Final = Counter(
+    "eventtide_ml_incidents_opened",
+    "Anomaly incidents opened (their first alert), by detector and series.",
+    ["detector", "series"],
+)
+JUDGED_THROUGH: Final = Gauge(
+    "eventtide_ml_judged_through_timestamp_seconds",
+    "Event time up to which a detector has judged its windows.",
+    ["detector"],
 )
 
 
@@ -48,3 +69,25 @@ def observe(rows: Sequence[Mapping[str, Any]], at: float) -> None:
             histogram.observe(value)
         SCORED.labels(model=model).inc(len(values))
         LAST_SCORED.labels(model=model).set(at)
+
+
+def serving(model: str, version: int) -> None:
+    """The version now in service (set at start and on every reload)."""
+    MODEL_VERSION.labels(model=model).set(version)
+
+
+def declare_detector(detector: str) -> None:
+    """Create the detector's windows counter at zero, so ``rate()`` sees the first ones."""
+    WINDOWS_JUDGED.labels(detector=detector)
+
+
+def observe_judged(
+    detector: str, windows: int, opened: Sequence[str], through_s: float | None
+) -> None:
+    """Feed a committed batch of a detector: windows judged, the series of the incidents
+    it opened, and the event time (seconds) judged through (``None``: nothing yet)."""
+    WINDOWS_JUDGED.labels(detector=detector).inc(windows)
+    for series in opened:
+        INCIDENTS_OPENED.labels(detector=detector, series=series).inc()
+    if through_s is not None:
+        JUDGED_THROUGH.labels(detector=detector).set(through_s)

@@ -25,7 +25,7 @@ from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.db.predictions import insert_predictions
 from eventtide.ml.artefacts import ArtefactRefusedError
 from eventtide.ml.explain import Curve
-from eventtide.ml.metrics import observe
+from eventtide.ml.metrics import observe, serving
 from eventtide.ml.online_features import ONLINE_FEATURES
 from eventtide.ml.registry import load_estimator, production, production_version
 from eventtide.ml.scoring import ScoringModel, score_records
@@ -87,6 +87,7 @@ class ModelHolder(Generic[M]):
         self.engine, self.name, self.interval_s = engine, name, interval_s
         self.model, self.loader = model, loader
         self.checked = time.monotonic()
+        serving(name, model.version)
         self.refused: set[int] = set()
 
     def current(self) -> M:
@@ -101,6 +102,7 @@ class ModelHolder(Generic[M]):
                 return self.model
             try:
                 self.model = self.loader(conn, self.name)
+                serving(self.name, self.model.version)
                 log.info("now serving %s v%d", self.name, self.model.version)
             except (ArtefactRefusedError, NoProductionModelError) as error:
                 self.refused.add(version)

@@ -91,7 +91,8 @@ OVERVIEW = Dashboard(
                 q("sum(rate(eventtide_kafka_produce_failures_total[5m]))", "produce failures"),
             ), "ops"),
             Panel("Components up", (
-                q('up{job=~"api|producer|consumer|processor|ml|operator"}', "{{job}} {{instance}}"),
+                q('up{job=~"api|producer|consumer|processor|ml|ml-detect|ml-behave|operator"}',
+                  "{{job}} {{instance}}"),
             ), "short"),
         )),
     ),
@@ -205,7 +206,8 @@ PROCESSOR = Dashboard(
 ML = Dashboard(
     "eventtide-ml",
     "eventtide / ML and alerts",
-    "Online scoring: score distribution, rows scored; pattern alerts raised; firing rules.",
+    "Online scoring: score distribution, rows scored; the anomaly detectors: windows judged, "
+    "event time behind, incidents opened; pattern alerts raised; firing rules.",
     (
         ("Scorer", (
             Panel("Score quantiles by model", quantiles("eventtide_ml_scores", "model"),
@@ -218,6 +220,30 @@ ML = Dashboard(
                   "{{model}}"),
             ), "s"),
             Panel("Scorer up", (q('up{job="ml"}', "{{instance}}"),), "short"),
+            Panel("Model version in service", (
+                q("max by (model) (eventtide_ml_model_version)", "{{model}}"),
+            ), "short", description="The production version each ML service loaded; a "
+                "promotion shows here once the services reload."),
+        )),
+        ("Anomaly detectors", (
+            Panel("Windows judged per second", (
+                q("sum by (detector) (rate(eventtide_ml_windows_judged_total[5m]))",
+                  "{{detector}}"),
+            ), "ops", description="metric: whole-stream windows (ml detect); behaviour: "
+                "user-windows (ml behave)."),
+            Panel("Event time judged, behind the clock", (
+                q("time() - max by (detector) (eventtide_ml_judged_through_timestamp_seconds)",
+                  "{{detector}}"),
+            ), "s", description="A window is judged once complete, so a detector of hourly "
+                "windows runs at least an hour behind; a line that keeps rising is a stall."),
+            Panel("Incidents opened in the last hour", (
+                q("sum by (detector, series) (increase(eventtide_ml_incidents_opened_total[1h]))",
+                  "{{detector}} {{series}}"),
+            ), "short", description="Each incident is an alert row (rules metric_anomaly and "
+                "behaviour_anomaly), counted once when it opens."),
+            Panel("Detectors up", (
+                q('up{job=~"ml-detect|ml-behave"}', "{{job}} {{instance}}"),
+            ), "short"),
         )),
         ("Alerts", (
             Panel("Alerts raised per second by rule", (
