@@ -527,17 +527,18 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
              {"since": first, "until": last})  # fmt: skip
     for span in spans:
         common = {"timezone": zone, **span}
-        questions = {
-            "/v1/retention": {"start_event": "signup", "return_event": "signup",
-                              "period": "day", "periods": 1},
-            "/v1/trends": {"event_type": "signup", "interval": "day"},
-            "/v1/funnels": {"steps": ["signup", "purchase"]},
-            "/v1/events": {},
-            "/v1/sessions": {},
-            "/v1/sessions/stats": {},
-            "/v1/anomalies": {},
-        }  # fmt: skip
-        for path, query in questions.items():
+        questions = [
+            *(("/v1/retention", {"start_event": "signup", "return_event": "signup",
+                                 "period": period, "periods": 2}) for period in ("day", "week")),
+            *(("/v1/trends", {"event_type": "signup", "interval": interval})
+              for interval in ("minute", "hour", "day", "week")),
+            ("/v1/funnels", {"steps": ["signup", "purchase"]}),
+            ("/v1/events", {}),
+            ("/v1/sessions", {}),
+            ("/v1/sessions/stats", {}),
+            ("/v1/anomalies", {}),
+        ]  # fmt: skip
+        for path, query in questions:
             listing = path.startswith(("/v1/events", "/v1/sessions", "/v1/anomalies"))
             # listings take no time zone: they return moments, not local buckets
             answer = client.get(path, params=query | (span if listing else common), headers=key)
