@@ -7,11 +7,10 @@ file loaded. The generator first sends six days of history: the consumer stores 
 processor closes its sessions into ``features.v1`` and its windows into ``windows.v1``,
 a churn model and an hourly anomaly model are trained on the stored history with the
 project's training functions and promoted, the scorer scores those features and the
-detector judges those windows. The
-operator reconciles a Pipeline naming the test's topic and consumer group, so its
-scaling rounds read the real lag. Then each dashboard expression must return data,
-unless it is listed below as firing only under failure; and every metric an alert
-reads must be scraped.
+detector judges those windows. The operator reconciles a Pipeline naming the test's
+topic and consumer group, so its scaling rounds read the real lag. Then each dashboard
+expression must return data, unless it is listed below as firing only under failure; and
+every metric an alert reads must be scraped.
 """
 
 from __future__ import annotations

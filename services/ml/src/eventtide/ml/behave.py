@@ -218,8 +218,9 @@ class BehaveSteps:
         late = sum(s.late for s in self.states.values())
         through = watermark_s(list(self.states.values()), self.lateness_us)
         return Behaved(
-            rows, documents, offsets, len(messages), len(closed), invalid, late, through, opened
-        )
+            rows, documents, offsets, len(messages), len(closed), invalid, late,
+            through_s=through, opened=opened,
+        )  # fmt: skip
 
     def write(self, conn: Connection, behaved: Behaved) -> int:
         """Alerts, states and offsets in the loop's transaction; returns new alerts."""
