@@ -3,14 +3,14 @@
 A real Prometheus server (Debian's package) scrapes the API, the generator, the
 consumer, the processor, the ML scorer, the metric anomaly detector and the operator
 running a pipeline over real Kafka, PostgreSQL and Kubernetes, with the chart's rules
-file loaded. The generator first sends six days of history: the consumer stores it, the
+file loaded. The generator first sends four days of history: the consumer stores it, the
 processor closes its sessions into ``features.v1`` and its windows into ``windows.v1``,
-a churn model and an hourly anomaly model are trained on the stored history with the
-project's training functions and promoted, the scorer scores those features and the
-detector judges those windows. The operator reconciles a Pipeline naming the test's
-topic and consumer group, so its scaling rounds read the real lag. Then each dashboard
-expression must return data, unless it is listed below as firing only under failure; and
-every metric an alert reads must be scraped.
+a churn model is trained on the stored events with the project's training function and
+an hourly anomaly model fitted on them, both put in production, and the scorer scores
+those features while the detector judges those windows. The operator reconciles a
+Pipeline naming the test's topic and consumer group, so its scaling rounds read the real
+lag. Then each dashboard expression must return data, unless it is listed below as
+firing only under failure; and every metric an alert reads must be scraped.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from service_processes import (
     start_service,
     stop_api,
 )
+from sqlalchemy import Engine
 from storage_helpers import (
     consumer_env,
     create_topic,
@@ -67,15 +68,10 @@ FAILURE_ONLY = {
 """Dashboard expressions that have data only while something is wrong."""
 
 PARTITIONS = 2
-HISTORY_DAYS, HISTORY_USERS = 6.1, 100
-"""About 12,000 events: enough closed sessions (about 100 a day) for the churn model's
-training and held-out splits of one day each, with both outcomes in each, and enough
-hours for the anomaly model's."""
+HISTORY_DAYS, HISTORY_USERS = 4.1, 100
+"""About 8,000 events: enough closed sessions (about 100 a day) for the churn model's
+training and held-out splits of one day each, with both outcomes in each."""
 HORIZON_DAYS = 1.0
-ANOMALY_HELD_OUT_DAYS = 3.0
-"""The judged span must hold an injected incident with a day of hourly windows of
-context on each side (the conversions' day span); the 3.1 days before it are over the
-seasonal profile's minimum of 2."""
 
 
 def test_every_dashboard_query_returns_data(
@@ -198,15 +194,13 @@ def _pipeline(kubeconfig: Path, namespace: str, bootstrap: str, topic: str) -> N
 
 def _train_once_stored(url: str, bootstrap: str, topic: str, history_end: datetime) -> None:
     """Train the scorer's and the detector's models on the stored history as soon as the
-    consumer has it all.
+    consumer has stored it all and the processor has read it all.
 
     The churn model's held-out split is the day before the cut-off and training ends a
-    horizon before that; the anomaly model is judged on the last three days and trains
-    on those before. A first model is promoted when it beats its baselines; on a history
-    this small it may not, and the services must still have a model, so the test
-    promotes it then.
+    horizon before that, so the four days sent leave a day of sessions for each. Its
+    first candidate is promoted when it beats its baselines; on a history this small it
+    may not, and the scorer must still have a model, so the test promotes it then.
     """
-    from eventtide.ml.anomaly_training import ANOMALY_MODEL, train_anomaly
     from eventtide.ml.online_training import ONLINE_MODEL, train_online_churn
     from eventtide.ml.registry import promote
 
@@ -214,29 +208,57 @@ def _train_once_stored(url: str, bootstrap: str, topic: str, history_end: dateti
     engine = make_engine(url)
     try:
         deadline = time.monotonic() + 60
-        while True:
-            with engine.connect() as conn:
-                stored = sum(load_offsets(conn, "g-prom", topic).values())
-            if stored >= sent:
-                break
-            assert time.monotonic() < deadline, f"stored {stored} of {sent} within a minute"
-            time.sleep(0.3)
+        # the consumer's events for the churn model; the processor's final windows for
+        # the anomaly model, which prefers them to the events once any are stored
+        for group in ("g-prom", "g-prom-proc"):
+            while True:
+                with engine.connect() as conn:
+                    stored = sum(load_offsets(conn, group, topic).values())
+                if stored >= sent:
+                    break
+                assert time.monotonic() < deadline, f"{group}: {stored} of {sent} in a minute"
+                time.sleep(0.3)
         cutoff = history_end - timedelta(days=HORIZON_DAYS)
         result = train_online_churn(engine, cutoff, HORIZON_DAYS)
         if not result.decision.promote:
             with engine.begin() as conn:
                 promote(conn, ONLINE_MODEL, result.version)
-        anomaly = train_anomaly(
-            engine,
-            history_end - timedelta(days=ANOMALY_HELD_OUT_DAYS),
-            window="tumbling_1h",
-            held_out_days=ANOMALY_HELD_OUT_DAYS,
-        )
-        if not anomaly.decision.promote:
-            with engine.begin() as conn:
-                promote(conn, ANOMALY_MODEL, anomaly.version)
+        _register_anomaly_model(engine, history_end)
     finally:
         engine.dispose()
+
+
+def _register_anomaly_model(engine: Engine, history_end: datetime) -> None:
+    """Fit the detector's hourly model on the stored history and make it production.
+
+    Fitted as ``ml train anomaly`` fits it, but registered without its held-out judging:
+    that places incidents where three hours in a row each hold at least five events,
+    and a hundred users' hours are too bursty to promise such a place (checked over a
+    day of end times: none in about one history of twelve). This test needs a model in
+    service, not its score.
+    """
+    from eventtide.ml.anomaly import DetectorConfig
+    from eventtide.ml.anomaly_model import fit_model
+    from eventtide.ml.anomaly_training import ANOMALY_MODEL, WINDOW_SOURCE, read_table
+    from eventtide.ml.candidate import register_decided
+    from eventtide.ml.promotion import Decision
+    from eventtide.ml.window_series import default_specs
+
+    config = DetectorConfig()
+    with engine.connect() as conn:
+        table, source = read_table(conn, "tumbling_1h", history_end, 0.0)
+    specs = default_specs(
+        table, config.min_volume, max(config.rate_spans), dead_letters=source == WINDOW_SOURCE
+    )
+    model = fit_model("tumbling_1h", table, specs, config)
+    with engine.begin() as conn:
+        register_decided(
+            conn, name=ANOMALY_MODEL, artefact=model.to_json(),
+            decision=Decision(True, "the e2e test's model", 0.0, None),
+            parameters={"source": source}, metrics={},
+            data_start=datetime.fromtimestamp(float(table.times[0]), UTC),
+            data_end=datetime.fromtimestamp(float(table.times[-1]) + table.window_s, UTC),
+        )  # fmt: skip
 
 
 def _wait_ready(prom: Prometheus, workdir: Path) -> None:
