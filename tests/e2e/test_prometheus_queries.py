@@ -239,18 +239,14 @@ def _register_anomaly_model(engine: Engine, history_end: datetime) -> None:
     """
     from eventtide.ml.anomaly import DetectorConfig
     from eventtide.ml.anomaly_model import fit_model
-    from eventtide.ml.anomaly_training import ANOMALY_MODEL, WINDOW_SOURCE, read_table
+    from eventtide.ml.anomaly_training import ANOMALY_MODEL, read_table, watched_series
     from eventtide.ml.candidate import register_decided
     from eventtide.ml.promotion import Decision
-    from eventtide.ml.window_series import default_specs
 
     config = DetectorConfig()
     with engine.connect() as conn:
         table, source = read_table(conn, "tumbling_1h", history_end, 0.0)
-    specs = default_specs(
-        table, config.min_volume, max(config.rate_spans), dead_letters=source == WINDOW_SOURCE
-    )
-    model = fit_model("tumbling_1h", table, specs, config)
+    model = fit_model("tumbling_1h", table, watched_series(table, source, config), config)
     with engine.begin() as conn:
         register_decided(
             conn, name=ANOMALY_MODEL, artefact=model.to_json(),

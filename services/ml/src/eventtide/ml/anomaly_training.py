@@ -38,6 +38,7 @@ from eventtide.ml.registry import Registered, load_estimator, production
 from eventtide.ml.window_series import (
     MODEL_DIMENSIONS,
     SEGMENT_DIMENSIONS,
+    SeriesSpec,
     WindowRow,
     WindowTable,
     bucket_events,
@@ -124,9 +125,7 @@ def train_anomaly(
     train = table.between(-np.inf, cutoff.timestamp())
     held = table.between(cutoff.timestamp(), np.inf)
     _check(train, held, cutoff, source)
-    specs = default_specs(
-        train, config.min_volume, max(config.rate_spans), dead_letters=source == WINDOW_SOURCE
-    )
+    specs = watched_series(train, source, config)
     model = fit_model(window, train, specs, config)
     placed = place_injections(model, held)
     if not placed:
@@ -165,6 +164,15 @@ def train_anomaly(
             data_end=datetime.fromtimestamp(float(table.times[-1]) + table.window_s, UTC),
         )
     return AnomalyTrainResult(version, source, len(specs), ours, baseline, prod_eval, decision)
+
+
+def watched_series(train: WindowTable, source: str, config: DetectorConfig) -> list[SeriesSpec]:
+    """The series a model of ``train`` watches. The dead letters' share only from the
+    processor's windows: a healthy stream has none, so their absence says nothing, and
+    stored events hold no count of them."""
+    return default_specs(
+        train, config.min_volume, max(config.rate_spans), dead_letters=source == WINDOW_SOURCE
+    )
 
 
 def _check(train: WindowTable, held: WindowTable, cutoff: datetime, source: str) -> None:

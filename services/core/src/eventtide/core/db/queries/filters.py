@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_
@@ -49,3 +49,12 @@ def conditions(flt: EventFilter, *, event_type: str | None = None) -> ColumnElem
         parts.append(EVENTS.c.event_type == event_type)
     parts.extend(json_text(m.source, m.key) == m.value for m in flt.matches)
     return and_(*parts)
+
+
+def after(moment: datetime, span: timedelta) -> datetime:
+    """``moment + span``, or the calendar's last moment where that passes year 9999: the
+    end of a window that starts in a range open to the end of time."""
+    try:
+        return moment + span
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)

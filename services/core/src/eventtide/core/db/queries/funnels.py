@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -47,7 +47,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions
+from eventtide.core.db.queries.filters import EVENTS, EventFilter, after, conditions
 from eventtide.core.db.queries.hours import HOURS, carried, ceil_hour
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
@@ -191,19 +191,10 @@ def _events_of(step: str, flt: EventFilter, window: timedelta, *, name: str) -> 
         .where(
             EVENTS.c.event_type == step,
             EVENTS.c.occurred_at > flt.since,
-            EVENTS.c.occurred_at < closes(flt.until, window),
+            EVENTS.c.occurred_at < after(flt.until, window),
         )
         .cte(name)
     )
-
-
-def closes(until: datetime, window: timedelta) -> datetime:
-    """When the window of an entry just before ``until`` closes: ``until + window``, or
-    the calendar's last moment where that passes year 9999 (an open-ended range)."""
-    try:
-        return until + window
-    except OverflowError:
-        return datetime.max.replace(tzinfo=UTC)
 
 
 def _reached(prev: Any, events: Any, index: int, window: timedelta) -> Any:

@@ -10,7 +10,7 @@ events where the zone makes that exact (:mod:`.hours`; docs/api.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -26,7 +26,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from eventtide.core.db.queries.filters import EVENTS
+from eventtide.core.db.queries.filters import EVENTS, after
 from eventtide.core.db.queries.hours import HOURS, aligned, floor_hour
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
@@ -83,10 +83,7 @@ def _statement(
 
 def _horizon(until: datetime, period: Period, periods: int) -> datetime:
     """Where the last counted period ends at the latest (or the calendar's end)."""
-    try:
-        return until + timedelta(days=(periods + 1) * (7 if period == "week" else 1))
-    except OverflowError:
-        return datetime.max.replace(tzinfo=UTC)
+    return after(until, timedelta(days=(periods + 1) * (7 if period == "week" else 1)))
 
 
 def _cohorts_from_events(
