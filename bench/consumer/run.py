@@ -131,7 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = fresh_database(url)
         live = create_topic(bootstrap, "latency")
         try:
-            proc = consume({**env, "DATABASE_URL": database}, live, idle_exit=10)
+            proc = consume(
+                {**env, "DATABASE_URL": database}, live, idle_exit=3 if args.quick else 10
+            )
             wait_assigned(proc)
             sent = produce_live(bootstrap, live, latency_events, LATENCY_RATE)
             produced_rates.append(sent["events_per_s"])

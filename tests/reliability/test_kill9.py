@@ -4,7 +4,8 @@ The phase test aims each kill with the loop's crash injector (``EVENTTIDE_FAULT_
 after messages were polled, after a batch was prepared, inside the transaction, between
 the database commit and the Kafka commit, while partitions are assigned and while they
 are revoked, each at least three times, over a backlog so every batch is full. The
-random test kills wherever the process happens to be while 200,000 events flow.
+random test kills wherever the process happens to be while a paced stream flows, and
+the stream flows until twenty kills have landed in it.
 Afterwards every confirmed event is stored exactly once (count and a checksum over the
 ids) and user_stats equals a recomputation from user_events.
 """
@@ -14,10 +15,13 @@ from __future__ import annotations
 import json
 import random
 import signal
+import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from storage_helpers import (
@@ -155,9 +159,10 @@ def _wait_for_progress(database_url: str, baseline: int, timeout_s: float = 30.0
         time.sleep(0.05)
 
 
-EVENTS = 200_000
+MAX_EVENTS = 200_000
 RATE = 1_500.0
-"""Slow enough that the stream outlasts twenty kill-and-restart cycles (~7 s each here)."""
+"""The stream's pace; it ends once ``MIN_KILLS`` kills have landed in it (at most
+``MAX_EVENTS``, which outlasts twenty kill-and-restart cycles of ~7 s on a loaded machine)."""
 MIN_KILLS = 20
 
 
@@ -171,12 +176,16 @@ def test_kill9_at_random_moments_loses_and_doubles_nothing(
     )
     log = tmp_path / "consumer.log"
     rng = random.Random(20260101)  # noqa: S311
+    enough = threading.Event()
     producer, produced = produce_in_background(
-        kafka_bootstrap, topic, simulated_events(EVENTS, users=5_000), RATE
+        kafka_bootstrap,
+        topic,
+        _until(enough, simulated_events(MAX_EVENTS, users=5_000)),
+        RATE,
     )
-    kills: list[dict[str, float]] = []
+    kills: list[dict[str, Any]] = []
     started = time.monotonic()
-    while _mid_stream(kills) < MIN_KILLS or producer.is_alive():
+    while producer.is_alive():
         proc = start_consumer(env, topic, group, log)
         launched = time.monotonic()
         if rng.random() < 0.25:  # anywhere: starting up, joining, seeking, storing
@@ -188,20 +197,25 @@ def test_kill9_at_random_moments_loses_and_doubles_nothing(
             time.sleep(rng.uniform(0.0, 1.5))
         alive_for = time.monotonic() - launched
         before = count_stored(fresh_database_url)
+        flowing = producer.is_alive()
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-        kills.append({"after_s": round(alive_for, 2), "stored_at_kill": before})
+        kills.append({"after_s": round(alive_for, 2), "stored_at_kill": before,
+                      "mid_stream": flowing and before > 0})  # fmt: skip
+        if _mid_stream(kills) >= MIN_KILLS:
+            enough.set()
         assert time.monotonic() - started < 420, "the kill loop ran too long"
     producer.join()
     assert (produced.failed, produced.unconfirmed) == (0, 0)
-    assert len(produced.ids) == EVENTS
+    events = len(produced.ids)
+    assert 0 < events <= MAX_EVENTS
 
     final = start_consumer(env, topic, group, log, idle_exit=6)
     assert final.wait(240) == 0, log.read_text()[-3000:]
-    assert wait_until_stored(fresh_database_url, EVENTS, 5) == EVENTS
+    assert wait_until_stored(fresh_database_url, events, 5) == events
     ids = stored_ids(fresh_database_url)
-    assert len(ids) == EVENTS
-    assert len(set(ids)) == EVENTS
+    assert len(ids) == events
+    assert len(set(ids)) == events
     assert checksum(ids) == checksum(produced.ids)
     assert stats_problems(fresh_database_url) == []
 
@@ -211,6 +225,7 @@ def test_kill9_at_random_moments_loses_and_doubles_nothing(
         "kills": len(kills),
         "distinct_crash_points": len(positions),
         "kills_mid_stream": mid_stream,
+        "events": events,
         "seconds": round(time.monotonic() - started, 1),
     }
     print("kill9 summary:", json.dumps(summary))
@@ -218,6 +233,14 @@ def test_kill9_at_random_moments_loses_and_doubles_nothing(
     assert mid_stream >= MIN_KILLS, f"too few kills landed mid-stream: {summary}"
 
 
-def _mid_stream(kills: list[dict[str, float]]) -> int:
-    """Kills that hit a consumer with part, but not all, of the stream stored."""
-    return sum(1 for kill in kills if 0 < kill["stored_at_kill"] < EVENTS)
+def _until(stop: threading.Event, events: Iterable[Any]) -> Iterator[Any]:
+    """``events`` until ``stop`` is set: the stream lasts as long as the kills need it."""
+    for event in events:
+        if stop.is_set():
+            return
+        yield event
+
+
+def _mid_stream(kills: list[dict[str, Any]]) -> int:
+    """Kills that hit a consumer with part of the stream stored while more was arriving."""
+    return sum(1 for kill in kills if kill["mid_stream"])

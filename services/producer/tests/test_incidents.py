@@ -7,6 +7,7 @@ the same seed and no incident, read over the same hours.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -139,11 +140,12 @@ def test_outage_and_malformed_change_nothing_else() -> None:
 
 
 def test_events_leave_malformed_out_and_the_producer_sends_them_raw() -> None:
-    items, _ = _run()
-    simulation = Simulation(_config(INCIDENTS))
-    assert list(simulation.events()) == [i for i in items if isinstance(i, dict)]
-    corrupt = [i for i in simulated(Simulation(_config(INCIDENTS))) if isinstance(i, Corrupt)]
+    config = replace(_config(INCIDENTS), users=300)  # the property, not the statistics
+    items = list(Simulation(config).stream())
+    assert list(Simulation(config).events()) == [i for i in items if isinstance(i, dict)]
+    corrupt = [i for i in simulated(Simulation(config)) if isinstance(i, Corrupt)]
     malformed = [i for i in items if isinstance(i, Malformed)]
+    assert malformed
     assert [c.message.value for c in corrupt] == [m.value for m in malformed]
     assert all(c.message.key == m.user_id.encode() for c, m in zip(corrupt, malformed, strict=True))
 
