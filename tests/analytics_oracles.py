@@ -83,12 +83,17 @@ def trend(
 def retention(
     events: list[Raw], *, start_event: str, return_event: str, period: str, periods: int,
     zone: str, since: datetime, until: datetime, person: Person = _itself,
+    start_country: str | None = None, return_country: str | None = None,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
-    """[(cohort ISO, counts)], as ``GET /v1/retention`` answers."""
+    """[(cohort ISO, counts)], as ``GET /v1/retention`` answers; with ``start_country``
+    only start events of that country are start events, with ``return_country`` only
+    return events of that country count."""
     first: dict[str, datetime] = {}
     for e in events:
         who = person(e.user_id)
-        if e.event_type == start_event and (who not in first or e.occurred_at < first[who]):
+        if e.event_type != start_event or start_country not in (None, e.country):
+            continue
+        if who not in first or e.occurred_at < first[who]:
             first[who] = e.occurred_at
     cohort_of = {
         user: local_bucket(at, zone, period) for user, at in first.items() if since <= at < until
@@ -100,6 +105,8 @@ def retention(
     for e in events:
         who = person(e.user_id)
         if e.event_type != return_event or who not in cohort_of:
+            continue
+        if return_country not in (None, e.country):
             continue
         cohort = cohort_of[who]
         days = (local_bucket(e.occurred_at, zone, period).date() - cohort.date()).days

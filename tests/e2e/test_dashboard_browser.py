@@ -239,26 +239,29 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     filled = browser.find_element(By.ID, "trend-chart").get_attribute("data-buckets")
     assert int(str(filled)) == (hours[-1] - hours[0]) // 3600 + 1 > len(hours)
 
-    _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}")
     steps = "&".join(f"steps={s}" for s in ("signup", "add_to_cart", "purchase"))
-    funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400", key)
-    shown_steps = [
-        (r.get_attribute("data-step"), r.get_attribute("data-users"))
-        for r in browser.find_elements(By.CSS_SELECTOR, ".funnel-step")
-    ]
-    assert shown_steps == [(s["event_type"], str(s["users"])) for s in funnel["steps"]]
-    assert [u for _, u in shown_steps] == ["12", "6", "3"]  # the seeded dataset's answer
+    # the seeded dataset's answers: twelve users, the even ones from FR and the odd from DE
+    for where, users in (("", ["12", "6", "3"]), ("&where=context.country%3DFR", ["6", "6", "3"])):
+        _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}{where}")
+        funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400{where}", key)
+        shown_steps = [
+            (r.get_attribute("data-step"), r.get_attribute("data-users"))
+            for r in browser.find_elements(By.CSS_SELECTOR, ".funnel-step")
+        ]
+        assert shown_steps == [(s["event_type"], str(s["users"])) for s in funnel["steps"]]
+        assert [u for _, u in shown_steps] == users
 
-    _open(browser, f"{base}/dashboard/retention?{QUERIES['retention']}")
-    matrix = _get(base, f"/v1/retention?{QUERIES['retention']}", key)
-    rows = browser.find_elements(By.CSS_SELECTOR, "tr.cohort")
-    shown_matrix = [
-        [c.get_attribute("data-count") for c in r.find_elements(By.CSS_SELECTOR, "td.cell")]
-        for r in rows
-    ]
-    assert shown_matrix == [[str(n) for n in c["counts"]] for c in matrix["cohorts"]]
-    assert shown_matrix
-    assert shown_matrix[0][0] == "12"
+    for where, cohort in (("", "12"), ("&start_where=context.country%3DDE", "6")):
+        _open(browser, f"{base}/dashboard/retention?{QUERIES['retention']}{where}")
+        matrix = _get(base, f"/v1/retention?{QUERIES['retention']}{where}", key)
+        rows = browser.find_elements(By.CSS_SELECTOR, "tr.cohort")
+        shown_matrix = [
+            [c.get_attribute("data-count") for c in r.find_elements(By.CSS_SELECTOR, "td.cell")]
+            for r in rows
+        ]
+        assert shown_matrix == [[str(n) for n in c["counts"]] for c in matrix["cohorts"]]
+        assert shown_matrix
+        assert shown_matrix[0][0] == cohort
 
     _open(browser, f"{base}/dashboard/sessions")
     stats = _get(base, "/v1/sessions/stats", key)

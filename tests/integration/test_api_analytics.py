@@ -80,7 +80,7 @@ def store(engine: Engine, events: list[Raw], links: list[Link] | None = None) ->
                         "currency": "EUR" if e.amount_cents else None,
                         "context": {"platform": "web"}
                         | ({"country": e.country} if e.country else {}),
-                        "properties": {},
+                        "properties": {"market": e.country} if e.country else {},
                     }
                     for e in events
                 ],
@@ -204,12 +204,25 @@ def test_unique_users_are_exact_across_the_windows_of_buckets(reader, zone: str)
             assert _answer(answer.json()) == expected, (interval, by_country)
 
 
+RETENTION_FILTERS = [
+    ({}, None, None),
+    ({"where": "context.country=DE"}, "DE", "DE"),
+    ({"start_where": "context.country=DE"}, "DE", None),
+    ({"return_where": "context.country=FR"}, None, "FR"),
+    ({"where": "properties.market=US", "return_where": "context.country=US"}, "US", "US"),
+    ({"start_where": "properties.market=FR", "return_where": "properties.market=DE"}, "FR", "DE"),
+]
+"""Query parameters, and the start and return countries the oracle is told. A filter on
+``context.country`` leaves the hour rows usable; one on a property sends both parts of
+the statement to the events (the store mirrors the country into ``properties.market``)."""
+
+
 def test_retention_equals_the_oracle(reader) -> None:
     client, engine, key = reader
     # both ends inside an hour: a first start event in those hours is read exactly
     since, until = BASE + timedelta(minutes=35), BASE + timedelta(days=2, minutes=20)
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         events=raw_events,
         zone=st.sampled_from(ZONES),
@@ -217,26 +230,61 @@ def test_retention_equals_the_oracle(reader) -> None:
         periods=st.integers(1, 5),
         pair=st.sampled_from([("signup", "purchase"), ("page_view", "page_view")]),
         links=link_lists,
+        filters=st.sampled_from(RETENTION_FILTERS),
     )
-    def check(events, zone, period, periods, pair, links) -> None:
+    def check(events, zone, period, periods, pair, links, filters) -> None:
         persons = store(engine, events, links)
+        extra_params, start_country, return_country = filters
         query = {
             "start_event": pair[0], "return_event": pair[1], "period": period,
             "periods": periods, "timezone": zone, "since": since.isoformat(),
-            "until": until.isoformat(),
+            "until": until.isoformat(), **extra_params,
         }  # fmt: skip
         answer = client.get("/v1/retention", params=query, headers=key)
         assert answer.status_code == 200, answer.text
         got = [(c["cohort"], c["counts"]) for c in answer.json()["cohorts"]]
         args = dict(start_event=pair[0], return_event=pair[1], period=period, periods=periods,
-                    zone=zone, since=since, until=until, person=persons.person)  # fmt: skip
+                    zone=zone, since=since, until=until, person=persons.person,
+                    start_country=start_country, return_country=return_country)  # fmt: skip
         expected = retention(events, **args)
-        assert got == expected
+        assert got == expected, filters
         # the comparison can fail: a new user starting at the range's start joins a cohort
-        extra = Raw("newcomer", pair[0], since, None, None)
+        extra = Raw("newcomer", pair[0], since, start_country, None)
         assert retention([*events, extra], **args) != expected
 
     check()
+
+
+def test_retention_filters_choose_the_start_events_and_the_returns(reader) -> None:
+    """A person's first start event of the filtered kind makes their cohort, even when an
+    earlier start event of another kind exists; returns of another kind do not count."""
+    client, engine, key = reader
+    day = timedelta(days=1)
+    events = [
+        Raw("ana", "signup", BASE + timedelta(hours=5), "FR", None),
+        Raw("ana", "signup", BASE + day + timedelta(hours=5), "DE", None),
+        Raw("ana", "purchase", BASE + 2 * day + timedelta(hours=5), "FR", None),
+        Raw("ben", "signup", BASE + day + timedelta(hours=6), "DE", None),
+        Raw("ben", "purchase", BASE + 2 * day + timedelta(hours=6), "DE", None),
+    ]
+    store(engine, events)
+    until = BASE + 3 * day
+    base = {"start_event": "signup", "return_event": "purchase", "period": "day",
+            "periods": 3, "since": BASE.isoformat(), "until": until.isoformat()}  # fmt: skip
+
+    def ask(**extra: str) -> list[tuple[str, list[int]]]:
+        answer = client.get("/v1/retention", params=base | extra, headers=key)
+        assert answer.status_code == 200, answer.text
+        return [(c["cohort"], c["counts"]) for c in answer.json()["cohorts"]]
+
+    first_day, second_day = "2026-03-28T00:00:00", "2026-03-29T00:00:00"
+    assert ask() == [(first_day, [1, 0, 1]), (second_day, [1, 1, 0])]
+    assert ask(start_where="context.country=DE") == [(second_day, [2, 2, 0])]
+    assert ask(where="context.country=DE") == [(second_day, [2, 1, 0])]
+    assert ask(start_where="properties.market=DE", return_where="context.country=FR") == [
+        (second_day, [2, 1, 0])
+    ]
+    assert ask(where="properties.market=US") == []
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Kolkata"])

@@ -29,16 +29,24 @@ def get_retention(
     ] = "UTC",
     since: Annotated[datetime | None, Query(examples=["2026-10-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
+    where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    start_where: Annotated[list[params.Where], Query(examples=[["properties.plan=pro"]])] = [],  # noqa: B006
+    return_where: Annotated[list[params.Where], Query(examples=[["context.platform=ios"]])] = [],  # noqa: B006
 ) -> RetentionResponse:
     """Users whose first ``start_event`` falls in ``[since, until)`` form a cohort per
     local ``period``; ``counts[k]`` is how many of them did ``return_event`` in the k-th
-    period after (``counts[0]``: the cohort's size)."""
-    flt = params.event_filter(since, until, [], now=datetime.now(UTC))
+    period after (``counts[0]``: the cohort's size). ``where`` filters both events;
+    ``start_where`` only the start event (its first matching one makes the cohort),
+    ``return_where`` only the return event."""
+    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
+    start_matches = (*flt.matches, *map(params.parse_match, start_where))
+    return_matches = (*flt.matches, *map(params.parse_match, return_where))
     with engine.connect() as conn:
         cohorts = retention.retention(
             conn, start_event=start_event, return_event=return_event, period=period,
             periods=periods, timezone=zone, since=flt.since, until=flt.until,
+            start_matches=start_matches, return_matches=return_matches,
         )  # fmt: skip
     return RetentionResponse(
         start_event=start_event, return_event=return_event, period=period, timezone=zone,

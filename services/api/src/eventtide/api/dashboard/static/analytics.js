@@ -3,18 +3,23 @@
 
 import { api, card, duration, fmt, h, query, queryForm, setFigure, showError, table, timeChart } from "./core.js";
 
-/** The API query string for the page's own parameters (only those the route knows). */
-function forward(q, names, lists = {}) {
+/** The API query string for the page's own parameters (only those the route knows).
+ * ``lists`` names fields whose comma-separated items become a repeated parameter;
+ * ``filters`` names filter fields, whose items are separated by ";" (a filter's value
+ * may hold a comma) and each become one repeated ``where``-style parameter. */
+function forward(q, names, lists = {}, filters = []) {
   const out = new URLSearchParams();
   for (const name of names) {
     const value = q.get(name);
     if (value) out.set(name, value);
   }
-  for (const [name, source] of Object.entries(lists)) {
-    for (const part of (q.get(source) || "").split(",").map((s) => s.trim()).filter(Boolean)) out.append(name, part);
-  }
+  const items = (source, separator) => (q.get(source) || "").split(separator).map((s) => s.trim()).filter(Boolean);
+  for (const [name, source] of Object.entries(lists)) for (const part of items(source, ",")) out.append(name, part);
+  for (const name of filters) for (const part of items(name, ";")) out.append(name, part);
   return out.toString();
 }
+
+const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.plan=pro", size: 26 };
 
 const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
 const MAX_BUCKETS = 50000;
@@ -51,6 +56,7 @@ export async function trends(view) {
     { name: "metric", label: "metric", options: ["count", "unique_users", "amount_sum"], value: "count" },
     { name: "interval", label: "interval", options: ["minute", "hour", "day", "week"], value: "day" },
     { name: "breakdown", label: "breakdown", placeholder: "context.country" },
+    FILTER,
     ...RANGE,
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
   ], q));
@@ -60,7 +66,7 @@ export async function trends(view) {
   const tablePanel = h("div", { class: "panel" });
   view.append(panel, tablePanel);
   try {
-    const answer = await api(`/v1/trends?${forward(q, names)}`);
+    const answer = await api(`/v1/trends?${forward(q, names, {}, ["where"])}`);
     const xs = bucketAxis(answer.series.flatMap((s) => s.points.map((p) => wallSeconds(p.bucket))), answer.interval);
     const series = answer.series.map((s) => {
       const byBucket = new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value]));
@@ -83,13 +89,14 @@ export async function funnel(view) {
   view.append(h("h1", {}, "Funnel"), queryForm([
     { name: "steps", label: "steps (comma-separated)", value: "page_view,add_to_cart,purchase", size: 32 },
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
+    { ...FILTER, label: "filter (on the first step)" },
     ...RANGE,
   ], q));
   if (!q.get("steps")) q.set("steps", "page_view,add_to_cart,purchase");
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until"], { steps: "steps" })}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until"], { steps: "steps" }, ["where"])}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),
@@ -110,13 +117,17 @@ export async function retention(view) {
     { name: "return_event", label: "return event", value: "page_view" },
     { name: "period", label: "period", options: ["day", "week"], value: "day" },
     { name: "periods", label: "periods", value: "8", size: 4 },
+    { ...FILTER, label: "filter (both events)" },
+    { ...FILTER, name: "start_where", label: "start filter", placeholder: "context.country=DE" },
+    { ...FILTER, name: "return_where", label: "return filter", placeholder: "context.platform=ios" },
     ...RANGE,
   ], q));
   for (const [k, v] of [["start_event", "signup"], ["return_event", "page_view"]]) if (!q.get(k)) q.set(k, v);
   const panel = h("div", { class: "panel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/retention?${forward(q, ["start_event", "return_event", "period", "periods", "since", "until", "timezone"])}`);
+    const names = ["start_event", "return_event", "period", "periods", "since", "until", "timezone"];
+    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "start_where", "return_where"])}`);
     const width = Math.max(0, ...answer.cohorts.map((c) => c.counts.length));
     const heads = ["cohort", ...Array.from({ length: width }, (_, k) => `${answer.period} ${k}#`)];
     panel.append(table(heads, answer.cohorts.map((c) => h("tr", { class: "cohort", dataset: { cohort: c.cohort } },

@@ -4,16 +4,24 @@ that period, PostHog's default). Periods are local days or weeks (Monday) in the
 
 Period 0 is the cohort's size. One statement: the cohorts, then each person's distinct
 return periods, counted per cohort and period. Both read ``event_hours`` instead of the
-events where the zone makes that exact (:mod:`.hours`; docs/api.md).
+events where the zone and the filters make that exact (:mod:`.hours`; docs/api.md).
+
+Filters are equalities on a context field or a property, as every question takes, kept
+apart for the two events as Mixpanel's ``born_where`` and ``where`` are: a person's
+cohort is the period of their first start event that matches the start filters (the
+events that do not match are not start events at all), and only return events that
+match the return filters count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Date,
     Integer,
@@ -26,16 +34,34 @@ from sqlalchemy import (
     union_all,
 )
 
-from eventtide.core.db.queries.filters import EVENTS, after
-from eventtide.core.db.queries.hours import HOURS, aligned, floor_hour
+from eventtide.core.db.queries.filters import EVENTS, Match, after, json_text
+from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
 
 Period = Literal["day", "week"]
 
 
+@dataclass(frozen=True, slots=True)
+class Side:
+    """The start or the return event: its type and the filters its events must match."""
+
+    event_type: str
+    matches: Sequence[Match] = ()
+
+    def on_events(self) -> list[ColumnElement[bool]]:
+        """The conditions on ``user_events`` rows."""
+        return [EVENTS.c.event_type == self.event_type,
+                *(json_text(m.source, m.key) == m.value for m in self.matches)]  # fmt: skip
+
+    def on_hours(self) -> list[ColumnElement[bool]]:
+        """The same conditions on ``event_hours`` rows (only for fields they carry)."""
+        return [HOURS.c.event_type == self.event_type,
+                *(HOURS.c[m.key] == m.value for m in self.matches)]  # fmt: skip
+
+
 def _statement(
-    *, start_event: str, return_event: str, period: Period, periods: int, timezone: str,
+    *, start: Side, returned: Side, period: Period, periods: int, timezone: str,
     since: datetime, until: datetime, horizon: datetime, hours: bool,
 ) -> Any:  # fmt: skip
     """The cohorts, each person's distinct return periods, counted per cohort and period.
@@ -45,18 +71,18 @@ def _statement(
     ``since``'s, and period ``periods - 1`` ends before that bound (the spare period
     covers a local day of 25 hours: :func:`_horizon`)."""
     cohorts = (
-        _cohorts_from_hours(start_event, period, timezone, since, until)
+        _cohorts_from_hours(start, period, timezone, since, until)
         if hours
-        else _cohorts_from_events(start_event, period, timezone, since, until)
+        else _cohorts_from_events(start, period, timezone, since, until)
     )
     if hours:
         source, person = with_persons(HOURS, HOURS.c.user_id)
-        at, kind = HOURS.c.hour, HOURS.c.event_type
+        at, matching = HOURS.c.hour, returned.on_hours()
     else:
         source, person = EVENTS_WITH_PERSONS, PERSON
-        at, kind = EVENTS.c.occurred_at, EVENTS.c.event_type
-    returned = func.date_trunc(period, func.timezone(timezone, at))
-    days = cast(returned, Date) - cast(cohorts.c.cohort, Date)
+        at, matching = EVENTS.c.occurred_at, returned.on_events()
+    local_period = func.date_trunc(period, func.timezone(timezone, at))
+    days = cast(local_period, Date) - cast(cohorts.c.cohort, Date)
     hits = (
         select(
             cohorts.c.person_id,
@@ -67,7 +93,7 @@ def _statement(
         )
         .distinct()
         .select_from(cohorts.join(source, cohorts.c.person_id == person))
-        .where(kind == return_event, at >= floor_hour(since), at < horizon)
+        .where(*matching, at >= floor_hour(since), at < horizon)
         .cte("hits")
     )
     sizes = select(
@@ -87,13 +113,14 @@ def _horizon(until: datetime, period: Period, periods: int) -> datetime:
 
 
 def _cohorts_from_events(
-    start_event: str, period: Period, timezone: str, since: datetime, until: datetime
+    start: Side, period: Period, timezone: str, since: datetime, until: datetime
 ) -> Any:
-    """Each person's first-ever start event, kept when it is in ``[since, until)``."""
+    """Each person's first-ever start event (of those matching the start filters), kept
+    when it is in ``[since, until)``."""
     firsts = (
         select(PERSON.label("person_id"), func.min(EVENTS.c.occurred_at).label("first_at"))
         .select_from(EVENTS_WITH_PERSONS)
-        .where(EVENTS.c.event_type == start_event)
+        .where(*start.on_events())
         .group_by(PERSON)
         .cte("firsts")
     )
@@ -108,7 +135,7 @@ def _cohorts_from_events(
 
 
 def _cohorts_from_hours(
-    start_event: str, period: Period, timezone: str, since: datetime, until: datetime
+    start: Side, period: Period, timezone: str, since: datetime, until: datetime
 ) -> Any:
     """The same cohorts from each person's first hour in ``event_hours``. Its period is
     that hour's (the zone is whole-hour aligned there); only for a person whose first
@@ -118,7 +145,7 @@ def _cohorts_from_hours(
     firsts = (
         select(person.label("person_id"), func.min(HOURS.c.hour).label("first_hour"))
         .select_from(joined)
-        .where(HOURS.c.event_type == start_event)
+        .where(*start.on_hours())
         .group_by(person)
         .cte("first_hours")
     )
@@ -129,7 +156,7 @@ def _cohorts_from_hours(
         .select_from(EVENTS_WITH_PERSONS)
         .where(
             firsts.c.person_id == PERSON,
-            EVENTS.c.event_type == start_event,
+            *start.on_events(),
             EVENTS.c.occurred_at >= first,
             EVENTS.c.occurred_at < first + timedelta(hours=1),
         )
@@ -164,8 +191,12 @@ def retention(
     timezone: str,
     since: datetime,
     until: datetime,
+    start_matches: Sequence[Match] = (),
+    return_matches: Sequence[Match] = (),
 ) -> list[Cohort]:
-    """The retention matrix for cohorts whose first start event is in ``[since, until)``.
+    """The retention matrix for cohorts whose first start event matching
+    ``start_matches`` is in ``[since, until)``, counting the return events that match
+    ``return_matches``. Hour rows answer only when every filter is on a field they carry.
 
     With the analytics ``work_mem``: at 10,000,000 events (bench/api) the statement
     sorted 4.7 million rows through 175 MB of temporary files at the default; EXPLAIN
@@ -173,12 +204,17 @@ def retention(
     """
     for_analytics(conn)
     horizon = _horizon(until, period, periods)
-    hours = conn.dialect.name == "postgresql" and aligned(floor_hour(since), horizon, timezone)
+    fields = [(m.source, m.key) for m in (*start_matches, *return_matches)]
+    hours = (
+        conn.dialect.name == "postgresql"
+        and carried(fields)
+        and aligned(floor_hour(since), horizon, timezone)
+    )
     rows = conn.execute(
         _statement(
-            start_event=start_event, return_event=return_event, period=period,
-            periods=periods, timezone=timezone, since=since, until=until, horizon=horizon,
-            hours=hours,
+            start=Side(start_event, start_matches), returned=Side(return_event, return_matches),
+            period=period, periods=periods, timezone=timezone, since=since, until=until,
+            horizon=horizon, hours=hours,
         )
     )  # fmt: skip
     matrix: dict[datetime, list[int]] = {}
