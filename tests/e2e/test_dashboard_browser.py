@@ -238,6 +238,13 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     hours = sorted({datetime.fromisoformat(b).replace(tzinfo=UTC).timestamp() for b, _, _ in want})
     filled = browser.find_element(By.ID, "trend-chart").get_attribute("data-buckets")
     assert int(str(filled)) == (hours[-1] - hours[0]) // 3600 + 1 > len(hours)
+    # the filter field reaches the API: one country's series only
+    _open(browser, f"{base}/dashboard/trends?{QUERIES['trends']}&where=context.country%3DDE")
+    groups = {
+        r.get_attribute("data-group")
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
+    }
+    assert groups == {"DE"}, groups
 
     steps = "&".join(f"steps={s}" for s in ("signup", "add_to_cart", "purchase"))
     # the seeded dataset's answers: twelve users, the even ones from FR and the odd from DE
