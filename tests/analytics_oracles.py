@@ -153,3 +153,43 @@ def funnel(
     return [
         (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
     ]
+
+
+def funnel_groups(
+    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
+    person: Person = _itself, country: str | None = None, top: int = 5,
+) -> list[tuple[str, list[tuple[str, int, float | None]]]]:  # fmt: skip
+    """[(group, funnel)], as ``GET /v1/funnels?breakdown=context.country`` answers its
+    ``groups``: a person's group is the country of their entry event (the smallest if
+    several entry events share its time; ``(none)`` without one); the ``top`` groups by
+    entrants (ties to the smaller name) stay, the rest are ``(other)``, listed last."""
+    entry: dict[str, datetime] = {}
+    chosen = [
+        e for e in events
+        if e.event_type == steps[0] and since <= e.occurred_at < until
+        and (country is None or e.country == country)
+    ]  # fmt: skip
+    for e in chosen:
+        who = person(e.user_id)
+        if who not in entry or e.occurred_at < entry[who]:
+            entry[who] = e.occurred_at
+    group: dict[str, str] = {}
+    for who, at in entry.items():
+        values = sorted(
+            e.country for e in chosen
+            if person(e.user_id) == who and e.occurred_at == at and e.country is not None
+        )  # fmt: skip
+        group[who] = values[0] if values else "(none)"
+    sizes: dict[str, int] = defaultdict(int)
+    for name in group.values():
+        sizes[name] += 1
+    kept = set(sorted(sizes, key=lambda g: (-sizes[g], g.encode()))[:top])
+    label = {who: name if name in kept else "(other)" for who, name in group.items()}
+    answers = []
+    for name in set(label.values()):
+        members = {who for who, g in label.items() if g == name}
+        mine = [e for e in events if person(e.user_id) in members]
+        answers.append((name, funnel(mine, steps=steps, window=window, since=since,
+                                     until=until, person=person, country=country)))  # fmt: skip
+    answers.sort(key=lambda a: (a[0] == "(other)", -a[1][0][1], a[0].encode()))
+    return answers

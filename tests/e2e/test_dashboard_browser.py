@@ -257,6 +257,17 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         ]
         assert shown_steps == [(s["event_type"], str(s["users"])) for s in funnel["steps"]]
         assert [u for _, u in shown_steps] == users
+    by_country = "&breakdown=context.country"
+    _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}{by_country}")
+    funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400{by_country}", key)
+    shown_groups = [
+        (r.get_attribute("data-group"), r.get_attribute("data-users"))
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.funnel-group")
+    ]
+    assert shown_groups == [
+        (g["group"], ",".join(str(s["users"]) for s in g["steps"])) for g in funnel["groups"]
+    ]
+    assert shown_groups == [("DE", "6,0,0"), ("FR", "6,6,3")]  # carts and buys: even users
 
     for where, cohort in (("", "12"), ("&start_where=context.country%3DDE", "6")):
         _open(browser, f"{base}/dashboard/retention?{QUERIES['retention']}{where}")

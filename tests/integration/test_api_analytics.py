@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from analytics_oracles import Raw, funnel, retention, trend
+from analytics_oracles import Raw, funnel, funnel_groups, retention, trend
 from api_helpers import Reader, reader_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -379,18 +379,39 @@ def _near(since: datetime, until: datetime) -> st.SearchStrategy[list[Raw]]:
 
 
 def _store_for_funnels(engine: Engine, events: list[Raw], links: list[Link]) -> Resolution:
-    """``store``, with ``properties.source = test`` on every event."""
+    """``store``, with ``properties.source = test`` added to every event."""
     persons = store(engine, events, links)
     with engine.begin() as conn:
-        conn.execute(text("""UPDATE user_events SET properties = '{"source": "test"}'"""))
+        conn.execute(
+            text("""UPDATE user_events SET properties = properties || '{"source": "test"}'""")
+        )
     return persons
 
 
 def _funnel(client, key, query: dict) -> list[tuple[str, int, float | None]]:
     answer = client.get("/v1/funnels", params=query, headers=key)
     assert answer.status_code == 200, answer.text
-    return [(s["event_type"], s["users"], s["median_seconds_from_previous"])
-            for s in answer.json()["steps"]]  # fmt: skip
+    return _steps(answer.json()["steps"])
+
+
+def _steps(steps: list[dict]) -> list[tuple[str, int, float | None]]:
+    return [(s["event_type"], s["users"], s["median_seconds_from_previous"]) for s in steps]
+
+
+def _funnel_groups(client, key, query: dict) -> list[tuple[str, list]]:
+    answer = client.get("/v1/funnels", params=query, headers=key)
+    assert answer.status_code == 200, answer.text
+    return [(g["group"], _steps(g["steps"])) for g in answer.json()["groups"]]
+
+
+def _same_funnel(got: list, expected: list) -> bool:
+    """Users equal and medians equal to a millisecond."""
+    if [g[:2] for g in got] != [e[:2] for e in expected]:
+        return False
+    return all(
+        (m_got is None) == (m_exp is None) and (m_exp is None or abs(m_got - m_exp) < 1e-3)
+        for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True)
+    )
 
 
 def test_funnels_equal_the_oracle(reader) -> None:
@@ -408,30 +429,71 @@ def test_funnels_equal_the_oracle(reader) -> None:
         links=link_lists,
         span=funnel_ranges,
         country=st.sampled_from([None, "DE"]),
+        breakdown=st.sampled_from(["context.country", "properties.market"]),
+        top=st.integers(1, 3),
         data=st.data(),
     )
-    def check(events, steps, window_min, links, span, country, data) -> None:
+    def check(events, steps, window_min, links, span, country, breakdown, top, data) -> None:
         since, until = span
         events = [*events, *data.draw(_near(since, until))]
         persons = _store_for_funnels(engine, events, links)
         args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
                     person=persons.person, country=country)  # fmt: skip
         expected = funnel(events, **args)
+        expected_groups = funnel_groups(events, **args, top=top)
         where = [f"context.country={country}"] if country else []
         for extra_where in ([], [EVERYWHERE]):
             query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
                      "until": until.isoformat(), "where": where + extra_where}  # fmt: skip
-            got = _funnel(client, key, query)
-            assert [g[:2] for g in got] == [e[:2] for e in expected], extra_where
-            for (_, _, m_got), (_, _, m_exp) in zip(got, expected, strict=True):
-                assert (m_got is None) == (m_exp is None)
-                if m_exp is not None:
-                    assert m_got == pytest.approx(m_exp, abs=1e-3)
+            assert _same_funnel(_funnel(client, key, query), expected), extra_where
+            groups = _funnel_groups(client, key, query | {"breakdown": breakdown, "top": top})
+            assert [g for g, _ in groups] == [g for g, _ in expected_groups], extra_where
+            for (_, got), (_, want) in zip(groups, expected_groups, strict=True):
+                assert _same_funnel(got, want), (breakdown, extra_where)
         # the comparison can fail: one more user entering the funnel
         extra = Raw("entrant", steps[0], since, country, None)
         assert funnel([*events, extra], **args) != expected
+        assert funnel_groups([*events, extra], **args, top=top) != expected_groups
 
     check()
+
+
+def test_funnel_breakdown_groups_each_person_by_their_entry_event(reader) -> None:
+    """Four entrants from DE (one of them with a DE and an FR entry event at the same
+    time: the smaller value, DE), two each from FR and US, one without a country. With
+    ``top=2`` the FR-US tie goes to FR and US joins ``(none)`` in ``(other)``, which is
+    listed last although it is larger than FR; the property mirror answers the same."""
+    client, engine, key = reader
+    at = BASE + timedelta(hours=1)
+    entrants = {"a1": "DE", "a2": "DE", "a3": "DE", "b1": "FR", "b2": "FR", "u1": "US",
+                "u2": "US", "c1": None}  # fmt: skip
+    events = [Raw(u, "page_view", at + timedelta(minutes=i), c, None)
+              for i, (u, c) in enumerate(entrants.items())]  # fmt: skip
+    events += [Raw("t1", "page_view", at + timedelta(minutes=30), c, None) for c in ("FR", "DE")]
+    events += [Raw(u, "purchase", at + timedelta(hours=2, minutes=i), "FR", None)
+               for i, u in enumerate(("a1", "a2", "b1", "u1", "t1"))]  # fmt: skip
+    _store_for_funnels(engine, events, [])
+    steps = ["page_view", "purchase"]
+    since, until = BASE, BASE + timedelta(hours=6)
+    query = {"steps": steps, "window_s": 86_400, "since": since.isoformat(),
+             "until": until.isoformat(), "breakdown": "context.country", "top": 2}  # fmt: skip
+    groups = _funnel_groups(client, key, query)
+    assert [(g, [n for _, n, _ in f]) for g, f in groups] == [
+        ("DE", [4, 3]),
+        ("FR", [2, 1]),
+        ("(other)", [3, 1]),
+    ]
+    expected = funnel_groups(events, steps=steps, window=timedelta(days=1), since=since,
+                             until=until, top=2)  # fmt: skip
+    assert groups == expected
+    assert _funnel_groups(client, key, query | {"breakdown": "properties.market"}) == expected
+    wide = _funnel_groups(client, key, query | {"top": 5})
+    assert [(g, f[0][1]) for g, f in wide] == [("DE", 4), ("FR", 2), ("US", 2), ("(none)", 1)]
+    # a filter picks the entry event, and its value is the group: t1 is FR's then
+    in_fr = _funnel_groups(client, key, query | {"where": ["context.country=FR"]})
+    assert [(g, f[0][1]) for g, f in in_fr] == [("FR", 3)]
+    answer = client.get("/v1/funnels", params=query | {"breakdown": "country"}, headers=key)
+    assert answer.status_code in (400, 422), answer.text
 
 
 def test_funnel_entries_read_first_hours_from_event_hours(reader) -> None:

@@ -166,11 +166,23 @@ class FunnelStepOut(BaseModel):
     median_seconds_from_previous: float | None = Field(default=None, examples=[3600.0])
 
 
+class FunnelGroupOut(BaseModel):
+    """The funnel of the persons whose entry event had one breakdown value."""
+
+    group: str = Field(examples=["DE"], description="the value, `(none)` or `(other)`")
+    steps: list[FunnelStepOut]
+
+
 class FunnelResponse(BaseModel):
-    """A sequential funnel."""
+    """A sequential funnel; with a breakdown, also one per entry value."""
 
     window_seconds: int = Field(examples=[1_209_600])
     steps: list[FunnelStepOut]
+    breakdown: str | None = Field(default=None, examples=["context.country"])
+    groups: list[FunnelGroupOut] | None = Field(
+        default=None,
+        description="with `breakdown`: the top values by entrants, largest first, then `(other)`",
+    )
 
 
 class UserProfile(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
-from eventtide.api.schemas import FunnelResponse, FunnelStepOut
+from eventtide.api.schemas import FunnelGroupOut, FunnelResponse, FunnelStepOut
 from eventtide.core.db.queries import funnels
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -30,13 +30,35 @@ def get_funnel(
     since: Annotated[datetime | None, Query(examples=["2026-11-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    breakdown: Annotated[
+        str | None,
+        Query(max_length=80, pattern=params.BREAKDOWN_PATTERN, examples=["context.country"]),
+    ] = None,
+    top: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> FunnelResponse:
     """Users enter at their first ``steps[0]`` event in ``[since, until)`` (the filter
     applies to that entry event); each next step is its type's first event after the
-    previous step and within ``window_s`` of the entry."""
+    previous step and within ``window_s`` of the entry. With ``breakdown`` each user
+    counts in the group of their entry event's value (first touch): the ``top`` values
+    by entrants, and ``(other)`` for the rest."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
+    split = params.breakdown_of(breakdown)
+    window = timedelta(seconds=window_s)
+    groups = None
     with engine.connect() as conn:
-        reached = funnels.funnel(conn, flt=flt, steps=steps, window=timedelta(seconds=window_s))
+        reached = funnels.funnel(conn, flt=flt, steps=steps, window=window)
+        if split is not None:
+            found = funnels.funnel_groups(
+                conn, flt=flt, steps=steps, window=window, breakdown=split, top=top
+            )
+            groups = [FunnelGroupOut(group=g.group, steps=_steps_out(g.steps)) for g in found]
+    return FunnelResponse(
+        window_seconds=window_s, steps=_steps_out(reached), breakdown=breakdown, groups=groups
+    )
+
+
+def _steps_out(reached: list[funnels.FunnelStep]) -> list[FunnelStepOut]:
+    """Conversions from the first and from the previous step (0 where no one entered)."""
     first = reached[0].users
     out, previous = [], first
     for step in reached:
@@ -50,4 +72,4 @@ def get_funnel(
             )
         )
         previous = step.users
-    return FunnelResponse(window_seconds=window_s, steps=out)
+    return out

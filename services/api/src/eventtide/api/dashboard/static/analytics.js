@@ -90,13 +90,14 @@ export async function funnel(view) {
     { name: "steps", label: "steps (comma-separated)", value: "page_view,add_to_cart,purchase", size: 32 },
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
     { ...FILTER, label: "filter (on the first step)" },
+    { name: "breakdown", label: "breakdown (of the first step)", placeholder: "context.country" },
     ...RANGE,
   ], q));
   if (!q.get("steps")) q.set("steps", "page_view,add_to_cart,purchase");
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until"], { steps: "steps" }, ["where"])}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where"])}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),
@@ -107,6 +108,15 @@ export async function funnel(view) {
         h("td", { class: "num" }, `${(s.conversion_from_first * 100).toFixed(1)}%`),
         h("td", { class: "num" }, `${(s.conversion_from_previous * 100).toFixed(1)}%`),
         h("td", { class: "num" }, duration(s.median_seconds_from_previous)))), { id: "funnel-table" }));
+    if (answer.groups) {
+      const pct = (s) => `${(s.conversion_from_first * 100).toFixed(1)}%`;
+      panel.append(h("h2", {}, `By ${answer.breakdown} of the first step`), table(
+        ["group", ...answer.steps.map((s) => `${s.event_type}#`)],
+        answer.groups.map((g) => h("tr", { class: "funnel-group", dataset: { group: g.group, users: g.steps.map((s) => s.users).join(",") } },
+          h("td", {}, g.group),
+          g.steps.map((s, i) => h("td", { class: "num" }, i ? `${fmt.format(s.users)} (${pct(s)})` : fmt.format(s.users))))),
+        { id: "funnel-groups" }));
+    }
   } catch (e) { showError(view, e); }
 }
 
