@@ -137,7 +137,8 @@ def _cohorts_from_events(
 def _cohorts_from_hours(
     start: Side, period: Period, timezone: str, since: datetime, until: datetime
 ) -> Any:
-    """The same cohorts from each person's first hour in ``event_hours``. Its period is
+    """The same cohorts from each person's first hour with a start event (one matching
+    the start filters) in ``event_hours``. Its period is
     that hour's (the zone is whole-hour aligned there); only for a person whose first
     hour holds ``since`` or ``until`` does the exact first time decide membership, and
     that time is read from the events of that one hour."""
