@@ -119,9 +119,13 @@ def retention(
 def funnel(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None,
+    step_countries: dict[int, str] | None = None,
 ) -> list[tuple[str, int, float | None]]:  # fmt: skip
     """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``;
-    with ``country``, only entry events of that country count (``where=context.country``)."""
+    with ``country``, only entry events of that country count (``where=context.country``);
+    with ``step_countries`` ({step index: country}), only that step's events of that
+    country count for it (``step_where=<index + 1>:context.country=...``)."""
+    only = step_countries or {}
     from statistics import median
 
     by_user: dict[str, list[Raw]] = defaultdict(list)
@@ -133,7 +137,7 @@ def funnel(
         entries = [
             e.occurred_at for e in user_events
             if e.event_type == steps[0] and since <= e.occurred_at < until
-            and (country is None or e.country == country)
+            and (country is None or e.country == country) and only.get(0, e.country) == e.country
         ]  # fmt: skip
         if not entries:
             continue
@@ -143,6 +147,7 @@ def funnel(
             later = [
                 e.occurred_at for e in user_events
                 if e.event_type == step and previous < e.occurred_at <= entry + window
+                and only.get(index, e.country) == e.country
             ]  # fmt: skip
             if not later:
                 break
@@ -158,6 +163,7 @@ def funnel(
 def funnel_groups(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None, top: int = 5,
+    step_countries: dict[int, str] | None = None,
 ) -> list[tuple[str, list[tuple[str, int, float | None]]]]:  # fmt: skip
     """[(group, funnel)], as ``GET /v1/funnels?breakdown=context.country`` answers its
     ``groups``: a person's group is the country of their entry event (the smallest if
@@ -168,6 +174,7 @@ def funnel_groups(
         e for e in events
         if e.event_type == steps[0] and since <= e.occurred_at < until
         and (country is None or e.country == country)
+        and (step_countries or {}).get(0, e.country) == e.country
     ]  # fmt: skip
     for e in chosen:
         who = person(e.user_id)
@@ -190,6 +197,7 @@ def funnel_groups(
         members = {who for who, g in label.items() if g == name}
         mine = [e for e in events if person(e.user_id) in members]
         answers.append((name, funnel(mine, steps=steps, window=window, since=since,
-                                     until=until, person=person, country=country)))  # fmt: skip
+                                     until=until, person=person, country=country,
+                                     step_countries=step_countries)))  # fmt: skip
     answers.sort(key=lambda a: (a[0] == "(other)", -a[1][0][1], a[0].encode()))
     return answers

@@ -248,7 +248,11 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
 
     steps = "&".join(f"steps={s}" for s in ("signup", "add_to_cart", "purchase"))
     # the seeded dataset's answers: twelve users, the even ones from FR and the odd from DE
-    for where, users in (("", ["12", "6", "3"]), ("&where=context.country%3DFR", ["6", "6", "3"])):
+    for where, users in (
+        ("", ["12", "6", "3"]),
+        ("&where=context.country%3DFR", ["6", "6", "3"]),
+        ("&step_where=2%3Acontext.country%3DDE", ["12", "0", "0"]),  # carts are FR's
+    ):
         _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}{where}")
         funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400{where}", key)
         shown_steps = [

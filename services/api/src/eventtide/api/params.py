@@ -47,6 +47,26 @@ def parse_match(text: str) -> Match:
     return Match(source, key, value)  # type: ignore[arg-type]
 
 
+STEP_WHERE_PATTERN: Final = r"^[1-9][0-9]?:" + WHERE_PATTERN.removeprefix("^")
+StepWhere = Annotated[str, StringConstraints(pattern=STEP_WHERE_PATTERN, max_length=520)]
+"""One ``step_where`` item: the step's number (from 1), a colon, and a ``where`` item."""
+
+
+def step_matches(items: list[str], steps: int) -> dict[int, list[Match]]:
+    """``2:properties.plan=pro`` items as filters by step index (0-based); a number
+    past the funnel's steps is refused."""
+    found: dict[int, list[Match]] = {}
+    for text in items:
+        number, sep, rest = text.partition(":")
+        if not sep or not number.isdigit() or not 1 <= int(number) <= steps:
+            raise bad(
+                f"step_where={text!r}: use <step>:<field>=<value> with the step numbered "
+                f"from 1 to {steps}, for example 2:properties.plan=pro"
+            )
+        found.setdefault(int(number) - 1, []).append(parse_match(rest))
+    return found
+
+
 def event_filter(
     since: datetime | None, until: datetime | None, where: list[str], *, now: datetime
 ) -> EventFilter:

@@ -90,6 +90,7 @@ export async function funnel(view) {
     { name: "steps", label: "steps (comma-separated)", value: "page_view,add_to_cart,purchase", size: 32 },
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
     { ...FILTER, label: "filter (on the first step)" },
+    { ...FILTER, name: "step_where", label: "step filters", placeholder: "2:context.platform=ios" },
     { name: "breakdown", label: "breakdown (of the first step)", placeholder: "context.country" },
     ...RANGE,
   ], q));
@@ -97,7 +98,7 @@ export async function funnel(view) {
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where"])}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where"])}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),

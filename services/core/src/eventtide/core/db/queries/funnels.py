@@ -5,7 +5,9 @@ and the user id it was identified as are one) enters with their first step-1 eve
 the range; each later step counts at its first event strictly after the previous
 step's and within ``window`` of the entry (sequential funnel, PostHog's default
 order). One CTE per step, each reading only the previous one, so the cost grows
-linearly with the number of steps. Medians are of the seconds between consecutive
+linearly with the number of steps. A step may have filters of its own (equalities, as
+the question's filter; PostHog's per-step property filters): only its events that match
+them count for it. Medians are of the seconds between consecutive
 steps, over the persons who made both.
 
 One statement answers every step. The entries are grouped by id before persons are
@@ -40,8 +42,8 @@ the plain funnel's 130 ms at 1,000,000 events.)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,7 +63,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from eventtide.core.db.queries.filters import EVENTS, EventFilter, after, conditions, json_text
+from eventtide.core.db.queries.filters import (
+    EVENTS,
+    EventFilter,
+    Match,
+    after,
+    conditions,
+    json_text,
+)
 from eventtide.core.db.queries.hours import HOURS, carried, ceil_hour
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.trends import NONE_VALUE, OTHER_VALUE, Breakdown
@@ -85,12 +94,22 @@ class FunnelGroup:
     steps: list[FunnelStep]
 
 
+StepMatches = Mapping[int, Sequence[Match]]
+"""Filters of single steps, by step index (0: the entry, on top of the filter's own)."""
+
+
 def funnel(
-    conn: Connection, *, flt: EventFilter, steps: Sequence[str], window: timedelta
+    conn: Connection,
+    *,
+    flt: EventFilter,
+    steps: Sequence[str],
+    window: timedelta,
+    step_matches: StepMatches | None = None,
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
     for_analytics(conn)
-    rows = conn.execute(_counted(_chain(conn, flt, steps, window), grouped=False))
+    ctes = _chain(conn, flt, steps, window, step_matches or {})
+    rows = conn.execute(_counted(ctes, grouped=False))
     return _steps(steps, {int(i): (int(n), m) for i, _, n, m in rows})
 
 
@@ -102,11 +121,12 @@ def funnel_groups(
     window: timedelta,
     breakdown: Breakdown,
     top: int,
+    step_matches: StepMatches | None = None,
 ) -> list[FunnelGroup]:
     """The funnel of each of the ``top`` entry values (by entrants) and of ``(other)``,
     largest first, ``(other)`` last."""
     for_analytics(conn)
-    ctes = _chain(conn, flt, steps, window, (breakdown, top))
+    ctes = _chain(conn, flt, steps, window, step_matches or {}, (breakdown, top))
     found: dict[str, dict[int, tuple[int, Any]]] = defaultdict(dict)
     for index, group, users, median in conn.execute(_counted(ctes, grouped=True)):
         found[str(group)][int(index)] = (int(users), median)
@@ -129,25 +149,29 @@ def _chain(
     flt: EventFilter,
     steps: Sequence[str],
     window: timedelta,
+    step_matches: StepMatches,
     group: tuple[Breakdown, int] | None = None,
 ) -> list[Any]:
     """One CTE per step: the persons who reached it with their step times (and their
-    group, with a breakdown)."""
-    first_hour = _first_whole_hour(conn, flt)
+    group, with a breakdown). A later step's events are one CTE per type and filters,
+    shared by the steps that repeat both."""
+    entry = replace(flt, matches=(*flt.matches, *step_matches.get(0, ())))
+    first_hour = _first_whole_hour(conn, entry)
     breakdown = group[0] if group is not None else None
     entries = (
-        _entries(flt, steps[0], breakdown)
+        _entries(entry, steps[0], breakdown)
         if first_hour is None
-        else _entries_from_hours(flt, steps[0], first_hour, breakdown)
+        else _entries_from_hours(entry, steps[0], first_hour, breakdown)
     )
     if group is not None:
         entries = _grouped(entries, group[1])
     ctes = [entries]
-    later: dict[str, Any] = {}
+    later: dict[tuple[str, tuple[Match, ...]], Any] = {}
     for index, step in enumerate(steps[1:], start=1):
-        if step not in later:
-            later[step] = _events_of(step, flt, window, name=f"e{len(later) + 1}")
-        ctes.append(_reached(ctes[-1], later[step], index, window))
+        key = (step, tuple(step_matches.get(index, ())))
+        if key not in later:
+            later[key] = _events_of(step, key[1], flt, window, name=f"e{len(later) + 1}")
+        ctes.append(_reached(ctes[-1], later[key], index, window))
     return ctes
 
 
@@ -311,9 +335,11 @@ def _entries_from_hours(
     return _per_person(by_id, flt, step, breakdown)
 
 
-def _events_of(step: str, flt: EventFilter, window: timedelta, *, name: str) -> Any:
-    """A later step's events with their persons: after the range starts and before
-    the last entry's window closes."""
+def _events_of(
+    step: str, matches: Sequence[Match], flt: EventFilter, window: timedelta, *, name: str
+) -> Any:
+    """A later step's events (those matching its own filters) with their persons: after
+    the range starts and before the last entry's window closes."""
     return (
         select(PERSON.label("person_id"), EVENTS.c.occurred_at)
         .select_from(EVENTS_WITH_PERSONS)
@@ -321,6 +347,7 @@ def _events_of(step: str, flt: EventFilter, window: timedelta, *, name: str) -> 
             EVENTS.c.event_type == step,
             EVENTS.c.occurred_at > flt.since,
             EVENTS.c.occurred_at < after(flt.until, window),
+            *(json_text(m.source, m.key) == m.value for m in matches),
         )
         .cte(name)
     )
