@@ -22,7 +22,9 @@ from eventtide.producer.generator.malformed import DEFECTS, Malformed
 from eventtide.producer.generator.window_stats import WindowStats, window_stats
 from eventtide.producer.sources import Corrupt, simulated
 
-pytestmark = pytest.mark.unit
+# statistics of long simulations: their code is covered by the quicker tests, and
+# coverage's tracer would add about half to their time (docs/testing.md)
+pytestmark = [pytest.mark.unit, pytest.mark.no_cover]
 
 START = datetime(2025, 1, 6, tzinfo=UTC)
 T0 = START.timestamp()
@@ -52,8 +54,9 @@ def _config(incidents: tuple[str, ...]) -> GeneratorConfig:
 
 @cache
 def _stats(with_incidents: bool) -> dict[str, WindowStats]:
-    simulation = Simulation(_config(INCIDENTS if with_incidents else ()))
-    stats = window_stats(simulation.stream(), list(WINDOWS.values()))
+    """The run with incidents is :func:`_run`'s, read again rather than simulated twice."""
+    items = _run()[0] if with_incidents else Simulation(_config(())).stream()
+    stats = window_stats(items, list(WINDOWS.values()))
     return dict(zip(WINDOWS, stats, strict=True))
 
 
