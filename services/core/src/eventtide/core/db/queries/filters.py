@@ -47,8 +47,13 @@ def conditions(flt: EventFilter, *, event_type: str | None = None) -> ColumnElem
     ]
     if event_type is not None:
         parts.append(EVENTS.c.event_type == event_type)
-    parts.extend(json_text(m.source, m.key) == m.value for m in flt.matches)
+    parts.extend(matching(flt.matches))
     return and_(*parts)
+
+
+def matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
+    """The equalities of ``matches`` on ``user_events`` rows."""
+    return [json_text(m.source, m.key) == m.value for m in matches]
 
 
 def after(moment: datetime, span: timedelta) -> datetime:

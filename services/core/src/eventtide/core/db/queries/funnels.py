@@ -70,10 +70,11 @@ from eventtide.core.db.queries.filters import (
     after,
     conditions,
     json_text,
+    matching,
 )
-from eventtide.core.db.queries.hours import HOURS, carried, ceil_hour
+from eventtide.core.db.queries.hours import HOURS, carried, ceil_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
-from eventtide.core.db.queries.trends import NONE_VALUE, OTHER_VALUE, Breakdown
+from eventtide.core.db.queries.trends import NONE_VALUE, OTHER_VALUE, Breakdown, top_groups
 from eventtide.core.db.queries.tuning import for_analytics
 
 
@@ -199,16 +200,11 @@ def _grouped(entries: Any, top: int) -> Any:
         .group_by(value)
         .subquery("group_sizes")
     )
-    kept = (
-        select(sizes.c.value)
-        .order_by(sizes.c.entrants.desc(), sizes.c.value.collate("C"))
-        .limit(top)
-        .cte("top_groups")
-    )
-    label = case((kept.c.value.is_not(None), value), else_=literal(OTHER_VALUE))
+    kept = top_groups(sizes.c.value, sizes.c.entrants, top, name="top_groups")
+    label = case((kept.c.grp.is_not(None), value), else_=literal(OTHER_VALUE))
     return (
         select(entries.c.person_id, entries.c.t0, label.label("grp"))
-        .select_from(entries.outerjoin(kept, kept.c.value == value))
+        .select_from(entries.outerjoin(kept, kept.c.grp == value))
         .cte("s0_grouped")
     )
 
@@ -229,15 +225,26 @@ def _per_person(by_id: Any, flt: EventFilter, step: str, breakdown: Breakdown | 
     """The earliest entry of each person's ids (``s0``); with a breakdown also its
     ``value``: each id's smallest value at its own entry time (one probe of the
     ``(event_type, user_id, occurred_at)`` index), then that of the earliest id."""
-    if breakdown is None:
-        joined, person = with_persons(by_id, by_id.c.user_id)
-        return (
-            select(person.label("person_id"), func.min(by_id.c.t0).label("t0"))
-            .select_from(joined)
-            .group_by(person)
-            .having(func.min(by_id.c.t0).is_not(None))
-            .cte("s0")
+    source = by_id if breakdown is None else _with_values(by_id, flt, step, breakdown)
+    joined, person = with_persons(source, source.c.user_id)
+    columns = [person.label("person_id"), func.min(source.c.t0).label("t0")]
+    if breakdown is not None:
+        ordered = aggregate_order_by(
+            source.c.value, source.c.t0, source.c.value.collate("C").nulls_last()
         )
+        columns.append(func.array_agg(ordered)[1].label("value"))
+    return (
+        select(*columns)
+        .select_from(joined)
+        .group_by(person)
+        .having(func.min(source.c.t0).is_not(None))
+        .cte("s0")
+    )
+
+
+def _with_values(by_id: Any, flt: EventFilter, step: str, breakdown: Breakdown) -> Any:
+    """``by_id`` with each id's ``value``: the smallest of its entry events at its entry
+    time (a ``LATERAL`` probe of the ``(event_type, user_id, occurred_at)`` index)."""
     value = json_text(breakdown.source, breakdown.key).collate("C")
     probe = (
         select(func.min(value).label("value"))
@@ -248,25 +255,10 @@ def _per_person(by_id: Any, flt: EventFilter, step: str, breakdown: Breakdown | 
         )
         .lateral("entry_value")
     )
-    valued = (
+    return (
         select(by_id.c.user_id, by_id.c.t0, probe.c.value)
         .select_from(by_id.join(probe, true()))
         .subquery("entry_value_by_id")
-    )
-    joined, person = with_persons(valued, valued.c.user_id)
-    ordered = aggregate_order_by(
-        valued.c.value, valued.c.t0, valued.c.value.collate("C").nulls_last()
-    )
-    return (
-        select(
-            person.label("person_id"),
-            func.min(valued.c.t0).label("t0"),
-            func.array_agg(ordered)[1].label("value"),
-        )
-        .select_from(joined)
-        .group_by(person)
-        .having(func.min(valued.c.t0).is_not(None))
-        .cte("s0")
     )
 
 
@@ -301,7 +293,7 @@ def _entries_from_hours(
     the id has no event from ``first_hour`` on, so it is left out rightly (by the
     ``HAVING``). The probe is a ``LATERAL`` subquery: as a scalar subquery PostgreSQL
     copied it into each place its result was used and ran it twice per id."""
-    matched = [HOURS.c[m.key] == m.value for m in flt.matches]
+    matched = hour_matching(flt.matches)
     firsts = (
         select(HOURS.c.user_id, func.min(HOURS.c.hour).label("first_hour"))
         .where(
@@ -347,7 +339,7 @@ def _events_of(
             EVENTS.c.event_type == step,
             EVENTS.c.occurred_at > flt.since,
             EVENTS.c.occurred_at < after(flt.until, window),
-            *(json_text(m.source, m.key) == m.value for m in matches),
+            *matching(matches),
         )
         .cte(name)
     )

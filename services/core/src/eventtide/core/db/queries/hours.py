@@ -18,7 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, MetaData, String, Table, Text
+
+from eventtide.core.db.queries.filters import Match
 
 HOURS: Final = Table(
     "event_hours",
@@ -67,6 +69,12 @@ class HourSplit:
 def carried(fields: Sequence[tuple[str, str]]) -> bool:
     """Whether every ``(source, key)`` a question groups or filters on is in the rows."""
     return all(source == "context" and key in CONTEXT_FIELDS for source, key in fields)
+
+
+def hour_matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
+    """The equalities of ``matches`` on hour rows (only for fields they are
+    :func:`carried` in)."""
+    return [HOURS.c[m.key] == m.value for m in matches]
 
 
 def whole_hours(since: datetime, until: datetime, timezone: str) -> HourSplit | None:

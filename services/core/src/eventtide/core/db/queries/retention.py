@@ -34,8 +34,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from eventtide.core.db.queries.filters import EVENTS, Match, after, json_text
-from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour
+from eventtide.core.db.queries.filters import EVENTS, Match, after, matching
+from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
 
@@ -51,13 +51,11 @@ class Side:
 
     def on_events(self) -> list[ColumnElement[bool]]:
         """The conditions on ``user_events`` rows."""
-        return [EVENTS.c.event_type == self.event_type,
-                *(json_text(m.source, m.key) == m.value for m in self.matches)]  # fmt: skip
+        return [EVENTS.c.event_type == self.event_type, *matching(self.matches)]
 
     def on_hours(self) -> list[ColumnElement[bool]]:
         """The same conditions on ``event_hours`` rows (only for fields they carry)."""
-        return [HOURS.c.event_type == self.event_type,
-                *(HOURS.c[m.key] == m.value for m in self.matches)]  # fmt: skip
+        return [HOURS.c.event_type == self.event_type, *hour_matching(self.matches)]
 
 
 def _statement(

@@ -42,6 +42,7 @@ from eventtide.core.db.queries.hours import (
     HourSplit,
     bucket_windows,
     carried,
+    hour_matching,
     whole_hours,
 )
 from eventtide.core.db.queries.persons import with_persons
@@ -93,15 +94,17 @@ def trend(
         query = select(series).order_by(series.c.bucket)
     else:
         totals = _totals(rows, ["grp"], metric).subquery("totals")
-        ranked = (
-            select(totals.c.grp)
-            .order_by(totals.c.value.desc(), totals.c.grp.collate("C"))
-            .limit(top)
-            .cte("ranked")  # read twice (top groups and other): one evaluation, not two
-        )
+        # a CTE read twice (top groups and other): one evaluation, not two
+        ranked = top_groups(totals.c.grp, totals.c.value, top, name="ranked")
         series = _ranked_series(rows, ranked, metric).subquery("series")
         query = select(series).order_by(series.c.bucket, series.c.grp.collate("C"))
     return [TrendPoint(row[0], row[1], int(row[2])) for row in conn.execute(query)]
+
+
+def top_groups(group: Any, size: Any, top: int, *, name: str) -> Any:
+    """The ``top`` groups (column ``grp``) by ``size``, ties to the smaller group in byte
+    order: the rule of every breakdown."""
+    return select(group.label("grp")).order_by(size.desc(), group.collate("C")).limit(top).cte(name)
 
 
 def _ranked_series(rows: Any, ranked: Any, metric: Metric) -> Any:
@@ -263,7 +266,7 @@ def _hour_rows(
         HOURS.c.event_type == event_type,
         HOURS.c.hour >= split.first,
         HOURS.c.hour < split.last,
-        *(HOURS.c[m.key] == m.value for m in flt.matches),
+        *hour_matching(flt.matches),
     )
 
 
