@@ -76,3 +76,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return unit_of_work(nodeid)
 
     return FileUnits(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop the second coverage that pytest-cov 7 runs in each xdist worker.
+
+    A worker parses the same ``-n 2`` as the controller, so pytest-cov starts its
+    controller-side coverage in the worker too, then the worker's own on top at session
+    start. ``@pytest.mark.no_cover`` stops the worker's own, and coverage then resumes the
+    one beneath it: marked tests stayed traced. That first one never saves its data, so
+    stopping it here loses nothing and lets the mark work.
+    """
+    if getattr(session.config, "workerinput", None) is None:
+        return
+    plugin = session.config.pluginmanager.get_plugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    if controller is not None:
+        controller.cov.stop()

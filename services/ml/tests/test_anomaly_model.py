@@ -106,6 +106,7 @@ def test_model_survives_json_and_skops(
         AnomalyModel.from_json({"window": "tumbling_5m"})
 
 
+@pytest.mark.no_cover  # a long evaluation; its code is covered by quicker tests
 def test_injection_finds_stated_incidents_and_beats_the_flat_baseline(
     fitted: tuple[AnomalyModel, WindowTable, WindowTable],
 ) -> None:
@@ -126,6 +127,7 @@ def test_injection_finds_stated_incidents_and_beats_the_flat_baseline(
     assert evaluate(model, held, tiny).overall.recall < 0.2
 
 
+@pytest.mark.no_cover  # a long evaluation; its code is covered by quicker tests
 def test_a_model_without_a_copied_series_misses_its_incidents(
     fitted: tuple[AnomalyModel, WindowTable, WindowTable],
 ) -> None:

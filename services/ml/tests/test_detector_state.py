@@ -96,6 +96,7 @@ def run_live(
     return state, latest, per_batch
 
 
+@pytest.mark.no_cover  # a long evaluation; its code is covered by quicker tests
 def test_live_incidents_equal_the_batch_verdict_whatever_the_batching(
     setup: tuple[AnomalyModel, WindowTable],
 ) -> None:

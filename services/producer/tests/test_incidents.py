@@ -22,7 +22,9 @@ from eventtide.producer.generator.malformed import DEFECTS, Malformed
 from eventtide.producer.generator.window_stats import WindowStats, window_stats
 from eventtide.producer.sources import Corrupt, simulated
 
-pytestmark = pytest.mark.unit
+# statistics of long simulations: their code is covered by the quicker tests, and
+# coverage's tracer would add about half to their time (docs/testing.md)
+pytestmark = [pytest.mark.unit, pytest.mark.no_cover]
 
 START = datetime(2025, 1, 6, tzinfo=UTC)
 T0 = START.timestamp()

@@ -50,6 +50,7 @@ def _sessions_by_weekday(weekly: bool) -> Counter[int]:
     return Counter(starts.values())
 
 
+@pytest.mark.no_cover  # a long evaluation; its code is covered by quicker tests
 def test_weekends_are_busier_and_the_week_keeps_its_mean() -> None:
     flat, weekly = _sessions_by_weekday(False), _sessions_by_weekday(True)
     weekday = sum(weekly[d] for d in range(5)) / 5
