@@ -1,7 +1,11 @@
 """Fixtures for the cross-service tests; puts this folder's helper modules on ``sys.path``.
 
 The suite runs with ``--import-mode=importlib``, which does not add test folders to
-``sys.path``, so helpers such as ``storage_helpers`` are made importable here.
+``sys.path``, so helpers such as ``storage_helpers`` are made importable here. ``bench``
+(a plain folder run with ``python -m bench...`` from the repository root, not an
+installed package) is made importable for the tests of its parts: the root is appended,
+never prepended, so the standard library stays first and the ``operator/`` folder cannot
+shadow the ``operator`` module.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from eventtide.core.db import libpq_url
 from eventtide.core.db.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).parent))
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from service_processes import reap_processes
 

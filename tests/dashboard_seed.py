@@ -14,13 +14,15 @@ from eventtide.core.db import recomputed_stats
 from eventtide.core.db.models import Base
 from eventtide.core.db.predictions import insert_predictions
 from eventtide.core.db.processor_tables import AlertRow, ProcessorSession
-from eventtide.core.db.tables import DEAD, EVENTS, STATS
+from eventtide.core.db.tables import DEAD, EVENTS, PERSONS, STATS
 
 SESSIONS = Base.metadata.tables[ProcessorSession.__tablename__]
 ALERTS = Base.metadata.tables[AlertRow.__tablename__]
 PAGES = ["/home", "/search", "/product/1", "/cart"]
 SCORED_USER = "user-04"
 """The one user with a churn score (every other user shows the page's empty state)."""
+DEVICE_ID = "anon-04"
+""":data:`SCORED_USER`'s device id: a session browsed before the sign-up, then identified."""
 
 
 def _us(t: datetime) -> int:
@@ -43,7 +45,8 @@ def valid_event(user: str, event_type: str = "page_view", **extra: Any) -> dict[
 def seed(engine: Engine, now: datetime) -> None:
     """12 users over the last three days: signups, page views, carts, purchases, plus
     their sessions, two alerts, three dead letters (one of them replayable) and a churn
-    score for :data:`SCORED_USER` (stored by the ML scorer's own writer)."""
+    score for :data:`SCORED_USER` (stored by the ML scorer's own writer), whose device id
+    browsed one session before signing up."""
     events: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     start = (now - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -77,6 +80,19 @@ def seed(engine: Engine, now: datetime) -> None:
             "exit_page": "/cart", "converted": i % 4 == 0, "revenue_cents": 0, "purchases": 0,
             "final": True,
         })  # fmt: skip
+    before = start + timedelta(minutes=7 * 4 - 30)  # SCORED_USER, half an hour before sign-up
+    events.append({
+        "event_id": uuid.uuid4(), "user_id": DEVICE_ID, "session_id": "s-anon", "event_type":
+        "page_view", "occurred_at": before, "received_at": before, "schema_version": 1,
+        "amount_cents": None, "currency": None,
+        "context": {"platform": "web", "country": "FR", "page": "/home"}, "properties": {},
+    })  # fmt: skip
+    sessions.append({
+        "session_id": str(uuid.uuid5(uuid.NAMESPACE_URL, DEVICE_ID)), "user_id": DEVICE_ID,
+        "started_at": _us(before), "ended_at": _us(before), "events": 1, "page_views": 1,
+        "entry_page": "/home", "exit_page": "/home", "converted": False, "revenue_cents": 0,
+        "purchases": 0, "final": True,
+    })  # fmt: skip
     alerts = [
         {"alert_id": str(uuid.uuid4()), "rule": rule, "user_id": user, "severity": "warning",
          "at": _us(now - timedelta(hours=h)), "evidence": {"events": 3}}
@@ -101,6 +117,8 @@ def seed(engine: Engine, now: datetime) -> None:
         conn.execute(insert(SESSIONS), sessions)
         conn.execute(insert(ALERTS), alerts)
         conn.execute(insert(DEAD), dead)
+        conn.execute(insert(PERSONS), [{"distinct_id": i, "person_id": SCORED_USER}
+                                       for i in (DEVICE_ID, SCORED_USER)])  # fmt: skip
         insert_predictions(conn, [_prediction(SCORED_USER, now)])
         stats = recomputed_stats(conn)
         conn.execute(insert(STATS), [{"user_id": u, **v} for u, v in stats.items()])

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from bench.api import ingest, queries
+from bench.api.sessions_fill import sessionize
 from bench.harness import (
     Comparison,
     Series,
@@ -126,15 +127,20 @@ def _database(
         url = make_url(env["DATABASE_URL"]).set(database=reuse[size])
         rendered = url.render_as_string(hide_password=False)
         upgrade(rendered)
-        print(f"[bench] api queries: {size:,} events from kept database {reuse[size]}")
+        sessions = sessionize(rendered)
+        print(
+            f"[bench] api queries: {size:,} events, {sessions:,} sessions"
+            f" from kept database {reuse[size]}"
+        )
         return rendered, None, False
     url_text = fresh_database(env["DATABASE_URL"], prefix="bench_api")
     try:
         seconds = queries.backfill(url_text, size, users=users, days=30)
+        sessions = sessionize(url_text)
     except BaseException:
         drop_database(env["DATABASE_URL"], url_text)
         raise
-    print(f"[bench] api queries: {size:,} events stored in {seconds:.0f}s")
+    print(f"[bench] api queries: {size:,} events stored in {seconds:.0f}s, {sessions:,} sessions")
     if keep:
         name = make_url(url_text).database
         print(f"[bench] api queries: kept {name}; reuse with BENCH_API_REUSE={size}={name}")

@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from api_helpers import core_for, new_key
 from api_server import serving
-from dashboard_seed import SCORED_USER, seed, valid_event
+from dashboard_seed import DEVICE_ID, SCORED_USER, seed, valid_event
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -287,9 +287,9 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
 
     _open(browser, f"{base}/dashboard/sessions")
     stats = _get(base, "/v1/sessions/stats", key)
-    assert _value(browser, "s-count") == str(stats["sessions"]) == "12"
+    assert _value(browser, "s-count") == str(stats["sessions"]) == "13"  # one before sign-up
     assert float(_value(browser, "s-bounce")) == pytest.approx(stats["bounce_rate"])
-    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.session")) == 12
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.session")) == 13
     assert _errors(browser) == []
 
 
@@ -309,6 +309,16 @@ def test_the_profile_shows_the_churn_score_or_that_there_is_none(
     assert features == [(c["feature"], c["effect"]) for c in churn["top_features"]]
     assert len(features) == 3
     assert browser.find_elements(By.CSS_SELECTOR, "tr.alert")  # the user's burst alert
+    # the person's sessions: the one their device id browsed before sign-up too
+    profile = _get(base, f"/v1/users/{DEVICE_ID}", key)
+    assert _value(browser, "u-sessions") == str(profile["sessions"]["sessions"]) == "2"
+    assert _value(browser, "u-first") == profile["first_seen_at"]  # the device id's visit
+    shown_sessions = [
+        (r.get_attribute("data-session-id"), r.get_attribute("data-user-id"))
+        for r in browser.find_elements(By.CSS_SELECTOR, "#user-sessions tr.user-session")
+    ]
+    assert shown_sessions == [(s["session_id"], s["user_id"]) for s in profile["recent_sessions"]]
+    assert [u for _, u in shown_sessions] == [SCORED_USER, DEVICE_ID]
     assert _errors(browser) == []
 
     unscored = "user-05"

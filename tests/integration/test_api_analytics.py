@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert, text
 
 from eventtide.core.db import UserEvent, UserStats, recomputed_stats
+from eventtide.core.db.queries.sessions import SESSIONS
 from eventtide.core.db.tables import PERSONS
 from eventtide.core.identity import Link, Resolution, resolve
 
@@ -582,6 +584,31 @@ def test_funnel_entries_read_first_hours_from_event_hours(reader) -> None:
     assert _funnel(client, key, in_de | {"where": [*in_de["where"], *everywhere]}) == expected_de
 
 
+def _us(at: datetime) -> int:
+    return int(at.timestamp() * 1_000_000)
+
+
+def store_sessions(engine: Engine, events: list[Raw]) -> list[dict]:
+    """Replace the processor's sessions with one per id and calendar day of ``events``
+    (the table's rows as the processor writes them; its sessionizer has its own tests)."""
+    days: dict[tuple[str, object], list[Raw]] = {}
+    for e in events:
+        days.setdefault((e.user_id, e.occurred_at.date()), []).append(e)
+    rows = [
+        {"session_id": str(uuid.uuid4()), "user_id": user,
+         "started_at": _us(min(e.occurred_at for e in day)),
+         "ended_at": _us(max(e.occurred_at for e in day)), "events": len(day), "page_views": 0,
+         "entry_page": "/", "exit_page": "/", "converted": False, "revenue_cents": 0,
+         "purchases": 0, "final": True}
+        for (user, _), day in days.items()
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(delete(SESSIONS))
+        if rows:
+            conn.execute(insert(SESSIONS), rows)
+    return rows
+
+
 def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
     client, engine, key = reader
 
@@ -589,6 +616,7 @@ def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
     @given(events=raw_events, prefix=st.sampled_from(["", "u", "u1", "u%", "x"]), links=link_lists)
     def check(events, prefix, links) -> None:
         persons = store(engine, events, links)
+        sessions = store_sessions(engine, events)
         with engine.begin() as conn:  # what the consumer maintains, by its definition
             conn.execute(delete(UserStats.__table__))
             stats = recomputed_stats(conn)
@@ -617,6 +645,22 @@ def test_user_profiles_and_search_equal_the_oracle(reader) -> None:
             assert datetime.fromisoformat(body["last_seen_at"]) == max(e.occurred_at for e in mine)
             newest = sorted((e.occurred_at for e in mine), reverse=True)[:20]
             assert [datetime.fromisoformat(t["occurred_at"]) for t in body["timeline"]] == newest
+            # the sessions of every id of the person, the one before sign-in included
+            theirs = [r for r in sessions if r["user_id"] in body["distinct_ids"]]
+            assert body["sessions"]["sessions"] == len(theirs)
+            assert body["sessions"]["median_duration_s"] == pytest.approx(
+                statistics.median((r["ended_at"] - r["started_at"]) / 1e6 for r in theirs)
+            )
+            assert body["sessions"]["events_per_session"] == pytest.approx(
+                statistics.mean(r["events"] for r in theirs)
+            )
+            assert body["sessions"]["bounce_rate"] == pytest.approx(
+                sum(r["events"] == 1 for r in theirs) / len(theirs)
+            )
+            recent = sorted(theirs, key=lambda r: (r["started_at"], r["session_id"]), reverse=True)
+            assert [r["session_id"] for r in body["recent_sessions"]] == [
+                r["session_id"] for r in recent[:5]
+            ]
         assert client.get("/v1/users/nobody", headers=key).status_code == 404
 
     check()
@@ -665,10 +709,20 @@ def test_linked_ids_are_counted_as_one_person_by_every_question(reader) -> None:
         conn.execute(delete(UserStats.__table__))
         stats = recomputed_stats(conn)
         conn.execute(insert(UserStats.__table__), [{"user_id": u, **v} for u, v in stats.items()])
+    store_sessions(engine, events)  # a1's browse, u1's sign-up that day, u1's purchase
     profile = client.get("/v1/users/a1", headers=key).json()
     assert (profile["person_id"], profile["distinct_ids"]) == ("u1", ["a1", "u1"])
     assert profile["total_events"] == 3
     assert profile["total_spent_cents"] == 500
+    assert profile["sessions"]["sessions"] == 3
+    assert [s["user_id"] for s in profile["recent_sessions"]] == ["u1", "u1", "a1"]
+    for asked in ("a1", "u1"):  # either id lists the person's sessions, and only theirs
+        page = client.get("/v1/sessions", params={"user_id": asked}, headers=key).json()
+        assert [s["user_id"] for s in page["sessions"]] == ["u1", "u1", "a1"]
+        got = client.get("/v1/sessions/stats", params={"user_id": asked}, headers=key).json()
+        assert got["sessions"] == 3
+    other = client.get("/v1/sessions/stats", params={"user_id": "a2"}, headers=key).json()
+    assert other["sessions"] == 2
 
 
 @pytest.mark.parametrize("zone", ["UTC", "GB", "America/Los_Angeles", "Asia/Kolkata"])

@@ -27,6 +27,7 @@ from storage_helpers import create_topic, simulated_events
 
 from eventtide.core.db.queries.alerts import ALERTS
 from eventtide.core.db.queries.sessions import DURATION_EDGES_S, EVENT_EDGES, SESSIONS
+from eventtide.core.db.tables import PERSONS
 
 pytestmark = pytest.mark.integration
 
@@ -61,9 +62,13 @@ def _iso(us: int) -> str:
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(rows=session_rows, since_h=st.integers(0, 30), user=st.sampled_from([None, "a"]))
-def test_sessions_equal_the_oracle(reader: tuple[TestClient, Engine, dict], rows: list[dict],
-                                   since_h: int, user: str | None) -> None:  # fmt: skip
+@given(rows=session_rows, since_h=st.integers(0, 30), user=st.sampled_from([None, "a", "b"]),
+       linked=st.booleans())  # fmt: skip
+def test_sessions_equal_the_oracle(
+    reader: tuple[TestClient, Engine, dict], rows: list[dict], since_h: int, user: str | None,
+    linked: bool,
+) -> None:  # fmt: skip
+    """``user_id`` asks for a person: with "b" identified as "a", either id lists both."""
     client, engine, key = reader
     stored = [
         {"session_id": str(uuid.uuid4()), "user_id": r["user_id"], "started_at": r["started_at"],
@@ -72,13 +77,18 @@ def test_sessions_equal_the_oracle(reader: tuple[TestClient, Engine, dict], rows
          "purchases": 0, "final": True}
         for r in rows
     ]  # fmt: skip
+    links = [{"distinct_id": "a", "person_id": "a"}, {"distinct_id": "b", "person_id": "a"}]
     with engine.begin() as conn:
         conn.execute(delete(SESSIONS))
+        conn.execute(delete(PERSONS))
         if stored:
             conn.execute(insert(SESSIONS), stored)
+        if linked:
+            conn.execute(insert(PERSONS), links)
     since = BASE_US + since_h * HOUR_US
+    ids = {"a", "b"} if linked and user in ("a", "b") else {user}
     chosen = [
-        s for s in stored if s["started_at"] >= since and (user is None or s["user_id"] == user)
+        s for s in stored if s["started_at"] >= since and (user is None or s["user_id"] in ids)
     ]
     query: dict[str, Any] = {"since": _iso(since)} | ({"user_id": user} if user else {})
     stats = client.get("/v1/sessions/stats", params=query, headers=key).json()
@@ -122,9 +132,17 @@ def test_alerts_newest_first_paged_and_filtered(reader: tuple[TestClient, Engine
          "severity": "warning", "at": at + (i // 2) * 1_000_000, "evidence": {"i": i}}
         for i in range(9)
     ]  # fmt: skip
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # u2 signed in as u1: one person, asked by either id
         conn.execute(insert(ALERTS), rows)
-    for flt in ({}, {"user_id": "u1"}, {"rule": "cart"}):
+        conn.execute(insert(PERSONS), [{"distinct_id": i, "person_id": "u1"} for i in ("u1", "u2")])
+    person = {"u0": {"u0"}, "u1": {"u1", "u2"}, "u2": {"u1", "u2"}}
+
+    def wanted(row: dict[str, Any], flt: dict[str, str]) -> bool:
+        if "rule" in flt and row["rule"] != flt["rule"]:
+            return False
+        return "user_id" not in flt or row["user_id"] in person[flt["user_id"]]
+
+    for flt in ({}, {"user_id": "u0"}, {"user_id": "u2"}, {"rule": "cart"}):
         got, cursor = [], None
         while True:
             params = flt | {"limit": 2} | ({"cursor": cursor} if cursor else {})
@@ -134,7 +152,7 @@ def test_alerts_newest_first_paged_and_filtered(reader: tuple[TestClient, Engine
             if cursor is None:
                 break
         want = sorted(
-            (r for r in rows if all(r[k] == v for k, v in flt.items())),
+            (r for r in rows if wanted(r, flt)),
             key=lambda r: (r["at"], r["alert_id"]), reverse=True,
         )  # fmt: skip
         assert got == [r["alert_id"] for r in want], flt

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from eventtide.api.schemas_insights import SessionFigures, SessionOut
+
 
 class ItemResult(BaseModel):
     """What happened to one item of a request, in the order sent."""
@@ -186,7 +188,8 @@ class FunnelResponse(BaseModel):
 
 
 class UserProfile(BaseModel):
-    """A person's statistics, ids, traits and most recent events (any id of it asked)."""
+    """A person's statistics, ids, traits, sessions and most recent events (any id of it
+    asked)."""
 
     user_id: str = Field(examples=["u-42"])
     person_id: str = Field(examples=["u-42"], description="the person the asked id belongs to")
@@ -204,6 +207,13 @@ class UserProfile(BaseModel):
     timeline: list[StoredEvent]
     next_cursor: str | None = Field(
         default=None, description="for /v1/users/{user_id}/events?cursor="
+    )
+    sessions: SessionFigures = Field(
+        description="the person's sessions of all time, every id of it (the processor's);"
+        " /v1/sessions/stats?user_id= adds the histograms"
+    )
+    recent_sessions: list[SessionOut] = Field(
+        description="the 5 newest of them; /v1/sessions?user_id= pages through all"
     )
 
 

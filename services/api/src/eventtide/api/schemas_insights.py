@@ -26,13 +26,18 @@ class SessionOut(BaseModel):
     final: bool
 
 
-class SessionStats(BaseModel):
-    """Summary and histograms; ``*_edges`` are each bucket's lower bound (last open)."""
+class SessionFigures(BaseModel):
+    """Count, median duration, mean events per session and bounce rate."""
 
     sessions: int = Field(examples=[1200])
     median_duration_s: float | None = Field(examples=[95.0])
     events_per_session: float | None = Field(examples=[4.2])
     bounce_rate: float | None = Field(examples=[0.31], description="share of 1-event sessions")
+
+
+class SessionStats(SessionFigures):
+    """Summary and histograms; ``*_edges`` are each bucket's lower bound (last open)."""
+
     duration_edges_s: list[int]
     duration_histogram: list[int]
     events_edges: list[int]

@@ -30,25 +30,38 @@ async function profile(view, userId) {
       api(`/v1/predictions/churn/${id}`, {}, { optional: true }), // 404: not scored yet
     ]);
     view.append(h("div", { class: "cards" }, card("events", "u-events"), card("spent", "u-spent"),
-      card("first seen", "u-first"), card("last seen", "u-last"), card("churn risk", "u-churn")));
+      card("sessions", "u-sessions"), card("median session", "u-session-median"), card("churn risk", "u-churn")),
+    h("p", { class: "muted" }, "First seen ", h("span", { id: "u-first" }), ", last seen ", h("span", { id: "u-last" }),
+      p.distinct_ids.length > 1 ? h("span", { id: "u-ids" }, `; one person: ${p.distinct_ids.join(", ")}`) : null));
     setFigure("u-events", p.total_events);
+    setFigure("u-sessions", p.sessions.sessions);
+    setFigure("u-session-median", p.sessions.median_duration_s, duration(p.sessions.median_duration_s));
     setFigure("u-spent", p.total_spent_cents, money(p.total_spent_cents));
-    setFigure("u-first", p.first_seen_at, p.first_seen_at.slice(0, 19));
-    setFigure("u-last", p.last_seen_at, p.last_seen_at.slice(0, 19));
+    setFigure("u-first", p.first_seen_at, p.first_seen_at.slice(0, 19).replace("T", " "));
+    setFigure("u-last", p.last_seen_at, p.last_seen_at.slice(0, 19).replace("T", " "));
     setFigure("u-churn", churn?.probability, churn ? percent(churn.probability) : "not scored");
     view.append(h("div", { class: "grid2" },
       h("div", { class: "panel" }, h("h2", {}, "Events by type"), table(["type", "events#"],
         Object.entries(p.events_by_type).map(([t, n]) => h("tr", {}, h("td", {}, t), h("td", { class: "num" }, fmt.format(n)))))),
       h("div", { class: "panel", id: "churn" }, h("h2", {}, "Churn risk"), churnPanel(churn))),
-      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts, { ofUser: true })),
-      h("div", { class: "panel" }, h("h2", {}, "Sessions"), table(["started", "duration#", "events#", "entry"],
-        sessions.sessions.map((s) => h("tr", {}, h("td", {}, s.started_at.slice(0, 19)),
-          h("td", { class: "num" }, duration(s.duration_s)), h("td", { class: "num" }, s.events), h("td", {}, s.entry_page))))),
+      h("div", { class: "panel" }, h("h2", {}, "Alerts"), alertTable(alerts.alerts, { ofUser: p.distinct_ids.length === 1 })),
+      h("div", { class: "panel" }, h("h2", {}, "Sessions"), sessionTable(sessions.sessions, p.distinct_ids.length > 1)),
       h("div", { class: "panel" }, h("h2", {}, "Timeline"), table(["occurred", "type", "page", "amount#"],
         p.timeline.map((e) => h("tr", { class: "timeline", dataset: { eventId: e.event_id } },
           h("td", {}, e.occurred_at.slice(0, 19)), h("td", {}, e.event_type), h("td", {}, e.context.page ?? ""),
           h("td", { class: "num" }, e.amount_cents === null || e.amount_cents === undefined ? "" : money(e.amount_cents)))))));
   } catch (e) { showError(view, e); }
+}
+
+/** The person's sessions (every id of it, the API's ``user_id`` rule); the id column only
+ *  when the person has several, so a pre-sign-in session shows under which id it ran. */
+function sessionTable(sessions, severalIds) {
+  if (!sessions.length) return h("p", { class: "muted" }, "No sessions yet.");
+  return table(["started", ...(severalIds ? ["id"] : []), "duration#", "events#", "entry"], sessions.map((s) =>
+    h("tr", { class: "user-session", dataset: { sessionId: s.session_id, userId: s.user_id } },
+      h("td", {}, s.started_at.slice(0, 19)), severalIds ? h("td", {}, s.user_id) : null,
+      h("td", { class: "num" }, duration(s.duration_s)), h("td", { class: "num" }, s.events), h("td", {}, s.entry_page))),
+    { id: "user-sessions" });
 }
 
 const percent = (p) => `${(p * 100).toFixed(1)}%`;
@@ -70,7 +83,8 @@ function churnPanel(churn) {
   ];
 }
 
-/** Alerts newest first; on a profile (``ofUser``) without the user column it repeats. */
+/** Alerts newest first; on the profile of a one-id person (``ofUser``) without the user
+ *  column it would repeat (a person of several ids shows which id each alert is on). */
 function alertTable(alerts, { ofUser = false } = {}) {
   if (!alerts.length) return h("p", { class: "muted" }, "No alerts.");
   return table(["at", "rule", "severity", ...(ofUser ? [] : ["user"]), "evidence"], alerts.map((a) =>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, and_, or_, select
@@ -15,15 +16,16 @@ ALERTS: Final = Base.metadata.tables[AlertRow.__tablename__]
 def list_alerts(
     conn: Connection,
     *,
-    user_id: str | None = None,
+    user_ids: Sequence[str] | None = None,
     rule: str | None = None,
     before: tuple[int, str] | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """Alerts strictly older than ``before`` (all when None), newest first."""
+    """Alerts strictly older than ``before`` (all when None), newest first; of the given
+    ids only when ``user_ids`` is set (a person's: every id of it)."""
     query = select(ALERTS)
-    if user_id is not None:
-        query = query.where(ALERTS.c.user_id == user_id)
+    if user_ids is not None:
+        query = query.where(ALERTS.c.user_id.in_(user_ids))
     if rule is not None:
         query = query.where(ALERTS.c.rule == rule)
     if before is not None:

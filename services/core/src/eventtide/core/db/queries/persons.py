@@ -50,8 +50,18 @@ def person_of(conn: Connection, distinct_id: str) -> str:
 
 def members(conn: Connection, distinct_id: str) -> list[str]:
     """Every id of ``distinct_id``'s person, in byte order (the id alone when unlinked)."""
+    return person_and_members(conn, distinct_id)[1]
+
+
+def person_and_members(conn: Connection, distinct_id: str) -> tuple[str, list[str]]:
+    """``distinct_id``'s person and :func:`members`, without asking for the person twice."""
     person = person_of(conn, distinct_id)
     found = conn.execute(
         select(PERSONS.c.distinct_id).where(PERSONS.c.person_id == person)
     ).scalars()
-    return sorted({distinct_id, *found}, key=lambda i: i.encode())
+    return person, sorted({distinct_id, *found}, key=lambda i: i.encode())
+
+
+def members_if(conn: Connection, distinct_id: str | None) -> list[str] | None:
+    """:func:`members` of an optional id: None (no restriction) when none is asked."""
+    return None if distinct_id is None else members(conn, distinct_id)

@@ -7,6 +7,7 @@ from raw events. Times are integer microseconds there, as in the processor's pur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -24,25 +25,34 @@ EVENT_EDGES: Final = (1, 2, 3, 5, 10, 20, 50)
 
 
 @dataclass(frozen=True, slots=True)
-class SessionSummary:
+class SessionFigures:
     """Count, median duration (s), mean events per session and share of one-event sessions."""
 
     sessions: int
     median_duration_s: float | None
     events_per_session: float | None
     bounce_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary(SessionFigures):
+    """The figures and the two histograms (a count per bucket of the edges above)."""
+
     duration_histogram: list[int]
     events_histogram: list[int]
 
 
-def _where(since_us: int | None, until_us: int | None, user_id: str | None) -> ColumnElement[bool]:
+def _where(
+    since_us: int | None, until_us: int | None, user_ids: Sequence[str] | None
+) -> ColumnElement[bool]:
+    """Sessions started in the range, of the given ids (a person's: every id of it)."""
     parts: list[ColumnElement[bool]] = [true()]
     if since_us is not None:
         parts.append(SESSIONS.c.started_at >= since_us)
     if until_us is not None:
         parts.append(SESSIONS.c.started_at < until_us)
-    if user_id is not None:
-        parts.append(SESSIONS.c.user_id == user_id)
+    if user_ids is not None:
+        parts.append(SESSIONS.c.user_id.in_(user_ids))
     return and_(*parts)
 
 
@@ -52,34 +62,55 @@ def _bucket(column: Any, edges: tuple[int, ...]) -> Any:
     return case(*whens, else_=0)
 
 
+DURATION_S: Final = (SESSIONS.c.ended_at - SESSIONS.c.started_at) / 1_000_000.0
+
+
+def figures(
+    conn: Connection,
+    *,
+    since_us: int | None = None,
+    until_us: int | None = None,
+    user_ids: Sequence[str] | None = None,
+) -> SessionFigures:
+    """The figures alone, in one statement (what a profile shows of a person's sessions)."""
+    row = conn.execute(
+        select(
+            func.count(),
+            func.percentile_cont(0.5).within_group(DURATION_S),
+            func.avg(SESSIONS.c.events),
+            func.avg(case((SESSIONS.c.events == 1, 1.0), else_=0.0)),
+        ).where(_where(since_us, until_us, user_ids))
+    ).one()
+    count = int(row[0])
+    return SessionFigures(
+        sessions=count,
+        median_duration_s=float(row[1]) if count else None,
+        events_per_session=float(row[2]) if count else None,
+        bounce_rate=float(row[3]) if count else None,
+    )
+
+
 def summary(
     conn: Connection,
     *,
     since_us: int | None = None,
     until_us: int | None = None,
-    user_id: str | None = None,
+    user_ids: Sequence[str] | None = None,
 ) -> SessionSummary:
     """Sessions that started in ``[since_us, until_us)``; a bounce is a one-event session."""
-    where = _where(since_us, until_us, user_id)
-    duration_s = (SESSIONS.c.ended_at - SESSIONS.c.started_at) / 1_000_000.0
-    row = conn.execute(
-        select(
-            func.count(),
-            func.percentile_cont(0.5).within_group(duration_s),
-            func.avg(SESSIONS.c.events),
-            func.avg(case((SESSIONS.c.events == 1, 1.0), else_=0.0)),
-        ).where(where)
-    ).one()
-    durations = _histogram(conn, _bucket(duration_s, DURATION_EDGES_S), where, DURATION_EDGES_S)
-    events = _histogram(conn, _bucket(SESSIONS.c.events, EVENT_EDGES), where, EVENT_EDGES)
-    count = int(row[0])
+    found = figures(conn, since_us=since_us, until_us=until_us, user_ids=user_ids)
+    where = _where(since_us, until_us, user_ids)
     return SessionSummary(
-        sessions=count,
-        median_duration_s=float(row[1]) if count else None,
-        events_per_session=float(row[2]) if count else None,
-        bounce_rate=float(row[3]) if count else None,
-        duration_histogram=durations,
-        events_histogram=events,
+        sessions=found.sessions,
+        median_duration_s=found.median_duration_s,
+        events_per_session=found.events_per_session,
+        bounce_rate=found.bounce_rate,
+        duration_histogram=_histogram(
+            conn, _bucket(DURATION_S, DURATION_EDGES_S), where, DURATION_EDGES_S
+        ),
+        events_histogram=_histogram(
+            conn, _bucket(SESSIONS.c.events, EVENT_EDGES), where, EVENT_EDGES
+        ),
     )
 
 
@@ -97,12 +128,12 @@ def list_sessions(
     *,
     since_us: int | None = None,
     until_us: int | None = None,
-    user_id: str | None = None,
+    user_ids: Sequence[str] | None = None,
     before: tuple[int, str] | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     """Sessions newest first, keyset-paged on ``(started_at, session_id)``, never OFFSET."""
-    query = select(SESSIONS).where(_where(since_us, until_us, user_id))
+    query = select(SESSIONS).where(_where(since_us, until_us, user_ids))
     if before is not None:
         started, session_id = before
         query = query.where(

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 
 from eventtide.core.db.columns import TYPE_COUNT_COLUMNS
 from eventtide.core.db.models import UserStats
-from eventtide.core.db.queries.persons import members, person_of
+from eventtide.core.db.queries.persons import person_and_members
 from eventtide.core.db.tables import USERS
 
 STATS = UserStats.__table__
@@ -26,7 +26,7 @@ def profile(conn: Connection, user_id: str) -> dict[str, Any] | None:
     Keys: the ``user_stats`` columns (summed over the person's ids; first and last seen
     their extremes), ``person_id``, ``distinct_ids`` and ``traits``.
     """
-    ids = members(conn, user_id)
+    person, ids = person_and_members(conn, user_id)
     rows = [dict(r._mapping) for r in conn.execute(select(STATS).where(STATS.c.user_id.in_(ids)))]
     if not rows:
         return None
@@ -34,7 +34,7 @@ def profile(conn: Connection, user_id: str) -> dict[str, Any] | None:
     merged["user_id"] = user_id
     merged["first_seen_at"] = min(r["first_seen_at"] for r in rows)
     merged["last_seen_at"] = max(r["last_seen_at"] for r in rows)
-    merged["person_id"] = person_of(conn, user_id)
+    merged["person_id"] = person
     merged["distinct_ids"] = ids
     traits = conn.execute(
         select(USERS.c.traits)
