@@ -57,6 +57,12 @@ MIN_GO_VERSION = (1, 26)
 
 NODE_COUNT = 2
 """Fake Nodes kwok manages: more than one, so anti-affinity and spreading can be exercised."""
+PROJECT_CRDS = (Path("operator") / "manifests" / "pipeline-crd.yaml",)
+"""The project's CRDs (from the repository root), created before the controller-manager
+starts. Its garbage collector reads which kinds exist when it starts and again only every
+30 s, so in a cluster younger than that the Deployments a Pipeline owns outlived its
+deletion by up to 30 s (``helm uninstall`` in tests/cluster/test_chart_install.py waited
+28 to 38 s for them). A cluster the operator runs on has had the CRD for long."""
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 """kwok only manages Nodes carrying ``kwok.x-k8s.io/node=fake``; real Nodes are never touched."""
 SERVICE_CIDR = "10.96.0.0/12"
@@ -789,12 +795,36 @@ def _node_ready(node: Any) -> bool:
     return ready and not any(t.get("key", "").startswith("node.kubernetes.io/") for t in taints)
 
 
+def _create_crds(api: _Api, starting: _Starting, deadline: float) -> None:
+    """Create :data:`PROJECT_CRDS` and wait until the API serves their kinds."""
+    for relative in PROJECT_CRDS:
+        crd = yaml.safe_load((repo_root() / relative).read_text())
+        path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        status, body = api.call("POST", path, crd)
+        if status not in (201, 409):
+            raise InfraError(f"cannot create the CRD in {relative}: HTTP {status} {body}")
+        name = crd["metadata"]["name"]
+
+        def established(name: str = name, path: str = path) -> bool:
+            found = api.call("GET", f"{path}/{name}")[1]
+            status = found.get("status") if isinstance(found, dict) else None
+            conditions = (status or {}).get("conditions") or []  # none yet while new
+            return any(
+                c.get("type") == "Established" and c.get("status") == "True" for c in conditions
+            )
+
+        starting.wait_for(
+            f"the CRD {name} to be established", "kube-apiserver", established, deadline
+        )
+
+
 def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:
     """Start etcd, the control plane and kwok on free loopback ports under ``workdir``.
 
     Returns once the API server is ready, every fake Node is Ready and untainted, and
     the ``default`` ServiceAccount exists, so Pods can be created and reach Running at
-    once. ``workdir/kubeconfig`` is the admin kubeconfig. On failure everything started
+    once. The project's CRDs (:data:`PROJECT_CRDS`) exist before the controller-manager
+    starts. ``workdir/kubeconfig`` is the admin kubeconfig. On failure everything started
     is stopped and the InfraError carries the failing component's log tail.
     """
     started = time.monotonic()
@@ -824,9 +854,8 @@ def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:
             deadline,
         )
         starting.launch("kube-apiserver", apiserver_command(plane))
-        # The others retry until the API server answers; starting them now overlaps
-        # their own initialisation with the API server's.
-        starting.launch("kube-controller-manager", controller_manager_command(plane))
+        # The scheduler and kwok retry until the API server answers; starting them now
+        # overlaps their own initialisation with the API server's.
         starting.launch("kube-scheduler", scheduler_command(plane))
         starting.launch("kwok", kwok_command(plane), env={"HOME": str(kwok_home)})
 
@@ -837,6 +866,8 @@ def start(workdir: Path, *, tied_to_parent: bool) -> Endpoint:
             lambda: api.call("GET", "/readyz")[0] == 200,
             deadline,
         )
+        _create_crds(api, starting, deadline)
+        starting.launch("kube-controller-manager", controller_manager_command(plane))
         node_names = [f"kwok-node-{index}" for index in range(NODE_COUNT)]
         for name in node_names:
             status, body = api.call("POST", "/api/v1/nodes", fake_node(name))

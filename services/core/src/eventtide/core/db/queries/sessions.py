@@ -8,7 +8,7 @@ from raw events. Times are integer microseconds there, as in the processor's pur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, true
@@ -17,6 +17,8 @@ from eventtide.core.db.models import Base
 from eventtide.core.db.processor_tables import ProcessorSession
 
 SESSIONS: Final = Base.metadata.tables[ProcessorSession.__tablename__]
+DURATION_S: Final = (SESSIONS.c.ended_at - SESSIONS.c.started_at) / 1_000_000.0
+"""A session's length in seconds."""
 
 DURATION_EDGES_S: Final = (0, 10, 30, 60, 180, 600, 1800, 3600)
 """Lower edges of the duration histogram's buckets (seconds); the last is open-ended."""
@@ -62,9 +64,6 @@ def _bucket(column: Any, edges: tuple[int, ...]) -> Any:
     return case(*whens, else_=0)
 
 
-DURATION_S: Final = (SESSIONS.c.ended_at - SESSIONS.c.started_at) / 1_000_000.0
-
-
 def figures(
     conn: Connection,
     *,
@@ -101,10 +100,7 @@ def summary(
     found = figures(conn, since_us=since_us, until_us=until_us, user_ids=user_ids)
     where = _where(since_us, until_us, user_ids)
     return SessionSummary(
-        sessions=found.sessions,
-        median_duration_s=found.median_duration_s,
-        events_per_session=found.events_per_session,
-        bounce_rate=found.bounce_rate,
+        **asdict(found),
         duration_histogram=_histogram(
             conn, _bucket(DURATION_S, DURATION_EDGES_S), where, DURATION_EDGES_S
         ),
