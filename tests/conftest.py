@@ -23,10 +23,12 @@ from eventtide.core.db import libpq_url
 from eventtide.core.db.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).parent))
-if str(Path(__file__).resolve().parents[1]) not in sys.path:
-    sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from service_processes import reap_processes
+
+REPO_ROOT = str(Path(__file__).resolve().parents[1])
+if REPO_ROOT not in sys.path:
+    sys.path.append(REPO_ROOT)
 
 
 @pytest.fixture(autouse=True)
