@@ -320,6 +320,12 @@ def test_the_profile_shows_the_churn_score_or_that_there_is_none(
     assert shown_sessions == [(s["session_id"], s["user_id"]) for s in profile["recent_sessions"]]
     assert [u for _, u in shown_sessions] == [SCORED_USER, DEVICE_ID]
     assert _errors(browser) == []
+    # the device id's profile is the same person's: its churn score is the one scored id's
+    assert _get(base, f"/v1/predictions/churn/{DEVICE_ID}", key)["user_id"] == SCORED_USER
+    _open(browser, f"{base}/dashboard/users/{DEVICE_ID}")
+    assert browser.find_element(By.ID, "u-churn").text == "73.4%"
+    assert _value(browser, "u-sessions") == "2"
+    assert _errors(browser) == []
 
     unscored = "user-05"
     missing = httpx.get(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, Problem, documented
-from eventtide.core.db.queries import predictions
+from eventtide.core.db.queries import persons, predictions
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["predictions"])
 DEFAULT_MODEL = "churn_online"
@@ -89,9 +89,14 @@ def get_churn(
     user_id: Annotated[params.Name, Path(examples=["u-42"])],
     model: ModelName = DEFAULT_MODEL,
 ) -> ChurnPrediction:
-    """The newest score of ``model`` for the user, with its top contributing features."""
+    """The newest score of ``model`` for the user, with its top contributing features.
+
+    Asked for any id of a person (a device id or the user id it signed in as), the
+    newest score of any of its ids; the answer's ``user_id`` names the id scored.
+    """
     with engine.connect() as conn:
-        row = predictions.latest_for_user(conn, model=model, user_id=user_id)
+        ids = persons.members(conn, user_id)
+        row = predictions.latest_for_user(conn, model=model, user_ids=ids)
     if row is None:
         raise Problem(404, "not-found", "Not found", f"no {model} prediction for {user_id!r}")
     return _prediction(row)

@@ -8,6 +8,7 @@ portable between PostgreSQL and SQLite.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -28,11 +29,14 @@ _COLUMNS = (
 )
 
 
-def latest_for_user(conn: Connection, *, model: str, user_id: str) -> dict[str, Any] | None:
-    """The user's newest prediction by ``model``, or None if never scored."""
+def latest_for_user(
+    conn: Connection, *, model: str, user_ids: Sequence[str]
+) -> dict[str, Any] | None:
+    """The newest prediction by ``model`` of any of ``user_ids`` (a person's ids), or None
+    if none was scored. Scores are per id, as the features they come from are."""
     row = conn.execute(
         select(*_COLUMNS)
-        .where(PREDICTIONS.c.model_name == model, PREDICTIONS.c.user_id == user_id)
+        .where(PREDICTIONS.c.model_name == model, PREDICTIONS.c.user_id.in_(user_ids))
         .order_by(PREDICTIONS.c.as_of.desc(), PREDICTIONS.c.prediction_id)
         .limit(1)
     ).first()
