@@ -786,32 +786,36 @@ class _Starting:
         return tuple(self.procs[name].pid for name in STOP_ORDER)
 
 
+def _condition_true(found: Any, kind: str) -> bool:
+    """Whether an object read from the API has condition ``kind`` True (a new object
+    may have no status or a null list of conditions yet)."""
+    status = found.get("status") if isinstance(found, dict) else None
+    conditions = (status or {}).get("conditions") or []
+    return any(c.get("type") == kind and c.get("status") == "True" for c in conditions)
+
+
 def _node_ready(node: Any) -> bool:
-    conditions = node.get("status", {}).get("conditions", []) if isinstance(node, dict) else []
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    ready = _condition_true(node, "Ready")
     # The node-lifecycle controller taints a Node not-ready until it has seen it Ready;
     # Pods created before the taint is lifted would wait for the next scheduling retry.
     taints = node.get("spec", {}).get("taints", []) if isinstance(node, dict) else []
     return ready and not any(t.get("key", "").startswith("node.kubernetes.io/") for t in taints)
 
 
+CRDS_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
 def _create_crds(api: _Api, starting: _Starting, deadline: float) -> None:
     """Create :data:`PROJECT_CRDS` and wait until the API serves their kinds."""
     for relative in PROJECT_CRDS:
         crd = yaml.safe_load((repo_root() / relative).read_text())
-        path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-        status, body = api.call("POST", path, crd)
+        status, body = api.call("POST", CRDS_PATH, crd)
         if status not in (201, 409):
             raise InfraError(f"cannot create the CRD in {relative}: HTTP {status} {body}")
         name = crd["metadata"]["name"]
 
-        def established(name: str = name, path: str = path) -> bool:
-            found = api.call("GET", f"{path}/{name}")[1]
-            status = found.get("status") if isinstance(found, dict) else None
-            conditions = (status or {}).get("conditions") or []  # none yet while new
-            return any(
-                c.get("type") == "Established" and c.get("status") == "True" for c in conditions
-            )
+        def established(name: str = name) -> bool:
+            return _condition_true(api.call("GET", f"{CRDS_PATH}/{name}")[1], "Established")
 
         starting.wait_for(
             f"the CRD {name} to be established", "kube-apiserver", established, deadline
