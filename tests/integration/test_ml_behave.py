@@ -1,8 +1,9 @@
 """``eventtide ml behave`` over real Kafka and PostgreSQL: train ``behaviour`` on stored
 history (user-days, the default), publish two live days of events (two partitions, a
-few out of order, an identity event and a bad record), kill -9 the detector mid-stream,
+few out of order, some sent twice, an identity event and a bad record), kill -9 the
+detector mid-stream,
 restart it, and the stored alerts are exactly those the pure step gives over the whole
-stream (each active user's trailing day judged every hour, one alert per episode in
+stream sent once (each active user's trailing day judged every hour, one alert per episode in
 its latest form); the click bots are among them. A crawler in each partition, active when the
 kill lands, makes the comparison depend on the restored state (without it, the panes
 and flagged episodes would lose what was read before the kill)."""
@@ -39,6 +40,8 @@ pytestmark = pytest.mark.integration
 START = datetime(2025, 3, 3, tzinfo=UTC)
 DAYS, LIVE_DAYS, PARTITIONS = 10, 2, 2
 CRAWLERS = ("crawler-0", "crawler-4")
+RESENT_EVERY = 40
+"""Every 40th record is produced a second time right after the first: a retry."""
 assert sorted(zlib.crc32(c.encode()) % PARTITIONS for c in CRAWLERS) == [0, 1]
 
 
@@ -88,8 +91,12 @@ def test_behave_stores_each_alert_once_across_a_kill9(
     events = create_topic(kafka_bootstrap, "test.events", PARTITIONS)
     alerts = create_topic(kafka_bootstrap, "test.alerts", 1)
     producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
-    for partition, value in records:
+    resent = 0
+    for index, (partition, value) in enumerate(records):
         producer.produce(events, value, b"k", partition=partition)
+        if index % RESENT_EVERY == 0 and isinstance(parse_event(value), LiveEvent):
+            producer.produce(events, value, b"k", partition=partition)
+            resent += 1
     assert producer.flush(30) == 0
 
     group = f"b-{uuid.uuid4().hex[:8]}"
@@ -147,6 +154,8 @@ def test_behave_stores_each_alert_once_across_a_kill9(
     assert states == PARTITIONS
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["behave"]["invalid"] <= 1
+    # every retry was known by its id, the count carried across the kill in the state
+    assert summary["behave"]["repeats"] == resent > 100
     # alerts.v1 gets every form written after each commit (a grown episode again, same
     # id): what the last run wrote is there, and a batch committed just before the
     # SIGKILL reaches it through the outbox

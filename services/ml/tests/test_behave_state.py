@@ -3,6 +3,8 @@ features identical to training's, alerts with stable ids."""
 
 from __future__ import annotations
 
+import itertools
+import uuid
 from typing import Any
 
 import numpy as np
@@ -21,9 +23,11 @@ from eventtide.ml.behave_state import (
     US,
     ClosedWindow,
     LiveEvent,
+    OpenWindow,
     PartitionState,
     advance,
     closed_log,
+    id_key,
 )
 from eventtide.ml.behaviour_model import fit_behaviour, hopping_windows, window_features
 from eventtide.ml.features import behaviour_features
@@ -33,6 +37,12 @@ pytestmark = pytest.mark.unit
 
 HOUR_US = 3_600 * US
 LATENESS_US = 10 * US
+_KEYS = itertools.count(1)
+
+
+def _event(user: str, at_us: int, name: str) -> LiveEvent:
+    """An event with an id of its own."""
+    return LiveEvent(user, at_us, name, next(_KEYS))
 
 
 def _stream(seed: int = 4, hours: int = 6, disorder_s: int = 5) -> list[LiveEvent]:
@@ -44,9 +54,9 @@ def _stream(seed: int = 4, hours: int = 6, disorder_s: int = 5) -> list[LiveEven
         at = float(rng.uniform(0, 600))
         while at < hours * 3_600:
             name = str(rng.choice(["page_view", "click", "purchase"], p=[0.7, 0.25, 0.05]))
-            events.append(LiveEvent(f"u{user}", round(at * US), name))
+            events.append(_event(f"u{user}", round(at * US), name))
             at += float(rng.exponential(300.0))
-    events += [LiveEvent("bot", (2 * 3_600 + 60 + s) * US, "page_view") for s in range(300)]
+    events += [_event("bot", (2 * 3_600 + 60 + s) * US, "page_view") for s in range(300)]
     events.sort(key=lambda e: e.at_us + int(rng.integers(0, disorder_s * US)))
     return events
 
@@ -75,15 +85,15 @@ def test_any_batching_with_restarts_closes_the_same_windows(seed: int) -> None:
 
 def test_an_event_for_a_window_the_watermark_closed_is_late_and_left_out() -> None:
     state = PartitionState()
-    first = [LiveEvent("a", 10 * US, "click"), LiveEvent("a", HOUR_US + 11 * US, "click")]
+    first = [_event("a", 10 * US, "click"), _event("a", HOUR_US + 11 * US, "click")]
     closed = advance(state, first, HOUR_US, LATENESS_US)
     assert [(w.user, w.start_us, w.times) for w in closed] == [("a", 0, (10 * US,))]
-    assert advance(state, [LiveEvent("a", 20 * US, "click")], HOUR_US, LATENESS_US) == []
+    assert advance(state, [_event("a", 20 * US, "click")], HOUR_US, LATENESS_US) == []
     assert state.late == 1
     # within the lateness the window was still open: no loss
     state = PartitionState()
-    advance(state, [LiveEvent("a", HOUR_US + 5 * US, "click")], HOUR_US, LATENESS_US)
-    advance(state, [LiveEvent("a", 20 * US, "purchase")], HOUR_US, LATENESS_US)
+    advance(state, [_event("a", HOUR_US + 5 * US, "click")], HOUR_US, LATENESS_US)
+    advance(state, [_event("a", 20 * US, "purchase")], HOUR_US, LATENESS_US)
     assert state.late == 0
     assert "a\x1f0" in state.open
 
@@ -133,13 +143,26 @@ def test_flagged_windows_become_alerts_with_ids_fixed_by_user_and_window() -> No
 def test_an_events_v1_record_is_read_for_what_the_features_need() -> None:
     from eventtide.ml.behave import SKIPPED, parse_event
 
-    record = {"event_type": "purchase", "user_id": "u1", "occurred_at": "2025-03-03T10:00:00.5Z"}
-    assert parse_event(orjson.dumps(record)) == LiveEvent("u1", 1_740_996_000_500_000, "purchase")
+    event_id = "0b6f3c1e-8d52-4a8e-9c1a-6f0e5d4c3b2a"
+    record = {"event_id": event_id, "event_type": "purchase", "user_id": "u1",
+              "occurred_at": "2025-03-03T10:00:00.5Z"}  # fmt: skip
+    key = uuid.UUID(event_id).int % (2**61 - 1)
+    assert parse_event(orjson.dumps(record)) == LiveEvent(
+        "u1", 1_740_996_000_500_000, "purchase", key
+    )
+    # the same id in capitals is the same event, as storage's uuid column has it
+    upper = parse_event(orjson.dumps(record | {"event_id": event_id.upper()}))
+    assert isinstance(upper, LiveEvent)
+    assert upper.key == key == id_key("{" + event_id + "}")
     assert parse_event(orjson.dumps(record | {"event_type": "identify"})) == SKIPPED
     assert parse_event(b"not json") is None
     assert parse_event(orjson.dumps(record | {"occurred_at": "2025-03-03T10:00:00"})) is None
     assert parse_event(orjson.dumps({"event_type": "click"})) is None
     assert parse_event(None) is None
+    # an id storage would refuse: not an event, so not judged either
+    for bad in ("not-a-uuid", 7, None):
+        assert parse_event(orjson.dumps(record | {"event_id": bad})) is None
+    assert parse_event(orjson.dumps({k: v for k, v in record.items() if k != "event_id"})) is None
 
 
 DAY_US = 24 * HOUR_US
@@ -150,11 +173,72 @@ def _days_stream(days: int = 3) -> list[LiveEvent]:
     of the second day; in order within the lateness."""
     events = _stream(seed=5, hours=days * 24, disorder_s=5)
     bot = [
-        LiveEvent("bot", (24 * 3_600 + h * 3_600 + 60 + s) * US, "page_view")
+        _event("bot", (24 * 3_600 + h * 3_600 + 60 + s) * US, "page_view")
         for h in range(24)
         for s in range(300)
     ]
     return sorted(events + bot, key=lambda e: e.at_us)
+
+
+def _with_repeats(events: list[LiveEvent], seed: int) -> tuple[list[LiveEvent], int]:
+    """The stream with every 20th event sent again one to three events later
+    (a retry), a tenth of the copies stamped a minute later (a client that re-stamps a
+    retry); and how many copies."""
+    rng = np.random.default_rng(seed)
+    out = list(events)
+    copies = 0
+    for index in range(0, len(events), 20):
+        copy = events[index]
+        if copies % 10 == 9:
+            copy = copy._replace(at_us=copy.at_us + 60 * US)
+        out.insert(min(len(out), index + copies + int(rng.integers(1, 4))), copy)
+        copies += 1
+    return out, copies
+
+
+def _held_keys(state: PartitionState) -> set[int]:
+    return {key for pane in state.open.values() for key in pane.keys}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_repeated_event_id_is_dropped_however_the_batches_are_cut(seed: int) -> None:
+    """Storage keeps one row per ``event_id``; the windows judged hold each event once,
+    across restarts from the checkpoint too."""
+    events = _days_stream()
+    unique = PartitionState()
+    expected = advance(unique, events, DAY_US, LATENESS_US, HOUR_US)
+    repeated, copies = _with_repeats(events, seed)
+    rng = np.random.default_rng(seed)
+    cuts = sorted(rng.choice(np.arange(1, len(repeated)), size=20, replace=False).tolist())
+    state, closed = PartitionState(), []
+    for lo, hi in zip([0, *cuts], [*cuts, len(repeated)], strict=True):
+        closed += advance(state, repeated[lo:hi], DAY_US, LATENESS_US, HOUR_US)
+        state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    assert closed == expected
+    # each copy is dropped once: as a repeat, or as late when its pane had closed
+    assert state.repeats > copies // 2, (state.repeats, state.late, unique.late, copies)
+    assert state.repeats + state.late == copies + unique.late
+    whole = PartitionState()
+    assert advance(whole, repeated, DAY_US, LATENESS_US, HOUR_US) == expected
+    # the ids held are those of the panes held: let go with them, never kept forever
+    assert whole.held == _held_keys(whole) == _held_keys(state)
+    assert len(whole.held) == sum(len(p.times) for p in whole.open.values())
+
+
+def test_a_checkpoint_without_id_keys_still_loads() -> None:
+    """A checkpoint written before panes kept id keys: the panes and counts come back,
+    and the events in them are not known by id (their repeats pass)."""
+    old = {"frontier_us": 20 * US, "late": 2, "open": {"a\x1f0": [[10 * US, 20 * US], "vo"]},
+           "episodes": {}}  # fmt: skip
+    state = PartitionState.from_json(old)
+    assert (state.late, state.repeats, state.held) == (2, 0, set())
+    assert state.open["a\x1f0"].times == [10 * US, 20 * US]
+    new = _event("a", 30 * US, "click")
+    advance(state, [new, new], HOUR_US, LATENESS_US)
+    assert state.repeats == 1
+    again = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    assert again.open["a\x1f0"] == OpenWindow([10 * US, 20 * US, 30 * US], list("voo"), [new.key])
+    assert again.held == {new.key}
 
 
 @pytest.mark.parametrize("seed", [0, 1])

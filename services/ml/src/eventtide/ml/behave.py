@@ -33,7 +33,14 @@ from eventtide.ml.behave_alerts import (
     opened_episodes,
     watermark_s,
 )
-from eventtide.ml.behave_state import US, ClosedWindow, LiveEvent, PartitionState, advance
+from eventtide.ml.behave_state import (
+    US,
+    ClosedWindow,
+    LiveEvent,
+    PartitionState,
+    advance,
+    id_key,
+)
 from eventtide.ml.behaviour_model import BehaviourModel, served_hop
 from eventtide.ml.behaviour_training import load_behaviour_model
 from eventtide.ml.metrics import observe_judged
@@ -91,18 +98,20 @@ def same_window(
 
 def parse_event(value: bytes | None) -> LiveEvent | str | None:
     """An ``events.v1`` record as a :class:`LiveEvent`; ``SKIPPED`` for identity events;
-    ``None`` when it is not an event (counted as invalid)."""
+    ``None`` when it is not an event (counted as invalid): storage would not keep it
+    either, so the windows judged hold the events stored."""
     try:
         record = orjson.loads(value or b"")
         name, user = record["event_type"], record["user_id"]
         at = datetime.fromisoformat(record["occurred_at"])
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        key = id_key(record["event_id"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
         return None
     if not isinstance(name, str) or not isinstance(user, str) or at.tzinfo is None:
         return None
     if name in IDENTITY_TYPES:
         return SKIPPED
-    return LiveEvent(user, round(at.timestamp() * US), name)
+    return LiveEvent(user, round(at.timestamp() * US), name, key)
 
 
 @dataclass
@@ -117,6 +126,8 @@ class Behaved:
     invalid: int = 0
     late: int = 0
     """Late events dropped so far over the partitions held (at this batch)."""
+    repeats: int = 0
+    """Repeated event ids dropped so far over the partitions held (at this batch)."""
     through_s: float | None = None
     """The newest watermark among the partitions held (seconds of event time)."""
     opened: int = 0
@@ -133,6 +144,7 @@ class BehaveReport:
     invalid: int = 0
     alerts_written: int = 0
     late: int = 0
+    repeats: int = 0
     versions: list[int] = field(default_factory=list)
 
 
@@ -216,9 +228,10 @@ class BehaveSteps:
         documents = {p: orjson.dumps(self.states[p].to_json()).decode() for p in touched}
         offsets = next_offsets(messages, self.group_id)
         late = sum(s.late for s in self.states.values())
+        repeats = sum(s.repeats for s in self.states.values())
         through = watermark_s(list(self.states.values()), self.lateness_us)
         return Behaved(
-            rows, documents, offsets, len(messages), len(closed), invalid, late,
+            rows, documents, offsets, len(messages), len(closed), invalid, late, repeats,
             through_s=through, opened=opened,
         )  # fmt: skip
 
@@ -239,3 +252,4 @@ class BehaveSteps:
         self.report.invalid += behaved.invalid
         self.report.alerts_written += written
         self.report.late = behaved.late
+        self.report.repeats = behaved.repeats
