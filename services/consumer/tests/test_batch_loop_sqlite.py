@@ -9,14 +9,17 @@ named phase announced.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 from samples import message, payload
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from eventtide.consumer.report import ConsumerReport
 from eventtide.consumer.steps import EventStorage
@@ -174,3 +177,48 @@ def test_a_revoked_partition_leaves_no_lag_series_behind(engine: Engine) -> None
     assert kafka.revoke == []  # the rebalance happened
     assert lag(0) == 7
     assert lag(1) is None  # the gauge had 7 before the revoke; its new owner reports it now
+
+
+def test_after_an_abandoned_batch_no_later_batch_commits(engine: Engine) -> None:
+    """A stop comes while the database refuses the first batch; it is abandoned at the
+    end of the grace. The database is back for the batch in hand: committing it would
+    store its offsets past the abandoned batch's messages, which nobody would read
+    again. Both are left to the next owner, which stores all eight."""
+    messages = [message(payload("u1", minutes=i), offset=i) for i in range(8)]
+    kafka = ScriptedConsumer(messages)
+    report = ConsumerReport()
+    storage = EventStorage(group_id=kafka.group_id, report=report, bulk="insert")
+    steps = storage.steps()
+    stop = StopFlag()
+    refused: list[int] = []
+
+    def write_while_down(conn: Connection, prepared: Any) -> Any:
+        if not refused:  # the first batch, once: the database is down, a stop comes
+            while kafka.pending:  # the second batch is in hand
+                time.sleep(0.01)
+            refused.append(len(prepared.offsets))
+            stop.stop()
+            raise OperationalError("INSERT", {}, Exception("the database is restarting"))
+        return steps.write(conn, prepared)
+
+    loop = BatchLoop(
+        consumer=kafka,  # type: ignore[arg-type]
+        topic="t",
+        engine=engine,
+        steps=replace(steps, write=write_while_down),
+        bounds=LoopBounds(
+            batch_max_events=4, batch_max_ms=1.0, shutdown_grace_s=0.0, retry_initial_s=0.01
+        ),
+        stop=stop,
+        report=report,
+    )
+    loop.run()
+
+    assert refused
+    assert report.abandoned_batches == 2  # the refused batch and the one in hand
+    with engine.connect() as conn:
+        assert load_offsets(conn, "g", "t") == {}
+    assert _stored(engine) == 0
+    assert kafka.commits == []
+    again = _run(engine, ScriptedConsumer(messages), [])
+    assert again.stored == 8

@@ -99,6 +99,9 @@ class BatchLoop(Generic[P, R]):
         self._in_flight: Future[None] | None = None
         self._committed: SimpleQueue[_Committed[P, R]] = SimpleQueue()
         self._first_message_at: float | None = None
+        self._abandoning = False
+        """Set by the first abandoned batch: every later one is abandoned too. Its offsets
+        would pass the abandoned batch's messages, which nobody would then read again."""
         self._metrics = loop_metrics(component_name())
 
     # -- rebalancing -------------------------------------------------------------
@@ -253,6 +256,7 @@ class BatchLoop(Generic[P, R]):
             future.result()
 
     def _abandoned(self, count: int) -> None:
+        self._abandoning = True
         self.report.abandoned_batches += 1
         log.warning("abandoned a batch of %d messages on shutdown", count)
 
@@ -275,6 +279,9 @@ class BatchLoop(Generic[P, R]):
             self._metrics.messages.inc(count)
 
     def _store_traced(self, prepared: P, count: int) -> None:
+        if self._abandoning:
+            self._abandoned(count)
+            return
         packed = self._pack(prepared)
         try:
             result, stored = self._retrying(lambda: self._write(prepared, packed), abandon=True)
