@@ -126,14 +126,18 @@ def test_behave_stores_each_alert_once_across_a_kill9(
             select(AlertRow.alert_id, AlertRow.user_id, AlertRow.severity, AlertRow.at,
                    AlertRow.evidence).where(AlertRow.rule == RULE)
         ).all()  # fmt: skip
-        states = conn.scalar(
-            select(func.count()).select_from(ProcessorState).where(ProcessorState.group_id == group)
+        states = dict(
+            conn.execute(
+                select(ProcessorState.kind, func.count())
+                .where(ProcessorState.group_id == group)
+                .group_by(ProcessorState.kind)
+            ).all()
         )
         served = production(conn, BEHAVIOUR_MODEL)
     engine.dispose()
     assert served is not None
     model = load_behaviour_model(served)
-    oracle = []
+    oracle, finals = [], []
     for partition in range(PARTITIONS):
         parsed = [parse_event(v) for p, v in records if p == partition]
         live = [e for e in parsed if isinstance(e, LiveEvent)]
@@ -141,6 +145,7 @@ def test_behave_stores_each_alert_once_across_a_kill9(
         closed = advance(state, live, window_us, 10 * US, 3_600 * US)
         flagged = alert_rows(closed, model, served.version, 3_600 * US)
         oracle += episode_rows(state, flagged, window_us, 10 * US)
+        finals.append(state)
     # each alert in its latest form: the episode as it grew over the whole stream
     got = sorted((r[0], r[1], r[2], r[3], r[4]["score"], r[4]["events"], r[4]["episode"])
                  for r in stored)  # fmt: skip
@@ -151,7 +156,9 @@ def test_behave_stores_each_alert_once_across_a_kill9(
     )  # fmt: skip
     assert any(e["evidence"]["episode"]["windows"] > 1 for e in oracle)  # some grew in place
     assert {"b0", "b1", *CRAWLERS} <= {r[1] for r in stored}
-    assert states == PARTITIONS
+    # a header per partition and a row per pane held: the last day's user-hours
+    final_panes = sum(len(s.open) for s in finals)
+    assert states == {"behave": PARTITIONS, "behave-pane": final_panes}
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["behave"]["invalid"] <= 1
     # every retry was known by its id, the count carried across the kill in the state

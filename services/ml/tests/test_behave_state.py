@@ -11,6 +11,7 @@ import numpy as np
 import orjson
 import pytest
 
+from eventtide.core.db.behaviour import StoredPartition
 from eventtide.ml.behave_alerts import (
     alert_id,
     alert_rows,
@@ -19,6 +20,7 @@ from eventtide.ml.behave_alerts import (
     opened_episodes,
     watermark_s,
 )
+from eventtide.ml.behave_checkpoint import restore, take_change
 from eventtide.ml.behave_state import (
     US,
     ClosedWindow,
@@ -37,6 +39,40 @@ pytestmark = pytest.mark.unit
 
 HOUR_US = 3_600 * US
 LATENESS_US = 10 * US
+
+
+class _Rows:
+    """A partition's checkpoint rows as ``core.db.behaviour`` keeps them: the header
+    replaced, the changed panes written, the panes let go deleted."""
+
+    def __init__(self) -> None:
+        self.header = ""
+        self.panes: dict[str, str] = {}
+
+    def restarted(self, state: PartitionState) -> PartitionState:
+        """Checkpoint ``state`` here, then load it back as a restart would."""
+        change = take_change(state)
+        self.header = change.header
+        self.panes.update(change.panes)
+        for key in change.gone:
+            self.panes.pop(key, None)  # a pane made and let go between two checkpoints
+        return restore(StoredPartition(self.header, dict(self.panes)))
+
+
+def _restarted_between_batches(
+    events: list[LiveEvent], seed: int, cuts: int, window_us: int, hop_us: int
+) -> tuple[list[ClosedWindow], PartitionState, _Rows]:
+    """``events`` in batches cut at ``cuts`` random places, the state checkpointed and
+    restored after each: the windows closed, the last state, its rows."""
+    rng = np.random.default_rng(seed)
+    at = sorted(rng.choice(np.arange(1, len(events)), size=cuts, replace=False).tolist())
+    state, closed, rows = PartitionState(), [], _Rows()
+    for lo, hi in zip([0, *at], [*at, len(events)], strict=True):
+        closed += advance(state, events[lo:hi], window_us, LATENESS_US, hop_us)
+        state = rows.restarted(state)
+    return closed, state, rows
+
+
 _KEYS = itertools.count(1)
 
 
@@ -71,14 +107,9 @@ def test_any_batching_with_restarts_closes_the_same_windows(seed: int) -> None:
     events = _stream(disorder_s=120)  # beyond the lateness: some events are late
     expected, end = _all_at_once(events)
     assert end.late > 0
-    rng = np.random.default_rng(seed)
-    cuts = sorted(rng.choice(np.arange(1, len(events)), size=12, replace=False).tolist())
-    state, closed = PartitionState(), []
-    for lo, hi in zip([0, *cuts], [*cuts, len(events)], strict=True):
-        closed += advance(state, events[lo:hi], HOUR_US, LATENESS_US)
-        state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    closed, state, _ = _restarted_between_batches(events, seed, 12, HOUR_US, HOUR_US)
     assert closed == expected
-    assert state.to_json() == end.to_json()
+    assert state == end
     assert [w.start_us for w in expected] == sorted(w.start_us for w in expected)
     assert {w.start_us // HOUR_US for w in expected} == {0, 1, 2, 3, 4}  # hour 5 is still open
 
@@ -154,6 +185,9 @@ def test_an_events_v1_record_is_read_for_what_the_features_need() -> None:
     upper = parse_event(orjson.dumps(record | {"event_id": event_id.upper()}))
     assert isinstance(upper, LiveEvent)
     assert upper.key == key == id_key("{" + event_id + "}")
+    for made in [uuid.uuid1() for _ in range(50)] + [uuid.uuid4() for _ in range(50)]:
+        expected = made.int % (2**61 - 1)
+        assert id_key(str(made)) == id_key(str(made).upper()) == id_key(made.urn) == expected
     assert parse_event(orjson.dumps(record | {"event_type": "identify"})) == SKIPPED
     assert parse_event(b"not json") is None
     assert parse_event(orjson.dumps(record | {"occurred_at": "2025-03-03T10:00:00"})) is None
@@ -208,12 +242,7 @@ def test_a_repeated_event_id_is_dropped_however_the_batches_are_cut(seed: int) -
     unique = PartitionState()
     expected = advance(unique, events, DAY_US, LATENESS_US, HOUR_US)
     repeated, copies = _with_repeats(events, seed)
-    rng = np.random.default_rng(seed)
-    cuts = sorted(rng.choice(np.arange(1, len(repeated)), size=20, replace=False).tolist())
-    state, closed = PartitionState(), []
-    for lo, hi in zip([0, *cuts], [*cuts, len(repeated)], strict=True):
-        closed += advance(state, repeated[lo:hi], DAY_US, LATENESS_US, HOUR_US)
-        state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    closed, state, _ = _restarted_between_batches(repeated, seed, 20, DAY_US, HOUR_US)
     assert closed == expected
     # each copy is dropped once: as a repeat, or as late when its pane had closed
     assert state.repeats > copies // 2, (state.repeats, state.late, unique.late, copies)
@@ -225,20 +254,42 @@ def test_a_repeated_event_id_is_dropped_however_the_batches_are_cut(seed: int) -
     assert len(whole.held) == sum(len(p.times) for p in whole.open.values())
 
 
-def test_a_checkpoint_without_id_keys_still_loads() -> None:
-    """A checkpoint written before panes kept id keys: the panes and counts come back,
-    and the events in them are not known by id (their repeats pass)."""
-    old = {"frontier_us": 20 * US, "late": 2, "open": {"a\x1f0": [[10 * US, 20 * US], "vo"]},
-           "episodes": {}}  # fmt: skip
-    state = PartitionState.from_json(old)
+def test_a_checkpoint_of_one_document_still_loads() -> None:
+    """A checkpoint written before panes had rows of their own (and kept id keys): the
+    panes and counts come back, the events in them are not known by id (their repeats
+    pass), and the next checkpoint gives every pane its row."""
+    old = {"frontier_us": 20 * US, "late": 2, "episodes": {},
+           "open": {"a\x1f0": [[10 * US, 20 * US], "vo"], "b\x1f0": [[15 * US], "p"]}}  # fmt: skip
+    state = restore(StoredPartition(orjson.dumps(old).decode()))
     assert (state.late, state.repeats, state.held) == (2, 0, set())
     assert state.open["a\x1f0"].times == [10 * US, 20 * US]
     new = _event("a", 30 * US, "click")
     advance(state, [new, new], HOUR_US, LATENESS_US)
     assert state.repeats == 1
-    again = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    rows = _Rows()
+    again = rows.restarted(state)
+    assert set(rows.panes) == {"a\x1f0", "b\x1f0"}
+    assert "open" not in orjson.loads(rows.header)
     assert again.open["a\x1f0"] == OpenWindow([10 * US, 20 * US, 30 * US], list("voo"), [new.key])
+    assert again.open["b\x1f0"] == OpenWindow([15 * US], ["p"], [])
     assert again.held == {new.key}
+
+
+def test_a_batch_writes_the_panes_it_changed_not_the_state() -> None:
+    """What a checkpoint writes grows with the batch, not with the day of events held."""
+    events = _days_stream()
+    state = PartitionState()
+    advance(state, events[:-1], DAY_US, LATENESS_US, HOUR_US)
+    whole = take_change(state)
+    assert set(whole.panes) == set(state.open)
+    assert len(whole.panes) > 100
+    last = events[-1]
+    advance(state, [last], DAY_US, LATENESS_US, HOUR_US)
+    change = take_change(state)
+    assert set(change.panes) == {f"{last.user}\x1f{last.at_us - last.at_us % HOUR_US}"}
+    written = len(change.header) + sum(len(v) for v in change.panes.values())
+    assert written * 20 < len(whole.header) + sum(len(v) for v in whole.panes.values())
+    assert take_change(state).panes == {}  # nothing since
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -246,14 +297,11 @@ def test_hopping_windows_are_batch_invariant_and_let_old_panes_go(seed: int) -> 
     events = _days_stream()
     whole = PartitionState()
     expected = advance(whole, events, DAY_US, LATENESS_US, HOUR_US)
-    rng = np.random.default_rng(seed)
-    cuts = sorted(rng.choice(np.arange(1, len(events)), size=20, replace=False).tolist())
-    state, closed = PartitionState(), []
-    for lo, hi in zip([0, *cuts], [*cuts, len(events)], strict=True):
-        closed += advance(state, events[lo:hi], DAY_US, LATENESS_US, HOUR_US)
-        state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    closed, state, rows = _restarted_between_batches(events, seed, 20, DAY_US, HOUR_US)
     assert closed == expected
-    assert state.to_json() == whole.to_json()
+    assert state == whole
+    # the rows hold the panes held: those let go were deleted
+    assert set(rows.panes) == set(whole.open)
     # every window ends at an hour and spans a day; only the last day's panes are kept
     assert all((w.start_us + DAY_US) % HOUR_US == 0 for w in expected)
     assert whole.frontier_us is not None
@@ -307,7 +355,7 @@ def test_overlapping_flagged_windows_grow_one_alert_and_tumbling_ones_do_not() -
     assert row["evidence"]["window_start"] == 8 * HOUR_US - DAY_US
     assert row["evidence"]["episode"] == {"start": first, "end": 8 * HOUR_US, "windows": 4}
     # the next batch grows the same alert, from the state alone
-    state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    state = _Rows().restarted(state)
     (grown,) = episode_rows(state, [_flag("bot", 9 * HOUR_US - DAY_US, DAY_US)], DAY_US,
                             LATENESS_US)  # fmt: skip
     assert grown["alert_id"] == row["alert_id"]
@@ -338,7 +386,7 @@ def test_an_episode_counts_as_opened_once_however_it_grows() -> None:
     rows = episode_rows(state, [*bot, _flag("fraud", 6 * HOUR_US, HOUR_US)], DAY_US,
                         LATENESS_US)  # fmt: skip
     assert opened_episodes(rows, before) == 2
-    state = PartitionState.from_json(orjson.loads(orjson.dumps(state.to_json())))
+    state = _Rows().restarted(state)
     before = open_episodes(state)
     grown_and_new = [_flag("bot", 8 * HOUR_US - DAY_US, DAY_US), _flag("new", 7 * HOUR_US, HOUR_US)]
     rows = episode_rows(state, grown_and_new, DAY_US, LATENESS_US)

@@ -2,9 +2,10 @@
 
 ``prepare`` (main thread) decodes a batch, advances each partition's state event by
 event (``behave_state.advance``), scores the user-windows that closed with the
-production ``behaviour`` model and turns the flagged ones into their episodes' alerts
-in the latest form (``behave_alerts.episode_rows``); ``write`` inserts the alert rows, the touched
-partitions' states and the batch's offsets in the loop's one transaction;
+production ``behaviour`` model, turns the flagged ones into their episodes' alerts
+in the latest form (``behave_alerts.episode_rows``) and takes what changed of the
+touched partitions' states (``behave_checkpoint.take_change``); ``write`` inserts the
+alert rows, the state changes and the batch's offsets in the loop's one transaction;
 the loop's outbox stores the alerts for ``alerts.v1`` in that transaction and sends
 them after it. After a crash the loop seeks back to
 the stored offsets and ``assigned`` reloads the states stored with them, so the
@@ -23,7 +24,11 @@ import orjson
 from sqlalchemy import Connection, Engine
 
 from eventtide.core.db.anomalies import upsert_alerts
-from eventtide.core.db.behaviour import load_partition_states, save_partition_states
+from eventtide.core.db.behaviour import (
+    PartitionChange,
+    load_partition_states,
+    save_partition_states,
+)
 from eventtide.core.db.offsets import OffsetRow, next_offsets, store_offsets
 from eventtide.core.events import IDENTITY_TYPES
 from eventtide.ml.behave_alerts import (
@@ -33,6 +38,7 @@ from eventtide.ml.behave_alerts import (
     opened_episodes,
     watermark_s,
 )
+from eventtide.ml.behave_checkpoint import restore, take_change
 from eventtide.ml.behave_state import (
     US,
     ClosedWindow,
@@ -116,10 +122,11 @@ def parse_event(value: bytes | None) -> LiveEvent | str | None:
 
 @dataclass
 class Behaved:
-    """One batch: the alert rows, the touched partitions' states, its next offsets."""
+    """One batch: the alert rows, the touched partitions' state changes, its next
+    offsets."""
 
     rows: list[dict[str, Any]]
-    documents: dict[int, str]
+    changes: dict[int, PartitionChange]
     offsets: list[OffsetRow]
     messages: int = 0
     closed: int = 0
@@ -173,14 +180,10 @@ class BehaveSteps:
     def assigned(self, partitions: list[int]) -> None:
         """Start each partition from the state committed with the offsets sought to."""
         with self.engine.connect() as conn:
-            documents = load_partition_states(conn, self.group_id, self.topic, partitions)
+            stored = load_partition_states(conn, self.group_id, self.topic, partitions)
         for partition in partitions:
-            document = documents.get(partition)
-            self.states[partition] = (
-                PartitionState()
-                if document is None
-                else PartitionState.from_json(orjson.loads(document))
-            )
+            found = stored.get(partition)
+            self.states[partition] = PartitionState() if found is None else restore(found)
         log.info("behaviour state restored for partitions %s", sorted(partitions))
 
     def revoked(self, partitions: list[int]) -> None:
@@ -225,20 +228,20 @@ class BehaveSteps:
             )
             opened += opened_episodes(episodes, open_before)
             rows += episodes
-        documents = {p: orjson.dumps(self.states[p].to_json()).decode() for p in touched}
+        changes = {p: take_change(self.states[p]) for p in touched}
         offsets = next_offsets(messages, self.group_id)
         late = sum(s.late for s in self.states.values())
         repeats = sum(s.repeats for s in self.states.values())
         through = watermark_s(list(self.states.values()), self.lateness_us)
         return Behaved(
-            rows, documents, offsets, len(messages), len(closed), invalid, late, repeats,
+            rows, changes, offsets, len(messages), len(closed), invalid, late, repeats,
             through_s=through, opened=opened,
         )  # fmt: skip
 
     def write(self, conn: Connection, behaved: Behaved) -> int:
         """Alerts, states and offsets in the loop's transaction; returns new alerts."""
         written = upsert_alerts(conn, behaved.rows)
-        save_partition_states(conn, self.group_id, self.topic, behaved.documents)
+        save_partition_states(conn, self.group_id, self.topic, behaved.changes)
         store_offsets(conn, behaved.offsets)
         return written
 
