@@ -8,9 +8,9 @@ the behaviour model on the first half's tumbling windows and runs the second hal
 events, as ``events.v1`` JSON, through the detector's own ``prepare`` step in batches
 of 5,000 (decode, advance every partition's panes event by event, score the closed
 windows, keep episode openers, take the touched partitions' state changes): five times
-each, median reported, with what the checkpoint writes per batch (the header and the
-panes that got events) and what its rows hold at the end (each active user's events
-of the last window). The database write (a few alert rows, the state rows and the
+each, median reported, with what the checkpoint writes per batch (the headers and the
+segments of the events the batch added) and what its rows hold at the end (each active
+user's events of the last window). The database write (a few alert rows, the state rows and the
 offsets) and Kafka are left out: both run far above this path (bench/consumer,
 docs/REFERENCE figures). Heavy: run it under ``/work/heavy``
 or the bench slot.
@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from eventtide.core.db.behaviour import hop_prefix
 from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, ServedBehaviourModel
 from eventtide.ml.behaviour_model import fit_with_short
 from eventtide.ml.history import DAY_S, EventLog
@@ -99,11 +100,12 @@ class _Checkpoint:
         written = 0
         for partition, change in behaved.changes.items():
             self.rows[partition, ""] = len(change.header)
-            for key, document in change.panes.items():
+            for key, document in change.segments.items():
                 self.rows[partition, key] = len(document)
-            for key in change.gone:
-                self.rows.pop((partition, key), None)
-            written += len(change.header) + sum(len(d) for d in change.panes.values())
+            gone = tuple(hop_prefix(start) for start in change.gone)
+            for held in [k for k in self.rows if k[0] == partition and k[1].startswith(gone)]:
+                del self.rows[held]
+            written += len(change.header) + sum(len(d) for d in change.segments.values())
         self.written.append(written)
 
 

@@ -21,16 +21,17 @@ import pytest
 from behaviour_history import history, store
 from confluent_kafka import Producer
 from service_processes import spawn
-from sqlalchemy import func, select
+from sqlalchemy import select
 from storage_helpers import create_topic, end_offsets
 from typer.testing import CliRunner
 
 from eventtide.core.cli import build_app
 from eventtide.core.db import make_engine
+from eventtide.core.db.behaviour import HEADER_KEY, KIND, SEGMENT_KIND, segment_hop
 from eventtide.core.db.processor_tables import AlertRow, ProcessorState
 from eventtide.ml.behave import LiveEvent, parse_event
 from eventtide.ml.behave_alerts import RULE, alert_rows, episode_rows
-from eventtide.ml.behave_state import US, PartitionState, advance
+from eventtide.ml.behave_state import US, PartitionState, advance, pane_of
 from eventtide.ml.behaviour_model import BEHAVIOUR_MODEL
 from eventtide.ml.behaviour_training import load_behaviour_model
 from eventtide.ml.registry import production
@@ -126,13 +127,11 @@ def test_behave_stores_each_alert_once_across_a_kill9(
             select(AlertRow.alert_id, AlertRow.user_id, AlertRow.severity, AlertRow.at,
                    AlertRow.evidence).where(AlertRow.rule == RULE)
         ).all()  # fmt: skip
-        states = dict(
-            conn.execute(
-                select(ProcessorState.kind, func.count())
-                .where(ProcessorState.group_id == group)
-                .group_by(ProcessorState.kind)
-            ).all()
-        )
+        states = conn.execute(
+            select(ProcessorState.partition, ProcessorState.kind, ProcessorState.key).where(
+                ProcessorState.group_id == group
+            )
+        ).all()
         served = production(conn, BEHAVIOUR_MODEL)
     engine.dispose()
     assert served is not None
@@ -156,9 +155,13 @@ def test_behave_stores_each_alert_once_across_a_kill9(
     )  # fmt: skip
     assert any(e["evidence"]["episode"]["windows"] > 1 for e in oracle)  # some grew in place
     assert {"b0", "b1", *CRAWLERS} <= {r[1] for r in stored}
-    # a header per partition and a row per pane held: the last day's user-hours
-    final_panes = sum(len(s.open) for s in finals)
-    assert states == {"behave": PARTITIONS, "behave-pane": final_panes}
+    # a header per partition, and segments of the hops the state holds: the segments
+    # of the hops let go were deleted
+    assert sorted((p, key) for p, kind, key in states if kind == KIND) == [
+        (p, HEADER_KEY) for p in range(PARTITIONS)
+    ]
+    segments = {(p, segment_hop(key)) for p, kind, key in states if kind == SEGMENT_KIND}
+    assert segments == {(p, pane_of(k)[1]) for p, s in enumerate(finals) for k in s.open}
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["behave"]["invalid"] <= 1
     # every retry was known by its id, the count carried across the kill in the state

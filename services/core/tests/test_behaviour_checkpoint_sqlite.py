@@ -1,6 +1,7 @@
 """The behaviour detector's checkpoint rows on SQLite (the embedded default); PostgreSQL
-runs them in ``tests/integration/test_ml_behave.py``. A header row per partition, a row
-per pane; a change replaces the header, writes its panes and deletes those let go."""
+runs them in ``tests/integration/test_ml_behave.py``. A header row per partition and
+event segments keyed by hop and number; a change replaces the header, adds its segments
+and deletes every segment of the hops let go, and no other group's or partition's."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from eventtide.core.db.behaviour import (
     StoredPartition,
     load_partition_states,
     save_partition_states,
+    segment_hop,
+    segment_key,
 )
 from eventtide.core.db.migrate import upgrade
 
 pytestmark = pytest.mark.unit
+
+HOUR = 3_600_000_000
 
 
 @pytest.fixture(scope="module")
@@ -27,24 +32,29 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return make_engine(url)
 
 
-def test_changes_accumulate_into_the_partitions_rows(engine: Engine) -> None:
-    many = {f"u{i}\x1f0": f"[{i}]" for i in range(ROWS_PER_STATEMENT + 5)}
+def test_segments_accumulate_and_go_with_their_hop(engine: Engine) -> None:
+    first = {segment_key(0, 0): "a", segment_key(HOUR, 1): "b"}
+    many = {segment_key(HOUR * (i % 30), i): str(i) for i in range(ROWS_PER_STATEMENT + 5)}
     with engine.begin() as conn:
         save_partition_states(conn, "g", "t", {
-            0: PartitionChange('{"late":0}', {"a\x1f0": "[1]", "b\x1f0": "[2]"}, []),
+            0: PartitionChange('{"late":0}', first, []),
             1: PartitionChange('{"late":1}', many, []),
         })  # fmt: skip
-        save_partition_states(conn, "other", "t", {0: PartitionChange("{}", {"a\x1f0": "[9]"}, [])})
-    with engine.begin() as conn:  # the next batch: a grows, b is let go, c is new
+        save_partition_states(conn, "other", "t", {0: PartitionChange("{}", first, [])})
+    with engine.begin() as conn:  # the next batch: hour 1 grows, hour 0 is let go
         save_partition_states(conn, "g", "t", {
-            0: PartitionChange('{"late":3}', {"a\x1f0": "[1,4]", "c\x1f0": "[5]"}, ["b\x1f0"]),
+            0: PartitionChange('{"late":3}', {segment_key(HOUR, 2): "c"}, [0]),
         })  # fmt: skip
     with engine.connect() as conn:
         stored = load_partition_states(conn, "g", "t", [0, 1, 2])
         other = load_partition_states(conn, "other", "t", [0])
-    assert stored[0] == StoredPartition('{"late":3}', {"a\x1f0": "[1,4]", "c\x1f0": "[5]"})
+        assert load_partition_states(conn, "g", "t", []) == {}
+    assert stored[0] == StoredPartition(
+        '{"late":3}', {segment_key(HOUR, 1): "b", segment_key(HOUR, 2): "c"}
+    )
     assert stored[1] == StoredPartition('{"late":1}', many)
     assert 2 not in stored
-    assert other == {0: StoredPartition("{}", {"a\x1f0": "[9]"})}
-    with engine.connect() as conn:
-        assert load_partition_states(conn, "g", "t", []) == {}
+    assert other == {0: StoredPartition("{}", first)}
+    # keys sort by hop, then by number, and name their hop
+    assert sorted(many) == sorted(many, key=lambda k: (segment_hop(k), int(k[-12:])))
+    assert {segment_hop(k) for k in many} == {HOUR * h for h in range(30)}

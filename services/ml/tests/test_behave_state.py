@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 import pytest
 
-from eventtide.core.db.behaviour import StoredPartition
+from eventtide.core.db.behaviour import StoredPartition, hop_prefix, segment_hop
 from eventtide.ml.behave_alerts import (
     alert_id,
     alert_rows,
@@ -22,6 +22,8 @@ from eventtide.ml.behave_alerts import (
 )
 from eventtide.ml.behave_checkpoint import restore, take_change
 from eventtide.ml.behave_state import (
+    CODES,
+    UNKNOWN_KEY,
     US,
     ClosedWindow,
     LiveEvent,
@@ -30,6 +32,7 @@ from eventtide.ml.behave_state import (
     advance,
     closed_log,
     id_key,
+    pane_of,
 )
 from eventtide.ml.behaviour_model import fit_behaviour, hopping_windows, window_features
 from eventtide.ml.features import behaviour_features
@@ -43,20 +46,21 @@ LATENESS_US = 10 * US
 
 class _Rows:
     """A partition's checkpoint rows as ``core.db.behaviour`` keeps them: the header
-    replaced, the changed panes written, the panes let go deleted."""
+    replaced, the new segments added, the segments of the hops let go deleted."""
 
     def __init__(self) -> None:
         self.header = ""
-        self.panes: dict[str, str] = {}
+        self.segments: dict[str, str] = {}
 
     def restarted(self, state: PartitionState) -> PartitionState:
         """Checkpoint ``state`` here, then load it back as a restart would."""
         change = take_change(state)
         self.header = change.header
-        self.panes.update(change.panes)
-        for key in change.gone:
-            self.panes.pop(key, None)  # a pane made and let go between two checkpoints
-        return restore(StoredPartition(self.header, dict(self.panes)))
+        self.segments.update(change.segments)
+        prefixes = tuple(hop_prefix(start) for start in change.gone)
+        self.segments = {k: v for k, v in self.segments.items() if not k.startswith(prefixes)}
+        # rows come back in no particular order: here, the reverse of their keys'
+        return restore(StoredPartition(self.header, dict(sorted(self.segments.items())[::-1])))
 
 
 def _restarted_between_batches(
@@ -255,9 +259,9 @@ def test_a_repeated_event_id_is_dropped_however_the_batches_are_cut(seed: int) -
 
 
 def test_a_checkpoint_of_one_document_still_loads() -> None:
-    """A checkpoint written before panes had rows of their own (and kept id keys): the
-    panes and counts come back, the events in them are not known by id (their repeats
-    pass), and the next checkpoint gives every pane its row."""
+    """A checkpoint written before segments (and id keys): the panes and counts come
+    back, the events in them are not known by id (their repeats pass), and the next
+    checkpoint writes every pane as segments."""
     old = {"frontier_us": 20 * US, "late": 2, "episodes": {},
            "open": {"a\x1f0": [[10 * US, 20 * US], "vo"], "b\x1f0": [[15 * US], "p"]}}  # fmt: skip
     state = restore(StoredPartition(orjson.dumps(old).decode()))
@@ -268,28 +272,36 @@ def test_a_checkpoint_of_one_document_still_loads() -> None:
     assert state.repeats == 1
     rows = _Rows()
     again = rows.restarted(state)
-    assert set(rows.panes) == {"a\x1f0", "b\x1f0"}
+    assert {segment_hop(k) for k in rows.segments} == {0}
     assert "open" not in orjson.loads(rows.header)
-    assert again.open["a\x1f0"] == OpenWindow([10 * US, 20 * US, 30 * US], list("voo"), [new.key])
-    assert again.open["b\x1f0"] == OpenWindow([15 * US], ["p"], [])
+    unknown = [UNKNOWN_KEY, UNKNOWN_KEY]
+    assert again.open["a\x1f0"] == OpenWindow([10 * US, 20 * US, 30 * US], list("voo"),
+                                              [*unknown, new.key])  # fmt: skip
+    assert again.open["b\x1f0"] == OpenWindow([15 * US], ["p"], [UNKNOWN_KEY])
     assert again.held == {new.key}
+    assert again == state
 
 
-def test_a_batch_writes_the_panes_it_changed_not_the_state() -> None:
-    """What a checkpoint writes grows with the batch, not with the day of events held."""
+def test_a_batch_writes_the_events_it_added_not_the_state() -> None:
+    """What a checkpoint writes grows with the batch, not with the day of events held:
+    one segment per hop the batch's events fell in, with those events alone."""
     events = _days_stream()
     state = PartitionState()
     advance(state, events[:-1], DAY_US, LATENESS_US, HOUR_US)
     whole = take_change(state)
-    assert set(whole.panes) == set(state.open)
-    assert len(whole.panes) > 100
+    assert {segment_hop(k) for k in whole.segments} == {pane_of(k)[1] for k in state.open}
+    assert len(whole.segments) >= 24  # a day of hours
     last = events[-1]
     advance(state, [last], DAY_US, LATENESS_US, HOUR_US)
     change = take_change(state)
-    assert set(change.panes) == {f"{last.user}\x1f{last.at_us - last.at_us % HOUR_US}"}
-    written = len(change.header) + sum(len(v) for v in change.panes.values())
-    assert written * 20 < len(whole.header) + sum(len(v) for v in whole.panes.values())
-    assert take_change(state).panes == {}  # nothing since
+    (segment,) = change.segments.values()
+    users = orjson.loads(segment)
+    assert list(users) == [last.user]
+    # the one event alone, nothing the pane held before it
+    assert users[last.user][1] == CODES.get(last.name, "o")
+    written = len(change.header) + len(segment)
+    assert written * 20 < len(whole.header) + sum(len(v) for v in whole.segments.values())
+    assert take_change(state).segments == {}  # nothing since
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -300,8 +312,8 @@ def test_hopping_windows_are_batch_invariant_and_let_old_panes_go(seed: int) -> 
     closed, state, rows = _restarted_between_batches(events, seed, 20, DAY_US, HOUR_US)
     assert closed == expected
     assert state == whole
-    # the rows hold the panes held: those let go were deleted
-    assert set(rows.panes) == set(whole.open)
+    # the rows hold the hops held: the segments of those let go were deleted
+    assert {segment_hop(k) for k in rows.segments} == {pane_of(k)[1] for k in whole.open}
     # every window ends at an hour and spans a day; only the last day's panes are kept
     assert all((w.start_us + DAY_US) % HOUR_US == 0 for w in expected)
     assert whole.frontier_us is not None

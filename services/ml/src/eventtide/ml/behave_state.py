@@ -2,8 +2,8 @@
 
 Pure. Each ``events.v1`` partition keeps its own state (users are keyed to one
 partition, so a user's windows never span two): the frontier (largest event time
-seen), the user's events cut into panes of one hop, counts of late and repeated events, and the
-user's open alert episode. Event by event, in partition order: an event
+seen), the user's events cut into panes of one hop, counts of late and repeated
+events, and the user's open alert episode. Event by event, in partition order: an event
 whose pane already closed (its end at or below the watermark, frontier minus allowed
 lateness, before the event) is late and dropped; an event whose id an event held in a
 pane already had (a client's or producer's retry) is a repeat and dropped, as storage
@@ -41,6 +41,9 @@ from eventtide.ml.history import EventLog
 US: Final = 1_000_000
 CODES: Final = {PURCHASE: "p", PAGE_VIEW: "v"}
 NAMES: Final = {"p": PURCHASE, "v": PAGE_VIEW, "o": "other"}
+UNKNOWN_KEY: Final = -1
+"""The key of an event read from a checkpoint that kept no ids: no event's key (keys are
+non-negative), so it matches no repeat."""
 ID_MODULUS: Final = 2**61 - 1
 """A prime: an id's 128 bits modulo it keep every part of the id (the time fields of a
 version 1 or 7 uuid, the random bits of a version 4), and a key fits 8 bytes. A new
@@ -92,7 +95,10 @@ class OpenWindow:
     times: list[int] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     keys: list[int] = field(default_factory=list)
-    """Its events' id keys (none for those read from a checkpoint that kept no keys)."""
+    """Its events' id keys (``UNKNOWN_KEY`` for those read from a checkpoint that kept
+    none)."""
+    saved: int = field(default=0, compare=False, repr=False)
+    """How many of its events a checkpoint already holds (``behave_checkpoint``)."""
 
 
 @dataclass
@@ -133,15 +139,24 @@ class PartitionState:
     """The id keys of every event in ``open``: derived from the panes, never stored."""
     changed: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     """The panes that got events since the last checkpoint (``behave_checkpoint``)."""
-    gone: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
-    """The panes let go since the last checkpoint."""
+    gone: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
+    """The starts of the hops whose panes were let go since the last checkpoint."""
+    segments: int = field(default=0, compare=False)
+    """How many event segments the checkpoint has written: the next one's number."""
 
     def __post_init__(self) -> None:
-        self.held = {key for pane in self.open.values() for key in pane.keys}
+        self.held = {k for pane in self.open.values() for k in pane.keys if k != UNKNOWN_KEY}
 
 
-def _key(user: str, start_us: int) -> str:
+def pane_key(user: str, start_us: int) -> str:
+    """A pane's key in ``PartitionState.open``: its user and its hop's start."""
     return f"{user}{KEY_SEP}{start_us}"
+
+
+def pane_of(key: str) -> tuple[str, int]:
+    """Back from :func:`pane_key`."""
+    user, start = key.rsplit(KEY_SEP, 1)
+    return user, int(start)
 
 
 def advance(
@@ -168,9 +183,9 @@ def advance(
             state.repeats += 1
             continue
         state.held.add(event.key)
-        pane_key = _key(event.user, start)
-        state.changed.add(pane_key)
-        pane = state.open.setdefault(pane_key, OpenWindow())
+        key = pane_key(event.user, start)
+        state.changed.add(key)
+        pane = state.open.setdefault(key, OpenWindow())
         pane.times.append(event.at_us)
         pane.codes.append(CODES.get(event.name, "o"))
         pane.keys.append(event.key)
@@ -189,22 +204,24 @@ def _close(
     then user; then the panes no later window spans are let go."""
     due: list[tuple[int, str]] = []
     for key in state.open:
-        user, start = key.rsplit(KEY_SEP, 1)
-        end = int(start) + hop
+        user, start = pane_of(key)
+        end = start + hop
         if end <= watermark and (before is None or end > before):
-            due.append((int(start), user))
+            due.append((start, user))
     due.sort()
     out = []
     for last, user in due:
         first = last + hop - window_us
-        panes = [state.open.get(_key(user, at)) for at in range(first, last + hop, hop)]
+        panes = [state.open.get(pane_key(user, at)) for at in range(first, last + hop, hop)]
         times = tuple(t for p in panes if p is not None for t in p.times)
         codes = "".join(c for p in panes if p is not None for c in p.codes)
         out.append(ClosedWindow(user, first, times, codes))
-    for key in [k for k in state.open if int(k.rsplit(KEY_SEP, 1)[1]) + window_us <= watermark]:
-        state.held.difference_update(state.open.pop(key).keys)
-        state.changed.discard(key)
-        state.gone.add(key)
+    for key in list(state.open):
+        _, start = pane_of(key)
+        if start + window_us <= watermark:
+            state.held.difference_update(state.open.pop(key).keys)
+            state.changed.discard(key)
+            state.gone.add(start)
     return out
 
 
@@ -212,7 +229,7 @@ def closed_log(windows: list[ClosedWindow]) -> EventLog:
     """The closed windows' events as one log, each window under its own grouping key."""
     if not windows:
         return EventLog.from_rows([])
-    users = np.concatenate([np.full(len(w.times), _key(w.user, w.start_us)) for w in windows])
+    users = np.concatenate([np.full(len(w.times), pane_key(w.user, w.start_us)) for w in windows])
     times = np.concatenate([np.asarray(w.times, dtype=float) / US for w in windows])
     names = np.array([NAMES[c] for w in windows for c in w.codes], dtype=str)
     return EventLog(users.astype(str), times, names, np.zeros(times.size))

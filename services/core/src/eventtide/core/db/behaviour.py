@@ -1,14 +1,16 @@
 """The SQL of the live behaviour detector's per-partition checkpoint.
 
 The state of each ``events.v1`` partition is rows of ``processor_state`` under the
-detector's group: a header (kind ``behave``, key ``state``: the frontier, the counts and
-the open alert episodes) and a row per pane (kind ``behave-pane``, keyed by user and
-pane start: one hop of one user's events). A batch writes the header, the panes it added
-events to, and deletes the panes it let go, so what a batch writes grows with the batch,
-not with the day of events the state holds. The rows are written in the batch's
-transaction with the alerts (``anomalies.upsert_alerts``: an episode's alert grows in
-place, and a replay writes the same forms again) and the offsets, so members of the
-group can split the partitions between them.
+detector's group: a header (kind ``behave``, key ``state``: the frontier, the counts,
+the open alert episodes) and event segments (kind ``behave-events``): each batch adds,
+per hop its events fell in, one row with the events it added to that hop's panes, keyed
+by the hop's start and the segment's number. When a hop's panes are let go, its
+segments are deleted. So a batch writes its own events and a few rows, not the day of
+events the state holds (a whole-state document, rewritten every batch, grew with it;
+a row per pane made thousands of small upserts a batch). The rows are written in the
+batch's transaction with the alerts (``anomalies.upsert_alerts``: an episode's alert
+grows in place, and a replay writes the same forms again) and the offsets, so members
+of the group can split the partitions between them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, or_, select
 
 from eventtide.core.db.models import Base
 from eventtide.core.db.processor_tables import ProcessorState
@@ -26,17 +28,32 @@ from eventtide.core.db.upsert import chunks, insert_for
 STATE: Final = Base.metadata.tables[ProcessorState.__tablename__]
 KIND: Final = "behave"
 HEADER_KEY: Final = "state"
-PANE_KIND: Final = "behave-pane"
+SEGMENT_KIND: Final = "behave-events"
 ROWS_PER_STATEMENT: Final = 1_000
 """Six bound parameters a row: well under PostgreSQL's 65,535 a statement."""
 
 
+def hop_prefix(hop_start_us: int) -> str:
+    """What the keys of a hop's segments start with (zero-padded: keys sort by hop)."""
+    return f"{hop_start_us:020d}:"
+
+
+def segment_key(hop_start_us: int, number: int) -> str:
+    """A segment's key: its hop, then its number (zero-padded: keys sort in order)."""
+    return f"{hop_prefix(hop_start_us)}{number:012d}"
+
+
+def segment_hop(key: str) -> int:
+    """The start of the hop a segment's key names."""
+    return int(key.split(":", 1)[0])
+
+
 @dataclass(frozen=True)
 class StoredPartition:
-    """A partition's checkpoint as stored: its header document and each pane's."""
+    """A partition's checkpoint as stored: its header document and its segments' by key."""
 
     header: str
-    panes: dict[str, str] = field(default_factory=dict)
+    segments: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,10 +61,10 @@ class PartitionChange:
     """What a batch changed of a partition's checkpoint."""
 
     header: str
-    panes: dict[str, str]
-    """The panes that got events, in full."""
-    gone: list[str]
-    """The panes let go."""
+    segments: dict[str, str]
+    """The new segments by key (:func:`segment_key`)."""
+    gone: list[int]
+    """The starts of the hops whose segments go."""
 
 
 def load_partition_states(
@@ -61,17 +78,17 @@ def load_partition_states(
             STATE.c.group_id == group_id,
             STATE.c.topic == topic,
             STATE.c.partition.in_(list(partitions)),
-            STATE.c.kind.in_([KIND, PANE_KIND]),
+            STATE.c.kind.in_([KIND, SEGMENT_KIND]),
         )
     )
     headers: dict[int, str] = {}
-    panes: dict[int, dict[str, str]] = {}
+    segments: dict[int, dict[str, str]] = {}
     for partition, kind, key, value in rows:
         if kind == KIND and key == HEADER_KEY:
             headers[int(partition)] = str(value)
-        elif kind == PANE_KIND:
-            panes.setdefault(int(partition), {})[str(key)] = str(value)
-    return {p: StoredPartition(header, panes.get(p, {})) for p, header in headers.items()}
+        elif kind == SEGMENT_KIND:
+            segments.setdefault(int(partition), {})[str(key)] = str(value)
+    return {p: StoredPartition(header, segments.get(p, {})) for p, header in headers.items()}
 
 
 def save_partition_states(
@@ -88,7 +105,7 @@ def save_partition_states(
     rows = []
     for partition, change in sorted(changes.items()):
         rows.append(row(partition, KIND, HEADER_KEY, change.header))
-        rows += [row(partition, PANE_KIND, k, v) for k, v in sorted(change.panes.items())]
+        rows += [row(partition, SEGMENT_KIND, k, v) for k, v in sorted(change.segments.items())]
     statement = insert_for(conn, STATE)
     upsert = statement.on_conflict_do_update(
         index_elements=[STATE.c.group_id, STATE.c.topic, STATE.c.partition, STATE.c.kind,
@@ -98,14 +115,13 @@ def save_partition_states(
     for chunk in chunks(rows, ROWS_PER_STATEMENT):
         conn.execute(upsert.values(chunk))
     for partition, change in sorted(changes.items()):
-        gone = sorted(change.gone)
-        for start in range(0, len(gone), ROWS_PER_STATEMENT):
+        if change.gone:
             conn.execute(
                 delete(STATE).where(
                     STATE.c.group_id == group_id,
                     STATE.c.topic == topic,
                     STATE.c.partition == partition,
-                    STATE.c.kind == PANE_KIND,
-                    STATE.c.key.in_(gone[start : start + ROWS_PER_STATEMENT]),
+                    STATE.c.kind == SEGMENT_KIND,
+                    or_(*(STATE.c.key.startswith(hop_prefix(h)) for h in sorted(change.gone))),
                 )
             )
