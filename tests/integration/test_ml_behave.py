@@ -31,7 +31,7 @@ from eventtide.core.db.behaviour import HEADER_KEY, KIND, SEGMENT_KIND, segment_
 from eventtide.core.db.processor_tables import AlertRow, ProcessorState
 from eventtide.ml.behave import LiveEvent, parse_event
 from eventtide.ml.behave_alerts import RULE, alert_rows, episode_rows
-from eventtide.ml.behave_state import US, PartitionState, advance, pane_of
+from eventtide.ml.behave_state import US, PartitionState, advance, split_user_key
 from eventtide.ml.behaviour_model import BEHAVIOUR_MODEL
 from eventtide.ml.behaviour_training import load_behaviour_model
 from eventtide.ml.registry import production
@@ -161,7 +161,7 @@ def test_behave_stores_each_alert_once_across_a_kill9(
         (p, HEADER_KEY) for p in range(PARTITIONS)
     ]
     segments = {(p, segment_hop(key)) for p, kind, key in states if kind == SEGMENT_KIND}
-    assert segments == {(p, pane_of(k)[1]) for p, s in enumerate(finals) for k in s.open}
+    assert segments == {(p, split_user_key(k)[1]) for p, s in enumerate(finals) for k in s.open}
     summary = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")][-1]
     assert summary["behave"]["invalid"] <= 1
     # every retry was known by its id, the count carried across the kill in the state

@@ -32,7 +32,7 @@ from eventtide.ml.behave_state import (
     advance,
     closed_log,
     id_key,
-    pane_of,
+    split_user_key,
 )
 from eventtide.ml.behaviour_model import fit_behaviour, hopping_windows, window_features
 from eventtide.ml.features import behaviour_features
@@ -289,7 +289,7 @@ def test_a_batch_writes_the_events_it_added_not_the_state() -> None:
     state = PartitionState()
     advance(state, events[:-1], DAY_US, LATENESS_US, HOUR_US)
     whole = take_change(state)
-    assert {segment_hop(k) for k in whole.segments} == {pane_of(k)[1] for k in state.open}
+    assert {segment_hop(k) for k in whole.segments} == {split_user_key(k)[1] for k in state.open}
     assert len(whole.segments) >= 24  # a day of hours
     last = events[-1]
     advance(state, [last], DAY_US, LATENESS_US, HOUR_US)
@@ -313,7 +313,7 @@ def test_hopping_windows_are_batch_invariant_and_let_old_panes_go(seed: int) -> 
     assert closed == expected
     assert state == whole
     # the rows hold the hops held: the segments of those let go were deleted
-    assert {segment_hop(k) for k in rows.segments} == {pane_of(k)[1] for k in whole.open}
+    assert {segment_hop(k) for k in rows.segments} == {split_user_key(k)[1] for k in whole.open}
     # every window ends at an hour and spans a day; only the last day's panes are kept
     assert all((w.start_us + DAY_US) % HOUR_US == 0 for w in expected)
     assert whole.frontier_us is not None

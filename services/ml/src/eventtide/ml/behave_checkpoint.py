@@ -29,8 +29,8 @@ from eventtide.ml.behave_state import (
     Episode,
     OpenWindow,
     PartitionState,
-    pane_key,
-    pane_of,
+    split_user_key,
+    user_key,
 )
 
 
@@ -39,7 +39,7 @@ def take_change(state: PartitionState) -> PartitionChange:
     by_hop: dict[int, dict[str, list[str]]] = {}
     for key in sorted(state.changed):
         pane = state.open[key]
-        user, start = pane_of(key)
+        user, start = split_user_key(key)
         since = pane.saved
         by_hop.setdefault(start, {})[user] = [
             _packed(pane.times[since:]), "".join(pane.codes[since:]), _packed(pane.keys[since:])
@@ -74,7 +74,7 @@ def restore(stored: StoredPartition) -> PartitionState:
     for key in sorted(stored.segments):
         start = segment_hop(key)
         for user, (times, codes, keys) in orjson.loads(stored.segments[key]).items():
-            pane = panes.setdefault(pane_key(user, start), OpenWindow())
+            pane = panes.setdefault(user_key(user, start), OpenWindow())
             pane.times += _unpacked(times)
             pane.codes += codes
             pane.keys += _unpacked(keys)

@@ -148,13 +148,14 @@ class PartitionState:
         self.held = {k for pane in self.open.values() for k in pane.keys if k != UNKNOWN_KEY}
 
 
-def pane_key(user: str, start_us: int) -> str:
-    """A pane's key in ``PartitionState.open``: its user and its hop's start."""
+def user_key(user: str, start_us: int) -> str:
+    """A user and a start as one key: a pane's in ``PartitionState.open`` (its hop's
+    start), a window's in :func:`closed_log` (the window's)."""
     return f"{user}{KEY_SEP}{start_us}"
 
 
-def pane_of(key: str) -> tuple[str, int]:
-    """Back from :func:`pane_key`."""
+def split_user_key(key: str) -> tuple[str, int]:
+    """Back from :func:`user_key`."""
     user, start = key.rsplit(KEY_SEP, 1)
     return user, int(start)
 
@@ -183,7 +184,7 @@ def advance(
             state.repeats += 1
             continue
         state.held.add(event.key)
-        key = pane_key(event.user, start)
+        key = user_key(event.user, start)
         state.changed.add(key)
         pane = state.open.setdefault(key, OpenWindow())
         pane.times.append(event.at_us)
@@ -204,7 +205,7 @@ def _close(
     then user; then the panes no later window spans are let go."""
     due: list[tuple[int, str]] = []
     for key in state.open:
-        user, start = pane_of(key)
+        user, start = split_user_key(key)
         end = start + hop
         if end <= watermark and (before is None or end > before):
             due.append((start, user))
@@ -212,12 +213,12 @@ def _close(
     out = []
     for last, user in due:
         first = last + hop - window_us
-        panes = [state.open.get(pane_key(user, at)) for at in range(first, last + hop, hop)]
+        panes = [state.open.get(user_key(user, at)) for at in range(first, last + hop, hop)]
         times = tuple(t for p in panes if p is not None for t in p.times)
         codes = "".join(c for p in panes if p is not None for c in p.codes)
         out.append(ClosedWindow(user, first, times, codes))
     for key in list(state.open):
-        _, start = pane_of(key)
+        _, start = split_user_key(key)
         if start + window_us <= watermark:
             state.held.difference_update(state.open.pop(key).keys)
             state.changed.discard(key)
@@ -229,7 +230,7 @@ def closed_log(windows: list[ClosedWindow]) -> EventLog:
     """The closed windows' events as one log, each window under its own grouping key."""
     if not windows:
         return EventLog.from_rows([])
-    users = np.concatenate([np.full(len(w.times), pane_key(w.user, w.start_us)) for w in windows])
+    users = np.concatenate([np.full(len(w.times), user_key(w.user, w.start_us)) for w in windows])
     times = np.concatenate([np.asarray(w.times, dtype=float) / US for w in windows])
     names = np.array([NAMES[c] for w in windows for c in w.codes], dtype=str)
     return EventLog(users.astype(str), times, names, np.zeros(times.size))
