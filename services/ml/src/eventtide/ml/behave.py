@@ -49,7 +49,7 @@ from eventtide.ml.behave_state import (
 )
 from eventtide.ml.behaviour_model import BehaviourModel, served_hop
 from eventtide.ml.behaviour_training import load_behaviour_model
-from eventtide.ml.metrics import observe_judged
+from eventtide.ml.metrics import observe_dropped, observe_judged
 from eventtide.ml.registry import production
 from eventtide.ml.scorer import ModelHolder, NoProductionModelError
 
@@ -139,6 +139,8 @@ class Behaved:
     """The newest watermark among the partitions held (seconds of event time)."""
     opened: int = 0
     """Alert episodes this batch opened (the others in ``rows`` grew)."""
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Events this batch dropped, by reason (``late``, ``repeat``)."""
 
 
 @dataclass
@@ -207,6 +209,8 @@ class BehaveSteps:
         closed: list[ClosedWindow] = []
         partition_of: dict[tuple[str, int], int] = {}
         touched = {int(m.partition()) for m in messages}
+        late_before = sum(s.late for s in self.states.values())
+        repeats_before = sum(s.repeats for s in self.states.values())
         for partition in sorted(touched):
             state = self.states.setdefault(partition, PartitionState())
             events = by_partition.get(partition, [])
@@ -235,7 +239,9 @@ class BehaveSteps:
         through = watermark_s(list(self.states.values()), self.lateness_us)
         return Behaved(
             rows, changes, offsets, len(messages), len(closed), invalid, late, repeats,
-            through_s=through, opened=opened,
+            through_s=through, opened=opened, dropped={
+                "late": late - late_before, "repeat": repeats - repeats_before
+            },
         )  # fmt: skip
 
     def write(self, conn: Connection, behaved: Behaved) -> int:
@@ -249,6 +255,7 @@ class BehaveSteps:
         """Writer thread, after the commit: counters and metrics."""
         opened = [DETECTOR] * behaved.opened
         observe_judged(DETECTOR, behaved.closed, opened, behaved.through_s)
+        observe_dropped(DETECTOR, behaved.dropped)
         self.report.batches += 1
         self.report.records += behaved.messages
         self.report.windows_closed += behaved.closed

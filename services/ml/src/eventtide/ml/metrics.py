@@ -38,6 +38,12 @@ INCIDENTS_OPENED: Final = Counter(
     "Anomaly incidents opened (their first alert), by detector and series.",
     ["detector", "series"],
 )
+EVENTS_DROPPED: Final = Counter(
+    "eventtide_ml_events_dropped",
+    "Events a detector read and left out of its windows, by reason: late (their window "
+    "had closed) or repeat (an event id it already held: a client's or producer's retry).",
+    ["detector", "reason"],
+)
 JUDGED_THROUGH: Final = Gauge(
     "eventtide_ml_judged_through_timestamp_seconds",
     "Event time up to which a detector has judged its windows.",
@@ -79,6 +85,12 @@ def serving(model: str, version: int) -> None:
 def declare_detector(detector: str) -> None:
     """Create the detector's windows counter at zero, so ``rate()`` sees the first ones."""
     WINDOWS_JUDGED.labels(detector=detector)
+
+
+def observe_dropped(detector: str, dropped: Mapping[str, int]) -> None:
+    """Feed the events a committed batch of a detector dropped, by reason."""
+    for reason, count in dropped.items():
+        EVENTS_DROPPED.labels(detector=detector, reason=reason).inc(count)
 
 
 def observe_judged(
