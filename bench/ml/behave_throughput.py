@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from eventtide.core.db.behaviour import hop_prefix
+from eventtide.core.db.behaviour import hop_prefix, segment_key
 from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, ServedBehaviourModel
 from eventtide.ml.behaviour_model import fit_with_short
 from eventtide.ml.history import DAY_S, EventLog
@@ -105,6 +105,10 @@ class _Checkpoint:
             gone = tuple(hop_prefix(start) for start in change.gone)
             for held in [k for k in self.rows if k[0] == partition and k[1].startswith(gone)]:
                 del self.rows[held]
+            for hop, below in change.compacted.items():
+                low, high = hop_prefix(hop), segment_key(hop, below)
+                for held in [k for k in self.rows if k[0] == partition and low <= k[1] < high]:
+                    del self.rows[held]
             written += len(change.header) + sum(len(d) for d in change.segments.values())
         self.written.append(written)
 

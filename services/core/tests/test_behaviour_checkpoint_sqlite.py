@@ -1,7 +1,8 @@
 """The behaviour detector's checkpoint rows on SQLite (the embedded default); PostgreSQL
 runs them in ``tests/integration/test_ml_behave.py``. A header row per partition and
-event segments keyed by hop and number; a change replaces the header, adds its segments
-and deletes every segment of the hops let go, and no other group's or partition's."""
+event segments keyed by hop and number; a change replaces the header, adds its segments,
+deletes every segment of the hops let go and those of a compacted hop below its new
+one, and no other group's or partition's."""
 
 from __future__ import annotations
 
@@ -52,6 +53,14 @@ def test_segments_accumulate_and_go_with_their_hop(engine: Engine) -> None:
     assert stored[0] == StoredPartition(
         '{"late":3}', {segment_key(HOUR, 1): "b", segment_key(HOUR, 2): "c"}
     )
+    with engine.begin() as conn:  # hour 1 compacted: one segment with all of it
+        save_partition_states(conn, "g", "t", {
+            0: PartitionChange("{}", {segment_key(HOUR, 3): "bc", segment_key(2 * HOUR, 4): "d"},
+                               [], {HOUR: 3}),
+        })  # fmt: skip
+    with engine.connect() as conn:
+        compacted = load_partition_states(conn, "g", "t", [0])[0].segments
+    assert compacted == {segment_key(HOUR, 3): "bc", segment_key(2 * HOUR, 4): "d"}
     assert stored[1] == StoredPartition('{"late":1}', many)
     assert 2 not in stored
     assert other == {0: StoredPartition("{}", first)}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections import Counter
 from typing import Any
 
 import numpy as np
 import orjson
 import pytest
 
-from eventtide.core.db.behaviour import StoredPartition, hop_prefix, segment_hop
+from eventtide.core.db.behaviour import StoredPartition, hop_prefix, segment_hop, segment_key
 from eventtide.ml.behave_alerts import (
     alert_id,
     alert_rows,
@@ -20,7 +21,7 @@ from eventtide.ml.behave_alerts import (
     opened_episodes,
     watermark_s,
 )
-from eventtide.ml.behave_checkpoint import restore, take_change
+from eventtide.ml.behave_checkpoint import COMPACT_AT, restore, take_change
 from eventtide.ml.behave_state import (
     CODES,
     UNKNOWN_KEY,
@@ -46,19 +47,28 @@ LATENESS_US = 10 * US
 
 class _Rows:
     """A partition's checkpoint rows as ``core.db.behaviour`` keeps them: the header
-    replaced, the new segments added, the segments of the hops let go deleted."""
+    replaced, the new segments added, the segments of the hops let go deleted, and
+    those of a compacted hop numbered below its new one."""
 
-    def __init__(self) -> None:
+    def __init__(self, compact_at: int = COMPACT_AT) -> None:
         self.header = ""
         self.segments: dict[str, str] = {}
+        self.compact_at = compact_at
+        self.most_a_hop = 0
+        """The most segments any hop held after a checkpoint."""
 
     def restarted(self, state: PartitionState) -> PartitionState:
         """Checkpoint ``state`` here, then load it back as a restart would."""
-        change = take_change(state)
+        change = take_change(state, self.compact_at)
         self.header = change.header
         self.segments.update(change.segments)
         prefixes = tuple(hop_prefix(start) for start in change.gone)
         self.segments = {k: v for k, v in self.segments.items() if not k.startswith(prefixes)}
+        for hop, below in change.compacted.items():
+            low, high = hop_prefix(hop), segment_key(hop, below)
+            self.segments = {k: v for k, v in self.segments.items() if not low <= k < high}
+        hops = Counter(segment_hop(key) for key in self.segments)
+        self.most_a_hop = max(self.most_a_hop, *hops.values(), 0)
         # rows come back in no particular order: here, the reverse of their keys'
         return restore(StoredPartition(self.header, dict(sorted(self.segments.items())[::-1])))
 
@@ -256,6 +266,23 @@ def test_a_repeated_event_id_is_dropped_however_the_batches_are_cut(seed: int) -
     # the ids held are those of the panes held: let go with them, never kept forever
     assert whole.held == _held_keys(whole) == _held_keys(state)
     assert len(whole.held) == sum(len(p.times) for p in whole.open.values())
+
+
+@pytest.mark.parametrize("compact_at", [1, 3])
+def test_small_batches_compact_a_hops_segments(compact_at: int) -> None:
+    """A live stream cuts a batch every half second: a hop's segments are rewritten as
+    one once they reach the threshold, and the state read back is the same."""
+    events = _stream(hours=4)
+    whole = PartitionState()
+    expected = advance(whole, events, HOUR_US, LATENESS_US)
+    state, closed, rows = PartitionState(), [], _Rows(compact_at)
+    for lo in range(0, len(events), 2):
+        closed += advance(state, events[lo : lo + 2], HOUR_US, LATENESS_US)
+        state = rows.restarted(state)
+    assert closed == expected
+    assert state == whole
+    assert rows.most_a_hop == compact_at
+    assert len(rows.segments) <= 2 * compact_at  # the open hop and the one closing
 
 
 def test_a_checkpoint_of_one_document_still_loads() -> None:

@@ -13,7 +13,7 @@ the state holds (``core.db.behaviour``). Times and id keys are base64 of 8 bytes
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import orjson
@@ -33,22 +33,31 @@ from eventtide.ml.behave_state import (
     user_key,
 )
 
+COMPACT_AT: Final = 32
+"""The segments a hop may hold before it is rewritten whole: a live stream cuts a batch
+every half second, 7,200 an hour, and restoring reads every row."""
 
-def take_change(state: PartitionState) -> PartitionChange:
-    """What changed since the last checkpoint, ready to store; the state forgets it."""
+
+def take_change(state: PartitionState, compact_at: int = COMPACT_AT) -> PartitionChange:
+    """What changed since the last checkpoint, ready to store; the state forgets it. A
+    hop that would hold more than ``compact_at`` segments is written whole instead."""
     by_hop: dict[int, dict[str, list[str]]] = {}
     for key in sorted(state.changed):
-        pane = state.open[key]
         user, start = split_user_key(key)
-        since = pane.saved
-        by_hop.setdefault(start, {})[user] = [
-            _packed(pane.times[since:]), "".join(pane.codes[since:]), _packed(pane.keys[since:])
-        ]  # fmt: skip
-        pane.saved = len(pane.times)
-    segments = {}
+        by_hop.setdefault(start, {})[user] = _added(state.open[key])
+    segments: dict[str, str] = {}
+    compacted: dict[int, int] = {}
     for start, users in sorted(by_hop.items()):
+        held = state.hop_segments.get(start, 0)
+        if held >= compact_at:
+            users = _whole_hop(state, start)
+            compacted[start] = state.segments
+            held = 0
+        state.hop_segments[start] = held + 1
         segments[segment_key(start, state.segments)] = orjson.dumps(users).decode()
         state.segments += 1
+    for start in state.gone:
+        state.hop_segments.pop(start, None)
     header = {
         "frontier_us": state.frontier_us,
         "late": state.late,
@@ -56,7 +65,8 @@ def take_change(state: PartitionState) -> PartitionChange:
         "segments": state.segments,
         "episodes": {user: episode.to_json() for user, episode in state.episodes.items()},
     }
-    change = PartitionChange(orjson.dumps(header).decode(), segments, sorted(state.gone))
+    change = PartitionChange(orjson.dumps(header).decode(), segments, sorted(state.gone),
+                             compacted)  # fmt: skip
     state.changed.clear()
     state.gone.clear()
     return change
@@ -93,7 +103,28 @@ def restore(stored: StoredPartition) -> PartitionState:
         segments=int(header.get("segments", 0)),
     )
     state.changed.update(inline)
+    for key in stored.segments:
+        hop = segment_hop(key)
+        state.hop_segments[hop] = state.hop_segments.get(hop, 0) + 1
     return state
+
+
+def _added(pane: OpenWindow) -> list[str]:
+    """A pane's events since its last checkpoint, as a segment holds them."""
+    since = pane.saved
+    pane.saved = len(pane.times)
+    return [_packed(pane.times[since:]), "".join(pane.codes[since:]), _packed(pane.keys[since:])]
+
+
+def _whole_hop(state: PartitionState, start: int) -> dict[str, list[str]]:
+    """Every pane of a hop, all its events: the one segment a compacted hop keeps."""
+    users = {}
+    for key, pane in state.open.items():
+        user, hop = split_user_key(key)
+        if hop == start:
+            pane.saved = 0
+            users[user] = _added(pane)
+    return users
 
 
 def _inline_pane(document: list[Any]) -> OpenWindow:

@@ -143,6 +143,8 @@ class PartitionState:
     """The starts of the hops whose panes were let go since the last checkpoint."""
     segments: int = field(default=0, compare=False)
     """How many event segments the checkpoint has written: the next one's number."""
+    hop_segments: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+    """How many segments the checkpoint holds for each hop held."""
 
     def __post_init__(self) -> None:
         self.held = {k for pane in self.open.values() for k in pane.keys if k != UNKNOWN_KEY}

@@ -7,10 +7,13 @@ per hop its events fell in, one row with the events it added to that hop's panes
 by the hop's start and the segment's number. When a hop's panes are let go, its
 segments are deleted. So a batch writes its own events and a few rows, not the day of
 events the state holds (a whole-state document, rewritten every batch, grew with it;
-a row per pane made thousands of small upserts a batch). The rows are written in the
-batch's transaction with the alerts (``anomalies.upsert_alerts``: an episode's alert
-grows in place, and a replay writes the same forms again) and the offsets, so members
-of the group can split the partitions between them.
+a row per pane made thousands of small upserts a batch). A hop that reached the
+compaction threshold is rewritten whole in one new segment and its older segments go,
+so small batches (a live stream cuts one every half second) do not pile up rows. The
+rows are written in the batch's transaction with the alerts
+(``anomalies.upsert_alerts``: an episode's alert grows in place, and a replay writes
+the same forms again) and the offsets, so members of the group can split the
+partitions between them.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class PartitionChange:
     """The new segments by key (:func:`segment_key`)."""
     gone: list[int]
     """The starts of the hops whose segments go."""
+    compacted: dict[int, int] = field(default_factory=dict)
+    """Hops rewritten whole in one new segment: their segments numbered below it go."""
 
 
 def load_partition_states(
@@ -115,6 +120,17 @@ def save_partition_states(
     for chunk in chunks(rows, ROWS_PER_STATEMENT):
         conn.execute(upsert.values(chunk))
     for partition, change in sorted(changes.items()):
+        for hop, below in sorted(change.compacted.items()):
+            conn.execute(
+                delete(STATE).where(
+                    STATE.c.group_id == group_id,
+                    STATE.c.topic == topic,
+                    STATE.c.partition == partition,
+                    STATE.c.kind == SEGMENT_KIND,
+                    STATE.c.key >= hop_prefix(hop),
+                    STATE.c.key < segment_key(hop, below),
+                )
+            )
         if change.gone:
             conn.execute(
                 delete(STATE).where(
