@@ -120,24 +120,18 @@ def save_partition_states(
     for chunk in chunks(rows, ROWS_PER_STATEMENT):
         conn.execute(upsert.values(chunk))
     for partition, change in sorted(changes.items()):
+        segments = delete(STATE).where(
+            STATE.c.group_id == group_id,
+            STATE.c.topic == topic,
+            STATE.c.partition == partition,
+            STATE.c.kind == SEGMENT_KIND,
+        )
         for hop, below in sorted(change.compacted.items()):
             conn.execute(
-                delete(STATE).where(
-                    STATE.c.group_id == group_id,
-                    STATE.c.topic == topic,
-                    STATE.c.partition == partition,
-                    STATE.c.kind == SEGMENT_KIND,
-                    STATE.c.key >= hop_prefix(hop),
-                    STATE.c.key < segment_key(hop, below),
+                segments.where(
+                    STATE.c.key >= hop_prefix(hop), STATE.c.key < segment_key(hop, below)
                 )
             )
         if change.gone:
-            conn.execute(
-                delete(STATE).where(
-                    STATE.c.group_id == group_id,
-                    STATE.c.topic == topic,
-                    STATE.c.partition == partition,
-                    STATE.c.kind == SEGMENT_KIND,
-                    or_(*(STATE.c.key.startswith(hop_prefix(h)) for h in sorted(change.gone))),
-                )
-            )
+            gone = [STATE.c.key.startswith(hop_prefix(h)) for h in sorted(change.gone)]
+            conn.execute(segments.where(or_(*gone)))
