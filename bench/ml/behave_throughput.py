@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from eventtide.core.db.behaviour import hop_prefix, segment_key
+from eventtide.core.db.behaviour import segments_after
 from eventtide.ml.behave import Behaved, BehaveReport, BehaveSteps, ServedBehaviourModel
 from eventtide.ml.behaviour_model import fit_with_short
 from eventtide.ml.history import DAY_S, EventLog
@@ -94,23 +94,23 @@ class _Checkpoint:
     """The bytes each batch's state changes write, and the rows they leave."""
 
     written: list[int] = field(default_factory=list)
-    rows: dict[tuple[int, str], int] = field(default_factory=dict)
+    headers: dict[int, int] = field(default_factory=dict)
+    segments: dict[int, dict[str, int]] = field(default_factory=dict)
+    """Per partition, the bytes of each segment kept."""
 
     def add(self, behaved: Behaved) -> None:
         written = 0
         for partition, change in behaved.changes.items():
-            self.rows[partition, ""] = len(change.header)
-            for key, document in change.segments.items():
-                self.rows[partition, key] = len(document)
-            gone = tuple(hop_prefix(start) for start in change.gone)
-            for held in [k for k in self.rows if k[0] == partition and k[1].startswith(gone)]:
-                del self.rows[held]
-            for hop, below in change.compacted.items():
-                low, high = hop_prefix(hop), segment_key(hop, below)
-                for held in [k for k in self.rows if k[0] == partition and low <= k[1] < high]:
-                    del self.rows[held]
-            written += len(change.header) + sum(len(d) for d in change.segments.values())
+            added = {key: len(document) for key, document in change.segments.items()}
+            held = self.segments.get(partition, {})
+            self.segments[partition] = segments_after(held, added, change)
+            self.headers[partition] = len(change.header)
+            written += len(change.header) + sum(added.values())
         self.written.append(written)
+
+    def held_bytes(self) -> int:
+        """What the rows hold now."""
+        return sum(self.headers.values()) + sum(sum(s.values()) for s in self.segments.values())
 
 
 def _time_setup(
@@ -167,7 +167,7 @@ def main() -> None:
             f"{alerts} alerts; checkpoint written per batch: median "
             f"{statistics.median(checkpoint.written) / 1e6:.3f} MB, max "
             f"{max(checkpoint.written) / 1e6:.3f} MB; its rows at the end "
-            f"{sum(checkpoint.rows.values()) / 1e6:.2f} MB"
+            f"{checkpoint.held_bytes() / 1e6:.2f} MB"
         )
     print(f"ratio, first set-up over second: {medians[0] / medians[1]:.2f}")
 

@@ -12,7 +12,7 @@ import numpy as np
 import orjson
 import pytest
 
-from eventtide.core.db.behaviour import StoredPartition, hop_prefix, segment_hop, segment_key
+from eventtide.core.db.behaviour import StoredPartition, segment_hop, segments_after
 from eventtide.ml.behave_alerts import (
     alert_id,
     alert_rows,
@@ -61,12 +61,7 @@ class _Rows:
         """Checkpoint ``state`` here, then load it back as a restart would."""
         change = take_change(state, self.compact_at)
         self.header = change.header
-        self.segments.update(change.segments)
-        prefixes = tuple(hop_prefix(start) for start in change.gone)
-        self.segments = {k: v for k, v in self.segments.items() if not k.startswith(prefixes)}
-        for hop, below in change.compacted.items():
-            low, high = hop_prefix(hop), segment_key(hop, below)
-            self.segments = {k: v for k, v in self.segments.items() if not low <= k < high}
+        self.segments = segments_after(self.segments, change.segments, change)
         hops = Counter(segment_hop(key) for key in self.segments)
         self.most_a_hop = max(self.most_a_hop, *hops.values(), 0)
         # rows come back in no particular order: here, the reverse of their keys'

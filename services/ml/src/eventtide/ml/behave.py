@@ -111,7 +111,7 @@ def parse_event(value: bytes | None) -> LiveEvent | str | None:
         name, user = record["event_type"], record["user_id"]
         at = datetime.fromisoformat(record["occurred_at"])
         key = id_key(record["event_id"])
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
     if not isinstance(name, str) or not isinstance(user, str) or at.tzinfo is None:
         return None

@@ -81,8 +81,10 @@ def restore(stored: StoredPartition) -> PartitionState:
     writes them as segments."""
     header = orjson.loads(stored.header)
     panes: dict[str, OpenWindow] = {}
+    hop_segments: dict[int, int] = {}
     for key in sorted(stored.segments):
         start = segment_hop(key)
+        hop_segments[start] = hop_segments.get(start, 0) + 1
         for user, (times, codes, keys) in orjson.loads(stored.segments[key]).items():
             pane = panes.setdefault(user_key(user, start), OpenWindow())
             pane.times += _unpacked(times)
@@ -101,11 +103,9 @@ def restore(stored: StoredPartition) -> PartitionState:
         repeats=int(header.get("repeats", 0)),
         episodes={u: Episode.from_json(e) for u, e in header.get("episodes", {}).items()},
         segments=int(header.get("segments", 0)),
+        hop_segments=hop_segments,
     )
     state.changed.update(inline)
-    for key in stored.segments:
-        hop = segment_hop(key)
-        state.hop_segments[hop] = state.hop_segments.get(hop, 0) + 1
     return state
 
 

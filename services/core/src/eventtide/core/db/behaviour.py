@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, delete, or_, select
 
@@ -70,6 +70,26 @@ class PartitionChange:
     """The starts of the hops whose segments go."""
     compacted: dict[int, int] = field(default_factory=dict)
     """Hops rewritten whole in one new segment: their segments numbered below it go."""
+
+
+V = TypeVar("V")
+
+
+def segments_after(
+    held: Mapping[str, V], added: Mapping[str, V], change: PartitionChange
+) -> dict[str, V]:
+    """The segments a partition keeps once ``change`` is saved, ``added`` standing for
+    its new ones: what :func:`save_partition_states` leaves in the table, for a model of
+    the rows (tests, benchmarks) that needs no database."""
+    gone = tuple(hop_prefix(hop) for hop in change.gone)
+    compacted = [
+        (hop_prefix(hop), segment_key(hop, below)) for hop, below in change.compacted.items()
+    ]
+    return {
+        key: value
+        for key, value in {**held, **added}.items()
+        if not key.startswith(gone) and not any(low <= key < high for low, high in compacted)
+    }
 
 
 def load_partition_states(
