@@ -34,10 +34,14 @@ build-toolchains = $(RUN) eventtide dev infra build $(TOOLCHAINS_$@)
 DASHBOARD_NPM := services/api/dashboard
 DASHBOARD_VENDOR := services/api/src/eventtide/api/dashboard/static/vendor
 DASHBOARD_ASSETS := $(DASHBOARD_VENDOR)/uPlot.iife.min.js $(DASHBOARD_VENDOR)/uPlot.min.css
+# The JavaScript SDKs the ingestion tests drive against the API (posthog-js in the browser,
+# posthog-node, Segment's Node SDK), unmodified from the npm registry through the lockfile.
+SDK_CLIENTS_NPM := tests/sdk_clients
+SDK_CLIENTS := $(SDK_CLIENTS_NPM)/node_modules/.package-lock.json
 # The browser the dashboard tests drive: Debian's chromium and its chromedriver (root, apt).
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: help dashboard-vendor browser setup run test test-unit test-integration test-cluster lint format bench mutation infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
+.PHONY: help dashboard-vendor sdk-clients browser setup run test test-unit test-integration test-cluster lint format bench mutation infra-up infra-down infra-status staging-values tf-validate tf-fmt chart-crd clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,6 +65,12 @@ $(DASHBOARD_ASSETS) &: $(DASHBOARD_NPM)/package.json $(DASHBOARD_NPM)/package-lo
 
 dashboard-vendor: $(DASHBOARD_ASSETS) ## vendor the dashboard's chart library from npm into the API package
 
+$(SDK_CLIENTS): $(SDK_CLIENTS_NPM)/package.json $(SDK_CLIENTS_NPM)/package-lock.json
+	@echo "[setup] installing the JavaScript SDKs the ingestion tests drive (npm ci)"
+	npm ci --prefix $(SDK_CLIENTS_NPM) --no-audit --no-fund --loglevel=error --ignore-scripts
+
+sdk-clients: $(SDK_CLIENTS) ## install the JavaScript SDKs the ingestion tests drive (npm)
+
 $(BROWSER):
 	@echo "[setup] installing Debian's chromium and chromium-driver for the dashboard tests (apt-get, as root)"
 	apt-get -o DPkg::Lock::Timeout=300 update
@@ -68,7 +78,7 @@ $(BROWSER):
 
 browser: $(BROWSER) ## install the headless browser the dashboard tests drive
 
-setup: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) ## install Python deps and build every local infrastructure toolchain
+setup: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(SDK_CLIENTS) $(BROWSER) ## install Python deps and build every local infrastructure toolchain
 	$(build-toolchains)
 
 run: $(VENV_STAMP) $(DASHBOARD_ASSETS) ## run the pipeline with a live view until Ctrl-C (EVENTS=N stops once N are stored)
@@ -85,7 +95,7 @@ COVERAGE_ARGS := --cov --cov-report=term:skip-covered --cov-fail-under=85
 PYTEST_WORKERS ?= 2
 XDIST_ARGS := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes; fails under 85% coverage
+test: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(SDK_CLIENTS) $(BROWSER) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes; fails under 85% coverage
 	$(build-toolchains)
 	$(RUN) pytest $(XDIST_ARGS) $(COVERAGE_ARGS) --durations=15 $(PYTEST_ARGS)
 

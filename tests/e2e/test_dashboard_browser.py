@@ -8,8 +8,6 @@ page that draws the wrong number fails, not only a page that fails to draw.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,9 +20,8 @@ import psycopg
 import pytest
 from api_helpers import core_for, new_key
 from api_server import serving
+from browser_helpers import headless_chromium
 from dashboard_seed import DEVICE_ID, SCORED_USER, seed, valid_event
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -38,12 +35,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-)  # fmt: skip
 QUERIES = {
     "trends": "event_type=page_view&interval=hour&breakdown=context.country",
     "funnel": "steps=signup,add_to_cart,purchase&window_s=86400",
@@ -74,23 +65,9 @@ def stack(kafka_bootstrap: str, database_url: str) -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     """One headless chromium for the whole module (a start costs about a second)."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not path.exists():
-            pytest.fail(f"{path} is missing: run `make browser` (apt-get chromium chromium-driver)")
-    profile = tempfile.mkdtemp(prefix="eventtide-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(20)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with headless_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _get(base: str, path: str, key: str) -> Any:

@@ -6,6 +6,7 @@ mapping is then checked message by message against the table in docs/ingestion.m
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -187,3 +188,18 @@ def test_clock_skew_is_removed_with_sent_at() -> None:
     assert corrected == received - timedelta(seconds=10)
     assert occurred_at(None, None, received) == received
     assert occurred_at("yesterday", None, received) == "yesterday", "judged by validation"
+
+
+def test_the_project_token_posthog_js_repeats_in_properties_is_not_kept() -> None:
+    message = {
+        "event": "Invite Sent",
+        "distinct_id": "u-1",
+        "uuid": str(uuid.uuid4()),
+        "properties": {"role": "editor", "token": "et_secret", "api_key": "et_secret"},
+    }
+    mapped = from_posthog(message, received_at=datetime.now(UTC))
+    assert mapped.custom["properties"] == {"role": "editor"}
+    added = dict(message, event="Product Added", properties={**message["properties"], "price": 1})
+    typed = from_posthog(added, received_at=datetime.now(UTC)).typed
+    assert typed is not None
+    assert "et_secret" not in str(typed)

@@ -22,6 +22,7 @@ from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.live import LiveHub, ticker
 from eventtide.api.live_tail import KafkaTail
 from eventtide.api.metrics import MetricsMiddleware
+from eventtide.api.received import ReceivedAtMiddleware
 from eventtide.api.routes import (
     alerts,
     deadletters,
@@ -32,9 +33,11 @@ from eventtide.api.routes import (
     live,
     pipeline,
     posthog,
+    posthog_config,
     predictions,
     retention,
     segment,
+    segment_settings,
     sessions,
     trends,
     users,
@@ -106,14 +109,16 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
         )
     routers = (
-        health, ingest, segment, posthog, events, trends, funnels, retention, users, deadletters,
-        sessions, alerts, live, pipeline, whoami, predictions,
+        health, ingest, segment, segment_settings, posthog, posthog_config, events, trends,
+        funnels, retention, users, deadletters, sessions, alerts, live, pipeline, whoami,
+        predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     mount_dashboard(app)
     app.mount("/metrics", make_asgi_app())
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(ReceivedAtMiddleware)  # added last: runs first, at arrival
     if tracing_enabled():
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 import orjson
@@ -12,6 +12,7 @@ from eventtide.api import ingest
 from eventtide.api.delivery import deliver, read_body
 from eventtide.api.deps import CoreDep, GatewayDep, IngestCaller, SettingsDep
 from eventtide.api.problems import Problem, documented
+from eventtide.api.received import received_at as arrival
 from eventtide.api.schemas import IngestResponse
 from eventtide.core.events import validation_context
 
@@ -78,7 +79,7 @@ async def post_events(
     items = ingest.parse_items(body, settings.batch_max_events)
     if isinstance(items, Problem):
         raise items
-    received_at = datetime.now(UTC)
+    received_at = arrival(request)
     # One clock reading per request: the clock rule compares every event of the batch
     # with the time it was received, instead of reading the wall clock per event.
     context = validation_context(now=received_at, max_skew=timedelta(seconds=core.max_clock_skew_s))

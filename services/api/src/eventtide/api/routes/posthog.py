@@ -1,7 +1,8 @@
-"""PostHog's capture API: ``/capture`` (one event or a batch) and ``/batch``.
+"""PostHog's capture API: ``/e`` and ``/i/v0/e`` (posthog-js), ``/batch`` and ``/capture``.
 
-The project token travels in the body (``api_key``, or ``token`` in a message) and is
-an eventtide ingest key. PostHog's SDKs read the status; the body is PostHog's
+The project token (``api_key``, or ``token`` in the body or an event) is an eventtide
+ingest key. How the body may be packed (gzip-js, base64 form, plain JSON) is
+:mod:`eventtide.api.posthog_body`. PostHog's SDKs read the status; the body is PostHog's
 ``{"status": 1}`` plus how many were accepted and refused.
 """
 
@@ -11,39 +12,47 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request
 
+from eventtide.api.delivery import read_body
 from eventtide.api.deps import SettingsDep
+from eventtide.api.posthog_body import decode_capture
 from eventtide.api.problems import Problem, documented
-from eventtide.api.routes.sdk_common import ingest_caller, json_body, send_messages
+from eventtide.api.routes.sdk_common import ingest_caller, openapi_body, send_messages
 from eventtide.core.events.contracts import from_posthog
 
 router = APIRouter(tags=["posthog"])
 
 _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
-_BODY: Final = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
+_BODY: Final = openapi_body({"type": "object"})
+_PACKED: Final = (
+    'One event, `{"batch": [...]}` or an array of events, as JSON; posthog-js may also '
+    "send it gzipped under `text/plain`, or as a form `data=<base64>` with "
+    '`?compression=base64` (docs/ingestion.md, "posthog-js in the browser").'
+)
+PATHS: Final = ("/e", "/i/v0/e", "/capture", "/batch")
+"""PostHog's capture paths; each is also served with a trailing slash, as the SDKs call it."""
 
 
 async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
-    body = await json_body(request, settings)
-    batch = body.get("batch")
-    messages: list[Any] = batch if isinstance(batch, list) else [body]
-    if not messages:
-        raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `batch` array")
-    first = messages[0] if isinstance(messages[0], dict) else {}
-    token = body.get("api_key") or first.get("api_key") or first.get("token")
-    ingest_caller(request, token)
+    raw = await read_body(request, settings.body_max_bytes)
+    capture = decode_capture(
+        raw,
+        compression=request.query_params.get("compression"),
+        content_type=request.headers.get("content-type"),
+        max_bytes=settings.body_max_bytes,
+    )
+    if isinstance(capture, Problem):
+        raise capture
+    ingest_caller(request, capture.token)
     accepted, refused = await send_messages(
-        request, messages, from_posthog, sent_at=body.get("sent_at"), settings=settings
+        request, capture.messages, from_posthog, sent_at=capture.sent_at, settings=settings
     )
     return {"status": 1, "accepted": accepted, "rejected": refused}
 
 
-for _path in ("/capture", "/capture/", "/batch", "/batch/"):
-    router.add_api_route(
-        _path, _capture, methods=["POST"], responses=_ERRORS, openapi_extra=_BODY,
-        summary="PostHog capture (one event or a batch)", include_in_schema=not _path.endswith("/"),
-    )  # fmt: skip
+for _base in PATHS:
+    for _path in (_base, _base + "/"):
+        router.add_api_route(
+            _path, _capture, methods=["POST"], responses=_ERRORS, openapi_extra=_BODY,
+            summary="PostHog capture (one event or a batch)", description=_PACKED,
+            include_in_schema=_path == _base,
+        )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -14,10 +14,21 @@ from eventtide.api.delivery import deliver, read_body
 from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.keys import grants
 from eventtide.api.problems import Problem
+from eventtide.api.received import received_at
 from eventtide.api.sdk import Mapper, prepare_sdk
 from eventtide.api.settings import ApiSettings
 from eventtide.core.events import validation_context
 from eventtide.core.settings import CoreSettings
+
+
+def openapi_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The request body as OpenAPI states it (the SDK routes read the raw body themselves)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
 
 
 async def json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
@@ -62,7 +73,7 @@ async def send_messages(
     outcomes = prepare_sdk(
         messages,
         mapper,
-        received_at=datetime.now(UTC),
+        received_at=received_at(request),
         sent_at=sent_at,
         context=validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s)),
     )

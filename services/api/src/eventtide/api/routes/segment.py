@@ -1,7 +1,9 @@
 """Segment's HTTP Tracking API: what Segment's and RudderStack's SDKs send.
 
-``/v1/batch`` and one route per call type; the write key arrives as HTTP Basic user
-name (or ``writeKey`` in the body) and is an eventtide ingest key. Segment's SDKs read
+``/v1/batch`` and one route per call type; analytics.js in the browser calls the same
+routes by their first letter (``/v1/t``, ``/v1/p``... and ``/v1/b`` for a batch), with a
+``text/plain`` body so that no CORS preflight is needed. The write key arrives as HTTP
+Basic user name (or ``writeKey`` in the body) and is an eventtide ingest key. Segment's SDKs read
 only the status: 200 once Kafka has every accepted message; refused messages are in the
 dead-letter topic with their reason, and the body says how many.
 """
@@ -14,7 +16,12 @@ from fastapi import APIRouter, Request
 
 from eventtide.api.deps import SettingsDep
 from eventtide.api.problems import Problem, documented
-from eventtide.api.routes.sdk_common import ingest_caller, json_body, send_messages
+from eventtide.api.routes.sdk_common import (
+    ingest_caller,
+    json_body,
+    openapi_body,
+    send_messages,
+)
 from eventtide.api.sdk import basic_username
 from eventtide.core.events.contracts import from_segment
 from eventtide.core.events.contracts.common import obj
@@ -26,17 +33,7 @@ _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
 CALLS: Final = ("track", "page", "screen", "identify", "alias", "group")
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    """The request body as OpenAPI states it (the route reads the raw body itself)."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
-
-
-_BATCH_BODY: Final = _body(
+_BATCH_BODY: Final = openapi_body(
     {
         "type": "object",
         "required": ["batch"],
@@ -47,19 +44,13 @@ _BATCH_BODY: Final = _body(
         },
     }
 )
-_CALL_BODY: Final = _body({"type": "object"})
+_CALL_BODY: Final = openapi_body({"type": "object"})
 
 
 def _answer(accepted: int, refused: int) -> dict[str, Any]:
     return {"success": True, "accepted": accepted, "rejected": refused}
 
 
-@router.post(
-    "/v1/batch",
-    responses=_ERRORS,
-    openapi_extra=_BATCH_BODY,
-    summary="Segment batch (the SDKs' default)",
-)
 async def segment_batch(request: Request, settings: SettingsDep) -> dict[str, Any]:
     """A Segment batch: ``{"batch": [...], "sentAt": ..., "context": {...}}``."""
     body = await json_body(request, settings)
@@ -97,8 +88,12 @@ def _single(call: str) -> Any:
     return one
 
 
-for _call in CALLS:
-    router.add_api_route(
-        f"/v1/{_call}", _single(_call), methods=["POST"], responses=_ERRORS,
-        openapi_extra=_CALL_BODY, summary=f"Segment {_call}",
-    )  # fmt: skip
+for _path, _route, _extra, _summary in (
+    ("batch", segment_batch, _BATCH_BODY, "Segment batch (the SDKs' default)"),
+    *((_call, _single(_call), _CALL_BODY, f"Segment {_call}") for _call in CALLS),
+):
+    for _name in (_path, _path[0]):  # analytics.js calls /v1/t, /v1/p, ... /v1/b
+        router.add_api_route(
+            f"/v1/{_name}", _route, methods=["POST"], responses=_ERRORS, openapi_extra=_extra,
+            summary=_summary, include_in_schema=_name == _path,
+        )  # fmt: skip

@@ -27,6 +27,9 @@ from eventtide.core.events.contracts.ecommerce import typed_reading
 
 SYSTEM_PREFIX = "$"
 """PostHog's own properties ($lib, $os, $current_url...) start with it."""
+CREDENTIALS = frozenset({"token", "api_key"})
+"""Where posthog-js repeats the project token in every event's properties: it is the
+ingest key, a credential rather than something the event says, so it is not stored."""
 
 
 def from_posthog(
@@ -34,7 +37,7 @@ def from_posthog(
 ) -> Mapped:
     """One PostHog message as eventtide events (typed where it maps, else custom)."""
     name = message.get("event")
-    properties = obj(message.get("properties"))
+    properties = {k: v for k, v in obj(message.get("properties")).items() if k not in CREDENTIALS}
     distinct_id = text(message.get("distinct_id")) or text(properties.get("distinct_id"))
     if distinct_id is not None:
         distinct_id = str(distinct_id)

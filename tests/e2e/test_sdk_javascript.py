@@ -1,0 +1,305 @@
+"""Real JavaScript SDKs pointed at the running API: posthog-js and Segment's
+analytics.js in a real browser on another origin, and PostHog's and Segment's Node SDKs,
+all unmodified from npm.
+
+The API runs on a loopback port against the real Kafka, a consumer stores what arrived
+in the real PostgreSQL, and the API answers for what was stored. posthog-js sends gzip
+bodies and reads the project config and empty flags eventtide serves; its last events
+leave by ``sendBeacon`` as a page is left. analytics.js is told only where its source
+settings are, and eventtide's settings send it back to the API.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from api_helpers import core_for, new_key
+from api_server import serving
+from browser_helpers import headless_chromium
+from selenium.webdriver.remote.webdriver import WebDriver
+from sqlalchemy import text
+from storage_helpers import consumer_env, create_topic, start_consumer
+
+from eventtide.core.db import make_engine
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = Path(__file__).resolve().parents[1] / "sdk_clients"
+MODULES = CLIENTS / "node_modules"
+POSTHOG_JS = MODULES / "posthog-js" / "dist" / "array.js"
+SEGMENT_JS = MODULES / "@segment" / "analytics-next" / "dist" / "umd"
+
+RECORDER = """
+window.__requests = [];
+const realFetch = window.fetch.bind(window);
+window.fetch = async (input, init) => {
+  const body = init && init.body;
+  const entry = {url: String(input), status: null, answer: null,
+                 gzip: body instanceof ArrayBuffer || body instanceof Blob};
+  window.__requests.push(entry);
+  try {
+    const response = await realFetch(input, init);
+    entry.status = response.status;
+    try { entry.answer = await response.clone().json(); } catch (e) {}
+    return response;
+  } catch (error) { entry.status = 0; entry.error = String(error); throw error; }
+};
+"""
+"""Wraps ``fetch`` before posthog-js captures it, so the test sees every request and
+answer the SDK got (the browser keeps no such log)."""
+
+SHOP = """
+// once the page view posthog-js captures as it starts has been answered, so that it is
+// stored first whatever each request's clock-skew correction does
+const started = setInterval(() => {
+  if (!window.__requests.some((r) => r.url.includes('/e/') && r.status === 200)) return;
+  clearInterval(started);
+  posthog.capture('Product Added', {product_id: 'p-1', price: 12.5, quantity: 2});
+  posthog.identify('carol', {plan: 'pro'});
+  posthog.capture('Order Completed',
+    {order_id: 'o-1', products: [{product_id: 'p-1', price: 12.5, quantity: 2}]});
+  posthog.capture('Invite Sent', {role: 'editor'});
+}, 50);
+"""
+LEAVING = """
+posthog.capture('Checkout Started', {value: 40, products: [{product_id: 'p-2', price: 40}]});
+location.href = '/thanks.html';
+"""
+
+
+PLANS = """
+const analytics = AnalyticsNext.AnalyticsBrowser.load({writeKey: KEY, cdnURL: API});
+const pause = () => new Promise((resolve) => setTimeout(resolve, 150));
+(async () => {
+  await analytics.page('Plans', {path: '/plans'});
+  await pause();
+  await analytics.track('Product Added', {product_id: 'p-3', price: 9, quantity: 1});
+  await pause();
+  await analytics.identify('dave', {plan: 'team'});
+  await pause();
+  await analytics.track('Order Completed',
+    {order_id: 'o-3', products: [{product_id: 'p-3', price: 9, quantity: 1}]});
+})();
+"""
+"""Each call sent apart: analytics.js sends one request per call, and an event's time is
+its client time moved by the request's own clock skew (sentAt), so two calls a few
+milliseconds apart may swap places by the jitter of their requests."""
+
+
+def _segment_page(api: str, key: str) -> bytes:
+    """analytics.js from its UMD bundle, told only where the source settings are."""
+    script = PLANS.replace("KEY", orjson.dumps(key).decode()).replace(
+        "API", orjson.dumps(api).decode()
+    )
+    return (
+        '<!doctype html><html><head><title>Plans</title><link rel="icon" href="data:,">'
+        f"<script>{RECORDER}</script>"
+        '<script src="/segment/index.js"></script>'
+        f"<script>{script}</script></head><body>plans</body></html>"
+    ).encode()
+
+
+def _page(api: str, key: str, script: str) -> bytes:
+    config = orjson.dumps(
+        {
+            "api_host": api,
+            "autocapture": False,
+            "opt_out_useragent_filter": True,  # headless chromium says it is a bot
+            "request_queue_config": {"flush_interval_ms": 300},
+        }
+    ).decode()
+    return (
+        '<!doctype html><html><head><title>Shop</title><link rel="icon" href="data:,">'
+        f"<script>{RECORDER}</script>"
+        '<script src="/posthog/array.js"></script>'
+        f"<script>posthog.init({orjson.dumps(key).decode()}, {config});{script}</script>"
+        "</head><body>shop</body></html>"
+    ).encode()
+
+
+class Site:
+    """The shop's own origin: its pages, and the posthog-js bundle the snippet would load.
+
+    Started before the API (whose CORS setting names this origin), told the API's
+    address and key afterwards.
+    """
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path == "/posthog/array.js":
+                    body, media = POSTHOG_JS.read_bytes(), "application/javascript"
+                elif path.startswith("/segment/") and "/" not in path[9:]:
+                    body, media = (SEGMENT_JS / path[9:]).read_bytes(), "application/javascript"
+                elif path in site.pages:
+                    body, media = site.pages[path], "text/html"
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", media)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://localhost:{self.server.server_address[1]}"
+
+    def serve(self, api: str, key: str) -> None:
+        self.pages = {
+            "/shop.html": _page(api, key, SHOP),
+            "/checkout.html": _page(api, key, LEAVING),
+            "/thanks.html": _page(api, key, ""),
+            "/plans.html": _segment_page(api, key),
+        }
+
+    @contextmanager
+    def running(self) -> Iterator[Site]:
+        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.server.shutdown()
+            thread.join(5)
+
+
+def _stored(database_url: str) -> list[Any]:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT event_type, user_id, occurred_at, properties FROM user_events")
+        ).all()
+    engine.dispose()
+    return list(rows)
+
+
+def _props(row: Any) -> dict[str, Any]:
+    return row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
+
+
+def _wait_stored(database_url: str, wanted: dict[str, int], timeout: float = 60) -> list[Any]:
+    """The stored rows once each wanted kind is there ``n`` times, and a second later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kinds = [r.event_type for r in _stored(database_url)]
+        if all(kinds.count(kind) >= n for kind, n in wanted.items()):
+            time.sleep(1.0)  # a duplicate would arrive with its original
+            return _stored(database_url)
+        assert time.monotonic() < deadline, f"stored {sorted(kinds)}, wanted {wanted}"
+        time.sleep(0.3)
+
+
+BROWSER_EVENTS = {"page_view": 4, "add_to_cart": 2, "identify": 2, "purchase": 2,
+                  "checkout_started": 1, "Invite Sent": 1}  # fmt: skip
+NODE_EVENTS = {"page_view": 1, "identify": 2, "purchase": 1, "alias": 1, "Report Exported": 1}
+
+
+def _errors(driver: WebDriver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_posthog_js_in_a_browser_and_the_node_sdks_are_stored_once_as_one_person(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    node = shutil.which("node")
+    if node is None or not POSTHOG_JS.exists():
+        pytest.fail(f"node or {MODULES} is missing: run `make sdk-clients` (npm ci)")
+    topic = create_topic(kafka_bootstrap, "test.jssdk")
+    dlq = create_topic(kafka_bootstrap, "test.jssdk.dlq", partitions=1)
+    key = new_key(fresh_database_url, "ingest")
+    core = core_for(kafka_bootstrap, topic, dlq)
+    env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
+    consumer = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log")
+    try:
+        with (
+            Site().running() as shop,
+            serving(core, fresh_database_url, cors_origins=[shop.origin]) as api,
+        ):
+            shop.serve(api, key)
+            with headless_chromium() as browser:
+                browser.get(f"{shop.origin}/shop.html")
+                _wait_stored(fresh_database_url, {"purchase": 1, "Invite Sent": 1})
+                requests = browser.execute_script("return window.__requests")
+                shop_errors = _errors(browser)
+                # Checkout Started is captured as the page is left: it goes by sendBeacon
+                browser.get(f"{shop.origin}/checkout.html")
+                _wait_stored(fresh_database_url, {"checkout_started": 1})
+                leaving_errors = _errors(browser)
+                browser.get(f"{shop.origin}/plans.html")
+                _wait_stored(fresh_database_url, BROWSER_EVENTS)
+                segment_requests = browser.execute_script("return window.__requests")
+                plans_errors = _errors(browser)
+            assert leaving_errors == []
+            assert plans_errors == []
+            assert [r["status"] for r in segment_requests] == [200] * 5, segment_requests
+            assert "/settings" in segment_requests[0]["url"]
+            assert all(r["answer"]["rejected"] == 0 for r in segment_requests[1:])
+            assert shop_errors == []
+            captures = [r for r in requests if "/e/" in r["url"]]
+            assert captures, requests
+            assert all(r["status"] == 200 for r in requests), requests
+            assert all(r["answer"]["rejected"] == 0 for r in captures), captures
+            assert any(r["gzip"] for r in captures), "posthog-js sends gzip bodies"
+            flags = [r["answer"] for r in requests if "/flags/" in r["url"]]
+            assert all(answer["flags"] == {} for answer in flags), flags
+
+            sent = subprocess.run(
+                [node, str(CLIENTS / "send.mjs"), api, key],
+                cwd=CLIENTS, capture_output=True, text=True, timeout=90, check=False,
+            )  # fmt: skip
+            assert sent.returncode == 0, sent.stdout + sent.stderr
+            wanted = {k: BROWSER_EVENTS.get(k, 0) + NODE_EVENTS.get(k, 0)
+                      for k in {*BROWSER_EVENTS, *NODE_EVENTS}}  # fmt: skip
+            rows = _wait_stored(fresh_database_url, wanted)
+            kinds = [r.event_type for r in rows]
+            assert {k: kinds.count(k) for k in wanted} == wanted, "each call stored once"
+            assert key not in str([r.properties for r in rows]), "the ingest key is not kept"
+
+            reader = {"x-api-key": new_key(fresh_database_url, "read")}
+            funnel = httpx.get(
+                f"{api}/v1/funnels", headers=reader, timeout=10,
+                params={"steps": ["page_view", "add_to_cart", "purchase"]},
+            )  # fmt: skip
+            assert funnel.status_code == 200, funnel.text
+            # carol browsed anonymously, then signed in: one person through the funnel;
+            # dave did it all on analytics.js; erin viewed a page as node-anon-5 and bought
+            # after identify, without an add to cart
+            timeline = "\n".join(
+                f"{r.occurred_at:%H:%M:%S.%f} {r.user_id} {r.event_type}"
+                for r in sorted(rows, key=lambda r: r.occurred_at)
+            )
+            steps = [step["users"] for step in funnel.json()["steps"]]
+            assert steps == [3, 2, 2], f"stored in event time:\n{timeline}"
+            carol = httpx.get(f"{api}/v1/users/carol", headers=reader, timeout=10).json()
+            device = next(
+                r.user_id for r in rows
+                if r.event_type == "add_to_cart" and _props(r)["product_id"] == "p-1"
+            )  # fmt: skip
+            assert device != "carol", "Product Added was captured before identify"
+            assert device in carol["distinct_ids"], carol
+            assert carol["traits"]["plan"] == "pro"
+            dan = httpx.get(f"{api}/v1/users/node-dan", headers=reader, timeout=10).json()
+            assert {"node-dan", "node-anon-4"} <= set(dan["distinct_ids"]), dan
+    finally:
+        consumer.terminate()
+        consumer.wait(30)

@@ -1,0 +1,132 @@
+"""What the browser SDKs ask the API besides their events, against the real app:
+posthog-js's project config and flags, analytics.js's source settings, and the short
+routes and packed bodies both send (docs/ingestion.md, "JavaScript SDKs")."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import httpx
+import orjson
+import pytest
+from api_helpers import api_client, core_for, new_key
+from api_server import serving
+from confluent_kafka import Consumer
+from storage_helpers import create_topic
+
+from eventtide.core.events import Rejection
+from eventtide.core.kafka import decode
+
+pytestmark = pytest.mark.integration
+
+TEXT = {"content-type": "text/plain"}
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def test_the_browser_sdks_get_their_config_flags_and_settings(
+    kafka_bootstrap: str, fresh_database_url: str
+) -> None:
+    topic = create_topic(kafka_bootstrap, "test.browser", partitions=1)
+    dlq = create_topic(kafka_bootstrap, "test.browser.dlq", partitions=1)
+    key = new_key(fresh_database_url, "ingest")
+    reader = new_key(fresh_database_url, "read")
+    with api_client(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as client:
+        config = client.get(f"/array/{key}/config")
+        assert config.status_code == 200, config.text
+        assert "gzip-js" in config.json()["supportedCompression"]
+        assert config.json()["hasFeatureFlags"] is False
+        assert config.json()["sessionRecording"] is False
+        script = client.get(f"/array/{key}/config.js")
+        assert script.headers["content-type"].startswith("application/javascript")
+        assert f'_POSTHOG_REMOTE_CONFIG["{key}"]' in script.text
+        assert client.get("/array/et_nobody/config").status_code == 401
+        assert client.get(f"/array/{reader}/config").status_code == 403
+
+        asked = orjson.dumps({"token": key, "distinct_id": "u-1", "groups": {}})
+        packed = "data=" + quote(base64.b64encode(asked).decode(), safe="")
+        for path, body, headers in (
+            ("/flags/?v=2", gzip.compress(asked), TEXT),
+            ("/flags/?v=2&compression=base64", packed.encode(), FORM),
+            ("/decide/?v=3", asked, {"content-type": "application/json"}),
+        ):
+            flags = client.post(path, content=body, headers=headers)
+            assert flags.status_code == 200, (path, flags.text)
+            assert flags.json()["flags"] == {}
+            assert flags.json()["featureFlags"] == {}
+        nobody = orjson.dumps({"token": "et_nobody", "distinct_id": "u-1"})
+        assert client.post("/flags/", content=nobody, headers=TEXT).status_code == 401
+
+        old = client.post("/e/?compression=lz64", content=b"N4Ig", headers=FORM)
+        assert old.status_code == 415
+        assert "gzip-js" in old.json()["detail"]
+
+        settings = client.get(f"/v1/projects/{key}/settings")
+        assert settings.status_code == 200, settings.text
+        segment_io = settings.json()["integrations"]["Segment.io"]
+        assert (segment_io["apiHost"], segment_io["protocol"]) == ("testserver/v1", "http")
+        assert settings.json()["metrics"]["sampleRate"] == 0
+        proxied = client.get(
+            f"/v1/projects/{key}/settings",
+            headers={"x-forwarded-host": "events.example.com", "x-forwarded-proto": "https"},
+        ).json()["integrations"]["Segment.io"]
+        assert (proxied["apiHost"], proxied["protocol"]) == ("events.example.com/v1", "https")
+        assert client.get("/v1/projects/et_nobody/settings").status_code == 401
+
+        # analytics.js: one call per request to /v1/<first letter>, the key in the body
+        track = {"type": "track", "event": "Invite Sent", "userId": "u-1", "writeKey": key,
+                 "messageId": "m-1", "properties": {"role": "editor"}}  # fmt: skip
+        sent = client.post("/v1/t", content=orjson.dumps(track), headers=TEXT)
+        assert sent.status_code == 200, sent.text
+        assert sent.json() == {"success": True, "accepted": 1, "rejected": 0}
+        batch = {"writeKey": key, "batch": [track, {**track, "messageId": "m-2"}]}
+        batched = client.post("/v1/b", content=orjson.dumps(batch), headers=TEXT)
+        assert batched.json() == {"success": True, "accepted": 2, "rejected": 0}
+        paths = client.get("/openapi.json").json()["paths"]
+        assert "/v1/t" not in paths, "the short names are aliases, kept out of the schema"
+        assert {
+            "/e",
+            "/array/{token}/config",
+            "/flags",
+            "/v1/projects/{write_key}/settings",
+        } <= set(paths)
+
+
+def test_events_are_stamped_received_when_the_request_arrived_not_when_it_was_read(
+    kafka_bootstrap: str, fresh_database_url: str
+) -> None:
+    """A body that takes 0.8 s to upload: the events' receipt time (and with it their
+    skew-corrected time) is the arrival of the request, not the end of its upload."""
+    topic = create_topic(kafka_bootstrap, "test.arrival", partitions=1)
+    dlq = create_topic(kafka_bootstrap, "test.arrival.dlq", partitions=1)
+    key = new_key(fresh_database_url, "ingest")
+    stamp = datetime.now(UTC).isoformat()
+    event = {"event": "Invite Sent", "distinct_id": "u-1", "uuid": str(uuid.uuid4()),
+             "timestamp": stamp, "properties": {}}  # fmt: skip
+    body = orjson.dumps({"api_key": key, "sent_at": stamp, "batch": [event]})
+
+    def slowly() -> Iterator[bytes]:
+        yield body[:10]
+        time.sleep(0.8)
+        yield body[10:]
+
+    with serving(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as api:
+        sent_at = datetime.now(UTC)
+        answer = httpx.post(f"{api}/batch/", content=slowly(), headers=TEXT, timeout=10)
+        assert answer.status_code == 200, answer.text
+    reader = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"r-{topic}",
+                       "auto.offset.reset": "earliest"})  # fmt: skip
+    reader.subscribe([topic])
+    messages = [m for m in reader.consume(1, 20) if m.error() is None]
+    reader.close()
+    assert len(messages) == 1
+    stored = decode(messages[0].value())
+    assert not isinstance(stored, Rejection), stored
+    waited = (stored.received_at - sent_at).total_seconds()
+    assert waited < 0.5, f"stamped {waited:.3f} s after the request was sent"
+    assert stored.occurred_at == stored.received_at, "no skew: sent_at equals the timestamp"
