@@ -23,7 +23,7 @@ from eventtide.core.events import (
     Rejection,
     SearchEvent,
 )
-from eventtide.core.events.contracts import from_posthog, from_segment, to_event
+from eventtide.core.events.contracts import from_posthog, from_segment, from_snowplow, to_event
 from eventtide.core.events.contracts.common import occurred_at
 from eventtide.core.identity import link_from_event, resolve
 
@@ -203,3 +203,75 @@ def test_the_project_token_posthog_js_repeats_in_properties_is_not_kept() -> Non
     typed = from_posthog(added, received_at=datetime.now(UTC)).typed
     assert typed is not None
     assert "et_secret" not in str(typed)
+
+
+def test_snowplow_tracker_events_map_as_the_table_says() -> None:
+    from snowplow_tracker import (
+        Emitter,
+        PageView,
+        SelfDescribing,
+        SelfDescribingJson,
+        StructuredEvent,
+        Subject,
+        Tracker,
+    )
+
+    ecommerce = "iglu:com.snowplowanalytics.snowplow.ecommerce"
+    product = SelfDescribingJson(
+        f"{ecommerce}/product/jsonschema/1-0-0",
+        {"id": "p-1", "name": "Mug", "category": "home", "price": 12.5, "currency": "EUR",
+         "quantity": 2},
+    )  # fmt: skip
+    with capture_server() as captured:
+        emitter = Emitter(captured.url.removeprefix("http://") + "/snowplow/et_k", protocol="http")
+        subject = Subject().set_user_id("carol").set_domain_user_id("d-1").set_lang("de-DE")
+        tracker = Tracker(
+            "ns", emitters=emitter, subject=subject.set_platform("web"), app_id="shop"
+        )
+        tracker.track(PageView(page_url="https://shop.example/p/1?x=1", page_title="Mug"))
+        tracker.track(StructuredEvent(category="video", action="play", label="intro", value=3))
+        action = f"{ecommerce}/snowplow_ecommerce_action/jsonschema/1-0-2"
+        tracker.track(
+            SelfDescribing(SelfDescribingJson(action, {"type": "add_to_cart"}), context=[product])
+        )
+        transaction = SelfDescribingJson(
+            f"{ecommerce}/transaction/jsonschema/1-0-0",
+            {"transaction_id": "o-1", "revenue": 25, "currency": "EUR", "payment_method": "card",
+             "total_quantity": 2},
+        )  # fmt: skip
+        tracker.track(
+            SelfDescribing(
+                SelfDescribingJson(action, {"type": "transaction"}), context=[product, transaction]
+            )
+        )
+        invite = SelfDescribingJson("iglu:com.acme/invite_sent/jsonschema/1-0-0", {"role": "ed"})
+        tracker.track(SelfDescribing(invite))
+        tracker.flush(is_async=False)
+    paths = {path for path, _, _ in captured.requests}
+    assert paths == {"/snowplow/et_k/com.snowplowanalytics.snowplow/tp2"}
+    bodies = [body for _, _, body in captured.requests]
+    assert all(
+        b["schema"].startswith("iglu:com.snowplowanalytics.snowplow/payload_data/") for b in bodies
+    )
+    received = datetime.now(UTC)
+    events = [to_event(from_snowplow(m, received_at=received)) for b in bodies for m in b["data"]]
+    assert not [e for e in events if isinstance(e, Rejection)], events
+    page, played, added, bought, invited = events
+    assert isinstance(page, PageViewEvent)
+    assert (page.user_id, page.context.page, page.context.country) == ("carol", "/p/1", "DE")
+    assert page.properties.title == "Mug"
+    assert page.properties.extra["$snowplow"]["aid"] == "shop", "unmapped fields are kept"
+    assert isinstance(played, CustomEvent)
+    assert played.event_type == "play"
+    assert played.properties["category"] == "video"
+    assert played.properties["value"] == 3
+    assert isinstance(added, AddToCartEvent)
+    assert (added.properties.product_id, added.properties.quantity) == ("p-1", 2)
+    assert added.properties.currency == "EUR"
+    assert isinstance(bought, PurchaseEvent)
+    assert (bought.properties.order_id, bought.properties.amount) == ("o-1", 25.0)
+    assert isinstance(invited, CustomEvent)
+    assert invited.event_type == "invite_sent"
+    assert invited.properties["role"] == "ed"
+    assert all(e.occurred_at <= received for e in events)
+    assert len({e.event_id for e in events}) == 5

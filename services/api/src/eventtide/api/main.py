@@ -39,6 +39,7 @@ from eventtide.api.routes import (
     segment,
     segment_settings,
     sessions,
+    snowplow,
     trends,
     users,
     whoami,
@@ -109,9 +110,9 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
         )
     routers = (
-        health, ingest, segment, segment_settings, posthog, posthog_config, events, trends,
-        funnels, retention, users, deadletters, sessions, alerts, live, pipeline, whoami,
-        predictions,
+        health, ingest, segment, segment_settings, posthog, posthog_config, snowplow, events,
+        trends, funnels, retention, users, deadletters, sessions, alerts, live, pipeline,
+        whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

@@ -8,18 +8,21 @@ ingest key. How the body may be packed (gzip-js, base64 form, plain JSON) is
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from fastapi import APIRouter, Request
 
 from eventtide.api.delivery import read_body
 from eventtide.api.deps import SettingsDep
-from eventtide.api.posthog_body import decode_capture
+from eventtide.api.posthog_body import Capture, decode_capture
 from eventtide.api.problems import Problem, documented
 from eventtide.api.routes.sdk_common import ingest_caller, openapi_body, send_messages
+from eventtide.api.settings import ApiSettings
 from eventtide.core.events.contracts import from_posthog
 
 router = APIRouter(tags=["posthog"])
+Unpacked = TypeVar("Unpacked")
 
 _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
 _BODY: Final = openapi_body({"type": "object"})
@@ -32,16 +35,26 @@ PATHS: Final = ("/e", "/i/v0/e", "/capture", "/batch")
 """PostHog's capture paths; each is also served with a trailing slash, as the SDKs call it."""
 
 
-async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
+async def unpacked(
+    request: Request, settings: ApiSettings, decode: Callable[..., Unpacked | Problem]
+) -> Unpacked:
+    """A PostHog request's body, read within the size limit and unpacked by ``decode``
+    (``decode_capture`` or ``decode_document``) as its ``compression`` and content type
+    say; a problem is raised."""
     raw = await read_body(request, settings.body_max_bytes)
-    capture = decode_capture(
+    result = decode(
         raw,
         compression=request.query_params.get("compression"),
         content_type=request.headers.get("content-type"),
         max_bytes=settings.body_max_bytes,
     )
-    if isinstance(capture, Problem):
-        raise capture
+    if isinstance(result, Problem):
+        raise result
+    return result
+
+
+async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    capture: Capture = await unpacked(request, settings, decode_capture)
     ingest_caller(request, capture.token)
     accepted, refused = await send_messages(
         request, capture.messages, from_posthog, sent_at=capture.sent_at, settings=settings

@@ -20,10 +20,10 @@ from typing import Any, Final
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from eventtide.api.delivery import read_body
 from eventtide.api.deps import SettingsDep
 from eventtide.api.posthog_body import SUPPORTED, decode_document
-from eventtide.api.problems import Problem, documented
+from eventtide.api.problems import documented
+from eventtide.api.routes.posthog import unpacked
 from eventtide.api.routes.sdk_common import ingest_caller, openapi_body
 
 router = APIRouter(tags=["posthog"])
@@ -86,15 +86,7 @@ async def config_script(token: str, request: Request) -> Response:
 
 
 async def _flags(request: Request, settings: SettingsDep) -> dict[str, Any]:
-    raw = await read_body(request, settings.body_max_bytes)
-    document = decode_document(
-        raw,
-        compression=request.query_params.get("compression"),
-        content_type=request.headers.get("content-type"),
-        max_bytes=settings.body_max_bytes,
-    )
-    if isinstance(document, Problem):
-        raise document
+    document: object = await unpacked(request, settings, decode_document)
     body = document if isinstance(document, dict) else {}
     ingest_caller(request, body.get("token") or body.get("api_key"))
     return no_flags()
