@@ -1,7 +1,11 @@
-// PostHog's and Segment's Node SDKs, unmodified, sending to the API at argv[2] with the
-// ingest key argv[3]. Prints one JSON line per SDK once it has flushed.
+// PostHog's, Segment's and Snowplow's Node SDKs, unmodified, sending to the API at
+// argv[2] with the ingest key argv[3]. Prints one JSON line once all have flushed, and
+// exits 1 if any reported a failure.
 import { PostHog } from 'posthog-node'
 import { Analytics } from '@segment/analytics-node'
+import {
+  buildAddToCart, buildEcommerceTransaction, buildPageView, newTracker,
+} from '@snowplow/node-tracker'
 
 const [host, key] = process.argv.slice(2)
 const failures = []
@@ -23,5 +27,23 @@ segment.track({
   properties: { order_id: 'node-o-1', products: [{ product_id: 'p-7', price: 30, quantity: 2 }] },
 })
 await segment.closeAndFlush({ timeout: 20000 })
-console.log(JSON.stringify({ sent: 6, failures }))
+
+const snowplow = newTracker({ namespace: 'node', appId: 'shop' }, {
+  endpoint: `${host}/snowplow/${key}`,
+  bufferSize: 1,
+  onRequestFailure: (failure) => failures.push(`snowplow: ${failure.status} ${failure.message}`),
+})
+snowplow.setUserId('node-gus')
+// one at a time, as a user's clicks come: each event's time is its request's receipt
+// (Snowplow's derived timestamp), and the funnel needs each step strictly after the last
+for (const event of [
+  buildPageView({ pageUrl: 'https://shop.example/gifts', pageTitle: 'Gifts' }),
+  buildAddToCart({ sku: 'p-9', unitPrice: 5, quantity: 2, currency: 'EUR' }),
+  buildEcommerceTransaction({ orderId: 'node-o-2', total: 10, currency: 'EUR' }),
+]) {
+  snowplow.track(event)
+  await snowplow.flush()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+}
+console.log(JSON.stringify({ sent: 9, failures }))
 if (failures.length) process.exit(1)

@@ -43,6 +43,10 @@ from eventtide.core.events.contracts.common import (
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
 
+SNOWPLOW: Final = "com.snowplowanalytics.snowplow"
+"""The vendor of Snowplow's own event schemas (link clicks, the trackers' cart events)."""
+CART: Final = {"add_to_cart": "Product Added", "remove_from_cart": "Product Removed"}
+"""The trackers' own cart events (``buildAddToCart``: sku, unitPrice, quantity, currency)."""
 ECOMMERCE: Final = "com.snowplowanalytics.snowplow.ecommerce"
 """The vendor of Snowplow's e-commerce plugin's schemas (actions and their entities)."""
 ECOMMERCE_ACTIONS: Final = {
@@ -116,9 +120,8 @@ def _reading(
     if kind == "se":
         fields = _fields(message, STRUCTURED)
         return str(fields.get("action") or "structured_event"), fields, None
-    if kind == "tr":
-        fields = _fields(message, TRANSACTION)
-        return "transaction", fields, typed_reading("Order Completed", {**fields, "products": []})
+    if kind == "tr":  # no purchase: its items come as separate ``ti`` events
+        return "transaction", _fields(message, TRANSACTION), None
     if kind == "ti":
         return "transaction_item", _fields(message, ITEM), None
     if kind == "ue":
@@ -166,7 +169,11 @@ def _self_describing(
     data = obj(inner.get("data"))
     vendor, name = _schema_name(schema)
     own = {**data, "$schema": schema}
-    if vendor == "com.snowplowanalytics.snowplow" and name == "link_click":
+    if vendor == SNOWPLOW and name in CART:
+        item = {"product_id": data.get("sku"), "price": data.get("unitPrice"),
+                "quantity": data.get("quantity", 1), "currency": data.get("currency")}  # fmt: skip
+        return name, own, typed_reading(CART[name], item)
+    if vendor == SNOWPLOW and name == "link_click":
         click = {"product_id": data.get("elementId") or data.get("elementContent"),
                  "url": data.get("targetUrl")}  # fmt: skip
         return name, own, typed_reading("Product Clicked", click)
