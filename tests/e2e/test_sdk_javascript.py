@@ -112,47 +112,23 @@ sp.trackSelfDescribingEvent({event: {
 """Snowplow's browser tracker with its defaults (POST, credentials included)."""
 
 
-def _snowplow_page(api: str, key: str) -> bytes:
-    script = BLOG.replace("KEY", orjson.dumps(key).decode()).replace(
-        "API", orjson.dumps(api).decode()
-    )
+def _html(title: str, bundle: str, script: str, api: str, key: str) -> bytes:
+    """A page that records its fetches, loads an SDK's bundle and runs ``script`` with
+    ``API`` and ``KEY`` replaced by the API's address and the ingest key."""
+    filled = script.replace("API", orjson.dumps(api).decode())  # an address has no KEY
+    filled = filled.replace("KEY", orjson.dumps(key).decode())
     return (
-        '<!doctype html><html><head><title>Blog</title><link rel="icon" href="data:,">'
-        f"<script>{RECORDER}</script>"
-        '<script src="/snowplow/tracker.js"></script>'
-        f"<script>{script}</script></head><body>blog</body></html>"
+        f'<!doctype html><html><head><title>{title}</title><link rel="icon" href="data:,">'
+        f'<script>{RECORDER}</script><script src="{bundle}"></script>'
+        f"<script>{filled}</script></head><body>{title}</body></html>"
     ).encode()
 
 
-def _segment_page(api: str, key: str) -> bytes:
-    """analytics.js from its UMD bundle, told only where the source settings are."""
-    script = PLANS.replace("KEY", orjson.dumps(key).decode()).replace(
-        "API", orjson.dumps(api).decode()
-    )
-    return (
-        '<!doctype html><html><head><title>Plans</title><link rel="icon" href="data:,">'
-        f"<script>{RECORDER}</script>"
-        '<script src="/segment/index.js"></script>'
-        f"<script>{script}</script></head><body>plans</body></html>"
-    ).encode()
-
-
-def _page(api: str, key: str, script: str) -> bytes:
-    config = orjson.dumps(
-        {
-            "api_host": api,
-            "autocapture": False,
-            "opt_out_useragent_filter": True,  # headless chromium says it is a bot
-            "request_queue_config": {"flush_interval_ms": 300},
-        }
-    ).decode()
-    return (
-        '<!doctype html><html><head><title>Shop</title><link rel="icon" href="data:,">'
-        f"<script>{RECORDER}</script>"
-        '<script src="/posthog/array.js"></script>'
-        f"<script>posthog.init({orjson.dumps(key).decode()}, {config});{script}</script>"
-        "</head><body>shop</body></html>"
-    ).encode()
+POSTHOG_INIT = """
+posthog.init(KEY, {api_host: API, autocapture: false,
+  opt_out_useragent_filter: true,  // headless chromium says it is a bot
+  request_queue_config: {flush_interval_ms: 300}});
+"""
 
 
 class Site:
@@ -194,11 +170,11 @@ class Site:
 
     def serve(self, api: str, key: str) -> None:
         self.pages = {
-            "/shop.html": _page(api, key, SHOP),
-            "/checkout.html": _page(api, key, LEAVING),
-            "/thanks.html": _page(api, key, ""),
-            "/plans.html": _segment_page(api, key),
-            "/blog.html": _snowplow_page(api, key),
+            "/shop.html": _html("Shop", "/posthog/array.js", POSTHOG_INIT + SHOP, api, key),
+            "/checkout.html": _html("Shop", "/posthog/array.js", POSTHOG_INIT + LEAVING, api, key),
+            "/thanks.html": _html("Shop", "/posthog/array.js", POSTHOG_INIT, api, key),
+            "/plans.html": _html("Plans", "/segment/index.js", PLANS, api, key),
+            "/blog.html": _html("Blog", "/snowplow/tracker.js", BLOG, api, key),
         }
 
     @contextmanager
@@ -238,7 +214,7 @@ def _wait_stored(database_url: str, wanted: dict[str, int], timeout: float = 60)
         time.sleep(0.3)
 
 
-BROWSER_EVENTS = {"page_view": 5, "add_to_cart": 2, "identify": 2, "purchase": 2,
+BROWSER_EVENTS = {"page_view": 5, "add_to_cart": 2, "identify": 3, "purchase": 2,
                   "checkout_started": 1, "Invite Sent": 1, "newsletter_signup": 1}  # fmt: skip
 NODE_EVENTS = {"page_view": 2, "identify": 2, "purchase": 1, "alias": 1, "Report Exported": 1,
                "add_to_cart": 1, "transaction": 1}  # fmt: skip
@@ -290,7 +266,9 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             assert blog_requests, "the tracker sent through fetch"
             assert all(r["status"] == 200 for r in blog_requests), blog_requests
             assert all("/com.snowplowanalytics.snowplow/tp2" in r["url"] for r in blog_requests)
-            assert sum(r["answer"]["accepted"] for r in blog_requests) == 2, blog_requests
+            # its two events, and the identify the door adds for frank's cookie id
+            assert sum(r["answer"]["accepted"] for r in blog_requests) == 3, blog_requests
+            assert sum(r["answer"]["links"] for r in blog_requests) == 1, blog_requests
             assert [r["status"] for r in segment_requests] == [200] * 5, segment_requests
             assert "/settings" in segment_requests[0]["url"]
             assert all(r["answer"]["rejected"] == 0 for r in segment_requests[1:])
@@ -323,7 +301,8 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             assert funnel.status_code == 200, funnel.text
             # carol browsed anonymously, then signed in: one person through the funnel;
             # dave did it all on analytics.js; erin viewed a page as node-anon-5 and bought
-            # after identify, without an add to cart; the blog's reader only viewed; gus
+            # after identify, without an add to cart; frank (Snowplow's browser tracker)
+            # only viewed, anonymously, then signed up to a newsletter; gus
             # (Snowplow's Node tracker) added to cart and sent a legacy transaction, which
             # is no purchase
             timeline = "\n".join(
@@ -340,6 +319,9 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             assert device != "carol", "Product Added was captured before identify"
             assert device in carol["distinct_ids"], carol
             assert carol["traits"]["plan"] == "pro"
+            frank = httpx.get(f"{api}/v1/users/frank", headers=reader, timeout=10).json()
+            reader_id = next(r.user_id for r in rows if _props(r).get("title") == "Blog")
+            assert reader_id in frank["distinct_ids"], "the blog's anonymous reader is frank"
             dan = httpx.get(f"{api}/v1/users/node-dan", headers=reader, timeout=10).json()
             assert {"node-dan", "node-anon-4"} <= set(dan["distinct_ids"]), dan
     finally:

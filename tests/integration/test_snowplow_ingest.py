@@ -84,8 +84,16 @@ def test_the_snowplow_python_tracker_is_stored_once_mapped(
     proc = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log", idle_exit=4)
     assert proc.wait(120) == 0, (tmp_path / "c.log").read_text()[-2000:]
     rows = _stored(fresh_database_url)
-    assert sorted(r.event_type for r in rows) == ["invite_sent", "page_view", "page_view", "play"]
+    # the tracker's four events, and one identify for carol's cookie id (the GET
+    # emitter's event carried the same pair, which the door remembered)
+    kinds = sorted(r.event_type for r in rows)
+    assert kinds == ["identify", "invite_sent", "page_view", "page_view", "play"]
     assert {r.user_id for r in rows} == {"carol"}
+    identify = next(r for r in rows if r.event_type == "identify")
+    properties = identify.properties
+    if not isinstance(properties, dict):
+        properties = orjson.loads(properties)
+    assert properties["anonymous_id"] == "d-1"
     page = next(r for r in rows if r.event_type == "page_view")
     context = page.context if isinstance(page.context, dict) else orjson.loads(page.context)
     assert (context["page"], context["platform"]) in {("/p/1", "web"), ("/", "web")}

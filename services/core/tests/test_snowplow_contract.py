@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from eventtide.core.events import CustomEvent, PageViewEvent, Rejection
+from eventtide.core.events import CustomEvent, IdentifyEvent, PageViewEvent, Rejection
 from eventtide.core.events.contracts import from_snowplow, to_event
 
 pytestmark = pytest.mark.unit
@@ -108,3 +108,18 @@ def test_platform_and_device_from_p_the_mobile_context_and_the_agent() -> None:
     assert (phone.context.platform, phone.context.device) == ("web", "mobile")  # type: ignore[union-attr]
     server = _event(p="srv", url="")
     assert (server.context.platform, server.context.page) == ("server", "(none)")  # type: ignore[union-attr]
+
+
+def test_eventtides_identify_schema_links_ids_and_sets_traits() -> None:
+    inner = {"schema": "iglu:io.eventtide/identify/jsonschema/1-0-0",
+             "data": {"anonymous_id": "device-7", "traits": {"plan": "pro"}}}  # fmt: skip
+    wrapper = {"schema": "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",
+               "data": inner}  # fmt: skip
+    event = _event(e="ue", uid="carol", ue_px=_b64url(wrapper))
+    assert isinstance(event, IdentifyEvent), event
+    assert (event.user_id, event.properties.anonymous_id) == ("carol", "device-7")
+    assert event.properties.set == {"plan": "pro"}
+    inner["data"] = {}
+    by_cookie = _event(e="ue", uid="carol", duid="d-1", ue_px=_b64url(wrapper))
+    assert isinstance(by_cookie, IdentifyEvent)
+    assert by_cookie.properties.anonymous_id == "d-1", "the event's cookie id by default"

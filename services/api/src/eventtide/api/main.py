@@ -106,8 +106,8 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            # Snowplow's trackers send with credentials by default; the API uses none
-            # (keys and tokens travel in headers), so allowing them exposes nothing
+            # Snowplow's trackers send with credentials by default; the API reads no
+            # cookies (keys and tokens travel in headers), so allowing them exposes nothing
             allow_credentials=True,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],

@@ -29,7 +29,7 @@ from eventtide.api.problems import Problem
 GZIP_MAGIC: Final = b"\x1f\x8b"
 FORM: Final = "application/x-www-form-urlencoded"
 SUPPORTED: Final = ("gzip-js", "gzip", "base64")
-"""The ``compression`` values read, and what the config answers as supported."""
+"""The ``compression`` values read."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from eventtide.api.deps import SettingsDep
-from eventtide.api.posthog_body import SUPPORTED, decode_document
+from eventtide.api.posthog_body import decode_document
 from eventtide.api.problems import documented
 from eventtide.api.routes.posthog import unpacked
 from eventtide.api.routes.sdk_common import ingest_caller, openapi_body
@@ -32,11 +32,20 @@ _ERRORS: Final = documented(400, 401, 403, 413, 415, 429)
 _FLAGS_BODY: Final = openapi_body({"type": "object"})
 
 
+COMPRESSION: Final = ("gzip-js", "gzip")
+"""What the config says the server takes: posthog-js then sends gzip (``base64``, also
+read, is only its fallback)."""
+
+
 def project_config(token: str) -> dict[str, Any]:
-    """The remote config: what eventtide takes, and every optional feature off."""
+    """The remote config: what eventtide takes, and every optional feature off.
+
+    ``surveys`` is left out rather than false: posthog-js (1.449) loads its surveys
+    script from the API host when the config says false, and not when the key is absent.
+    """
     return {
         "token": token,
-        "supportedCompression": list(SUPPORTED[:2]),
+        "supportedCompression": list(COMPRESSION),
         "hasFeatureFlags": False,
         "sessionRecording": False,
         "heatmaps": False,
@@ -44,8 +53,6 @@ def project_config(token: str) -> dict[str, Any]:
         "capturePerformance": False,
         "autocaptureExceptions": False,
         "captureDeadClicks": False,
-        "elementsChainAsString": True,
-        "defaultIdentifiedOnly": True,
     }
 
 
@@ -59,7 +66,7 @@ def no_flags() -> dict[str, Any]:
         "quotaLimited": [],
         "requestId": str(uuid.uuid4()),
         "config": {"enable_collect_everything": True},
-        "supportedCompression": list(SUPPORTED[:2]),
+        "supportedCompression": list(COMPRESSION),
         "sessionRecording": False,
         "siteApps": [],
     }

@@ -5,7 +5,9 @@ tracker is given, ``https://events.example.com/snowplow/<key>``; the trackers ap
 ``/com.snowplowanalytics.snowplow/tp2`` (POST, a ``payload_data`` batch) or ``/i`` (GET,
 one event in the query string, answered with a 1x1 GIF, since a page may send it as an
 image). Each event is mapped by :func:`eventtide.core.events.contracts.from_snowplow`,
-accepted or dead-lettered as at every door.
+accepted or dead-lettered as at every door; an identify is added for a signed-in
+visitor's ids (:mod:`eventtide.api.snowplow_links`). The answer counts it among the
+accepted and says how many were added (``links``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from eventtide.api.routes.sdk_common import (
     openapi_body,
     send_messages,
 )
+from eventtide.api.snowplow_links import RecentPairs, with_links
 from eventtide.core.events.contracts import from_snowplow
 
 router = APIRouter(tags=["snowplow"])
@@ -46,6 +49,15 @@ _BODY: Final = openapi_body(
 )
 
 
+def _recent(request: Request) -> RecentPairs:
+    """The process's remembered pairs (one per app)."""
+    state = request.app.state
+    if not hasattr(state, "snowplow_pairs"):
+        state.snowplow_pairs = RecentPairs()
+    recent: RecentPairs = state.snowplow_pairs
+    return recent
+
+
 @router.post(
     "/snowplow/{key}/com.snowplowanalytics.snowplow/tp2",
     responses=_ERRORS,
@@ -64,10 +76,11 @@ async def snowplow_batch(key: str, request: Request, settings: SettingsDep) -> d
         )  # fmt: skip
     if not isinstance(events, list) or not events:
         raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `data` array")
+    messages, links = with_links(events, _recent(request))
     accepted, refused = await send_messages(
-        request, events, from_snowplow, sent_at=None, settings=settings
+        request, messages, from_snowplow, sent_at=None, settings=settings
     )
-    return {"accepted": accepted, "rejected": refused}
+    return {"accepted": accepted, "rejected": refused, "links": links}
 
 
 @router.get(
@@ -78,6 +91,6 @@ async def snowplow_batch(key: str, request: Request, settings: SettingsDep) -> d
 async def snowplow_pixel(key: str, request: Request, settings: SettingsDep) -> Response:
     """One event, its fields in the query string."""
     ingest_caller(request, key)
-    event = dict(request.query_params)
-    await send_messages(request, [event], from_snowplow, sent_at=None, settings=settings)
+    messages, _ = with_links([dict(request.query_params)], _recent(request))
+    await send_messages(request, messages, from_snowplow, sent_at=None, settings=settings)
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})

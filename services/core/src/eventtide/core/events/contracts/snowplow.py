@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -47,6 +48,15 @@ SNOWPLOW: Final = "com.snowplowanalytics.snowplow"
 """The vendor of Snowplow's own event schemas (link clicks, the trackers' cart events)."""
 CART: Final = {"add_to_cart": "Product Added", "remove_from_cart": "Product Removed"}
 """The trackers' own cart events (``buildAddToCart``: sku, unitPrice, quantity, currency)."""
+EVENTTIDE: Final = "io.eventtide"
+IDENTIFY: Final = f"iglu:{EVENTTIDE}/identify/jsonschema/1-0-0"
+"""eventtide's own self-describing event for Snowplow's trackers: the event's user
+(``uid``) was ``anonymous_id`` (else the event's ``duid``), with ``traits`` to set. The
+protocol has no identify call; the collector also adds one per (uid, duid) pair it sees
+(:func:`link_event`)."""
+UNSTRUCT: Final = "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0"
+LINKS: Final = uuid.UUID("3c8e4f1a-62d7-4b90-a5e1-0f7d2c9b8a46")
+"""Namespace of the ids of the identify events :func:`link_event` makes (UUID v5)."""
 ECOMMERCE: Final = "com.snowplowanalytics.snowplow.ecommerce"
 """The vendor of Snowplow's e-commerce plugin's schemas (actions and their entities)."""
 ECOMMERCE_ACTIONS: Final = {
@@ -56,10 +66,11 @@ ECOMMERCE_ACTIONS: Final = {
 }
 """Snowplow e-commerce action types read through the spec table's names."""
 USED: Final = frozenset(
-    {"e", "eid", "uid", "duid", "nuid", "sid", "dtm", "stm", "ttm", "url", "page", "refr",
-     "p", "lang", "ua", "ue_pr", "ue_px", "co", "cx"}
+    {"e", "eid", "uid", "sid", "dtm", "stm", "ttm", "url", "page", "refr", "p", "lang", "ua",
+     "ue_pr", "ue_px", "co", "cx"}
 )  # fmt: skip
-"""Fields the envelope or the event's reading takes; the rest go to ``$snowplow``."""
+"""Fields the envelope or the event's reading takes; the rest (``duid`` and ``nuid``
+among them, even when one is the user id) go to ``$snowplow``."""
 STRUCTURED: Final = {"se_ca": "category", "se_ac": "action", "se_la": "label",
                      "se_pr": "property", "se_va": "value"}  # fmt: skip
 TRANSACTION: Final = {"tr_id": "order_id", "tr_af": "affiliation", "tr_tt": "revenue",
@@ -67,6 +78,8 @@ TRANSACTION: Final = {"tr_id": "order_id", "tr_af": "affiliation", "tr_tt": "rev
                       "tr_co": "country", "tr_cu": "currency"}  # fmt: skip
 ITEM: Final = {"ti_id": "order_id", "ti_sk": "sku", "ti_nm": "name", "ti_ca": "category",
                "ti_pr": "price", "ti_qu": "quantity", "ti_cu": "currency"}  # fmt: skip
+PING: Final = {"pp_mix": "min_x_offset", "pp_max": "max_x_offset",
+               "pp_miy": "min_y_offset", "pp_may": "max_y_offset"}  # fmt: skip
 NUMBERS: Final = frozenset({"value", "revenue", "tax", "shipping", "price", "quantity"})
 
 
@@ -98,7 +111,7 @@ def from_snowplow(
     if typed is None:
         return Mapped(None, custom)
     event_type, properties = typed
-    if kept:
+    if kept and event_type != "identify":  # an identify's properties are strict
         properties["extra"] = {**properties.get("extra", {}), **kept}
     return Mapped({**envelope, "event_type": event_type, "properties": properties}, custom)
 
@@ -116,7 +129,7 @@ def _reading(
         title = text(message.get("page"))
         return "page_view", {}, ("page_view", {"title": title} if title else {})
     if kind == "pp":
-        return "page_ping", _fields(message, _PING), None
+        return "page_ping", _fields(message, PING), None
     if kind == "se":
         fields = _fields(message, STRUCTURED)
         return str(fields.get("action") or "structured_event"), fields, None
@@ -127,10 +140,6 @@ def _reading(
     if kind == "ue":
         return _self_describing(message, contexts)
     return kind or "", {}, None
-
-
-_PING: Final = {"pp_mix": "min_x_offset", "pp_max": "max_x_offset",
-                "pp_miy": "min_y_offset", "pp_may": "max_y_offset"}  # fmt: skip
 
 
 def _kind_field(key: str) -> bool:
@@ -169,6 +178,12 @@ def _self_describing(
     data = obj(inner.get("data"))
     vendor, name = _schema_name(schema)
     own = {**data, "$schema": schema}
+    if vendor == EVENTTIDE and name == "identify":
+        anonymous = text(data.get("anonymous_id")) or text(message.get("duid"))
+        identify: dict[str, Any] = {"set": obj(data.get("traits"))}
+        if anonymous and anonymous != _user(message):
+            identify["anonymous_id"] = anonymous
+        return "identify", own, ("identify", identify)
     if vendor == SNOWPLOW and name in CART:
         item = {"product_id": data.get("sku"), "price": data.get("unitPrice"),
                 "quantity": data.get("quantity", 1), "currency": data.get("currency")}  # fmt: skip
@@ -303,3 +318,26 @@ def _device(code: str, platform: str, agent: str) -> str:
     if code == "web":
         return "mobile" if "Mobi" in agent else "desktop"
     return "unknown"
+
+
+def link_event(message: Mapping[str, Any]) -> tuple[tuple[str, str], dict[str, Any]] | None:
+    """For an event carrying a user id and a different tracker cookie id: the pair, and
+    the identify (:data:`IDENTIFY`) linking them, in the protocol's own form.
+
+    Its id derives from the pair, so storage keeps one however often it is made; its
+    time, platform and page are the event's."""
+    user, cookie = text(message.get("uid")), text(message.get("duid"))
+    if user is None or cookie is None or user == cookie:
+        return None
+    shared = {k: message[k] for k in ("dtm", "stm", "ttm", "p", "url", "lang", "ua", "sid", "aid")
+              if k in message}  # fmt: skip
+    inner = {"schema": IDENTIFY, "data": {"anonymous_id": cookie}}
+    link = {
+        **shared,
+        "e": "ue",
+        "uid": user,
+        "duid": cookie,
+        "eid": str(uuid.uuid5(LINKS, f"{user}\x1f{cookie}")),
+        "ue_pr": orjson.dumps({"schema": UNSTRUCT, "data": inner}).decode(),
+    }
+    return (user, cookie), link
