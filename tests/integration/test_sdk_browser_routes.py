@@ -130,3 +130,27 @@ def test_events_are_stamped_received_when_the_request_arrived_not_when_it_was_re
     waited = (stored.received_at - sent_at).total_seconds()
     assert waited < 0.5, f"stamped {waited:.3f} s after the request was sent"
     assert stored.occurred_at == stored.received_at, "no skew: sent_at equals the timestamp"
+
+
+def test_the_snowplow_links_the_door_adds_do_not_count_against_the_batch_limit(
+    kafka_bootstrap: str, fresh_database_url: str
+) -> None:
+    topic = create_topic(kafka_bootstrap, "test.splimit", partitions=1)
+    dlq = create_topic(kafka_bootstrap, "test.splimit.dlq", partitions=1)
+    key = new_key(fresh_database_url, "ingest")
+    path = f"/snowplow/{key}/com.snowplowanalytics.snowplow/tp2"
+    signed_in = {"e": "pv", "url": "https://shop.example/", "uid": "carol", "duid": "d-1"}
+
+    def batch(count: int) -> bytes:
+        events = [{**signed_in, "eid": str(uuid.uuid4())} for _ in range(count)]
+        schema = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"
+        return orjson.dumps({"schema": schema, "data": events})
+
+    core = core_for(kafka_bootstrap, topic, dlq)
+    with api_client(core, fresh_database_url, batch_max_events=2) as client:
+        full = client.post(path, content=batch(2), headers={"content-type": "application/json"})
+        assert full.status_code == 200, full.text
+        assert full.json() == {"accepted": 3, "rejected": 0, "links": 1}
+        over = client.post(path, content=batch(3), headers={"content-type": "application/json"})
+        assert over.status_code == 413
+        assert "3 messages" in over.json()["detail"]

@@ -62,12 +62,15 @@ async def send_messages(
     *,
     sent_at: object,
     settings: ApiSettings,
+    added: int = 0,
 ) -> tuple[int, int]:
-    """Map and send every message; (accepted, refused) once Kafka acknowledged all."""
-    if len(messages) > settings.batch_max_events:
-        raise ingest.too_large(
-            f"{len(messages)} messages in one batch; at most {settings.batch_max_events}"
-        )
+    """Map and send every message; (accepted, refused) once Kafka acknowledged all.
+
+    ``added`` of the messages (at the end) were made by the door, not sent by the client,
+    and do not count against the batch limit."""
+    sent = len(messages) - added
+    if sent > settings.batch_max_events:
+        raise ingest.too_large(f"{sent} messages in one batch; at most {settings.batch_max_events}")
     core: CoreSettings = request.app.state.core
     gateway: KafkaGateway = request.app.state.gateway
     outcomes = prepare_sdk(

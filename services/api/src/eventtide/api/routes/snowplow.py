@@ -78,7 +78,7 @@ async def snowplow_batch(key: str, request: Request, settings: SettingsDep) -> d
         raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `data` array")
     messages, links = with_links(events, _recent(request))
     accepted, refused = await send_messages(
-        request, messages, from_snowplow, sent_at=None, settings=settings
+        request, messages, from_snowplow, sent_at=None, settings=settings, added=links
     )
     return {"accepted": accepted, "rejected": refused, "links": links}
 
@@ -91,6 +91,8 @@ async def snowplow_batch(key: str, request: Request, settings: SettingsDep) -> d
 async def snowplow_pixel(key: str, request: Request, settings: SettingsDep) -> Response:
     """One event, its fields in the query string."""
     ingest_caller(request, key)
-    messages, _ = with_links([dict(request.query_params)], _recent(request))
-    await send_messages(request, messages, from_snowplow, sent_at=None, settings=settings)
+    messages, links = with_links([dict(request.query_params)], _recent(request))
+    await send_messages(
+        request, messages, from_snowplow, sent_at=None, settings=settings, added=links
+    )
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
