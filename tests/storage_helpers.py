@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from service_processes import start_service
@@ -142,13 +143,31 @@ def stored_ids(database_url: str) -> list[uuid.UUID]:
 _ENGINES: dict[str, Any] = {}
 
 
-def count_stored(database_url: str) -> int:
-    """How many events are stored (one engine per URL, since tests poll this often)."""
+def _engine(database_url: str) -> Any:
+    """One engine per URL, since tests poll the stored events often."""
     engine = _ENGINES.get(database_url)
     if engine is None:
         engine = _ENGINES[database_url] = make_engine(database_url)
-    with engine.connect() as conn:
+    return engine
+
+
+def count_stored(database_url: str) -> int:
+    """How many events are stored."""
+    with _engine(database_url).connect() as conn:
         return int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
+
+
+def stored_events(database_url: str) -> list[Any]:
+    """Every stored event row, in event time: what a test's calls became."""
+    query = select(EVENTS).order_by(EVENTS.c.occurred_at, EVENTS.c.event_id)
+    with _engine(database_url).connect() as conn:
+        return list(conn.execute(query).all())
+
+
+def properties_of(row: Any) -> dict[str, Any]:
+    """A stored row's properties as a dict (a JSON column may come back as text)."""
+    value = row.properties
+    return value if isinstance(value, dict) else orjson.loads(value)
 
 
 def dead_letters(database_url: str) -> list[DeadLetter]:

@@ -30,10 +30,13 @@ from api_helpers import core_for, new_key
 from api_server import serving
 from browser_helpers import headless_chromium
 from selenium.webdriver.remote.webdriver import WebDriver
-from sqlalchemy import text
-from storage_helpers import consumer_env, create_topic, start_consumer
-
-from eventtide.core.db import make_engine
+from storage_helpers import (
+    consumer_env,
+    create_topic,
+    properties_of,
+    start_consumer,
+    stored_events,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -188,28 +191,14 @@ class Site:
             thread.join(5)
 
 
-def _stored(database_url: str) -> list[Any]:
-    engine = make_engine(database_url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT event_type, user_id, occurred_at, properties FROM user_events")
-        ).all()
-    engine.dispose()
-    return list(rows)
-
-
-def _props(row: Any) -> dict[str, Any]:
-    return row.properties if isinstance(row.properties, dict) else orjson.loads(row.properties)
-
-
 def _wait_stored(database_url: str, wanted: dict[str, int], timeout: float = 60) -> list[Any]:
     """The stored rows once each wanted kind is there ``n`` times, and a second later."""
     deadline = time.monotonic() + timeout
     while True:
-        kinds = [r.event_type for r in _stored(database_url)]
+        kinds = [r.event_type for r in stored_events(database_url)]
         if all(kinds.count(kind) >= n for kind, n in wanted.items()):
             time.sleep(1.0)  # a duplicate would arrive with its original
-            return _stored(database_url)
+            return stored_events(database_url)
         assert time.monotonic() < deadline, f"stored {sorted(kinds)}, wanted {wanted}"
         time.sleep(0.3)
 
@@ -314,13 +303,13 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             carol = httpx.get(f"{api}/v1/users/carol", headers=reader, timeout=10).json()
             device = next(
                 r.user_id for r in rows
-                if r.event_type == "add_to_cart" and _props(r)["product_id"] == "p-1"
+                if r.event_type == "add_to_cart" and properties_of(r)["product_id"] == "p-1"
             )  # fmt: skip
             assert device != "carol", "Product Added was captured before identify"
             assert device in carol["distinct_ids"], carol
             assert carol["traits"]["plan"] == "pro"
             frank = httpx.get(f"{api}/v1/users/frank", headers=reader, timeout=10).json()
-            reader_id = next(r.user_id for r in rows if _props(r).get("title") == "Blog")
+            reader_id = next(r.user_id for r in rows if properties_of(r).get("title") == "Blog")
             assert reader_id in frank["distinct_ids"], "the blog's anonymous reader is frank"
             dan = httpx.get(f"{api}/v1/users/node-dan", headers=reader, timeout=10).json()
             assert {"node-dan", "node-anon-4"} <= set(dan["distinct_ids"]), dan

@@ -22,6 +22,7 @@ from storage_helpers import create_topic
 
 from eventtide.core.events import Rejection
 from eventtide.core.kafka import decode
+from eventtide.core.settings import CoreSettings
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +30,19 @@ TEXT = {"content-type": "text/plain"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
+def _door(bootstrap: str, database_url: str, prefix: str) -> tuple[CoreSettings, str]:
+    """Core settings on fresh topics of their own, and an ingest key."""
+    topic = create_topic(bootstrap, f"test.{prefix}", partitions=1)
+    dlq = create_topic(bootstrap, f"test.{prefix}.dlq", partitions=1)
+    return core_for(bootstrap, topic, dlq), new_key(database_url, "ingest")
+
+
 def test_the_browser_sdks_get_their_config_flags_and_settings(
     kafka_bootstrap: str, fresh_database_url: str
 ) -> None:
-    topic = create_topic(kafka_bootstrap, "test.browser", partitions=1)
-    dlq = create_topic(kafka_bootstrap, "test.browser.dlq", partitions=1)
-    key = new_key(fresh_database_url, "ingest")
+    core, key = _door(kafka_bootstrap, fresh_database_url, "browser")
     reader = new_key(fresh_database_url, "read")
-    with api_client(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as client:
+    with api_client(core, fresh_database_url) as client:
         config = client.get(f"/array/{key}/config")
         assert config.status_code == 200, config.text
         assert "gzip-js" in config.json()["supportedCompression"]
@@ -102,9 +108,7 @@ def test_events_are_stamped_received_when_the_request_arrived_not_when_it_was_re
 ) -> None:
     """A body that takes 0.8 s to upload: the events' receipt time (and with it their
     skew-corrected time) is the arrival of the request, not the end of its upload."""
-    topic = create_topic(kafka_bootstrap, "test.arrival", partitions=1)
-    dlq = create_topic(kafka_bootstrap, "test.arrival.dlq", partitions=1)
-    key = new_key(fresh_database_url, "ingest")
+    core, key = _door(kafka_bootstrap, fresh_database_url, "arrival")
     stamp = datetime.now(UTC).isoformat()
     event = {"event": "Invite Sent", "distinct_id": "u-1", "uuid": str(uuid.uuid4()),
              "timestamp": stamp, "properties": {}}  # fmt: skip
@@ -115,13 +119,13 @@ def test_events_are_stamped_received_when_the_request_arrived_not_when_it_was_re
         time.sleep(0.8)
         yield body[10:]
 
-    with serving(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as api:
+    with serving(core, fresh_database_url) as api:
         sent_at = datetime.now(UTC)
         answer = httpx.post(f"{api}/batch/", content=slowly(), headers=TEXT, timeout=10)
         assert answer.status_code == 200, answer.text
-    reader = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"r-{topic}",
+    reader = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"r-{core.events_topic}",
                        "auto.offset.reset": "earliest"})  # fmt: skip
-    reader.subscribe([topic])
+    reader.subscribe([core.events_topic])
     messages = [m for m in reader.consume(1, 20) if m.error() is None]
     reader.close()
     assert len(messages) == 1
@@ -135,9 +139,7 @@ def test_events_are_stamped_received_when_the_request_arrived_not_when_it_was_re
 def test_the_snowplow_links_the_door_adds_do_not_count_against_the_batch_limit(
     kafka_bootstrap: str, fresh_database_url: str
 ) -> None:
-    topic = create_topic(kafka_bootstrap, "test.splimit", partitions=1)
-    dlq = create_topic(kafka_bootstrap, "test.splimit.dlq", partitions=1)
-    key = new_key(fresh_database_url, "ingest")
+    core, key = _door(kafka_bootstrap, fresh_database_url, "splimit")
     path = f"/snowplow/{key}/com.snowplowanalytics.snowplow/tp2"
     signed_in = {"e": "pv", "url": "https://shop.example/", "uid": "carol", "duid": "d-1"}
 
@@ -146,7 +148,6 @@ def test_the_snowplow_links_the_door_adds_do_not_count_against_the_batch_limit(
         schema = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"
         return orjson.dumps({"schema": schema, "data": events})
 
-    core = core_for(kafka_bootstrap, topic, dlq)
     with api_client(core, fresh_database_url, batch_max_events=2) as client:
         full = client.post(path, content=batch(2), headers={"content-type": "application/json"})
         assert full.status_code == 200, full.text

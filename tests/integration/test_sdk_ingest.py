@@ -16,16 +16,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 import uvicorn
 from api_helpers import api_client, core_for, new_key
-from sqlalchemy import text
-from storage_helpers import consumer_env, create_topic, start_consumer
+from storage_helpers import (
+    consumer_env,
+    create_topic,
+    properties_of,
+    start_consumer,
+    stored_events,
+)
 
 from eventtide.api.main import create_app
 from eventtide.api.settings import ApiSettings
-from eventtide.core.db import make_engine
 from eventtide.core.identity import link_from_event, resolve
 from eventtide.devstack.ports import free_port
 
@@ -47,23 +50,6 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
-
-
-def _stored(database_url: str) -> list[Any]:
-    engine = make_engine(database_url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT event_id, event_type, user_id, properties, occurred_at, context "
-                "FROM user_events ORDER BY occurred_at, event_id"
-            )
-        ).all()
-    engine.dispose()
-    return list(rows)
-
-
-def _props(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else orjson.loads(value)
 
 
 def test_segment_and_posthog_sdks_store_once_mapped_and_one_person(
@@ -108,7 +94,7 @@ def test_segment_and_posthog_sdks_store_once_mapped_and_one_person(
     env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
     proc = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log", idle_exit=4)
     assert proc.wait(120) == 0, (tmp_path / "c.log").read_text()[-2000:]
-    rows = _stored(fresh_database_url)
+    rows = stored_events(fresh_database_url)
     assert len(rows) == sent_calls, [r.event_type for r in rows]
     by_type = [r.event_type for r in rows]
     assert by_type.count("purchase") == 1, "the retried order is stored once"
@@ -121,7 +107,7 @@ def test_segment_and_posthog_sdks_store_once_mapped_and_one_person(
         for r in rows
         if (
             link := link_from_event(
-                r.event_type, r.user_id, _props(r.properties), r.occurred_at, r.event_id
+                r.event_type, r.user_id, properties_of(r), r.occurred_at, r.event_id
             )
         )
     ]

@@ -12,23 +12,15 @@ import orjson
 import pytest
 from api_helpers import core_for, new_key
 from api_server import serving
-from sqlalchemy import text
-from storage_helpers import consumer_env, create_topic, start_consumer
-
-from eventtide.core.db import make_engine
+from storage_helpers import (
+    consumer_env,
+    create_topic,
+    properties_of,
+    start_consumer,
+    stored_events,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def _stored(database_url: str) -> list[Any]:
-    engine = make_engine(database_url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT event_id, event_type, user_id, session_id, properties, context "
-                 "FROM user_events ORDER BY occurred_at, event_id")
-        ).all()  # fmt: skip
-    engine.dispose()
-    return list(rows)
 
 
 def test_the_snowplow_python_tracker_is_stored_once_mapped(
@@ -83,17 +75,13 @@ def test_the_snowplow_python_tracker_is_stored_once_mapped(
     env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
     proc = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log", idle_exit=4)
     assert proc.wait(120) == 0, (tmp_path / "c.log").read_text()[-2000:]
-    rows = _stored(fresh_database_url)
+    rows = stored_events(fresh_database_url)
     # the tracker's four events, and one identify for carol's cookie id (the GET
     # emitter's event carried the same pair, which the door remembered)
     kinds = sorted(r.event_type for r in rows)
     assert kinds == ["identify", "invite_sent", "page_view", "page_view", "play"]
     assert {r.user_id for r in rows} == {"carol"}
     identify = next(r for r in rows if r.event_type == "identify")
-    properties = identify.properties
-    if not isinstance(properties, dict):
-        properties = orjson.loads(properties)
-    assert properties["anonymous_id"] == "d-1"
+    assert properties_of(identify)["anonymous_id"] == "d-1"
     page = next(r for r in rows if r.event_type == "page_view")
-    context = page.context if isinstance(page.context, dict) else orjson.loads(page.context)
-    assert (context["page"], context["platform"]) in {("/p/1", "web"), ("/", "web")}
+    assert (page.context["page"], page.context["platform"]) in {("/p/1", "web"), ("/", "web")}

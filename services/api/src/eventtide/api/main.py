@@ -45,6 +45,7 @@ from eventtide.api.routes import (
     whoami,
 )
 from eventtide.api.settings import ApiSettings, api_settings
+from eventtide.api.snowplow_links import RecentPairs
 from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
 from eventtide.core.kafka.clients import make_admin
@@ -74,6 +75,7 @@ def create_app(
             core, client_id=settings.client_id, ack_timeout_s=settings.ack_timeout_s
         )
         app.state.live = LiveHub(queue_size=settings.live_queue_size)
+        app.state.snowplow_pairs = RecentPairs()
         app.state.tail = None
         if settings.live_source == "kafka":
             app.state.tail = KafkaTail(

@@ -31,6 +31,6 @@ class ReceivedAtMiddleware:
 
 
 def received_at(request: Request) -> datetime:
-    """The request's arrival time (now, for an app run without the middleware)."""
-    stamped = getattr(request.state, "received_at", None)
-    return stamped if isinstance(stamped, datetime) else datetime.now(UTC)
+    """The request's arrival time, as the middleware stamped it."""
+    stamped: datetime = request.state.received_at
+    return stamped

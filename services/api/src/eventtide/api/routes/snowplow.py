@@ -25,7 +25,7 @@ from eventtide.api.routes.sdk_common import (
     openapi_body,
     send_messages,
 )
-from eventtide.api.snowplow_links import RecentPairs, with_links
+from eventtide.api.snowplow_links import with_links
 from eventtide.core.events.contracts import from_snowplow
 
 router = APIRouter(tags=["snowplow"])
@@ -49,15 +49,6 @@ _BODY: Final = openapi_body(
 )
 
 
-def _recent(request: Request) -> RecentPairs:
-    """The process's remembered pairs (one per app)."""
-    state = request.app.state
-    if not hasattr(state, "snowplow_pairs"):
-        state.snowplow_pairs = RecentPairs()
-    recent: RecentPairs = state.snowplow_pairs
-    return recent
-
-
 @router.post(
     "/snowplow/{key}/com.snowplowanalytics.snowplow/tp2",
     responses=_ERRORS,
@@ -76,7 +67,7 @@ async def snowplow_batch(key: str, request: Request, settings: SettingsDep) -> d
         )  # fmt: skip
     if not isinstance(events, list) or not events:
         raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `data` array")
-    messages, links = with_links(events, _recent(request))
+    messages, links = with_links(events, request.app.state.snowplow_pairs)
     accepted, refused = await send_messages(
         request, messages, from_snowplow, sent_at=None, settings=settings, added=links
     )
@@ -91,7 +82,7 @@ async def snowplow_batch(key: str, request: Request, settings: SettingsDep) -> d
 async def snowplow_pixel(key: str, request: Request, settings: SettingsDep) -> Response:
     """One event, its fields in the query string."""
     ingest_caller(request, key)
-    messages, links = with_links([dict(request.query_params)], _recent(request))
+    messages, links = with_links([dict(request.query_params)], request.app.state.snowplow_pairs)
     await send_messages(
         request, messages, from_snowplow, sent_at=None, settings=settings, added=links
     )

@@ -83,6 +83,11 @@ def occurred_at(timestamp: object, sent_at: object, received_at: datetime) -> ob
     at, sent = parse_time(timestamp), parse_time(sent_at)
     if at is None:
         return timestamp  # not a zoned ISO time: the native validation says why
+    return skew_corrected(at, sent, received_at)
+
+
+def skew_corrected(at: datetime, sent: datetime | None, received_at: datetime) -> datetime:
+    """``received - (sent - at)``, never later than the receipt; ``at`` without ``sent``."""
     if sent is None:
         return at
     return received_at - max(sent - at, timedelta(0))

@@ -27,7 +27,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -40,6 +40,7 @@ from eventtide.core.events.contracts.common import (
     event_id,
     obj,
     path_of,
+    skew_corrected,
     text,
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
@@ -80,7 +81,9 @@ ITEM: Final = {"ti_id": "order_id", "ti_sk": "sku", "ti_nm": "name", "ti_ca": "c
                "ti_pr": "price", "ti_qu": "quantity", "ti_cu": "currency"}  # fmt: skip
 PING: Final = {"pp_mix": "min_x_offset", "pp_max": "max_x_offset",
                "pp_miy": "min_y_offset", "pp_may": "max_y_offset"}  # fmt: skip
-NUMBERS: Final = frozenset({"value", "revenue", "tax", "shipping", "price", "quantity"})
+NUMBERS: Final = frozenset(
+    {"value", "revenue", "tax", "shipping", "price", "quantity", *PING.values()}
+)
 
 
 def from_snowplow(
@@ -154,7 +157,7 @@ def _fields(message: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, A
         value = message.get(field)
         if value is None or value == "":
             continue
-        out[name] = _number(value) if name in NUMBERS or name.endswith("offset") else value
+        out[name] = _number(value) if name in NUMBERS else value
     return out
 
 
@@ -265,9 +268,7 @@ def _occurred_at(message: Mapping[str, Any], received_at: datetime) -> object:
         return true
     if created is None:
         return received_at
-    if sent is None:
-        return created
-    return received_at - max(sent - created, timedelta(0))
+    return skew_corrected(created, sent, received_at)
 
 
 def _millis(value: object) -> datetime | None:
