@@ -1,13 +1,16 @@
-"""Real JavaScript SDKs pointed at the running API: posthog-js, Segment's analytics.js
-and Snowplow's browser tracker in a real browser on another origin, and PostHog's,
-Segment's and Snowplow's Node SDKs, all unmodified from npm.
+"""Real JavaScript SDKs pointed at the running API: posthog-js, Segment's analytics.js,
+RudderStack's JavaScript SDK and Snowplow's browser tracker in a real browser on another
+origin, and PostHog's, Segment's, RudderStack's and Snowplow's Node SDKs, all unmodified
+from npm.
 
 The API runs on a loopback port against the real Kafka, a consumer stores what arrived
 in the real PostgreSQL, and the API answers for what was stored. posthog-js sends gzip
 bodies and reads the project config and empty flags eventtide serves; its last events
 leave by ``sendBeacon`` as a page is left. analytics.js is told only where its source
-settings are, and eventtide's settings send it back to the API. Snowplow's tracker
-posts with credentials, which the API's CORS allows for the listed origin.
+settings are, and eventtide's settings send it back to the API. RudderStack's SDK loads
+its source configuration from the API and sends each call by XHR with its own headers,
+then a batch by beacon as its page is left. Snowplow's tracker posts with credentials,
+which the API's CORS allows for the listed origin.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ MODULES = CLIENTS / "node_modules"
 POSTHOG_JS = MODULES / "posthog-js" / "dist" / "array.js"
 SEGMENT_JS = MODULES / "@segment" / "analytics-next" / "dist" / "umd"
 SNOWPLOW_JS = MODULES / "@snowplow" / "browser-tracker" / "dist" / "index.umd.min.js"
+RUDDERSTACK_JS = MODULES / "@rudderstack" / "analytics-js" / "dist" / "npm" / "modern"
+RUDDERSTACK_JS = RUDDERSTACK_JS / "bundled" / "umd" / "index.js"
+"""The build with its plugins inside (``@rudderstack/analytics-js/bundled``): the default
+one loads them from RudderStack's CDN."""
 
 RECORDER = """
 window.__requests = [];
@@ -62,9 +69,19 @@ window.fetch = async (input, init) => {
     return response;
   } catch (error) { entry.status = 0; entry.error = String(error); throw error; }
 };
+const realOpen = XMLHttpRequest.prototype.open;
+XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+  const entry = {url: String(url), status: null, answer: null};
+  window.__requests.push(entry);
+  this.addEventListener('loadend', () => {
+    entry.status = this.status;
+    try { entry.answer = JSON.parse(this.responseText); } catch (e) {}
+  });
+  return realOpen.call(this, method, url, ...rest);
+};
 """
-"""Wraps ``fetch`` before posthog-js captures it, so the test sees every request and
-answer the SDK got (the browser keeps no such log)."""
+"""Wraps ``fetch`` and ``XMLHttpRequest`` before the SDKs capture them, so the test sees
+every request and answer an SDK got (the browser keeps no such log)."""
 
 SHOP = """
 // once the page view posthog-js captures as it starts has been answered, so that it is
@@ -102,6 +119,34 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, 150));
 """Each call sent apart: analytics.js sends one request per call, and an event's time is
 its client time moved by the request's own clock skew (sentAt), so two calls a few
 milliseconds apart may swap places by the jitter of their requests."""
+
+
+DOCS = """
+const analytics = new rudderanalytics.RudderAnalytics();
+analytics.load(KEY, API, {configUrl: API});
+const pause = () => new Promise((resolve) => setTimeout(resolve, 150));
+analytics.ready(async () => {
+  analytics.page('Docs', 'Pricing', {path: '/docs/pricing'});
+  await pause();
+  analytics.track('Product Added', {product_id: 'p-5', price: 20, quantity: 1});
+  await pause();
+  analytics.identify('hana', {plan: 'team'});
+  await pause();
+  analytics.track('Order Completed',
+    {order_id: 'o-5', products: [{product_id: 'p-5', price: 20, quantity: 1}]});
+});
+"""
+"""RudderStack's SDK with the configuration URL and the data plane both at the API."""
+
+DOCS_LEAVING = """
+const analytics = new rudderanalytics.RudderAnalytics();
+analytics.load(KEY, API, {configUrl: API, useBeacon: true});
+analytics.ready(() => {
+  analytics.track('Checkout Started', {value: 20, products: [{product_id: 'p-6', price: 20}]});
+  location.href = 'about:blank';
+});
+"""
+"""With ``useBeacon`` the calls wait in a queue that is sent as the page is left."""
 
 
 BLOG = """
@@ -152,6 +197,8 @@ class Site:
                     body, media = POSTHOG_JS.read_bytes(), "application/javascript"
                 elif path == "/snowplow/tracker.js":
                     body, media = SNOWPLOW_JS.read_bytes(), "application/javascript"
+                elif path == "/rudderstack/rsa.js":
+                    body, media = RUDDERSTACK_JS.read_bytes(), "application/javascript"
                 elif path.startswith("/segment/") and "/" not in path[9:]:
                     body, media = (SEGMENT_JS / path[9:]).read_bytes(), "application/javascript"
                 elif path in site.pages:
@@ -178,6 +225,8 @@ class Site:
             "/thanks.html": _html("Shop", "/posthog/array.js", POSTHOG_INIT, api, key),
             "/plans.html": _html("Plans", "/segment/index.js", PLANS, api, key),
             "/blog.html": _html("Blog", "/snowplow/tracker.js", BLOG, api, key),
+            "/docs.html": _html("Docs", "/rudderstack/rsa.js", DOCS, api, key),
+            "/docs-leaving.html": _html("Docs", "/rudderstack/rsa.js", DOCS_LEAVING, api, key),
         }
 
     @contextmanager
@@ -203,10 +252,10 @@ def _wait_stored(database_url: str, wanted: dict[str, int], timeout: float = 60)
         time.sleep(0.3)
 
 
-BROWSER_EVENTS = {"page_view": 5, "add_to_cart": 2, "identify": 3, "purchase": 2,
-                  "checkout_started": 1, "Invite Sent": 1, "newsletter_signup": 1}  # fmt: skip
-NODE_EVENTS = {"page_view": 2, "identify": 2, "purchase": 1, "alias": 1, "Report Exported": 1,
-               "add_to_cart": 1, "transaction": 1}  # fmt: skip
+BROWSER_EVENTS = {"page_view": 6, "add_to_cart": 3, "identify": 4, "purchase": 3,
+                  "checkout_started": 2, "Invite Sent": 1, "newsletter_signup": 1}  # fmt: skip
+NODE_EVENTS = {"page_view": 3, "identify": 3, "purchase": 1, "alias": 1, "Report Exported": 1,
+               "add_to_cart": 1, "transaction": 1, "Docs Searched": 1}  # fmt: skip
 
 
 def _errors(driver: WebDriver) -> list[str]:
@@ -244,12 +293,28 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
                 _wait_stored(fresh_database_url, {"purchase": 2})
                 segment_requests = browser.execute_script("return window.__requests")
                 plans_errors = _errors(browser)
+                browser.get(f"{shop.origin}/docs.html")
+                _wait_stored(fresh_database_url, {"purchase": 3})
+                docs_requests = browser.execute_script("return window.__requests")
+                docs_errors = _errors(browser)
+                browser.get(f"{shop.origin}/docs-leaving.html")
+                _wait_stored(fresh_database_url, {"checkout_started": 2})
+                docs_leaving_errors = _errors(browser)
                 browser.get(f"{shop.origin}/blog.html")
                 _wait_stored(fresh_database_url, BROWSER_EVENTS)
                 blog_requests = browser.execute_script("return window.__requests")
                 blog_errors = _errors(browser)
             assert leaving_errors == []
             assert plans_errors == []
+            assert docs_errors == []
+            assert docs_leaving_errors == []
+            # RudderStack's SDK: its source configuration, then a request per call
+            assert [r["status"] for r in docs_requests] == [200] * 5, docs_requests
+            assert "/sourceConfig/" in docs_requests[0]["url"]
+            assert [r["url"].rsplit("/", 1)[1] for r in docs_requests[1:]] == [
+                "page", "track", "identify", "track"
+            ]  # fmt: skip
+            assert all(r["answer"]["rejected"] == 0 for r in docs_requests[1:]), docs_requests
             assert blog_errors == []
             # Snowplow's tracker: POST tp2 with credentials, read by the page through CORS
             assert blog_requests, "the tracker sent through fetch"
@@ -293,13 +358,14 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             # after identify, without an add to cart; frank (Snowplow's browser tracker)
             # only viewed, anonymously, then signed up to a newsletter; gus
             # (Snowplow's Node tracker) added to cart and sent a legacy transaction, which
-            # is no purchase
+            # is no purchase; hana did it all on RudderStack's SDK, signing in on the way;
+            # ines (RudderStack's Node SDK) only viewed, anonymously
             timeline = "\n".join(
                 f"{r.occurred_at:%H:%M:%S.%f} {r.user_id} {r.event_type}"
                 for r in sorted(rows, key=lambda r: r.occurred_at)
             )
             steps = [step["users"] for step in funnel.json()["steps"]]
-            assert steps == [5, 3, 2], f"stored in event time:\n{timeline}"
+            assert steps == [7, 4, 3], f"stored in event time:\n{timeline}"
             carol = httpx.get(f"{api}/v1/users/carol", headers=reader, timeout=10).json()
             device = next(
                 r.user_id for r in rows
@@ -313,6 +379,10 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             assert reader_id in frank["distinct_ids"], "the blog's anonymous reader is frank"
             dan = httpx.get(f"{api}/v1/users/node-dan", headers=reader, timeout=10).json()
             assert {"node-dan", "node-anon-4"} <= set(dan["distinct_ids"]), dan
+            hana = httpx.get(f"{api}/v1/users/hana", headers=reader, timeout=10).json()
+            assert hana["traits"]["plan"] == "team", "RudderStack's traits, in context.traits"
+            ines = httpx.get(f"{api}/v1/users/node-anon-6", headers=reader, timeout=10).json()
+            assert (ines["person_id"], ines["traits"]) == ("node-ines", {"plan": "team"}), ines
     finally:
         consumer.terminate()
         consumer.wait(30)

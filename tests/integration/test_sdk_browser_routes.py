@@ -1,6 +1,7 @@
 """What the browser SDKs ask the API besides their events, against the real app:
-posthog-js's project config and flags, analytics.js's source settings, and the short
-routes and packed bodies both send (docs/ingestion.md, "JavaScript SDKs")."""
+posthog-js's project config and flags, analytics.js's source settings, RudderStack's
+source configuration and beacon, and the short routes and packed bodies they send
+(docs/ingestion.md, "JavaScript SDKs")."""
 
 from __future__ import annotations
 
@@ -93,6 +94,30 @@ def test_the_browser_sdks_get_their_config_flags_and_settings(
         batch = {"writeKey": key, "batch": [track, {**track, "messageId": "m-2"}]}
         batched = client.post("/v1/b", content=orjson.dumps(batch), headers=TEXT)
         assert batched.json() == {"success": True, "accepted": 2, "rejected": 0}
+
+        # RudderStack's SDK: its source configuration (the key as Basic user name and in
+        # the query), then a beacon batch with the key in the query only
+        basic = {"authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+        for path, headers in (("/sourceConfig/?p=npm&v=3.34.1", basic),
+                              (f"/sourceConfig?writeKey={key}", {})):  # fmt: skip
+            source = client.get(path, headers=headers)
+            assert source.status_code == 200, (path, source.text)
+            assert source.json()["source"]["enabled"] is True
+            assert source.json()["source"]["destinations"] == []
+            assert source.json()["source"]["config"]["statsCollection"]["errors"] == {
+                "enabled": False
+            }
+        assert client.get("/sourceConfig/?writeKey=et_nobody").status_code == 401
+        assert client.get(f"/sourceConfig/?writeKey={reader}").status_code == 403
+        beacon = {"batch": [{**track, "messageId": "m-3"}], "sentAt": datetime.now(UTC).isoformat()}
+        del beacon["batch"][0]["writeKey"]
+        beaconed = client.post(
+            f"/beacon/v1/batch?writeKey={key}", content=orjson.dumps(beacon), headers=TEXT
+        )
+        assert beaconed.json() == {"success": True, "accepted": 1, "rejected": 0}
+        keyless = client.post("/beacon/v1/batch", content=orjson.dumps(beacon), headers=TEXT)
+        assert keyless.status_code == 401
+
         paths = client.get("/openapi.json").json()["paths"]
         assert "/v1/t" not in paths, "the short names are aliases, kept out of the schema"
         assert {
@@ -100,6 +125,8 @@ def test_the_browser_sdks_get_their_config_flags_and_settings(
             "/array/{token}/config",
             "/flags",
             "/v1/projects/{write_key}/settings",
+            "/sourceConfig/",
+            "/beacon/v1/batch",
         } <= set(paths)
 
 

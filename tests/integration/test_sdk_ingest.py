@@ -1,4 +1,4 @@
-"""Real, unmodified Segment and PostHog SDKs pointed at the running API.
+"""Real, unmodified Segment, RudderStack and PostHog SDKs pointed at the running API.
 
 The API runs in uvicorn on a loopback port against the real Kafka; the consumer then
 stores what arrived in the real PostgreSQL. Every call is stored exactly once (a retried
@@ -8,6 +8,7 @@ anonymously, signs in and orders is one person.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 import uuid
@@ -52,11 +53,21 @@ def serving(app: Any) -> Iterator[str]:
         thread.join(10)
 
 
-def test_segment_and_posthog_sdks_store_once_mapped_and_one_person(
-    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+SEGMENT_PROTOCOL_CLIENTS = {
+    "segment": "segment.analytics.client",
+    # a fork of Segment's Python SDK with the same calls; it gzips its batches by default
+    # and sends identify's traits as context.traits
+    "rudderstack": "rudderstack.analytics.client",
+}
+
+
+@pytest.mark.parametrize("sdk", ["segment", "rudderstack"])
+def test_segment_protocol_and_posthog_sdks_store_once_mapped_and_one_person(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path, sdk: str
 ) -> None:
     from posthog import Posthog
-    from segment.analytics.client import Client
+
+    Client = importlib.import_module(SEGMENT_PROTOCOL_CLIENTS[sdk]).Client  # noqa: N806
 
     topic = create_topic(kafka_bootstrap, "test.sdk")
     dlq = create_topic(kafka_bootstrap, "test.sdk.dlq", partitions=1)

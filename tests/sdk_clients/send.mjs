@@ -1,8 +1,9 @@
-// PostHog's, Segment's and Snowplow's Node SDKs, unmodified, sending to the API at
+// PostHog's, Segment's, RudderStack's and Snowplow's Node SDKs, unmodified, sending to the API at
 // argv[2] with the ingest key argv[3]. Prints one JSON line once all have flushed, and
 // exits 1 if any reported a failure.
 import { PostHog } from 'posthog-node'
 import { Analytics } from '@segment/analytics-node'
+import RudderAnalytics from '@rudderstack/rudder-sdk-node'
 import {
   buildAddToCart, buildEcommerceTransaction, buildPageView, newTracker,
 } from '@snowplow/node-tracker'
@@ -28,6 +29,18 @@ segment.track({
 })
 await segment.closeAndFlush({ timeout: 20000 })
 
+// gzip bodies, identify's traits sent again as context.traits
+const rudder = new RudderAnalytics(key, {
+  dataPlaneUrl: host,
+  flushAt: 20,
+  flushInterval: 60000,
+  errorHandler: (error) => failures.push(`rudderstack: ${error.response?.status ?? error.code ?? error}`),
+})
+rudder.page({ anonymousId: 'node-anon-6', name: 'Docs', properties: { path: '/docs' } })
+rudder.identify({ userId: 'node-ines', anonymousId: 'node-anon-6', traits: { plan: 'team' } })
+rudder.track({ userId: 'node-ines', event: 'Docs Searched', properties: { query: 'retention' } })
+await rudder.flush()
+
 const snowplow = newTracker({ namespace: 'node', appId: 'shop' }, {
   endpoint: `${host}/snowplow/${key}`,
   bufferSize: 1,
@@ -45,5 +58,5 @@ for (const event of [
   await snowplow.flush()
   await new Promise((resolve) => setTimeout(resolve, 20))
 }
-console.log(JSON.stringify({ sent: 9, failures }))
+console.log(JSON.stringify({ sent: 12, failures }))
 if (failures.length) process.exit(1)

@@ -1,4 +1,5 @@
-"""What the real Segment and PostHog SDKs send, mapped onto eventtide events.
+"""What the real Segment, RudderStack, PostHog and Snowplow SDKs send, mapped onto
+eventtide events.
 
 The SDKs run unmodified against a loopback server that records their requests; the
 mapping is then checked message by message against the table in docs/ingestion.md.
@@ -6,6 +7,7 @@ mapping is then checked message by message against the table in docs/ingestion.m
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,9 +44,16 @@ ORDER = {
 }
 
 
-def _segment_messages() -> tuple[list[tuple[dict[str, Any], Any]], dict[str, str]]:
+SEGMENT_PROTOCOL_CLIENTS = {
+    "segment": "segment.analytics.client",
+    # a fork of Segment's Python SDK: the same calls, identify's traits as context.traits
+    "rudderstack": "rudderstack.analytics.client",
+}
+
+
+def _segment_messages(sdk: str) -> tuple[list[tuple[dict[str, Any], Any]], dict[str, str]]:
     """Each message with its batch's ``sentAt``, and the last request's headers."""
-    from segment.analytics.client import Client
+    Client = importlib.import_module(SEGMENT_PROTOCOL_CLIENTS[sdk]).Client  # noqa: N806
 
     with capture_server() as captured:
         client = Client(write_key="wk-test", host=captured.url, sync_mode=True)
@@ -69,8 +78,9 @@ def _segment_messages() -> tuple[list[tuple[dict[str, Any], Any]], dict[str, str
     return messages, headers
 
 
-def test_segment_sdk_messages_map_as_the_table_says() -> None:
-    messages, headers = _segment_messages()
+@pytest.mark.parametrize("sdk", SEGMENT_PROTOCOL_CLIENTS)
+def test_segment_protocol_sdk_messages_map_as_the_table_says(sdk: str) -> None:
+    messages, headers = _segment_messages(sdk)
     assert headers["Authorization"].startswith("Basic "), "the write key goes as HTTP Basic"
     start = datetime.now(UTC)  # one request per call (sync mode), received a second apart
     events = [

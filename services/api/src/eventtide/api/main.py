@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Final
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -36,6 +37,7 @@ from eventtide.api.routes import (
     posthog_config,
     predictions,
     retention,
+    rudderstack,
     segment,
     segment_settings,
     sessions,
@@ -51,6 +53,15 @@ from eventtide.core.db.settings import DbSettings
 from eventtide.core.kafka.clients import make_admin
 from eventtide.core.settings import CoreSettings, core_settings
 from eventtide.core.telemetry import tracing_enabled
+
+CORS_HEADERS: Final = (
+    "Authorization", "Content-Type", "Content-Encoding", "X-API-Key",
+    # RudderStack's browser SDK: the anonymous id (for its data plane's ordering), the send
+    # time, and where a retried or recovered event has been
+    "AnonymousId", "SentAt", "Rsa-Recovered", "Rsa-Retry-Attempt", "Rsa-Retry-Reason",
+    "Rsa-Since-First-Attempt", "Rsa-Since-Last-Attempt",
+)  # fmt: skip
+"""Request headers a page's SDK may send cross-origin."""
 
 UNTRACED_URLS = "metrics,healthz,readyz,livez"
 """Scrapes and probes: frequent, uninteresting, and they would drown the request traces."""
@@ -112,10 +123,11 @@ def create_app(
             # cookies (keys and tokens travel in headers), so allowing them exposes nothing
             allow_credentials=True,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Content-Encoding", "X-API-Key"],
+            allow_headers=list(CORS_HEADERS),
         )
     routers = (
-        health, ingest, segment, segment_settings, posthog, posthog_config, snowplow, events,
+        health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config, snowplow,
+        events,
         trends, funnels, retention, users, deadletters, sessions, alerts, live, pipeline,
         whoami, predictions,
     )  # fmt: skip

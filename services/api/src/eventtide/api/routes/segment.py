@@ -3,9 +3,10 @@
 ``/v1/batch`` and one route per call type; analytics.js in the browser calls the same
 routes by their first letter (``/v1/t``, ``/v1/p``... and ``/v1/b`` for a batch), with a
 ``text/plain`` body so that no CORS preflight is needed. The write key arrives as HTTP
-Basic user name (or ``writeKey`` in the body) and is an eventtide ingest key. Segment's SDKs read
-only the status: 200 once Kafka has every accepted message; refused messages are in the
-dead-letter topic with their reason, and the body says how many.
+Basic user name (or ``writeKey`` in the body or the query) and is an eventtide ingest
+key. Segment's SDKs read only the status: 200 once Kafka has every accepted message;
+refused messages are in the dead-letter topic with their reason, and the body says how
+many.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ _BATCH_BODY: Final = openapi_body(
 _CALL_BODY: Final = openapi_body({"type": "object"})
 
 
+def write_key(request: Request, body: dict[str, Any]) -> object:
+    """The write key: the HTTP Basic user name, else ``writeKey`` in the body, else in the
+    query (where RudderStack's browser SDK puts it on a beacon, which sends no headers)."""
+    return (
+        basic_username(request.headers.get("authorization"))
+        or body.get("writeKey")
+        or request.query_params.get("writeKey")
+    )
+
+
 def _answer(accepted: int, refused: int) -> dict[str, Any]:
     return {"success": True, "accepted": accepted, "rejected": refused}
 
@@ -54,9 +65,7 @@ def _answer(accepted: int, refused: int) -> dict[str, Any]:
 async def segment_batch(request: Request, settings: SettingsDep) -> dict[str, Any]:
     """A Segment batch: ``{"batch": [...], "sentAt": ..., "context": {...}}``."""
     body = await json_body(request, settings)
-    ingest_caller(
-        request, basic_username(request.headers.get("authorization")) or body.get("writeKey")
-    )
+    ingest_caller(request, write_key(request, body))
     batch = body.get("batch")
     if not isinstance(batch, list) or not batch:
         raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `batch` array")
@@ -74,9 +83,7 @@ async def segment_batch(request: Request, settings: SettingsDep) -> dict[str, An
 def _single(call: str) -> Any:
     async def one(request: Request, settings: SettingsDep) -> dict[str, Any]:
         body = await json_body(request, settings)
-        ingest_caller(
-            request, basic_username(request.headers.get("authorization")) or body.get("writeKey")
-        )
+        ingest_caller(request, write_key(request, body))
         accepted, refused = await send_messages(
             request, [{**body, "type": call}], from_segment, sent_at=body.get("sentAt"),
             settings=settings,

@@ -57,7 +57,9 @@ def from_segment(
         del envelope["event_id"]  # the collector gives it one
     traits = obj(message.get("traits"))
     if kind == "identify":
-        identify: dict[str, Any] = {"set": traits}
+        # RudderStack's SDKs send a user's traits as ``context.traits`` only; Segment's
+        # spec names that the current user's traits too
+        identify: dict[str, Any] = {"set": {**obj(context.get("traits")), **traits}}
         if anonymous_id and anonymous_id != user_id:
             identify["anonymous_id"] = anonymous_id
         native = {**envelope, "event_type": "identify", "properties": identify}
