@@ -34,10 +34,12 @@ build-toolchains = $(RUN) eventtide dev infra build $(TOOLCHAINS_$@)
 DASHBOARD_NPM := services/api/dashboard
 DASHBOARD_VENDOR := services/api/src/eventtide/api/dashboard/static/vendor
 DASHBOARD_ASSETS := $(DASHBOARD_VENDOR)/uPlot.iife.min.js $(DASHBOARD_VENDOR)/uPlot.min.css
-# The JavaScript SDKs the ingestion tests drive against the API (posthog-js in the browser,
-# posthog-node, Segment's Node SDK), unmodified from the npm registry through the lockfile.
+# The SDKs the ingestion tests drive against the API, unmodified: the JavaScript ones
+# (browser and Node) from npm through the lockfile, the JVM ones from Maven Central at the
+# versions their pom pins.
 SDK_CLIENTS_NPM := tests/sdk_clients
-SDK_CLIENTS := $(SDK_CLIENTS_NPM)/node_modules/.package-lock.json
+SDK_CLIENTS_JVM := tests/sdk_clients/jvm
+SDK_CLIENTS := $(SDK_CLIENTS_NPM)/node_modules/.package-lock.json $(SDK_CLIENTS_JVM)/lib/.copied
 # The browser the dashboard tests drive: Debian's chromium and its chromedriver (root, apt).
 BROWSER := /usr/bin/chromedriver
 
@@ -65,11 +67,18 @@ $(DASHBOARD_ASSETS) &: $(DASHBOARD_NPM)/package.json $(DASHBOARD_NPM)/package-lo
 
 dashboard-vendor: $(DASHBOARD_ASSETS) ## vendor the dashboard's chart library from npm into the API package
 
-$(SDK_CLIENTS): $(SDK_CLIENTS_NPM)/package.json $(SDK_CLIENTS_NPM)/package-lock.json
+$(SDK_CLIENTS_NPM)/node_modules/.package-lock.json: $(SDK_CLIENTS_NPM)/package.json $(SDK_CLIENTS_NPM)/package-lock.json
 	@echo "[setup] installing the JavaScript SDKs the ingestion tests drive (npm ci)"
 	npm ci --prefix $(SDK_CLIENTS_NPM) --no-audit --no-fund --loglevel=error --ignore-scripts
 
-sdk-clients: $(SDK_CLIENTS) ## install the JavaScript SDKs the ingestion tests drive (npm)
+$(SDK_CLIENTS_JVM)/lib/.copied: $(SDK_CLIENTS_JVM)/pom.xml
+	@echo "[setup] fetching the JVM SDKs the ingestion tests drive (Maven Central)"
+	rm -rf $(SDK_CLIENTS_JVM)/lib
+	mvn -B -q -f $(SDK_CLIENTS_JVM)/pom.xml -Dmaven.repo.local=$(EVENTTIDE_CACHE)/maven/repository \
+	  dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(SDK_CLIENTS_JVM)/lib
+	touch $@
+
+sdk-clients: $(SDK_CLIENTS) ## install the SDKs the ingestion tests drive (npm, Maven Central)
 
 $(BROWSER):
 	@echo "[setup] installing Debian's chromium and chromium-driver for the dashboard tests (apt-get, as root)"

@@ -164,6 +164,19 @@ def stored_events(database_url: str) -> list[Any]:
         return list(conn.execute(query).all())
 
 
+def wait_stored_kinds(database_url: str, wanted: dict[str, int], timeout: float = 60) -> list[Any]:
+    """The stored rows once each wanted event type is there ``n`` times, and a second
+    later (a duplicate would arrive with its original)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kinds = [r.event_type for r in stored_events(database_url)]
+        if all(kinds.count(kind) >= n for kind, n in wanted.items()):
+            time.sleep(1.0)
+            return stored_events(database_url)
+        assert time.monotonic() < deadline, f"stored {sorted(kinds)}, wanted {wanted}"
+        time.sleep(0.3)
+
+
 def properties_of(row: Any) -> dict[str, Any]:
     """A stored row's properties as a dict (a JSON column may come back as text)."""
     value = row.properties

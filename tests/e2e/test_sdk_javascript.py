@@ -18,13 +18,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
@@ -38,7 +36,7 @@ from storage_helpers import (
     create_topic,
     properties_of,
     start_consumer,
-    stored_events,
+    wait_stored_kinds,
 )
 
 pytestmark = pytest.mark.e2e
@@ -240,18 +238,6 @@ class Site:
             thread.join(5)
 
 
-def _wait_stored(database_url: str, wanted: dict[str, int], timeout: float = 60) -> list[Any]:
-    """The stored rows once each wanted kind is there ``n`` times, and a second later."""
-    deadline = time.monotonic() + timeout
-    while True:
-        kinds = [r.event_type for r in stored_events(database_url)]
-        if all(kinds.count(kind) >= n for kind, n in wanted.items()):
-            time.sleep(1.0)  # a duplicate would arrive with its original
-            return stored_events(database_url)
-        assert time.monotonic() < deadline, f"stored {sorted(kinds)}, wanted {wanted}"
-        time.sleep(0.3)
-
-
 BROWSER_EVENTS = {"page_view": 6, "add_to_cart": 3, "identify": 4, "purchase": 3,
                   "checkout_started": 2, "Invite Sent": 1, "newsletter_signup": 1}  # fmt: skip
 NODE_EVENTS = {"page_view": 3, "identify": 3, "purchase": 1, "alias": 1, "Report Exported": 1,
@@ -282,26 +268,26 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             shop.serve(api, key)
             with headless_chromium() as browser:
                 browser.get(f"{shop.origin}/shop.html")
-                _wait_stored(fresh_database_url, {"purchase": 1, "Invite Sent": 1})
+                wait_stored_kinds(fresh_database_url, {"purchase": 1, "Invite Sent": 1})
                 requests = browser.execute_script("return window.__requests")
                 shop_errors = _errors(browser)
                 # Checkout Started is captured as the page is left: it goes by sendBeacon
                 browser.get(f"{shop.origin}/checkout.html")
-                _wait_stored(fresh_database_url, {"checkout_started": 1})
+                wait_stored_kinds(fresh_database_url, {"checkout_started": 1})
                 leaving_errors = _errors(browser)
                 browser.get(f"{shop.origin}/plans.html")
-                _wait_stored(fresh_database_url, {"purchase": 2})
+                wait_stored_kinds(fresh_database_url, {"purchase": 2})
                 segment_requests = browser.execute_script("return window.__requests")
                 plans_errors = _errors(browser)
                 browser.get(f"{shop.origin}/docs.html")
-                _wait_stored(fresh_database_url, {"purchase": 3})
+                wait_stored_kinds(fresh_database_url, {"purchase": 3})
                 docs_requests = browser.execute_script("return window.__requests")
                 docs_errors = _errors(browser)
                 browser.get(f"{shop.origin}/docs-leaving.html")
-                _wait_stored(fresh_database_url, {"checkout_started": 2})
+                wait_stored_kinds(fresh_database_url, {"checkout_started": 2})
                 docs_leaving_errors = _errors(browser)
                 browser.get(f"{shop.origin}/blog.html")
-                _wait_stored(fresh_database_url, BROWSER_EVENTS)
+                wait_stored_kinds(fresh_database_url, BROWSER_EVENTS)
                 blog_requests = browser.execute_script("return window.__requests")
                 blog_errors = _errors(browser)
             assert leaving_errors == []
@@ -342,7 +328,7 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
             assert sent.returncode == 0, sent.stdout + sent.stderr
             wanted = {k: BROWSER_EVENTS.get(k, 0) + NODE_EVENTS.get(k, 0)
                       for k in {*BROWSER_EVENTS, *NODE_EVENTS}}  # fmt: skip
-            rows = _wait_stored(fresh_database_url, wanted)
+            rows = wait_stored_kinds(fresh_database_url, wanted)
             kinds = [r.event_type for r in rows]
             assert {k: kinds.count(k) for k in wanted} == wanted, "each call stored once"
             assert key not in str([r.properties for r in rows]), "the ingest key is not kept"

@@ -1,7 +1,8 @@
 """Segment's HTTP Tracking API: what Segment's and RudderStack's SDKs send.
 
-``/v1/batch`` and one route per call type; analytics.js in the browser calls the same
-routes by their first letter (``/v1/t``, ``/v1/p``... and ``/v1/b`` for a batch), with a
+``/v1/batch`` (also ``/v1/import/``, its older name, where Segment's Java SDK sends) and
+one route per call type; analytics.js in the browser calls the same routes by their
+first letter (``/v1/t``, ``/v1/p``... and ``/v1/b`` for a batch), with a
 ``text/plain`` body so that no CORS preflight is needed. The write key arrives as HTTP
 Basic user name (or ``writeKey`` in the body or the query) and is an eventtide ingest
 key. Segment's SDKs read only the status: 200 once Kafka has every accepted message;
@@ -99,7 +100,9 @@ for _path, _route, _extra, _summary in (
     ("batch", segment_batch, _BATCH_BODY, "Segment batch (the SDKs' default)"),
     *((_call, _single(_call), _CALL_BODY, f"Segment {_call}") for _call in CALLS),
 ):
-    for _name in (_path, _path[0]):  # analytics.js calls /v1/t, /v1/p, ... /v1/b
+    # analytics.js calls /v1/t, /v1/p, ... /v1/b; Segment's Java SDK posts its batches
+    # to /v1/import/, the batch route's older name
+    for _name in (_path, _path[0], *(("import", "import/") if _path == "batch" else ())):
         router.add_api_route(
             f"/v1/{_name}", _route, methods=["POST"], responses=_ERRORS, openapi_extra=_extra,
             summary=_summary, include_in_schema=_name == _path,
