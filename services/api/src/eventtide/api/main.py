@@ -126,10 +126,9 @@ def create_app(
             allow_headers=list(CORS_HEADERS),
         )
     routers = (
-        health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config, snowplow,
-        events,
-        trends, funnels, retention, users, deadletters, sessions, alerts, live, pipeline,
-        whoami, predictions,
+        health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
+        snowplow, events, trends, funnels, retention, users, deadletters, sessions, alerts,
+        live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

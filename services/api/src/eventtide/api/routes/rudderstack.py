@@ -18,8 +18,8 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 
 from eventtide.api.problems import documented
-from eventtide.api.routes.sdk_common import ingest_caller, openapi_body
-from eventtide.api.routes.segment import segment_batch
+from eventtide.api.routes.sdk_common import ingest_caller
+from eventtide.api.routes.segment import BATCH_BODY, segment_batch
 from eventtide.api.sdk import basic_username
 
 router = APIRouter(tags=["rudderstack"])
@@ -51,8 +51,7 @@ async def source_configuration(request: Request) -> dict[str, Any]:
         "writeKey"
     )
     caller = ingest_caller(request, key)
-    assert isinstance(key, str)  # ingest_caller refused anything else
-    return source_config(key, caller.subject)
+    return source_config(str(key), caller.subject)
 
 
 for _path in ("/sourceConfig", "/sourceConfig/"):
@@ -70,13 +69,7 @@ router.add_api_route(
     responses=documented(400, 401, 403, 413, 415, 429, 503),
     summary="RudderStack beacon batch (the key in the query)",
     openapi_extra={
-        **openapi_body({
-            "type": "object", "required": ["batch"],
-            "properties": {
-                "batch": {"type": "array", "minItems": 1, "items": {"type": "object"}},
-                "sentAt": {"type": "string"},
-            },
-        }),
+        **BATCH_BODY,
         "parameters": [
             {"name": "writeKey", "in": "query", "required": True, "schema": {"type": "string"}}
         ],

@@ -35,7 +35,7 @@ _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
 CALLS: Final = ("track", "page", "screen", "identify", "alias", "group")
 
 
-_BATCH_BODY: Final = openapi_body(
+BATCH_BODY: Final = openapi_body(
     {
         "type": "object",
         "required": ["batch"],
@@ -97,7 +97,7 @@ def _single(call: str) -> Any:
 
 
 for _path, _route, _extra, _summary in (
-    ("batch", segment_batch, _BATCH_BODY, "Segment batch (the SDKs' default)"),
+    ("batch", segment_batch, BATCH_BODY, "Segment batch (the SDKs' default)"),
     *((_call, _single(_call), _CALL_BODY, f"Segment {_call}") for _call in CALLS),
 ):
     # analytics.js calls /v1/t, /v1/p, ... /v1/b; Segment's Java SDK posts its batches
