@@ -6,7 +6,6 @@ long-lived Server-Sent Events stream can use; these tests need a real listening 
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,18 +18,13 @@ import uvicorn
 from eventtide.api.main import create_app
 from eventtide.api.settings import ApiSettings
 from eventtide.core.settings import CoreSettings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from eventtide.devstack.ports import free_port
 
 
 @contextmanager
 def serving(core: CoreSettings, database_url: str, **settings: Any) -> Iterator[str]:
     """Serve the app until the block ends; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     app = create_app(ApiSettings(**settings), core, database_url)
     server = uvicorn.Server(
         uvicorn.Config(

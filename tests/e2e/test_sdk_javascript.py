@@ -21,8 +21,10 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -50,6 +52,13 @@ RUDDERSTACK_JS = MODULES / "@rudderstack" / "analytics-js" / "dist" / "npm" / "m
 RUDDERSTACK_JS = RUDDERSTACK_JS / "bundled" / "umd" / "index.js"
 """The build with its plugins inside (``@rudderstack/analytics-js/bundled``): the default
 one loads them from RudderStack's CDN."""
+
+BUNDLES = {
+    "/posthog/array.js": POSTHOG_JS,
+    "/snowplow/tracker.js": SNOWPLOW_JS,
+    "/rudderstack/rsa.js": RUDDERSTACK_JS,
+}
+"""The SDK bundles the shop's pages load from its own origin (analytics.js: its folder)."""
 
 RECORDER = """
 window.__requests = [];
@@ -191,12 +200,8 @@ class Site:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
-                if path == "/posthog/array.js":
-                    body, media = POSTHOG_JS.read_bytes(), "application/javascript"
-                elif path == "/snowplow/tracker.js":
-                    body, media = SNOWPLOW_JS.read_bytes(), "application/javascript"
-                elif path == "/rudderstack/rsa.js":
-                    body, media = RUDDERSTACK_JS.read_bytes(), "application/javascript"
+                if path in BUNDLES:
+                    body, media = BUNDLES[path].read_bytes(), "application/javascript"
                 elif path.startswith("/segment/") and "/" not in path[9:]:
                     body, media = (SEGMENT_JS / path[9:]).read_bytes(), "application/javascript"
                 elif path in site.pages:
@@ -248,6 +253,16 @@ def _errors(driver: WebDriver) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
+def _visit(
+    driver: WebDriver, origin: str, database_url: str, page: str, wanted: dict[str, int]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Open a page and wait until what it sends is stored: the requests it recorded (none
+    once it has moved on to a page without the recorder) and the console's errors."""
+    driver.get(f"{origin}{page}")
+    wait_stored_kinds(database_url, wanted)
+    return driver.execute_script("return window.__requests") or [], _errors(driver)
+
+
 def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
     kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
@@ -267,29 +282,14 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
         ):
             shop.serve(api, key)
             with headless_chromium() as browser:
-                browser.get(f"{shop.origin}/shop.html")
-                wait_stored_kinds(fresh_database_url, {"purchase": 1, "Invite Sent": 1})
-                requests = browser.execute_script("return window.__requests")
-                shop_errors = _errors(browser)
+                visit = partial(_visit, browser, shop.origin, fresh_database_url)
+                requests, shop_errors = visit("/shop.html", {"purchase": 1, "Invite Sent": 1})
                 # Checkout Started is captured as the page is left: it goes by sendBeacon
-                browser.get(f"{shop.origin}/checkout.html")
-                wait_stored_kinds(fresh_database_url, {"checkout_started": 1})
-                leaving_errors = _errors(browser)
-                browser.get(f"{shop.origin}/plans.html")
-                wait_stored_kinds(fresh_database_url, {"purchase": 2})
-                segment_requests = browser.execute_script("return window.__requests")
-                plans_errors = _errors(browser)
-                browser.get(f"{shop.origin}/docs.html")
-                wait_stored_kinds(fresh_database_url, {"purchase": 3})
-                docs_requests = browser.execute_script("return window.__requests")
-                docs_errors = _errors(browser)
-                browser.get(f"{shop.origin}/docs-leaving.html")
-                wait_stored_kinds(fresh_database_url, {"checkout_started": 2})
-                docs_leaving_errors = _errors(browser)
-                browser.get(f"{shop.origin}/blog.html")
-                wait_stored_kinds(fresh_database_url, BROWSER_EVENTS)
-                blog_requests = browser.execute_script("return window.__requests")
-                blog_errors = _errors(browser)
+                _, leaving_errors = visit("/checkout.html", {"checkout_started": 1})
+                segment_requests, plans_errors = visit("/plans.html", {"purchase": 2})
+                docs_requests, docs_errors = visit("/docs.html", {"purchase": 3})
+                _, docs_leaving_errors = visit("/docs-leaving.html", {"checkout_started": 2})
+                blog_requests, blog_errors = visit("/blog.html", BROWSER_EVENTS)
             assert leaving_errors == []
             assert plans_errors == []
             assert docs_errors == []

@@ -9,17 +9,12 @@ anonymously, signs in and orders is one person.
 from __future__ import annotations
 
 import importlib
-import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 from api_helpers import api_client, core_for, new_key
+from api_server import serving
 from storage_helpers import (
     consumer_env,
     create_topic,
@@ -28,29 +23,9 @@ from storage_helpers import (
     stored_events,
 )
 
-from eventtide.api.main import create_app
-from eventtide.api.settings import ApiSettings
 from eventtide.core.identity import link_from_event, resolve
-from eventtide.devstack.ports import free_port
 
 pytestmark = pytest.mark.integration
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 SHOPPERS = {
@@ -71,9 +46,8 @@ def test_segment_protocol_and_posthog_sdks_store_once_mapped_and_one_person(
     topic = create_topic(kafka_bootstrap, "test.sdk")
     dlq = create_topic(kafka_bootstrap, "test.sdk.dlq", partitions=1)
     key = new_key(fresh_database_url, "ingest")
-    app = create_app(ApiSettings(), core_for(kafka_bootstrap, topic, dlq), fresh_database_url)
     retried = {shopper: str(uuid.uuid4()) for _, shopper in SHOPPERS.values()}
-    with serving(app) as url:
+    with serving(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as url:
         for module, (anonymous, shopper) in SHOPPERS.items():
             client = importlib.import_module(module).Client(
                 write_key=key, host=url, sync_mode=True, max_retries=1

@@ -19,8 +19,7 @@ from fastapi import APIRouter, Request
 
 from eventtide.api.problems import documented
 from eventtide.api.routes.sdk_common import ingest_caller
-from eventtide.api.routes.segment import BATCH_BODY, segment_batch
-from eventtide.api.sdk import basic_username
+from eventtide.api.routes.segment import BATCH_BODY, segment_batch, write_key
 
 router = APIRouter(tags=["rudderstack"])
 
@@ -47,9 +46,7 @@ def source_config(write_key: str, source_name: str) -> dict[str, Any]:
 
 async def source_configuration(request: Request) -> dict[str, Any]:
     """The source's configuration for this write key."""
-    key = basic_username(request.headers.get("authorization")) or request.query_params.get(
-        "writeKey"
-    )
+    key = write_key(request, {})
     caller = ingest_caller(request, key)
     return source_config(str(key), caller.subject)
 

@@ -34,6 +34,10 @@ _ERRORS: Final = documented(400, 401, 403, 413, 415, 429, 503)
 
 CALLS: Final = ("track", "page", "screen", "identify", "alias", "group")
 
+ALIASES: Final = {"batch": ("import", "import/")}
+"""Older names: Segment's Java SDK posts its batches to ``/v1/import/``. (analytics.js
+calls each route by its first letter too: ``/v1/t``, ``/v1/p``... ``/v1/b``.)"""
+
 
 BATCH_BODY: Final = openapi_body(
     {
@@ -100,9 +104,7 @@ for _path, _route, _extra, _summary in (
     ("batch", segment_batch, BATCH_BODY, "Segment batch (the SDKs' default)"),
     *((_call, _single(_call), _CALL_BODY, f"Segment {_call}") for _call in CALLS),
 ):
-    # analytics.js calls /v1/t, /v1/p, ... /v1/b; Segment's Java SDK posts its batches
-    # to /v1/import/, the batch route's older name
-    for _name in (_path, _path[0], *(("import", "import/") if _path == "batch" else ())):
+    for _name in (_path, *ALIASES.get(_path, ()), _path[0]):
         router.add_api_route(
             f"/v1/{_name}", _route, methods=["POST"], responses=_ERRORS, openapi_extra=_extra,
             summary=_summary, include_in_schema=_name == _path,
