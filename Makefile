@@ -36,10 +36,11 @@ DASHBOARD_VENDOR := services/api/src/eventtide/api/dashboard/static/vendor
 DASHBOARD_ASSETS := $(DASHBOARD_VENDOR)/uPlot.iife.min.js $(DASHBOARD_VENDOR)/uPlot.min.css
 # The SDKs the ingestion tests drive against the API, unmodified: the JavaScript ones
 # (browser and Node) from npm through the lockfile, the JVM ones from Maven Central at the
-# versions their pom pins.
+# versions their pom pins, the Go ones from the Go module proxy through go.sum.
 SDK_CLIENTS_NPM := tests/sdk_clients
 SDK_CLIENTS_JVM := tests/sdk_clients/jvm
-SDK_CLIENTS := $(SDK_CLIENTS_NPM)/node_modules/.package-lock.json $(SDK_CLIENTS_JVM)/lib/.copied
+SDK_CLIENTS_GO := tests/sdk_clients/go
+SDK_CLIENTS := $(SDK_CLIENTS_NPM)/node_modules/.package-lock.json $(SDK_CLIENTS_JVM)/lib/.copied $(SDK_CLIENTS_GO)/bin/send
 # The browser the dashboard tests drive: Debian's chromium and its chromedriver (root, apt).
 BROWSER := /usr/bin/chromedriver
 
@@ -78,7 +79,14 @@ $(SDK_CLIENTS_JVM)/lib/.copied: $(SDK_CLIENTS_JVM)/pom.xml
 	  dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(SDK_CLIENTS_JVM)/lib
 	touch $@
 
-sdk-clients: $(SDK_CLIENTS) ## install the SDKs the ingestion tests drive (npm, Maven Central)
+# The machine's own Go (GOTOOLCHAIN=local), the modules go.sum names and nothing else
+# (-mod=readonly); no C compiler needed.
+$(SDK_CLIENTS_GO)/bin/send: $(SDK_CLIENTS_GO)/go.mod $(SDK_CLIENTS_GO)/go.sum $(SDK_CLIENTS_GO)/send.go
+	@echo "[setup] building the Go SDKs' client the ingestion tests drive (Go module proxy)"
+	cd $(SDK_CLIENTS_GO) && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 \
+	  GOFLAGS="-mod=readonly -buildvcs=false" go build -o bin/send .
+
+sdk-clients: $(SDK_CLIENTS) ## install the SDKs the ingestion tests drive (npm, Maven Central, Go modules)
 
 $(BROWSER):
 	@echo "[setup] installing Debian's chromium and chromium-driver for the dashboard tests (apt-get, as root)"

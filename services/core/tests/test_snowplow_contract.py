@@ -123,3 +123,31 @@ def test_eventtides_identify_schema_links_ids_and_sets_traits() -> None:
     by_cookie = _event(e="ue", uid="carol", duid="d-1", ue_px=_b64url(wrapper))
     assert isinstance(by_cookie, IdentifyEvent)
     assert by_cookie.properties.anonymous_id == "d-1", "the event's cookie id by default"
+
+
+def test_screen_views_are_page_views_on_the_screen_the_app_shows() -> None:
+    """Both screen_view schemas (the server trackers' and the mobile ones') are page views
+    whose page is the screen's name; an app's other events are on the screen its
+    ``screen`` entity names, and a URL, when sent, still wins."""
+    wrapper = "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0"
+    contexts = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1"
+    for vendor in ("com.snowplowanalytics.snowplow", "com.snowplowanalytics.mobile"):
+        data = {"name": "Settings", "id": "5d79770b-015b-4af8-8c91-b2ed6faf4b1e"}
+        view = {"schema": f"iglu:{vendor}/screen_view/jsonschema/1-0-0", "data": data}
+        event = _event(e="ue", p="mob", url="", ue_px=_b64url({"schema": wrapper, "data": view}))
+        assert isinstance(event, PageViewEvent), vendor
+        assert (event.context.page, event.properties.title) == ("Settings", "Settings")
+        assert event.properties.extra["id"] == data["id"]
+    screen = {"schema": "iglu:com.snowplowanalytics.mobile/screen/jsonschema/1-0-0",
+              "data": {"name": "Cart", "id": "0b1e9c51-52a8-4c3b-9a0e-0b4b0c7f3a11"}}  # fmt: skip
+    tapped = _event(e="se", se_ca="cart", se_ac="coupon_applied", p="mob", url="",
+                    cx=_b64url({"schema": contexts, "data": [screen]}))  # fmt: skip
+    assert isinstance(tapped, CustomEvent)
+    assert tapped.context.page == "Cart"
+    on_web = _event(e="se", se_ca="cart", se_ac="coupon_applied", co=orjson.dumps(
+        {"schema": contexts, "data": [screen]}).decode())  # fmt: skip
+    assert on_web.context.page == "/a"  # type: ignore[union-attr]
+    acme = {"schema": "iglu:com.acme/screen_view/jsonschema/1-0-0", "data": {"name": "X"}}
+    own = _event(e="ue", url="", ue_pr=orjson.dumps({"schema": wrapper, "data": acme}).decode())
+    assert isinstance(own, CustomEvent), "another vendor's screen_view is the app's own event"
+    assert own.context.page == "(none)"

@@ -15,10 +15,11 @@ An event is a flat map of short string fields (Snowplow's "tracker protocol"):
 The event time is Snowplow's ``derived_tstamp`` (``collector - (sent - created)``), or the
 true timestamp when the app set one. The user is ``uid``, else ``duid``, else ``nuid``.
 A self-describing event is named by its schema (``iglu:com.acme/invite_sent/...`` is
-``invite_sent``); Snowplow's own link clicks and e-commerce actions become the typed
-events they are. Fields the event does not map are kept: in a custom event's
-properties under ``$snowplow`` (and the contexts under ``$contexts``), in a typed
-event's ``extra``.
+``invite_sent``); Snowplow's own link clicks, screen views and e-commerce actions become
+the typed events they are. An app's events happen on a screen rather than at a URL: the
+page is the screen's name, as for Segment's and PostHog's screens. Fields the event does
+not map are kept: in a custom event's properties under ``$snowplow`` (and the contexts
+under ``$contexts``), in a typed event's ``extra``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ protocol has no identify call; the collector also adds one per (uid, duid) pair 
 UNSTRUCT: Final = "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0"
 LINKS: Final = uuid.UUID("3c8e4f1a-62d7-4b90-a5e1-0f7d2c9b8a46")
 """Namespace of the ids of the identify events :func:`link_event` makes (UUID v5)."""
+MOBILE: Final = "com.snowplowanalytics.mobile"
+"""The vendor of the mobile trackers' schemas: their screen views and the ``screen``
+entity each event carries (the screen it happened on)."""
+SCREEN_VIEWS: Final = frozenset({SNOWPLOW, MOBILE})
+"""Vendors of a ``screen_view`` schema: Snowplow's first one (the Go, Java, Python and
+C++ trackers) and the mobile trackers' (iOS, Android, React Native, Flutter)."""
 ECOMMERCE: Final = "com.snowplowanalytics.snowplow.ecommerce"
 """The vendor of Snowplow's e-commerce plugin's schemas (actions and their entities)."""
 ECOMMERCE_ACTIONS: Final = {
@@ -95,13 +102,15 @@ def from_snowplow(
     del sent_at
     kind = text(message.get("e"))
     contexts = _entities(message.get("cx"), message.get("co"))
+    name, own, typed = _reading(kind, message, contexts)
+    screen = text(own.get("name")) if name == "screen_view" and typed else _screen(contexts)
     envelope: dict[str, Any] = {
         "event_id": event_id(message.get("eid"), "snowplow"),
         "user_id": _user(message),
         "session_id": str(message.get("sid") or NO_SESSION)[:128],
         "occurred_at": _occurred_at(message, received_at),
         "received_at": received_at,
-        "context": _context(message, contexts),
+        "context": _context(message, contexts, screen),
     }
     if envelope["event_id"] is None:
         del envelope["event_id"]
@@ -109,7 +118,6 @@ def from_snowplow(
     kept: dict[str, Any] = {"$snowplow": rest} if rest else {}
     if contexts:
         kept["$contexts"] = contexts
-    name, own, typed = _reading(kind, message, contexts)
     custom = {**envelope, "event_type": name, "properties": {**own, **kept}}
     if typed is None:
         return Mapped(None, custom)
@@ -191,6 +199,10 @@ def _self_describing(
         item = {"product_id": data.get("sku"), "price": data.get("unitPrice"),
                 "quantity": data.get("quantity", 1), "currency": data.get("currency")}  # fmt: skip
         return name, own, typed_reading(CART[name], item)
+    if vendor in SCREEN_VIEWS and name == "screen_view":
+        title, rest = data.get("name"), {k: v for k, v in data.items() if k != "name"}
+        page_view: dict[str, Any] = {"title": title} if isinstance(title, str) else {}
+        return name, own, ("page_view", {**page_view, "extra": rest} if rest else page_view)
     if vendor == SNOWPLOW and name == "link_click":
         click = {"product_id": data.get("elementId") or data.get("elementContent"),
                  "url": data.get("targetUrl")}  # fmt: skip
@@ -278,7 +290,18 @@ def _millis(value: object) -> datetime | None:
         return None
 
 
-def _context(message: Mapping[str, Any], contexts: list[dict[str, Any]]) -> dict[str, Any]:
+def _screen(contexts: list[dict[str, Any]]) -> str | None:
+    """The name of the screen an app's event happened on (the mobile ``screen`` entity)."""
+    for entity in contexts:
+        if _schema_name(str(entity.get("schema", ""))) == (MOBILE, "screen"):
+            return text(obj(entity.get("data")).get("name"))
+    return None
+
+
+def _context(
+    message: Mapping[str, Any], contexts: list[dict[str, Any]], screen: str | None
+) -> dict[str, Any]:
+    """Where and on what the event happened; the page is the URL's path, else the screen."""
     agent = text(message.get("ua")) or ""
     mobile = next(
         (e.get("data") for e in contexts if "/mobile_context/" in str(e.get("schema"))), None
@@ -289,7 +312,7 @@ def _context(message: Mapping[str, Any], contexts: list[dict[str, Any]]) -> dict
         "platform": platform,
         "device": _device(str(message.get("p") or ""), platform, agent),
         "country": country_from(message.get("lang")),
-        "page": (path_of(message.get("url")) or NO_PAGE)[:2048],
+        "page": (path_of(message.get("url")) or screen or NO_PAGE)[:2048],
     }
     referrer = text(message.get("refr"))
     if referrer:
