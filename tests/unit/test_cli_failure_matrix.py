@@ -77,6 +77,8 @@ BAD_VALUES: list[tuple[str, list[str], str]] = [
     ("produce", ["--events", "0"], "--events"),
     ("produce", ["--backfill-days", "0"], "--backfill-days"),
     ("produce", ["--incident", "nonsense"], "--incident"),
+    ("produce", ["--format", "heap"], "--format"),
+    ("produce", ["--format", "segment"], "--format"),  # an export needs --from-file
     ("consume", ["--idle-exit", "-1"], "--idle-exit"),
     ("process", ["--idle-exit", "-1"], "--idle-exit"),
     ("api serve", ["--port", "70000"], "--port"),

@@ -6,12 +6,24 @@ cheap: the producer's imports (the Kafka client, the generator) load on use.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_incident
+
+
+class FileFormat(StrEnum):
+    """What a ``--from-file`` holds: eventtide's events, or another tool's event export
+    (the names of ``eventtide.core.events.contracts.EXPORT_READERS``)."""
+
+    EVENTTIDE = "eventtide"
+    SEGMENT = "segment"
+    POSTHOG = "posthog"
+    MIXPANEL = "mixpanel"
+    AMPLITUDE = "amplitude"
 
 
 def produce(
@@ -34,8 +46,18 @@ def produce(
     seed: Annotated[int, typer.Option(help="Same seed, same users and events.")] = 0,
     from_file: Annotated[
         Path | None,
-        typer.Option(exists=True, dir_okay=False, help="Replay a JSONL file instead."),
+        typer.Option(
+            exists=True, dir_okay=False, help="Replay a JSONL file (gzipped or not) instead."
+        ),
     ] = None,
+    file_format: Annotated[
+        FileFormat,
+        typer.Option(
+            "--format",
+            help="What --from-file holds: eventtide events, or the event export of Segment "
+            "(or RudderStack), PostHog, Mixpanel or Amplitude, one JSON object per line.",
+        ),
+    ] = FileFormat.EVENTTIDE,
     ground_truth: Annotated[
         Path | None, typer.Option(help="Write churned users and anomalies here at the end.")
     ] = None,
@@ -58,9 +80,15 @@ def produce(
 
     Live mode (the default) stamps events with the current time and paces them;
     --backfill-days sends past days as fast as possible; --from-file replays a JSONL
-    file, reporting each invalid line with its number and reason.
+    file, reporting each invalid line with its number and reason; with --format it
+    imports another analytics tool's event export.
     """
     incidents = _incidents(incident or [])
+    if from_file is None and file_format is not FileFormat.EVENTTIDE:
+        raise typer.BadParameter(
+            "--format says what --from-file holds; give the export with --from-file",
+            param_hint="--format",
+        )
     if from_file is not None and incidents:
         raise typer.BadParameter(
             "incidents are simulated; a replayed file has none", param_hint="--incident"
@@ -74,6 +102,7 @@ def produce(
         users=users,
         seed=seed,
         from_file=from_file,
+        file_format=file_format.value,
         ground_truth=ground_truth,
         topic=topic,
         json_summary=json_summary,

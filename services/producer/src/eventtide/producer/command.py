@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from eventtide.core.events.contracts import EXPORT_READERS
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
@@ -22,7 +23,7 @@ from eventtide.producer.http_sink import HttpSink
 from eventtide.producer.rate_column import EventRateColumn
 from eventtide.producer.runner import Sink, run
 from eventtide.producer.settings import ProducerSettings
-from eventtide.producer.sources import Item, Rejected, from_jsonl, simulated
+from eventtide.producer.sources import Item, Rejected, from_export, from_jsonl, simulated
 from eventtide.producer.summary import summary_table
 
 LIVE_SETTLE_S: Final = 1.0
@@ -42,6 +43,7 @@ def run_produce(
     json_summary: bool,
     incidents: tuple[IncidentSpec, ...] = (),
     weekly: bool = True,
+    file_format: str = "eventtide",
 ) -> None:
     """Produce events to Kafka with a progress bar and a summary at the end."""
     core, settings = core_settings(), ProducerSettings()
@@ -50,7 +52,10 @@ def run_produce(
     simulation: Simulation | None = None
     items: Iterator[Item]
     if from_file is not None:
-        items, total = from_jsonl(from_file, context), events
+        if file_format == "eventtide":
+            items, total = from_jsonl(from_file, context), events
+        else:
+            items, total = from_export(from_file, EXPORT_READERS[file_format], context), events
     else:
         now = datetime.now(UTC)
         if backfill_days is not None:

@@ -1,0 +1,52 @@
+"""An export file as the producer reads it: gzip or not, bad lines reported, links once."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from eventtide.core.events import AnyEvent, IdentifyEvent
+from eventtide.core.events.contracts import EXPORT_READERS
+from eventtide.producer.cli import FileFormat
+from eventtide.producer.sources import Rejected, from_export
+
+pytestmark = pytest.mark.unit
+
+
+def _amplitude(number: int) -> dict[str, object]:
+    at = f"2024-03-01 10:00:{number:02d}"
+    return {"event_type": "Song Played", "user_id": "u-1", "device_id": "d-1",
+            "event_time": at, "$insert_id": f"i-{number}"}  # fmt: skip
+
+
+def test_gzip_bad_lines_and_one_identity_link_per_pair(tmp_path: Path) -> None:
+    lines = [orjson.dumps(_amplitude(n)) for n in range(3)]
+    lines[1:1] = [b"{not json", b"[1, 2]", b""]
+    export = tmp_path / "export.json"  # gzipped without saying so in its name
+    export.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+
+    items = list(from_export(export, EXPORT_READERS["amplitude"]))
+    rejected = [i for i in items if isinstance(i, Rejected)]
+    events: list[AnyEvent] = [i for i in items if not isinstance(i, Rejected)]  # type: ignore[misc]
+    assert [(r.where, r.rejection.kind) for r in rejected] == [
+        ("line 2", "malformed_json"), ("line 3", "schema_violation"),
+    ]  # fmt: skip
+    assert "not list" in rejected[1].rejection.message
+    assert [e.event_type for e in events] == ["Song Played", "identify", "Song Played",
+                                              "Song Played"], "the d-1 → u-1 link once"  # fmt: skip
+    link = events[1]
+    assert isinstance(link, IdentifyEvent)
+    assert link.properties.anonymous_id == "d-1"
+
+    plain = tmp_path / "export.jsonl"
+    plain.write_bytes(b"\n".join(orjson.dumps(_amplitude(n)) for n in range(3)))
+    again = [i for i in from_export(plain, EXPORT_READERS["amplitude"])]
+    assert [e.event_id for e in again] == [e.event_id for e in events], "ids stable per line"
+
+
+def test_every_format_the_cli_offers_has_a_reader() -> None:
+    """The CLI names the formats without importing the readers (registration stays cheap)."""
+    assert {f.value for f in FileFormat} == {"eventtide", *EXPORT_READERS}

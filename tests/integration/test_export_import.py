@@ -1,0 +1,150 @@
+"""History from other tools: Segment's, PostHog's, Mixpanel's and Amplitude's event
+exports imported with ``eventtide produce --from-file --format``, through the real Kafka
+into the real PostgreSQL, each visitor's anonymous page view and signed-in order joined
+into one person; an import run twice stores nothing more."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from api_helpers import api_client, core_for, new_key
+from storage_helpers import (
+    committed_offsets,
+    consumer_env,
+    create_topic,
+    end_offsets,
+    properties_of,
+    start_consumer,
+    stored_events,
+    wait_stored_kinds,
+)
+
+pytestmark = pytest.mark.integration
+
+CLI = str(Path(sys.executable).parent / "eventtide")
+ORDER = {"order_id": "o-1", "products": [{"product_id": "p-1", "price": 12.5, "quantity": 2}]}
+
+EXPORTS: dict[str, list[Any]] = {
+    "segment": [  # an S3 archive: Segment's corrected timestamp and its receipt
+        {"type": "page", "anonymousId": "seg-anon", "messageId": "seg-1", "name": "Mug",
+         "timestamp": "2024-03-01T10:00:00.000Z", "receivedAt": "2024-03-01T10:00:01.000Z",
+         "sentAt": "2024-03-01T10:00:09.000Z", "context": {"page": {"path": "/p/mug"}}},
+        {"type": "identify", "userId": "seg-ann", "anonymousId": "seg-anon",
+         "messageId": "seg-2", "traits": {"plan": "pro"},
+         "timestamp": "2024-03-01T10:05:00.000Z", "receivedAt": "2024-03-01T10:05:01.000Z"},
+        {"type": "track", "event": "Order Completed", "userId": "seg-ann",
+         "messageId": "seg-3", "properties": ORDER,
+         "timestamp": "2024-03-01T10:09:00.000Z", "receivedAt": "2024-03-01T10:09:01.000Z"},
+    ],
+    "posthog": [  # a batch export: properties as the events table's JSON text
+        {"uuid": "0190f2b6-0000-7000-8000-000000000001", "event": "$pageview",
+         "distinct_id": "ph-anon", "timestamp": "2024-03-01 11:00:00",
+         "properties": json.dumps({"$current_url": "https://shop.example/p/mug"})},
+        {"uuid": "0190f2b6-0000-7000-8000-000000000002", "event": "$identify",
+         "distinct_id": "ph-bo", "timestamp": "2024-03-01 11:05:00",
+         "properties": json.dumps({"$anon_distinct_id": "ph-anon"}), "set": {"plan": "team"}},
+        {"uuid": "0190f2b6-0000-7000-8000-000000000003", "event": "Order Completed",
+         "distinct_id": "ph-bo", "timestamp": "2024-03-01 11:09:00", "properties": ORDER},
+        "not an event",  # a line that is no object: reported, nothing else lost
+    ],
+    "mixpanel": [  # the raw export; Simplified ID Merge's $device_id / $user_id
+        {"event": "$mp_web_page_view", "properties": {
+            "time": 1709290800, "distinct_id": "$device:mp-dev", "$device_id": "mp-dev",
+            "$insert_id": "mp-1", "$current_url": "https://shop.example/p/mug"}},
+        {"event": "Order Completed", "properties": {
+            "time": 1709291340, "distinct_id": "mp-cy", "$device_id": "mp-dev",
+            "$user_id": "mp-cy", "$insert_id": "mp-2", **ORDER}},
+    ],
+    "amplitude": [  # the Export API's lines, gzipped as it delivers them
+        {"event_type": "[Amplitude] Page Viewed", "user_id": None, "device_id": "amp-dev",
+         "event_time": "2024-03-01 13:00:00.000000", "$insert_id": "amp-1",
+         "platform": "Web", "event_properties": {"[Amplitude] Page Path": "/p/mug"}},
+        {"event_type": "Order Completed", "user_id": "amp-di", "device_id": "amp-dev",
+         "event_time": "2024-03-01 13:09:00.000000", "$insert_id": "amp-2",
+         "platform": "Web", "event_properties": ORDER},
+    ],
+}  # fmt: skip
+PEOPLE = {"seg-anon": "seg-ann", "ph-anon": "ph-bo", "$device:mp-dev": "mp-cy", "amp-dev": "amp-di"}
+STORED = {"page_view": 4, "purchase": 4, "identify": 4}  # each tool's sign-in: one link
+
+
+def _write(directory: Path, source: str) -> Path:
+    text = b"".join(orjson.dumps(line) + b"\n" for line in EXPORTS[source])
+    path = directory / f"{source}.jsonl"
+    path.write_bytes(gzip.compress(text) if source == "amplitude" else text)
+    return path
+
+
+def _import(path: Path, source: str, topic: str, bootstrap: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [CLI, "produce", "--from-file", str(path), "--format", source, "--topic", topic,
+         "--json"],
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary: dict[str, Any] = json.loads(result.stdout)
+    return summary | {"stderr": result.stderr}
+
+
+def test_four_tools_exports_import_once_each_visitor_one_person(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    topic = create_topic(kafka_bootstrap, "test.import", partitions=3)
+    dlq = create_topic(kafka_bootstrap, "test.import.dlq", partitions=1)
+    files = {source: _write(tmp_path, source) for source in EXPORTS}
+    first = {s: _import(path, s, topic, kafka_bootstrap) for s, path in files.items()}
+    assert {s: r["sent"] for s, r in first.items()} == {
+        "segment": 3, "posthog": 3, "mixpanel": 3, "amplitude": 3,  # a link each for the last two
+    }  # fmt: skip
+    assert first["posthog"]["rejected"] == 1
+    assert "line 4" in first["posthog"]["stderr"]
+
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
+    consumer = start_consumer(env, topic, group, tmp_path / "c.log")
+    try:
+        rows = wait_stored_kinds(fresh_database_url, STORED)
+        kinds = [r.event_type for r in rows]
+        assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED
+        orders = [r for r in rows if r.event_type == "purchase"]
+        amounts = {r.user_id: properties_of(r)["amount"] for r in orders}
+        assert amounts == {user: 25.0 for user in PEOPLE.values()}
+
+        again = {s: _import(p, s, topic, kafka_bootstrap)["sent"] for s, p in files.items()}
+        assert sum(again.values()) == 12
+        ends = end_offsets(kafka_bootstrap, topic, 3)
+        _wait(lambda: committed_offsets(kafka_bootstrap, group, topic, 3) == ends)
+        assert len(stored_events(fresh_database_url)) == len(rows), "the second import adds none"
+    finally:
+        consumer.terminate()
+        consumer.wait(30)
+
+    headers = {"x-api-key": new_key(fresh_database_url, "read")}
+    span = {"since": "2024-03-01T00:00:00Z", "until": "2024-03-02T00:00:00Z"}
+    with api_client(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as client:
+        funnel = client.get(
+            "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=headers
+        )
+        assert funnel.status_code == 200, funnel.text
+        assert [step["users"] for step in funnel.json()["steps"]] == [4, 4]
+        for anonymous, person in PEOPLE.items():
+            profile = client.get(f"/v1/users/{anonymous}", headers=headers).json()
+            assert sorted(profile["distinct_ids"]) == sorted([anonymous, person]), profile
+
+
+def _wait(condition: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the consumer did not catch up"
+        time.sleep(0.5)
