@@ -148,6 +148,21 @@ def test_amplitude_export_page_views_identify_and_device_links() -> None:
     identify = {"event_type": "$identify", "user_id": "u-7", "device_id": "d-7",
                 "event_time": "2024-03-01 10:00:00", "uuid": "3b7c3f0e-5a8e-4f7e-9b1e-9c0d1e2f3a4b",
                 "user_properties": {"plan": "team"}}  # fmt: skip
-    traits, _ = _read("amplitude", identify)
+    (traits,) = _read("amplitude", identify)  # it links the device itself: no second link
     assert isinstance(traits, IdentifyEvent)
     assert (traits.properties.set, traits.properties.anonymous_id) == ({"plan": "team"}, "d-7")
+
+
+def test_amplitude_sdk_identify_operations_and_time_in_milliseconds() -> None:
+    """What the SDKs send to /2/httpapi: ``time`` in epoch ms, user property operations."""
+    from eventtide.core.events.contracts.amplitude import from_amplitude
+
+    sent = {"event_type": "$identify", "user_id": "u-8", "device_id": "d-8", "time": 1709287200000,
+            "insert_id": "5b1d3f0e-5a8e-4f7e-9b1e-9c0d1e2f3a4b",
+            "user_properties": {"$set": {"plan": "pro"}, "$setOnce": {"source": "ad"},
+                                "$add": {"logins": 1}}}  # fmt: skip
+    event = to_event(from_amplitude(sent, received_at=IMPORTED))
+    assert isinstance(event, IdentifyEvent)
+    assert event.occurred_at == datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+    assert (event.properties.set, event.properties.set_once) == ({"plan": "pro"}, {"source": "ad"})
+    assert event.properties.anonymous_id == "d-8"

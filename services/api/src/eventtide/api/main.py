@@ -19,6 +19,7 @@ from prometheus_client import make_asgi_app
 from eventtide.api import problems
 from eventtide.api.auth import Authenticator
 from eventtide.api.dashboard import mount_dashboard
+from eventtide.api.identity_links import RecentPairs
 from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.live import LiveHub, ticker
 from eventtide.api.live_tail import KafkaTail
@@ -26,6 +27,7 @@ from eventtide.api.metrics import MetricsMiddleware
 from eventtide.api.received import ReceivedAtMiddleware
 from eventtide.api.routes import (
     alerts,
+    amplitude,
     deadletters,
     events,
     funnels,
@@ -47,7 +49,6 @@ from eventtide.api.routes import (
     whoami,
 )
 from eventtide.api.settings import ApiSettings, api_settings
-from eventtide.api.snowplow_links import RecentPairs
 from eventtide.core.db import make_engine
 from eventtide.core.db.settings import DbSettings
 from eventtide.core.kafka.clients import make_admin
@@ -87,6 +88,7 @@ def create_app(
         )
         app.state.live = LiveHub(queue_size=settings.live_queue_size)
         app.state.snowplow_pairs = RecentPairs()
+        app.state.amplitude_pairs = RecentPairs()
         app.state.tail = None
         if settings.live_source == "kafka":
             app.state.tail = KafkaTail(
@@ -127,8 +129,8 @@ def create_app(
         )
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
-        snowplow, events, trends, funnels, retention, users, deadletters, sessions, alerts,
-        live, pipeline, whoami, predictions,
+        snowplow, amplitude, events, trends, funnels, retention, users, deadletters, sessions,
+        alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

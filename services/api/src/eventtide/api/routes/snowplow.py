@@ -6,7 +6,7 @@ tracker is given, ``https://events.example.com/snowplow/<key>``; the trackers ap
 one event in the query string, answered with a 1x1 GIF, since a page may send it as an
 image). Each event is mapped by :func:`eventtide.core.events.contracts.from_snowplow`,
 accepted or dead-lettered as at every door; an identify is added for a signed-in
-visitor's ids (:mod:`eventtide.api.snowplow_links`). The answer counts it among the
+visitor's ids (:mod:`eventtide.api.identity_links`). The answer counts it among the
 accepted and says how many were added (``links``).
 """
 
@@ -18,6 +18,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request, Response
 
 from eventtide.api.deps import SettingsDep
+from eventtide.api.identity_links import with_links
 from eventtide.api.problems import Problem, documented
 from eventtide.api.routes.sdk_common import (
     ingest_caller,
@@ -25,7 +26,6 @@ from eventtide.api.routes.sdk_common import (
     openapi_body,
     send_messages,
 )
-from eventtide.api.snowplow_links import with_links
 from eventtide.core.events.contracts import from_snowplow
 
 router = APIRouter(tags=["snowplow"])

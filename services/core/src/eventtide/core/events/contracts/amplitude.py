@@ -1,17 +1,20 @@
-"""Amplitude's event export (the Export API's JSON lines): one event object per line.
+"""Amplitude's events: what its SDKs send to the HTTP V2 API, and its Export API's lines.
 
-Fields read: ``event_type``, ``user_id``, ``device_id``, ``event_time`` (UTC, without a
-zone: Amplitude's own corrected time), ``server_received_time``, ``$insert_id`` (or
-``insert_id``; else ``uuid``) as the idempotency key, ``session_id`` (the session's start
-in epoch ms; -1 for none), ``event_properties``, ``user_properties``, ``platform``,
-``os_name``, ``country``. Amplitude's other envelope fields (``city``, ``region``,
+Fields read: ``event_type``, ``user_id``, ``device_id``, the time (``time`` in epoch ms
+from an SDK; ``event_time``, UTC without a zone, Amplitude's own corrected time, in an
+export), ``server_received_time`` (an export's receipt), ``insert_id`` (an export's
+``$insert_id``; else ``uuid``) as the idempotency key, ``session_id`` (the session's
+start in epoch ms; -1 for none), ``event_properties``, ``user_properties``,
+``platform``, ``os_name``, ``country``. Amplitude's other envelope fields (``city``, ``region``,
 ``language``, ``device_type``, ``library``, ``amplitude_id``...) are kept under
 ``$amplitude``. ``country`` is a country's name, not a code: the context's country is
 ``ZZ`` unless it is a two-letter code, and the name is kept.
 
 - ``[Amplitude] Page Viewed`` (the Browser SDK's page views) is a ``page_view``, its page
   ``[Amplitude] Page Path``.
-- ``$identify`` (an Identify call) is an ``identify`` that sets ``user_properties``.
+- ``$identify`` (an Identify call) is an ``identify``: the SDKs' ``user_properties``
+  operations ``$set`` and ``$setOnce`` set the traits (an export's plain
+  ``user_properties`` are set as they are).
 - Identity: Amplitude merges a device's anonymous events into the user who signs in on
   it. An event carrying both ``user_id`` and ``device_id`` links the device id (the
   anonymous events' user) to the user, once per pair (the link's id derives from it).
@@ -43,29 +46,72 @@ PAGE_VIEW: Final = "[Amplitude] Page Viewed"
 PAGE_PATH: Final = "[Amplitude] Page Path"
 PAGE_TITLE: Final = "[Amplitude] Page Title"
 PAGE_URL: Final = "[Amplitude] Page URL"
+IDENTIFY: Final = "$identify"
 READ: Final = frozenset(
-    {"event_type", "user_id", "device_id", "event_time", "client_event_time",
+    {"event_type", "user_id", "device_id", "time", "event_time", "client_event_time",
      "server_received_time", "server_upload_time", "$insert_id", "insert_id", "uuid",
      "session_id", "event_properties", "user_properties", "platform", "os_name"}
 )  # fmt: skip
 """Fields the envelope or the event's reading takes; the rest go to ``$amplitude``."""
 
 
+def from_amplitude(
+    message: Mapping[str, Any], *, received_at: datetime, sent_at: object = None
+) -> Mapped:
+    """One event an Amplitude SDK sent (HTTP V2 API): its ``time`` as sent (the API
+    takes no send time to correct a client's clock by; the clock rule judges it)."""
+    del sent_at
+    at = first_time(message.get("time")) or received_at
+    return _mapped(message, occurred_at=at, received_at=received_at)
+
+
 def from_amplitude_export(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """One exported Amplitude event, and the identity link it carries, if any."""
+    at = first_time(
+        message.get("event_time"), message.get("client_event_time"), message.get("time")
+    ) or imported_at  # fmt: skip
+    received = first_time(
+        message.get("server_received_time"), message.get("server_upload_time")
+    )  # fmt: skip
+    mapped = [with_line_id(_mapped(message, occurred_at=at, received_at=received or at),
+                           message, "amplitude")]  # fmt: skip
+    link = link_event(message)
+    if link is not None and link[1] is not None:
+        mapped.append(_mapped(link[1], occurred_at=at, received_at=received or at))
+    return mapped
+
+
+def link_event(
+    message: Mapping[str, Any],
+) -> tuple[tuple[str, str], dict[str, Any] | None] | None:
+    """For an event carrying both a user id and a device id: the pair, and the
+    ``$identify`` that links the device's anonymous events to the user, in Amplitude's
+    own form (None when the event is such an identify itself). Its ``insert_id``
+    derives from the pair, so storage keeps one."""
+    user, device = text(message.get("user_id")), text(message.get("device_id"))
+    if user is None or device is None or user == device:
+        return None
+    if message.get("event_type") == IDENTIFY:
+        return (device, user), None
+    link_id = uuid.uuid5(ID_NAMESPACE, f"amplitude-link:{device}:{user}")
+    shared = {k: message[k] for k in ("time", "session_id", "platform", "os_name")
+              if k in message}  # fmt: skip
+    identify = {**shared, "event_type": IDENTIFY, "user_id": user, "device_id": device,
+                "insert_id": str(link_id)}  # fmt: skip
+    return (device, user), identify
+
+
+def _mapped(message: Mapping[str, Any], *, occurred_at: datetime, received_at: datetime) -> Mapped:
     name = text(message.get("event_type"))
     user, device = text(message.get("user_id")), text(message.get("device_id"))
     properties = obj(message.get("event_properties"))
-    at = first_time(message.get("event_time"), message.get("client_event_time")) or imported_at
     envelope: dict[str, Any] = {
         "user_id": user or device,
         "session_id": _session(message.get("session_id")),
-        "occurred_at": at,
-        "received_at": first_time(
-            message.get("server_received_time"), message.get("server_upload_time")
-        ) or at,
+        "occurred_at": occurred_at,
+        "received_at": received_at,
         "context": _context(message, properties),
-    }  # fmt: skip
+    }
     key = message.get("$insert_id") or message.get("insert_id") or message.get("uuid")
     if (identifier := event_id(key, "amplitude")) is not None:
         envelope["event_id"] = identifier
@@ -75,13 +121,7 @@ def from_amplitude_export(message: Mapping[str, Any], imported_at: datetime) -> 
     typed = _typed(name, message, properties, envelope, device)
     if typed is not None and kept and typed["event_type"] != "identify":
         typed["properties"]["extra"] = {**typed["properties"].get("extra", {}), **kept}
-    mapped = [with_line_id(Mapped(typed, custom), message, "amplitude")]
-    if user is not None and device is not None and user != device:
-        link_id = uuid.uuid5(ID_NAMESPACE, f"amplitude-link:{device}:{user}")
-        link = {**envelope, "event_id": link_id, "event_type": "identify",
-                "properties": {"set": {}, "anonymous_id": device}}  # fmt: skip
-        mapped.append(Mapped(link, link))
-    return mapped
+    return Mapped(typed, custom)
 
 
 def _typed(
@@ -98,8 +138,8 @@ def _typed(
         if own:
             page_view["extra"] = own
         return {**envelope, "event_type": "page_view", "properties": page_view}
-    if name == "$identify":
-        identify: dict[str, Any] = {"set": obj(message.get("user_properties"))}
+    if name == IDENTIFY:
+        identify: dict[str, Any] = _traits(obj(message.get("user_properties")))
         if device and device != envelope["user_id"]:
             identify["anonymous_id"] = device
         return {**envelope, "event_type": "identify", "properties": identify}
@@ -108,6 +148,14 @@ def _typed(
         return None
     event_type, typed = reading
     return {**envelope, "event_type": event_type, "properties": typed}
+
+
+def _traits(user_properties: dict[str, Any]) -> dict[str, Any]:
+    """``set``/``set_once`` from an SDK's operations, or an export's plain properties."""
+    if any(key.startswith("$") for key in user_properties):
+        return {"set": obj(user_properties.get("$set")),
+                "set_once": obj(user_properties.get("$setOnce"))}  # fmt: skip
+    return {"set": user_properties}
 
 
 def _session(value: object) -> str:

@@ -1,4 +1,4 @@
-"""The identify the Snowplow door adds per (uid, duid) pair, on plain dicts."""
+"""The identify the Snowplow and Amplitude doors add per pair of ids, on plain dicts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from eventtide.api.snowplow_links import RecentPairs, with_links
+from eventtide.api.identity_links import RecentPairs, with_links
 from eventtide.core.events import IdentifyEvent
 from eventtide.core.events.contracts import from_snowplow, to_event
 
@@ -38,3 +38,24 @@ def test_the_added_identify_links_the_cookie_id_to_the_user() -> None:
     event = to_event(from_snowplow(messages[-1], received_at=datetime.now(UTC)))
     assert isinstance(event, IdentifyEvent), event
     assert (event.user_id, event.properties.anonymous_id) == ("carol", "d-9")
+
+
+def test_amplitude_links_a_device_once_and_an_identify_links_itself() -> None:
+    from eventtide.core.events.contracts.amplitude import from_amplitude, link_event
+
+    def event(name: str, **ids: str) -> dict[str, object]:
+        return {"event_type": name, "time": 1796000000000, **ids}
+
+    recent = RecentPairs()
+    batch = [event("$identify", user_id="u-1", device_id="d-1"),
+             event("Order Completed", user_id="u-1", device_id="d-1"),
+             event("Song Played", user_id="u-2", device_id="d-2"),
+             event("Song Played", user_id="u-2", device_id="d-2"),
+             event("Song Played", device_id="d-3")]  # fmt: skip
+    messages, added = with_links(batch, recent, link_event)
+    assert added == 1, "d-1 is linked by the app's own identify; d-2 once; d-3 has no user"
+    link = to_event(from_amplitude(messages[-1], received_at=datetime.now(UTC)))
+    assert isinstance(link, IdentifyEvent)
+    assert (link.user_id, link.properties.anonymous_id) == ("u-2", "d-2")
+    again = to_event(from_amplitude(link_event(batch[2])[1], received_at=datetime.now(UTC)))  # type: ignore[index,arg-type]
+    assert again.event_id == link.event_id, "the pair's link has one id"

@@ -1,0 +1,140 @@
+"""Amplitude's Python SDK (``amplitude-analytics``) and Node SDK
+(``@amplitude/analytics-node``, tests/sdk_clients/amplitude.mjs), unmodified, pointed at
+the running API's HTTP V2 door (``/2/httpapi``): through the real Kafka into the real
+PostgreSQL, each event stored once and mapped, each device's anonymous page view and the
+signed-in user's events one person, and a wrong key refused in the words the SDK stops
+at."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import core_for, new_key
+from api_server import serving
+from storage_helpers import (
+    consumer_env,
+    create_topic,
+    properties_of,
+    start_consumer,
+    wait_stored_kinds,
+)
+
+pytestmark = pytest.mark.integration
+
+ORDER = {"order_id": "amp-o-1", "products": [{"product_id": "p-1", "price": 12.5, "quantity": 2}]}
+NODE = Path(__file__).resolve().parents[1] / "sdk_clients" / "amplitude.mjs"
+STORED = {"page_view": 2, "identify": 3, "purchase": 1, "Song Played": 1, "revenue_amount": 1}
+"""Python: a page view, an identify, an order and amp-ben's song (the door adds the link
+of amp-ben's device); Node: a page view, an identify and a revenue event."""
+
+
+def _client(url: str, key: str, results: list[tuple[str, int, str]]) -> Any:
+    from amplitude import Amplitude, Config
+
+    def record(event: Any, code: int, message: str | None = None) -> None:
+        results.append((event.event_type, code, message or ""))
+
+    config = Config(server_url=f"{url}/2/httpapi", flush_interval_millis=200, callback=record)
+    return Amplitude(key, config)
+
+
+def test_amplitude_sdk_events_stored_once_mapped_and_one_person(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    from amplitude import BaseEvent, EventOptions, Identify
+
+    topic = create_topic(kafka_bootstrap, "test.amplitude")
+    dlq = create_topic(kafka_bootstrap, "test.amplitude.dlq", partitions=1)
+    key = new_key(fresh_database_url, "ingest")
+    env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
+    consumer = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log")
+    try:
+        with serving(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as url:
+            results: list[tuple[str, int, str]] = []
+            client = _client(url, key, results)
+            page = {"[Amplitude] Page Path": "/pricing", "[Amplitude] Page Title": "Pricing"}
+            client.track(BaseEvent("[Amplitude] Page Viewed", device_id="amp-dev",
+                                   event_properties=page, platform="Web"))  # fmt: skip
+            client.identify(Identify().set("plan", "pro"),
+                            EventOptions(user_id="amp-ann", device_id="amp-dev"))  # fmt: skip
+            client.track(BaseEvent("Order Completed", user_id="amp-ann", device_id="amp-dev",
+                                   event_properties=ORDER))  # fmt: skip
+            client.track(BaseEvent("Song Played", user_id="amp-ben", device_id="amp-dev-2",
+                                   event_properties={"genre": "jazz"}, platform="iOS"))  # fmt: skip
+            client.shutdown()
+            node = _node(url, key)
+            assert [code for _, code, _ in node["codes"]] == [200, 200, 200], node
+            assert sorted(r[:2] for r in results) == sorted(
+                (name, 200) for name in ("[Amplitude] Page Viewed", "$identify",
+                                         "Order Completed", "Song Played")
+            ), results  # fmt: skip
+
+            rows = wait_stored_kinds(fresh_database_url, STORED)
+            kinds = [r.event_type for r in rows]
+            # each SDK's identify links its device itself; amp-ben's gets the door's link
+            assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED
+            views = sorted(
+                (r.user_id, r.context["page"]) for r in rows if r.event_type == "page_view"
+            )
+            assert views == [("amp-dev", "/pricing"), ("node-dev", "/docs")]
+            order = next(properties_of(r) for r in rows if r.event_type == "purchase")
+            assert (order["order_id"], order["amount"]) == ("amp-o-1", 25.0)
+            song = next(r for r in rows if r.event_type == "Song Played")
+            assert song.context["platform"] == "ios"
+
+            reader = {"x-api-key": new_key(fresh_database_url, "read")}
+            for device, user, traits in (("amp-dev", "amp-ann", {"plan": "pro"}),
+                                         ("amp-dev-2", "amp-ben", {}),
+                                         ("node-dev", "node-cat", {"plan": "team",
+                                                                   "source": "ad"})):  # fmt: skip
+                profile = httpx.get(f"{url}/v1/users/{device}", headers=reader, timeout=10)
+                assert profile.status_code == 200, profile.text
+                assert sorted(profile.json()["distinct_ids"]) == sorted([device, user])
+                assert profile.json()["traits"] == traits
+
+            refused = httpx.post(f"{url}/2/httpapi", json={"api_key": "et_wrong", "events": [{}]})
+            assert refused.status_code == 401
+            assert refused.json()["error"].startswith("Invalid API key:"), refused.json()
+            assert refused.json()["code"] == 401
+    finally:
+        consumer.terminate()
+        consumer.wait(30)
+
+
+def _node(url: str, key: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None or not (NODE.parent / "node_modules" / "@amplitude").exists():
+        pytest.fail("node or Amplitude's Node SDK is missing: run `make sdk-clients` (npm)")
+    sent = subprocess.run(
+        [node, str(NODE), url, key], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    result: dict[str, Any] = json.loads(sent.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_a_wrong_key_stops_the_sdk_instead_of_retrying(
+    kafka_bootstrap: str, fresh_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Amplitude's SDK gives up on a key its server calls invalid (it logs "Invalid API
+    Key" and drops the batch) rather than putting the events back to retry them until
+    its retry budget runs out."""
+    from amplitude import BaseEvent
+
+    topic = create_topic(kafka_bootstrap, "test.amplitude.bad")
+    results: list[tuple[str, int, str]] = []
+    with serving(core_for(kafka_bootstrap, topic, topic), fresh_database_url) as url:
+        client = _client(url, "et_not_a_key", results)
+        with caplog.at_level(logging.ERROR, logger=client.configuration.logger.name):
+            client.track(BaseEvent("Song Played", user_id="u-1"))
+            client.shutdown()
+    assert "Invalid API Key" in caplog.messages, caplog.messages
+    assert results == [], "nothing put back to retry"
