@@ -34,6 +34,7 @@ from eventtide.api.routes import (
     health,
     ingest,
     live,
+    mixpanel,
     pipeline,
     posthog,
     posthog_config,
@@ -89,6 +90,7 @@ def create_app(
         app.state.live = LiveHub(queue_size=settings.live_queue_size)
         app.state.snowplow_pairs = RecentPairs()
         app.state.amplitude_pairs = RecentPairs()
+        app.state.mixpanel_pairs = RecentPairs()
         app.state.tail = None
         if settings.live_source == "kafka":
             app.state.tail = KafkaTail(
@@ -129,8 +131,8 @@ def create_app(
         )
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
-        snowplow, amplitude, events, trends, funnels, retention, users, deadletters, sessions,
-        alerts, live, pipeline, whoami, predictions,
+        snowplow, amplitude, mixpanel, events, trends, funnels, retention, users, deadletters,
+        sessions, alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

@@ -1,8 +1,10 @@
-"""Mixpanel's raw event export (``/api/2.0/export``): one ``{"event", "properties"}`` per line.
+"""Mixpanel's events: what its SDKs send to ``/track`` and ``/import``, its profile
+updates to ``/engage``, and the lines of its raw event export (``/api/2.0/export``).
 
-``properties`` holds everything: ``time`` (epoch seconds, or milliseconds in newer
-exports), ``distinct_id``, ``$insert_id`` (the idempotency key), the SDK's ``$os``,
-``mp_lib``, ``$current_url``, ``$referrer``, ``mp_country_code``... and the app's own.
+An event is ``{"event", "properties"}``, and ``properties`` holds everything: ``time``
+(epoch seconds, or milliseconds in newer exports), ``distinct_id``, ``$insert_id`` (the
+idempotency key), the SDK's ``$os``, ``mp_lib``, ``$current_url``, ``$referrer``,
+``mp_country_code``..., the project ``token``, and the app's own.
 
 - ``$mp_web_page_view`` (the JavaScript SDK's page views) is a ``page_view``.
 - Identity, both of Mixpanel's ID-merge APIs: ``$identify`` links ``$anon_id`` to
@@ -11,7 +13,11 @@ exports), ``distinct_id``, ``$insert_id`` (the idempotency key), the SDK's ``$os
   ``$user_id`` and ``$device_id`` links ``$device:<device id>`` (the anonymous events'
   ``distinct_id``) to the user, once per pair (the link's id derives from it).
 - Other names: Segment's e-commerce spec names (which Segment's Mixpanel destination
-  keeps) become the typed events, the rest custom events with their properties as sent.
+  keeps) become the typed events, the rest custom events with their properties as sent
+  (the project ``token`` left out: it is the ingest key).
+- A profile update (``/engage``: ``$distinct_id``, ``$set``, ``$set_once``...) is an
+  ``identify`` of that id without a link; the other operations (``$add``, ``$append``,
+  ``$unset``...) are not traits and are kept as a custom ``$mp_engage`` event.
 """
 
 from __future__ import annotations
@@ -38,30 +44,105 @@ from eventtide.core.events.contracts.exports import first_time, with_line_id
 PAGE_VIEW: Final = "$mp_web_page_view"
 DEVICE_PREFIX: Final = "$device:"
 """Simplified ID Merge's ``distinct_id`` of an anonymous device's events."""
+LINK_SHARES: Final = ("time", "token", "mp_lib", "$os", "$current_url")
+"""What a link takes from the event it stands for: its time, key and context."""
+ENGAGE: Final = "$mp_engage"
+"""The custom event a profile update that sets no traits is kept as."""
+PROFILE_FIELDS: Final = frozenset(
+    {
+        "$token",
+        "$distinct_id",
+        "$time",
+        "$ip",
+        "$ignore_time",
+        "$ignore_alias",
+        "$latitude",
+        "$longitude",
+    }
+)
+"""An ``/engage`` message's fields that are not operations."""
+
+
+def from_mixpanel(
+    message: Mapping[str, Any], *, received_at: datetime, sent_at: object = None
+) -> Mapped:
+    """One event a Mixpanel SDK sent (``/track``, ``/import``): its ``time`` as sent (the
+    API takes no send time to correct a client's clock by; the clock rule judges it)."""
+    del sent_at
+    properties = obj(message.get("properties"))
+    return _mapped(message, first_time(properties.get("time")) or received_at, received_at)
 
 
 def from_mixpanel_export(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """One exported Mixpanel event, and the identity link it carries, if any."""
-    name = text(message.get("event"))
     properties = obj(message.get("properties"))
-    user = text(properties.get("distinct_id"))
     at = first_time(properties.get("time")) or imported_at
+    received = first_time(properties.get("mp_processing_time_ms")) or at
+    mapped = [with_line_id(_mapped(message, at, received), message, "mixpanel")]
+    link = link_event(message)
+    if link is not None and link[1] is not None:
+        mapped.append(_mapped(link[1], at, received))
+    return mapped
+
+
+def from_mixpanel_profile(
+    message: Mapping[str, Any], *, received_at: datetime, sent_at: object = None
+) -> Mapped:
+    """One ``/engage`` profile update: ``$set``/``$set_once`` as an identify (no link)."""
+    del sent_at
+    user = text(message.get("$distinct_id"))
     envelope: dict[str, Any] = {
         "user_id": user,
+        "session_id": NO_SESSION,
+        "occurred_at": first_time(message.get("$time")) or received_at,
+        "received_at": received_at,
+        "context": _context({}),
+    }
+    kept = {k: v for k, v in message.items() if k != "$token"}
+    custom = {**envelope, "event_type": ENGAGE, "properties": kept}
+    operations = {k for k in message if k.startswith("$")} - PROFILE_FIELDS
+    if not operations <= {"$set", "$set_once"}:
+        return Mapped(None, custom)
+    identify = {"set": obj(message.get("$set")), "set_once": obj(message.get("$set_once"))}
+    return Mapped({**envelope, "event_type": "identify", "properties": identify}, custom)
+
+
+def link_event(
+    message: Mapping[str, Any],
+) -> tuple[tuple[str, str], dict[str, Any] | None] | None:
+    """Simplified ID Merge: for an event carrying ``$user_id`` and ``$device_id``, the
+    pair, and the ``$identify`` that links the device's anonymous events
+    (``$device:<device id>``) to the user, in Mixpanel's own form; its ``$insert_id``
+    derives from the pair, so storage keeps one."""
+    properties = obj(message.get("properties"))
+    user, device = text(properties.get("$user_id")), text(properties.get("$device_id"))
+    if user is None or device is None:
+        return None
+    anonymous = f"{DEVICE_PREFIX}{device}"
+    link_id = uuid.uuid5(ID_NAMESPACE, f"mixpanel-link:{anonymous}:{user}")
+    shared: dict[str, Any] = {k: properties[k] for k in LINK_SHARES if k in properties}
+    linked: dict[str, Any] = {**shared, "distinct_id": user, "$identified_id": user,
+                              "$anon_id": anonymous, "$insert_id": str(link_id)}  # fmt: skip
+    identify: dict[str, Any] = {"event": "$identify", "properties": linked}
+    return (anonymous, user), identify
+
+
+def _mapped(message: Mapping[str, Any], at: datetime, received_at: datetime) -> Mapped:
+    name = text(message.get("event"))
+    properties = {k: v for k, v in obj(message.get("properties")).items() if k != "token"}
+    envelope: dict[str, Any] = {
+        "user_id": text(properties.get("distinct_id")),
         "session_id": str(properties.get("$session_id") or NO_SESSION)[:128],
         "occurred_at": at,
-        "received_at": first_time(properties.get("mp_processing_time_ms")) or at,
+        "received_at": received_at,
         "context": _context(properties),
     }
     insert_id = event_id(properties.get("$insert_id"), "mixpanel")
     if insert_id is not None:
         envelope["event_id"] = insert_id
-    custom = {**envelope, "event_type": name, "properties": dict(properties)}
+    custom = {**envelope, "event_type": name, "properties": properties}
     own = {k: v for k, v in properties.items() if not _system(k)}
-    mapped = [with_line_id(Mapped(_typed(name, properties, own, envelope), custom), message,
-                           "mixpanel")]  # fmt: skip
-    link = _device_link(properties, envelope)
-    return mapped + ([link] if link is not None else [])
+    return Mapped(_typed(name, properties, own, envelope), custom)
 
 
 def _typed(
@@ -107,20 +188,6 @@ def _linked(
     if anonymous and anonymous != user:
         identify["anonymous_id"] = anonymous
     return {**envelope, "user_id": user, "event_type": "identify", "properties": identify}
-
-
-def _device_link(properties: Mapping[str, Any], envelope: Mapping[str, Any]) -> Mapped | None:
-    """Simplified ID Merge: the device's anonymous id is the user's, once per pair."""
-    user, device = text(properties.get("$user_id")), text(properties.get("$device_id"))
-    if user is None or device is None:
-        return None
-    anonymous = f"{DEVICE_PREFIX}{device}"
-    linked = _linked({**envelope, "event_id": _pair_id(user, anonymous)}, user, anonymous)
-    return None if linked is None else Mapped(linked, linked)
-
-
-def _pair_id(user: str, anonymous: str) -> uuid.UUID:
-    return uuid.uuid5(ID_NAMESPACE, f"mixpanel-link:{anonymous}:{user}")
 
 
 def _system(key: str) -> bool:
