@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from api_helpers import core_for, new_key
+from storage_helpers import consumer_env, create_topic, start_consumer
 
 from eventtide.api.main import create_app
 from eventtide.api.settings import ApiSettings
@@ -57,3 +61,23 @@ def serving(core: CoreSettings, database_url: str, **settings: Any) -> Iterator[
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def storing(
+    kafka_bootstrap: str, database_url: str, log_dir: Path, prefix: str
+) -> Iterator[tuple[str, str]]:
+    """The SDK tests' pipeline: the API served on new topics (``prefix`` and its
+    dead-letter topic) and a consumer storing them into ``database_url``; yields the
+    API's URL and a new ingest key. The consumer's log is ``log_dir/c.log``."""
+    topic = create_topic(kafka_bootstrap, prefix)
+    dlq = create_topic(kafka_bootstrap, f"{prefix}.dlq", partitions=1)
+    key = new_key(database_url, "ingest")
+    env = consumer_env(kafka_bootstrap, database_url, EVENTTIDE_DLQ_TOPIC=dlq)
+    consumer = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", log_dir / "c.log")
+    try:
+        with serving(core_for(kafka_bootstrap, topic, dlq), database_url) as url:
+            yield url, key
+    finally:
+        consumer.terminate()
+        consumer.wait(30)

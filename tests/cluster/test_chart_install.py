@@ -149,12 +149,23 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
     assert "get pipeline events" in installed
     assert "http://eventtide.example.com/" in installed, "the notes say where the API is"
 
-    # The chart's own Deployments are Available (kwok runs their Pods).
+    # The chart's own Deployments become Available (kwok runs their Pods). helm's --wait
+    # can return on their ready replicas a moment before the deployment controller sets
+    # the condition (seen once in a full suite: the test read them 1.7 s in), so it is
+    # polled, and a failure names the Deployments that never got there.
     selector = f"app.kubernetes.io/instance={release}"
     chart_deployments = kubectl_json(kubeconfig, "deployments", "-n", namespace, "-l", selector)
     names = sorted(d["metadata"]["name"] for d in chart_deployments["items"])
     assert names == [f"{release}-eventtide-{c}" for c in COMPONENTS]
-    assert all(available(d) for d in chart_deployments["items"])
+
+    def unavailable() -> list[str]:
+        listed = kubectl_json(kubeconfig, "deployments", "-n", namespace, "-l", selector)
+        return [d["metadata"]["name"] for d in listed["items"] if not available(d)]
+
+    deadline = time.monotonic() + 60
+    while (waiting := unavailable()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not waiting, f"not Available after 60 s: {waiting}"
     pod_spec = chart_deployments["items"][0]["spec"]["template"]["spec"]
     assert pod_spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
 

@@ -11,20 +11,13 @@ its batches to ``/v1/batch``, RudderStack's gzips them there, PostHog's posts to
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import core_for, new_key
-from api_server import serving
-from storage_helpers import (
-    consumer_env,
-    create_topic,
-    properties_of,
-    start_consumer,
-    wait_stored_kinds,
-)
+from api_helpers import new_key
+from api_server import storing
+from storage_helpers import properties_of, wait_stored_kinds
 
 pytestmark = pytest.mark.e2e
 
@@ -51,51 +44,41 @@ def test_go_sdks_are_stored_once_mapped_and_each_person_as_one(
 ) -> None:
     if not SEND.exists():
         pytest.fail(f"{SEND} is missing: run `make sdk-clients` (Go)")
-    topic = create_topic(kafka_bootstrap, "test.gosdk")
-    dlq = create_topic(kafka_bootstrap, "test.gosdk.dlq", partitions=1)
-    key = new_key(fresh_database_url, "ingest")
-    core = core_for(kafka_bootstrap, topic, dlq)
-    env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
-    consumer = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log")
-    try:
-        with serving(core, fresh_database_url) as api:
-            sent = subprocess.run(
-                [str(SEND), api, key], capture_output=True, text=True, timeout=120, check=False
-            )
-            assert sent.returncode == 0, sent.stdout + sent.stderr
-            rows = wait_stored_kinds(fresh_database_url, SENT)
-            kinds = [r.event_type for r in rows]
-            assert {k: kinds.count(k) for k in {*kinds, *SENT}} == SENT, "each call stored once"
-            assert key not in str([r.properties for r in rows]), "the ingest key is not kept"
-            order = next(properties_of(r) for r in rows if r.event_type == "purchase")
-            assert (order["order_id"], order["amount"]) == ("go-o-1", 30.0)
-            views = [r for r in rows if r.event_type == "page_view"]
-            pages = sorted((r.user_id, r.context["page"]) for r in views)
-            assert pages == [
-                ("go-anon-1", "/pricing"),
-                ("go-anon-2", "/docs"),
-                ("go-kai", "Settings"),  # RudderStack's screen: the screen's name
-                ("go-max", "/gifts"),
-                ("go-max", "Settings"),  # Snowplow's screen view: the screen's name
-            ]
-            item = next(properties_of(r) for r in rows if r.event_type == "transaction_item")
-            assert (item["order_id"], item["sku"], item["price"], item["quantity"]) == (
-                "go-o-2", "p-10", 12.0, 2,
-            )  # fmt: skip
+    with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.gosdk") as (api, key):
+        sent = subprocess.run(
+            [str(SEND), api, key], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        rows = wait_stored_kinds(fresh_database_url, SENT)
+        kinds = [r.event_type for r in rows]
+        assert {k: kinds.count(k) for k in {*kinds, *SENT}} == SENT, "each call stored once"
+        assert key not in str([r.properties for r in rows]), "the ingest key is not kept"
+        order = next(properties_of(r) for r in rows if r.event_type == "purchase")
+        assert (order["order_id"], order["amount"]) == ("go-o-1", 30.0)
+        views = [r for r in rows if r.event_type == "page_view"]
+        pages = sorted((r.user_id, r.context["page"]) for r in views)
+        assert pages == [
+            ("go-anon-1", "/pricing"),
+            ("go-anon-2", "/docs"),
+            ("go-kai", "Settings"),  # RudderStack's screen: the screen's name
+            ("go-max", "/gifts"),
+            ("go-max", "Settings"),  # Snowplow's screen view: the screen's name
+        ]
+        item = next(properties_of(r) for r in rows if r.event_type == "transaction_item")
+        assert (item["order_id"], item["sku"], item["price"], item["quantity"]) == (
+            "go-o-2", "p-10", 12.0, 2,
+        )  # fmt: skip
 
-            reader = {"x-api-key": new_key(fresh_database_url, "read")}
-            people = {
-                "go-jo": ("go-anon-1", {"plan": "pro"}),  # Segment
-                "go-kai": ("go-anon-2", {"plan": "team"}),  # RudderStack
-                "go-lee": ("go-anon-3", {"plan": "team"}),  # PostHog: $set, then an alias
-            }
-            for user, (anonymous, traits) in people.items():
-                profile = httpx.get(f"{api}/v1/users/{anonymous}", headers=reader, timeout=10)
-                assert profile.status_code == 200, profile.text
-                assert sorted(profile.json()["distinct_ids"]) == [anonymous, user], profile.json()
-                assert profile.json()["traits"] == traits, profile.json()
-            max_ = httpx.get(f"{api}/v1/users/go-max", headers=reader, timeout=10).json()
-            assert max_["total_events"] == 7, max_  # each of the Snowplow tracker's events
-    finally:
-        consumer.terminate()
-        consumer.wait(30)
+        reader = {"x-api-key": new_key(fresh_database_url, "read")}
+        people = {
+            "go-jo": ("go-anon-1", {"plan": "pro"}),  # Segment
+            "go-kai": ("go-anon-2", {"plan": "team"}),  # RudderStack
+            "go-lee": ("go-anon-3", {"plan": "team"}),  # PostHog: $set, then an alias
+        }
+        for user, (anonymous, traits) in people.items():
+            profile = httpx.get(f"{api}/v1/users/{anonymous}", headers=reader, timeout=10)
+            assert profile.status_code == 200, profile.text
+            assert sorted(profile.json()["distinct_ids"]) == [anonymous, user], profile.json()
+            assert profile.json()["traits"] == traits, profile.json()
+        max_ = httpx.get(f"{api}/v1/users/go-max", headers=reader, timeout=10).json()
+        assert max_["total_events"] == 7, max_  # each of the Snowplow tracker's events

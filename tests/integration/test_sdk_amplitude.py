@@ -11,21 +11,14 @@ import json
 import logging
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from api_helpers import core_for, new_key
-from api_server import serving
-from storage_helpers import (
-    consumer_env,
-    create_topic,
-    properties_of,
-    start_consumer,
-    wait_stored_kinds,
-)
+from api_server import serving, storing
+from storage_helpers import create_topic, properties_of, wait_stored_kinds
 
 pytestmark = pytest.mark.integration
 
@@ -51,62 +44,51 @@ def test_amplitude_sdk_events_stored_once_mapped_and_one_person(
 ) -> None:
     from amplitude import BaseEvent, EventOptions, Identify
 
-    topic = create_topic(kafka_bootstrap, "test.amplitude")
-    dlq = create_topic(kafka_bootstrap, "test.amplitude.dlq", partitions=1)
-    key = new_key(fresh_database_url, "ingest")
-    env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
-    consumer = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log")
-    try:
-        with serving(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as url:
-            results: list[tuple[str, int, str]] = []
-            client = _client(url, key, results)
-            page = {"[Amplitude] Page Path": "/pricing", "[Amplitude] Page Title": "Pricing"}
-            client.track(BaseEvent("[Amplitude] Page Viewed", device_id="amp-dev",
-                                   event_properties=page, platform="Web"))  # fmt: skip
-            client.identify(Identify().set("plan", "pro"),
-                            EventOptions(user_id="amp-ann", device_id="amp-dev"))  # fmt: skip
-            client.track(BaseEvent("Order Completed", user_id="amp-ann", device_id="amp-dev",
-                                   event_properties=ORDER))  # fmt: skip
-            client.track(BaseEvent("Song Played", user_id="amp-ben", device_id="amp-dev-2",
-                                   event_properties={"genre": "jazz"}, platform="iOS"))  # fmt: skip
-            client.shutdown()
-            node = _node(url, key)
-            assert [code for _, code, _ in node["codes"]] == [200, 200, 200], node
-            assert sorted(r[:2] for r in results) == sorted(
-                (name, 200) for name in ("[Amplitude] Page Viewed", "$identify",
-                                         "Order Completed", "Song Played")
-            ), results  # fmt: skip
+    with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.amplitude") as (url, key):
+        results: list[tuple[str, int, str]] = []
+        client = _client(url, key, results)
+        page = {"[Amplitude] Page Path": "/pricing", "[Amplitude] Page Title": "Pricing"}
+        client.track(BaseEvent("[Amplitude] Page Viewed", device_id="amp-dev",
+                               event_properties=page, platform="Web"))  # fmt: skip
+        client.identify(Identify().set("plan", "pro"),
+                        EventOptions(user_id="amp-ann", device_id="amp-dev"))  # fmt: skip
+        client.track(BaseEvent("Order Completed", user_id="amp-ann", device_id="amp-dev",
+                               event_properties=ORDER))  # fmt: skip
+        client.track(BaseEvent("Song Played", user_id="amp-ben", device_id="amp-dev-2",
+                               event_properties={"genre": "jazz"}, platform="iOS"))  # fmt: skip
+        client.shutdown()
+        node = _node(url, key)
+        assert [code for _, code, _ in node["codes"]] == [200, 200, 200], node
+        assert sorted(r[:2] for r in results) == sorted(
+            (name, 200) for name in ("[Amplitude] Page Viewed", "$identify",
+                                     "Order Completed", "Song Played")
+        ), results  # fmt: skip
 
-            rows = wait_stored_kinds(fresh_database_url, STORED)
-            kinds = [r.event_type for r in rows]
-            # each SDK's identify links its device itself; amp-ben's gets the door's link
-            assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED
-            views = sorted(
-                (r.user_id, r.context["page"]) for r in rows if r.event_type == "page_view"
-            )
-            assert views == [("amp-dev", "/pricing"), ("node-dev", "/docs")]
-            order = next(properties_of(r) for r in rows if r.event_type == "purchase")
-            assert (order["order_id"], order["amount"]) == ("amp-o-1", 25.0)
-            song = next(r for r in rows if r.event_type == "Song Played")
-            assert song.context["platform"] == "ios"
+        rows = wait_stored_kinds(fresh_database_url, STORED)
+        kinds = [r.event_type for r in rows]
+        # each SDK's identify links its device itself; amp-ben's gets the door's link
+        assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED
+        views = sorted((r.user_id, r.context["page"]) for r in rows if r.event_type == "page_view")
+        assert views == [("amp-dev", "/pricing"), ("node-dev", "/docs")]
+        order = next(properties_of(r) for r in rows if r.event_type == "purchase")
+        assert (order["order_id"], order["amount"]) == ("amp-o-1", 25.0)
+        song = next(r for r in rows if r.event_type == "Song Played")
+        assert song.context["platform"] == "ios"
 
-            reader = {"x-api-key": new_key(fresh_database_url, "read")}
-            for device, user, traits in (("amp-dev", "amp-ann", {"plan": "pro"}),
-                                         ("amp-dev-2", "amp-ben", {}),
-                                         ("node-dev", "node-cat", {"plan": "team",
-                                                                   "source": "ad"})):  # fmt: skip
-                profile = httpx.get(f"{url}/v1/users/{device}", headers=reader, timeout=10)
-                assert profile.status_code == 200, profile.text
-                assert sorted(profile.json()["distinct_ids"]) == sorted([device, user])
-                assert profile.json()["traits"] == traits
+        reader = {"x-api-key": new_key(fresh_database_url, "read")}
+        for device, user, traits in (("amp-dev", "amp-ann", {"plan": "pro"}),
+                                     ("amp-dev-2", "amp-ben", {}),
+                                     ("node-dev", "node-cat", {"plan": "team",
+                                                               "source": "ad"})):  # fmt: skip
+            profile = httpx.get(f"{url}/v1/users/{device}", headers=reader, timeout=10)
+            assert profile.status_code == 200, profile.text
+            assert sorted(profile.json()["distinct_ids"]) == sorted([device, user])
+            assert profile.json()["traits"] == traits
 
-            refused = httpx.post(f"{url}/2/httpapi", json={"api_key": "et_wrong", "events": [{}]})
-            assert refused.status_code == 401
-            assert refused.json()["error"].startswith("Invalid API key:"), refused.json()
-            assert refused.json()["code"] == 401
-    finally:
-        consumer.terminate()
-        consumer.wait(30)
+        refused = httpx.post(f"{url}/2/httpapi", json={"api_key": "et_wrong", "events": [{}]})
+        assert refused.status_code == 401
+        assert refused.json()["error"].startswith("Invalid API key:"), refused.json()
+        assert refused.json()["code"] == 401
 
 
 def _node(url: str, key: str) -> dict[str, Any]:

@@ -7,20 +7,13 @@ reported by the SDK in the API's words."""
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import core_for, new_key
-from api_server import serving
-from storage_helpers import (
-    consumer_env,
-    create_topic,
-    properties_of,
-    start_consumer,
-    wait_stored_kinds,
-)
+from api_helpers import new_key
+from api_server import storing
+from storage_helpers import properties_of, wait_stored_kinds
 
 pytestmark = pytest.mark.integration
 
@@ -45,50 +38,41 @@ def test_mixpanel_sdk_calls_stored_once_mapped_and_one_person(
 ) -> None:
     from mixpanel import Consumer, Mixpanel, MixpanelException
 
-    topic = create_topic(kafka_bootstrap, "test.mixpanel")
-    dlq = create_topic(kafka_bootstrap, "test.mixpanel.dlq", partitions=1)
-    key = new_key(fresh_database_url, "ingest")
-    env = consumer_env(kafka_bootstrap, fresh_database_url, EVENTTIDE_DLQ_TOPIC=dlq)
-    consumer = start_consumer(env, topic, f"g-{uuid.uuid4().hex[:6]}", tmp_path / "c.log")
-    try:
-        with serving(core_for(kafka_bootstrap, topic, dlq), fresh_database_url) as url:
-            buffered = _consumer(url)
-            mp = Mixpanel(key, consumer=buffered)
-            page = {"$device_id": "mx-dev", "$current_url": "https://shop.example/p/mug",
-                    "current_page_title": "Mug", "mp_lib": "web"}  # fmt: skip
-            mp.track("$device:mx-dev", "$mp_web_page_view", page)
-            mp.track("mx-eve", "Order Completed",
-                     {"$device_id": "mx-dev", "$user_id": "mx-eve", **ORDER})  # fmt: skip
-            mp.people_set("mx-eve", {"plan": "pro"})
-            mp.people_increment("mx-eve", {"logins": 1})
-            mp.track("mx-fay", "$identify", {"$identified_id": "mx-fay", "$anon_id": "mx-anon"})
-            ten_days_ago = int(time.time()) - 10 * 86_400
-            mp.import_data(None, "mx-fay", "Invite Sent", ten_days_ago, {"role": "editor"},
-                           api_secret="unused")  # fmt: skip
-            buffered.flush()  # type: ignore[attr-defined]
+    with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.mixpanel") as (url, key):
+        buffered = _consumer(url)
+        mp = Mixpanel(key, consumer=buffered)
+        page = {"$device_id": "mx-dev", "$current_url": "https://shop.example/p/mug",
+                "current_page_title": "Mug", "mp_lib": "web"}  # fmt: skip
+        mp.track("$device:mx-dev", "$mp_web_page_view", page)
+        mp.track("mx-eve", "Order Completed",
+                 {"$device_id": "mx-dev", "$user_id": "mx-eve", **ORDER})  # fmt: skip
+        mp.people_set("mx-eve", {"plan": "pro"})
+        mp.people_increment("mx-eve", {"logins": 1})
+        mp.track("mx-fay", "$identify", {"$identified_id": "mx-fay", "$anon_id": "mx-anon"})
+        ten_days_ago = int(time.time()) - 10 * 86_400
+        mp.import_data(None, "mx-fay", "Invite Sent", ten_days_ago, {"role": "editor"},
+                       api_secret="unused")  # fmt: skip
+        buffered.flush()  # type: ignore[attr-defined]
 
-            direct = Consumer(events_url=f"{url}/track")
-            with pytest.raises(MixpanelException, match=r"Mixpanel error: .*key"):
-                Mixpanel("et_wrong", consumer=direct).track("u", "Song Played")
+        direct = Consumer(events_url=f"{url}/track")
+        with pytest.raises(MixpanelException, match=r"Mixpanel error: .*key"):
+            Mixpanel("et_wrong", consumer=direct).track("u", "Song Played")
 
-            rows = wait_stored_kinds(fresh_database_url, STORED)
-            kinds = [r.event_type for r in rows]
-            assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED
-            assert key not in str([r.properties for r in rows]), "the token is not kept"
-            view = next(r for r in rows if r.event_type == "page_view")
-            assert (view.user_id, view.context["page"]) == ("$device:mx-dev", "/p/mug")
-            order = next(properties_of(r) for r in rows if r.event_type == "purchase")
-            assert (order["order_id"], order["amount"]) == ("mx-o-1", 25.0)
-            invite = next(r for r in rows if r.event_type == "Invite Sent")
-            assert abs(invite.occurred_at.timestamp() - ten_days_ago) < 1
+        rows = wait_stored_kinds(fresh_database_url, STORED)
+        kinds = [r.event_type for r in rows]
+        assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED
+        assert key not in str([r.properties for r in rows]), "the token is not kept"
+        view = next(r for r in rows if r.event_type == "page_view")
+        assert (view.user_id, view.context["page"]) == ("$device:mx-dev", "/p/mug")
+        order = next(properties_of(r) for r in rows if r.event_type == "purchase")
+        assert (order["order_id"], order["amount"]) == ("mx-o-1", 25.0)
+        invite = next(r for r in rows if r.event_type == "Invite Sent")
+        assert abs(invite.occurred_at.timestamp() - ten_days_ago) < 1
 
-            reader = {"x-api-key": new_key(fresh_database_url, "read")}
-            for anonymous, user, traits in (("$device:mx-dev", "mx-eve", {"plan": "pro"}),
-                                            ("mx-anon", "mx-fay", {})):  # fmt: skip
-                profile = httpx.get(f"{url}/v1/users/{anonymous}", headers=reader, timeout=10)
-                assert profile.status_code == 200, profile.text
-                assert sorted(profile.json()["distinct_ids"]) == sorted([anonymous, user])
-                assert profile.json()["traits"] == traits
-    finally:
-        consumer.terminate()
-        consumer.wait(30)
+        reader = {"x-api-key": new_key(fresh_database_url, "read")}
+        for anonymous, user, traits in (("$device:mx-dev", "mx-eve", {"plan": "pro"}),
+                                        ("mx-anon", "mx-fay", {})):  # fmt: skip
+            profile = httpx.get(f"{url}/v1/users/{anonymous}", headers=reader, timeout=10)
+            assert profile.status_code == 200, profile.text
+            assert sorted(profile.json()["distinct_ids"]) == sorted([anonymous, user])
+            assert profile.json()["traits"] == traits

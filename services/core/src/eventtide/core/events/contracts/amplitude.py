@@ -33,6 +33,7 @@ from eventtide.core.events.contracts.common import (
     ID_NAMESPACE,
     NO_PAGE,
     Mapped,
+    context_fields,
     country_from,
     event_id,
     obj,
@@ -182,9 +183,6 @@ def _context(message: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[
         phone = any(word in device_type for word in ("iphone", "android", "mobile"))
         device = "mobile" if phone else "desktop"
     page = path_of(properties.get(PAGE_PATH)) or path_of(properties.get(PAGE_URL)) or NO_PAGE
-    return {
-        "platform": platform,
-        "device": device,
-        "country": country_from(message.get("country")),
-        "page": page[:2048],
-    }
+    return context_fields(
+        platform=platform, device=device, country=country_from(message.get("country")), page=page
+    )

@@ -93,6 +93,28 @@ def skew_corrected(at: datetime, sent: datetime | None, received_at: datetime) -
     return received_at - max(sent - at, timedelta(0))
 
 
+def context_fields(
+    *,
+    platform: str,
+    device: str,
+    country: str,
+    page: str,
+    referrer: str | None = None,
+    user_agent: str | None = None,
+) -> dict[str, Any]:
+    """An event's ``context`` as every contract builds it: the page and referrer cut to
+    2,048 characters and the user agent to 1,024 (the envelope's limits), an empty
+    referrer or agent left out."""
+    result: dict[str, Any] = {
+        "platform": platform, "device": device, "country": country, "page": page[:2048],
+    }  # fmt: skip
+    if referrer:
+        result["referrer"] = referrer[:2048]
+    if user_agent:
+        result["user_agent"] = user_agent[:1024]
+    return result
+
+
 def country_from(*candidates: object) -> str:
     """The first ISO 3166-1 alpha-2 code among country fields or locales (``en-US``)."""
     for candidate in candidates:

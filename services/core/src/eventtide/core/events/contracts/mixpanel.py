@@ -32,6 +32,7 @@ from eventtide.core.events.contracts.common import (
     NO_PAGE,
     NO_SESSION,
     Mapped,
+    context_fields,
     country_from,
     event_id,
     obj,
@@ -212,13 +213,11 @@ def _context(properties: Mapping[str, Any]) -> dict[str, Any]:
     page = (
         path_of(properties.get("$current_url")) or text(properties.get("$screen_name")) or NO_PAGE
     )
-    result: dict[str, Any] = {
-        "platform": platform,
-        "device": device,
-        "country": country_from(properties.get("mp_country_code"), properties.get("$country")),
-        "page": page[:2048],
-    }
     referrer = text(properties.get("$referrer"))
-    if referrer and referrer != "$direct":
-        result["referrer"] = referrer[:2048]
-    return result
+    return context_fields(
+        platform=platform,
+        device=device,
+        country=country_from(properties.get("mp_country_code")),
+        page=page,
+        referrer=None if referrer == "$direct" else referrer,
+    )

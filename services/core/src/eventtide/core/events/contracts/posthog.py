@@ -16,6 +16,7 @@ from eventtide.core.events.contracts.common import (
     NO_PAGE,
     NO_SESSION,
     Mapped,
+    context_fields,
     country_from,
     event_id,
     obj,
@@ -112,16 +113,12 @@ def _context(properties: Mapping[str, Any], name: object) -> dict[str, Any]:
             or path_of(properties.get("$current_url"))
             or NO_PAGE
         )
-    result: dict[str, Any] = {
-        "platform": platform,
-        "device": device,
-        "country": country_from(properties.get("$geoip_country_code"), properties.get("$locale")),
-        "page": page[:2048],
-    }
     referrer = text(properties.get("$referrer"))
-    if referrer and referrer != "$direct":
-        result["referrer"] = referrer[:2048]
-    agent = text(properties.get("$raw_user_agent")) or text(properties.get("$user_agent"))
-    if agent:
-        result["user_agent"] = agent[:1024]
-    return result
+    return context_fields(
+        platform=platform,
+        device=device,
+        country=country_from(properties.get("$geoip_country_code"), properties.get("$locale")),
+        page=page,
+        referrer=None if referrer == "$direct" else referrer,
+        user_agent=text(properties.get("$raw_user_agent")) or text(properties.get("$user_agent")),
+    )

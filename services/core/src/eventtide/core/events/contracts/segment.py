@@ -16,6 +16,7 @@ from eventtide.core.events.contracts.common import (
     NO_PAGE,
     NO_SESSION,
     Mapped,
+    context_fields,
     country_from,
     event_id,
     obj,
@@ -121,19 +122,14 @@ def _context(
             or path_of(page.get("url"))
             or NO_PAGE
         )
-    result: dict[str, Any] = {
-        "platform": platform,
-        "device": _device(str(device.get("type", "")), platform),
-        "country": country_from(location.get("country"), context.get("locale")),
-        "page": where[:2048],
-    }
-    referrer = text(properties.get("referrer")) or text(page.get("referrer"))
-    if referrer:
-        result["referrer"] = referrer[:2048]
-    agent = text(context.get("userAgent"))
-    if agent:
-        result["user_agent"] = agent[:1024]
-    return result
+    return context_fields(
+        platform=platform,
+        device=_device(str(device.get("type", "")), platform),
+        country=country_from(location.get("country"), context.get("locale")),
+        page=where,
+        referrer=text(properties.get("referrer")) or text(page.get("referrer")),
+        user_agent=text(context.get("userAgent")),
+    )
 
 
 def _platform(os_name: str, library: str, has_page: bool) -> str:

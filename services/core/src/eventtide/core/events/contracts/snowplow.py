@@ -37,6 +37,7 @@ from eventtide.core.events.contracts.common import (
     NO_PAGE,
     NO_SESSION,
     Mapped,
+    context_fields,
     country_from,
     event_id,
     obj,
@@ -308,18 +309,14 @@ def _context(
     )
     os_type = str(mobile.get("osType", "")) if isinstance(mobile, dict) else ""
     platform = _platform(str(message.get("p") or ""), f"{os_type} {agent}".lower())
-    result: dict[str, Any] = {
-        "platform": platform,
-        "device": _device(str(message.get("p") or ""), platform, agent),
-        "country": country_from(message.get("lang")),
-        "page": (path_of(message.get("url")) or screen or NO_PAGE)[:2048],
-    }
-    referrer = text(message.get("refr"))
-    if referrer:
-        result["referrer"] = referrer[:2048]
-    if agent:
-        result["user_agent"] = agent[:1024]
-    return result
+    return context_fields(
+        platform=platform,
+        device=_device(str(message.get("p") or ""), platform, agent),
+        country=country_from(message.get("lang")),
+        page=path_of(message.get("url")) or screen or NO_PAGE,
+        referrer=text(message.get("refr")),
+        user_agent=agent,
+    )
 
 
 def _platform(code: str, hints: str) -> str:
