@@ -15,10 +15,10 @@ dropped by storage).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final
 
+from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.events.contracts.snowplow import link_event
 
 LinkMaker = Callable[[Any], tuple[tuple[str, str], dict[str, Any] | None] | None]
@@ -32,22 +32,11 @@ REMEMBERED: Final = 100_000
 (measured with tracemalloc)."""
 
 
-class RecentPairs:
-    """The (uid, duid) pairs this process linked, least recently seen forgotten first."""
+class RecentPairs(Recent[tuple[str, str]]):
+    """The pairs this door linked lately, least recently seen forgotten first."""
 
     def __init__(self, size: int = REMEMBERED) -> None:
-        self._pairs: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._size = size
-
-    def first(self, pair: tuple[str, str]) -> bool:
-        """True the first time ``pair`` is seen (again, once it was forgotten)."""
-        if pair in self._pairs:
-            self._pairs.move_to_end(pair)
-            return False
-        self._pairs[pair] = None
-        if len(self._pairs) > self._size:
-            self._pairs.popitem(last=False)
-        return True
+        super().__init__(size)
 
 
 def with_links(

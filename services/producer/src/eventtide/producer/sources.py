@@ -11,14 +11,12 @@ dead-letter. A replayed file never produces them: its invalid lines are rejected
 from __future__ import annotations
 
 import gzip
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BufferedReader
 from pathlib import Path
 from typing import Any, Final
-from uuid import UUID
 
 import orjson
 
@@ -29,6 +27,7 @@ from eventtide.core.events import (
     validate_json_event,
 )
 from eventtide.core.events.contracts import ExportReader, to_event
+from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.events.rejection import single
 from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
@@ -111,7 +110,7 @@ def from_export(
     for is validated as the API validates the same tool's messages. An identity link
     already sent in this run is not sent again."""
     imported_at = datetime.now(UTC)
-    links: OrderedDict[UUID, None] = OrderedDict()
+    links: Recent[object] = Recent(LINKS_REMEMBERED)
     with _open(path) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -129,23 +128,10 @@ def from_export(
                 yield Rejected(f"line {number}", reason)
                 continue
             for index, mapped in enumerate(reader(message, imported_at)):
-                if index > 0 and _sent_before(links, mapped.custom.get("event_id")):
-                    continue
+                if index > 0 and not links.first(mapped.custom.get("event_id")):
+                    continue  # a link this run has sent
                 event = to_event(mapped, context)
                 yield Rejected(f"line {number}", event) if isinstance(event, Rejection) else event
-
-
-def _sent_before(links: OrderedDict[UUID, None], event_id: object) -> bool:
-    """True for a link this run has sent; otherwise it is remembered (the oldest go)."""
-    if not isinstance(event_id, UUID):
-        return False
-    if event_id in links:
-        links.move_to_end(event_id)
-        return True
-    links[event_id] = None
-    if len(links) > LINKS_REMEMBERED:
-        links.popitem(last=False)
-    return False
 
 
 def _open(path: Path) -> gzip.GzipFile | BufferedReader:
