@@ -160,6 +160,8 @@ def test_helm_install_runs_and_helm_uninstall_removes_everything(
 
     def unavailable() -> list[str]:
         listed = kubectl_json(kubeconfig, "deployments", "-n", namespace, "-l", selector)
+        if listed is None:
+            return ["(kubectl get deployments failed)"]  # asked again until the deadline
         return [d["metadata"]["name"] for d in listed["items"] if not available(d)]
 
     deadline = time.monotonic() + 60
