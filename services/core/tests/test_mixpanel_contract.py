@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from eventtide.core.events import CustomEvent, IdentifyEvent
-from eventtide.core.events.contracts import Mapped, to_event
+from eventtide.core.events.contracts import to_event
+from eventtide.core.events.contracts.common import with_id
 from eventtide.core.events.contracts.mixpanel import (
     from_mixpanel,
     from_mixpanel_profile,
@@ -18,12 +19,6 @@ from eventtide.core.events.contracts.mixpanel import (
 pytestmark = pytest.mark.unit
 
 RECEIVED = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-
-def _with_id(mapped: Mapped) -> Mapped:
-    """As the door gives an update its id (profile updates carry none)."""
-    given = {"event_id": uuid.uuid4()}
-    return Mapped(None if mapped.typed is None else mapped.typed | given, mapped.custom | given)
 
 
 def test_a_tracked_event_keeps_its_time_and_drops_the_token() -> None:
@@ -40,14 +35,14 @@ def test_a_tracked_event_keeps_its_time_and_drops_the_token() -> None:
 def test_profile_sets_are_traits_and_other_operations_are_kept() -> None:
     update = {"$token": "et_k", "$distinct_id": "u-1", "$time": 1796472000000,
               "$set": {"plan": "pro"}, "$set_once": {"source": "ad"}}  # fmt: skip
-    traits = to_event(_with_id(from_mixpanel_profile(update, received_at=RECEIVED)))
+    traits = to_event(with_id(from_mixpanel_profile(update, received_at=RECEIVED), uuid.uuid4()))
     assert isinstance(traits, IdentifyEvent)
     assert (traits.user_id, traits.properties.set, traits.properties.set_once) == (
         "u-1", {"plan": "pro"}, {"source": "ad"},
     )  # fmt: skip
     assert traits.properties.anonymous_id is None, "a profile update links no ids"
     counted = {"$token": "et_k", "$distinct_id": "u-1", "$add": {"logins": 1}}
-    kept = to_event(_with_id(from_mixpanel_profile(counted, received_at=RECEIVED)))
+    kept = to_event(with_id(from_mixpanel_profile(counted, received_at=RECEIVED), uuid.uuid4()))
     assert isinstance(kept, CustomEvent)
     assert (kept.event_type, kept.properties) == (
         "$mp_engage", {"$distinct_id": "u-1", "$add": {"logins": 1}},

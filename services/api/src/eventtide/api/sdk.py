@@ -20,6 +20,7 @@ import orjson
 from eventtide.api.ingest import Accepted, Outcome, Refused
 from eventtide.core.events import Rejection
 from eventtide.core.events.contracts import Mapped, to_event
+from eventtide.core.events.contracts.common import with_id
 from eventtide.core.events.rejection import single
 from eventtide.core.kafka.codec import encode
 
@@ -48,7 +49,8 @@ def prepare_sdk(
             outcomes.append(Refused(index, rejection, b"", raw))
             continue
         mapped = mapper(message, received_at=received_at, sent_at=sent_at)
-        mapped = _with_id(mapped, new_id)
+        if "event_id" not in mapped.custom:  # the collector gives it one
+            mapped = with_id(mapped, new_id())
         event = to_event(mapped, context)
         if isinstance(event, Rejection):
             user = mapped.custom.get("user_id")
@@ -57,15 +59,6 @@ def prepare_sdk(
         else:
             outcomes.append(Accepted(index, str(event.event_id), encode(event)))
     return outcomes
-
-
-def _with_id(mapped: Mapped, new_id: Callable[[], uuid.UUID]) -> Mapped:
-    """Give a message without an id one, the same for its typed and custom readings."""
-    if "event_id" in mapped.custom:
-        return mapped
-    event_id = new_id()
-    typed = None if mapped.typed is None else {**mapped.typed, "event_id": event_id}
-    return Mapped(typed, {**mapped.custom, "event_id": event_id})
 
 
 def basic_username(authorization: str | None) -> str | None:

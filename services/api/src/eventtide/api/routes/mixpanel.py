@@ -14,6 +14,7 @@ linked; without it ``1`` (``/import``: ``{"code": 200, "num_records_imported": n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from fastapi import APIRouter, Request, Response
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from eventtide.api.delivery import read_body
 from eventtide.api.deps import SettingsDep
-from eventtide.api.identity_links import with_links
+from eventtide.api.identity_links import LinkMaker, with_links
 from eventtide.api.mixpanel_body import decode_request
 from eventtide.api.problems import Problem, documented
 from eventtide.api.routes.sdk_common import ingest_caller, openapi_body, send_messages
@@ -44,47 +45,49 @@ _PACKED: Final = (
 )
 
 
-async def _ingest(request: Request, settings: SettingsDep, mapper: Mapper) -> Response:
-    try:
-        raw = await read_body(request, settings.body_max_bytes)
-        body = decode_request(
-            raw,
-            content_type=request.headers.get("content-type"),
-            query_verbose=request.query_params.get("verbose"),
-        )
-        ingest_caller(request, body.token or basic_username(request.headers.get("authorization")))
-        messages, links = body.messages, 0
-        if mapper is from_mixpanel:
-            messages, links = with_links(messages, request.app.state.mixpanel_pairs, link_event)
-        accepted, refused = await send_messages(
-            request, messages, mapper, sent_at=None, settings=settings, added=links
-        )
-    except Problem as problem:
-        problem.extra.setdefault("error", problem.detail)
-        raise
-    if body.verbose:
-        answer = {"status": 1, "error": None, "accepted": accepted, "rejected": refused}
-        return JSONResponse({**answer, "links": links})
-    if request.url.path.rstrip("/") == "/import":
-        return JSONResponse({"code": 200, "num_records_imported": accepted, "status": "OK"})
-    return PlainTextResponse("1")
+@dataclass(frozen=True, slots=True)
+class Door:
+    """What one of Mixpanel's routes does with its messages and how it answers."""
+
+    mapper: Mapper
+    link: LinkMaker | None  # events under Simplified ID Merge; profile updates link nothing
+    imports: bool  # /import's answer without verbose=1 is its JSON, not ``1``
+
+    async def __call__(self, request: Request, settings: SettingsDep) -> Response:
+        try:
+            raw = await read_body(request, settings.body_max_bytes)
+            body = decode_request(
+                raw,
+                content_type=request.headers.get("content-type"),
+                query_verbose=request.query_params.get("verbose"),
+            )
+            key = body.token or basic_username(request.headers.get("authorization"))
+            ingest_caller(request, key)
+            messages, links = body.messages, 0
+            if self.link is not None:
+                pairs = request.app.state.mixpanel_pairs
+                messages, links = with_links(messages, pairs, self.link)
+            accepted, refused = await send_messages(
+                request, messages, self.mapper, sent_at=None, settings=settings, added=links
+            )
+        except Problem as problem:
+            problem.extra.setdefault("error", problem.detail)
+            raise
+        if body.verbose:
+            answer = {"status": 1, "error": None, "accepted": accepted, "rejected": refused}
+            return JSONResponse({**answer, "links": links})
+        if self.imports:
+            return JSONResponse({"code": 200, "num_records_imported": accepted, "status": "OK"})
+        return PlainTextResponse("1")
 
 
-async def _events(request: Request, settings: SettingsDep) -> Response:
-    return await _ingest(request, settings, from_mixpanel)
-
-
-async def _profiles(request: Request, settings: SettingsDep) -> Response:
-    return await _ingest(request, settings, from_mixpanel_profile)
-
-
-for _base, _handler, _summary in (
-    ("/track", _events, "Mixpanel: track events"),
-    ("/import", _events, "Mixpanel: import events"),
-    ("/engage", _profiles, "Mixpanel: profile updates"),
+for _base, _door, _summary in (
+    ("/track", Door(from_mixpanel, link_event, imports=False), "Mixpanel: track events"),
+    ("/import", Door(from_mixpanel, link_event, imports=True), "Mixpanel: import events"),
+    ("/engage", Door(from_mixpanel_profile, None, imports=False), "Mixpanel: profile updates"),
 ):
     for _path in (_base, _base + "/"):
         router.add_api_route(
-            _path, _handler, methods=["POST"], responses=_ERRORS, openapi_extra=_BODY,
+            _path, _door, methods=["POST"], responses=_ERRORS, openapi_extra=_BODY,
             summary=_summary, description=_PACKED, include_in_schema=_path == _base,
         )  # fmt: skip

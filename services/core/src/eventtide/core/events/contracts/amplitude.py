@@ -24,14 +24,13 @@ start in epoch ms; -1 for none), ``event_properties``, ``user_properties``,
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
 from eventtide.core.events.contracts.common import (
-    ID_NAMESPACE,
     NO_PAGE,
+    NO_SESSION,
     Mapped,
     context_fields,
     country_from,
@@ -41,7 +40,7 @@ from eventtide.core.events.contracts.common import (
     text,
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
-from eventtide.core.events.contracts.exports import first_time, with_line_id
+from eventtide.core.events.contracts.exports import first_time, with_line_id, with_link
 
 PAGE_VIEW: Final = "[Amplitude] Page Viewed"
 PAGE_PATH: Final = "[Amplitude] Page Path"
@@ -74,12 +73,12 @@ def from_amplitude_export(message: Mapping[str, Any], imported_at: datetime) -> 
     received = first_time(
         message.get("server_received_time"), message.get("server_upload_time")
     )  # fmt: skip
-    mapped = [with_line_id(_mapped(message, occurred_at=at, received_at=received or at),
-                           message, "amplitude")]  # fmt: skip
-    link = link_event(message)
-    if link is not None and link[1] is not None:
-        mapped.append(_mapped(link[1], occurred_at=at, received_at=received or at))
-    return mapped
+
+    def at_its_times(event: Mapping[str, Any]) -> Mapped:
+        return _mapped(event, occurred_at=at, received_at=received or at)
+
+    event = with_line_id(at_its_times(message), message, "amplitude")
+    return with_link(event, link_event(message), at_its_times)
 
 
 def link_event(
@@ -94,7 +93,7 @@ def link_event(
         return None
     if message.get("event_type") == IDENTIFY:
         return (device, user), None
-    link_id = uuid.uuid5(ID_NAMESPACE, f"amplitude-link:{device}:{user}")
+    link_id = event_id(f"{device}:{user}", "amplitude-link")
     shared = {k: message[k] for k in ("time", "session_id", "platform", "os_name")
               if k in message}  # fmt: skip
     identify = {**shared, "event_type": IDENTIFY, "user_id": user, "device_id": device,
@@ -162,7 +161,7 @@ def _traits(user_properties: dict[str, Any]) -> dict[str, Any]:
 def _session(value: object) -> str:
     """Amplitude's session id (its start in epoch ms); -1, its "no session", is none."""
     if value is None or value == -1 or value == "-1" or value == "":
-        return "(none)"
+        return NO_SESSION
     return str(value)[:128]
 
 

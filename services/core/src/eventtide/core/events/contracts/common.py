@@ -49,6 +49,14 @@ def to_event(mapped: Mapped, context: Mapping[str, Any] | None = None) -> AnyEve
     return validate_event(mapped.custom, context)
 
 
+def with_id(mapped: Mapped, event_id: uuid.UUID) -> Mapped:
+    """``mapped`` with ``event_id`` in both readings, unless the message carried one."""
+    if "event_id" in mapped.custom:
+        return mapped
+    typed = None if mapped.typed is None else {**mapped.typed, "event_id": event_id}
+    return Mapped(typed, {**mapped.custom, "event_id": event_id})
+
+
 def event_id(message_id: object, prefix: str) -> uuid.UUID | None:
     """The SDK's message id as a UUID: itself if it is one, else derived (stable on retry)."""
     if message_id is None or message_id == "":

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import orjson
 
-from eventtide.core.events.contracts.common import ID_NAMESPACE, Mapped, obj
+from eventtide.core.events.contracts.common import ID_NAMESPACE, Mapped, obj, with_id
 from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.segment import from_segment
 
@@ -68,9 +68,19 @@ def with_line_id(mapped: Mapped, message: Mapping[str, Any], source: str) -> Map
     if "event_id" in mapped.custom:
         return mapped
     content = orjson.dumps(message, option=orjson.OPT_SORT_KEYS, default=str)
-    derived = uuid.uuid5(ID_NAMESPACE, f"import:{source}:{content.decode()}")
-    typed = None if mapped.typed is None else {**mapped.typed, "event_id": derived}
-    return Mapped(typed, {**mapped.custom, "event_id": derived})
+    return with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"import:{source}:{content.decode()}"))
+
+
+def with_link(
+    event: Mapped,
+    link: tuple[object, dict[str, Any] | None] | None,
+    map_link: Callable[[Mapping[str, Any]], Mapped],
+) -> list[Mapped]:
+    """An exported event, then the identity link it stands for (a protocol's
+    ``link_event``, mapped at the event's times), if it carries one."""
+    if link is None or link[1] is None:
+        return [event]
+    return [event, map_link(link[1])]
 
 
 def from_segment_export(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
@@ -81,9 +91,9 @@ def from_segment_export(message: Mapping[str, Any], imported_at: datetime) -> li
         message.get("receivedAt"), message.get("timestamp"), message.get("originalTimestamp")
     )
     kept = dict(message)
-    if utc_time(kept.get("timestamp")) is not None:
+    if (stamped := utc_time(kept.get("timestamp"))) is not None:
         kept.pop("sentAt", None)
-        kept["timestamp"] = _iso(kept["timestamp"])
+        kept["timestamp"] = stamped.isoformat()
     mapped = from_segment(kept, received_at=received or imported_at)
     return [with_line_id(mapped, message, "segment")]
 
@@ -93,30 +103,27 @@ def from_posthog_export(message: Mapping[str, Any], imported_at: datetime) -> li
     ``distinct_id``, ``timestamp``, ``properties`` (an object, or its JSON text as the
     events table holds it), ``set``/``set_once`` (the person properties the event set)
     and ``created_at`` (ingestion)."""
-    properties: object = message.get("properties")
-    if isinstance(properties, str | bytes):
-        try:
-            properties = orjson.loads(properties)
-        except orjson.JSONDecodeError:
-            properties = {"$unreadable_properties": properties}
-    kept: dict[str, Any] = {**message, "properties": obj(properties)}
+    properties = message.get("properties")
+    unreadable = {"$unreadable_properties": properties}
+    kept: dict[str, Any] = {**message, "properties": obj(_decoded(properties, unreadable))}
     for field in ("set", "set_once"):
-        value = kept.pop(field, None)
-        if isinstance(value, str):
-            try:
-                value = orjson.loads(value)
-            except orjson.JSONDecodeError:
-                value = None
+        value = _decoded(kept.pop(field, None), None)
         if isinstance(value, dict) and value:
             kept.setdefault(f"${field}", value)
-    if utc_time(kept.get("timestamp")) is not None:
-        kept["timestamp"] = _iso(kept["timestamp"])
+    if (stamped := utc_time(kept.get("timestamp"))) is not None:
+        kept["timestamp"] = stamped.isoformat()
     kept.pop("sent_at", None)
     received = first_time(message.get("created_at"), message.get("timestamp"))
     mapped = from_posthog(kept, received_at=received or imported_at)
     return [with_line_id(mapped, message, "posthog")]
 
 
-def _iso(value: object) -> str:
-    at = utc_time(value)
-    return at.isoformat() if at is not None else str(value)
+def _decoded(value: object, unreadable: object) -> object:
+    """A field PostHog's events table holds as JSON text, decoded (``unreadable`` when
+    the text is not JSON); any other value as it is."""
+    if not isinstance(value, str | bytes):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return unreadable

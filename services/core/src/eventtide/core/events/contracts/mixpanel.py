@@ -22,13 +22,11 @@ idempotency key), the SDK's ``$os``, ``mp_lib``, ``$current_url``, ``$referrer``
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
 from eventtide.core.events.contracts.common import (
-    ID_NAMESPACE,
     NO_PAGE,
     NO_SESSION,
     Mapped,
@@ -40,7 +38,7 @@ from eventtide.core.events.contracts.common import (
     text,
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
-from eventtide.core.events.contracts.exports import first_time, with_line_id
+from eventtide.core.events.contracts.exports import first_time, with_line_id, with_link
 
 PAGE_VIEW: Final = "$mp_web_page_view"
 DEVICE_PREFIX: Final = "$device:"
@@ -79,11 +77,8 @@ def from_mixpanel_export(message: Mapping[str, Any], imported_at: datetime) -> l
     properties = obj(message.get("properties"))
     at = first_time(properties.get("time")) or imported_at
     received = first_time(properties.get("mp_processing_time_ms")) or at
-    mapped = [with_line_id(_mapped(message, at, received), message, "mixpanel")]
-    link = link_event(message)
-    if link is not None and link[1] is not None:
-        mapped.append(_mapped(link[1], at, received))
-    return mapped
+    event = with_line_id(_mapped(message, at, received), message, "mixpanel")
+    return with_link(event, link_event(message), lambda link: _mapped(link, at, received))
 
 
 def from_mixpanel_profile(
@@ -120,7 +115,7 @@ def link_event(
     if user is None or device is None:
         return None
     anonymous = f"{DEVICE_PREFIX}{device}"
-    link_id = uuid.uuid5(ID_NAMESPACE, f"mixpanel-link:{anonymous}:{user}")
+    link_id = event_id(f"{anonymous}:{user}", "mixpanel-link")
     shared: dict[str, Any] = {k: properties[k] for k in LINK_SHARES if k in properties}
     linked: dict[str, Any] = {**shared, "distinct_id": user, "$identified_id": user,
                               "$anon_id": anonymous, "$insert_id": str(link_id)}  # fmt: skip
