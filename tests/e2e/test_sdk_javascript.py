@@ -1,7 +1,7 @@
 """Real JavaScript SDKs pointed at the running API: posthog-js, Segment's analytics.js,
-RudderStack's JavaScript SDK and Snowplow's browser tracker in a real browser on another
-origin, and PostHog's, Segment's, RudderStack's and Snowplow's Node SDKs, all unmodified
-from npm.
+RudderStack's JavaScript SDK, Snowplow's browser tracker, mixpanel-browser and
+Amplitude's Browser SDK in a real browser on another origin, and PostHog's, Segment's,
+RudderStack's and Snowplow's Node SDKs, all unmodified from npm.
 
 The API runs on a loopback port against the real Kafka, a consumer stores what arrived
 in the real PostgreSQL, and the API answers for what was stored. posthog-js sends gzip
@@ -10,7 +10,11 @@ leave by ``sendBeacon`` as a page is left. analytics.js is told only where its s
 settings are, and eventtide's settings send it back to the API. RudderStack's SDK loads
 its source configuration from the API and sends each call by XHR with its own headers,
 then a batch by beacon as its page is left. Snowplow's tracker posts with credentials,
-which the API's CORS allows for the listed origin.
+which the API's CORS allows for the listed origin. mixpanel-browser is loaded by
+Mixpanel's snippet from the shop's own origin and sends base64 form batches by XHR with
+credentials, its last batch by beacon as a page is left; Amplitude's Browser SDK sends
+JSON by fetch, and by beacon once the page says so as it is hidden (Amplitude's advice
+for the events of a page being left).
 """
 
 from __future__ import annotations
@@ -53,10 +57,17 @@ RUDDERSTACK_JS = RUDDERSTACK_JS / "bundled" / "umd" / "index.js"
 """The build with its plugins inside (``@rudderstack/analytics-js/bundled``): the default
 one loads them from RudderStack's CDN."""
 
+MIXPANEL_JS = MODULES / "mixpanel-browser" / "dist" / "mixpanel.min.js"
+MIXPANEL_SNIPPET = MODULES / "mixpanel-browser" / "dist" / "mixpanel-jslib-snippet.min.js"
+AMPLITUDE_JS = MODULES / "@amplitude" / "analytics-browser" / "lib" / "scripts"
+AMPLITUDE_JS = AMPLITUDE_JS / "amplitude-min.umd.js"
+
 BUNDLES = {
     "/posthog/array.js": POSTHOG_JS,
     "/snowplow/tracker.js": SNOWPLOW_JS,
     "/rudderstack/rsa.js": RUDDERSTACK_JS,
+    "/mixpanel/mixpanel.min.js": MIXPANEL_JS,
+    "/amplitude/amplitude.js": AMPLITUDE_JS,
 }
 """The SDK bundles the shop's pages load from its own origin (analytics.js: its folder)."""
 
@@ -166,15 +177,83 @@ sp.trackSelfDescribingEvent({event: {
 """
 """Snowplow's browser tracker with its defaults (POST, credentials included)."""
 
+MIXPANEL_INIT = """
+var MIXPANEL_CUSTOM_LIB_URL = '/mixpanel/mixpanel.min.js';
+SNIPPET
+mixpanel.init(KEY, {api_host: API, track_pageview: true, batch_flush_interval_ms: 300,
+                    loaded: (mp) => window.onMixpanel && window.onMixpanel(mp)});
+"""
+"""Mixpanel's snippet, told where the library is (its documented self-hosting setting);
+the library replays what was called before it loaded, then calls ``loaded``."""
+
+PRICING = """
+const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+window.onMixpanel = async (mp) => {
+  mp.track('Product Added', {product_id: 'p-7', price: 30, quantity: 1});
+  await pause();
+  mp.identify('jo');
+  mp.people.set({plan: 'team'});
+  mp.track('Order Completed',
+    {order_id: 'o-7', products: [{product_id: 'p-7', price: 30, quantity: 1}]});
+};
+"""
+"""jo browses anonymously (the device id), then signs in: Mixpanel's Simplified ID Merge
+(the default) sends the device id and the user id on the events that follow."""
+
+PRICING_LEAVING = """
+window.onMixpanel = (mp) => setTimeout(() => {
+  mp.track('Checkout Started', {value: 30, products: [{product_id: 'p-7', price: 30}]},
+           {transport: 'sendBeacon', send_immediately: true});
+  location.href = 'about:blank';
+}, 700);
+"""
+"""Tracked as the page is left, as Mixpanel advises: by beacon, not through the batch
+queue, whose writes finish after the page is gone (the page view has been sent)."""
+
+AMPLITUDE_INIT = """
+const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+const started = amplitude.init(KEY, {serverUrl: API + '/2/httpapi', fetchRemoteConfig: false,
+                                     flushIntervalMillis: 200}).promise;
+window.addEventListener('pagehide', () => { amplitude.setTransport('beacon'); amplitude.flush(); });
+"""
+"""Amplitude's Browser SDK with its default tracking (page views, sessions, attribution,
+forms, downloads), its events at the API, its remote configuration (Amplitude's own
+servers) not asked for; on pagehide it sends what is queued by beacon."""
+
+GUIDE = """
+(async () => {
+  await started;
+  amplitude.track('Product Added', {product_id: 'p-8', price: 9, quantity: 1});
+  await pause();
+  amplitude.setUserId('kim');
+  amplitude.identify(new amplitude.Identify().set('plan', 'pro'));
+  amplitude.track('Order Completed',
+    {order_id: 'o-8', products: [{product_id: 'p-8', price: 9, quantity: 1}]});
+})();
+"""
+"""kim browses anonymously (the device id), then signs in: Amplitude links a device to
+the user whose events carry both."""
+
+GUIDE_LEAVING = """
+(async () => {
+  await started;
+  await pause();
+  amplitude.track('Checkout Started', {value: 9, products: [{product_id: 'p-8', price: 9}]});
+  location.href = 'about:blank';
+})();
+"""
+
 
 def _html(title: str, bundle: str, script: str, api: str, key: str) -> bytes:
     """A page that records its fetches, loads an SDK's bundle and runs ``script`` with
     ``API`` and ``KEY`` replaced by the API's address and the ingest key."""
     filled = script.replace("API", orjson.dumps(api).decode())  # an address has no KEY
     filled = filled.replace("KEY", orjson.dumps(key).decode())
+    filled = filled.replace("SNIPPET", MIXPANEL_SNIPPET.read_text())  # after: it has no KEY
+    loader = f'<script src="{bundle}"></script>' if bundle else ""  # Mixpanel's: its snippet
     return (
         f'<!doctype html><html><head><title>{title}</title><link rel="icon" href="data:,">'
-        f'<script>{RECORDER}</script><script src="{bundle}"></script>'
+        f"<script>{RECORDER}</script>{loader}"
         f"<script>{filled}</script></head><body>{title}</body></html>"
     ).encode()
 
@@ -230,6 +309,16 @@ class Site:
             "/blog.html": _html("Blog", "/snowplow/tracker.js", BLOG, api, key),
             "/docs.html": _html("Docs", "/rudderstack/rsa.js", DOCS, api, key),
             "/docs-leaving.html": _html("Docs", "/rudderstack/rsa.js", DOCS_LEAVING, api, key),
+            "/pricing.html": _html("Pricing", "", MIXPANEL_INIT + PRICING, api, key),
+            "/pricing-leaving.html": _html(
+                "Pricing", "", MIXPANEL_INIT + PRICING_LEAVING, api, key
+            ),
+            "/guide.html": _html(
+                "Guide", "/amplitude/amplitude.js", AMPLITUDE_INIT + GUIDE, api, key
+            ),
+            "/guide-leaving.html": _html(
+                "Guide", "/amplitude/amplitude.js", AMPLITUDE_INIT + GUIDE_LEAVING, api, key
+            ),
         }
 
     @contextmanager
@@ -243,8 +332,13 @@ class Site:
             thread.join(5)
 
 
-BROWSER_EVENTS = {"page_view": 6, "add_to_cart": 3, "identify": 4, "purchase": 3,
-                  "checkout_started": 2, "Invite Sent": 1, "newsletter_signup": 1}  # fmt: skip
+BROWSER_EVENTS = {"page_view": 10, "add_to_cart": 5, "identify": 9, "purchase": 5,
+                  "checkout_started": 4, "Invite Sent": 1, "newsletter_signup": 1,
+                  "session_start": 1, "$mp_engage": 0}  # fmt: skip
+"""Mixpanel's: two page views, the cart, the order, the checkout by beacon; its
+``$identify`` and the profile's ``$set`` and ``$set_once`` (the initial referrer), no
+``$mp_engage``. Amplitude's: two page views, the cart, the order, the checkout by
+beacon, the session's start; its attribution's identify (``$setOnce``) and the plan's."""
 NODE_EVENTS = {"page_view": 3, "identify": 3, "purchase": 1, "alias": 1, "Report Exported": 1,
                "add_to_cart": 1, "transaction": 1, "Docs Searched": 1}  # fmt: skip
 
@@ -289,7 +383,30 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
                 segment_requests, plans_errors = visit("/plans.html", {"purchase": 2})
                 docs_requests, docs_errors = visit("/docs.html", {"purchase": 3})
                 _, docs_leaving_errors = visit("/docs-leaving.html", {"checkout_started": 2})
-                blog_requests, blog_errors = visit("/blog.html", BROWSER_EVENTS)
+                blog_requests, blog_errors = visit("/blog.html", {"newsletter_signup": 1})
+                pricing_requests, pricing_errors = visit(
+                    "/pricing.html", {"purchase": 4, "identify": 7}
+                )
+                _, pricing_leaving_errors = visit("/pricing-leaving.html", {"checkout_started": 3})
+                guide_requests, guide_errors = visit("/guide.html", {"purchase": 5, "identify": 9})
+                _, guide_leaving_errors = visit("/guide-leaving.html", BROWSER_EVENTS)
+            assert pricing_errors == []
+            assert pricing_leaving_errors == []
+            # mixpanel-browser: base64 form batches by XHR (with credentials) to /track and
+            # /engage, each answered verbosely
+            assert pricing_requests, "mixpanel-browser sent by XHR"
+            assert all(r["status"] == 200 for r in pricing_requests), pricing_requests
+            assert all(r["answer"]["status"] == 1 for r in pricing_requests), pricing_requests
+            assert {r["url"].split("?")[0].rsplit("/", 2)[1] for r in pricing_requests} == {
+                "track", "engage"
+            }  # fmt: skip
+            assert guide_errors == []
+            assert guide_leaving_errors == []
+            # Amplitude's Browser SDK: JSON batches by fetch to the HTTP V2 API
+            assert guide_requests, "the Browser SDK sent through fetch"
+            assert all(r["status"] == 200 for r in guide_requests), guide_requests
+            assert all(r["answer"]["code"] == 200 for r in guide_requests), guide_requests
+            assert all(r["url"].endswith("/2/httpapi") for r in guide_requests), guide_requests
             assert leaving_errors == []
             assert plans_errors == []
             assert docs_errors == []
@@ -350,8 +467,19 @@ def test_browser_and_node_sdks_are_stored_once_each_person_as_one(
                 f"{r.occurred_at:%H:%M:%S.%f} {r.user_id} {r.event_type}"
                 for r in sorted(rows, key=lambda r: r.occurred_at)
             )
+            for person, plan, product in (("jo", "team", "p-7"), ("kim", "pro", "p-8")):
+                profile = httpx.get(f"{api}/v1/users/{person}", headers=reader, timeout=10)
+                assert profile.json()["traits"]["plan"] == plan, profile.text
+                carted = next(
+                    r.user_id for r in rows
+                    if r.event_type == "add_to_cart" and properties_of(r)["product_id"] == product
+                )  # fmt: skip
+                assert carted != person, f"{person} added to the cart before signing in"
+                assert carted in profile.json()["distinct_ids"], profile.text
             steps = [step["users"] for step in funnel.json()["steps"]]
-            assert steps == [7, 4, 3], f"stored in event time:\n{timeline}"
+            # and jo (mixpanel-browser) and kim (Amplitude's) each did it all, signing in
+            # on the way
+            assert steps == [9, 6, 5], f"stored in event time:\n{timeline}"
             carol = httpx.get(f"{api}/v1/users/carol", headers=reader, timeout=10).json()
             device = next(
                 r.user_id for r in rows

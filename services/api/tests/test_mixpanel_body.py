@@ -30,6 +30,7 @@ def test_every_packing_reads_the_same_messages_and_token() -> None:
         (_form(text, verbose="1"), FORM),  # the Python SDK
         (_form(packed), f"{FORM}; charset=UTF-8"),  # mixpanel-browser's default
         (_form(urlsafe), FORM),
+        (_form(packed), "text/plain;charset=UTF-8"),  # mixpanel-browser's beacon
         (text.encode(), "application/json"),  # the ingestion API's JSON body
     ):
         request = decode_request(raw, content_type=content_type, query_verbose=None)

@@ -166,3 +166,37 @@ def test_amplitude_sdk_identify_operations_and_time_in_milliseconds() -> None:
     assert event.occurred_at == datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
     assert (event.properties.set, event.properties.set_once) == ({"plan": "pro"}, {"source": "ad"})
     assert event.properties.anonymous_id == "d-8"
+
+
+def test_amplitude_browser_sdk_event_keeps_its_agent_referrer_and_language_country() -> None:
+    """The Browser SDK's envelope: ``user_agent``, ``language``, no ``country`` (Amplitude
+    locates by IP), the previous page under ``[Amplitude] Previous Page Location``."""
+    from eventtide.core.events.contracts.amplitude import from_amplitude
+
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
+    sent = {"event_type": "Invite Sent", "device_id": "d-9", "time": 1709287200000,
+            "platform": "Web", "language": "en-GB", "ip": "$remote", "user_agent": agent,
+            "library": "amplitude-ts/2.48.1", "insert_id": "8a1d3f0e-5a8e-4f7e-9b1e-9c0d1e2f3a4b",
+            "event_properties": {"role": "editor", "[Amplitude] Page Path": "/team",
+                                 "[Amplitude] Previous Page Location": "https://a.example/"},
+            }  # fmt: skip
+    event = to_event(from_amplitude(sent, received_at=IMPORTED))
+    assert isinstance(event, CustomEvent)
+    context = event.context
+    assert (context.page, context.referrer, context.country) == (
+        "/team",
+        "https://a.example/",
+        "GB",
+    )
+    assert (context.user_agent, context.platform, context.device) == (agent, "web", "desktop")
+    assert "user_agent" not in event.properties["$amplitude"], "kept once, in the context"
+    assert event.properties["$amplitude"]["language"] == "en-GB"
+    named = to_event(from_amplitude({**sent, "country": "FR"}, received_at=IMPORTED))
+    assert named.context.country == "FR", "a country code wins over the language"
+    first_visit = {"event_type": "$identify", "device_id": "d-9", "time": 1709287200000,
+                   "insert_id": "9b1d3f0e-5a8e-4f7e-9b1e-9c0d1e2f3a4b",
+                   "user_properties": {"$setOnce": {"initial_referrer": "EMPTY"}}}  # fmt: skip
+    traits = to_event(from_amplitude(first_visit, received_at=IMPORTED))
+    assert isinstance(traits, IdentifyEvent)
+    # no user id yet: the device's own traits, which identify nobody (docs/events.md)
+    assert (traits.user_id, traits.properties.anonymous_id) == ("d-9", "d-9")

@@ -92,6 +92,22 @@ def test_links_come_from_stored_identity_events() -> None:
     assert link_from_event("page_view", "u", {"anonymous_id": "a"}, at, eid) is None
 
 
+def test_an_anonymous_visitors_own_traits_identify_nobody() -> None:
+    """Segment's identify without a userId, PostHog's ``$set``, Amplitude's identify on a
+    first visit: the visitor's later sign-in on that device still merges them."""
+    at, eid = T0, uuid.uuid4()
+    assert link_from_event("identify", "d", {"anonymous_id": "d"}, at, eid) == Link(
+        "traits", "d", "d", at, eid
+    )
+    traits, sign_in = link("traits", "d", "d", 1), link("identify", "kim", "d", 5)
+    resolution = resolve([traits, sign_in])
+    assert resolution.person("d") == "kim"
+    assert resolution.conflicts == ()
+    # an identify of the device itself does identify it: the sign-in is then refused
+    refused = resolve([link("identify", "d", "d", 1), sign_in])
+    assert (refused.person("d"), refused.conflicts) == ("d", (sign_in,))
+
+
 @pytest.mark.parametrize("placeholder", ["undefined", "NULL", " anonymous ", "[object Object]"])
 def test_a_placeholder_id_never_links(placeholder: str) -> None:
     at, eid = T0, uuid.uuid4()
@@ -117,6 +133,9 @@ def oracle(links: list[Link]) -> tuple[dict[str, str], set[Link]]:
 
     for item in sorted(links, key=lambda x: (x.occurred_at, x.event_id)):
         user, other = item.user_id, item.other_id
+        if item.kind == "traits":  # the id's own traits: no identification, no merge
+            members.setdefault(user, frozenset({user}))
+            continue
         identified_at.setdefault(user, (item.occurred_at, item.event_id))
         if user == other:
             members.setdefault(user, frozenset({user}))
@@ -149,10 +168,12 @@ ids = st.sampled_from(["a1", "a2", "a3", "u1", "u2", "u3"])
 def link_lists(draw: st.DrawFn) -> list[Link]:
     count = draw(st.integers(0, 8))
     minutes = draw(st.lists(st.integers(0, 20), min_size=count, max_size=count, unique=True))
-    return [
-        link(draw(st.sampled_from(["identify", "alias"])), draw(ids), draw(ids), minute, minute + 1)
-        for minute in minutes
-    ]
+    drawn = []
+    for minute in minutes:
+        kind, user = draw(st.sampled_from(["identify", "alias", "traits"])), draw(ids)
+        other = user if kind == "traits" else draw(ids)
+        drawn.append(link(kind, user, other, minute, minute + 1))
+    return drawn
 
 
 @settings(max_examples=300, deadline=None)

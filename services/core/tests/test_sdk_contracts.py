@@ -285,3 +285,36 @@ def test_snowplow_tracker_events_map_as_the_table_says() -> None:
     assert invited.properties["role"] == "ed"
     assert all(e.occurred_at <= received for e in events)
     assert len({e.event_id for e in events}) == 5
+
+
+def test_an_anonymous_visitors_traits_do_not_stop_their_sign_in_from_merging() -> None:
+    """Traits set before sign-in (Segment's identify without a userId, PostHog's
+    ``$set`` under the anonymous id) identify nobody, so the sign-in merges the visitor."""
+    received = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    sent = [
+        from_segment({"type": "identify", "anonymousId": "anon-3", "traits": {"source": "ad"},
+                      "messageId": "m-1", "timestamp": "2025-06-01T11:00:00Z"},
+                     received_at=received),
+        from_segment({"type": "identify", "userId": "cleo", "anonymousId": "anon-3",
+                      "messageId": "m-2", "timestamp": "2025-06-01T11:05:00Z"},
+                     received_at=received),
+        from_posthog({"event": "$set", "distinct_id": "anon-4", "uuid": str(uuid.uuid4()),
+                      "properties": {"$set": {"source": "ad"}},
+                      "timestamp": "2025-06-01T11:00:00Z"}, received_at=received),
+        from_posthog({"event": "$identify", "distinct_id": "dora", "uuid": str(uuid.uuid4()),
+                      "properties": {"$anon_distinct_id": "anon-4"},
+                      "timestamp": "2025-06-01T11:05:00Z"}, received_at=received),
+    ]  # fmt: skip
+    events = [to_event(mapped) for mapped in sent]
+    assert all(isinstance(e, IdentifyEvent) for e in events), events
+    anonymous_traits = [e for e in events if isinstance(e, IdentifyEvent)][::2]
+    assert [(e.user_id, e.properties.anonymous_id) for e in anonymous_traits] == [
+        ("anon-3", "anon-3"), ("anon-4", "anon-4"),
+    ]  # fmt: skip
+    persons = resolve(
+        link
+        for e in events
+        if (link := link_from_event(e.event_type, e.user_id, _props(e), e.occurred_at, e.event_id))
+    )
+    assert (persons.person("anon-3"), persons.person("anon-4")) == ("cleo", "dora")
+    assert persons.conflicts == ()

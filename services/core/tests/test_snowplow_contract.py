@@ -123,6 +123,10 @@ def test_eventtides_identify_schema_links_ids_and_sets_traits() -> None:
     by_cookie = _event(e="ue", uid="carol", duid="d-1", ue_px=_b64url(wrapper))
     assert isinstance(by_cookie, IdentifyEvent)
     assert by_cookie.properties.anonymous_id == "d-1", "the event's cookie id by default"
+    before_sign_in = _event(e="ue", duid="d-1", ue_px=_b64url(wrapper))
+    assert isinstance(before_sign_in, IdentifyEvent)
+    # no uid yet: the cookie id's own traits, which identify nobody (docs/events.md)
+    assert (before_sign_in.user_id, before_sign_in.properties.anonymous_id) == ("d-1", "d-1")
 
 
 def test_screen_views_are_page_views_on_the_screen_the_app_shows() -> None:

@@ -37,7 +37,8 @@ class Request:
 def decode_request(raw: bytes, *, content_type: str | None, query_verbose: str | None) -> Request:
     """The request's messages, token and answer style; a problem says what is wrong."""
     verbose = query_verbose == "1"
-    if (content_type or "").split(";")[0].strip().lower() == FORM:
+    declared_form = (content_type or "").split(";")[0].strip().lower() == FORM
+    if declared_form or raw.startswith(b"data="):
         form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
         verbose = verbose or form.get("verbose", [""])[0] == "1"
         if "data" not in form:

@@ -10,7 +10,11 @@ The rules (docs/events.md):
 1. Links apply in event-time order, ``(occurred_at, event_id)``, so the answer does not
    depend on the order in which Kafka or a batch delivered them (a late identify gives
    the same persons as a timely one).
-2. An id is *identified* once it is the user id of an identify or alias link.
+2. An id is *identified* once it is the user id of an identify or alias link. An
+   identify whose anonymous id is its own user id is an anonymous visitor's traits
+   (a *traits* link): it identifies nothing (Segment's identify without a userId,
+   PostHog's ``$set``, Amplitude's identify before a user id is set, a Mixpanel profile
+   update), so the visitor's later sign-in still merges them.
 3. ``identify(U, A)`` merges A's person into U's, unless A's person already holds an
    identified id that U's person does not: a shared device (or a second login on it)
    does not merge two known users. Such a link is reported as a conflict.
@@ -29,7 +33,7 @@ from datetime import datetime
 from typing import Final, Literal
 from uuid import UUID
 
-LinkKind = Literal["identify", "alias"]
+LinkKind = Literal["identify", "alias", "traits"]
 
 OrderKey = tuple[datetime, UUID]
 
@@ -105,6 +109,9 @@ def resolve(links: Iterable[Link]) -> Resolution:
     persons = _Persons()
     conflicts: list[Link] = []
     for link in sorted(links, key=lambda item: item.order):
+        if link.kind == "traits":
+            persons.root(link.user_id)  # a person of its own until a link names it
+            continue
         if link.other_id == link.user_id:
             persons.identify(link.user_id, link.order)
             continue
@@ -152,12 +159,15 @@ def link_from_event(
     """The link a stored identify or alias event makes, or None for any other event.
 
     Sent under a placeholder id, it makes none; naming one as the other id, an identify
-    only identifies its user (rule 6).
+    only identifies its user (rule 6). Naming its own user id as the anonymous id, it
+    records that id's traits and identifies nothing (rule 2).
     """
     if event_type not in ("identify", "alias") or is_placeholder(user_id):
         return None
     if event_type == "identify":
         anonymous = properties.get("anonymous_id")
+        if anonymous == user_id:
+            return Link("traits", user_id, user_id, occurred_at, event_id)
         if isinstance(anonymous, str) and anonymous and not is_placeholder(anonymous):
             return Link("identify", user_id, anonymous, occurred_at, event_id)
         return Link("identify", user_id, user_id, occurred_at, event_id)

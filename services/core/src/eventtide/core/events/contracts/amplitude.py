@@ -5,16 +5,20 @@ from an SDK; ``event_time``, UTC without a zone, Amplitude's own corrected time,
 export), ``server_received_time`` (an export's receipt), ``insert_id`` (an export's
 ``$insert_id``; else ``uuid``) as the idempotency key, ``session_id`` (the session's
 start in epoch ms; -1 for none), ``event_properties``, ``user_properties``,
-``platform``, ``os_name``, ``country``. Amplitude's other envelope fields (``city``, ``region``,
-``language``, ``device_type``, ``library``, ``amplitude_id``...) are kept under
-``$amplitude``. ``country`` is a country's name, not a code: the context's country is
-``ZZ`` unless it is a two-letter code, and the name is kept.
+``platform``, ``os_name``, ``user_agent`` (the Browser SDK's), ``country``. Amplitude's
+other envelope fields (``city``, ``region``, ``language``, ``device_type``, ``library``,
+``amplitude_id``...) are kept under ``$amplitude``. ``country`` is a country's name, not
+a code: the context's country is the region of ``language`` (``en-US``: ``US``) when
+``country`` is no two-letter code, else ``ZZ``; the name is kept.
 
 - ``[Amplitude] Page Viewed`` (the Browser SDK's page views) is a ``page_view``, its page
-  ``[Amplitude] Page Path``.
+  ``[Amplitude] Page Path``. On the Browser SDK's events the referrer is
+  ``[Amplitude] Previous Page Location``, the page the visitor came from.
 - ``$identify`` (an Identify call) is an ``identify``: the SDKs' ``user_properties``
   operations ``$set`` and ``$setOnce`` set the traits (an export's plain
-  ``user_properties`` are set as they are).
+  ``user_properties`` are set as they are). Its anonymous id is the device id: before
+  a user id is set (the Browser SDK's attribution sends one on a first visit) that is
+  the device's own traits, which identify nobody.
 - Identity: Amplitude merges a device's anonymous events into the user who signs in on
   it. An event carrying both ``user_id`` and ``device_id`` links the device id (the
   anonymous events' user) to the user, once per pair (the link's id derives from it).
@@ -46,11 +50,13 @@ PAGE_VIEW: Final = "[Amplitude] Page Viewed"
 PAGE_PATH: Final = "[Amplitude] Page Path"
 PAGE_TITLE: Final = "[Amplitude] Page Title"
 PAGE_URL: Final = "[Amplitude] Page URL"
+PREVIOUS_PAGE: Final = "[Amplitude] Previous Page Location"
 IDENTIFY: Final = "$identify"
 READ: Final = frozenset(
     {"event_type", "user_id", "device_id", "time", "event_time", "client_event_time",
      "server_received_time", "server_upload_time", "$insert_id", "insert_id", "uuid",
-     "session_id", "event_properties", "user_properties", "platform", "os_name"}
+     "session_id", "event_properties", "user_properties", "platform", "os_name",
+     "user_agent"}
 )  # fmt: skip
 """Fields the envelope or the event's reading takes; the rest go to ``$amplitude``."""
 
@@ -140,7 +146,7 @@ def _typed(
         return {**envelope, "event_type": "page_view", "properties": page_view}
     if name == IDENTIFY:
         identify: dict[str, Any] = _traits(obj(message.get("user_properties")))
-        if device and device != envelope["user_id"]:
+        if device:  # before a user id is set, the device's own traits
             identify["anonymous_id"] = device
         return {**envelope, "event_type": "identify", "properties": identify}
     reading = typed_reading(name, properties) if name is not None else None
@@ -183,5 +189,10 @@ def _context(message: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[
         device = "mobile" if phone else "desktop"
     page = path_of(properties.get(PAGE_PATH)) or path_of(properties.get(PAGE_URL)) or NO_PAGE
     return context_fields(
-        platform=platform, device=device, country=country_from(message.get("country")), page=page
+        platform=platform,
+        device=device,
+        country=country_from(message.get("country"), message.get("language")),
+        page=page,
+        referrer=text(properties.get(PREVIOUS_PAGE)),
+        user_agent=text(message.get("user_agent")),
     )

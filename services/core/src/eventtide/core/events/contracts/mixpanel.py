@@ -7,17 +7,21 @@ idempotency key), the SDK's ``$os``, ``mp_lib``, ``$current_url``, ``$referrer``
 ``mp_country_code``..., the project ``token``, and the app's own.
 
 - ``$mp_web_page_view`` (the JavaScript SDK's page views) is a ``page_view``.
-- Identity, both of Mixpanel's ID-merge APIs: ``$identify`` links ``$anon_id`` to
-  ``$identified_id``; ``$create_alias`` links ``distinct_id`` to ``alias``; ``$merge``
+- Identity, both of Mixpanel's ID-merge APIs: ``$identify`` links ``$anon_id`` (the
+  JavaScript SDK's ``$anon_distinct_id``) to ``$identified_id`` (else its
+  ``distinct_id``); ``$create_alias`` links ``distinct_id`` to ``alias``; ``$merge``
   links the two ids of ``$distinct_ids``; under Simplified ID Merge an event carrying
   ``$user_id`` and ``$device_id`` links ``$device:<device id>`` (the anonymous events'
-  ``distinct_id``) to the user, once per pair (the link's id derives from it).
+  ``distinct_id``) to the user, once per pair (the link's id derives from it), unless
+  it is an ``$identify`` that links them itself.
 - Other names: Segment's e-commerce spec names (which Segment's Mixpanel destination
   keeps) become the typed events, the rest custom events with their properties as sent
   (the project ``token`` left out: it is the ingest key).
-- A profile update (``/engage``: ``$distinct_id``, ``$set``, ``$set_once``...) is an
-  ``identify`` of that id without a link; the other operations (``$add``, ``$append``,
-  ``$unset``...) are not traits and are kept as a custom ``$mp_engage`` event.
+- A profile update (``/engage``: ``$distinct_id``, ``$set``, ``$set_once``...; the
+  JavaScript SDK adds ``$device_id`` and ``$user_id``) is that id's traits: an
+  ``identify`` whose anonymous id is its own, which links and identifies nobody; the
+  other operations (``$add``, ``$append``, ``$unset``...) are not traits and are kept
+  as a custom ``$mp_engage`` event.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ PROFILE_FIELDS: Final = frozenset(
         "$ignore_alias",
         "$latitude",
         "$longitude",
+        "$device_id",
+        "$user_id",
     }
 )
 """An ``/engage`` message's fields that are not operations."""
@@ -99,7 +105,12 @@ def from_mixpanel_profile(
     operations = {k for k in message if k.startswith("$")} - PROFILE_FIELDS
     if not operations <= {"$set", "$set_once"}:
         return Mapped(None, custom)
-    identify = {"set": obj(message.get("$set")), "set_once": obj(message.get("$set_once"))}
+    identify: dict[str, Any] = {
+        "set": obj(message.get("$set")),
+        "set_once": obj(message.get("$set_once")),
+    }
+    if user is not None:  # a profile update identifies nobody: the id's own traits
+        identify["anonymous_id"] = user
     return Mapped({**envelope, "event_type": "identify", "properties": identify}, custom)
 
 
@@ -108,13 +119,16 @@ def link_event(
 ) -> tuple[tuple[str, str], dict[str, Any] | None] | None:
     """Simplified ID Merge: for an event carrying ``$user_id`` and ``$device_id``, the
     pair, and the ``$identify`` that links the device's anonymous events
-    (``$device:<device id>``) to the user, in Mixpanel's own form; its ``$insert_id``
+    (``$device:<device id>``) to the user, in Mixpanel's own form (None when the event
+    is the JavaScript SDK's ``$identify``, which links them itself); its ``$insert_id``
     derives from the pair, so storage keeps one."""
     properties = obj(message.get("properties"))
     user, device = text(properties.get("$user_id")), text(properties.get("$device_id"))
     if user is None or device is None:
         return None
     anonymous = f"{DEVICE_PREFIX}{device}"
+    if message.get("event") == "$identify":
+        return (anonymous, user), None
     link_id = event_id(f"{anonymous}:{user}", "mixpanel-link")
     shared: dict[str, Any] = {k: properties[k] for k in LINK_SHARES if k in properties}
     linked: dict[str, Any] = {**shared, "distinct_id": user, "$identified_id": user,
@@ -155,7 +169,8 @@ def _typed(
             page_view["extra"] = extra
         return {**envelope, "event_type": "page_view", "properties": page_view}
     if name == "$identify":
-        user, anonymous = text(properties.get("$identified_id")), text(properties.get("$anon_id"))
+        user = text(properties.get("$identified_id")) or text(properties.get("distinct_id"))
+        anonymous = text(properties.get("$anon_id")) or text(properties.get("$anon_distinct_id"))
         return _linked(envelope, user, anonymous)
     if name == "$merge":
         ids = properties.get("$distinct_ids")

@@ -1,7 +1,8 @@
 """PostHog's capture API messages (``/capture``, ``/batch``): ``event``, ``distinct_id``.
 
 ``$pageview`` and ``$screen`` are page views, ``$identify`` links ``$anon_distinct_id``
-to the ``distinct_id`` and sets ``$set``/``$set_once``, ``$set``/``$set_once`` set traits,
+to the ``distinct_id`` and sets ``$set``/``$set_once``, ``$set``/``$set_once`` set the
+``distinct_id``'s traits and identify nobody (an identify whose anonymous id is its own),
 ``$create_alias`` links ``properties.distinct_id`` and ``properties.alias``. Other names
 map through the shared spec table, else become custom events.
 """
@@ -65,6 +66,8 @@ def from_posthog(
         return Mapped({**envelope, "event_type": "page_view", "properties": page_view}, custom)
     if name in ("$identify", "$set", "$set_once"):
         identify = _identify(message, properties, distinct_id)
+        if name != "$identify" and distinct_id:  # PostHog's $set identifies nobody
+            identify["anonymous_id"] = distinct_id
         return Mapped({**envelope, "event_type": "identify", "properties": identify}, custom)
     if name == "$create_alias":
         alias_to = text(properties.get("alias"))

@@ -61,7 +61,7 @@ def from_segment(
         # RudderStack's SDKs send a user's traits as ``context.traits`` only; Segment's
         # spec names that the current user's traits too
         identify: dict[str, Any] = {"set": {**obj(context.get("traits")), **traits}}
-        if anonymous_id and anonymous_id != user_id:
+        if anonymous_id:  # without a userId, the anonymous visitor's own traits
             identify["anonymous_id"] = anonymous_id
         native = {**envelope, "event_type": "identify", "properties": identify}
         return Mapped(native, native)

@@ -193,7 +193,7 @@ def _self_describing(
     if vendor == EVENTTIDE and name == "identify":
         anonymous = text(data.get("anonymous_id")) or text(message.get("duid"))
         identify: dict[str, Any] = {"set": obj(data.get("traits"))}
-        if anonymous and anonymous != _user(message):
+        if anonymous:  # sent before setUserId: the cookie id's own traits
             identify["anonymous_id"] = anonymous
         return "identify", own, ("identify", identify)
     if vendor == SNOWPLOW and name in CART:

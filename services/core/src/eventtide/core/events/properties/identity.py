@@ -20,7 +20,8 @@ class IdentifyProperties(TypedProperties):
 
     ``set`` overwrites a trait (the latest by event time wins); ``set_once`` records a
     trait only if the person has none of that name (the earliest wins), like PostHog's
-    ``$set`` and ``$set_once``.
+    ``$set`` and ``$set_once``. An ``anonymous_id`` equal to ``user_id`` says the id is
+    still anonymous: its own traits, which identify nobody (docs/events.md, rule 2).
     """
 
     model_config = STRICT_PROPERTIES
