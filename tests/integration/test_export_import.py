@@ -1,5 +1,6 @@
 """History from other tools: Segment's, PostHog's, Mixpanel's and Amplitude's event
-exports imported with ``eventtide produce --from-file --format``, through the real Kafka
+exports and Google Analytics 4's BigQuery export imported with ``eventtide produce
+--from-file --format``, through the real Kafka
 into the real PostgreSQL, each visitor's anonymous page view and signed-in order joined
 into one person; an import run twice stores nothing more."""
 
@@ -73,9 +74,22 @@ EXPORTS: dict[str, list[Any]] = {
          "event_time": "2024-03-01 13:09:00.000000", "$insert_id": "amp-2",
          "platform": "Web", "event_properties": ORDER},
     ],
+    "ga4": [  # BigQuery's JSON export: INT64 as strings, parameters as key/value rows
+        {"event_name": "page_view", "event_timestamp": "1709301600000000",
+         "user_pseudo_id": "ga-pseudo", "platform": "WEB",
+         "event_params": [{"key": "page_location",
+                           "value": {"string_value": "https://shop.example/p/mug"}},
+                          {"key": "ga_session_id", "value": {"int_value": "1709301600"}}]},
+        {"event_name": "purchase", "event_timestamp": "1709302140000000",
+         "user_pseudo_id": "ga-pseudo", "user_id": "ga-eve", "platform": "WEB",
+         "event_params": [{"key": "transaction_id", "value": {"string_value": "o-1"}},
+                          {"key": "currency", "value": {"string_value": "USD"}}],
+         "items": [{"item_id": "p-1", "price": 12.5, "quantity": "2"}]},
+    ],
 }  # fmt: skip
-PEOPLE = {"seg-anon": "seg-ann", "ph-anon": "ph-bo", "$device:mp-dev": "mp-cy", "amp-dev": "amp-di"}
-STORED = {"page_view": 4, "purchase": 4, "identify": 4}  # each tool's sign-in: one link
+PEOPLE = {"seg-anon": "seg-ann", "ph-anon": "ph-bo", "$device:mp-dev": "mp-cy", "amp-dev": "amp-di",
+          "ga-pseudo": "ga-eve"}  # fmt: skip
+STORED = {"page_view": 5, "purchase": 5, "identify": 5}  # each tool's sign-in: one link
 
 
 def _write(directory: Path, source: str) -> Path:
@@ -97,7 +111,7 @@ def _import(path: Path, source: str, topic: str, bootstrap: str) -> dict[str, An
     return summary | {"stderr": result.stderr}
 
 
-def test_four_tools_exports_import_once_each_visitor_one_person(
+def test_five_tools_exports_import_once_each_visitor_one_person(
     kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     topic = create_topic(kafka_bootstrap, "test.import", partitions=3)
@@ -105,7 +119,8 @@ def test_four_tools_exports_import_once_each_visitor_one_person(
     files = {source: _write(tmp_path, source) for source in EXPORTS}
     first = {s: _import(path, s, topic, kafka_bootstrap) for s, path in files.items()}
     assert {s: r["sent"] for s, r in first.items()} == {
-        "segment": 3, "posthog": 3, "mixpanel": 3, "amplitude": 3,  # a link each for the last two
+        "segment": 3, "posthog": 3, "mixpanel": 3,
+        "amplitude": 3, "ga4": 3,  # a link each for the last three
     }  # fmt: skip
     assert first["posthog"]["rejected"] == 1
     assert "line 4" in first["posthog"]["stderr"]
@@ -122,7 +137,7 @@ def test_four_tools_exports_import_once_each_visitor_one_person(
         assert amounts == {user: 25.0 for user in PEOPLE.values()}
 
         again = {s: _import(p, s, topic, kafka_bootstrap)["sent"] for s, p in files.items()}
-        assert sum(again.values()) == 12
+        assert sum(again.values()) == 15
         ends = end_offsets(kafka_bootstrap, topic, 3)
         _wait(lambda: committed_offsets(kafka_bootstrap, group, topic, 3) == ends)
         assert len(stored_events(fresh_database_url)) == len(rows), "the second import adds none"
@@ -137,7 +152,7 @@ def test_four_tools_exports_import_once_each_visitor_one_person(
             "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=headers
         )
         assert funnel.status_code == 200, funnel.text
-        assert [step["users"] for step in funnel.json()["steps"]] == [4, 4]
+        assert [step["users"] for step in funnel.json()["steps"]] == [5, 5]
         for anonymous, person in PEOPLE.items():
             profile = client.get(f"/v1/users/{anonymous}", headers=headers).json()
             assert sorted(profile["distinct_ids"]) == sorted([anonymous, person]), profile

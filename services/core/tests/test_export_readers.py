@@ -132,7 +132,7 @@ def test_amplitude_export_page_views_identify_and_device_links() -> None:
     view, link = _read("amplitude", line)
     assert isinstance(view, PageViewEvent)
     assert (view.context.page, view.context.device, view.context.country) == (
-        "/pricing", "mobile", "ZZ",
+        "/pricing", "mobile", "US",
     )  # fmt: skip
     assert view.session_id == "1709287200000"
     assert view.properties.extra["$amplitude"]["country"] == "United States", "name kept"

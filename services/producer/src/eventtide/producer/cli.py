@@ -24,6 +24,7 @@ class FileFormat(StrEnum):
     POSTHOG = "posthog"
     MIXPANEL = "mixpanel"
     AMPLITUDE = "amplitude"
+    GA4 = "ga4"
 
 
 def produce(
@@ -55,7 +56,8 @@ def produce(
         typer.Option(
             "--format",
             help="What --from-file holds: eventtide events, or the event export of Segment "
-            "(or RudderStack), PostHog, Mixpanel or Amplitude, one JSON object per line.",
+            "(or RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), "
+            "one JSON object per line.",
         ),
     ] = FileFormat.EVENTTIDE,
     ground_truth: Annotated[

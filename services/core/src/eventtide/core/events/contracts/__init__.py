@@ -6,8 +6,8 @@ tracker protocol. These pure functions turn one message of any into an eventtide
 event; the API's routes do the HTTP part. The mapping table is in docs/ingestion.md.
 
 It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's,
-PostHog's, Mixpanel's and Amplitude's event exports (``eventtide produce --from-file
---format``).
+PostHog's, Mixpanel's and Amplitude's event exports and Google Analytics 4's BigQuery
+export (``eventtide produce --from-file --format``).
 """
 
 from typing import Final
@@ -19,6 +19,7 @@ from eventtide.core.events.contracts.exports import (
     from_posthog_export,
     from_segment_export,
 )
+from eventtide.core.events.contracts.ga4 import from_ga4_export
 from eventtide.core.events.contracts.mixpanel import from_mixpanel_export
 from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.segment import from_segment
@@ -29,6 +30,7 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "posthog": from_posthog_export,
     "mixpanel": from_mixpanel_export,
     "amplitude": from_amplitude_export,
+    "ga4": from_ga4_export,
 }
 """``--format`` name to the reader of one line of that tool's event export."""
 

@@ -8,8 +8,8 @@ start in epoch ms; -1 for none), ``event_properties``, ``user_properties``,
 ``platform``, ``os_name``, ``user_agent`` (the Browser SDK's), ``country``. Amplitude's
 other envelope fields (``city``, ``region``, ``language``, ``device_type``, ``library``,
 ``amplitude_id``...) are kept under ``$amplitude``. ``country`` is a country's name, not
-a code: the context's country is the region of ``language`` (``en-US``: ``US``) when
-``country`` is no two-letter code, else ``ZZ``; the name is kept.
+a code: the context's country is its code (:mod:`.countries`), else the region of
+``language`` (``en-US``: ``US``), else ``ZZ``; the name is kept.
 
 - ``[Amplitude] Page Viewed`` (the Browser SDK's page views) is a ``page_view``, its page
   ``[Amplitude] Page Path``. On the Browser SDK's events the referrer is
@@ -43,6 +43,7 @@ from eventtide.core.events.contracts.common import (
     path_of,
     text,
 )
+from eventtide.core.events.contracts.countries import country_named
 from eventtide.core.events.contracts.ecommerce import typed_reading
 from eventtide.core.events.contracts.exports import first_time, with_line_id, with_link
 
@@ -191,7 +192,9 @@ def _context(message: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[
     return context_fields(
         platform=platform,
         device=device,
-        country=country_from(message.get("country"), message.get("language")),
+        country=country_from(
+            country_named(message.get("country")), message.get("country"), message.get("language")
+        ),
         page=page,
         referrer=text(properties.get(PREVIOUS_PAGE)),
         user_agent=text(message.get("user_agent")),

@@ -1,0 +1,243 @@
+"""Google Analytics 4's events as its BigQuery export holds them (``--format ga4``).
+
+One row per event (BigQuery's JSON export writes INT64 columns as strings):
+``event_name``; ``event_timestamp`` (epoch microseconds, UTC); ``event_params``
+(``[{"key", "value": {"string_value" | "int_value" | "float_value" |
+"double_value"}}]``); ``user_id`` (the app's, once signed in); ``user_pseudo_id`` (the
+browser's or app instance's); ``platform`` (``WEB``, ``IOS``, ``ANDROID``); ``device``
+(``category``, ``language``...); ``geo`` (``country``, a name); ``traffic_source``;
+``ecommerce`` (``transaction_id``, ``purchase_revenue``...); ``items`` (``item_id``,
+``price``, ``quantity``...).
+
+- The user is ``user_id``, else ``user_pseudo_id``. A row carrying both links the
+  pseudo id (whose anonymous events came first) to the user, as GA4's User-ID reporting
+  identity does; the link's id derives from the pair, so storage keeps one.
+- Session: the ``ga_session_id`` parameter. Page: the path of ``page_location`` (an
+  app's: ``firebase_screen``); referrer ``page_referrer``. Platform from ``platform``,
+  device from ``device.category``, country from ``geo.country`` (a name:
+  :mod:`.countries`), else the region of ``device.language``.
+- GA4's recommended events become the typed events through Segment's spec names
+  (:mod:`.ecommerce`): ``page_view``, ``screen_view`` → ``page_view``; ``add_to_cart``,
+  ``remove_from_cart`` → one event per item; ``begin_checkout`` → ``checkout_started``;
+  ``purchase`` → ``purchase`` (``order_id`` ← ``transaction_id``); ``search``,
+  ``view_search_results`` → ``search``; ``select_item`` and the outbound ``click`` →
+  ``click``; ``login``, ``sign_up`` → ``login``, ``signup``; ``video_start`` →
+  ``video_play``. Other names are custom events with the parameters as properties. A
+  row of a typed name that does not fit the typed event (a ``purchase`` without items)
+  is kept as the custom ``ga4:<name>``, since a typed name always means the typed event.
+- GA4's other fields (``device``, ``geo``, ``traffic_source``, ``ecommerce``, ``items``...)
+  are kept under ``$ga4``.
+- A row has no id of its own: one derives from its content (and the item's place), so
+  an import run twice stores each event once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import orjson
+
+from eventtide.core.events.contracts.common import (
+    ID_NAMESPACE,
+    NO_PAGE,
+    NO_SESSION,
+    Mapped,
+    context_fields,
+    country_from,
+    event_id,
+    obj,
+    path_of,
+    text,
+    with_id,
+)
+from eventtide.core.events.contracts.countries import country_named
+from eventtide.core.events.contracts.ecommerce import typed_reading
+from eventtide.core.events.models import EVENT_TYPES
+
+READ: Final = frozenset(
+    {"event_name", "event_timestamp", "event_params", "user_id", "user_pseudo_id"}
+)
+"""Fields the envelope or the event's reading takes; the rest go to ``$ga4``."""
+PAGE_VIEWS: Final = frozenset({"page_view", "screen_view"})
+PER_ITEM: Final = {"add_to_cart": "Product Added", "remove_from_cart": "Product Removed"}
+"""GA4 events that may carry several items, each an eventtide event of its own."""
+PLATFORMS: Final = {"WEB": "web", "IOS": "ios", "ANDROID": "android"}
+DEVICES: Final = frozenset({"desktop", "mobile", "tablet"})
+
+
+def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
+    """One exported GA4 event: the events it stands for, and its identity link if any."""
+    at = _microseconds(message.get("event_timestamp")) or imported_at
+    params = params_of(message.get("event_params"))
+    user, pseudo = _id(message.get("user_id")), _id(message.get("user_pseudo_id"))
+    session = params.get("ga_session_id")
+    envelope: dict[str, Any] = {
+        "user_id": user or pseudo,
+        "session_id": NO_SESSION if session in (None, "") else str(session)[:128],
+        "occurred_at": at,
+        "received_at": at,
+        "context": _context(message, params),
+    }
+    kept = {k: v for k, v in message.items() if k not in READ and v not in (None, [], {})}
+    name = text(message.get("event_name")) or "(not set)"
+    readings = _readings(name, params, _items(message.get("items")), envelope, kept)
+    content = orjson.dumps(message, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    events = [
+        with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"import:ga4:{content}:{index}"))
+        for index, mapped in enumerate(readings)
+    ]
+    if user and pseudo and user != pseudo:
+        link = {**envelope, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
+                "event_type": "identify", "properties": {"anonymous_id": pseudo}}  # fmt: skip
+        events.append(Mapped(link, link))
+    return events
+
+
+def params_of(event_params: object) -> dict[str, Any]:
+    """``event_params`` as a plain object: each key's value in whichever field holds it."""
+    found: dict[str, Any] = {}
+    if not isinstance(event_params, list):
+        return found
+    for entry in event_params:
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            found[entry["key"]] = _value(obj(entry.get("value")))
+    return found
+
+
+def _value(value: Mapping[str, Any]) -> Any:
+    for field in ("string_value", "int_value", "double_value", "float_value"):
+        if value.get(field) is not None:
+            return _number(value[field]) if field == "int_value" else value[field]
+    return None
+
+
+def _number(value: Any) -> Any:
+    """An INT64 as BigQuery's JSON writes it (a string), as a number."""
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _id(value: object) -> str | None:
+    return (
+        text(str(value)) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    )
+
+
+def _microseconds(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value)) / 1_000_000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _items(value: object) -> list[dict[str, Any]]:
+    """The row's items in Segment's product form, their other fields kept."""
+    if not isinstance(value, list):
+        return []
+    products = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        rest = {k: v for k, v in item.items() if v is not None and k not in ("item_id", "price")}
+        product = {**rest, "product_id": item.get("item_id"), "price": item.get("price")}
+        product["quantity"] = _number(item.get("quantity"))
+        products.append(product)
+    return products
+
+
+def _readings(
+    name: str,
+    params: Mapping[str, Any],
+    items: list[dict[str, Any]],
+    envelope: Mapping[str, Any],
+    kept: Mapping[str, Any],
+) -> list[Mapped]:
+    """The typed readings of the row (one, or one per item) each with its custom one."""
+    ga4 = {"$ga4": dict(kept)} if kept else {}
+    custom_name = f"ga4:{name}" if name in EVENT_TYPES else name
+    custom = {**envelope, "event_type": custom_name, "properties": {**params, **ga4}}
+    if name in PAGE_VIEWS:
+        title = text(params.get("page_title")) or text(params.get("firebase_screen"))
+        page_view: dict[str, Any] = {"title": title} if title else {}
+        page_view["extra"] = {**params, **ga4}
+        return [Mapped({**envelope, "event_type": "page_view", "properties": page_view}, custom)]
+    if name in PER_ITEM and items:
+        return [
+            _typed(PER_ITEM[name], {**params, **item, **ga4}, envelope, custom) for item in items
+        ]
+    spec = _spec(name, params, items, kept)
+    if spec is None:
+        return [Mapped(None, custom)]
+    spec_name, properties = spec
+    return [_typed(spec_name, {**properties, **ga4}, envelope, custom)]
+
+
+def _spec(
+    name: str, params: Mapping[str, Any], items: list[dict[str, Any]], kept: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    """A recommended GA4 event as Segment's spec name and properties."""
+    ecommerce = obj(kept.get("ecommerce"))
+    if name == "begin_checkout":
+        return "Checkout Started", {**params, "products": items}
+    if name == "purchase":
+        order = params.get("transaction_id") or ecommerce.get("transaction_id")
+        value = params.get("value", ecommerce.get("purchase_revenue"))
+        return "Order Completed", {**params, "order_id": order, "products": items,
+                                   "revenue": value}  # fmt: skip
+    if name in ("search", "view_search_results"):
+        return "Products Searched", {**params, "query": params.get("search_term")}
+    if name == "select_item" and items:
+        return "Product Clicked", {**params, "product_id": items[0]["product_id"]}
+    if name == "click":  # enhanced measurement's outbound click
+        link = params.get("link_url")
+        return "Product Clicked", {**params, "product_id": params.get("link_id") or link,
+                                   "url": link}  # fmt: skip
+    if name == "login":
+        return "Signed In", dict(params)
+    if name == "sign_up":
+        return "Signed Up", dict(params)
+    if name == "video_start":
+        video = params.get("video_url") or params.get("video_title")
+        return "Video Playback Started", {**params, "video_id": video,
+                                          "position": params.get("video_current_time"),
+                                          "total_length": params.get("video_duration")}  # fmt: skip
+    return None
+
+
+def _typed(
+    spec_name: str,
+    properties: Mapping[str, Any],
+    envelope: Mapping[str, Any],
+    custom: dict[str, Any],
+) -> Mapped:
+    reading = typed_reading(spec_name, properties)
+    if reading is None:
+        return Mapped(None, custom)
+    event_type, typed = reading
+    return Mapped({**envelope, "event_type": event_type, "properties": typed}, custom)
+
+
+def _context(message: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    platform = PLATFORMS.get(str(message.get("platform", "")).upper(), "server")
+    device_info, geo = obj(message.get("device")), obj(message.get("geo"))
+    category = str(device_info.get("category", "")).lower()
+    if category in DEVICES:
+        device = category
+    else:
+        device = "mobile" if platform in ("ios", "android") else "unknown"
+    page = path_of(params.get("page_location")) or text(params.get("firebase_screen")) or NO_PAGE
+    country = geo.get("country")
+    return context_fields(
+        platform=platform,
+        device=device,
+        country=country_from(country_named(country), country, device_info.get("language")),
+        page=page,
+        referrer=text(params.get("page_referrer")),
+    )
