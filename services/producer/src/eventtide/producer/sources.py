@@ -107,8 +107,9 @@ def from_export(
     """The events of another tool's export, one JSON object per line (gzipped or not).
 
     A line that is no JSON object is rejected with its number; each event a line stands
-    for is validated as the API validates the same tool's messages. An identity link
-    already sent in this run is not sent again."""
+    for is validated as the API validates the same tool's messages. A line's events after
+    its first (a GA4 row's other items, an identity link) are sent once per run by id:
+    the links that many lines share go once."""
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
     with _open(path) as lines:
@@ -129,7 +130,7 @@ def from_export(
                 continue
             for index, mapped in enumerate(reader(message, imported_at)):
                 if index > 0 and not links.first(mapped.custom.get("event_id")):
-                    continue  # a link this run has sent
+                    continue  # a link an earlier line sent
                 event = to_event(mapped, context)
                 yield Rejected(f"line {number}", event) if isinstance(event, Rejection) else event
 
