@@ -81,6 +81,7 @@ def test_a_page_view_with_its_session_page_referrer_device_and_country() -> None
     assert (context.platform, context.device, context.country) == ("web", "mobile", "US")
     extra = view.properties.extra or {}
     assert extra["$ga4"]["traffic_source"]["source"] == "google", "GA4's other fields kept"
+    assert "page_title" not in extra, "the title once, as the page view's"
     unknown = _row("page_view", PAGE, geo={"country": "(not set)"})
     assert _read(unknown)[0].context.country == "GB", "else the region of device.language"
     again = _read(_row("page_view", PAGE))[0]
@@ -100,7 +101,9 @@ def test_items_become_a_cart_add_each_and_a_purchase_with_its_order() -> None:
         ("9195897", 2), ("9180753", 1),
     ]  # fmt: skip
     assert added[0].event_id != added[1].event_id
-    assert (added[0].properties.extra or {})["item_name"] == "Google Tee"
+    first_extra = added[0].properties.extra or {}
+    assert first_extra["item_name"] == "Google Tee"
+    assert "items" not in first_extra["$ga4"], "each carries its own item, not the list"
 
     (checkout,) = _read(_row("begin_checkout", params, items=items))
     assert isinstance(checkout, CheckoutStartedEvent)

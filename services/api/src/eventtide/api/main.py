@@ -31,6 +31,7 @@ from eventtide.api.routes import (
     deadletters,
     events,
     funnels,
+    ga4,
     health,
     ingest,
     live,
@@ -91,6 +92,7 @@ def create_app(
         app.state.snowplow_pairs = RecentPairs()
         app.state.amplitude_pairs = RecentPairs()
         app.state.mixpanel_pairs = RecentPairs()
+        app.state.ga4_pairs = RecentPairs()
         app.state.tail = None
         if settings.live_source == "kafka":
             app.state.tail = KafkaTail(
@@ -131,7 +133,7 @@ def create_app(
         )
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
-        snowplow, amplitude, mixpanel, events, trends, funnels, retention, users, deadletters,
+        snowplow, amplitude, mixpanel, ga4, events, trends, funnels, retention, users, deadletters,
         sessions, alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:

@@ -11,6 +11,7 @@ from fastapi import Request
 from eventtide.api import ingest
 from eventtide.api.auth import Authenticator, Principal, unauthorized
 from eventtide.api.delivery import deliver, read_body
+from eventtide.api.ingest import Outcome
 from eventtide.api.kafka_io import KafkaGateway
 from eventtide.api.keys import grants
 from eventtide.api.problems import Problem
@@ -71,13 +72,20 @@ async def send_messages(
     sent = len(messages) - added
     if sent > settings.batch_max_events:
         raise ingest.too_large(f"{sent} messages in one batch; at most {settings.batch_max_events}")
-    core: CoreSettings = request.app.state.core
     gateway: KafkaGateway = request.app.state.gateway
-    outcomes = prepare_sdk(
+    outcomes = prepared(request, messages, mapper, sent_at=sent_at)
+    return await deliver(gateway, outcomes, settings)
+
+
+def prepared(
+    request: Request, messages: list[Any], mapper: Mapper, *, sent_at: object
+) -> list[Outcome]:
+    """Each message mapped and validated as this API judges events (its clock rule)."""
+    core: CoreSettings = request.app.state.core
+    return prepare_sdk(
         messages,
         mapper,
         received_at=received_at(request),
         sent_at=sent_at,
         context=validation_context(max_skew=timedelta(seconds=core.max_clock_skew_s)),
     )
-    return await deliver(gateway, outcomes, settings)

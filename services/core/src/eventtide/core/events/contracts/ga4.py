@@ -70,7 +70,7 @@ DEVICES: Final = frozenset({"desktop", "mobile", "tablet"})
 
 def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """One exported GA4 event: the events it stands for, and its identity link if any."""
-    at = _microseconds(message.get("event_timestamp")) or imported_at
+    at = microseconds(message.get("event_timestamp")) or imported_at
     params = params_of(message.get("event_params"))
     user, pseudo = _id(message.get("user_id")), _id(message.get("user_pseudo_id"))
     session = params.get("ga_session_id")
@@ -79,15 +79,15 @@ def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[M
         "session_id": NO_SESSION if session in (None, "") else str(session)[:128],
         "occurred_at": at,
         "received_at": at,
-        "context": _context(message, params),
+        "context": _export_context(message, params),
     }
     kept = {k: v for k, v in message.items() if k not in READ and v not in (None, [], {})}
     name = text(message.get("event_name")) or "(not set)"
-    readings = _readings(name, params, _items(message.get("items")), envelope, kept)
+    read = readings(name, params, products(message.get("items")), envelope, kept)
     content = orjson.dumps(message, option=orjson.OPT_SORT_KEYS, default=str).decode()
     events = [
         with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"import:ga4:{content}:{index}"))
-        for index, mapped in enumerate(readings)
+        for index, mapped in enumerate(read)
     ]
     if user and pseudo and user != pseudo:
         link = {**envelope, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
@@ -130,14 +130,14 @@ def _id(value: object) -> str | None:
     )
 
 
-def _microseconds(value: object) -> datetime | None:
+def microseconds(value: object) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(str(value)) / 1_000_000, UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
-def _items(value: object) -> list[dict[str, Any]]:
+def products(value: object) -> list[dict[str, Any]]:
     """The row's items in Segment's product form, their other fields kept."""
     if not isinstance(value, list):
         return []
@@ -152,7 +152,7 @@ def _items(value: object) -> list[dict[str, Any]]:
     return products
 
 
-def _readings(
+def readings(
     name: str,
     params: Mapping[str, Any],
     items: list[dict[str, Any]],
@@ -166,11 +166,12 @@ def _readings(
     if name in PAGE_VIEWS:
         title = text(params.get("page_title")) or text(params.get("firebase_screen"))
         page_view: dict[str, Any] = {"title": title} if title else {}
-        page_view["extra"] = {**params, **ga4}
+        page_view["extra"] = {**{k: v for k, v in params.items() if k != "page_title"}, **ga4}
         return [Mapped({**envelope, "event_type": "page_view", "properties": page_view}, custom)]
-    if name in PER_ITEM and items:
+    if name in PER_ITEM and items:  # each carries its own item, not the row's list
+        own = {"$ga4": {k: v for k, v in kept.items() if k != "items"}}
         return [
-            _typed(PER_ITEM[name], {**params, **item, **ga4}, envelope, custom) for item in items
+            _typed(PER_ITEM[name], {**params, **item, **own}, envelope, custom) for item in items
         ]
     spec = _spec(name, params, items, kept)
     if spec is None:
@@ -224,20 +225,32 @@ def _typed(
     return Mapped({**envelope, "event_type": event_type, "properties": typed}, custom)
 
 
-def _context(message: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-    platform = PLATFORMS.get(str(message.get("platform", "")).upper(), "server")
-    device_info, geo = obj(message.get("device")), obj(message.get("geo"))
-    category = str(device_info.get("category", "")).lower()
-    if category in DEVICES:
-        device = category
-    else:
-        device = "mobile" if platform in ("ios", "android") else "unknown"
+def _export_context(message: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    device, geo = obj(message.get("device")), obj(message.get("geo"))
+    return context_of(
+        platform=PLATFORMS.get(str(message.get("platform", "")).upper(), "server"),
+        category=device.get("category"),
+        country=geo.get("country"),
+        language=device.get("language"),
+        params=params,
+    )
+
+
+def context_of(
+    *, platform: str, category: object, country: object, language: object,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """The context of a GA4 event: its platform, device category, country (a name or a
+    code, else the language's region) and the page and referrer its parameters name."""
+    kind = str(category or "").lower()
+    device = (
+        kind if kind in DEVICES else ("mobile" if platform in ("ios", "android") else "unknown")
+    )
     page = path_of(params.get("page_location")) or text(params.get("firebase_screen")) or NO_PAGE
-    country = geo.get("country")
     return context_fields(
         platform=platform,
         device=device,
-        country=country_from(country_named(country), country, device_info.get("language")),
+        country=country_from(country_named(country), country, language),
         page=page,
         referrer=text(params.get("page_referrer")),
     )

@@ -1,0 +1,97 @@
+"""Google Analytics 4's Measurement Protocol at ``/mp/collect``, over real HTTP, through
+the real Kafka into the real PostgreSQL: requests as GA4's reference documents them
+(the protocol has no SDK of Google's; servers post this JSON), each event stored once
+with its typed reading, the web visitor's anonymous page view and signed-in order one
+person with the user properties as traits; the debug endpoint names what it would
+refuse and stores nothing; a wrong secret is refused."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import new_key
+from api_server import storing
+from storage_helpers import properties_of, stored_events, wait_stored_kinds
+
+pytestmark = pytest.mark.integration
+
+NOW_MICROS = int(time.time() * 1_000_000)
+ITEMS = [{"item_id": "SKU_1", "item_name": "Tee", "price": 12.5, "quantity": 2},
+         {"item_id": "SKU_2", "item_name": "Mug", "price": 5.0, "quantity": 1}]  # fmt: skip
+ANONYMOUS = {
+    "client_id": "1234567.7654321",
+    "timestamp_micros": str(NOW_MICROS - 60_000_000),
+    "events": [
+        {"name": "page_view", "params": {
+            "page_location": "https://shop.example/p/tee", "page_title": "Tee",
+            "session_id": "1700000000", "engagement_time_msec": 100}},
+        {"name": "add_to_cart", "params": {"currency": "USD", "value": 30.0, "items": ITEMS}},
+    ],
+}  # fmt: skip
+SIGNED_IN = {
+    "client_id": "1234567.7654321",
+    "user_id": "ga-zoe",
+    "user_properties": {"plan": {"value": "pro"}},
+    "device": {"category": "mobile", "language": "de-de"},
+    "user_data": {"sha256_email_address": ["f1c2..."]},
+    "events": [
+        {"name": "purchase", "params": {
+            "transaction_id": "T-77", "currency": "USD", "value": 30.0, "items": ITEMS}},
+        {"name": "tutorial_complete", "params": {"step": 3}},
+    ],
+}  # fmt: skip
+STORED = {"page_view": 1, "add_to_cart": 2, "purchase": 1, "tutorial_complete": 1, "identify": 2}
+"""The cart add is one per item; the identifies: the link of the client id to ga-zoe,
+and ga-zoe's user properties."""
+
+
+def _post(url: str, path: str, key: str, body: dict[str, Any]) -> httpx.Response:
+    params = {"measurement_id": "G-TEST", "api_secret": key}
+    return httpx.post(f"{url}{path}", params=params, json=body, timeout=20)
+
+
+def test_measurement_protocol_events_stored_once_mapped_and_one_person(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.ga4") as (url, key):
+        checked = _post(url, "/debug/mp/collect", key, {
+            "client_id": "c", "events": [{"name": " spaced ", "params": {}}, {"params": {}}],
+        })  # fmt: skip
+        assert checked.status_code == 200, checked.text
+        messages = checked.json()["validationMessages"]
+        assert [m["fieldPath"].split(".")[0] for m in messages] == ["events[0]", "events[1]"]
+        assert {m["validationCode"] for m in messages} <= {"VALUE_REQUIRED", "VALUE_INVALID"}
+        valid = _post(url, "/debug/mp/collect", key, ANONYMOUS)
+        assert valid.json() == {"validationMessages": []}, valid.text
+
+        for body in (ANONYMOUS, SIGNED_IN):
+            sent = _post(url, "/mp/collect", key, body)
+            assert (sent.status_code, sent.content) == (204, b""), sent.text
+        refused = _post(url, "/mp/collect", "not-a-key", ANONYMOUS)
+        assert refused.status_code == 401, refused.text
+
+        rows = wait_stored_kinds(fresh_database_url, STORED)
+        kinds = [r.event_type for r in rows]
+        assert {k: kinds.count(k) for k in {*kinds, *STORED}} == STORED, (
+            "each once; debug stores none"
+        )
+        order = next(r for r in rows if r.event_type == "purchase")
+        assert (order.user_id, properties_of(order)["amount"]) == ("ga-zoe", 30.0)
+        assert "sha256_email_address" not in str(properties_of(order)), "user_data is not kept"
+        view = next(r for r in rows if r.event_type == "page_view")
+        assert (view.user_id, view.session_id) == ("1234567.7654321", "1700000000")
+        assert view.occurred_at.timestamp() == pytest.approx((NOW_MICROS - 60_000_000) / 1e6)
+        carts = sorted(
+            properties_of(r)["product_id"] for r in rows if r.event_type == "add_to_cart"
+        )
+        assert carts == ["SKU_1", "SKU_2"]
+
+        reader = {"x-api-key": new_key(fresh_database_url, "read")}
+        zoe = httpx.get(f"{url}/v1/users/1234567.7654321", headers=reader, timeout=10).json()
+        assert zoe["person_id"] == "ga-zoe", zoe
+        assert zoe["traits"] == {"plan": "pro"}, zoe
+    assert len(stored_events(fresh_database_url)) == sum(STORED.values())
