@@ -90,10 +90,16 @@ def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[M
         for index, mapped in enumerate(read)
     ]
     if user and pseudo and user != pseudo:
-        link = {**envelope, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
-                "event_type": "identify", "properties": {"anonymous_id": pseudo}}  # fmt: skip
-        events.append(Mapped(link, link))
+        events.append(link_reading(envelope, pseudo, user))
     return events
+
+
+def link_reading(envelope: Mapping[str, Any], pseudo: str, user: str) -> Mapped:
+    """The identify linking a pseudo id (a browser's or app instance's) to the user,
+    at ``envelope``'s time and context; its id derives from the pair."""
+    link = {**envelope, "user_id": user, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
+            "event_type": "identify", "properties": {"anonymous_id": pseudo}}  # fmt: skip
+    return Mapped(link, link)
 
 
 def params_of(event_params: object) -> dict[str, Any]:

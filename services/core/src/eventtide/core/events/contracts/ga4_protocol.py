@@ -28,16 +28,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from eventtide.core.events.contracts.common import (
-    NO_SESSION,
-    Mapped,
-    event_id,
-    obj,
-    text,
-)
+from eventtide.core.events.contracts.common import NO_SESSION, Mapped, obj, text
 from eventtide.core.events.contracts.ga4 import (
     PER_ITEM,
     context_of,
+    link_reading,
     microseconds,
     products,
     readings,
@@ -123,9 +118,7 @@ def from_ga4_protocol(
     }
     kind = message.get(KIND)
     if kind == "link" and user is not None and pseudo is not None:
-        link = {**envelope, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
-                "event_type": "identify", "properties": {"anonymous_id": pseudo}}  # fmt: skip
-        return Mapped(link, link)
+        return link_reading(envelope, pseudo, user)
     if kind == "traits":
         traits = {name: obj(value).get("value", value)
                   for name, value in obj(request.get("user_properties")).items()}  # fmt: skip
