@@ -52,7 +52,7 @@ def _row(name: str, params: dict[str, object], **fields: Any) -> dict[str, Any]:
         "geo": {"continent": "Americas", "country": "United States", "city": "(not set)"},
         "traffic_source": {"medium": "organic", "name": "(organic)", "source": "google"},
         "platform": "WEB",
-        "ecommerce": None,
+        "ecommerce": {"transaction_id": None, "purchase_revenue": None, "unique_items": None},
         "items": [],
     }  # fmt: skip
     return {**row, **fields}
@@ -82,6 +82,9 @@ def test_a_page_view_with_its_session_page_referrer_device_and_country() -> None
     extra = view.properties.extra or {}
     assert extra["$ga4"]["traffic_source"]["source"] == "google", "GA4's other fields kept"
     assert "page_title" not in extra, "the title once, as the page view's"
+    assert "ecommerce" not in extra["$ga4"], "a field of nulls says nothing: not kept"
+    assert extra["$ga4"]["geo"] == {"continent": "Americas", "country": "United States",
+                                    "city": "(not set)"}  # fmt: skip
     unknown = _row("page_view", PAGE, geo={"country": "(not set)"})
     assert _read(unknown)[0].context.country == "GB", "else the region of device.language"
     again = _read(_row("page_view", PAGE))[0]

@@ -81,7 +81,7 @@ def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[M
         "received_at": at,
         "context": _export_context(message, params),
     }
-    kept = {k: v for k, v in message.items() if k not in READ and v not in (None, [], {})}
+    kept = without_nulls({k: v for k, v in message.items() if k not in READ})
     name = text(message.get("event_name")) or "(not set)"
     read = readings(name, params, products(message.get("items")), envelope, kept)
     content = orjson.dumps(message, option=orjson.OPT_SORT_KEYS, default=str).decode()
@@ -100,6 +100,18 @@ def link_reading(envelope: Mapping[str, Any], pseudo: str, user: str) -> Mapped:
     link = {**envelope, "user_id": user, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
             "event_type": "identify", "properties": {"anonymous_id": pseudo}}  # fmt: skip
     return Mapped(link, link)
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` without the nulls, empty lists and empty objects the export writes for
+    every field a row does not use (most of ``ecommerce``, ``app_info``, an item's
+    promotion fields...): they would take room in every stored event and say nothing."""
+    if isinstance(value, dict):
+        pruned = {k: without_nulls(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
 
 
 def params_of(event_params: object) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from eventtide.core.events.contracts.ga4 import (
     microseconds,
     products,
     readings,
+    without_nulls,
 )
 
 REQUEST: Final = "$request"
@@ -128,7 +129,7 @@ def from_ga4_protocol(
     name = text(event.get("name"))
     if name is None:  # refused by validation: an event needs its name
         return Mapped(None, {**envelope, "properties": params})
-    kept = {k: v for k, v in request.items() if k not in NOT_KEPT and v is not None}
+    kept = without_nulls({k: v for k, v in request.items() if k not in NOT_KEPT})
     read = readings(name, params, products(obj(event.get("params")).get("items")), envelope, kept)
     return read[0]  # one per message: protocol_messages split the items
 
