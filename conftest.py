@@ -30,16 +30,32 @@ LONG_FILES_FIRST = (
     "tests/integration/test_api_schemathesis.py",
     "tests/integration/test_consumer_pipeline.py",
     "tests/e2e/test_make_run.py",
-    "services/producer/tests/test_incidents.py",
-    "tests/e2e/test_devstack_cli.py",
-    "tests/integration/test_dev_run.py",
-    "tests/integration/test_api_kafka_outage.py",
     "tests/e2e/test_prometheus_queries.py",
-    "tests/cluster/test_pipeline_operator.py",
-    "tests/reliability/test_group_failover.py",
+    "tests/e2e/test_devstack_cli.py",
+    "tests/integration/test_api_analytics.py",
+    "tests/integration/test_ml_behave.py",
+    "services/ml/tests/test_detector_state.py",
+    "services/ml/tests/test_anomaly_model.py",
+    "tests/integration/test_dev_run.py",
+    "tests/e2e/test_dashboard_browser.py",
+    "services/ml/tests/test_training_sqlite.py",
     "tests/integration/test_producer_kafka.py",
+    "tests/integration/test_api_kafka_outage.py",
+    "tests/e2e/test_sdk_javascript.py",
+    "tests/cluster/test_pipeline_operator.py",
+    "tests/integration/test_api_ingest.py",
+    "tests/integration/test_ml_detect.py",
+    "services/ml/tests/test_revenue_and_error_series.py",
+    "services/ml/tests/test_churn.py",
+    "services/ml/tests/test_cli.py",
+    "tests/integration/test_ml_training_postgres.py",
+    "tests/cluster/test_chart_install.py",
+    "services/core/tests/test_light_imports.py",
+    "tests/reliability/test_group_failover.py",
+    "services/producer/tests/test_incidents.py",
 )
-"""The longest files, longest first (``--durations`` on the 2-core machine)."""
+"""The longest files, longest first (their tests' summed times in a fresh-clone
+``make test`` on the 2-core machine, from its junit XML)."""
 
 
 def unit_of_work(nodeid: str) -> str:
