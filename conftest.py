@@ -22,7 +22,7 @@ CPU_HEAVY_FILES = (
     "tests/reliability/test_kill9.py",
     "tests/integration/test_ml_scoring.py",
 )
-"""Processes restarted dozens of times over a live stream, and a 200,000-event oracle."""
+"""Processes restarted dozens of times over a live stream, and a 100,000-event oracle."""
 
 LONG_FILES_FIRST = (
     *CPU_HEAVY_FILES,
