@@ -21,7 +21,13 @@ from fastapi import APIRouter, Request
 from eventtide.api.deps import SettingsDep
 from eventtide.api.identity_links import with_links
 from eventtide.api.problems import Problem, documented
-from eventtide.api.routes.sdk_common import ingest_caller, json_body, openapi_body, send_messages
+from eventtide.api.routes.sdk_common import (
+    batch_of,
+    ingest_caller,
+    json_body,
+    openapi_body,
+    send_messages,
+)
 from eventtide.core.events.contracts.amplitude import from_amplitude, link_event
 
 router = APIRouter(tags=["amplitude"])
@@ -50,9 +56,7 @@ async def _http_api(request: Request, settings: SettingsDep) -> dict[str, Any]:
             if problem.status == 401:  # Amplitude's SDKs stop retrying at this text
                 problem.extra["error"] = f"Invalid API key: {problem.detail}"
             raise
-        events = body.get("events")
-        if not isinstance(events, list) or not events:
-            raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `events` array")
+        events = batch_of(body, "events")
         messages, links = with_links(events, request.app.state.amplitude_pairs, link_event)
         accepted, refused = await send_messages(
             request, messages, from_amplitude, sent_at=None, settings=settings, added=links

@@ -20,8 +20,9 @@ from fastapi import APIRouter, Query, Request, Response
 from eventtide.api.deps import SettingsDep
 from eventtide.api.identity_links import with_links
 from eventtide.api.ingest import Refused
-from eventtide.api.problems import Problem, documented
+from eventtide.api.problems import documented
 from eventtide.api.routes.sdk_common import (
+    batch_of,
     ingest_caller,
     json_body,
     openapi_body,
@@ -60,9 +61,7 @@ CODES: Final = {"missing": "VALUE_REQUIRED"}
 async def _messages(request: Request, settings: SettingsDep, secret: str | None) -> list[Any]:
     body = await json_body(request, settings)
     ingest_caller(request, secret)
-    events = body.get("events")
-    if not isinstance(events, list) or not events:
-        raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `events` array")
+    batch_of(body, "events")
     return protocol_messages(body)
 
 

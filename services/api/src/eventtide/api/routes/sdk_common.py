@@ -44,6 +44,14 @@ async def json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
     return parsed
 
 
+def batch_of(body: dict[str, Any], field: str) -> list[Any]:
+    """The body's non-empty array ``field`` (a batch's messages), or a 400 saying so."""
+    batch = body.get(field)
+    if not isinstance(batch, list) or not batch:
+        raise Problem(400, "empty-batch", "Empty batch", f"send a non-empty `{field}` array")
+    return batch
+
+
 def ingest_caller(request: Request, key: object) -> Principal:
     """The caller behind an SDK's key (an eventtide ingest key), within its rate limit."""
     if not isinstance(key, str) or not key:

@@ -17,8 +17,9 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 
 from eventtide.api.deps import SettingsDep
-from eventtide.api.problems import Problem, documented
+from eventtide.api.problems import documented
 from eventtide.api.routes.sdk_common import (
+    batch_of,
     ingest_caller,
     json_body,
     openapi_body,
@@ -71,9 +72,7 @@ async def segment_batch(request: Request, settings: SettingsDep) -> dict[str, An
     """A Segment batch: ``{"batch": [...], "sentAt": ..., "context": {...}}``."""
     body = await json_body(request, settings)
     ingest_caller(request, write_key(request, body))
-    batch = body.get("batch")
-    if not isinstance(batch, list) or not batch:
-        raise Problem(400, "empty-batch", "Empty batch", "send a non-empty `batch` array")
+    batch = batch_of(body, "batch")
     shared = obj(body.get("context"))
     messages = [
         {**m, "context": {**shared, **obj(m.get("context"))}} if isinstance(m, dict) else m

@@ -33,15 +33,11 @@ browser's or app instance's); ``platform`` (``WEB``, ``IOS``, ``ANDROID``); ``de
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import orjson
-
 from eventtide.core.events.contracts.common import (
-    ID_NAMESPACE,
     NO_PAGE,
     NO_SESSION,
     Mapped,
@@ -51,10 +47,10 @@ from eventtide.core.events.contracts.common import (
     obj,
     path_of,
     text,
-    with_id,
 )
 from eventtide.core.events.contracts.countries import country_named
 from eventtide.core.events.contracts.ecommerce import typed_reading
+from eventtide.core.events.contracts.exports import with_line_id
 from eventtide.core.events.models import EVENT_TYPES
 
 READ: Final = frozenset(
@@ -84,11 +80,7 @@ def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[M
     kept = without_nulls({k: v for k, v in message.items() if k not in READ})
     name = text(message.get("event_name")) or "(not set)"
     read = readings(name, params, products(message.get("items")), envelope, kept)
-    content = orjson.dumps(message, option=orjson.OPT_SORT_KEYS, default=str).decode()
-    events = [
-        with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"import:ga4:{content}:{index}"))
-        for index, mapped in enumerate(read)
-    ]
+    events = [with_line_id(mapped, message, f"ga4:{index}") for index, mapped in enumerate(read)]
     if user and pseudo and user != pseudo:
         events.append(link_reading(envelope, pseudo, user))
     return events

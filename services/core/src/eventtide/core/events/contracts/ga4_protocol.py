@@ -95,7 +95,8 @@ def from_ga4_protocol(
     del sent_at  # the protocol sends none: the clock rule judges the times it gives
     request = obj(message.get(REQUEST))
     event = obj(message.get("event"))
-    params = {k: v for k, v in obj(event.get("params")).items() if k != "items"}
+    sent = obj(event.get("params"))
+    params = {k: v for k, v in sent.items() if k != "items"}
     user, pseudo = _ids(request)
     at = (
         microseconds(event.get("timestamp_micros"))
@@ -130,7 +131,7 @@ def from_ga4_protocol(
     if name is None:  # refused by validation: an event needs its name
         return Mapped(None, {**envelope, "properties": params})
     kept = without_nulls({k: v for k, v in request.items() if k not in NOT_KEPT})
-    read = readings(name, params, products(obj(event.get("params")).get("items")), envelope, kept)
+    read = readings(name, params, products(sent.get("items")), envelope, kept)
     return read[0]  # one per message: protocol_messages split the items
 
 
