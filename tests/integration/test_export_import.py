@@ -1,6 +1,6 @@
 """History from other tools: Segment's, PostHog's, Mixpanel's and Amplitude's event
-exports and Google Analytics 4's BigQuery export imported with ``eventtide produce
---from-file --format``, through the real Kafka
+exports, Google Analytics 4's BigQuery export and Snowplow's enriched TSV imported with
+``eventtide produce --from-file --format``, through the real Kafka
 into the real PostgreSQL, each visitor's anonymous page view and signed-in order joined
 into one person; an import run twice stores nothing more."""
 
@@ -30,10 +30,13 @@ from storage_helpers import (
     wait_stored_kinds,
 )
 
+from eventtide.core.events.contracts.snowplow_enriched import ENRICHED_FIELDS
+
 pytestmark = pytest.mark.integration
 
 CLI = str(Path(sys.executable).parent / "eventtide")
 ORDER = {"order_id": "o-1", "products": [{"product_id": "p-1", "price": 12.5, "quantity": 2}]}
+SNOWPLOW_COMMERCE = "iglu:com.snowplowanalytics.snowplow.ecommerce"
 
 EXPORTS: dict[str, list[Any]] = {
     "segment": [  # an S3 archive: Segment's corrected timestamp and its receipt
@@ -86,14 +89,45 @@ EXPORTS: dict[str, list[Any]] = {
                           {"key": "currency", "value": {"string_value": "USD"}}],
          "items": [{"item_id": "p-1", "price": 12.5, "quantity": "2"}]},
     ],
+    "snowplow": [  # the enriched TSV (written by _write); the e-commerce plugin's order
+        {"event": "page_view", "event_id": "5b0c9e2a-1f3d-4e6b-8a7c-9d0e1f2a3b01",
+         "platform": "web", "collector_tstamp": "2024-03-01 14:00:01.000",
+         "derived_tstamp": "2024-03-01 14:00:00.000", "domain_userid": "sp-dev",
+         "domain_sessionid": "sp-s1", "page_url": "https://shop.example/p/mug"},
+        {"event": "unstruct", "event_id": "5b0c9e2a-1f3d-4e6b-8a7c-9d0e1f2a3b02",
+         "platform": "web", "collector_tstamp": "2024-03-01 14:09:01.000",
+         "derived_tstamp": "2024-03-01 14:09:00.000", "domain_userid": "sp-dev",
+         "user_id": "sp-flo", "domain_sessionid": "sp-s1",
+         "unstruct_event": json.dumps({"schema": "iglu:com.snowplowanalytics.snowplow/"
+                                                 "unstruct_event/jsonschema/1-0-0",
+                                       "data": {"schema": f"{SNOWPLOW_COMMERCE}/snowplow_"
+                                                          "ecommerce_action/jsonschema/1-0-2",
+                                                "data": {"type": "transaction"}}}),
+         "contexts": json.dumps({"schema": "iglu:com.snowplowanalytics.snowplow/contexts/"
+                                           "jsonschema/1-0-1",
+                                 "data": [{"schema": f"{SNOWPLOW_COMMERCE}/transaction/"
+                                                     "jsonschema/1-0-0",
+                                           "data": {"transaction_id": "o-1", "revenue": 25,
+                                                    "currency": "USD"}},
+                                          {"schema": f"{SNOWPLOW_COMMERCE}/product/"
+                                                     "jsonschema/1-0-0",
+                                           "data": {"id": "p-1", "price": 12.5,
+                                                    "quantity": 2, "currency": "USD"}}]})},
+    ],
 }  # fmt: skip
 PEOPLE = {"seg-anon": "seg-ann", "ph-anon": "ph-bo", "$device:mp-dev": "mp-cy", "amp-dev": "amp-di",
-          "ga-pseudo": "ga-eve"}  # fmt: skip
-STORED = {"page_view": 5, "purchase": 5, "identify": 5}  # each tool's sign-in: one link
+          "ga-pseudo": "ga-eve", "sp-dev": "sp-flo"}  # fmt: skip
+STORED = {"page_view": 6, "purchase": 6, "identify": 6}  # each tool's sign-in: one link
 
 
 def _write(directory: Path, source: str) -> Path:
-    text = b"".join(orjson.dumps(line) + b"\n" for line in EXPORTS[source])
+    if source == "snowplow":
+        text = b"".join(
+            "\t".join(row.get(name, "") for name in ENRICHED_FIELDS).encode() + b"\n"
+            for row in EXPORTS[source]
+        )
+    else:
+        text = b"".join(orjson.dumps(line) + b"\n" for line in EXPORTS[source])
     path = directory / f"{source}.jsonl"
     path.write_bytes(gzip.compress(text) if source == "amplitude" else text)
     return path
@@ -111,7 +145,7 @@ def _import(path: Path, source: str, topic: str, bootstrap: str) -> dict[str, An
     return summary | {"stderr": result.stderr}
 
 
-def test_five_tools_exports_import_once_each_visitor_one_person(
+def test_six_tools_exports_import_once_each_visitor_one_person(
     kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     topic = create_topic(kafka_bootstrap, "test.import", partitions=3)
@@ -120,7 +154,7 @@ def test_five_tools_exports_import_once_each_visitor_one_person(
     first = {s: _import(path, s, topic, kafka_bootstrap) for s, path in files.items()}
     assert {s: r["sent"] for s, r in first.items()} == {
         "segment": 3, "posthog": 3, "mixpanel": 3,
-        "amplitude": 3, "ga4": 3,  # a link each for the last three
+        "amplitude": 3, "ga4": 3, "snowplow": 3,  # a link each for the last four
     }  # fmt: skip
     assert first["posthog"]["rejected"] == 1
     assert "line 4" in first["posthog"]["stderr"]
@@ -137,7 +171,7 @@ def test_five_tools_exports_import_once_each_visitor_one_person(
         assert amounts == {user: 25.0 for user in PEOPLE.values()}
 
         again = {s: _import(p, s, topic, kafka_bootstrap)["sent"] for s, p in files.items()}
-        assert sum(again.values()) == 15
+        assert sum(again.values()) == 18
         ends = end_offsets(kafka_bootstrap, topic, 3)
         _wait(lambda: committed_offsets(kafka_bootstrap, group, topic, 3) == ends)
         assert len(stored_events(fresh_database_url)) == len(rows), "the second import adds none"
@@ -152,7 +186,7 @@ def test_five_tools_exports_import_once_each_visitor_one_person(
             "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=headers
         )
         assert funnel.status_code == 200, funnel.text
-        assert [step["users"] for step in funnel.json()["steps"]] == [5, 5]
+        assert [step["users"] for step in funnel.json()["steps"]] == [6, 6]
         for anonymous, person in PEOPLE.items():
             profile = client.get(f"/v1/users/{anonymous}", headers=headers).json()
             assert sorted(profile["distinct_ids"]) == sorted([anonymous, person]), profile

@@ -1,6 +1,7 @@
 """Amplitude's Python SDK (``amplitude-analytics``) and Node SDK
 (``@amplitude/analytics-node``, tests/sdk_clients/amplitude.mjs), unmodified, pointed at
-the running API's HTTP V2 door (``/2/httpapi``): through the real Kafka into the real
+the running API's HTTP V2 door (``/2/httpapi``) and its Batch API (``/batch``, shared
+with PostHog's SDKs): through the real Kafka into the real
 PostgreSQL, each event stored once and mapped, each device's anonymous page view and the
 signed-in user's events one person, and a wrong key refused in the words the SDK stops
 at."""
@@ -25,17 +26,19 @@ pytestmark = pytest.mark.integration
 ORDER = {"order_id": "amp-o-1", "products": [{"product_id": "p-1", "price": 12.5, "quantity": 2}]}
 NODE = Path(__file__).resolve().parents[1] / "sdk_clients" / "amplitude.mjs"
 STORED = {"page_view": 2, "identify": 3, "purchase": 1, "Song Played": 1, "revenue_amount": 1}
-"""Python: a page view, an identify, an order and amp-ben's song (the door adds the link
-of amp-ben's device); Node: a page view, an identify and a revenue event."""
+"""Python: a page view, an identify, an order and, through the Batch API, amp-ben's song
+(the door adds the link of amp-ben's device); Node: a page view, an identify and a
+revenue event."""
 
 
-def _client(url: str, key: str, results: list[tuple[str, int, str]]) -> Any:
+def _client(url: str, key: str, results: list[tuple[str, int, str]], batch: bool = False) -> Any:
     from amplitude import Amplitude, Config
 
     def record(event: Any, code: int, message: str | None = None) -> None:
         results.append((event.event_type, code, message or ""))
 
-    config = Config(server_url=f"{url}/2/httpapi", flush_interval_millis=200, callback=record)
+    door = f"{url}/batch" if batch else f"{url}/2/httpapi"
+    config = Config(server_url=door, use_batch=batch, flush_interval_millis=200, callback=record)
     return Amplitude(key, config)
 
 
@@ -54,9 +57,11 @@ def test_amplitude_sdk_events_stored_once_mapped_and_one_person(
                         EventOptions(user_id="amp-ann", device_id="amp-dev"))  # fmt: skip
         client.track(BaseEvent("Order Completed", user_id="amp-ann", device_id="amp-dev",
                                event_properties=ORDER))  # fmt: skip
-        client.track(BaseEvent("Song Played", user_id="amp-ben", device_id="amp-dev-2",
-                               event_properties={"genre": "jazz"}, platform="iOS"))  # fmt: skip
         client.shutdown()
+        batch = _client(url, key, results, batch=True)  # Amplitude's Batch API, on /batch
+        batch.track(BaseEvent("Song Played", user_id="amp-ben", device_id="amp-dev-2",
+                              event_properties={"genre": "jazz"}, platform="iOS"))  # fmt: skip
+        batch.shutdown()
         node = _node(url, key)
         assert [code for _, code, _ in node["codes"]] == [200, 200, 200], node
         assert sorted(r[:2] for r in results) == sorted(

@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from eventtide.core.events import AnyEvent, IdentifyEvent
-from eventtide.core.events.contracts import EXPORT_READERS
+from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
+from eventtide.core.events.contracts.snowplow_enriched import ENRICHED_FIELDS
 from eventtide.producer.cli import FileFormat
 from eventtide.producer.sources import Rejected, from_export
 
@@ -50,3 +51,23 @@ def test_gzip_bad_lines_and_one_identity_link_per_pair(tmp_path: Path) -> None:
 def test_every_format_the_cli_offers_has_a_reader() -> None:
     """The CLI names the formats without importing the readers (registration stays cheap)."""
     assert {f.value for f in FileFormat} == {"eventtide", *EXPORT_READERS}
+
+
+def test_a_snowplow_archive_of_tsv_and_json_lines_with_a_bad_line(tmp_path: Path) -> None:
+    fields = {"event": "page_view", "event_id": "6f1c2b7e-0d4a-4c3b-9a8e-5d6c7b8a9f01",
+              "collector_tstamp": "2024-03-01 10:00:00.000", "domain_userid": "d-1",
+              "platform": "web", "page_url": "https://shop.example/p/mug"}  # fmt: skip
+    tsv = "\t".join(fields.get(name, "") for name in ENRICHED_FIELDS).encode()
+    row = {**fields, "event_id": "6f1c2b7e-0d4a-4c3b-9a8e-5d6c7b8a9f02", "user_id": "u-1"}
+    archive = tmp_path / "enriched.tsv.gz"
+    archive.write_bytes(gzip.compress(b"\n".join([tsv, tsv[:-40], orjson.dumps(row)])))
+
+    items = list(from_export(archive, EXPORT_READERS["snowplow"], None, line_decoder("snowplow")))
+    rejected = [i for i in items if isinstance(i, Rejected)]
+    assert [(r.where, r.rejection.rule) for r in rejected] == [("line 2", "enriched_fields")]
+    events = [i for i in items if not isinstance(i, Rejected)]
+    assert [(e.event_type, e.user_id) for e in events] == [  # type: ignore[union-attr]
+        ("page_view", "d-1"),
+        ("page_view", "u-1"),
+        ("identify", "u-1"),
+    ]

@@ -48,8 +48,11 @@ def decode_capture(
     document = decode_document(
         raw, compression=compression, content_type=content_type, max_bytes=max_bytes
     )
-    if isinstance(document, Problem):
-        return document
+    return document if isinstance(document, Problem) else capture_of(document)
+
+
+def capture_of(document: object) -> Capture | Problem:
+    """A decoded body's messages: one event, ``{"batch": [...]}`` or a list of events."""
     if isinstance(document, list):
         messages, top = document, {}
     elif isinstance(document, dict):

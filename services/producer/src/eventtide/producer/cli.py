@@ -25,6 +25,7 @@ class FileFormat(StrEnum):
     MIXPANEL = "mixpanel"
     AMPLITUDE = "amplitude"
     GA4 = "ga4"
+    SNOWPLOW = "snowplow"
 
 
 def produce(
@@ -57,7 +58,8 @@ def produce(
             "--format",
             help="What --from-file holds: eventtide events, or the event export of Segment "
             "(or RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), "
-            "one JSON object per line.",
+            "one JSON object per line, or Snowplow's enriched events (TSV or warehouse rows "
+            "as JSON).",
         ),
     ] = FileFormat.EVENTTIDE,
     ground_truth: Annotated[

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from eventtide.core.events.contracts import EXPORT_READERS
+from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
@@ -55,7 +55,8 @@ def run_produce(
         if file_format == "eventtide":
             items, total = from_jsonl(from_file, context), events
         else:
-            items, total = from_export(from_file, EXPORT_READERS[file_format], context), events
+            reader, decode = EXPORT_READERS[file_format], line_decoder(file_format)
+            items, total = from_export(from_file, reader, context, decode), events
     else:
         now = datetime.now(UTC)
         if backfill_days is not None:

@@ -18,8 +18,6 @@ from io import BufferedReader
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
 from eventtide.core.events import (
     CURRENT_SCHEMA_VERSION,
     AnyEvent,
@@ -27,8 +25,8 @@ from eventtide.core.events import (
     validate_json_event,
 )
 from eventtide.core.events.contracts import ExportReader, to_event
+from eventtide.core.events.contracts.exports import LineDecoder, json_object_line
 from eventtide.core.events.contracts.recent import Recent
-from eventtide.core.events.rejection import single
 from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
 from eventtide.producer.generator import Simulation
@@ -102,11 +100,15 @@ def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator
 
 
 def from_export(
-    path: Path, reader: ExportReader, context: Mapping[str, Any] | None = None
+    path: Path,
+    reader: ExportReader,
+    context: Mapping[str, Any] | None = None,
+    decode: LineDecoder = json_object_line,
 ) -> Iterator[Item]:
-    """The events of another tool's export, one JSON object per line (gzipped or not).
+    """The events of another tool's export, one per line (gzipped or not): a JSON object
+    unless the tool's ``decode`` reads its lines otherwise (Snowplow's enriched TSV).
 
-    A line that is no JSON object is rejected with its number; each event a line stands
+    A line that does not decode is rejected with its number; each event a line stands
     for is validated as the API validates the same tool's messages. A line's events after
     its first (a GA4 row's other items, an identity link) are sent once per run by id:
     the links that many lines share go once."""
@@ -116,17 +118,9 @@ def from_export(
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            try:
-                message = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                reason = single("malformed_json", "", "json", f"not JSON: {error}")
-                yield Rejected(f"line {number}", reason)
-                continue
-            if not isinstance(message, dict):
-                kind = "null" if message is None else type(message).__name__
-                reason = single("schema_violation", "", "object_expected",
-                                f"an exported event is an object, not {kind}")  # fmt: skip
-                yield Rejected(f"line {number}", reason)
+            message = decode(line)
+            if isinstance(message, Rejection):
+                yield Rejected(f"line {number}", message)
                 continue
             for index, mapped in enumerate(reader(message, imported_at)):
                 if index > 0 and not links.first(mapped.custom.get("event_id")):

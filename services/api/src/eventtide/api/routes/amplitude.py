@@ -1,4 +1,6 @@
-"""Amplitude's HTTP V2 API, ``POST /2/httpapi``: what Amplitude's SDKs send.
+"""Amplitude's HTTP V2 API, ``POST /2/httpapi``: what Amplitude's SDKs send (its Batch
+API, ``/batch``, takes the same body and shares PostHog's path: :mod:`.posthog` hands
+such a body to :func:`amplitude_batch`).
 
 The body is ``{"api_key": ..., "events": [...], "options": {...}}``; the API key is an
 eventtide ingest key. Each event is mapped by
@@ -14,7 +16,7 @@ with ``Invalid API key:``: a refusal here carries both beside the problem's fiel
 from __future__ import annotations
 
 import time
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from fastapi import APIRouter, Request
 
@@ -28,6 +30,7 @@ from eventtide.api.routes.sdk_common import (
     openapi_body,
     send_messages,
 )
+from eventtide.api.settings import ApiSettings
 from eventtide.core.events.contracts.amplitude import from_amplitude, link_event
 
 router = APIRouter(tags=["amplitude"])
@@ -50,6 +53,36 @@ PATHS: Final = ("/2/httpapi", "/2/httpapi/")
 async def _http_api(request: Request, settings: SettingsDep) -> dict[str, Any]:
     try:
         body = await json_body(request, settings)
+    except Problem as problem:
+        raise amplitude_problem(problem) from None
+    return await amplitude_batch(request, settings, body)
+
+
+def is_amplitude_batch(document: object) -> TypeGuard[dict[str, Any]]:
+    """A body in Amplitude's form: its ``api_key`` and an ``events`` array, where a
+    PostHog body has ``batch``, or ``event`` for one."""
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("events"), list)
+        and "api_key" in document
+        and "batch" not in document
+        and "event" not in document
+    )
+
+
+def amplitude_problem(problem: Problem) -> Problem:
+    """A refusal as Amplitude's SDKs read it: its ``code`` and ``error`` beside the
+    problem's fields."""
+    problem.extra.setdefault("code", problem.status)
+    problem.extra.setdefault("error", problem.detail)
+    return problem
+
+
+async def amplitude_batch(
+    request: Request, settings: ApiSettings, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Store a decoded Amplitude upload; Amplitude's answer."""
+    try:
         try:
             ingest_caller(request, body.get("api_key"))
         except Problem as problem:
@@ -62,9 +95,7 @@ async def _http_api(request: Request, settings: SettingsDep) -> dict[str, Any]:
             request, messages, from_amplitude, sent_at=None, settings=settings, added=links
         )
     except Problem as problem:
-        problem.extra.setdefault("code", problem.status)
-        problem.extra.setdefault("error", problem.detail)
-        raise
+        raise amplitude_problem(problem) from None
     return {
         "code": 200,
         "events_ingested": accepted,

@@ -1,5 +1,9 @@
 """PostHog's capture API: ``/e`` and ``/i/v0/e`` (posthog-js), ``/batch`` and ``/capture``.
 
+``/batch`` is also the path of Amplitude's Batch API: a body in Amplitude's form (its
+``api_key`` and an ``events`` array) is Amplitude's upload and answered as
+``/2/httpapi`` answers it.
+
 The project token (``api_key``, or ``token`` in the body or an event) is an eventtide
 ingest key. How the body may be packed (gzip-js, base64 form, plain JSON) is
 :mod:`eventtide.api.posthog_body`. PostHog's SDKs read the status; the body is PostHog's
@@ -15,8 +19,9 @@ from fastapi import APIRouter, Request
 
 from eventtide.api.delivery import read_body
 from eventtide.api.deps import SettingsDep
-from eventtide.api.posthog_body import Capture, decode_capture
+from eventtide.api.posthog_body import capture_of, decode_document
 from eventtide.api.problems import Problem, documented
+from eventtide.api.routes.amplitude import amplitude_batch, is_amplitude_batch
 from eventtide.api.routes.sdk_common import ingest_caller, openapi_body, send_messages
 from eventtide.api.settings import ApiSettings
 from eventtide.core.events.contracts import from_posthog
@@ -54,7 +59,12 @@ async def unpacked(
 
 
 async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
-    capture: Capture = await unpacked(request, settings, decode_capture)
+    document: object = await unpacked(request, settings, decode_document)
+    if request.url.path.rstrip("/") == "/batch" and is_amplitude_batch(document):
+        return await amplitude_batch(request, settings, document)
+    capture = capture_of(document)
+    if isinstance(capture, Problem):
+        raise capture
     ingest_caller(request, capture.token)
     accepted, refused = await send_messages(
         request, capture.messages, from_posthog, sent_at=capture.sent_at, settings=settings

@@ -6,8 +6,9 @@ tracker protocol. These pure functions turn one message of any into an eventtide
 event; the API's routes do the HTTP part. The mapping table is in docs/ingestion.md.
 
 It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's,
-PostHog's, Mixpanel's and Amplitude's event exports and Google Analytics 4's BigQuery
-export (``eventtide produce --from-file --format``).
+PostHog's, Mixpanel's and Amplitude's event exports, Google Analytics 4's BigQuery
+export and Snowplow's enriched events (``eventtide produce --from-file --format``);
+:data:`LINE_DECODERS` names the formats whose lines are not JSON objects.
 """
 
 from typing import Final
@@ -16,14 +17,17 @@ from eventtide.core.events.contracts.amplitude import from_amplitude_export
 from eventtide.core.events.contracts.common import Mapped, to_event
 from eventtide.core.events.contracts.exports import (
     ExportReader,
+    LineDecoder,
     from_posthog_export,
     from_segment_export,
+    json_object_line,
 )
 from eventtide.core.events.contracts.ga4 import from_ga4_export
 from eventtide.core.events.contracts.mixpanel import from_mixpanel_export
 from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.segment import from_segment
 from eventtide.core.events.contracts.snowplow import from_snowplow
+from eventtide.core.events.contracts.snowplow_enriched import enriched_line, from_snowplow_export
 
 EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "segment": from_segment_export,  # RudderStack's archives are Segment's messages too
@@ -31,15 +35,28 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "mixpanel": from_mixpanel_export,
     "amplitude": from_amplitude_export,
     "ga4": from_ga4_export,
+    "snowplow": from_snowplow_export,
 }
 """``--format`` name to the reader of one line of that tool's event export."""
+LINE_DECODERS: Final[dict[str, LineDecoder]] = {"snowplow": enriched_line}
+"""``--format`` names whose lines are not all JSON objects, to their line decoder
+(:func:`json_object_line` for the others)."""
+
+
+def line_decoder(file_format: str) -> LineDecoder:
+    """How one line of ``file_format``'s export is read."""
+    return LINE_DECODERS.get(file_format, json_object_line)
+
 
 __all__ = [
     "EXPORT_READERS",
+    "LINE_DECODERS",
     "ExportReader",
+    "LineDecoder",
     "Mapped",
     "from_posthog",
     "from_segment",
     "from_snowplow",
+    "line_decoder",
     "to_event",
 ]

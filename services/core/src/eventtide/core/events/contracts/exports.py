@@ -25,13 +25,31 @@ import orjson
 from eventtide.core.events.contracts.common import ID_NAMESPACE, Mapped, obj, with_id
 from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.segment import from_segment
+from eventtide.core.events.rejection import Rejection, single
 
 ExportReader = Callable[[Mapping[str, Any], datetime], list[Mapped]]
 """One export line's object and the time of the import (the receipt time of last
 resort) to the events it stands for."""
+LineDecoder = Callable[[bytes], "dict[str, Any] | Rejection"]
+"""One line of an export file to the object its reader takes, or the
+:class:`~eventtide.core.events.Rejection` saying why it is none."""
 
 MILLISECONDS_AFTER: Final = 100_000_000_000
 """An epoch number above this is in milliseconds (1973 in ms; the year 5138 in seconds)."""
+
+
+def json_object_line(line: bytes) -> dict[str, Any] | Rejection:
+    """A line holding one JSON object (most exports' lines), or why it does not."""
+    try:
+        message = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        return single("malformed_json", "", "json", f"not JSON: {error}")
+    if isinstance(message, dict):
+        return message
+    kind = "null" if message is None else type(message).__name__
+    return single(
+        "schema_violation", "", "object_expected", f"an exported event is an object, not {kind}"
+    )
 
 
 def utc_time(value: object) -> datetime | None:

@@ -302,7 +302,9 @@ def _screen(contexts: list[dict[str, Any]]) -> str | None:
 def _context(
     message: Mapping[str, Any], contexts: list[dict[str, Any]], screen: str | None
 ) -> dict[str, Any]:
-    """Where and on what the event happened; the page is the URL's path, else the screen."""
+    """Where and on what the event happened; the page is the URL's path, else the screen.
+    The country is an enriched event's ``geo_country`` (the IP lookup's), else the
+    region of the browser's language."""
     agent = text(message.get("ua")) or ""
     mobile = next(
         (e.get("data") for e in contexts if "/mobile_context/" in str(e.get("schema"))), None
@@ -312,7 +314,7 @@ def _context(
     return context_fields(
         platform=platform,
         device=_device(str(message.get("p") or ""), platform, agent),
-        country=country_from(message.get("lang")),
+        country=country_from(message.get("geo_country"), message.get("lang")),
         page=path_of(message.get("url")) or screen or NO_PAGE,
         referrer=text(message.get("refr")),
         user_agent=agent,
