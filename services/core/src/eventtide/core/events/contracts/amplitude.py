@@ -47,6 +47,10 @@ from eventtide.core.events.contracts.countries import country_named
 from eventtide.core.events.contracts.ecommerce import typed_reading
 from eventtide.core.events.contracts.exports import first_time, with_line_id, with_link
 
+SOURCE: Final = "amplitude"
+"""The door's name: a custom event named like a typed one that does not fit it is
+kept as ``amplitude:<name>`` (:func:`.common.to_event`)."""
+
 PAGE_VIEW: Final = "[Amplitude] Page Viewed"
 PAGE_PATH: Final = "[Amplitude] Page Path"
 PAGE_TITLE: Final = "[Amplitude] Page Title"
@@ -128,7 +132,7 @@ def _mapped(message: Mapping[str, Any], *, occurred_at: datetime, received_at: d
     typed = _typed(name, message, properties, envelope, device)
     if typed is not None and kept and typed["event_type"] != "identify":
         typed["properties"]["extra"] = {**typed["properties"].get("extra", {}), **kept}
-    return Mapped(typed, custom)
+    return Mapped(typed, custom, SOURCE)
 
 
 def _typed(

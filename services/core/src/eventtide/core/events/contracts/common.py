@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from eventtide.core.events.models import AnyEvent
+from pydantic import BaseModel
+
+from eventtide.core.events.models import EVENT_MODELS, IDENTITY_TYPES, AnyEvent
 from eventtide.core.events.rejection import Rejection
 from eventtide.core.events.validation import validate_event
 
@@ -33,6 +35,9 @@ class Mapped:
 
     typed: dict[str, Any] | None
     custom: dict[str, Any]
+    source: str = ""
+    """The door's name (``segment``, ``posthog``...) when the custom reading carries a
+    name the app chose, which may be one of eventtide's typed names."""
 
 
 def to_event(mapped: Mapped, context: Mapping[str, Any] | None = None) -> AnyEvent | Rejection:
@@ -40,13 +45,43 @@ def to_event(mapped: Mapped, context: Mapping[str, Any] | None = None) -> AnyEve
 
     An e-commerce name whose message lacks what the typed event needs (an "Order
     Completed" without products) is stored as a custom event under its own name, so
-    the data is there, under the name the team sent.
+    the data is there, under the name the team sent. An app's own event that bears one
+    of eventtide's typed names (``track("login")``, ``capture("search")``) is read by
+    :func:`_named_like_a_typed_event`.
     """
     if mapped.typed is not None:
         typed = validate_event(mapped.typed, context)
         if not isinstance(typed, Rejection):
             return typed
+    name = mapped.custom.get("event_type")
+    if mapped.source and name in EVENT_MODELS:
+        return _named_like_a_typed_event(mapped, str(name), context)
     return validate_event(mapped.custom, context)
+
+
+def _named_like_a_typed_event(
+    mapped: Mapped, name: str, context: Mapping[str, Any] | None
+) -> AnyEvent | Rejection:
+    """The typed event when the properties the app sent fit it (those it does not
+    define kept in its ``extra``); else the custom event ``<door>:<name>``, since a
+    typed name always means the typed event (docs/events.md). An identity call is never
+    taken from an app's own event of that name: it would change who is who."""
+    renamed = {**mapped.custom, "event_type": f"{mapped.source}:{name}"}
+    if name in IDENTITY_TYPES:
+        return validate_event(renamed, context)
+    properties = obj(mapped.custom.get("properties"))
+    defined = EVENT_MODELS[name].model_fields["properties"].annotation
+    fields = (
+        defined.model_fields if isinstance(defined, type) and issubclass(defined, BaseModel) else {}
+    )
+    own = {k: v for k, v in properties.items() if k in fields and k != "extra"}
+    rest = {k: v for k, v in properties.items() if k not in own}
+    if not rest or "extra" in fields:
+        read = {**own, "extra": rest} if rest else own
+        typed = validate_event({**mapped.custom, "properties": read}, context)
+        if not isinstance(typed, Rejection):
+            return typed
+    return validate_event(renamed, context)
 
 
 def with_id(mapped: Mapped, event_id: uuid.UUID) -> Mapped:
@@ -54,7 +89,7 @@ def with_id(mapped: Mapped, event_id: uuid.UUID) -> Mapped:
     if "event_id" in mapped.custom:
         return mapped
     typed = None if mapped.typed is None else {**mapped.typed, "event_id": event_id}
-    return Mapped(typed, {**mapped.custom, "event_id": event_id})
+    return Mapped(typed, {**mapped.custom, "event_id": event_id}, mapped.source)
 
 
 def event_id(message_id: object, prefix: str) -> uuid.UUID | None:

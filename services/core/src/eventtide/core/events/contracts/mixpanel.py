@@ -44,6 +44,10 @@ from eventtide.core.events.contracts.common import (
 from eventtide.core.events.contracts.ecommerce import typed_reading
 from eventtide.core.events.contracts.exports import first_time, with_line_id, with_link
 
+SOURCE: Final = "mixpanel"
+"""The door's name: a custom event named like a typed one that does not fit it is
+kept as ``mixpanel:<name>`` (:func:`.common.to_event`)."""
+
 PAGE_VIEW: Final = "$mp_web_page_view"
 DEVICE_PREFIX: Final = "$device:"
 """Simplified ID Merge's ``distinct_id`` of an anonymous device's events."""
@@ -152,7 +156,7 @@ def _mapped(message: Mapping[str, Any], at: datetime, received_at: datetime) -> 
         envelope["event_id"] = insert_id
     custom = {**envelope, "event_type": name, "properties": properties}
     own = {k: v for k, v in properties.items() if not _system(k)}
-    return Mapped(_typed(name, properties, own, envelope), custom)
+    return Mapped(_typed(name, properties, own, envelope), custom, SOURCE)
 
 
 def _typed(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from eventtide.core.events.contracts.common import (
     NO_PAGE,
@@ -26,6 +26,10 @@ from eventtide.core.events.contracts.common import (
     text,
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
+
+SOURCE: Final = "posthog"
+"""The door's name: a custom event named like a typed one that does not fit it is
+kept as ``posthog:<name>`` (:func:`.common.to_event`)."""
 
 SYSTEM_PREFIX = "$"
 """PostHog's own properties ($lib, $os, $current_url...) start with it."""
@@ -76,11 +80,12 @@ def from_posthog(
         return Mapped({**alias, "properties": {"previous_id": previous}}, custom)
     reading = typed_reading(name, own) if isinstance(name, str) else None
     if reading is None:
-        return Mapped(None, custom)
+        return Mapped(None, custom, SOURCE)
     event_type, typed_properties = reading
     if system:
         typed_properties["extra"] = {**typed_properties.get("extra", {}), **system}
-    return Mapped({**envelope, "event_type": event_type, "properties": typed_properties}, custom)
+    typed = {**envelope, "event_type": event_type, "properties": typed_properties}
+    return Mapped(typed, custom, SOURCE)
 
 
 def _identify(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from eventtide.core.events.contracts.common import (
     NO_PAGE,
@@ -25,6 +25,10 @@ from eventtide.core.events.contracts.common import (
     text,
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
+
+SOURCE: Final = "segment"
+"""The door's name: a custom event named like a typed one that does not fit it is
+kept as ``segment:<name>`` (:func:`.common.to_event`)."""
 
 GROUP_EVENT = "$group"
 """Custom event name a ``group`` call is stored under."""
@@ -88,9 +92,10 @@ def from_segment(
     custom = {**envelope, "event_type": name, "properties": dict(properties)}
     reading = typed_reading(name, properties) if isinstance(name, str) else None
     if reading is None:
-        return Mapped(None, custom)
+        return Mapped(None, custom, SOURCE)
     event_type, typed_properties = reading
-    return Mapped({**envelope, "event_type": event_type, "properties": typed_properties}, custom)
+    typed = {**envelope, "event_type": event_type, "properties": typed_properties}
+    return Mapped(typed, custom, SOURCE)
 
 
 def _session(context: Mapping[str, Any], properties: Mapping[str, Any]) -> str:

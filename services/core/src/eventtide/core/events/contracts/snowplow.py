@@ -47,6 +47,10 @@ from eventtide.core.events.contracts.common import (
 )
 from eventtide.core.events.contracts.ecommerce import typed_reading
 
+SOURCE: Final = "snowplow"
+"""The door's name: a custom event named like a typed one that does not fit it is
+kept as ``snowplow:<name>`` (:func:`.common.to_event`)."""
+
 SNOWPLOW: Final = "com.snowplowanalytics.snowplow"
 """The vendor of Snowplow's own event schemas (link clicks, the trackers' cart events)."""
 CART: Final = {"add_to_cart": "Product Added", "remove_from_cart": "Product Removed"}
@@ -121,11 +125,11 @@ def from_snowplow(
         kept["$contexts"] = contexts
     custom = {**envelope, "event_type": name, "properties": {**own, **kept}}
     if typed is None:
-        return Mapped(None, custom)
+        return Mapped(None, custom, SOURCE)
     event_type, properties = typed
     if kept and event_type != "identify":  # an identify's properties are strict
         properties["extra"] = {**properties.get("extra", {}), **kept}
-    return Mapped({**envelope, "event_type": event_type, "properties": properties}, custom)
+    return Mapped({**envelope, "event_type": event_type, "properties": properties}, custom, SOURCE)
 
 
 def _user(message: Mapping[str, Any]) -> str | None:
