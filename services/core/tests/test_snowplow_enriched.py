@@ -270,3 +270,42 @@ def test_a_row_without_an_event_id_gets_one_from_its_content() -> None:
     assert first[0].event_id == second[0].event_id
     row["page_title"] = "Cup"
     assert _events(_tsv(**row))[0].event_id != first[0].event_id
+
+
+def test_csv_under_a_header_row_with_json_columns_and_a_title_over_two_lines() -> None:
+    """A warehouse's CSV export (or a dbt package's seed): the header names the columns."""
+    decode = line_decoder("snowplow")
+    web_page = "contexts_com_snowplowanalytics_snowplow_web_page_1_0_0"
+    header = f"app_id,event,event_id,collector_tstamp,domain_userid,page_url,page_title,{web_page}"
+    assert decode(header.encode() + b"\r\n") is None, "the header is no event"
+    first = decode(b'shop,page_view,1f0e4a52-0c5e-4d2b-9a43-6d2e1c0b9a01,2024-03-01 10:00:00.000,'
+                   b'd-1,https://shop.example/a,"Two\n')  # fmt: skip
+    assert first is None, "a quoted field goes on to the next line"
+    row = decode(b'lines, ""quoted""","[{""id"":""p-1""}]"\n')
+    assert isinstance(row, dict), row
+    assert row["page_title"] == 'Two\nlines, "quoted"'
+    [view] = [to_event(m) for m in EXPORT_READERS["snowplow"](row, IMPORTED)]
+    assert isinstance(view, PageViewEvent)
+    assert (view.user_id, view.context.page, view.properties.title) == (
+        "d-1", "/a", 'Two\nlines, "quoted"')  # fmt: skip
+    assert view.properties.extra["$contexts"] == [
+        {"schema": "iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0",
+         "data": {"id": "p-1"}}]  # fmt: skip
+    short = decode(b"shop,page_view\n")
+    assert isinstance(short, Rejection)
+    assert "the header names 8 columns, this record has 2" in short.message
+    assert isinstance(line_decoder("snowplow")(b"app_id,event\n"), Rejection), "no atomic header"
+
+
+def test_an_unstruct_row_without_its_events_column_is_named_by_its_schema() -> None:
+    """A table that has no column for the event's schema still names it in event_*."""
+    row = {"event": "unstruct", "event_id": str(uuid.uuid4()), "domain_userid": "d-4",
+           "collector_tstamp": "2024-03-01T10:00:05.250Z", "event_vendor":
+           "com.snowplowanalytics.snowplow", "event_name": "link_click",
+           "event_format": "jsonschema", "event_version": "1-0-1"}  # fmt: skip
+    [click] = _events(orjson.dumps(row))
+    assert isinstance(click, CustomEvent)
+    assert click.event_type == "link_click"
+    assert click.properties["$schema"] == (
+        "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1"
+    )

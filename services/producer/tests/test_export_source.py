@@ -71,3 +71,16 @@ def test_a_snowplow_archive_of_tsv_and_json_lines_with_a_bad_line(tmp_path: Path
         ("page_view", "u-1"),
         ("identify", "u-1"),
     ]
+
+
+def test_a_snowplow_csv_export_skips_its_header_and_reports_a_bad_record(tmp_path: Path) -> None:
+    header = b"event,event_id,collector_tstamp,domain_userid,page_url\n"
+    good = b"page_view,6f1c2b7e-0d4a-4c3b-9a8e-5d6c7b8a9f03,2024-03-01 10:00:00.000,d-2,/p\n"
+    export = tmp_path / "atomic_events.csv"
+    export.write_bytes(header + good + b"page_view,oops\n")
+
+    items = list(from_export(export, EXPORT_READERS["snowplow"], None, line_decoder("snowplow")))
+    assert [(i.where, i.rejection.rule) for i in items if isinstance(i, Rejected)] == [
+        ("line 3", "enriched_fields")
+    ]
+    assert [e.user_id for e in items if not isinstance(e, Rejected)] == ["d-2"]  # type: ignore[union-attr]

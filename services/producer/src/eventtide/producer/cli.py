@@ -58,8 +58,8 @@ def produce(
             "--format",
             help="What --from-file holds: eventtide events, or the event export of Segment "
             "(or RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), "
-            "one JSON object per line, or Snowplow's enriched events (TSV or warehouse rows "
-            "as JSON).",
+            "one JSON object per line, or Snowplow's enriched events (TSV, or the atomic "
+            "table's rows as JSON or CSV).",
         ),
     ] = FileFormat.EVENTTIDE,
     ground_truth: Annotated[

@@ -119,6 +119,8 @@ def from_export(
             if not line.strip():
                 continue
             message = decode(line)
+            if message is None:
+                continue
             if isinstance(message, Rejection):
                 yield Rejected(f"line {number}", message)
                 continue

@@ -11,6 +11,7 @@ export and Snowplow's enriched events (``eventtide produce --from-file --format`
 :data:`LINE_DECODERS` names the formats whose lines are not JSON objects.
 """
 
+from collections.abc import Callable
 from typing import Final
 
 from eventtide.core.events.contracts.amplitude import from_amplitude_export
@@ -27,7 +28,8 @@ from eventtide.core.events.contracts.mixpanel import from_mixpanel_export
 from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.segment import from_segment
 from eventtide.core.events.contracts.snowplow import from_snowplow
-from eventtide.core.events.contracts.snowplow_enriched import enriched_line, from_snowplow_export
+from eventtide.core.events.contracts.snowplow_enriched import from_snowplow_export
+from eventtide.core.events.contracts.snowplow_lines import SnowplowLines
 
 EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "segment": from_segment_export,  # RudderStack's archives are Segment's messages too
@@ -38,14 +40,15 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "snowplow": from_snowplow_export,
 }
 """``--format`` name to the reader of one line of that tool's event export."""
-LINE_DECODERS: Final[dict[str, LineDecoder]] = {"snowplow": enriched_line}
-"""``--format`` names whose lines are not all JSON objects, to their line decoder
-(:func:`json_object_line` for the others)."""
+LINE_DECODERS: Final[dict[str, Callable[[], LineDecoder]]] = {"snowplow": SnowplowLines}
+"""``--format`` names whose lines are not all JSON objects, to what makes the decoder of
+one file's lines (:func:`json_object_line` for the others)."""
 
 
 def line_decoder(file_format: str) -> LineDecoder:
-    """How one line of ``file_format``'s export is read."""
-    return LINE_DECODERS.get(file_format, json_object_line)
+    """How the lines of one file of ``file_format``'s export are read, in order."""
+    make = LINE_DECODERS.get(file_format)
+    return json_object_line if make is None else make()
 
 
 __all__ = [

@@ -30,9 +30,10 @@ from eventtide.core.events.rejection import Rejection, single
 ExportReader = Callable[[Mapping[str, Any], datetime], list[Mapped]]
 """One export line's object and the time of the import (the receipt time of last
 resort) to the events it stands for."""
-LineDecoder = Callable[[bytes], "dict[str, Any] | Rejection"]
-"""One line of an export file to the object its reader takes, or the
-:class:`~eventtide.core.events.Rejection` saying why it is none."""
+LineDecoder = Callable[[bytes], "dict[str, Any] | Rejection | None"]
+"""One line of an export file to the object its reader takes, the
+:class:`~eventtide.core.events.Rejection` saying why it is none, or None when the line
+holds no event of its own (a CSV header)."""
 
 MILLISECONDS_AFTER: Final = 100_000_000_000
 """An epoch number above this is in milliseconds (1973 in ms; the year 5138 in seconds)."""

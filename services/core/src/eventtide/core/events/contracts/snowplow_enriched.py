@@ -1,7 +1,8 @@
 """Snowplow's enriched events, as its pipeline archives them and its warehouses hold
 them (``--format snowplow``).
 
-Two shapes of one event model (Snowplow's canonical event, 131 fields):
+Three shapes of one event model (Snowplow's canonical event, 131 fields), read line by
+line by :mod:`.snowplow_lines`:
 
 - **the enriched TSV** the enrich stream writes (and its S3 archive keeps): the 131
   fields in their fixed order (:data:`ENRICHED_FIELDS`), tab-separated, empty for none;
@@ -15,7 +16,9 @@ Two shapes of one event model (Snowplow's canonical event, 131 fields):
   (``event_vendor``, ``event_name`` and ``event_version`` name its schema) and
   ``contexts_<vendor>_<name>_<version>`` (a list of entities; their schemas are known
   again for the vendors :data:`VENDORS` lists, since the column's underscores lose the
-  vendor's dots; another vendor's is ``unknown``).
+  vendor's dots; another vendor's is ``unknown``);
+- **the same table as CSV** with its header row (a warehouse's CSV export, or the seeds
+  of Snowplow's dbt packages), JSON columns as JSON text.
 
 Each row is read back as the tracker-protocol event it was enriched from and mapped as
 the collector maps one (:mod:`.snowplow`), so an imported event is the event the live
@@ -38,14 +41,8 @@ from typing import Any, Final
 import orjson
 
 from eventtide.core.events.contracts.common import Mapped
-from eventtide.core.events.contracts.exports import (
-    json_object_line,
-    utc_time,
-    with_line_id,
-    with_link,
-)
+from eventtide.core.events.contracts.exports import utc_time, with_line_id, with_link
 from eventtide.core.events.contracts.snowplow import UNSTRUCT, from_snowplow, link_event
-from eventtide.core.events.rejection import Rejection, single
 
 ENRICHED_FIELDS: Final = (
     "app_id", "platform", "etl_tstamp", "collector_tstamp", "dvce_created_tstamp",
@@ -119,22 +116,6 @@ version (``_1``), BigQuery's the whole one (``_1_0_2``)."""
 SHREDDED_PREFIXES: Final = ("unstruct_event_", "contexts_", "derived_contexts_")
 
 
-def enriched_line(line: bytes) -> dict[str, Any] | Rejection:
-    """One line of a Snowplow export: a JSON object (a warehouse row), else an enriched
-    TSV line as its fields by name (empty fields left out); a refusal that says what is
-    wrong with it."""
-    if line.lstrip().startswith((b"{", b"[")):  # JSON; no enriched app_id starts so
-        return json_object_line(line)
-    values = line.rstrip(b"\r\n").decode("utf-8", errors="replace").split("\t")
-    if len(values) != len(ENRICHED_FIELDS):
-        return single(
-            "schema_violation", "", "enriched_fields",
-            f"an enriched event has {len(ENRICHED_FIELDS)} tab-separated fields, this line "
-            f"has {len(values)}: give Snowplow's enriched TSV or its rows as JSON objects",
-        )  # fmt: skip
-    return {name: value for name, value in zip(ENRICHED_FIELDS, values, strict=True) if value}
-
-
 def from_snowplow_export(row: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """One enriched event: the events it stands for, and its identity link if any."""
     received = snowplow_time(row.get("collector_tstamp")) or imported_at
@@ -162,6 +143,8 @@ def tracker_event(row: Mapping[str, Any]) -> dict[str, Any]:
     if occurred not in (None, "") and (millis := _millis(occurred)) is not None:
         event["ttm"] = millis
     inner = _unstruct(row, columns)
+    if inner is None and row.get("event") == "unstruct" and (schema := _row_schema(row, "")):
+        inner = {"schema": schema, "data": {}}  # a table without the event's own column
     if inner is not None:
         event["ue_pr"] = orjson.dumps({"schema": UNSTRUCT, "data": inner}).decode()
     kind = str(row.get("event") or "")
@@ -203,13 +186,18 @@ def _unstruct(
         data = _decoded(row[name])
         if shredded["kind"] != "unstruct_event" or not isinstance(data, dict):
             continue
-        vendor, event_name = row.get("event_vendor"), row.get("event_name")
-        if vendor and event_name:
-            version = row.get("event_version") or _version(shredded)
-            schema = f"iglu:{vendor}/{event_name}/{row.get('event_format') or 'jsonschema'}"
-            return {"schema": f"{schema}/{version}", "data": data}
-        return {"schema": _schema(shredded), "data": data}
+        return {"schema": _row_schema(row, _version(shredded)) or _schema(shredded), "data": data}
     return None
+
+
+def _row_schema(row: Mapping[str, Any], version: str) -> str | None:
+    """The event's schema as the row's ``event_vendor``, ``event_name``,
+    ``event_format`` and ``event_version`` name it; None without a vendor and name."""
+    vendor, name = row.get("event_vendor"), row.get("event_name")
+    if not vendor or not name:
+        return None
+    kind = row.get("event_format") or "jsonschema"
+    return f"iglu:{vendor}/{name}/{kind}/{row.get('event_version') or version or '1-0-0'}"
 
 
 def _entities(row: Mapping[str, Any], columns: Mapping[str, re.Match[str]]) -> list[dict[str, Any]]:
