@@ -96,6 +96,33 @@ def test_amplitude_sdk_events_stored_once_mapped_and_one_person(
         assert refused.json()["code"] == 401
 
 
+def test_the_identify_api_sets_traits_and_links_the_device(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    """Amplitude's Identify API (``POST /identify``, a form): no SDK sends it, so the
+    test posts the form Amplitude documents."""
+    with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.amp.id") as (url, key):
+        identification = [
+            {"user_id": "amp-zoe", "device_id": "amp-dev-9", "user_properties": {"plan": "team"}},
+            {"user_id": "amp-zoe", "user_properties": {"$setOnce": {"source": "ad"}}},
+        ]
+        form = {"api_key": key, "identification": json.dumps(identification)}
+        answer = httpx.post(f"{url}/identify", data=form, timeout=10)
+        assert (answer.status_code, answer.text) == (200, "success")
+        bad = httpx.post(f"{url}/identify", data={"api_key": key, "identification": "[1]"})
+        assert (bad.status_code, bad.json()["code"]) == (400, 400), bad.text
+        wrong = httpx.post(f"{url}/identify", data={"api_key": "et_no", "identification": "{}"})
+        assert wrong.status_code == 401
+        assert wrong.json()["error"].startswith("Invalid API key:"), wrong.json()
+
+        rows = wait_stored_kinds(fresh_database_url, {"identify": 2})
+        assert sorted(r.user_id for r in rows) == ["amp-zoe", "amp-zoe"]
+        reader = {"x-api-key": new_key(fresh_database_url, "read")}
+        profile = httpx.get(f"{url}/v1/users/amp-dev-9", headers=reader, timeout=10).json()
+        assert sorted(profile["distinct_ids"]) == ["amp-dev-9", "amp-zoe"], profile
+        assert profile["traits"] == {"plan": "team", "source": "ad"}
+
+
 def _node(url: str, key: str) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None or not (NODE.parent / "node_modules" / "@amplitude").exists():

@@ -28,6 +28,7 @@ from eventtide.api.received import ReceivedAtMiddleware
 from eventtide.api.routes import (
     alerts,
     amplitude,
+    amplitude_identify,
     deadletters,
     events,
     funnels,
@@ -133,8 +134,8 @@ def create_app(
         )
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
-        snowplow, amplitude, mixpanel, ga4, events, trends, funnels, retention, users, deadletters,
-        sessions, alerts, live, pipeline, whoami, predictions,
+        snowplow, amplitude, amplitude_identify, mixpanel, ga4, events, trends, funnels,
+        retention, users, deadletters, sessions, alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

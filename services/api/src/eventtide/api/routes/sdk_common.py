@@ -22,14 +22,9 @@ from eventtide.core.events import validation_context
 from eventtide.core.settings import CoreSettings
 
 
-def openapi_body(schema: dict[str, Any]) -> dict[str, Any]:
+def openapi_body(schema: dict[str, Any], media_type: str = "application/json") -> dict[str, Any]:
     """The request body as OpenAPI states it (the SDK routes read the raw body themselves)."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
 
 
 async def json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
