@@ -17,13 +17,21 @@ from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
+from eventtide.producer.format_check import mismatch
 from eventtide.producer.generator import GeneratorConfig, Simulation
 from eventtide.producer.generator.incidents import IncidentSpec
 from eventtide.producer.http_sink import HttpSink
 from eventtide.producer.rate_column import EventRateColumn
 from eventtide.producer.runner import Sink, run
 from eventtide.producer.settings import ProducerSettings
-from eventtide.producer.sources import Item, Rejected, from_export, from_jsonl, simulated
+from eventtide.producer.sources import (
+    Item,
+    Rejected,
+    from_export,
+    from_jsonl,
+    open_lines,
+    simulated,
+)
 from eventtide.producer.summary import summary_table
 
 LIVE_SETTLE_S: Final = 1.0
@@ -52,6 +60,13 @@ def run_produce(
     simulation: Simulation | None = None
     items: Iterator[Item]
     if from_file is not None:
+        with open_lines(from_file) as lines:
+            wrong_format = mismatch(lines, file_format, str(from_file))
+        if wrong_format is not None:
+            err.print(f"[red]nothing sent[/]: {wrong_format}", highlight=False, soft_wrap=True)
+            if json_summary:
+                typer.echo(orjson.dumps({"error": wrong_format}).decode())
+            raise typer.Exit(code=2)
         if file_format == "eventtide":
             items, total = from_jsonl(from_file, context), events
         else:

@@ -91,7 +91,7 @@ back (storage keeps one)."""
 
 def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator[Item]:
     """One event per line of a JSONL file (gzipped or not); blank lines are skipped."""
-    with _open(path) as lines:
+    with open_lines(path) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -114,7 +114,7 @@ def from_export(
     the links that many lines share go once."""
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
-    with _open(path) as lines:
+    with open_lines(path) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -131,7 +131,7 @@ def from_export(
                 yield Rejected(f"line {number}", event) if isinstance(event, Rejection) else event
 
 
-def _open(path: Path) -> gzip.GzipFile | BufferedReader:
+def open_lines(path: Path) -> gzip.GzipFile | BufferedReader:
     """The file's bytes, gunzipped when it starts with gzip's magic (whatever its name)."""
     with path.open("rb") as probe:
         magic = probe.read(2)

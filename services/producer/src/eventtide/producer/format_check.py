@@ -1,0 +1,59 @@
+"""Whether a file given to ``eventtide produce --from-file`` is in the format it was
+given as, judged on its first lines before anything is sent.
+
+A file imported under the wrong ``--format`` (or an export replayed without one) has
+every line refused, a million lines each with the same reason. When none of the first
+lines reads as the format given but some read as another, the import stops before
+sending anything and names the format that reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Final
+
+from eventtide.core.events import Rejection, validate_json_event
+from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
+
+SAMPLE_LINES: Final = 100
+NATIVE: Final = "eventtide"
+
+
+def lines_read(lines: list[bytes], file_format: str) -> int:
+    """How many of ``lines`` ``file_format`` reads as valid events."""
+    if file_format == NATIVE:
+        return sum(not isinstance(validate_json_event(line), Rejection) for line in lines)
+    decode, reader, now = line_decoder(file_format), EXPORT_READERS[file_format], datetime.now(UTC)
+    count = 0
+    for line in lines:
+        message = decode(line)
+        if message is None or isinstance(message, Rejection):
+            continue
+        events = (to_event(mapped) for mapped in reader(message, now))
+        count += any(not isinstance(event, Rejection) for event in events)
+    return count
+
+
+def mismatch(lines: Iterable[bytes], file_format: str, name: str) -> str | None:
+    """What to tell the user when the first lines read as another format and not as
+    ``file_format``; None when they read as it (or as nothing: each line's own refusal
+    says more then)."""
+    sample = [line for line in islice((ln for ln in lines if ln.strip()), SAMPLE_LINES)]
+    if not sample or lines_read(sample, file_format):
+        return None
+    others = {fmt: lines_read(sample, fmt) for fmt in (NATIVE, *EXPORT_READERS)
+              if fmt != file_format}  # fmt: skip
+    most = max(others.values())
+    if not most:
+        return None
+    readers = " or ".join(_as(fmt) for fmt, read in others.items() if read == most)
+    return (
+        f"none of the first {len(sample)} lines of {name} reads as {_as(file_format)}, and "
+        f"{most} of them read as {readers}: run again with the one the file is in"
+    )
+
+
+def _as(file_format: str) -> str:
+    return "eventtide events (no --format)" if file_format == NATIVE else f"--format {file_format}"
