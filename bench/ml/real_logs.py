@@ -36,7 +36,7 @@ from typing import Any, Final
 import orjson
 
 from eventtide.ml.churn_eval import evaluate_churn, format_table
-from eventtide.ml.sources import read_jsonl
+from eventtide.ml.sources import read_file
 
 NAMESPACE: Final = uuid.UUID("6b1d8f0e-2f7a-4c39-9a57-3c0f5d2f8e11")
 """Event ids are uuid5 of the log's own order key, so a rerun writes the same events."""
@@ -143,7 +143,7 @@ def write_jsonl(events: Iterable[dict[str, Any]], path: Path) -> int:
 
 def evaluate_log(path: Path, cutoffs: tuple[tuple[str, float], ...]) -> list[dict[str, Any]]:
     """Every cut-off, for every customer and for the recently active, printed and returned."""
-    log, report = read_jsonl(path)
+    log, report = read_file(path)
     print(f"{path}: {report.accepted} valid, {report.rejected} rejected")
     results = []
     for (day, horizon), active in ((c, a) for c in cutoffs for a in (None, ACTIVE_DAYS)):

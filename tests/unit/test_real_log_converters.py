@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.ml.real_logs import cdnow_events, online_retail_events, write_jsonl
-from eventtide.ml.sources import read_jsonl
+from eventtide.ml.sources import read_file
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +37,7 @@ C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
 def _accepted(events: list[dict[str, object]], tmp_path: Path) -> int:
     path = tmp_path / "events.jsonl"
     write_jsonl(events, path)
-    log, report = read_jsonl(path)
+    log, report = read_file(path)
     assert report.rejected == 0, report.first_rejections
     return len(log)
 

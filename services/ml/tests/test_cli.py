@@ -134,3 +134,36 @@ def test_the_active_population_is_smaller_and_named(tmp_path):
     assert runs[False]["active_within_days"] is None
     assert runs[True]["scores"][0]["users"] < runs[False]["scores"][0]["users"]
     assert runs[True]["train_users"] < runs[False]["train_users"]
+
+
+def _as_amplitude(native_line: str) -> str:
+    """One eventtide purchase as Amplitude's Export API writes an order."""
+    event = json.loads(native_line)
+    properties = event["properties"]
+    products = [{"product_id": i["product_id"], "price": i["price"], "quantity": i["quantity"]}
+                for i in properties["items"]]  # fmt: skip
+    at = datetime.fromisoformat(event["occurred_at"]).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return json.dumps({
+        "event_type": "Order Completed", "user_id": event["user_id"], "event_time": at,
+        "$insert_id": event["event_id"],
+        "event_properties": {"order_id": properties["order_id"], "products": products},
+    })  # fmt: skip
+
+
+def test_another_tools_export_is_evaluated_with_format_and_a_wrong_format_named(tmp_path):
+    native = tmp_path / "purchases.jsonl"
+    _history(native)
+    export = tmp_path / "amplitude.jsonl"
+    lines = native.read_text().splitlines()[:-1]  # without the broken line
+    export.write_text("\n".join(_as_amplitude(line) for line in lines) + "\n")
+    args = ["ml", "evaluate", "--cutoff", "2025-06-20", "--json", "--from-file", str(export)]
+
+    result = CliRunner().invoke(build_app(), [*args, "--format", "amplitude"])
+    assert result.exit_code == 0, result.output
+    native_result = CliRunner().invoke(build_app(), [*args[:-1], str(native)])
+    assert native_result.exit_code == 0, native_result.output
+    assert json.loads(result.stdout)["scores"] == json.loads(native_result.stdout)["scores"]
+
+    wrong = CliRunner().invoke(build_app(), args)  # no --format: eventtide's own
+    assert wrong.exit_code == 2, wrong.output
+    assert "read as --format amplitude" in wrong.stderr

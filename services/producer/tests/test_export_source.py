@@ -8,10 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from eventtide.core.cli_options import FileFormat
 from eventtide.core.events import AnyEvent, IdentifyEvent
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
 from eventtide.core.events.contracts.snowplow_enriched import ENRICHED_FIELDS
-from eventtide.producer.cli import FileFormat
 from eventtide.producer.sources import Rejected, from_export
 
 pytestmark = pytest.mark.unit

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eventtide.core.cli import build_app
-from eventtide.producer.format_check import mismatch
+from eventtide.core.events.contracts.format_check import mismatch
 
 pytestmark = pytest.mark.unit
 

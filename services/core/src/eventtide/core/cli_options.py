@@ -1,11 +1,13 @@
-"""The options every long-running loop command shares (``consume``, ``process``,
-``ml score``, ``ml detect``), spelled once so their help and checks cannot drift.
+"""The options several commands share (the long-running loops' ``consume``,
+``process``, ``ml score``, ``ml detect``; the file readers' ``produce`` and ``ml
+evaluate``), spelled once so their help and checks cannot drift.
 
 Imports typer alone: every ``eventtide`` invocation registers every command.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,3 +20,25 @@ IdleExitOption = Annotated[
 JsonSummaryOption = Annotated[
     bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
 ]
+
+
+class FileFormat(StrEnum):
+    """What a ``--from-file`` holds: eventtide's events, or another tool's event export
+    (the names of ``eventtide.core.events.contracts.EXPORT_READERS``)."""
+
+    EVENTTIDE = "eventtide"
+    SEGMENT = "segment"
+    POSTHOG = "posthog"
+    MIXPANEL = "mixpanel"
+    AMPLITUDE = "amplitude"
+    GA4 = "ga4"
+    SNOWPLOW = "snowplow"
+
+
+FORMAT_HELP = (
+    "What --from-file holds: eventtide events, or the event export of Segment (or "
+    "RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), one JSON "
+    "object per line, or Snowplow's enriched events (TSV, or the atomic table's rows as "
+    "JSON or CSV)."
+)
+FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]

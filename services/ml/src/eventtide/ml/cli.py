@@ -11,7 +11,13 @@ from typing import Annotated
 
 import typer
 
-from eventtide.core.cli_options import IdleExitOption, JsonSummaryOption, MigrateOption
+from eventtide.core.cli_options import (
+    FileFormat,
+    FileFormatOption,
+    IdleExitOption,
+    JsonSummaryOption,
+    MigrateOption,
+)
 
 
 def evaluate(
@@ -21,13 +27,15 @@ def evaluate(
             "--from-file",
             exists=True,
             dir_okay=False,
-            help="Events in eventtide's JSONL format (as `eventtide produce --from-file` reads).",
+            help="Events in eventtide's JSONL format, or another tool's export with "
+            "--format (as `eventtide produce --from-file` reads them).",
         ),
     ],
     cutoff: Annotated[
         datetime,
         typer.Option(formats=["%Y-%m-%d"], help="Test cut-off date (UTC), YYYY-MM-DD."),
     ],
+    file_format: FileFormatOption = FileFormat.EVENTTIDE,
     horizon_days: Annotated[
         float, typer.Option(min=1.0, help="A user churns after this many silent days.")
     ] = 30.0,
@@ -51,6 +59,7 @@ def evaluate(
 
     code = run_evaluate(
         path=from_file,
+        file_format=file_format.value,
         cutoff=cutoff,
         horizon_days=horizon_days,
         holdout_share=holdout_share,

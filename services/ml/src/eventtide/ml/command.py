@@ -7,22 +7,31 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from eventtide.core.events.contracts.export_files import open_lines
+from eventtide.core.events.contracts.format_check import mismatch
 from eventtide.ml.churn_eval import evaluate_churn, format_table
 from eventtide.ml.labels import HorizonBeyondDataError
-from eventtide.ml.sources import read_jsonl
+from eventtide.ml.sources import read_file
 
 
 def run_evaluate(
     *,
     path: Path,
     cutoff: datetime,
+    file_format: str = "eventtide",
     horizon_days: float,
     holdout_share: float,
     json_output: bool,
     active_within_days: float | None = None,
 ) -> int:
-    """0 when the table was printed; 1 with the reason when the history cannot be scored."""
-    log, report = read_jsonl(path)
+    """0 when the table was printed; 1 with the reason when the history cannot be scored;
+    2 when the file is in another format than ``file_format``."""
+    with open_lines(path) as lines:
+        wrong_format = mismatch(lines, file_format, str(path))
+    if wrong_format is not None:
+        print(f"cannot evaluate: {wrong_format}", file=sys.stderr)
+        return 2
+    log, report = read_file(path, file_format)
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     print(
         f"{path}: {report.lines} lines, {report.accepted} valid, {report.rejected} rejected; "
@@ -34,8 +43,9 @@ def run_evaluate(
     if len(log) == 0:
         print(
             f"cannot evaluate: {path} holds no valid event. Each line must be one event "
-            "in eventtide's format (the envelope and properties of docs/events.md); the "
-            "first lines' reasons are above.",
+            "in eventtide's format (the envelope and properties of docs/events.md), or "
+            "one of another tool's export given with --format; the first lines' reasons "
+            "are above.",
             file=sys.stderr,
         )
         return 1

@@ -1,10 +1,12 @@
-"""Event histories from where events live: event dicts, JSONL files (later: the database).
+"""Event histories from where events live: event dicts, and files of eventtide's JSONL
+or of another tool's export (later: the database).
 
-A JSONL file is read line by line through the same validation as every other input
-(``eventtide produce --from-file`` reads the same format), so an evaluation never
-trains on an event the platform would have refused; rejected lines are counted and
+A file is read line by line through the same validation as every other input
+(``eventtide produce --from-file [--format]`` reads the same files), so an evaluation
+never trains on an event the platform would have refused; refused lines are counted and
 reported, not silently dropped. Identity events (identify, alias) say who a user is,
-not that they did anything, so they are not activity here.
+not that they did anything: they are not activity here, but they join each person's
+ids, so a customer's anonymous visits and signed-in orders are one history.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eventtide.core.events import IDENTITY_TYPES, Rejection, validate_json_event
+from eventtide.core.cli_options import FileFormat
+from eventtide.core.events import IDENTITY_TYPES, AnyEvent, Rejection, validate_json_event
+from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
+from eventtide.core.events.contracts.export_files import exported_events, open_lines
+from eventtide.core.identity import Link, link_from_event, resolve
 from eventtide.ml.features import PURCHASE
 from eventtide.ml.history import EventLog
 
 Row = tuple[str, float, str, float]
+NATIVE = FileFormat.EVENTTIDE.value
 
 
 def row_of(event: Mapping[str, Any]) -> Row | None:
@@ -45,7 +52,7 @@ def from_event_dicts(events: Iterable[Mapping[str, Any]]) -> EventLog:
 
 @dataclass
 class FileReport:
-    """What reading a JSONL file found."""
+    """What reading a file found: its lines, and its events valid and refused."""
 
     lines: int = 0
     accepted: int = 0
@@ -53,25 +60,50 @@ class FileReport:
     first_rejections: list[str] = field(default_factory=list)
 
 
-def _valid_rows(path: Path, report: FileReport) -> Iterator[Row]:
-    with path.open("rb") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            report.lines += 1
-            event = validate_json_event(line)
-            if isinstance(event, Rejection):
-                report.rejected += 1
-                if len(report.first_rejections) < 5:
-                    report.first_rejections.append(f"line {number}: {event}")
-                continue
-            report.accepted += 1
-            row = row_of(event.model_dump())
-            if row is not None:
-                yield row
-
-
-def read_jsonl(path: Path) -> tuple[EventLog, FileReport]:
-    """Every valid event of a JSONL file, and a report of what was refused."""
+def read_file(path: Path, file_format: str = NATIVE) -> tuple[EventLog, FileReport]:
+    """Every valid event of a file (eventtide's JSONL, or another tool's export as
+    ``eventtide produce --format`` reads it), each user's by person, and a report of
+    what was refused."""
     report = FileReport()
-    return EventLog.from_rows(_valid_rows(path, report)), report
+    return _history(_events(path, file_format), report), report
+
+
+def _events(path: Path, file_format: str) -> Iterator[tuple[int, AnyEvent | Rejection]]:
+    if file_format != NATIVE:
+        decode = line_decoder(file_format)
+        yield from exported_events(path, EXPORT_READERS[file_format], decode=decode)
+        return
+    with open_lines(path) as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield number, validate_json_event(line)
+
+
+def _history(events: Iterator[tuple[int, AnyEvent | Rejection]], report: FileReport) -> EventLog:
+    """The activity of the events, each row's user the person its ids resolve to (an
+    export's anonymous device and the user it signed in as are one customer)."""
+    rows: list[Row] = []
+    links: list[Link] = []
+    last_line = 0
+    for number, event in events:
+        if number != last_line:
+            report.lines, last_line = report.lines + 1, number
+        if isinstance(event, Rejection):
+            report.rejected += 1
+            if len(report.first_rejections) < 5:
+                report.first_rejections.append(f"line {number}: {event}")
+            continue
+        report.accepted += 1
+        dumped = event.model_dump()
+        link = link_from_event(
+            event.event_type, event.user_id, dumped["properties"], event.occurred_at,
+            event.event_id,
+        )  # fmt: skip
+        if link is not None:
+            links.append(link)
+        elif (row := row_of(dumped)) is not None:
+            rows.append(row)
+    if links:
+        person = resolve(links).person
+        rows = [(person(user), at, name, amount) for user, at, name, amount in rows]
+    return EventLog.from_rows(rows)

@@ -6,26 +6,13 @@ cheap: the producer's imports (the Kafka client, the generator) load on use.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from eventtide.core.cli_options import FileFormat, FileFormatOption
 from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_incident
-
-
-class FileFormat(StrEnum):
-    """What a ``--from-file`` holds: eventtide's events, or another tool's event export
-    (the names of ``eventtide.core.events.contracts.EXPORT_READERS``)."""
-
-    EVENTTIDE = "eventtide"
-    SEGMENT = "segment"
-    POSTHOG = "posthog"
-    MIXPANEL = "mixpanel"
-    AMPLITUDE = "amplitude"
-    GA4 = "ga4"
-    SNOWPLOW = "snowplow"
 
 
 def produce(
@@ -52,16 +39,7 @@ def produce(
             exists=True, dir_okay=False, help="Replay a JSONL file (gzipped or not) instead."
         ),
     ] = None,
-    file_format: Annotated[
-        FileFormat,
-        typer.Option(
-            "--format",
-            help="What --from-file holds: eventtide events, or the event export of Segment "
-            "(or RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), "
-            "one JSON object per line, or Snowplow's enriched events (TSV, or the atomic "
-            "table's rows as JSON or CSV).",
-        ),
-    ] = FileFormat.EVENTTIDE,
+    file_format: FileFormatOption = FileFormat.EVENTTIDE,
     ground_truth: Annotated[
         Path | None, typer.Option(help="Write churned users and anomalies here at the end.")
     ] = None,

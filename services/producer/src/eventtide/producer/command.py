@@ -13,11 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
+from eventtide.core.events.contracts.export_files import open_lines
+from eventtide.core.events.contracts.format_check import mismatch
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
 from eventtide.core.settings import core_settings
-from eventtide.producer.format_check import mismatch
 from eventtide.producer.generator import GeneratorConfig, Simulation
 from eventtide.producer.generator.incidents import IncidentSpec
 from eventtide.producer.http_sink import HttpSink
@@ -29,7 +30,6 @@ from eventtide.producer.sources import (
     Rejected,
     from_export,
     from_jsonl,
-    open_lines,
     simulated,
 )
 from eventtide.producer.summary import summary_table

@@ -10,13 +10,10 @@ dead-letter. A replayed file never produces them: its invalid lines are rejected
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from io import BufferedReader
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from eventtide.core.events import (
     CURRENT_SCHEMA_VERSION,
@@ -24,9 +21,9 @@ from eventtide.core.events import (
     Rejection,
     validate_json_event,
 )
-from eventtide.core.events.contracts import ExportReader, to_event
+from eventtide.core.events.contracts import ExportReader
+from eventtide.core.events.contracts.export_files import exported_events, open_lines
 from eventtide.core.events.contracts.exports import LineDecoder, json_object_line
-from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
 from eventtide.producer.generator import Simulation
@@ -81,14 +78,6 @@ def corrupt(malformed: Malformed) -> Corrupt:
     return Corrupt(message, malformed.defect)
 
 
-GZIP_MAGIC: Final = b"\x1f\x8b"
-LINKS_REMEMBERED: Final = 250_000
-"""Identity links an export import remembers having sent (48 MB measured with
-tracemalloc): a signed-in user's every exported event carries the same link, and one
-is enough. Past that many pairs the least recently seen is sent again when it comes
-back (storage keeps one)."""
-
-
 def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator[Item]:
     """One event per line of a JSONL file (gzipped or not); blank lines are skipped."""
     with open_lines(path) as lines:
@@ -105,36 +94,7 @@ def from_export(
     context: Mapping[str, Any] | None = None,
     decode: LineDecoder = json_object_line,
 ) -> Iterator[Item]:
-    """The events of another tool's export, one per line (gzipped or not): a JSON object
-    unless the tool's ``decode`` reads its lines otherwise (Snowplow's enriched TSV).
-
-    A line that does not decode is rejected with its number; each event a line stands
-    for is validated as the API validates the same tool's messages. A line's events after
-    its first (a GA4 row's other items, an identity link) are sent once per run by id:
-    the links that many lines share go once."""
-    imported_at = datetime.now(UTC)
-    links: Recent[object] = Recent(LINKS_REMEMBERED)
-    with open_lines(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            message = decode(line)
-            if message is None:
-                continue
-            if isinstance(message, Rejection):
-                yield Rejected(f"line {number}", message)
-                continue
-            for index, mapped in enumerate(reader(message, imported_at)):
-                if index > 0 and not links.first(mapped.custom.get("event_id")):
-                    continue  # a link an earlier line sent
-                event = to_event(mapped, context)
-                yield Rejected(f"line {number}", event) if isinstance(event, Rejection) else event
-
-
-def open_lines(path: Path) -> gzip.GzipFile | BufferedReader:
-    """The file's bytes, gunzipped when it starts with gzip's magic (whatever its name)."""
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return gzip.GzipFile(path, "rb")
-    return path.open("rb")
+    """The events of another tool's export (:func:`exported_events`), a refused line
+    with its number."""
+    for number, event in exported_events(path, reader, context, decode):
+        yield Rejected(f"line {number}", event) if isinstance(event, Rejection) else event

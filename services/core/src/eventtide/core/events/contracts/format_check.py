@@ -1,0 +1,79 @@
+"""Whether a file given with ``--from-file`` (to ``eventtide produce`` or ``eventtide ml
+evaluate``) is in the format it was given as, judged on its first lines.
+
+A file imported under the wrong ``--format`` (or an export replayed without one) has
+every line refused, a million lines each with the same reason. When none of the first
+lines reads as the format given but some read as another, the command stops before
+doing anything and names the format that reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Final
+
+from eventtide.core.events import Rejection, validate_json_event
+from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
+from eventtide.core.events.contracts.exports import json_object_line
+
+SAMPLE_LINES: Final = 100
+NATIVE: Final = "eventtide"
+SIGNATURES: Final[dict[str, tuple[frozenset[str], ...]]] = {
+    NATIVE: (frozenset({"event_type", "occurred_at", "context"}),),
+    "segment": (frozenset({"type", "userId"}), frozenset({"type", "anonymousId"})),
+    "posthog": (frozenset({"event", "distinct_id"}),),
+    "mixpanel": (frozenset({"event", "properties"}),),
+    "amplitude": tuple(frozenset({"event_type", key})
+                       for key in ("event_time", "time", "device_id", "$insert_id", "insert_id")),
+    "ga4": (frozenset({"event_name", "event_timestamp"}),),
+    "snowplow": (frozenset({"event_id", "collector_tstamp"}),),
+}  # fmt: skip
+"""Fields by which a line is recognisably a format's (any one set of them, all present).
+The readers themselves are lenient (an Amplitude event needs little more than a name and
+a user), so a line is only said to read as a format when it also looks like one."""
+
+
+def lines_read(lines: list[bytes], file_format: str) -> int:
+    """How many of ``lines`` look like ``file_format``'s and read as valid events."""
+    decode = json_object_line if file_format == NATIVE else line_decoder(file_format)
+    now = datetime.now(UTC)
+    count = 0
+    for line in lines:
+        message = decode(line)
+        if message is None or isinstance(message, Rejection) or not _looks(message, file_format):
+            continue
+        if file_format == NATIVE:
+            count += not isinstance(validate_json_event(line), Rejection)
+            continue
+        events = (to_event(mapped) for mapped in EXPORT_READERS[file_format](message, now))
+        count += any(not isinstance(event, Rejection) for event in events)
+    return count
+
+
+def _looks(message: dict[str, object], file_format: str) -> bool:
+    return any(fields <= message.keys() for fields in SIGNATURES[file_format])
+
+
+def mismatch(lines: Iterable[bytes], file_format: str, name: str) -> str | None:
+    """What to tell the user when the first lines read as another format and not as
+    ``file_format``; None when they read as it (or as nothing: each line's own refusal
+    says more then)."""
+    sample = [line for line in islice((ln for ln in lines if ln.strip()), SAMPLE_LINES)]
+    if not sample or lines_read(sample, file_format):
+        return None
+    others = {fmt: lines_read(sample, fmt) for fmt in (NATIVE, *EXPORT_READERS)
+              if fmt != file_format}  # fmt: skip
+    most = max(others.values())
+    if not most:
+        return None
+    readers = " or ".join(_as(fmt) for fmt, read in others.items() if read == most)
+    return (
+        f"none of the first {len(sample)} lines of {name} reads as {_as(file_format)}, and "
+        f"{most} of them read as {readers}: run again with the one the file is in"
+    )
+
+
+def _as(file_format: str) -> str:
+    return "eventtide events (no --format)" if file_format == NATIVE else f"--format {file_format}"
