@@ -66,3 +66,10 @@ def test_the_cli_stops_before_kafka_with_the_format_to_use(tmp_path: Path) -> No
     assert "nothing sent" in result.output
     assert "--format amplitude" in result.output
     assert "cannot produce" not in result.output
+
+
+def test_every_format_has_a_signature() -> None:
+    from eventtide.core.events.contracts import EXPORT_READERS
+    from eventtide.core.events.contracts.format_check import SIGNATURES
+
+    assert set(SIGNATURES) == {"eventtide", *EXPORT_READERS}

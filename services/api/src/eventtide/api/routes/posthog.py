@@ -60,7 +60,7 @@ async def unpacked(
 
 async def _capture(request: Request, settings: SettingsDep) -> dict[str, Any]:
     document: object = await unpacked(request, settings, decode_document)
-    if request.url.path.rstrip("/") == "/batch" and is_amplitude_batch(document):
+    if request.url.path.rstrip("/").endswith("/batch") and is_amplitude_batch(document):
         return await amplitude_batch(request, settings, document)
     capture = capture_of(document)
     if isinstance(capture, Problem):
