@@ -1,7 +1,7 @@
 """Lines of another analytics tool's event export, read as eventtide events.
 
 A team that moves to eventtide brings its history: Segment's and RudderStack's archives
-(their S3 and warehouse destinations write one message per line, as received), PostHog's
+(their S3 and object-storage destinations write one message per line, as received), PostHog's
 batch exports, Mixpanel's raw export and Amplitude's export. Each reader takes one line's
 object and gives the events it stands for (usually one; an identity link may add one).
 
