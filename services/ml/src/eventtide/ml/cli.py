@@ -26,9 +26,9 @@ def evaluate(
         typer.Option(
             "--from-file",
             exists=True,
-            dir_okay=False,
             help="Events in eventtide's JSONL format, or another tool's export with "
-            "--format (as `eventtide produce --from-file` reads them).",
+            "--format (as `eventtide produce --from-file` reads them): a file, a zip "
+            "archive or a folder.",
         ),
     ],
     cutoff: Annotated[

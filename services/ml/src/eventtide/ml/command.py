@@ -7,8 +7,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eventtide.core.events.contracts.export_files import open_lines
-from eventtide.core.events.contracts.format_check import mismatch
+from eventtide.core.events.contracts.export_files import first_lines
+from eventtide.core.events.contracts.format_check import SAMPLE_LINES, mismatch
 from eventtide.ml.churn_eval import evaluate_churn, format_table
 from eventtide.ml.labels import HorizonBeyondDataError
 from eventtide.ml.sources import read_file
@@ -26,8 +26,7 @@ def run_evaluate(
 ) -> int:
     """0 when the table was printed; 1 with the reason when the history cannot be scored;
     2 when the file is in another format than ``file_format``."""
-    with open_lines(path) as lines:
-        wrong_format = mismatch(lines, file_format, str(path))
+    wrong_format = mismatch(first_lines(path, SAMPLE_LINES), file_format, str(path))
     if wrong_format is not None:
         print(f"cannot evaluate: {wrong_format}", file=sys.stderr)
         return 2

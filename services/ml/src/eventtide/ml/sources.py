@@ -19,8 +19,7 @@ from typing import Any
 
 from eventtide.core.cli_options import FileFormat
 from eventtide.core.events import IDENTITY_TYPES, AnyEvent, Rejection, validate_json_event
-from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
-from eventtide.core.events.contracts.export_files import exported_events, open_lines
+from eventtide.core.events.contracts.export_files import export_lines, exported_events, where
 from eventtide.core.identity import Link, link_from_event, resolve
 from eventtide.ml.features import PURCHASE
 from eventtide.ml.history import EventLog
@@ -68,30 +67,28 @@ def read_file(path: Path, file_format: str = NATIVE) -> tuple[EventLog, FileRepo
     return _history(_events(path, file_format), report), report
 
 
-def _events(path: Path, file_format: str) -> Iterator[tuple[int, AnyEvent | Rejection]]:
+def _events(path: Path, file_format: str) -> Iterator[tuple[str, AnyEvent | Rejection]]:
     if file_format != NATIVE:
-        decode = line_decoder(file_format)
-        yield from exported_events(path, EXPORT_READERS[file_format], decode=decode)
+        for place, event in exported_events(path, file_format):
+            yield where(place), event
         return
-    with open_lines(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                yield number, validate_json_event(line)
+    for place, line in export_lines(path):
+        yield where(place), validate_json_event(line)
 
 
-def _history(events: Iterator[tuple[int, AnyEvent | Rejection]], report: FileReport) -> EventLog:
+def _history(events: Iterator[tuple[str, AnyEvent | Rejection]], report: FileReport) -> EventLog:
     """The activity of the events, each row's user the person its ids resolve to (an
     export's anonymous device and the user it signed in as are one customer)."""
     rows: list[Row] = []
     links: list[Link] = []
-    last_line = 0
-    for number, event in events:
-        if number != last_line:
-            report.lines, last_line = report.lines + 1, number
+    last_place = ""
+    for place, event in events:
+        if place != last_place:
+            report.lines, last_place = report.lines + 1, place
         if isinstance(event, Rejection):
             report.rejected += 1
             if len(report.first_rejections) < 5:
-                report.first_rejections.append(f"line {number}: {event}")
+                report.first_rejections.append(f"{place}: {event}")
             continue
         report.accepted += 1
         dumped = event.model_dump()

@@ -36,7 +36,9 @@ def produce(
     from_file: Annotated[
         Path | None,
         typer.Option(
-            exists=True, dir_okay=False, help="Replay a JSONL file (gzipped or not) instead."
+            exists=True,
+            help="Replay this instead: a file (gzipped or not), a zip archive or a folder "
+            "of them (read by name).",
         ),
     ] = None,
     file_format: FileFormatOption = FileFormat.EVENTTIDE,

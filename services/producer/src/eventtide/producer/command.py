@@ -12,9 +12,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from eventtide.core.events.contracts import EXPORT_READERS, line_decoder
-from eventtide.core.events.contracts.export_files import open_lines
-from eventtide.core.events.contracts.format_check import mismatch
+from eventtide.core.events.contracts.export_files import first_lines
+from eventtide.core.events.contracts.format_check import SAMPLE_LINES, mismatch
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
@@ -60,8 +59,7 @@ def run_produce(
     simulation: Simulation | None = None
     items: Iterator[Item]
     if from_file is not None:
-        with open_lines(from_file) as lines:
-            wrong_format = mismatch(lines, file_format, str(from_file))
+        wrong_format = mismatch(first_lines(from_file, SAMPLE_LINES), file_format, str(from_file))
         if wrong_format is not None:
             err.print(f"[red]nothing sent[/]: {wrong_format}", highlight=False, soft_wrap=True)
             if json_summary:
@@ -70,8 +68,7 @@ def run_produce(
         if file_format == "eventtide":
             items, total = from_jsonl(from_file, context), events
         else:
-            reader, decode = EXPORT_READERS[file_format], line_decoder(file_format)
-            items, total = from_export(from_file, reader, context, decode), events
+            items, total = from_export(from_file, file_format, context), events
     else:
         now = datetime.now(UTC)
         if backfill_days is not None:

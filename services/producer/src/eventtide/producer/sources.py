@@ -21,9 +21,7 @@ from eventtide.core.events import (
     Rejection,
     validate_json_event,
 )
-from eventtide.core.events.contracts import ExportReader
-from eventtide.core.events.contracts.export_files import exported_events, open_lines
-from eventtide.core.events.contracts.exports import LineDecoder, json_object_line
+from eventtide.core.events.contracts.export_files import export_lines, exported_events, where
 from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
 from eventtide.producer.generator import Simulation
@@ -79,22 +77,17 @@ def corrupt(malformed: Malformed) -> Corrupt:
 
 
 def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator[Item]:
-    """One event per line of a JSONL file (gzipped or not); blank lines are skipped."""
-    with open_lines(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            result = validate_json_event(line, context)
-            yield Rejected(f"line {number}", result) if isinstance(result, Rejection) else result
+    """One event per line of a JSONL export (:func:`export_lines`: gzipped, zipped or a
+    folder of files); blank lines are skipped."""
+    for place, line in export_lines(path):
+        result = validate_json_event(line, context)
+        yield Rejected(where(place), result) if isinstance(result, Rejection) else result
 
 
 def from_export(
-    path: Path,
-    reader: ExportReader,
-    context: Mapping[str, Any] | None = None,
-    decode: LineDecoder = json_object_line,
+    path: Path, file_format: str, context: Mapping[str, Any] | None = None
 ) -> Iterator[Item]:
     """The events of another tool's export (:func:`exported_events`), a refused line
-    with its number."""
-    for number, event in exported_events(path, reader, context, decode):
-        yield Rejected(f"line {number}", event) if isinstance(event, Rejection) else event
+    with its place."""
+    for place, event in exported_events(path, file_format, context):
+        yield Rejected(where(place), event) if isinstance(event, Rejection) else event

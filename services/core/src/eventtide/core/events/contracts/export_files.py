@@ -1,65 +1,110 @@
-"""An export file's events, in order, for every tool that reads one (``eventtide
-produce --from-file``, ``eventtide ml evaluate --from-file``).
+"""An export's events, in order, for every command that reads one (``eventtide produce
+--from-file``, ``eventtide ml evaluate --from-file``).
 
-Lines are read gzipped or not (gzip is known by its first bytes, whatever the file's
-name). A line that does not decode is refused with its number; each event a line stands
-for is validated as the API validates the same tool's messages. A line's events after
-its first (a GA4 row's other items, an identity link) are given once per file by id:
-the links that many lines share come once.
+An export is rarely one file: Amplitude's Export API answers a zip of gzipped hourly
+files, Segment's S3 archive and Snowplow's enriched archive are folders of them, GA4's
+BigQuery export a table a day. So ``--from-file`` takes a file (gzipped or not: gzip is
+known by its first bytes, whatever the name), a zip archive, or a folder (every file in
+it and below, by name; each may be gzipped or a zip itself), and each place is named
+``line 12`` or ``<file> line 12``. A line that does not decode is refused with its
+place; each event a line stands for is validated as the API validates the same tool's
+messages. A line's events after its first (a GA4 row's other items, an identity link)
+are given once per export by id: the links that many lines share come once.
 """
 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from io import BufferedReader
+from itertools import islice
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
-from eventtide.core.events.contracts.common import to_event
-from eventtide.core.events.contracts.exports import ExportReader, LineDecoder, json_object_line
+from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
 from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.events.models import AnyEvent
 from eventtide.core.events.rejection import Rejection
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
+ZIP_MAGIC: Final = b"PK\x03\x04"
 LINKS_REMEMBERED: Final = 250_000
-"""Identity links a file's reading remembers having given (48 MB measured with
-tracemalloc): a signed-in user's every exported event carries the same link, and one
-is enough. Past that many pairs the least recently seen is given again when it comes
-back (storage keeps one)."""
+"""Identity links a reading remembers having given (48 MB measured with tracemalloc): a
+signed-in user's every exported event carries the same link, and one is enough. Past
+that many pairs the least recently seen is given again when it comes back (storage
+keeps one)."""
+
+Place = tuple[str, int]
+"""The file inside the export (``""`` for the one file given) and the line number."""
 
 
-def open_lines(path: Path) -> gzip.GzipFile | BufferedReader:
-    """The file's bytes, gunzipped when it starts with gzip's magic (whatever its name)."""
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return gzip.GzipFile(path, "rb")
-    return path.open("rb")
+def where(place: Place) -> str:
+    """``line 12``, or ``2024-03-01_10#0.json.gz line 12`` inside a zip or folder."""
+    name, number = place
+    return f"{name} line {number}" if name else f"line {number}"
+
+
+def export_lines(path: Path) -> Iterator[tuple[Place, bytes]]:
+    """Every non-blank line of the export at ``path``, with its place."""
+    if path.is_dir():
+        for member in sorted(p for p in path.rglob("*") if p.is_file()):
+            with member.open("rb") as stream:
+                yield from _stream_lines(stream, member.relative_to(path).as_posix())
+        return
+    with path.open("rb") as stream:
+        yield from _stream_lines(stream, "")
+
+
+def _stream_lines(stream: IO[bytes], name: str) -> Iterator[tuple[Place, bytes]]:
+    """A file's lines: gunzipped, or each member's of a zip archive, or as they are."""
+    magic = stream.read(4)
+    stream.seek(0)
+    if magic.startswith(GZIP_MAGIC):
+        with gzip.GzipFile(fileobj=stream) as inflated:
+            yield from _numbered(inflated, name)
+    elif magic == ZIP_MAGIC:
+        with zipfile.ZipFile(stream) as archive:
+            for member in sorted(archive.namelist()):
+                if member.endswith("/"):
+                    continue
+                inner = f"{name}/{member}" if name else member
+                with archive.open(member) as packed:  # seekable: it can look and go back
+                    yield from _stream_lines(packed, inner)
+    else:
+        yield from _numbered(stream, name)
+
+
+def _numbered(lines: Iterable[bytes], name: str) -> Iterator[tuple[Place, bytes]]:
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield (name, number), line
+
+
+def first_lines(path: Path, count: int) -> list[bytes]:
+    """The export's first ``count`` non-blank lines."""
+    return [line for _, line in islice(export_lines(path), count)]
 
 
 def exported_events(
-    path: Path,
-    reader: ExportReader,
-    context: Mapping[str, Any] | None = None,
-    decode: LineDecoder = json_object_line,
-) -> Iterator[tuple[int, AnyEvent | Rejection]]:
-    """(line number, event or why not) for each event of another tool's export."""
+    path: Path, file_format: str, context: Mapping[str, Any] | None = None
+) -> Iterator[tuple[Place, AnyEvent | Rejection]]:
+    """(place, event or why not) for each event of another tool's export; each file of
+    it read by a decoder of its own (a CSV file's header is its own)."""
+    reader = EXPORT_READERS[file_format]
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
-    with open_lines(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            message = decode(line)
-            if message is None:
-                continue
-            if isinstance(message, Rejection):
-                yield number, message
-                continue
-            for index, mapped in enumerate(reader(message, imported_at)):
-                if index > 0 and not links.first(mapped.custom.get("event_id")):
-                    continue  # a link an earlier line gave
-                yield number, to_event(mapped, context)
+    decode, current = line_decoder(file_format), ""
+    for place, line in export_lines(path):
+        if place[0] != current:
+            decode, current = line_decoder(file_format), place[0]
+        message = decode(line)
+        if message is None:
+            continue
+        if isinstance(message, Rejection):
+            yield place, message
+            continue
+        for index, mapped in enumerate(reader(message, imported_at)):
+            if index > 0 and not links.first(mapped.custom.get("event_id")):
+                continue  # a link an earlier line gave
+            yield place, to_event(mapped, context)
