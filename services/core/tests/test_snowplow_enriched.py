@@ -12,6 +12,7 @@ import pytest
 
 from eventtide.core.events import (
     AddToCartEvent,
+    ClickEvent,
     CustomEvent,
     IdentifyEvent,
     PageViewEvent,
@@ -309,3 +310,17 @@ def test_an_unstruct_row_without_its_events_column_is_named_by_its_schema() -> N
     assert click.properties["$schema"] == (
         "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1"
     )
+
+
+def test_bigquerys_snake_case_fields_read_as_the_schemas_own() -> None:
+    """BigQuery's loader writes an entity's fields in snake case (``target_url``)."""
+    row = {"event": "unstruct", "event_id": str(uuid.uuid4()), "domain_userid": "d-5",
+           "collector_tstamp": "2024-03-01 10:00:05.250 UTC",
+           "event_vendor": "com.snowplowanalytics.snowplow", "event_name": "link_click",
+           "event_version": "1-0-1",
+           "unstruct_event_com_snowplowanalytics_snowplow_link_click_1_0_1":
+               {"element_id": "buy", "target_url": "https://shop.example/buy"}}  # fmt: skip
+    [click] = _events(orjson.dumps(row))
+    assert isinstance(click, ClickEvent), click
+    assert (click.properties.element_id, click.properties.target_url) == (
+        "buy", "https://shop.example/buy")  # fmt: skip

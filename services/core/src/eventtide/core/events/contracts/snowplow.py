@@ -201,7 +201,7 @@ def _self_describing(
             identify["anonymous_id"] = anonymous
         return "identify", own, ("identify", identify)
     if vendor == SNOWPLOW and name in CART:
-        item = {"product_id": data.get("sku"), "price": data.get("unitPrice"),
+        item = {"product_id": data.get("sku"), "price": _field(data, "unitPrice"),
                 "quantity": data.get("quantity", 1), "currency": data.get("currency")}  # fmt: skip
         return name, own, typed_reading(CART[name], item)
     if vendor in SCREEN_VIEWS and name == "screen_view":
@@ -209,14 +209,22 @@ def _self_describing(
         page_view: dict[str, Any] = {"title": title} if isinstance(title, str) else {}
         return name, own, ("page_view", {**page_view, "extra": rest} if rest else page_view)
     if vendor == SNOWPLOW and name == "link_click":
-        click = {"product_id": data.get("elementId") or data.get("elementContent"),
-                 "url": data.get("targetUrl")}  # fmt: skip
+        click = {"product_id": _field(data, "elementId") or _field(data, "elementContent"),
+                 "url": _field(data, "targetUrl")}  # fmt: skip
         return name, own, typed_reading("Product Clicked", click)
     if vendor == ECOMMERCE and name == "snowplow_ecommerce_action":
         spec = ECOMMERCE_ACTIONS.get(str(data.get("type")))
         action = str(data.get("type") or name)
         return action, own, typed_reading(spec, _commerce(contexts)) if spec else None
     return name, own, None
+
+
+def _field(data: Mapping[str, Any], name: str) -> Any:
+    """A schema's field by its own name (``unitPrice``), else in snake case
+    (``unit_price``: BigQuery's loader writes an entity's fields so)."""
+    if name in data:
+        return data[name]
+    return data.get("".join(f"_{c.lower()}" if c.isupper() else c for c in name))
 
 
 def _commerce(contexts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -313,7 +321,7 @@ def _context(
     mobile = next(
         (e.get("data") for e in contexts if "/mobile_context/" in str(e.get("schema"))), None
     )
-    os_type = str(mobile.get("osType", "")) if isinstance(mobile, dict) else ""
+    os_type = str(_field(mobile, "osType") or "") if isinstance(mobile, dict) else ""
     platform = _platform(str(message.get("p") or ""), f"{os_type} {agent}".lower())
     return context_fields(
         platform=platform,
