@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from eventtide.core.events.contracts.export_files import first_lines
-from eventtide.core.events.contracts.format_check import SAMPLE_LINES, mismatch
+from eventtide.core.events.contracts.format_check import NATIVE, SAMPLE_LINES, mismatch
 from eventtide.ml.churn_eval import evaluate_churn, format_table
 from eventtide.ml.labels import HorizonBeyondDataError
 from eventtide.ml.sources import read_file
@@ -18,7 +18,7 @@ def run_evaluate(
     *,
     path: Path,
     cutoff: datetime,
-    file_format: str = "eventtide",
+    file_format: str = NATIVE,
     horizon_days: float,
     holdout_share: float,
     json_output: bool,

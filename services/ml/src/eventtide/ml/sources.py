@@ -17,15 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eventtide.core.cli_options import FileFormat
-from eventtide.core.events import IDENTITY_TYPES, AnyEvent, Rejection, validate_json_event
-from eventtide.core.events.contracts.export_files import export_lines, exported_events, where
+from eventtide.core.events import IDENTITY_TYPES, AnyEvent, Rejection
+from eventtide.core.events.contracts.export_files import exported_events, native_events, where
+from eventtide.core.events.contracts.format_check import NATIVE
 from eventtide.core.identity import Link, link_from_event, resolve
 from eventtide.ml.features import PURCHASE
 from eventtide.ml.history import EventLog
 
 Row = tuple[str, float, str, float]
-NATIVE = FileFormat.EVENTTIDE.value
 
 
 def row_of(event: Mapping[str, Any]) -> Row | None:
@@ -68,12 +67,9 @@ def read_file(path: Path, file_format: str = NATIVE) -> tuple[EventLog, FileRepo
 
 
 def _events(path: Path, file_format: str) -> Iterator[tuple[str, AnyEvent | Rejection]]:
-    if file_format != NATIVE:
-        for place, event in exported_events(path, file_format):
-            yield where(place), event
-        return
-    for place, line in export_lines(path):
-        yield where(place), validate_json_event(line)
+    read = native_events(path) if file_format == NATIVE else exported_events(path, file_format)
+    for place, event in read:
+        yield where(place), event
 
 
 def _history(events: Iterator[tuple[str, AnyEvent | Rejection]], report: FileReport) -> EventLog:

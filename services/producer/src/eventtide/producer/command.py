@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eventtide.core.events.contracts.export_files import first_lines
-from eventtide.core.events.contracts.format_check import SAMPLE_LINES, mismatch
+from eventtide.core.events.contracts.format_check import NATIVE, SAMPLE_LINES, mismatch
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
@@ -65,7 +65,7 @@ def run_produce(
             if json_summary:
                 typer.echo(orjson.dumps({"error": wrong_format}).decode())
             raise typer.Exit(code=2)
-        if file_format == "eventtide":
+        if file_format == NATIVE:
             items, total = from_jsonl(from_file, context), events
         else:
             items, total = from_export(from_file, file_format, context), events

@@ -19,9 +19,8 @@ from eventtide.core.events import (
     CURRENT_SCHEMA_VERSION,
     AnyEvent,
     Rejection,
-    validate_json_event,
 )
-from eventtide.core.events.contracts.export_files import export_lines, exported_events, where
+from eventtide.core.events.contracts.export_files import exported_events, native_events, where
 from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
 from eventtide.producer.generator import Simulation
@@ -79,9 +78,8 @@ def corrupt(malformed: Malformed) -> Corrupt:
 def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator[Item]:
     """One event per line of a JSONL export (:func:`export_lines`: gzipped, zipped or a
     folder of files); blank lines are skipped."""
-    for place, line in export_lines(path):
-        result = validate_json_event(line, context)
-        yield Rejected(where(place), result) if isinstance(result, Rejection) else result
+    for place, event in native_events(path, context):
+        yield Rejected(where(place), event) if isinstance(event, Rejection) else event
 
 
 def from_export(

@@ -78,17 +78,23 @@ def amplitude_problem(problem: Problem) -> Problem:
     return problem
 
 
+def amplitude_caller(request: Request, key: object) -> None:
+    """The key checked as every door checks it; a wrong one refused in the words at
+    which Amplitude's SDKs stop retrying (``Invalid API key:``)."""
+    try:
+        ingest_caller(request, key)
+    except Problem as problem:
+        if problem.status == 401:
+            problem.extra["error"] = f"Invalid API key: {problem.detail}"
+        raise
+
+
 async def amplitude_batch(
     request: Request, settings: ApiSettings, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Store a decoded Amplitude upload; Amplitude's answer."""
     try:
-        try:
-            ingest_caller(request, body.get("api_key"))
-        except Problem as problem:
-            if problem.status == 401:  # Amplitude's SDKs stop retrying at this text
-                problem.extra["error"] = f"Invalid API key: {problem.detail}"
-            raise
+        amplitude_caller(request, body.get("api_key"))
         events = batch_of(body, "events")
         messages, links = with_links(events, request.app.state.amplitude_pairs, link_event)
         accepted, refused = await send_messages(

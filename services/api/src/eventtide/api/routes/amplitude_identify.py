@@ -23,8 +23,8 @@ from fastapi.responses import PlainTextResponse
 from eventtide.api.delivery import read_body
 from eventtide.api.deps import SettingsDep
 from eventtide.api.problems import Problem, documented
-from eventtide.api.routes.amplitude import amplitude_problem
-from eventtide.api.routes.sdk_common import ingest_caller, openapi_body, send_messages
+from eventtide.api.routes.amplitude import amplitude_caller, amplitude_problem
+from eventtide.api.routes.sdk_common import openapi_body, send_messages
 from eventtide.core.events.contracts.amplitude import from_amplitude
 
 router = APIRouter(tags=["amplitude"])
@@ -52,12 +52,7 @@ async def _identify(request: Request, settings: SettingsDep) -> PlainTextRespons
     try:
         raw = await read_body(request, settings.body_max_bytes)
         form: dict[str, object] = {**request.query_params, **_fields(raw)}
-        try:
-            ingest_caller(request, form.get("api_key"))
-        except Problem as problem:
-            if problem.status == 401:
-                problem.extra["error"] = f"Invalid API key: {problem.detail}"
-            raise
+        amplitude_caller(request, form.get("api_key"))
         messages = [{**each, "event_type": IDENTIFY} for each in _identifications(form)]
         await send_messages(request, messages, from_amplitude, sent_at=None, settings=settings)
     except Problem as problem:

@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel
-
 from eventtide.core.events.models import EVENT_MODELS, IDENTITY_TYPES, AnyEvent
 from eventtide.core.events.rejection import Rejection
 from eventtide.core.events.validation import validate_event
@@ -20,6 +18,12 @@ ID_NAMESPACE: Final = uuid.UUID("6f1c2d0e-8a5b-4c7e-9d3f-2b1a0e9c8d71")
 
 UNKNOWN_COUNTRY: Final = "ZZ"
 """CLDR's code for an unknown region: SDKs do not always say where a user is."""
+
+TYPED_FIELDS: Final = {
+    name: frozenset(getattr(model.model_fields["properties"].annotation, "model_fields", ()))
+    for name, model in EVENT_MODELS.items()
+}
+"""Each typed event's property names (``extra`` among them where it keeps the rest)."""
 
 NO_PAGE: Final = "(none)"
 """``context.page`` of an event sent from no page or screen (a server-side call)."""
@@ -70,10 +74,7 @@ def _named_like_a_typed_event(
     if name in IDENTITY_TYPES:
         return validate_event(renamed, context)
     properties = obj(mapped.custom.get("properties"))
-    defined = EVENT_MODELS[name].model_fields["properties"].annotation
-    fields = (
-        defined.model_fields if isinstance(defined, type) and issubclass(defined, BaseModel) else {}
-    )
+    fields = TYPED_FIELDS[name]
     own = {k: v for k, v in properties.items() if k in fields and k != "extra"}
     rest = {k: v for k, v in properties.items() if k not in own}
     if not rest or "extra" in fields:

@@ -26,6 +26,7 @@ from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_eve
 from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.events.models import AnyEvent
 from eventtide.core.events.rejection import Rejection
+from eventtide.core.events.validation import validate_json_event
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 ZIP_MAGIC: Final = b"PK\x03\x04"
@@ -84,6 +85,14 @@ def _numbered(lines: Iterable[bytes], name: str) -> Iterator[tuple[Place, bytes]
 def first_lines(path: Path, count: int) -> list[bytes]:
     """The export's first ``count`` non-blank lines."""
     return [line for _, line in islice(export_lines(path), count)]
+
+
+def native_events(
+    path: Path, context: Mapping[str, Any] | None = None
+) -> Iterator[tuple[Place, AnyEvent | Rejection]]:
+    """(place, event or why not) for each line of an export of eventtide's own events."""
+    for place, line in export_lines(path):
+        yield place, validate_json_event(line, context)
 
 
 def exported_events(
