@@ -1,6 +1,6 @@
 """History from other tools: Segment's, PostHog's, Mixpanel's and Amplitude's event
-exports, Google Analytics 4's BigQuery export and Snowplow's enriched TSV imported with
-``eventtide produce --from-file --format``, through the real Kafka
+exports, Google Analytics 4's BigQuery export, Snowplow's enriched TSV and Segment's
+warehouse tables imported with ``eventtide produce --from-file --format``, through the real Kafka
 into the real PostgreSQL, each visitor's anonymous page view and signed-in order joined
 into one person; an import run twice stores nothing more."""
 
@@ -115,12 +115,32 @@ EXPORTS: dict[str, list[Any]] = {
                                                     "quantity": 2, "currency": "USD"}}]})},
     ],
 }  # fmt: skip
+WAREHOUSE = {  # Segment's warehouse tables: a table a file, named after it
+    "pages.csv": "id,anonymous_id,user_id,received_at,timestamp,path,title\n"
+                 "wh-1,wh-anon,,2024-03-01 13:00:01 UTC,2024-03-01 13:00:00 UTC,/p/mug,Mug\n",
+    "identifies/part-0.csv": "id,anonymous_id,user_id,received_at,timestamp,plan\n"
+                             "wh-2,wh-anon,wh-gus,2024-03-01 13:05:01 UTC,"
+                             "2024-03-01 13:05:00 UTC,pro\n",
+    "order_completed.json": orjson.dumps({
+        "id": "wh-3", "user_id": "wh-gus", "received_at": "2024-03-01 13:09:01 UTC",
+        "timestamp": "2024-03-01 13:09:00 UTC", "event": "order_completed",
+        "event_text": "Order Completed", "order_id": "o-1",
+        "products": json.dumps(ORDER["products"]),
+    }).decode() + "\n",
+}  # fmt: skip
+FORMATS = {"segment-warehouse": "segment"}
+"""The ``--format`` of each export whose name is not its own."""
 PEOPLE = {"seg-anon": "seg-ann", "ph-anon": "ph-bo", "$device:mp-dev": "mp-cy", "amp-dev": "amp-di",
-          "ga-pseudo": "ga-eve", "sp-dev": "sp-flo"}  # fmt: skip
-STORED = {"page_view": 6, "purchase": 6, "identify": 6}  # each tool's sign-in: one link
+          "ga-pseudo": "ga-eve", "sp-dev": "sp-flo", "wh-anon": "wh-gus"}  # fmt: skip
+STORED = {"page_view": 7, "purchase": 7, "identify": 7}  # each tool's sign-in: one link
 
 
 def _write(directory: Path, source: str) -> Path:
+    if source == "segment-warehouse":
+        for name, table in WAREHOUSE.items():
+            (directory / "warehouse" / name).parent.mkdir(parents=True, exist_ok=True)
+            (directory / "warehouse" / name).write_text(table)
+        return directory / "warehouse"
     if source == "snowplow":
         text = b"".join(
             "\t".join(row.get(name, "") for name in ENRICHED_FIELDS).encode() + b"\n"
@@ -135,8 +155,8 @@ def _write(directory: Path, source: str) -> Path:
 
 def _import(path: Path, source: str, topic: str, bootstrap: str) -> dict[str, Any]:
     result = subprocess.run(
-        [CLI, "produce", "--from-file", str(path), "--format", source, "--topic", topic,
-         "--json"],
+        [CLI, "produce", "--from-file", str(path), "--format", FORMATS.get(source, source),
+         "--topic", topic, "--json"],
         env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -145,16 +165,17 @@ def _import(path: Path, source: str, topic: str, bootstrap: str) -> dict[str, An
     return summary | {"stderr": result.stderr}
 
 
-def test_six_tools_exports_import_once_each_visitor_one_person(
+def test_seven_exports_import_once_each_visitor_one_person(
     kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     topic = create_topic(kafka_bootstrap, "test.import", partitions=3)
     dlq = create_topic(kafka_bootstrap, "test.import.dlq", partitions=1)
-    files = {source: _write(tmp_path, source) for source in EXPORTS}
+    files = {source: _write(tmp_path, source) for source in [*EXPORTS, *FORMATS]}
     first = {s: _import(path, s, topic, kafka_bootstrap) for s, path in files.items()}
     assert {s: r["sent"] for s, r in first.items()} == {
         "segment": 3, "posthog": 3, "mixpanel": 3,
-        "amplitude": 3, "ga4": 3, "snowplow": 3,  # a link each for the last four
+        "amplitude": 3, "ga4": 3, "snowplow": 3,  # a link each for these four
+        "segment-warehouse": 3,
     }  # fmt: skip
     assert first["posthog"]["rejected"] == 1
     assert "line 4" in first["posthog"]["stderr"]
@@ -171,7 +192,7 @@ def test_six_tools_exports_import_once_each_visitor_one_person(
         assert amounts == {user: 25.0 for user in PEOPLE.values()}
 
         again = {s: _import(p, s, topic, kafka_bootstrap)["sent"] for s, p in files.items()}
-        assert sum(again.values()) == 18
+        assert sum(again.values()) == 21
         ends = end_offsets(kafka_bootstrap, topic, 3)
         _wait(lambda: committed_offsets(kafka_bootstrap, group, topic, 3) == ends)
         assert len(stored_events(fresh_database_url)) == len(rows), "the second import adds none"
@@ -186,7 +207,7 @@ def test_six_tools_exports_import_once_each_visitor_one_person(
             "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=headers
         )
         assert funnel.status_code == 200, funnel.text
-        assert [step["users"] for step in funnel.json()["steps"]] == [6, 6]
+        assert [step["users"] for step in funnel.json()["steps"]] == [7, 7]
         for anonymous, person in PEOPLE.items():
             profile = client.get(f"/v1/users/{anonymous}", headers=headers).json()
             assert sorted(profile["distinct_ids"]) == sorted([anonymous, person]), profile

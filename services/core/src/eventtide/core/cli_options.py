@@ -39,6 +39,7 @@ FORMAT_HELP = (
     "What --from-file holds: eventtide events, or the event export of Segment (or "
     "RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), one JSON "
     "object per line, or Snowplow's enriched events (TSV, or the atomic table's rows as "
-    "JSON or CSV)."
+    "JSON or CSV). Segment's and RudderStack's warehouse tables (JSON or CSV, each file "
+    "named after its table) read as --format segment."
 )
 FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]

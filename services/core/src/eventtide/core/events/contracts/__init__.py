@@ -5,10 +5,11 @@ A product team points the SDK it already has at eventtide: Segment's HTTP Tracki
 tracker protocol. These pure functions turn one message of any into an eventtide
 event; the API's routes do the HTTP part. The mapping table is in docs/ingestion.md.
 
-It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's,
-PostHog's, Mixpanel's and Amplitude's event exports, Google Analytics 4's BigQuery
-export and Snowplow's enriched events (``eventtide produce --from-file --format``);
-:data:`LINE_DECODERS` names the formats whose lines are not JSON objects.
+It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's
+(archives and warehouse tables), PostHog's, Mixpanel's and Amplitude's event exports,
+Google Analytics 4's BigQuery export and Snowplow's enriched events (``eventtide
+produce --from-file --format``); :data:`LINE_DECODERS` names the formats whose lines are
+not all JSON objects.
 """
 
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from eventtide.core.events.contracts.ga4 import from_ga4_export
 from eventtide.core.events.contracts.mixpanel import from_mixpanel_export
 from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.segment import from_segment
+from eventtide.core.events.contracts.segment_lines import SegmentLines
 from eventtide.core.events.contracts.snowplow import from_snowplow
 from eventtide.core.events.contracts.snowplow_enriched import from_snowplow_export
 from eventtide.core.events.contracts.snowplow_lines import SnowplowLines
@@ -40,15 +42,20 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "snowplow": from_snowplow_export,
 }
 """``--format`` name to the reader of one line of that tool's event export."""
-LINE_DECODERS: Final[dict[str, Callable[[], LineDecoder]]] = {"snowplow": SnowplowLines}
-"""``--format`` names whose lines are not all JSON objects, to what makes the decoder of
-one file's lines (:func:`json_object_line` for the others)."""
+LINE_DECODERS: Final[dict[str, Callable[[str], LineDecoder]]] = {
+    "segment": SegmentLines,
+    "snowplow": lambda _name: SnowplowLines(),
+}
+"""``--format`` names whose lines are not all the reader's JSON objects, to what makes
+the decoder of one file's lines from the file's name (:func:`json_object_line` for the
+others): CSV under a header row, Snowplow's TSV, Segment's warehouse tables."""
 
 
-def line_decoder(file_format: str) -> LineDecoder:
-    """How the lines of one file of ``file_format``'s export are read, in order."""
+def line_decoder(file_format: str, name: str = "") -> LineDecoder:
+    """How the lines of one file of ``file_format``'s export, named ``name`` (its path
+    in the export), are read, in order."""
     make = LINE_DECODERS.get(file_format)
-    return json_object_line if make is None else make()
+    return json_object_line if make is None else make(name)
 
 
 __all__ = [

@@ -99,14 +99,15 @@ def exported_events(
     path: Path, file_format: str, context: Mapping[str, Any] | None = None
 ) -> Iterator[tuple[Place, AnyEvent | Rejection]]:
     """(place, event or why not) for each event of another tool's export; each file of
-    it read by a decoder of its own (a CSV file's header is its own)."""
+    it read by a decoder of its own (a CSV file's header is its own, a warehouse table's
+    name is in its file's)."""
     reader = EXPORT_READERS[file_format]
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
-    decode, current = line_decoder(file_format), ""
+    decode, current = line_decoder(file_format, path.name), ""
     for place, line in export_lines(path):
         if place[0] != current:
-            decode, current = line_decoder(file_format), place[0]
+            decode, current = line_decoder(file_format, place[0]), place[0]
         message = decode(line)
         if message is None:
             continue

@@ -35,9 +35,10 @@ The readers themselves are lenient (an Amplitude event needs little more than a 
 a user), so a line is only said to read as a format when it also looks like one."""
 
 
-def lines_read(lines: list[bytes], file_format: str) -> int:
-    """How many of ``lines`` look like ``file_format``'s and read as valid events."""
-    decode = json_object_line if file_format == NATIVE else line_decoder(file_format)
+def lines_read(lines: list[bytes], file_format: str, name: str = "") -> int:
+    """How many of ``lines`` (of the file or folder ``name``) look like
+    ``file_format``'s and read as valid events."""
+    decode = json_object_line if file_format == NATIVE else line_decoder(file_format, name)
     now = datetime.now(UTC)
     count = 0
     for line in lines:
@@ -61,9 +62,9 @@ def mismatch(lines: Iterable[bytes], file_format: str, name: str) -> str | None:
     ``file_format``; None when they read as it (or as nothing: each line's own refusal
     says more then)."""
     sample = [line for line in islice((ln for ln in lines if ln.strip()), SAMPLE_LINES)]
-    if not sample or lines_read(sample, file_format):
+    if not sample or lines_read(sample, file_format, name):
         return None
-    others = {fmt: lines_read(sample, fmt) for fmt in (NATIVE, *EXPORT_READERS)
+    others = {fmt: lines_read(sample, fmt, name) for fmt in (NATIVE, *EXPORT_READERS)
               if fmt != file_format}  # fmt: skip
     most = max(others.values())
     if not most:

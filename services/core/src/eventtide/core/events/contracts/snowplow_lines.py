@@ -2,16 +2,15 @@
 
 One file may hold enriched TSV lines (131 tab-separated fields), JSON objects (a
 warehouse's rows), or CSV under a header row of the atomic field names (a warehouse's CSV
-export, the seeds of Snowplow's dbt packages). CSV needs what came before a line: the
-header names its columns, and a quoted field may run over several lines (a page title
-with a line break), so each file gets its own :class:`SnowplowLines`.
+export, the seeds of Snowplow's dbt packages). A CSV record needs its file's header, so
+each file gets its own :class:`SnowplowLines`.
 """
 
 from __future__ import annotations
 
-import csv
 from typing import Any, Final
 
+from eventtide.core.events.contracts.csv_records import CsvRecords
 from eventtide.core.events.contracts.exports import json_object_line
 from eventtide.core.events.contracts.snowplow_enriched import ENRICHED_FIELDS
 from eventtide.core.events.rejection import Rejection, single
@@ -25,42 +24,22 @@ class SnowplowLines:
     no row of its own (the CSV header, or a CSV record that goes on to the next line)."""
 
     def __init__(self) -> None:
-        self._header: list[str] | None = None
-        self._pending = ""
+        self._csv = CsvRecords(_refused)
 
     def __call__(self, line: bytes) -> dict[str, Any] | Rejection | None:
-        if not self._pending and line.lstrip().startswith((b"{", b"[")):
+        if not self._csv.continues and line.lstrip().startswith((b"{", b"[")):
             return json_object_line(line)  # no enriched app_id nor CSV header starts so
         text = line.decode("utf-8", errors="replace")
-        if self._header is None and "\t" in text:
+        if self._csv.header is None and "\t" in text:
             return _enriched(text)
-        if self._header is None:
-            return self._header_or_refusal(text)
-        return self._csv_record(text)
-
-    def _header_or_refusal(self, text: str) -> Rejection | None:
-        names = next(csv.reader([text.rstrip("\r\n")]), [])
-        if set(names) >= HEADER_NEEDS:
-            self._header = names
+        if self._csv.header is not None:
+            return self._csv.record(text)
+        if self._csv.take_header(text, lambda names: set(names) >= HEADER_NEEDS):
             return None
         return _refused(
             f"an enriched event has {len(ENRICHED_FIELDS)} tab-separated fields, this line "
             f"has {len(text.split(chr(9)))}"
         )
-
-    def _csv_record(self, text: str) -> dict[str, Any] | Rejection | None:
-        record = self._pending + text
-        if record.count('"') % 2:  # a quoted field goes on: wait for its end
-            self._pending = record
-            return None
-        self._pending = ""
-        values = next(csv.reader([record.rstrip("\r\n")]), [])
-        header = self._header or []
-        if len(values) != len(header):
-            return _refused(
-                f"the header names {len(header)} columns, this record has {len(values)}"
-            )
-        return {name: value for name, value in zip(header, values, strict=True) if value}
 
 
 def _enriched(text: str) -> dict[str, Any] | Rejection:

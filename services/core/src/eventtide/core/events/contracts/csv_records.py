@@ -1,0 +1,52 @@
+"""A CSV file's records under its header row, read one line at a time.
+
+Warehouse tables exported as CSV (Snowplow's atomic events, Segment's and RudderStack's
+tables) reach the export readers line by line, like every other export. A CSV record
+needs what came before it: the header names its columns, and a quoted field may run over
+several lines (a page title with a line break), so each file gets its own reader.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+
+from eventtide.core.events.rejection import Rejection
+
+
+class CsvRecords:
+    """One file's header, then its records as ``{column: value}`` (empty values left
+    out, as a warehouse's NULL)."""
+
+    def __init__(self, refuse: Callable[[str], Rejection]) -> None:
+        self.header: list[str] | None = None
+        self._pending = ""
+        self._refuse = refuse
+
+    @property
+    def continues(self) -> bool:
+        """Whether the last line left a quoted field open."""
+        return bool(self._pending)
+
+    def take_header(self, text: str, fits: Callable[[list[str]], bool]) -> bool:
+        """Keep ``text`` as the header when its column names ``fits`` the format."""
+        names = next(csv.reader([text.rstrip("\r\n")]), [])
+        if not fits(names):
+            return False
+        self.header = names
+        return True
+
+    def record(self, text: str) -> dict[str, str] | Rejection | None:
+        """The record ``text`` ends, its refusal, or None while a quoted field goes on."""
+        record = self._pending + text
+        if record.count('"') % 2:  # a quoted field goes on: wait for its end
+            self._pending = record
+            return None
+        self._pending = ""
+        values = next(csv.reader([record.rstrip("\r\n")]), [])
+        header = self.header or []
+        if len(values) != len(header):
+            return self._refuse(
+                f"the header names {len(header)} columns, this record has {len(values)}"
+            )
+        return {name: value for name, value in zip(header, values, strict=True) if value}
