@@ -150,7 +150,7 @@ def _as_amplitude(native_line: str) -> str:
     })  # fmt: skip
 
 
-def test_another_tools_export_is_evaluated_with_format_and_a_wrong_format_named(tmp_path):
+def test_another_tools_export_is_evaluated_as_its_format_and_a_wrong_format_named(tmp_path):
     native = tmp_path / "purchases.jsonl"
     _history(native)
     export = tmp_path / "amplitude.jsonl"
@@ -163,8 +163,9 @@ def test_another_tools_export_is_evaluated_with_format_and_a_wrong_format_named(
     read, same = read_file(export, "amplitude")[0], read_file(native)[0]
     for column in ("user", "time", "name", "amount"):
         assert getattr(read, column).tolist() == getattr(same, column).tolist(), column
-    result = CliRunner().invoke(build_app(), [*args, "--format", "amplitude"])
+    result = CliRunner().invoke(build_app(), [*args, "--format", "auto"])
     assert result.exit_code == 0, result.output
+    assert "as --format amplitude: 100 of its first 100 lines read so" in result.stderr
     assert {score["model"] for score in json.loads(result.stdout)["scores"]} == {
         "ours", "recency", "rfm_logistic", "bgnbd"}  # fmt: skip
 

@@ -51,7 +51,7 @@ def test_gzip_bad_lines_and_one_identity_link_per_pair(tmp_path: Path) -> None:
 
 def test_every_format_the_cli_offers_has_a_reader() -> None:
     """The CLI names the formats without importing the readers (registration stays cheap)."""
-    assert {f.value for f in FileFormat} == {"eventtide", *EXPORT_READERS}
+    assert {f.value for f in FileFormat} == {"eventtide", "auto", *EXPORT_READERS}
 
 
 def test_a_snowplow_archive_of_tsv_and_json_lines_with_a_bad_line(tmp_path: Path) -> None:

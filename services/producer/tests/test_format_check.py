@@ -1,5 +1,5 @@
 """A file in another format than ``--format`` says stops the import before anything is
-sent, naming the format that reads it."""
+sent, naming the format that reads it; ``--format auto`` reads it as that format."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eventtide.core.cli import build_app
-from eventtide.core.events.contracts.format_check import mismatch
+from eventtide.core.events.contracts.format_check import FormatProblemError, mismatch, settle
 
 pytestmark = pytest.mark.unit
 
@@ -73,3 +73,30 @@ def test_every_format_has_a_signature() -> None:
     from eventtide.core.events.contracts.format_check import SIGNATURES
 
     assert set(SIGNATURES) == {"eventtide", *EXPORT_READERS}
+
+
+def test_auto_chooses_the_format_most_first_lines_read_as() -> None:
+    assert settle(_amplitude(3), "auto", "x.jsonl") == (
+        "amplitude",
+        "reading x.jsonl as --format amplitude: 3 of its first 3 lines read so",
+    )
+    mixed = [*_native(2), *_amplitude(3), b"not json"]
+    assert settle(mixed, "auto", "x")[0] == "amplitude", "most lines"
+    assert settle([*_native(3), *_amplitude(3)], "auto", "x")[0] == "eventtide", "a tie"
+    assert settle([], "auto", "x") == ("eventtide", None)
+    with pytest.raises(FormatProblemError, match="none of the first 2 lines of x reads"):
+        settle([b"{}", b"not json"], "auto", "x")
+    assert settle(_amplitude(3), "amplitude", "x") == ("amplitude", None)
+    with pytest.raises(FormatProblemError, match="read as --format amplitude"):
+        settle(_amplitude(3), "posthog", "x")
+
+
+def test_the_cli_reads_a_warehouse_table_as_the_format_auto_found(tmp_path: Path) -> None:
+    table = tmp_path / "pages.csv"
+    table.write_text("id,anonymous_id,received_at,path\nm-1,anon-1,2024-03-01 10:00:00 UTC,/a\n")
+    result = CliRunner().invoke(
+        build_app(), ["produce", "--from-file", str(table), "--format", "auto"], env=UNREACHABLE
+    )
+    assert "as --format segment: 1 of its first 2 lines read so" in result.output
+    assert result.exit_code == 1, result.output
+    assert "cannot produce" in result.output, "past the check, on to Kafka"

@@ -24,9 +24,11 @@ JsonSummaryOption = Annotated[
 
 class FileFormat(StrEnum):
     """What a ``--from-file`` holds: eventtide's events, or another tool's event export
-    (the names of ``eventtide.core.events.contracts.EXPORT_READERS``)."""
+    (the names of ``eventtide.core.events.contracts.EXPORT_READERS``), or ``auto``: the
+    one its first lines read as."""
 
     EVENTTIDE = "eventtide"
+    AUTO = "auto"
     SEGMENT = "segment"
     POSTHOG = "posthog"
     MIXPANEL = "mixpanel"
@@ -40,6 +42,7 @@ FORMAT_HELP = (
     "RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), one JSON "
     "object per line, or Snowplow's enriched events (TSV, or the atomic table's rows as "
     "JSON or CSV). Segment's and RudderStack's warehouse tables (JSON or CSV, each file "
-    "named after its table) read as --format segment."
+    "named after its table) read as --format segment. auto: the format most of the "
+    "file's first 100 lines read as."
 )
 FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]

@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from eventtide.core.events.contracts.export_files import first_lines
-from eventtide.core.events.contracts.format_check import NATIVE, SAMPLE_LINES, mismatch
+from eventtide.core.events.contracts.format_check import (
+    NATIVE,
+    SAMPLE_LINES,
+    FormatProblemError,
+    settle,
+)
 from eventtide.ml.churn_eval import evaluate_churn, format_table
 from eventtide.ml.labels import HorizonBeyondDataError
 from eventtide.ml.sources import read_file
@@ -25,11 +30,14 @@ def run_evaluate(
     active_within_days: float | None = None,
 ) -> int:
     """0 when the table was printed; 1 with the reason when the history cannot be scored;
-    2 when the file is in another format than ``file_format``."""
-    wrong_format = mismatch(first_lines(path, SAMPLE_LINES), file_format, str(path))
-    if wrong_format is not None:
-        print(f"cannot evaluate: {wrong_format}", file=sys.stderr)
+    2 when the file is in another format than ``file_format`` (``auto``: in none)."""
+    try:
+        file_format, choice = settle(first_lines(path, SAMPLE_LINES), file_format, str(path))
+    except FormatProblemError as problem:
+        print(f"cannot evaluate: {problem}", file=sys.stderr)
         return 2
+    if choice is not None:
+        print(choice, file=sys.stderr)
     log, report = read_file(path, file_format)
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     print(

@@ -13,7 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eventtide.core.events.contracts.export_files import first_lines
-from eventtide.core.events.contracts.format_check import NATIVE, SAMPLE_LINES, mismatch
+from eventtide.core.events.contracts.format_check import (
+    NATIVE,
+    SAMPLE_LINES,
+    FormatProblemError,
+    settle,
+)
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
@@ -59,12 +64,17 @@ def run_produce(
     simulation: Simulation | None = None
     items: Iterator[Item]
     if from_file is not None:
-        wrong_format = mismatch(first_lines(from_file, SAMPLE_LINES), file_format, str(from_file))
-        if wrong_format is not None:
-            err.print(f"[red]nothing sent[/]: {wrong_format}", highlight=False, soft_wrap=True)
+        try:
+            file_format, choice = settle(
+                first_lines(from_file, SAMPLE_LINES), file_format, str(from_file)
+            )
+        except FormatProblemError as problem:
+            err.print(f"[red]nothing sent[/]: {problem}", highlight=False, soft_wrap=True)
             if json_summary:
-                typer.echo(orjson.dumps({"error": wrong_format}).decode())
-            raise typer.Exit(code=2)
+                typer.echo(orjson.dumps({"error": str(problem)}).decode())
+            raise typer.Exit(code=2) from problem
+        if choice is not None:
+            err.print(choice, highlight=False, soft_wrap=True)
         if file_format == NATIVE:
             items, total = from_jsonl(from_file, context), events
         else:

@@ -4,7 +4,8 @@ evaluate``) is in the format it was given as, judged on its first lines.
 A file imported under the wrong ``--format`` (or an export replayed without one) has
 every line refused, a million lines each with the same reason. When none of the first
 lines reads as the format given but some read as another, the command stops before
-doing anything and names the format that reads them.
+doing anything and names the format that reads them. ``--format auto`` reads the file as
+the format most of its first lines read as.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from eventtide.core.events.contracts.exports import json_object_line
 
 SAMPLE_LINES: Final = 100
 NATIVE: Final = "eventtide"
+AUTO: Final = "auto"
 SIGNATURES: Final[dict[str, tuple[frozenset[str], ...]]] = {
     NATIVE: (frozenset({"event_type", "occurred_at", "context"}),),
     "segment": (frozenset({"type", "userId"}), frozenset({"type", "anonymousId"})),
@@ -72,7 +74,42 @@ def mismatch(lines: Iterable[bytes], file_format: str, name: str) -> str | None:
     readers = " or ".join(_as(fmt) for fmt, read in others.items() if read == most)
     return (
         f"none of the first {len(sample)} lines of {name} reads as {_as(file_format)}, and "
-        f"{most} of them read as {readers}: run again with the one the file is in"
+        f"{most} of them read as {readers}: run again with the one the file is in (or "
+        "--format auto)"
+    )
+
+
+class FormatProblemError(ValueError):
+    """The file is not in the format given (or, with ``auto``, in none): the message says
+    which format reads it, or that none does."""
+
+
+def settle(lines: Iterable[bytes], file_format: str, name: str) -> tuple[str, str | None]:
+    """The format to read the file ``name`` as, judged on its first ``lines``, and what to
+    tell the user about the choice (None: nothing to tell): ``auto`` becomes the format
+    most of them read as, eventtide's own first on a tie.
+
+    Raises :class:`FormatProblemError` when the lines read as another format than the
+    one given, or (``auto``) as none."""
+    if file_format != AUTO:
+        wrong = mismatch(lines, file_format, name)
+        if wrong is not None:
+            raise FormatProblemError(wrong)
+        return file_format, None
+    sample = [line for line in islice((ln for ln in lines if ln.strip()), SAMPLE_LINES)]
+    if not sample:
+        return NATIVE, None
+    counts = {fmt: lines_read(sample, fmt, name) for fmt in (NATIVE, *EXPORT_READERS)}
+    chosen = max(counts, key=lambda fmt: counts[fmt])
+    if not counts[chosen]:
+        raise FormatProblemError(
+            f"none of the first {len(sample)} lines of {name} reads as eventtide events or "
+            f"as any --format ({', '.join(EXPORT_READERS)}): the lines' own errors show "
+            "with the format given"
+        )
+    return chosen, (
+        f"reading {name} as {_as(chosen)}: {counts[chosen]} of its first {len(sample)} "
+        "lines read so"
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 import orjson
@@ -136,13 +137,22 @@ def _context(row: Mapping[str, Any]) -> dict[str, Any]:
     for column, value in row.items():
         if not column.startswith("context_") or value in ("", None):
             continue
-        head, _, rest = column.removeprefix("context_").partition("_")
-        if head in CONTEXT_OBJECTS and rest:
-            field = rest if head == "traits" else _camel(rest)
-            context.setdefault(head, {})[field] = _value(value)
+        head, field = _context_place(column)
+        if head is None:
+            context[field] = _value(value)
         else:
-            context[_camel(column.removeprefix("context_"))] = _value(value)
+            context.setdefault(head, {})[field] = _value(value)
     return context
+
+
+@lru_cache(maxsize=4096)
+def _context_place(column: str) -> tuple[str | None, str]:
+    """Where a context column goes: (object or None for the context itself, field);
+    an export has a few dozen such columns, read on every row."""
+    head, _, rest = column.removeprefix("context_").partition("_")
+    if head in CONTEXT_OBJECTS and rest:
+        return head, rest if head == "traits" else _camel(rest)
+    return None, _camel(column.removeprefix("context_"))
 
 
 def _camel(snake: str) -> str:
