@@ -15,8 +15,9 @@ active in the 30 days before each cut-off, and prints the tables.
   cancellations (``C`` invoices), returns (quantity ≤ 0) and zero prices are left out,
   quantities above the event schema's 10,000 capped and items beyond its 500 dropped.
 
-The converters are what a user with such a log writes, kept here so the docs' tables
-can be rerun from a fresh clone.
+The converters predate ``--format purchases``, which reads both files as they are
+published (docs/ml.md compares the two); they are kept so that the recorded tables
+rerun as they were recorded, from a fresh clone.
 """
 
 from __future__ import annotations

@@ -172,3 +172,24 @@ def test_another_tools_export_is_evaluated_as_its_format_and_a_wrong_format_name
     wrong = CliRunner().invoke(build_app(), args)  # no --format: eventtide's own
     assert wrong.exit_code == 2, wrong.output
     assert "read as --format amplitude" in wrong.stderr
+
+
+def test_a_purchase_log_as_a_table_reads_as_the_same_history(tmp_path):
+    native = tmp_path / "purchases.jsonl"
+    _history(native)
+    table = tmp_path / "orders.csv"
+    rows = ["CustomerID,InvoiceNo,InvoiceDate,StockCode,UnitPrice,Quantity"]
+    for line in native.read_text().splitlines()[:-1]:  # without the broken line
+        event = json.loads(line)
+        for item in event["properties"]["items"]:
+            rows.append(",".join([event["user_id"], event["properties"]["order_id"],
+                                  event["occurred_at"], item["product_id"],
+                                  str(item["price"]), str(item["quantity"])]))  # fmt: skip
+
+    table.write_text("\n".join(rows) + "\n")
+    from eventtide.ml.sources import read_file
+
+    read, same = read_file(table, "purchases")[0], read_file(native)[0]
+    assert len(read) == len(same) > 1000
+    for column in ("user", "time", "name", "amount"):
+        assert getattr(read, column).tolist() == getattr(same, column).tolist(), column

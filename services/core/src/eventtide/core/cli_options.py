@@ -35,6 +35,7 @@ class FileFormat(StrEnum):
     AMPLITUDE = "amplitude"
     GA4 = "ga4"
     SNOWPLOW = "snowplow"
+    PURCHASES = "purchases"
 
 
 FORMAT_HELP = (
@@ -42,7 +43,9 @@ FORMAT_HELP = (
     "RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), one JSON "
     "object per line, or Snowplow's enriched events (TSV, or the atomic table's rows as "
     "JSON or CSV). Segment's and RudderStack's warehouse tables (JSON or CSV, each file "
-    "named after its table) read as --format segment. auto: the format most of the "
-    "file's first 100 lines read as."
+    "named after its table) read as --format segment. purchases: any purchase log as a "
+    "table (CSV under a header, or JSON lines; columns like CustomerID, InvoiceDate, "
+    "InvoiceNo, UnitPrice, Quantity). auto: the format most of the file's first 100 "
+    "lines read as."
 )
 FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]

@@ -7,9 +7,9 @@ event; the API's routes do the HTTP part. The mapping table is in docs/ingestion
 
 It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's
 (archives and warehouse tables), PostHog's, Mixpanel's and Amplitude's event exports,
-Google Analytics 4's BigQuery export and Snowplow's enriched events (``eventtide
-produce --from-file --format``); :data:`LINE_DECODERS` names the formats whose lines are
-not all JSON objects.
+Google Analytics 4's BigQuery export, Snowplow's enriched events and any purchase log
+as a table (``eventtide produce --from-file --format``); :data:`LINE_DECODERS` names the
+formats whose lines are not all JSON objects.
 """
 
 from collections.abc import Callable
@@ -27,6 +27,7 @@ from eventtide.core.events.contracts.exports import (
 from eventtide.core.events.contracts.ga4 import from_ga4_export
 from eventtide.core.events.contracts.mixpanel import from_mixpanel_export
 from eventtide.core.events.contracts.posthog import from_posthog
+from eventtide.core.events.contracts.purchase_table import PurchaseLines, from_purchase_table
 from eventtide.core.events.contracts.segment import from_segment
 from eventtide.core.events.contracts.segment_lines import SegmentLines
 from eventtide.core.events.contracts.snowplow import from_snowplow
@@ -40,11 +41,13 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "amplitude": from_amplitude_export,
     "ga4": from_ga4_export,
     "snowplow": from_snowplow_export,
+    "purchases": from_purchase_table,  # a purchase log as a table, any shop's
 }
 """``--format`` name to the reader of one line of that tool's event export."""
 LINE_DECODERS: Final[dict[str, Callable[[str], LineDecoder]]] = {
     "segment": SegmentLines,
     "snowplow": lambda _name: SnowplowLines(),
+    "purchases": PurchaseLines,
 }
 """``--format`` names whose lines are not all the reader's JSON objects, to what makes
 the decoder of one file's lines from the file's name (:func:`json_object_line` for the

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from typing import Final
 
 from eventtide.core.events.rejection import Rejection
+
+WHITESPACE: Final = " "
+"""A delimiter that stands for any run of spaces (a table lined up in columns, like the
+CDNOW purchase log), when the header holds none of the others."""
 
 
 class CsvRecords:
     """One file's header, then its records as ``{column: value}`` (empty values left
     out, as a warehouse's NULL)."""
 
-    def __init__(self, refuse: Callable[[str], Rejection]) -> None:
+    def __init__(self, refuse: Callable[[str], Rejection], delimiters: str = ",") -> None:
         self.header: list[str] | None = None
+        self.delimiter = delimiters[0]
+        self._delimiters = delimiters
         self._pending = ""
         self._refuse = refuse
 
@@ -29,12 +36,23 @@ class CsvRecords:
         return bool(self._pending)
 
     def take_header(self, text: str, fits: Callable[[list[str]], bool]) -> bool:
-        """Keep ``text`` as the header when its column names ``fits`` the format."""
-        names = next(csv.reader([text.rstrip("\r\n")]), [])
+        """Keep ``text`` as the header when its column names ``fits`` the format; of the
+        delimiters allowed, the one that splits the header most."""
+        line = text.rstrip("\r\n")
+        delimiter = max(self._delimiters, key=line.count)
+        if WHITESPACE in self._delimiters and not line.count(delimiter):
+            delimiter = WHITESPACE  # columns lined up with spaces
+        names = self._split(line, delimiter)
         if not fits(names):
             return False
-        self.header = names
+        self.header, self.delimiter = names, delimiter
         return True
+
+    @staticmethod
+    def _split(line: str, delimiter: str) -> list[str]:
+        if delimiter == WHITESPACE:
+            return line.split()
+        return next(csv.reader([line], delimiter=delimiter), [])
 
     def record(self, text: str) -> dict[str, str] | Rejection | None:
         """The record ``text`` ends, its refusal, or None while a quoted field goes on."""
@@ -43,7 +61,7 @@ class CsvRecords:
             self._pending = record
             return None
         self._pending = ""
-        values = next(csv.reader([record.rstrip("\r\n")]), [])
+        values = self._split(record.rstrip("\r\n"), self.delimiter)
         header = self.header or []
         if len(values) != len(header):
             return self._refuse(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -30,10 +31,22 @@ from eventtide.core.events.rejection import Rejection, single
 ExportReader = Callable[[Mapping[str, Any], datetime], list[Mapped]]
 """One export line's object and the time of the import (the receipt time of last
 resort) to the events it stands for."""
-LineDecoder = Callable[[bytes], "dict[str, Any] | Rejection | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What a decoder gives back for rows it gathered (an order's lines): the object or
+    refusal, and how many lines before the current one it began, where it is reported."""
+
+    value: dict[str, Any] | Rejection
+    back: int
+
+
+LineDecoder = Callable[[bytes], "dict[str, Any] | Rejection | Held | None"]
 """One line of an export file to the object its reader takes, the
 :class:`~eventtide.core.events.Rejection` saying why it is none, or None when the line
-holds no event of its own (a CSV header)."""
+holds no event of its own (a CSV header, a row a later line completes). A decoder that
+gathers rows also has a ``finish()`` giving what it still holds at the file's end."""
 
 MILLISECONDS_AFTER: Final = 100_000_000_000
 """An epoch number above this is in milliseconds (1973 in ms; the year 5138 in seconds)."""

@@ -10,14 +10,14 @@ the format most of its first lines read as.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Final
+from typing import Any, Final
 
 from eventtide.core.events import Rejection, validate_json_event
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
-from eventtide.core.events.contracts.exports import json_object_line
+from eventtide.core.events.contracts.exports import Held, LineDecoder, json_object_line
 
 SAMPLE_LINES: Final = 100
 NATIVE: Final = "eventtide"
@@ -31,6 +31,7 @@ SIGNATURES: Final[dict[str, tuple[frozenset[str], ...]]] = {
                        for key in ("event_time", "time", "device_id", "$insert_id", "insert_id")),
     "ga4": (frozenset({"event_name", "event_timestamp"}),),
     "snowplow": (frozenset({"event_id", "collector_tstamp"}),),
+    "purchases": (frozenset({"event_type", "user_id", "occurred_at"}),),
 }  # fmt: skip
 """Fields by which a line is recognisably a format's (any one set of them, all present).
 The readers themselves are lenient (an Amplitude event needs little more than a name and
@@ -43,8 +44,8 @@ def lines_read(lines: list[bytes], file_format: str, name: str = "") -> int:
     decode = json_object_line if file_format == NATIVE else line_decoder(file_format, name)
     now = datetime.now(UTC)
     count = 0
-    for line in lines:
-        message = decode(line)
+    for line, held in _decoded(decode, lines):
+        message = held.value if isinstance(held, Held) else held
         if message is None or isinstance(message, Rejection) or not _looks(message, file_format):
             continue
         if file_format == NATIVE:
@@ -53,6 +54,15 @@ def lines_read(lines: list[bytes], file_format: str, name: str = "") -> int:
         events = (to_event(mapped) for mapped in EXPORT_READERS[file_format](message, now))
         count += any(not isinstance(event, Rejection) for event in events)
     return count
+
+
+def _decoded(decode: LineDecoder, lines: list[bytes]) -> Iterator[tuple[bytes, Any]]:
+    """Each line decoded, then what a gathering decoder holds at the end."""
+    for line in lines:
+        yield line, decode(line)
+    finish = getattr(decode, "finish", None)
+    if finish is not None:
+        yield b"", finish()
 
 
 def _looks(message: dict[str, object], file_format: str) -> bool:

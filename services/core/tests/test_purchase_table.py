@@ -1,0 +1,147 @@
+"""Purchase logs as tables (an invoice file, an e-commerce clickstream, an orders
+export) read as eventtide purchases: orders gathered from their lines, each refusal at
+the line its order began on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from eventtide.core.events import PurchaseEvent, Rejection
+from eventtide.core.events.contracts.export_files import exported_events, where
+from eventtide.core.events.contracts.format_check import settle
+from eventtide.core.events.contracts.purchase_table import roles_of
+
+pytestmark = pytest.mark.unit
+
+INVOICES = """\
+InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
+536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom
+536366,22633,"HAND WARMER, UNION JACK",6,2010-12-01 08:28:00,1.85,17850.0,United Kingdom
+C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
+536414,22139,,56,2010-12-01 11:52:00,0.0,,United Kingdom
+536370,22728,ALARM CLOCK BAKELIKE PINK,24,12/1/2010 8:45,3.75,12583,France
+536370,22727,ALARM CLOCK BAKELIKE RED,24,12/1/2010 8:45,3.75,12583,France
+"""
+"""Invoice lines in the UCI Online Retail file's columns (written here, not copied):
+two invoices of three lines, a cancellation, a line without a customer, and a
+spreadsheet's US date."""
+
+
+def _read(tmp_path: Path, name: str, text: str) -> list[tuple[str, Any]]:
+    path = tmp_path / name
+    path.write_text(text)
+    return [(where(place), event) for place, event in exported_events(path, "purchases")]
+
+
+def _order(event: Any) -> tuple[Any, ...]:
+    assert isinstance(event, PurchaseEvent), event
+    items = [(i.product_id, i.price, i.quantity) for i in event.properties.items]
+    return event.user_id, event.properties.order_id, event.properties.amount, items
+
+
+def test_an_invoice_file_gives_an_order_per_invoice_and_says_why_others_are_not(
+    tmp_path: Path,
+) -> None:
+    read = _read(tmp_path, "online_retail.csv", INVOICES)
+    assert [place for place, _ in read] == ["line 2", "line 4", "line 5", "line 6", "line 7"]
+    assert _order(read[0][1]) == (
+        "17850", "536365", 35.64, [("85123A", 2.55, 6), ("71053", 3.39, 6)]
+    )  # fmt: skip
+    assert _order(read[1][1]) == ("17850", "536366", 11.1, [("22633", 1.85, 6)])
+    cancelled, nobody = read[2][1], read[3][1]
+    assert isinstance(cancelled, Rejection)
+    assert "quantity" in str(cancelled)
+    assert isinstance(nobody, Rejection)
+    assert "order 536414 has no customer: its CustomerID is empty" in nobody.message
+    last = read[4][1]
+    assert _order(last) == (
+        "12583", "536370", 180.0, [("22728", 3.75, 24), ("22727", 3.75, 24)]
+    )  # fmt: skip
+    assert last.occurred_at == datetime(2010, 12, 1, 8, 45, tzinfo=UTC)
+    assert last.context.country == "FR"
+    assert last.properties.currency == "XXX", "the log names no currency"
+    assert read[0][1].occurred_at == datetime(2010, 12, 1, 8, 26, tzinfo=UTC)
+
+
+def test_a_clickstream_gives_its_purchases_alone(tmp_path: Path) -> None:
+    read = _read(tmp_path, "events.csv", (
+        "event_time,event_type,product_id,category_code,brand,price,user_id,user_session\n"
+        "2019-10-01 00:00:00 UTC,view,44600062,,shiseido,35.79,541312140,s-1\n"
+        "2019-10-01 00:02:14 UTC,purchase,1004856,electronics.smartphone,samsung,130.76,"
+        "543272936,s-2\n"
+        "2019-10-01 00:04:37 UTC,cart,1002544,electronics.smartphone,apple,460.51,550050854,s-3\n"
+        "2019-10-01 00:05:00 UTC,purchase,1002544,electronics.smartphone,apple,460.51,"
+        "550050854,s-3\n"
+    ))  # fmt: skip
+    assert [place for place, _ in read] == ["line 3", "line 5"]
+    first, second = (event for _, event in read)
+    assert _order(first)[::2] == ("543272936", 130.76)
+    assert first.occurred_at == datetime(2019, 10, 1, 0, 2, 14, tzinfo=UTC)
+    assert _order(second)[2:] == (460.51, [("1002544", 460.51, 1)])
+    assert first.properties.order_id != second.properties.order_id, "a row each"
+
+
+def test_an_orders_export_as_json_lines_with_totals(tmp_path: Path) -> None:
+    rows = [
+        {"order_id": "o-1", "customer_id": "c-1", "order_date": "2024-03-01T10:00:00Z",
+         "total": 42.5, "currency": "eur"},
+        {"order_id": "o-2", "customer_id": "c-2", "order_date": 1709290800, "total": "7"},
+    ]  # fmt: skip
+    read = _read(tmp_path, "orders.jsonl", "".join(orjson.dumps(r).decode() + "\n" for r in rows))
+    first, second = (event for _, event in read)
+    assert _order(first) == ("c-1", "o-1", 42.5, [("unknown", 42.5, 1)])
+    assert first.properties.currency == "EUR"
+    assert second.occurred_at == datetime(2024, 3, 1, 11, tzinfo=UTC)
+
+
+def test_a_semicolon_export_with_decimal_commas(tmp_path: Path) -> None:
+    read = _read(tmp_path, "sales.csv", (
+        "Customer ID;Order Date;Order Number;Unit Price;Qty\n"
+        "c-1;2024-03-01;n-1;12,50;2\n"
+    ))  # fmt: skip
+    assert _order(read[0][1]) == ("c-1", "n-1", 25.0, [("unknown", 12.5, 2)])
+
+
+def test_a_table_without_customers_or_amounts_is_refused_with_what_it_lacks(
+    tmp_path: Path,
+) -> None:
+    read = _read(tmp_path, "x.csv", "sku,when\np-1,2024-03-01\n")
+    assert len(read) == 2
+    assert isinstance(read[0][1], Rejection)
+    assert "no column for the user (named like CustomerID, user_id)" in read[0][1].message
+    assert "amount (or price)" in read[0][1].message
+
+
+@pytest.mark.parametrize(
+    ("columns", "roles"),
+    [
+        (("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+          "CustomerID", "Country"),
+         {"user": "CustomerID", "time": "InvoiceDate", "order": "InvoiceNo",
+          "price": "UnitPrice", "quantity": "Quantity", "product": "StockCode",
+          "country": "Country"}),
+        (("event_time", "event_type", "product_id", "price", "user_id", "user_session"),
+         {"user": "user_id", "time": "event_time", "price": "price", "product": "product_id",
+          "kind": "event_type"}),
+        (("order_id", "customer_id", "order_purchase_timestamp", "payment_value"),
+         {"user": "customer_id", "time": "order_purchase_timestamp", "order": "order_id",
+          "amount": "payment_value"}),
+    ],
+)  # fmt: skip
+def test_columns_are_known_by_the_names_purchase_logs_give_them(
+    columns: tuple[str, ...], roles: dict[str, str]
+) -> None:
+    assert roles_of(columns) == roles
+
+
+def test_auto_knows_a_purchase_log() -> None:
+    lines = [line.encode() for line in INVOICES.splitlines()]
+    chosen, said = settle(lines, "auto", "online_retail.csv")
+    assert chosen == "purchases"
+    assert said is not None
