@@ -106,6 +106,8 @@ def test_a_semicolon_export_with_decimal_commas(tmp_path: Path) -> None:
         "c-1;2024-03-01;n-1;12,50;2\n"
     ))  # fmt: skip
     assert _order(read[0][1]) == ("c-1", "n-1", 25.0, [("unknown", 12.5, 2)])
+    spaced = _read(tmp_path, "spaced.csv", "Customer ID,Order Date,Order Total\nc-2,2024-03-01,9\n")
+    assert _order(spaced[0][1])[::2] == ("c-2", 9.0), "names with more spaces than commas"
 
 
 def test_a_table_without_customers_or_amounts_is_refused_with_what_it_lacks(
@@ -145,3 +147,16 @@ def test_auto_knows_a_purchase_log() -> None:
     chosen, said = settle(lines, "auto", "online_retail.csv")
     assert chosen == "purchases"
     assert said is not None
+
+
+def test_equal_rows_are_two_orders_and_a_second_reading_gives_the_same_ids(
+    tmp_path: Path,
+) -> None:
+    text = "customer_id date number_of_cds dollar_value\n 00002 19970112  1   12.00\n" * 1
+    text += " 00002 19970112  1   12.00\n"
+    first = [event for _, event in _read(tmp_path, "cdnow.txt", text)]
+    again = [event for _, event in _read(tmp_path, "cdnow.txt", text)]
+    assert [_order(e)[::2] for e in first] == [("00002", 12.0)] * 2, "lined up with spaces"
+    assert first[0].event_id != first[1].event_id
+    assert [e.event_id for e in first] == [e.event_id for e in again]
+    assert first[0].occurred_at == datetime(1997, 1, 12, tzinfo=UTC)

@@ -39,7 +39,8 @@ class CsvRecords:
         """Keep ``text`` as the header when its column names ``fits`` the format; of the
         delimiters allowed, the one that splits the header most."""
         line = text.rstrip("\r\n")
-        delimiter = max(self._delimiters, key=line.count)
+        others = self._delimiters.replace(WHITESPACE, "")
+        delimiter = max(others, key=line.count) if others else WHITESPACE
         if WHITESPACE in self._delimiters and not line.count(delimiter):
             delimiter = WHITESPACE  # columns lined up with spaces
         names = self._split(line, delimiter)

@@ -232,7 +232,8 @@ def _purchase(order: _Order) -> dict[str, Any] | Rejection:
     content = orjson.dumps(
         {k: v for k, v in row.items() if k != "$roles"}, option=orjson.OPT_SORT_KEYS, default=str
     ).decode()
-    event_id = uuid.uuid5(ID_NAMESPACE, f"import:purchases:{content}")
+    # the first row's place too: a log may hold two equal rows (two like orders in a day)
+    event_id = uuid.uuid5(ID_NAMESPACE, f"import:purchases:{order.started}:{content}")
     country = _text(row.get(roles["country"])) if "country" in roles else ""
     currency = _text(row.get(roles["currency"])) if "currency" in roles else ""
     return {
