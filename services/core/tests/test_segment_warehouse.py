@@ -188,7 +188,10 @@ def test_a_pages_table_exported_as_csv() -> None:
 
 
 def test_the_users_table_is_each_users_latest_traits() -> None:
-    line = b'{"id": "u-1", "received_at": "2024-03-01 10:00:00.000 +0000", "email": "a@b.test"}'
+    line = (
+        b'{"id": "u-1", "received_at": "2024-03-01 10:00:00.000 +0000", "email": "a@b.test", '
+        b'"plan": null, "context_ip": null}'
+    )
     (event,) = _read(line, "users.json")
     assert isinstance(event, IdentifyEvent)
     assert event.user_id == "u-1"

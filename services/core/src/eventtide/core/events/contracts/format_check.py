@@ -73,7 +73,7 @@ def mismatch(lines: Iterable[bytes], file_format: str, name: str) -> str | None:
     """What to tell the user when the first lines read as another format and not as
     ``file_format``; None when they read as it (or as nothing: each line's own refusal
     says more then)."""
-    sample = [line for line in islice((ln for ln in lines if ln.strip()), SAMPLE_LINES)]
+    sample = _sample(lines)
     if not sample or lines_read(sample, file_format, name):
         return None
     others = {fmt: lines_read(sample, fmt, name) for fmt in (NATIVE, *EXPORT_READERS)
@@ -106,7 +106,7 @@ def settle(lines: Iterable[bytes], file_format: str, name: str) -> tuple[str, st
         if wrong is not None:
             raise FormatProblemError(wrong)
         return file_format, None
-    sample = [line for line in islice((ln for ln in lines if ln.strip()), SAMPLE_LINES)]
+    sample = _sample(lines)
     if not sample:
         return NATIVE, None
     counts = {fmt: lines_read(sample, fmt, name) for fmt in (NATIVE, *EXPORT_READERS)}
@@ -121,6 +121,10 @@ def settle(lines: Iterable[bytes], file_format: str, name: str) -> tuple[str, st
         f"reading {name} as {_as(chosen)}: {counts[chosen]} of its first {len(sample)} "
         "lines read so"
     )
+
+
+def _sample(lines: Iterable[bytes]) -> list[bytes]:
+    return list(islice((line for line in lines if line.strip()), SAMPLE_LINES))
 
 
 def _as(file_format: str) -> str:

@@ -60,10 +60,11 @@ ROLES: Final[dict[str, tuple[str, ...]]] = {
                 "product", "item"),
     "currency": ("currency", "currencycode"),
     "country": ("country", "countrycode"),
-    "kind": ("eventtype", "eventname", "event", "type"),
+    "kind": ("eventtype", "eventname", "event"),
 }  # fmt: skip
 """Each column's part, by the names purchase logs give it (lower case, letters and
-digits only), the likelier first: a table's column takes the first part it names."""
+digits only), the likelier first: a table's column takes the first part it names. A bare
+``type`` is not a kind of event: an orders table's ``Type`` is usually the product's."""
 ENDINGS: Final = {
     "price": ("price",),
     "quantity": ("quantity", "qty", "count", "cds", "items"),

@@ -62,6 +62,8 @@ PAGE_COLUMNS: Final = frozenset({"url", "path", "title", "referrer", "search"})
 """A page call's properties in Segment's spec: a row with one and no table name is a page."""
 IDENTITY_COLUMNS: Final = frozenset({"anonymous_id", "user_id"})
 ARCHIVE_FIELDS: Final = frozenset({"type", "messageId", "anonymousId", "userId"})
+NULLS: Final = ("", None)
+"""A column's value when the row has none: JSON's null, CSV's empty field."""
 
 
 def is_warehouse_row(row: Mapping[str, Any]) -> bool:
@@ -100,8 +102,8 @@ def archived_message(row: Mapping[str, Any], table: str | None) -> dict[str, Any
     own = {
         key: _value(value)
         for key, value in row.items()
-        if key not in LOADER_COLUMNS and not key.startswith("context_") and value != ""
-    }
+        if key not in LOADER_COLUMNS and not key.startswith("context_") and value not in NULLS
+    }  # a wide table's NULL is a field this call did not have (an identify unsets nothing)
     if call == "track":
         message["event"] = row.get("event_text") or row.get("event")
         message["properties"] = own
@@ -135,7 +137,7 @@ def _context(row: Mapping[str, Any]) -> dict[str, Any]:
     traits as they are."""
     context: dict[str, Any] = {}
     for column, value in row.items():
-        if not column.startswith("context_") or value in ("", None):
+        if not column.startswith("context_") or value in NULLS:
             continue
         head, field = _context_place(column)
         if head is None:
