@@ -14,7 +14,7 @@ import pytest
 from eventtide.core.events import PurchaseEvent, Rejection
 from eventtide.core.events.contracts.export_files import exported_events, where
 from eventtide.core.events.contracts.format_check import settle
-from eventtide.core.events.contracts.purchase_table import roles_of
+from eventtide.core.events.contracts.purchase_table import given_columns, roles_of
 
 pytestmark = pytest.mark.unit
 
@@ -160,3 +160,34 @@ def test_equal_rows_are_two_orders_and_a_second_reading_gives_the_same_ids(
     assert first[0].event_id != first[1].event_id
     assert [e.event_id for e in first] == [e.event_id for e in again]
     assert first[0].occurred_at == datetime(1997, 1, 12, tzinfo=UTC)
+
+
+def test_columns_the_user_names_read_a_table_whose_names_say_nothing(tmp_path: Path) -> None:
+    text = "Kunden-Nr;Rechnung;Datum;Preis;Menge\nk-1;r-1;2024-03-01;12,50;2\n"
+    path = tmp_path / "rechnungen.csv"
+    path.write_text(text)
+    unnamed = [event for _, event in exported_events(path, "purchases")]
+    assert isinstance(unnamed[0], Rejection)
+    assert "no column for the user" in unnamed[0].message
+    given = given_columns(["user=Kunden-Nr", "time = Datum", "order=Rechnung", "price=Preis",
+                           "quantity=Menge"])  # fmt: skip
+    (event,) = [event for _, event in exported_events(path, "purchases", given=given)]
+    assert _order(event) == ("k-1", "r-1", 25.0, [("unknown", 12.5, 2)])
+    wrong = [e for _, e in exported_events(path, "purchases", given={"user": "Kunde"})]
+    assert isinstance(wrong[0], Rejection)
+    assert "no column 'Kunde' (for the user) in the table; its columns: Kunden-Nr," in (
+        wrong[0].message
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        (["user"], "give PART=COLUMN"),
+        (["buyer=Kunde"], "'buyer' is not a part of a purchase: one of user, time"),
+        (["user="], "give PART=COLUMN"),
+    ],
+)
+def test_a_wrong_column_naming_says_what_to_give(values: list[str], said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        given_columns(values)

@@ -193,3 +193,34 @@ def test_a_purchase_log_as_a_table_reads_as_the_same_history(tmp_path):
     assert len(read) == len(same) > 1000
     for column in ("user", "time", "name", "amount"):
         assert getattr(read, column).tolist() == getattr(same, column).tolist(), column
+
+
+def test_a_purchase_table_with_its_own_column_names_is_read_with_column(tmp_path):
+    native = tmp_path / "purchases.jsonl"
+    _history(native, customers=40)
+    table = tmp_path / "rechnungen.csv"
+    rows = ["Kunde;Beleg;Zeit;Betrag"]
+    for line in native.read_text().splitlines()[:-1]:
+        event = json.loads(line)
+        properties = event["properties"]
+        rows.append(";".join([event["user_id"], properties["order_id"], event["occurred_at"],
+                              str(properties["amount"])]))  # fmt: skip
+    table.write_text("\n".join(rows) + "\n")
+    named = ["--column", "user=Kunde", "--column", "order=Beleg", "--column", "time=Zeit",
+             "--column", "amount=Betrag"]  # fmt: skip
+    args = ["ml", "evaluate", "--from-file", str(table), "--cutoff", "2025-06-20"]
+    from eventtide.ml.sources import read_file
+
+    given = dict(pair.split("=") for pair in named[1::2])
+    read, same = read_file(table, "purchases", given)[0], read_file(native)[0]
+    for column in ("user", "time", "amount"):
+        assert getattr(read, column).tolist() == getattr(same, column).tolist(), column
+    late = [*args[:-1], "2026-01-01"]  # past the history: read, then refused at once
+    result = CliRunner().invoke(build_app(), [*late, "--format", "purchases", *named])
+    assert f"{len(rows) - 1} lines, {len(rows) - 1} valid, 0 rejected" in result.stderr
+    refused = CliRunner().invoke(build_app(), [*args, "--format", "purchases"])
+    assert refused.exit_code == 1, refused.output
+    assert "no column for the user" in refused.stderr
+    unused = CliRunner().invoke(build_app(), [*args, *named])
+    assert unused.exit_code == 2
+    assert "give it with --format purchases" in unused.output

@@ -100,3 +100,17 @@ def test_the_cli_reads_a_warehouse_table_as_the_format_auto_found(tmp_path: Path
     assert "as --format segment: 1 of its first 2 lines read so" in result.output
     assert result.exit_code == 1, result.output
     assert "cannot produce" in result.output, "past the check, on to Kafka"
+
+
+def test_column_needs_a_purchase_table_and_a_part_it_knows(tmp_path: Path) -> None:
+    export = tmp_path / "export.jsonl"
+    export.write_bytes(b"\n".join(_amplitude(1)))
+    base = ["produce", "--from-file", str(export)]
+    alone = CliRunner().invoke(build_app(), [*base, "--column", "user=Kunde"], env=UNREACHABLE)
+    assert alone.exit_code == 2, alone.output
+    assert "give it with --format purchases" in alone.output
+    unknown = CliRunner().invoke(
+        build_app(), [*base, "--format", "purchases", "--column", "buyer=Kunde"], env=UNREACHABLE
+    )
+    assert unknown.exit_code == 2, unknown.output
+    assert "not a part of a purchase" in unknown.output

@@ -49,3 +49,28 @@ FORMAT_HELP = (
     "lines read as."
 )
 FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]
+
+COLUMN_HELP = (
+    "A purchase table's column for a part its name does not say, PART=COLUMN; repeatable "
+    "(user=Kunden-Nr --column time=Rechnungsdatum). Parts: user, time, order, price, "
+    "quantity, amount, product, currency, country, kind. With --format purchases or auto."
+)
+ColumnOption = Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)]
+
+
+def purchase_columns(values: list[str] | None, file_format: FileFormat) -> dict[str, str]:
+    """``--column``'s values as ``{part: column}``, or a usage error that says what to
+    change (the parsing loads only when the option is given)."""
+    if not values:
+        return {}
+    if file_format not in (FileFormat.PURCHASES, FileFormat.AUTO):
+        raise typer.BadParameter(
+            "--column names a purchase table's columns: give it with --format purchases (or auto)",
+            param_hint="--column",
+        )
+    from eventtide.core.events.contracts.purchase_table import given_columns
+
+    try:
+        return given_columns(values)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--column") from error

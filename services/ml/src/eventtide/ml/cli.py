@@ -12,11 +12,13 @@ from typing import Annotated
 import typer
 
 from eventtide.core.cli_options import (
+    ColumnOption,
     FileFormat,
     FileFormatOption,
     IdleExitOption,
     JsonSummaryOption,
     MigrateOption,
+    purchase_columns,
 )
 
 
@@ -36,6 +38,7 @@ def evaluate(
         typer.Option(formats=["%Y-%m-%d"], help="Test cut-off date (UTC), YYYY-MM-DD."),
     ],
     file_format: FileFormatOption = FileFormat.EVENTTIDE,
+    column: ColumnOption = None,
     horizon_days: Annotated[
         float, typer.Option(min=1.0, help="A user churns after this many silent days.")
     ] = 30.0,
@@ -57,9 +60,11 @@ def evaluate(
     """Churn evaluation on a purchase history: ours against recency, RFM and BG/NBD."""
     from eventtide.ml.command import run_evaluate
 
+    columns = purchase_columns(column, file_format)
     code = run_evaluate(
         path=from_file,
         file_format=file_format.value,
+        columns=columns,
         cutoff=cutoff,
         horizon_days=horizon_days,
         holdout_share=holdout_share,

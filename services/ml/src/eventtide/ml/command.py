@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def run_evaluate(
     path: Path,
     cutoff: datetime,
     file_format: str = NATIVE,
+    columns: Mapping[str, str] | None = None,
     horizon_days: float,
     holdout_share: float,
     json_output: bool,
@@ -32,13 +34,15 @@ def run_evaluate(
     """0 when the table was printed; 1 with the reason when the history cannot be scored;
     2 when the file is in another format than ``file_format`` (``auto``: in none)."""
     try:
-        file_format, choice = settle(first_lines(path, SAMPLE_LINES), file_format, str(path))
+        file_format, choice = settle(
+            first_lines(path, SAMPLE_LINES), file_format, str(path), columns
+        )
     except FormatProblemError as problem:
         print(f"cannot evaluate: {problem}", file=sys.stderr)
         return 2
     if choice is not None:
         print(choice, file=sys.stderr)
-    log, report = read_file(path, file_format)
+    log, report = read_file(path, file_format, columns)
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     print(
         f"{path}: {report.lines} lines, {report.accepted} valid, {report.rejected} rejected; "

@@ -58,16 +58,23 @@ class FileReport:
     first_rejections: list[str] = field(default_factory=list)
 
 
-def read_file(path: Path, file_format: str = NATIVE) -> tuple[EventLog, FileReport]:
+def read_file(
+    path: Path, file_format: str = NATIVE, columns: Mapping[str, str] | None = None
+) -> tuple[EventLog, FileReport]:
     """Every valid event of a file (eventtide's JSONL, or another tool's export as
-    ``eventtide produce --format`` reads it), each user's by person, and a report of
-    what was refused."""
+    ``eventtide produce --format`` reads it; ``columns``: a purchase table's the user
+    named), each user's by person, and a report of what was refused."""
     report = FileReport()
-    return _history(_events(path, file_format), report), report
+    return _history(_events(path, file_format, columns), report), report
 
 
-def _events(path: Path, file_format: str) -> Iterator[tuple[str, AnyEvent | Rejection]]:
-    read = native_events(path) if file_format == NATIVE else exported_events(path, file_format)
+def _events(
+    path: Path, file_format: str, columns: Mapping[str, str] | None
+) -> Iterator[tuple[str, AnyEvent | Rejection]]:
+    if file_format == NATIVE:
+        read = native_events(path)
+    else:
+        read = exported_events(path, file_format, given=columns)
     for place, event in read:
         yield where(place), event
 

@@ -11,7 +11,12 @@ from typing import Annotated
 
 import typer
 
-from eventtide.core.cli_options import FileFormat, FileFormatOption
+from eventtide.core.cli_options import (
+    ColumnOption,
+    FileFormat,
+    FileFormatOption,
+    purchase_columns,
+)
 from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_incident
 
 
@@ -42,6 +47,7 @@ def produce(
         ),
     ] = None,
     file_format: FileFormatOption = FileFormat.EVENTTIDE,
+    column: ColumnOption = None,
     ground_truth: Annotated[
         Path | None, typer.Option(help="Write churned users and anomalies here at the end.")
     ] = None,
@@ -77,6 +83,7 @@ def produce(
         raise typer.BadParameter(
             "incidents are simulated; a replayed file has none", param_hint="--incident"
         )
+    columns = purchase_columns(column, file_format)
     from eventtide.producer.command import run_produce
 
     run_produce(
@@ -87,6 +94,7 @@ def produce(
         seed=seed,
         from_file=from_file,
         file_format=file_format.value,
+        named_columns=columns,
         ground_truth=ground_truth,
         topic=topic,
         json_summary=json_summary,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
@@ -56,6 +56,7 @@ def run_produce(
     incidents: tuple[IncidentSpec, ...] = (),
     weekly: bool = True,
     file_format: str = "eventtide",
+    named_columns: Mapping[str, str] | None = None,
 ) -> None:
     """Produce events to Kafka with a progress bar and a summary at the end."""
     core, settings = core_settings(), ProducerSettings()
@@ -66,7 +67,7 @@ def run_produce(
     if from_file is not None:
         try:
             file_format, choice = settle(
-                first_lines(from_file, SAMPLE_LINES), file_format, str(from_file)
+                first_lines(from_file, SAMPLE_LINES), file_format, str(from_file), named_columns
             )
         except FormatProblemError as problem:
             err.print(f"[red]nothing sent[/]: {problem}", highlight=False, soft_wrap=True)
@@ -78,7 +79,7 @@ def run_produce(
         if file_format == NATIVE:
             items, total = from_jsonl(from_file, context), events
         else:
-            items, total = from_export(from_file, file_format, context), events
+            items, total = from_export(from_file, file_format, context, named_columns), events
     else:
         now = datetime.now(UTC)
         if backfill_days is not None:

@@ -83,9 +83,12 @@ def from_jsonl(path: Path, context: Mapping[str, Any] | None = None) -> Iterator
 
 
 def from_export(
-    path: Path, file_format: str, context: Mapping[str, Any] | None = None
+    path: Path,
+    file_format: str,
+    context: Mapping[str, Any] | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[Item]:
-    """The events of another tool's export (:func:`exported_events`), a refused line
-    with its place."""
-    for place, event in exported_events(path, file_format, context):
+    """The events of another tool's export (:func:`exported_events`; ``columns``: a
+    purchase table's the user named), a refused line with its place."""
+    for place, event in exported_events(path, file_format, context, columns):
         yield Rejected(where(place), event) if isinstance(event, Rejection) else event

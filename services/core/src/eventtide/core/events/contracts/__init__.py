@@ -12,7 +12,7 @@ as a table (``eventtide produce --from-file --format``); :data:`LINE_DECODERS` n
 formats whose lines are not all JSON objects.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from eventtide.core.events.contracts.amplitude import from_amplitude_export
@@ -44,21 +44,25 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "purchases": from_purchase_table,  # a purchase log as a table, any shop's
 }
 """``--format`` name to the reader of one line of that tool's event export."""
-LINE_DECODERS: Final[dict[str, Callable[[str], LineDecoder]]] = {
-    "segment": SegmentLines,
-    "snowplow": lambda _name: SnowplowLines(),
+LINE_DECODERS: Final[dict[str, Callable[[str, Mapping[str, str]], LineDecoder]]] = {
+    "segment": lambda name, _given: SegmentLines(name),
+    "snowplow": lambda _name, _given: SnowplowLines(),
     "purchases": PurchaseLines,
 }
 """``--format`` names whose lines are not all the reader's JSON objects, to what makes
-the decoder of one file's lines from the file's name (:func:`json_object_line` for the
-others): CSV under a header row, Snowplow's TSV, Segment's warehouse tables."""
+the decoder of one file's lines from the file's name and the columns the user named
+(:func:`json_object_line` for the others): CSV under a header row, Snowplow's TSV,
+Segment's warehouse tables, purchase tables."""
 
 
-def line_decoder(file_format: str, name: str = "") -> LineDecoder:
+def line_decoder(
+    file_format: str, name: str = "", given: Mapping[str, str] | None = None
+) -> LineDecoder:
     """How the lines of one file of ``file_format``'s export, named ``name`` (its path
-    in the export), are read, in order."""
+    in the export), are read, in order; ``given``: a purchase table's columns the user
+    named (``--column``)."""
     make = LINE_DECODERS.get(file_format)
-    return json_object_line if make is None else make(name)
+    return json_object_line if make is None else make(name, given or {})
 
 
 __all__ = [

@@ -36,18 +36,27 @@ class CsvRecords:
         return bool(self._pending)
 
     def take_header(self, text: str, fits: Callable[[list[str]], bool]) -> bool:
-        """Keep ``text`` as the header when its column names ``fits`` the format; of the
-        delimiters allowed, the one that splits the header most."""
+        """Keep ``text`` as the header when its column names ``fits`` the format."""
         line = text.rstrip("\r\n")
-        others = self._delimiters.replace(WHITESPACE, "")
-        delimiter = max(others, key=line.count) if others else WHITESPACE
-        if WHITESPACE in self._delimiters and not line.count(delimiter):
-            delimiter = WHITESPACE  # columns lined up with spaces
+        delimiter = self._delimiter_of(line)
         names = self._split(line, delimiter)
         if not fits(names):
             return False
         self.header, self.delimiter = names, delimiter
         return True
+
+    def header_names(self, text: str) -> list[str]:
+        """The column names ``text`` would give as a header (to say what it lacks)."""
+        line = text.rstrip("\r\n")
+        return self._split(line, self._delimiter_of(line))
+
+    def _delimiter_of(self, line: str) -> str:
+        """Of the delimiters allowed, the one that splits the header most."""
+        others = self._delimiters.replace(WHITESPACE, "")
+        delimiter = max(others, key=line.count) if others else WHITESPACE
+        if WHITESPACE in self._delimiters and not line.count(delimiter):
+            delimiter = WHITESPACE  # columns lined up with spaces
+        return delimiter
 
     @staticmethod
     def _split(line: str, delimiter: str) -> list[str]:

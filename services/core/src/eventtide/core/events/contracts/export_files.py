@@ -100,20 +100,23 @@ def native_events(
 
 
 def exported_events(
-    path: Path, file_format: str, context: Mapping[str, Any] | None = None
+    path: Path,
+    file_format: str,
+    context: Mapping[str, Any] | None = None,
+    given: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[Place, AnyEvent | Rejection]]:
     """(place, event or why not) for each event of another tool's export; each file of
     it read by a decoder of its own (a CSV file's header is its own, a warehouse table's
-    name is in its file's)."""
+    name is in its file's); ``given``: a purchase table's columns the user named."""
     reader = EXPORT_READERS[file_format]
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
-    decode, current = line_decoder(file_format, path.name), ""
+    decode, current = line_decoder(file_format, path.name, given), ""
     recent: deque[Place] = deque(maxlen=PLACES_REMEMBERED)
     for place, line in export_lines(path):
         if place[0] != current:
             yield from _events(_finished(decode, recent), reader, imported_at, links, context)
-            decode, current = line_decoder(file_format, place[0]), place[0]
+            decode, current = line_decoder(file_format, place[0], given), place[0]
             recent.clear()
         recent.append(place)
         yield from _events([_placed(decode(line), recent)], reader, imported_at, links, context)

@@ -10,7 +10,7 @@ the format most of its first lines read as.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Final
@@ -38,10 +38,16 @@ The readers themselves are lenient (an Amplitude event needs little more than a 
 a user), so a line is only said to read as a format when it also looks like one."""
 
 
-def lines_read(lines: list[bytes], file_format: str, name: str = "") -> int:
+def lines_read(
+    lines: list[bytes], file_format: str, name: str = "", given: Mapping[str, str] | None = None
+) -> int:
     """How many of ``lines`` (of the file or folder ``name``) look like
-    ``file_format``'s and read as valid events."""
-    decode = json_object_line if file_format == NATIVE else line_decoder(file_format, name)
+    ``file_format``'s and read as valid events (``given``: a purchase table's columns
+    the user named)."""
+    if file_format == NATIVE:
+        decode: LineDecoder = json_object_line
+    else:
+        decode = line_decoder(file_format, name, given)
     now = datetime.now(UTC)
     count = 0
     for line, held in _decoded(decode, lines):
@@ -69,14 +75,16 @@ def _looks(message: dict[str, object], file_format: str) -> bool:
     return any(fields <= message.keys() for fields in SIGNATURES[file_format])
 
 
-def mismatch(lines: Iterable[bytes], file_format: str, name: str) -> str | None:
+def mismatch(
+    lines: Iterable[bytes], file_format: str, name: str, given: Mapping[str, str] | None = None
+) -> str | None:
     """What to tell the user when the first lines read as another format and not as
     ``file_format``; None when they read as it (or as nothing: each line's own refusal
     says more then)."""
     sample = _sample(lines)
-    if not sample or lines_read(sample, file_format, name):
+    if not sample or lines_read(sample, file_format, name, given):
         return None
-    others = {fmt: lines_read(sample, fmt, name) for fmt in (NATIVE, *EXPORT_READERS)
+    others = {fmt: lines_read(sample, fmt, name, given) for fmt in (NATIVE, *EXPORT_READERS)
               if fmt != file_format}  # fmt: skip
     most = max(others.values())
     if not most:
@@ -94,7 +102,9 @@ class FormatProblemError(ValueError):
     which format reads it, or that none does."""
 
 
-def settle(lines: Iterable[bytes], file_format: str, name: str) -> tuple[str, str | None]:
+def settle(
+    lines: Iterable[bytes], file_format: str, name: str, given: Mapping[str, str] | None = None
+) -> tuple[str, str | None]:
     """The format to read the file ``name`` as, judged on its first ``lines``, and what to
     tell the user about the choice (None: nothing to tell): ``auto`` becomes the format
     most of them read as, eventtide's own first on a tie.
@@ -102,14 +112,14 @@ def settle(lines: Iterable[bytes], file_format: str, name: str) -> tuple[str, st
     Raises :class:`FormatProblemError` when the lines read as another format than the
     one given, or (``auto``) as none."""
     if file_format != AUTO:
-        wrong = mismatch(lines, file_format, name)
+        wrong = mismatch(lines, file_format, name, given)
         if wrong is not None:
             raise FormatProblemError(wrong)
         return file_format, None
     sample = _sample(lines)
     if not sample:
         return NATIVE, None
-    counts = {fmt: lines_read(sample, fmt, name) for fmt in (NATIVE, *EXPORT_READERS)}
+    counts = {fmt: lines_read(sample, fmt, name, given) for fmt in (NATIVE, *EXPORT_READERS)}
     chosen = max(counts, key=lambda fmt: counts[fmt])
     if not counts[chosen]:
         raise FormatProblemError(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
@@ -111,6 +111,36 @@ def roles_of(columns: tuple[str, ...]) -> dict[str, str]:
     return roles
 
 
+def given_columns(values: Iterable[str]) -> dict[str, str]:
+    """``--column PART=COLUMN`` values as ``{part: column}``, for a log whose column
+    names say nothing :data:`ROLES` knows (``user=Kunden-Nr``); ValueError says what is
+    wrong with one."""
+    given: dict[str, str] = {}
+    for value in values:
+        part, equals, column = value.partition("=")
+        part, column = part.strip().lower(), column.strip()
+        if not equals or not part or not column:
+            raise ValueError(f"{value!r}: give PART=COLUMN, for example user=Kunden-Nr")
+        if part not in ROLES:
+            raise ValueError(f"{part!r} is not a part of a purchase: one of {', '.join(ROLES)}")
+        given[part] = column
+    return given
+
+
+def with_given(
+    roles: Mapping[str, str], given: Mapping[str, str], columns: Iterable[str]
+) -> dict[str, str] | str:
+    """``roles`` with the columns the user named for some parts (a named column takes no
+    other part), or what is wrong: a named column the table does not have."""
+    present = list(columns)
+    absent = [f"{column!r} (for the {part})" for part, column in given.items()
+              if column not in present]  # fmt: skip
+    if absent:
+        return f"no column {', '.join(absent)} in the table; its columns: {', '.join(present)}"
+    named = set(given.values())
+    return {**{p: c for p, c in roles.items() if c not in named}, **given}
+
+
 def missing_roles(roles: Mapping[str, str]) -> str | None:
     """What the table lacks to be read as purchases, or None."""
     lacking = [role for role in ("user", "time") if role not in roles]
@@ -141,8 +171,9 @@ class PurchaseLines:
     last from :meth:`finish`): a purchase event, a refusal, or None (the header, a row
     of the current order, a row of another kind than a purchase)."""
 
-    def __init__(self, name: str = "") -> None:
+    def __init__(self, name: str = "", given: Mapping[str, str] | None = None) -> None:
         self._csv = CsvRecords(refused, delimiters=",;\t| ")
+        self._given = dict(given or {})
         self._order: _Order | None = None
         self._calls = 0
         del name  # every table of purchases is read alike
@@ -153,27 +184,38 @@ class PurchaseLines:
             record = self._csv.record(line.decode("utf-8-sig", errors="replace"))
             if not isinstance(record, dict):
                 return record
-            return self._row(record, roles_of(tuple(self._csv.header)))
+            return self._row(record, self._roles(tuple(self._csv.header)))
         row = json_object_line(line)
         if isinstance(row, dict):
-            return self._row(row, roles_of(tuple(row)))
-        if self._csv.take_header(line.decode("utf-8-sig", errors="replace"), _is_header):
+            return self._row(row, self._roles(tuple(row)))
+        text = line.decode("utf-8-sig", errors="replace")
+        if self._csv.take_header(text, lambda names: self._lacks(tuple(names)) is None):
             return None
         return refused(
             "neither a JSON object nor a CSV header row naming a customer, a time and an "
-            f"amount; {missing_roles(roles_of(tuple(self._csv.header or ())))}"
+            f"amount: {self._lacks(tuple(self._csv.header_names(text)))}"
         )
+
+    def _lacks(self, columns: tuple[str, ...]) -> str | None:
+        """What a table of these columns lacks to be read as purchases, or None."""
+        roles = self._roles(columns)
+        return roles if isinstance(roles, str) else missing_roles(roles)
+
+    def _roles(self, columns: tuple[str, ...]) -> dict[str, str] | str:
+        """The parts of a table with these columns, the user's naming first."""
+        found = roles_of(columns)
+        return with_given(found, self._given, columns) if self._given else found
 
     def finish(self) -> Held | None:
         """The file's last order, once its last line has been read."""
         order, self._order = self._order, None
         return None if order is None else Held(_purchase(order), self._calls - order.started)
 
-    def _row(self, row: Mapping[str, Any], roles: dict[str, str]) -> Rejection | Held | None:
+    def _row(self, row: Mapping[str, Any], roles: dict[str, str] | str) -> Rejection | Held | None:
         """One row, its parts found by its table's columns (a CSV row leaves out its
         empty values)."""
-        if (lacking := missing_roles(roles)) is not None:
-            return refused(lacking)
+        if isinstance(roles, str) or (lacking := missing_roles(roles)) is not None:
+            return refused(roles if isinstance(roles, str) else str(lacking))
         if "kind" in roles and name_key(str(row.get(roles["kind"], ""))) not in PURCHASE_KINDS:
             return None
         user = _text(row.get(roles["user"]))
@@ -257,10 +299,6 @@ def _purchase(order: _Order) -> dict[str, Any] | Rejection:
             "currency": currency.upper() or NO_CURRENCY,
         },
     }
-
-
-def _is_header(names: list[str]) -> bool:
-    return missing_roles(roles_of(tuple(names))) is None
 
 
 def _text(value: object) -> str:
