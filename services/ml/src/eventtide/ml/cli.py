@@ -28,9 +28,9 @@ def evaluate(
         typer.Option(
             "--from-file",
             exists=True,
-            help="Events in eventtide's JSONL format, or another tool's export with "
-            "--format (as `eventtide produce --from-file` reads them): a file, a zip "
-            "archive or a folder.",
+            help="Events in eventtide's JSONL format, or another tool's export or a "
+            "purchase log as a table with --format (as `eventtide produce --from-file` "
+            "reads them): a file, a zip archive or a folder.",
         ),
     ],
     cutoff: Annotated[
