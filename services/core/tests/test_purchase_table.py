@@ -14,7 +14,7 @@ import pytest
 from eventtide.core.events import PurchaseEvent, Rejection
 from eventtide.core.events.contracts.export_files import exported_events, where
 from eventtide.core.events.contracts.format_check import settle
-from eventtide.core.events.contracts.purchase_table import given_columns, roles_of
+from eventtide.core.events.contracts.table_rows import given_columns, roles_of
 
 pytestmark = pytest.mark.unit
 
@@ -116,7 +116,7 @@ def test_a_table_without_customers_or_amounts_is_refused_with_what_it_lacks(
     read = _read(tmp_path, "x.csv", "sku,when\np-1,2024-03-01\n")
     assert len(read) == 2
     assert isinstance(read[0][1], Rejection)
-    assert "no column for the user (named like CustomerID, user_id)" in read[0][1].message
+    assert "no column for the user (named like CustomerID, user_id" in read[0][1].message
     assert "amount (or price)" in read[0][1].message
 
 
@@ -130,7 +130,7 @@ def test_a_table_without_customers_or_amounts_is_refused_with_what_it_lacks(
           "country": "Country"}),
         (("event_time", "event_type", "product_id", "price", "user_id", "user_session"),
          {"user": "user_id", "time": "event_time", "price": "price", "product": "product_id",
-          "kind": "event_type"}),
+          "kind": "event_type", "session": "user_session"}),
         (("order_id", "customer_id", "order_purchase_timestamp", "payment_value"),
          {"user": "customer_id", "time": "order_purchase_timestamp", "order": "order_id",
           "amount": "payment_value"}),
@@ -184,7 +184,7 @@ def test_columns_the_user_names_read_a_table_whose_names_say_nothing(tmp_path: P
     ("values", "said"),
     [
         (["user"], "give PART=COLUMN"),
-        (["buyer=Kunde"], "'buyer' is not a part of a purchase: one of user, time"),
+        (["buyer=Kunde"], "'buyer' is not a part of an event: one of user, time"),
         (["user="], "give PART=COLUMN"),
     ],
 )

@@ -223,4 +223,4 @@ def test_a_purchase_table_with_its_own_column_names_is_read_with_column(tmp_path
     assert "no column for the user" in refused.stderr
     unused = CliRunner().invoke(build_app(), [*args, *named])
     assert unused.exit_code == 2
-    assert "give it with --format purchases" in unused.output
+    assert "give it with --format purchases or clickstream" in unused.output

@@ -108,9 +108,9 @@ def test_column_needs_a_purchase_table_and_a_part_it_knows(tmp_path: Path) -> No
     base = ["produce", "--from-file", str(export)]
     alone = CliRunner().invoke(build_app(), [*base, "--column", "user=Kunde"], env=UNREACHABLE)
     assert alone.exit_code == 2, alone.output
-    assert "give it with --format purchases" in alone.output
+    assert "give it with --format purchases or clickstream" in alone.output
     unknown = CliRunner().invoke(
         build_app(), [*base, "--format", "purchases", "--column", "buyer=Kunde"], env=UNREACHABLE
     )
     assert unknown.exit_code == 2, unknown.output
-    assert "not a part of a purchase" in unknown.output
+    assert "not a part of an event" in unknown.output

@@ -36,6 +36,7 @@ class FileFormat(StrEnum):
     GA4 = "ga4"
     SNOWPLOW = "snowplow"
     PURCHASES = "purchases"
+    CLICKSTREAM = "clickstream"
 
 
 FORMAT_HELP = (
@@ -45,15 +46,17 @@ FORMAT_HELP = (
     "JSON or CSV). Segment's and RudderStack's warehouse tables (JSON or CSV, each file "
     "named after its table) read as --format segment. purchases: any purchase log as a "
     "table (CSV under a header, or JSON lines; columns like CustomerID, InvoiceDate, "
-    "InvoiceNo, UnitPrice, Quantity). auto: the format most of the file's first 100 "
-    "lines read as."
+    "InvoiceNo, UnitPrice, Quantity). clickstream: any event log as a table (user_id, "
+    "event_time, event_type: view, cart, purchase...). auto: the format most of the "
+    "file's first 100 lines read as."
 )
 FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]
 
 COLUMN_HELP = (
-    "A purchase table's column for a part its name does not say, PART=COLUMN; repeatable "
+    "A table's column for a part its name does not say, PART=COLUMN; repeatable "
     "(user=Kunden-Nr --column time=Rechnungsdatum). Parts: user, time, order, price, "
-    "quantity, amount, product, currency, country, kind. With --format purchases or auto."
+    "quantity, amount, product, currency, country, kind, session. With --format "
+    "purchases, clickstream or auto."
 )
 ColumnOption = Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)]
 
@@ -63,12 +66,13 @@ def purchase_columns(values: list[str] | None, file_format: FileFormat) -> dict[
     change (the parsing loads only when the option is given)."""
     if not values:
         return {}
-    if file_format not in (FileFormat.PURCHASES, FileFormat.AUTO):
+    if file_format not in (FileFormat.PURCHASES, FileFormat.CLICKSTREAM, FileFormat.AUTO):
         raise typer.BadParameter(
-            "--column names a purchase table's columns: give it with --format purchases (or auto)",
+            "--column names a table's columns: give it with --format purchases or "
+            "clickstream (or auto)",
             param_hint="--column",
         )
-    from eventtide.core.events.contracts.purchase_table import given_columns
+    from eventtide.core.events.contracts.table_rows import given_columns
 
     try:
         return given_columns(values)

@@ -7,15 +7,16 @@ event; the API's routes do the HTTP part. The mapping table is in docs/ingestion
 
 It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's
 (archives and warehouse tables), PostHog's, Mixpanel's and Amplitude's event exports,
-Google Analytics 4's BigQuery export, Snowplow's enriched events and any purchase log
-as a table (``eventtide produce --from-file --format``); :data:`LINE_DECODERS` names the
-formats whose lines are not all JSON objects.
+Google Analytics 4's BigQuery export, Snowplow's enriched events, and any purchase log
+or clickstream as a table (``eventtide produce --from-file --format``);
+:data:`LINE_DECODERS` names the formats whose lines are not all JSON objects.
 """
 
 from collections.abc import Callable, Mapping
 from typing import Final
 
 from eventtide.core.events.contracts.amplitude import from_amplitude_export
+from eventtide.core.events.contracts.clickstream_table import ClickstreamLines, from_clickstream
 from eventtide.core.events.contracts.common import Mapped, to_event
 from eventtide.core.events.contracts.exports import (
     ExportReader,
@@ -42,12 +43,14 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "ga4": from_ga4_export,
     "snowplow": from_snowplow_export,
     "purchases": from_purchase_table,  # a purchase log as a table, any shop's
+    "clickstream": from_clickstream,  # an event log as a table: views, carts, purchases
 }
 """``--format`` name to the reader of one line of that tool's event export."""
 LINE_DECODERS: Final[dict[str, Callable[[str, Mapping[str, str]], LineDecoder]]] = {
     "segment": lambda name, _given: SegmentLines(name),
     "snowplow": lambda _name, _given: SnowplowLines(),
     "purchases": PurchaseLines,
+    "clickstream": ClickstreamLines,
 }
 """``--format`` names whose lines are not all the reader's JSON objects, to what makes
 the decoder of one file's lines from the file's name and the columns the user named

@@ -32,6 +32,7 @@ SIGNATURES: Final[dict[str, tuple[frozenset[str], ...]]] = {
     "ga4": (frozenset({"event_name", "event_timestamp"}),),
     "snowplow": (frozenset({"event_id", "collector_tstamp"}),),
     "purchases": (frozenset({"event_type", "user_id", "occurred_at"}),),
+    "clickstream": (frozenset({"row", "roles", "index"}),),
 }  # fmt: skip
 """Fields by which a line is recognisably a format's (any one set of them, all present).
 The readers themselves are lenient (an Amplitude event needs little more than a name and
