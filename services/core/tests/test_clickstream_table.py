@@ -81,6 +81,10 @@ def test_a_shops_rows_without_prices_are_custom_events_of_their_kind(tmp_path: P
     assert isinstance(transaction, CustomEvent)
     assert transaction.event_type == "transaction"
     assert transaction.properties == {"itemid": "5411", "transactionid": "9725"}
+    removal = _read(tmp_path, "more.csv", "timestamp,visitorid,event,itemid\n"
+                    "1433222276276,111016,removefromcart,5411\n")[0][1]  # fmt: skip
+    assert isinstance(removal, RemoveFromCartEvent), "no price needed"
+    assert (removal.properties.product_id, removal.properties.quantity) == ("5411", 1)
 
 
 def test_a_typed_kind_whose_row_does_not_fit_keeps_its_door(tmp_path: Path) -> None:

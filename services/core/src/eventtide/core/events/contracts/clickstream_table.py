@@ -26,11 +26,13 @@ from eventtide.core.events.contracts.common import NO_PAGE, NO_SESSION, Mapped
 from eventtide.core.events.contracts.purchase_table import PURCHASE_KINDS, line_item
 from eventtide.core.events.contracts.table_rows import (
     NO_CURRENCY,
+    UNKNOWN_PRODUCT,
     Roles,
     TableRows,
     id_text,
     lacking,
     name_key,
+    number,
     refused,
     row_id,
     table_context,
@@ -116,27 +118,30 @@ def _typed(
     if event_type == "page_view":
         rest = _rest(row, roles, PART_COLUMNS)
         return {**envelope, "event_type": event_type, "properties": {"extra": rest} if rest else {}}
-    rest = _rest(row, roles, ITEM_COLUMNS)
-    properties: dict[str, Any] = {"extra": rest} if rest else {}
+    if event_type == "remove_from_cart":  # no price of its own: the row's stays in extra
+        quantity = number(row.get(roles["quantity"])) if "quantity" in roles else 1.0
+        if quantity is None or not quantity.is_integer():
+            return None
+        product = id_text(row.get(roles["product"])) if "product" in roles else ""
+        rest = _rest(row, roles, (*PART_COLUMNS, "product", "quantity"))
+        removal = {"product_id": product or UNKNOWN_PRODUCT, "quantity": int(quantity)}
+        properties = {**removal, **({"extra": rest} if rest else {})}
+        return {**envelope, "event_type": event_type, "properties": properties}
     item = line_item(row, roles)
     if isinstance(item, str):
         return None  # not the typed event: its custom reading says why not
+    rest = _rest(row, roles, ITEM_COLUMNS)
     currency = id_text(row.get(roles["currency"])) if "currency" in roles else ""
-    currency = currency.upper() or NO_CURRENCY
-    if event_type == "add_to_cart":
-        properties |= {**item, "currency": currency}
-    elif event_type == "remove_from_cart":  # no price of its own: the row's stays in extra
-        rest = _rest(row, roles, (*PART_COLUMNS, "product", "quantity"))
-        properties = {"product_id": item["product_id"], "quantity": item["quantity"]}
-        properties |= {"extra": rest} if rest else {}
-    else:
+    own: dict[str, Any] = {**item, "currency": currency.upper() or NO_CURRENCY}
+    if event_type == "purchase":
         order = id_text(row.get(roles["order"])) if "order" in roles else ""
-        properties |= {
+        own = {
             "order_id": order or str(envelope["event_id"]),
             "items": [item],
             "amount": round(item["price"] * item["quantity"], 6),
-            "currency": currency,
+            "currency": own["currency"],
         }
+    properties = {**own, **({"extra": rest} if rest else {})}
     return {**envelope, "event_type": event_type, "properties": properties}
 
 
