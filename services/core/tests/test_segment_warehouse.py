@@ -21,8 +21,8 @@ from eventtide.core.events import (
     Rejection,
 )
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
-from eventtide.core.events.contracts.export_files import exported_events
-from eventtide.core.events.contracts.format_check import mismatch
+from eventtide.core.events.contracts.export_files import exported_events, first_lines
+from eventtide.core.events.contracts.format_check import mismatch, settle
 from eventtide.core.events.contracts.segment_warehouse import archived_message, table_of
 
 pytestmark = pytest.mark.unit
@@ -269,3 +269,17 @@ def test_a_warehouse_table_given_as_another_format_is_named() -> None:
     said = mismatch([header, *rows], "posthog", "pages.csv")
     assert said is not None
     assert "read as --format segment" in said
+
+
+def test_a_folder_of_tables_is_judged_file_by_file_as_the_import_reads_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "export"
+    (folder / "identifies").mkdir(parents=True)
+    (folder / "identifies" / "part-0.csv").write_text(
+        "id,anonymous_id,user_id,received_at,plan\nm-1,anon-1,u-1,2024-03-01 10:00:00,pro\n"
+    )
+    (folder / "order_completed.json").write_bytes(orjson.dumps(_loaded(PURCHASE)) + b"\n")
+    sample = first_lines(folder, 100)
+    assert mismatch(sample, "segment", str(folder)) is None
+    assert settle(sample, "auto", str(folder))[0] == "segment"

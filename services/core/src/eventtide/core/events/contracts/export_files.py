@@ -86,9 +86,9 @@ def _numbered(lines: Iterable[bytes], name: str) -> Iterator[tuple[Place, bytes]
             yield (name, number), line
 
 
-def first_lines(path: Path, count: int) -> list[bytes]:
-    """The export's first ``count`` non-blank lines."""
-    return [line for _, line in islice(export_lines(path), count)]
+def first_lines(path: Path, count: int) -> list[tuple[str, bytes]]:
+    """The export's first ``count`` non-blank lines, each with its file in the export."""
+    return [(place[0], line) for place, line in islice(export_lines(path), count)]
 
 
 def native_events(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any, Final
 
 from eventtide.core.events import Rejection, validate_json_event
@@ -39,19 +39,23 @@ The readers themselves are lenient (an Amplitude event needs little more than a 
 a user), so a line is only said to read as a format when it also looks like one."""
 
 
+Sample = list[tuple[str, bytes]]
+"""The first lines of an export, each with the file it is in (``""`` for the one file
+given): a folder's files are each read by a decoder of their own, as the import does."""
+
+
 def lines_read(
-    lines: list[bytes], file_format: str, name: str = "", given: Mapping[str, str] | None = None
+    lines: Iterable[bytes | tuple[str, bytes]],
+    file_format: str,
+    name: str = "",
+    given: Mapping[str, str] | None = None,
 ) -> int:
     """How many of ``lines`` (of the file or folder ``name``) look like
-    ``file_format``'s and read as valid events (``given``: a purchase table's columns
-    the user named)."""
-    if file_format == NATIVE:
-        decode: LineDecoder = json_object_line
-    else:
-        decode = line_decoder(file_format, name, given)
+    ``file_format``'s and read as valid events (``given``: a table's columns the user
+    named)."""
     now = datetime.now(UTC)
     count = 0
-    for line, held in _decoded(decode, lines):
+    for line, held in _decoded(_placed(lines), file_format, name, given):
         message = held.value if isinstance(held, Held) else held
         if message is None or isinstance(message, Rejection) or not _looks(message, file_format):
             continue
@@ -63,13 +67,26 @@ def lines_read(
     return count
 
 
-def _decoded(decode: LineDecoder, lines: list[bytes]) -> Iterator[tuple[bytes, Any]]:
-    """Each line decoded, then what a gathering decoder holds at the end."""
-    for line in lines:
-        yield line, decode(line)
-    finish = getattr(decode, "finish", None)
-    if finish is not None:
-        yield b"", finish()
+def _decoded(
+    sample: Sample, file_format: str, name: str, given: Mapping[str, str] | None
+) -> Iterator[tuple[bytes, Any]]:
+    """Each line decoded by its file's decoder, and what a gathering decoder holds at
+    each file's end."""
+    for member, lines in groupby(sample, key=lambda placed: placed[0]):
+        if file_format == NATIVE:
+            decode: LineDecoder = json_object_line
+        else:
+            decode = line_decoder(file_format, f"{name}/{member}" if member else name, given)
+        for _, line in lines:
+            yield line, decode(line)
+        finish = getattr(decode, "finish", None)
+        if finish is not None:
+            yield b"", finish()
+
+
+def _placed(lines: Iterable[bytes | tuple[str, bytes]]) -> Sample:
+    """``lines`` with their files (plain lines are the one file's)."""
+    return [line if isinstance(line, tuple) else ("", line) for line in lines]
 
 
 def _looks(message: dict[str, object], file_format: str) -> bool:
@@ -77,7 +94,10 @@ def _looks(message: dict[str, object], file_format: str) -> bool:
 
 
 def mismatch(
-    lines: Iterable[bytes], file_format: str, name: str, given: Mapping[str, str] | None = None
+    lines: Iterable[bytes | tuple[str, bytes]],
+    file_format: str,
+    name: str,
+    given: Mapping[str, str] | None = None,
 ) -> str | None:
     """What to tell the user when the first lines read as another format and not as
     ``file_format``; None when they read as it (or as nothing: each line's own refusal
@@ -104,11 +124,16 @@ class FormatProblemError(ValueError):
 
 
 def settle(
-    lines: Iterable[bytes], file_format: str, name: str, given: Mapping[str, str] | None = None
+    lines: Iterable[bytes | tuple[str, bytes]],
+    file_format: str,
+    name: str,
+    given: Mapping[str, str] | None = None,
 ) -> tuple[str, str | None]:
     """The format to read the file ``name`` as, judged on its first ``lines``, and what to
     tell the user about the choice (None: nothing to tell): ``auto`` becomes the format
-    most of them read as, eventtide's own first on a tie.
+    most of them read as; on a tie, eventtide's own first, then in
+    :data:`EXPORT_READERS`' order (a tool's own export before the tables, which read
+    an Amplitude or Segment line as a row too).
 
     Raises :class:`FormatProblemError` when the lines read as another format than the
     one given, or (``auto``) as none."""
@@ -134,8 +159,9 @@ def settle(
     )
 
 
-def _sample(lines: Iterable[bytes]) -> list[bytes]:
-    return list(islice((line for line in lines if line.strip()), SAMPLE_LINES))
+def _sample(lines: Iterable[bytes | tuple[str, bytes]]) -> Sample:
+    placed = _placed(lines)
+    return list(islice((line for line in placed if line[1].strip()), SAMPLE_LINES))
 
 
 def _as(file_format: str) -> str:
