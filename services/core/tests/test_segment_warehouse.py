@@ -283,3 +283,16 @@ def test_a_folder_of_tables_is_judged_file_by_file_as_the_import_reads_it(
     sample = first_lines(folder, 100)
     assert mismatch(sample, "segment", str(folder)) is None
     assert settle(sample, "auto", str(folder))[0] == "segment"
+
+
+def test_the_tracks_table_is_read_after_the_event_tables_that_hold_its_properties(
+    tmp_path: Path,
+) -> None:
+    columns = "id,anonymous_id,received_at,event,event_text"
+    row = "m-1,anon-1,2024-03-01 10:00:00 UTC,viewed_product,Viewed Product"
+    (tmp_path / "tracks.csv").write_text(f"{columns}\n{row}\n")
+    (tmp_path / "viewed_product.csv").write_text(f"{columns},sku\n{row},p-1\n")
+    first, second = (event for _, event in exported_events(tmp_path, "segment"))
+    assert first.event_id == second.event_id, "one call in two tables"
+    assert isinstance(first, CustomEvent)
+    assert first.properties == {"sku": "p-1"}, "storage keeps the first of an id"

@@ -31,6 +31,7 @@ from eventtide.core.events.contracts.posthog import from_posthog
 from eventtide.core.events.contracts.purchase_table import PurchaseLines, from_purchase_table
 from eventtide.core.events.contracts.segment import from_segment
 from eventtide.core.events.contracts.segment_lines import SegmentLines
+from eventtide.core.events.contracts.segment_warehouse import is_rollup_table
 from eventtide.core.events.contracts.snowplow import from_snowplow
 from eventtide.core.events.contracts.snowplow_enriched import from_snowplow_export
 from eventtide.core.events.contracts.snowplow_lines import SnowplowLines
@@ -58,6 +59,12 @@ the decoder of one file's lines from the file's name and the columns the user na
 Segment's warehouse tables, purchase tables."""
 
 
+READ_LAST: Final[dict[str, Callable[[str], bool]]] = {"segment": is_rollup_table}
+"""``--format`` names to the files of a folder read after the others: Segment's
+``tracks`` table holds the event tables' rows without their properties, and of two
+events with one id storage keeps the first."""
+
+
 def line_decoder(
     file_format: str, name: str = "", given: Mapping[str, str] | None = None
 ) -> LineDecoder:
@@ -71,6 +78,7 @@ def line_decoder(
 __all__ = [
     "EXPORT_READERS",
     "LINE_DECODERS",
+    "READ_LAST",
     "ExportReader",
     "LineDecoder",
     "Mapped",

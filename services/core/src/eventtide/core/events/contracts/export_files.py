@@ -17,13 +17,13 @@ from __future__ import annotations
 import gzip
 import zipfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Final
 
-from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
+from eventtide.core.events.contracts import EXPORT_READERS, READ_LAST, line_decoder, to_event
 from eventtide.core.events.contracts.exports import ExportReader, Held, LineDecoder
 from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.events.models import AnyEvent
@@ -50,12 +50,17 @@ def where(place: Place) -> str:
     return f"{name} line {number}" if name else f"line {number}"
 
 
-def export_lines(path: Path) -> Iterator[tuple[Place, bytes]]:
-    """Every non-blank line of the export at ``path``, with its place."""
+def export_lines(
+    path: Path, read_last: Callable[[str], bool] | None = None
+) -> Iterator[tuple[Place, bytes]]:
+    """Every non-blank line of the export at ``path``, with its place; a folder's files by
+    name, those ``read_last`` names after the others."""
     if path.is_dir():
-        for member in sorted(p for p in path.rglob("*") if p.is_file()):
-            with member.open("rb") as stream:
-                yield from _stream_lines(stream, member.relative_to(path).as_posix())
+        members = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
+        last = read_last or (lambda _name: False)
+        for name in sorted(members, key=lambda name: (last(name), name)):
+            with members[name].open("rb") as stream:
+                yield from _stream_lines(stream, name)
         return
     with path.open("rb") as stream:
         yield from _stream_lines(stream, "")
@@ -113,7 +118,7 @@ def exported_events(
     links: Recent[object] = Recent(LINKS_REMEMBERED)
     decode, current = line_decoder(file_format, path.name, given), ""
     recent: deque[Place] = deque(maxlen=PLACES_REMEMBERED)
-    for place, line in export_lines(path):
+    for place, line in export_lines(path, READ_LAST.get(file_format)):
         if place[0] != current:
             yield from _events(_finished(decode, recent), reader, imported_at, links, context)
             decode, current = line_decoder(file_format, place[0], given), place[0]

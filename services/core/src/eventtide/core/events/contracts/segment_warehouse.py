@@ -81,6 +81,12 @@ def table_of(name: str) -> str | None:
     return next((word for word in reversed(words) if word in TABLE_CALLS), None)
 
 
+def is_rollup_table(name: str) -> bool:
+    """Whether a file holds the ``tracks`` table, every track without its properties
+    (they are in the event's own table, whose rows share the ids)."""
+    return table_of(name) == "tracks"
+
+
 def archived_message(row: Mapping[str, Any], table: str | None) -> dict[str, Any] | Rejection:
     """The Segment message ``row`` was loaded from, or why its call cannot be told."""
     call = _call(row, table)
