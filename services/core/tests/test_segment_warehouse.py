@@ -296,3 +296,16 @@ def test_the_tracks_table_is_read_after_the_event_tables_that_hold_its_propertie
     assert first.event_id == second.event_id, "one call in two tables"
     assert isinstance(first, CustomEvent)
     assert first.properties == {"sku": "p-1"}, "storage keeps the first of an id"
+
+
+def test_a_folder_named_after_its_table_is_read_and_judged_as_that_table(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "identifies"
+    folder.mkdir()
+    (folder / "part-0.csv").write_text(
+        "id,anonymous_id,user_id,received_at,plan\nm-1,anon-1,u-1,2024-03-01 10:00:00,pro\n"
+    )
+    (event,) = [event for _, event in exported_events(folder, "segment")]
+    assert isinstance(event, IdentifyEvent)
+    assert mismatch(first_lines(folder, 100), "segment", str(folder)) is None

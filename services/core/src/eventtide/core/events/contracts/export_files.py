@@ -112,20 +112,28 @@ def exported_events(
 ) -> Iterator[tuple[Place, AnyEvent | Rejection]]:
     """(place, event or why not) for each event of another tool's export; each file of
     it read by a decoder of its own (a CSV file's header is its own, a warehouse table's
-    name is in its file's); ``given``: a purchase table's columns the user named."""
+    name is in its file's); ``given``: a table's columns the user named."""
     reader = EXPORT_READERS[file_format]
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
-    decode, current = line_decoder(file_format, path.name, given), ""
+    decode: LineDecoder | None = None
     recent: deque[Place] = deque(maxlen=PLACES_REMEMBERED)
     for place, line in export_lines(path, READ_LAST.get(file_format)):
-        if place[0] != current:
-            yield from _events(_finished(decode, recent), reader, imported_at, links, context)
-            decode, current = line_decoder(file_format, place[0], given), place[0]
+        if decode is None or place[0] != recent[-1][0]:
+            if decode is not None:
+                yield from _events(_finished(decode, recent), reader, imported_at, links, context)
+            decode = line_decoder(file_format, decoder_name(path.name, place[0]), given)
             recent.clear()
         recent.append(place)
         yield from _events([_placed(decode(line), recent)], reader, imported_at, links, context)
-    yield from _events(_finished(decode, recent), reader, imported_at, links, context)
+    if decode is not None:
+        yield from _events(_finished(decode, recent), reader, imported_at, links, context)
+
+
+def decoder_name(export: str, member: str) -> str:
+    """The name a file's decoder reads (a warehouse table's is in it): the export's own
+    name, with the file's path inside it (``identifies/part-0.csv`` in ``warehouse``)."""
+    return f"{export}/{member}" if member else export
 
 
 def _placed(
@@ -141,7 +149,7 @@ def _placed(
 def _finished(decode: LineDecoder, recent: deque[Place]) -> list[tuple[Place, Any]]:
     """What a gathering decoder still holds at its file's end."""
     finish = getattr(decode, "finish", None)
-    return [] if finish is None or not recent else [_placed(finish(), recent)]
+    return [] if finish is None else [_placed(finish(), recent)]
 
 
 def _events(

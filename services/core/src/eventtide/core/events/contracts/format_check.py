@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import groupby, islice
+from pathlib import Path
 from typing import Any, Final
 
 from eventtide.core.events import Rejection, validate_json_event
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
+from eventtide.core.events.contracts.export_files import decoder_name
 from eventtide.core.events.contracts.exports import Held, LineDecoder, json_object_line
 
 SAMPLE_LINES: Final = 100
@@ -76,7 +78,7 @@ def _decoded(
         if file_format == NATIVE:
             decode: LineDecoder = json_object_line
         else:
-            decode = line_decoder(file_format, f"{name}/{member}" if member else name, given)
+            decode = line_decoder(file_format, decoder_name(Path(name).name, member), given)
         for _, line in lines:
             yield line, decode(line)
         finish = getattr(decode, "finish", None)
