@@ -61,7 +61,7 @@ COLUMN_HELP = (
 ColumnOption = Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)]
 
 
-def purchase_columns(values: list[str] | None, file_format: FileFormat) -> dict[str, str]:
+def table_columns(values: list[str] | None, file_format: FileFormat) -> dict[str, str]:
     """``--column``'s values as ``{part: column}``, or a usage error that says what to
     change (the parsing loads only when the option is given)."""
     if not values:

@@ -18,7 +18,7 @@ from eventtide.core.cli_options import (
     IdleExitOption,
     JsonSummaryOption,
     MigrateOption,
-    purchase_columns,
+    table_columns,
 )
 
 
@@ -60,7 +60,7 @@ def evaluate(
     """Churn evaluation on a purchase history: ours against recency, RFM and BG/NBD."""
     from eventtide.ml.command import run_evaluate
 
-    columns = purchase_columns(column, file_format)
+    columns = table_columns(column, file_format)
     code = run_evaluate(
         path=from_file,
         file_format=file_format.value,

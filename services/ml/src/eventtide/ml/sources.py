@@ -62,7 +62,7 @@ def read_file(
     path: Path, file_format: str = NATIVE, columns: Mapping[str, str] | None = None
 ) -> tuple[EventLog, FileReport]:
     """Every valid event of a file (eventtide's JSONL, or another tool's export as
-    ``eventtide produce --format`` reads it; ``columns``: a purchase table's the user
+    ``eventtide produce --format`` reads it; ``columns``: a table's the user
     named), each user's by person, and a report of what was refused."""
     report = FileReport()
     return _history(_events(path, file_format, columns), report), report

@@ -15,7 +15,7 @@ from eventtide.core.cli_options import (
     ColumnOption,
     FileFormat,
     FileFormatOption,
-    purchase_columns,
+    table_columns,
 )
 from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_incident
 
@@ -83,7 +83,7 @@ def produce(
         raise typer.BadParameter(
             "incidents are simulated; a replayed file has none", param_hint="--incident"
         )
-    columns = purchase_columns(column, file_format)
+    columns = table_columns(column, file_format)
     from eventtide.producer.command import run_produce
 
     run_produce(

@@ -89,6 +89,6 @@ def from_export(
     columns: Mapping[str, str] | None = None,
 ) -> Iterator[Item]:
     """The events of another tool's export (:func:`exported_events`; ``columns``: a
-    purchase table's the user named), a refused line with its place."""
+    table's the user named), a refused line with its place."""
     for place, event in exported_events(path, file_format, context, columns):
         yield Rejected(where(place), event) if isinstance(event, Rejection) else event

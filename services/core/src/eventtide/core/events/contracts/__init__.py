@@ -69,7 +69,7 @@ def line_decoder(
     file_format: str, name: str = "", given: Mapping[str, str] | None = None
 ) -> LineDecoder:
     """How the lines of one file of ``file_format``'s export, named ``name`` (its path
-    in the export), are read, in order; ``given``: a purchase table's columns the user
+    in the export), are read, in order; ``given``: a table's columns the user
     named (``--column``)."""
     make = LINE_DECODERS.get(file_format)
     return json_object_line if make is None else make(name, given or {})

@@ -79,13 +79,16 @@ class ClickstreamLines:
         if read is None or isinstance(read, Rejection):
             return read
         row, roles = read
-        if not id_text(row.get(roles["user"])):
+        user, at = id_text(row.get(roles["user"])), time_of(row.get(roles["time"]))
+        kind = id_text(row.get(roles["kind"]))
+        if not user:
             return refused(f"the row has no user: its {roles['user']} is empty")
-        if time_of(row.get(roles["time"])) is None:
+        if at is None:
             return refused(f"the row's {roles['time']} {row.get(roles['time'])!r} is not a time")
-        if not id_text(row.get(roles["kind"])):
+        if not kind:
             return refused(f"the row has no kind of event: its {roles['kind']} is empty")
-        return {"row": row, "roles": roles, "index": self._calls}
+        return {"row": row, "roles": roles, "index": self._calls, "user": user, "at": at,
+                "kind": kind}  # fmt: skip
 
 
 def from_clickstream(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
@@ -93,12 +96,11 @@ def from_clickstream(message: Mapping[str, Any], imported_at: datetime) -> list[
     del imported_at  # a log's time is the event's
     row: Mapping[str, Any] = message["row"]
     roles: Roles = message["roles"]
-    kind = id_text(row.get(roles["kind"]))
-    at = time_of(row.get(roles["time"]))  # the decoder refused a row without one
+    kind, at = message["kind"], message["at"]  # the decoder read them (or refused the row)
     session = id_text(row.get(roles["session"])) if "session" in roles else ""
     envelope = {
         "event_id": row_id(row, message["index"], SOURCE),
-        "user_id": id_text(row.get(roles["user"]))[:128],
+        "user_id": message["user"][:128],
         "session_id": session[:128] or NO_SESSION,
         "occurred_at": at,
         "received_at": at,
