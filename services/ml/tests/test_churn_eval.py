@@ -82,3 +82,9 @@ def test_the_table_lists_every_model_and_why_one_did_not_run(monkeypatch):
     low, high = (float(x) for x in rfm.split("[")[1].rstrip("]").split(","))
     margin = float(rfm.split()[4])
     assert low <= margin <= high  # each baseline's row gives ours' margin over it, bounded
+
+
+def test_a_cutoff_before_anyone_was_active_is_refused_saying_so() -> None:
+    """Features of nobody were computed before the population was checked (an IndexError)."""
+    with pytest.raises(ValueError, match="no training users: nobody was active before"):
+        evaluate_churn(_log(), 5 * DAY_S, horizon_days=30)

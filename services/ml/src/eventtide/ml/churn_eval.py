@@ -80,6 +80,8 @@ def prepare_churn(
     test_keep = holdout_users(test_labels.users, holdout_share)
     train_users, train_y = train_labels.users[train_keep], train_labels.churned[train_keep]
     test_users, test_y = test_labels.users[test_keep], test_labels.churned[test_keep]
+    _require_both_classes(train_y, "training", split.train_cutoff, horizon_days)
+    _require_both_classes(test_y, "held-out", split.test_cutoff, horizon_days)
     train_x = churn_features(log, split.train_cutoff).rows(train_users)
     test_x = churn_features(log, split.test_cutoff).rows(test_users)
     if active_within_days is not None:
@@ -87,8 +89,8 @@ def prepare_churn(
         recent_test = test_x.column("recency_days") <= active_within_days
         train_x, train_y = train_x.rows(train_x.users[recent_train]), train_y[recent_train]
         test_x, test_y = test_x.rows(test_x.users[recent_test]), test_y[recent_test]
-    _require_both_classes(train_y, "training", split.train_cutoff, horizon_days)
-    _require_both_classes(test_y, "held-out", split.test_cutoff, horizon_days)
+        _require_both_classes(train_y, "training", split.train_cutoff, horizon_days)
+        _require_both_classes(test_y, "held-out", split.test_cutoff, horizon_days)
     return ChurnData(train_x, train_y, test_x, test_y, split.test_cutoff)
 
 
