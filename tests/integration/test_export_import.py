@@ -1,8 +1,9 @@
 """History from other tools: Segment's, PostHog's, Mixpanel's and Amplitude's event
-exports, Google Analytics 4's BigQuery export, Snowplow's enriched TSV and Segment's
-warehouse tables imported with ``eventtide produce --from-file --format``, through the real Kafka
-into the real PostgreSQL, each visitor's anonymous page view and signed-in order joined
-into one person; an import run twice stores nothing more."""
+exports, Google Analytics 4's and Universal Analytics' BigQuery exports, Snowplow's
+enriched TSV and Segment's warehouse tables imported with ``eventtide produce
+--from-file --format``, through the real Kafka into the real PostgreSQL, each visitor's
+anonymous page view and signed-in order joined into one person; an import run twice
+stores nothing more."""
 
 from __future__ import annotations
 
@@ -89,6 +90,21 @@ EXPORTS: dict[str, list[Any]] = {
                           {"key": "currency", "value": {"string_value": "USD"}}],
          "items": [{"item_id": "p-1", "price": 12.5, "quantity": "2"}]},
     ],
+    "universal-analytics": [  # ga_sessions: a session a row, its hits in it, money x 10^6
+        {"fullVisitorId": "ua-visitor", "userId": "ua-hal", "visitId": "1709308800",
+         "visitStartTime": "1709308800", "date": "20240301",
+         "device": {"deviceCategory": "desktop"}, "geoNetwork": {"country": "Germany"},
+         "hits": [{"hitNumber": "1", "time": "0", "type": "PAGE",
+                   "page": {"pagePath": "/p/mug", "pageTitle": "Mug"},
+                   "eCommerceAction": {"action_type": "0"}},
+                  {"hitNumber": "2", "time": "540000", "type": "EVENT",
+                   "eCommerceAction": {"action_type": "6"},
+                   "transaction": {"transactionId": "o-1", "transactionRevenue": "25000000",
+                                   "localTransactionRevenue": "25000000",
+                                   "currencyCode": "USD"},
+                   "product": [{"productSKU": "p-1", "productPrice": "12500000",
+                                "productQuantity": "2"}]}]},
+    ],
     "snowplow": [  # the enriched TSV (written by _write); the e-commerce plugin's order
         {"event": "page_view", "event_id": "5b0c9e2a-1f3d-4e6b-8a7c-9d0e1f2a3b01",
          "platform": "web", "collector_tstamp": "2024-03-01 14:00:01.000",
@@ -131,8 +147,9 @@ WAREHOUSE = {  # Segment's warehouse tables: a table a file, named after it
 FORMATS = {"segment-warehouse": "segment"}
 """The ``--format`` of each export whose name is not its own."""
 PEOPLE = {"seg-anon": "seg-ann", "ph-anon": "ph-bo", "$device:mp-dev": "mp-cy", "amp-dev": "amp-di",
-          "ga-pseudo": "ga-eve", "sp-dev": "sp-flo", "wh-anon": "wh-gus"}  # fmt: skip
-STORED = {"page_view": 7, "purchase": 7, "identify": 7}  # each tool's sign-in: one link
+          "ga-pseudo": "ga-eve", "sp-dev": "sp-flo", "wh-anon": "wh-gus",
+          "ua-visitor": "ua-hal"}  # fmt: skip
+STORED = {"page_view": 8, "purchase": 8, "identify": 8}  # each tool's sign-in: one link
 
 
 def _write(directory: Path, source: str) -> Path:
@@ -165,7 +182,7 @@ def _import(path: Path, source: str, topic: str, bootstrap: str) -> dict[str, An
     return summary | {"stderr": result.stderr}
 
 
-def test_seven_exports_import_once_each_visitor_one_person(
+def test_eight_exports_import_once_each_visitor_one_person(
     kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     topic = create_topic(kafka_bootstrap, "test.import", partitions=3)
@@ -175,7 +192,7 @@ def test_seven_exports_import_once_each_visitor_one_person(
     assert {s: r["sent"] for s, r in first.items()} == {
         "segment": 3, "posthog": 3, "mixpanel": 3,
         "amplitude": 3, "ga4": 3, "snowplow": 3,  # a link each for these four
-        "segment-warehouse": 3,
+        "segment-warehouse": 3, "universal-analytics": 3,
     }  # fmt: skip
     assert first["posthog"]["rejected"] == 1
     assert "line 4" in first["posthog"]["stderr"]
@@ -192,7 +209,7 @@ def test_seven_exports_import_once_each_visitor_one_person(
         assert amounts == {user: 25.0 for user in PEOPLE.values()}
 
         again = {s: _import(p, s, topic, kafka_bootstrap)["sent"] for s, p in files.items()}
-        assert sum(again.values()) == 21
+        assert sum(again.values()) == 24
         ends = end_offsets(kafka_bootstrap, topic, 3)
         _wait(lambda: committed_offsets(kafka_bootstrap, group, topic, 3) == ends)
         assert len(stored_events(fresh_database_url)) == len(rows), "the second import adds none"
@@ -207,7 +224,7 @@ def test_seven_exports_import_once_each_visitor_one_person(
             "/v1/funnels", params={"steps": ["page_view", "purchase"], **span}, headers=headers
         )
         assert funnel.status_code == 200, funnel.text
-        assert [step["users"] for step in funnel.json()["steps"]] == [7, 7]
+        assert [step["users"] for step in funnel.json()["steps"]] == [8, 8]
         for anonymous, person in PEOPLE.items():
             profile = client.get(f"/v1/users/{anonymous}", headers=headers).json()
             assert sorted(profile["distinct_ids"]) == sorted([anonymous, person]), profile

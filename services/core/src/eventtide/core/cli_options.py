@@ -34,6 +34,7 @@ class FileFormat(StrEnum):
     MIXPANEL = "mixpanel"
     AMPLITUDE = "amplitude"
     GA4 = "ga4"
+    UNIVERSAL_ANALYTICS = "universal-analytics"
     SNOWPLOW = "snowplow"
     PURCHASES = "purchases"
     CLICKSTREAM = "clickstream"
@@ -42,7 +43,8 @@ class FileFormat(StrEnum):
 FORMAT_HELP = (
     "What --from-file holds: eventtide events, or the event export of Segment (or "
     "RudderStack), PostHog, Mixpanel, Amplitude or Google Analytics 4 (BigQuery), one JSON "
-    "object per line, or Snowplow's enriched events (TSV, or the atomic table's rows as "
+    "object per line; Universal Analytics' ga_sessions (BigQuery, a session per line, "
+    "JSON or CSV); or Snowplow's enriched events (TSV, or the atomic table's rows as "
     "JSON or CSV). Segment's and RudderStack's warehouse tables (JSON or CSV, each file "
     "named after its table) read as --format segment. purchases: any purchase log as a "
     "table (CSV under a header, or JSON lines; columns like CustomerID, InvoiceDate, "

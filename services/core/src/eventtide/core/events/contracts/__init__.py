@@ -7,8 +7,8 @@ event; the API's routes do the HTTP part. The mapping table is in docs/ingestion
 
 It brings its history as well: :data:`EXPORT_READERS` reads the lines of Segment's
 (archives and warehouse tables), PostHog's, Mixpanel's and Amplitude's event exports,
-Google Analytics 4's BigQuery export, Snowplow's enriched events, and any purchase log
-or clickstream as a table (``eventtide produce --from-file --format``);
+Google Analytics 4's and Universal Analytics' BigQuery exports, Snowplow's enriched
+events, and any purchase log or clickstream as a table (``eventtide produce --from-file --format``);
 :data:`LINE_DECODERS` names the formats whose lines are not all JSON objects.
 """
 
@@ -35,6 +35,8 @@ from eventtide.core.events.contracts.segment_warehouse import is_rollup_table
 from eventtide.core.events.contracts.snowplow import from_snowplow
 from eventtide.core.events.contracts.snowplow_enriched import from_snowplow_export
 from eventtide.core.events.contracts.snowplow_lines import SnowplowLines
+from eventtide.core.events.contracts.universal_analytics import from_ua_export
+from eventtide.core.events.contracts.universal_analytics_lines import UniversalAnalyticsLines
 
 EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "segment": from_segment_export,  # RudderStack's archives are Segment's messages too
@@ -42,6 +44,7 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "mixpanel": from_mixpanel_export,
     "amplitude": from_amplitude_export,
     "ga4": from_ga4_export,
+    "universal-analytics": from_ua_export,  # ga_sessions: a session a row, its hits in it
     "snowplow": from_snowplow_export,
     "purchases": from_purchase_table,  # a purchase log as a table, any shop's
     "clickstream": from_clickstream,  # an event log as a table: views, carts, purchases
@@ -50,13 +53,14 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
 LINE_DECODERS: Final[dict[str, Callable[[str, Mapping[str, str]], LineDecoder]]] = {
     "segment": lambda name, _given: SegmentLines(name),
     "snowplow": lambda _name, _given: SnowplowLines(),
+    "universal-analytics": lambda _name, _given: UniversalAnalyticsLines(),
     "purchases": PurchaseLines,
     "clickstream": ClickstreamLines,
 }
 """``--format`` names whose lines are not all the reader's JSON objects, to what makes
 the decoder of one file's lines from the file's name and the columns the user named
 (:func:`json_object_line` for the others): CSV under a header row, Snowplow's TSV,
-Segment's warehouse tables, purchase tables."""
+Segment's warehouse tables, purchase tables, session rows without hits refused."""
 
 
 READ_LAST: Final[dict[str, Callable[[str], bool]]] = {"segment": is_rollup_table}

@@ -86,10 +86,12 @@ def from_ga4_export(message: Mapping[str, Any], imported_at: datetime) -> list[M
     return events
 
 
-def link_reading(envelope: Mapping[str, Any], pseudo: str, user: str) -> Mapped:
+def link_reading(
+    envelope: Mapping[str, Any], pseudo: str, user: str, prefix: str = "ga4-link"
+) -> Mapped:
     """The identify linking a pseudo id (a browser's or app instance's) to the user,
     at ``envelope``'s time and context; its id derives from the pair."""
-    link = {**envelope, "user_id": user, "event_id": event_id(f"{pseudo}:{user}", "ga4-link"),
+    link = {**envelope, "user_id": user, "event_id": event_id(f"{pseudo}:{user}", prefix),
             "event_type": "identify", "properties": {"anonymous_id": pseudo}}  # fmt: skip
     return Mapped(link, link)
 
