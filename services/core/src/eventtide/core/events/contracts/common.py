@@ -58,7 +58,7 @@ def to_event(mapped: Mapped, context: Mapping[str, Any] | None = None) -> AnyEve
         if not isinstance(typed, Rejection):
             return typed
     name = mapped.custom.get("event_type")
-    if mapped.source and name in EVENT_MODELS:
+    if mapped.source and isinstance(name, str) and name in EVENT_MODELS:
         return _named_like_a_typed_event(mapped, str(name), context)
     return validate_event(mapped.custom, context)
 

@@ -40,7 +40,7 @@ class CsvRecords:
         line = text.rstrip("\r\n")
         delimiter = self._delimiter_of(line)
         names = self._split(line, delimiter)
-        if not fits(names):
+        if names is None or not fits(names):
             return False
         self.header, self.delimiter = names, delimiter
         return True
@@ -48,7 +48,7 @@ class CsvRecords:
     def header_names(self, text: str) -> list[str]:
         """The column names ``text`` would give as a header (to say what it lacks)."""
         line = text.rstrip("\r\n")
-        return self._split(line, self._delimiter_of(line))
+        return self._split(line, self._delimiter_of(line)) or []
 
     def _delimiter_of(self, line: str) -> str:
         """Of the delimiters allowed, the one that splits the header most."""
@@ -59,10 +59,15 @@ class CsvRecords:
         return delimiter
 
     @staticmethod
-    def _split(line: str, delimiter: str) -> list[str]:
+    def _split(line: str, delimiter: str) -> list[str] | None:
+        """The line's fields; None when no CSV reads it (a carriage return or a NUL
+        inside a field: a file from an old Mac, or binary)."""
         if delimiter == WHITESPACE:
             return line.split()
-        return next(csv.reader([line], delimiter=delimiter), [])
+        try:
+            return next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            return None
 
     def record(self, text: str) -> dict[str, str] | Rejection | None:
         """The record ``text`` ends, its refusal, or None while a quoted field goes on."""
@@ -73,6 +78,8 @@ class CsvRecords:
         self._pending = ""
         values = self._split(record.rstrip("\r\n"), self.delimiter)
         header = self.header or []
+        if values is None:
+            return self._refuse("no CSV reads this record: a carriage return or a NUL in a field")
         if len(values) != len(header):
             return self._refuse(
                 f"the header names {len(header)} columns, this record has {len(values)}"

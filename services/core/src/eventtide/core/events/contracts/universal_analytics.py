@@ -109,7 +109,7 @@ def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Ma
     key = f"ua:{visitor}:{visit}:{_number(session.get('visitStartTime'))}"
     events: list[Mapped] = []
     for index, hit in enumerate(hits):
-        at = start + timedelta(milliseconds=_number(hit.get("time")) or 0)
+        at = _hit_time(start, hit)
         envelope = {**base, "occurred_at": at, "received_at": at,
                     "context": _context(session, hit)}  # fmt: skip
         ua = {SOURCE_KEY: {**kept, "hit": _hit_kept(hit)}}
@@ -344,6 +344,14 @@ def _context(session: Mapping[str, Any], hit: Mapping[str, Any]) -> dict[str, An
         page=where or NO_PAGE,
         referrer=_text(hit.get("referer")),
     )
+
+
+def _hit_time(start: datetime, hit: Mapping[str, Any]) -> datetime:
+    """The session's start plus the hit's milliseconds (the start when they are no time)."""
+    try:
+        return start + timedelta(milliseconds=_number(hit.get("time")) or 0)
+    except (OverflowError, ValueError):
+        return start
 
 
 def _start(session: Mapping[str, Any]) -> datetime | None:
