@@ -191,3 +191,15 @@ def test_columns_the_user_names_read_a_table_whose_names_say_nothing(tmp_path: P
 def test_a_wrong_column_naming_says_what_to_give(values: list[str], said: str) -> None:
     with pytest.raises(ValueError, match=said):
         given_columns(values)
+
+
+def test_a_spreadsheets_macintosh_csv_ends_its_lines_with_carriage_returns(
+    tmp_path: Path,
+) -> None:
+    lines = ["Customer ID,Order Date,Order Number,Unit Price,Qty", "c-1,2024-03-01,n-1,12.5,2",
+             "c-2,2024-03-02,n-2,3,1"]  # fmt: skip
+    read = _read(tmp_path, "mac.csv", "\r".join(lines) + "\r")
+    assert [place for place, _ in read] == ["line 2", "line 3"]
+    assert [_order(event)[:3] for _, event in read] == [("c-1", "n-1", 25.0), ("c-2", "n-2", 3.0)]
+    unix = _read(tmp_path, "unix.csv", "\n".join(lines))
+    assert [_order(event)[:3] for _, event in unix] == [_order(event)[:3] for _, event in read]

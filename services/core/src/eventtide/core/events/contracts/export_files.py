@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, cast
 
 from eventtide.core.events.contracts import EXPORT_READERS, READ_LAST, line_decoder, to_event
 from eventtide.core.events.contracts.exports import ExportReader, Held, LineDecoder
@@ -30,6 +30,8 @@ from eventtide.core.events.models import AnyEvent
 from eventtide.core.events.rejection import Rejection
 from eventtide.core.events.validation import validate_json_event
 
+LOOK_AHEAD: Final = 65_536
+"""Bytes read at a file's start to know how its lines end."""
 GZIP_MAGIC: Final = b"\x1f\x8b"
 ZIP_MAGIC: Final = b"PK\x03\x04"
 PLACES_REMEMBERED: Final = 1_001
@@ -72,7 +74,7 @@ def _stream_lines(stream: IO[bytes], name: str) -> Iterator[tuple[Place, bytes]]
     stream.seek(0)
     if magic.startswith(GZIP_MAGIC):
         with gzip.GzipFile(fileobj=stream) as inflated:
-            yield from _numbered(inflated, name)
+            yield from _numbered(cast("IO[bytes]", inflated), name)
     elif magic == ZIP_MAGIC:
         with zipfile.ZipFile(stream) as archive:
             for member in sorted(archive.namelist()):
@@ -85,8 +87,43 @@ def _stream_lines(stream: IO[bytes], name: str) -> Iterator[tuple[Place, bytes]]
         yield from _numbered(stream, name)
 
 
-def _numbered(lines: Iterable[bytes], name: str) -> Iterator[tuple[Place, bytes]]:
-    for number, line in enumerate(lines, start=1):
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The stream's lines, ended by a line feed, or by a carriage return alone in a file
+    whose first :data:`LOOK_AHEAD` bytes (at least its first line) hold one and no line
+    feed (a spreadsheet's "CSV (Macintosh)" export; JSON escapes a carriage return in
+    its text)."""
+    head = stream.read(LOOK_AHEAD)
+    while b"\n" not in head and b"\r" not in head and (more := stream.read(LOOK_AHEAD)):
+        head += more  # a first line longer than that: on to its end
+    if head.endswith(b"\r"):
+        head += stream.read(1)  # a line feed may follow
+    if b"\n" in head or b"\r" not in head:
+        yield from _joined(head, stream)
+        return
+    pending = head
+    while True:
+        *complete, pending = pending.split(b"\r")
+        yield from (line + b"\n" for line in complete)
+        chunk = stream.read(LOOK_AHEAD)
+        if not chunk:
+            break
+        pending += chunk
+    if pending:
+        yield pending
+
+
+def _joined(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of ``head`` then of the rest of ``stream`` (``head``'s last line goes on
+    in the stream's first)."""
+    *complete, rest = head.split(b"\n")
+    yield from (line + b"\n" for line in complete)
+    if rest:
+        yield rest + stream.readline()
+    yield from stream
+
+
+def _numbered(stream: IO[bytes], name: str) -> Iterator[tuple[Place, bytes]]:
+    for number, line in enumerate(_lines(stream), start=1):
         if line.strip():
             yield (name, number), line
 
