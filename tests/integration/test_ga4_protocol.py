@@ -59,11 +59,14 @@ def test_measurement_protocol_events_stored_once_mapped_and_one_person(
 ) -> None:
     with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.ga4") as (url, key):
         checked = _post(url, "/debug/mp/collect", key, {
-            "client_id": "c", "events": [{"name": " spaced ", "params": {}}, {"params": {}}],
+            "client_id": "c", "events": [{"name": " spaced ", "params": {}}, {"params": {}},
+                                         {"name": ["add_to_cart"], "params": {"items": [{}]}}],
         })  # fmt: skip
         assert checked.status_code == 200, checked.text
         messages = checked.json()["validationMessages"]
-        assert [m["fieldPath"].split(".")[0] for m in messages] == ["events[0]", "events[1]"]
+        assert [m["fieldPath"].split(".")[0] for m in messages] == [
+            "events[0]", "events[1]", "events[2]",
+        ]  # fmt: skip
         assert {m["validationCode"] for m in messages} <= {"VALUE_REQUIRED", "VALUE_INVALID"}
         valid = _post(url, "/debug/mp/collect", key, ANONYMOUS)
         assert valid.json() == {"validationMessages": []}, valid.text

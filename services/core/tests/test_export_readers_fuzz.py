@@ -17,6 +17,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_strategies import SCALARS, records
 
 from eventtide.core.events import Rejection
 from eventtide.core.events.contracts import EXPORT_READERS, export_files, line_decoder, to_event
@@ -62,35 +63,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
 """Each format's field names (the readers' own and their nested records'; a table's
 columns)."""
 
-SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12),
-    st.sampled_from(["PAGE", "EVENT", "TRANSACTION", "ITEM", "6", "3", "1", "true", "USD",
-                     "2024-03-01T10:00:00Z", "1709301600000000", "page_view", "purchase",
-                     "track", "identify", "alias", "Order Completed", "99999999999999999"]),
-)  # fmt: skip
-
-
-def _objects(names: tuple[str, ...]) -> st.SearchStrategy[Any]:
-    """JSON objects keyed by ``names``, nested (records and lists of records) as exports are."""
-    keys = st.sampled_from(names)
-    return st.recursive(
-        SCALARS,
-        lambda inner: st.one_of(
-            st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=6)
-        ),
-        max_leaves=24,
-    )
-
 
 def _rows(file_format: str) -> st.SearchStrategy[dict[str, Any]]:
     """Rows of any fields, and rows shaped like the format's nested ones (a session's
     hits, an event's parameter rows) so the readers' inner paths are reached too."""
-    names = FIELDS[file_format]
-    anything = st.dictionaries(st.sampled_from(names), _objects(names), max_size=12)
-    records = st.lists(anything, max_size=4)
+    anything = records(FIELDS[file_format])
+    several = st.lists(anything, max_size=4)
     hit = st.fixed_dictionaries(
-        {"type": SCALARS, "time": SCALARS, "product": records,
+        {"type": SCALARS, "time": SCALARS, "product": several,
          "eCommerceAction": st.fixed_dictionaries({"action_type": SCALARS})}
     )  # fmt: skip
     hits = st.lists(st.builds(lambda a, b: {**a, **b}, anything, hit), max_size=4)
@@ -99,7 +79,7 @@ def _rows(file_format: str) -> st.SearchStrategy[dict[str, Any]]:
             {"fullVisitorId": SCALARS, "visitStartTime": SCALARS, "hits": hits}
         ),
         "ga4": st.fixed_dictionaries(
-            {"event_name": SCALARS, "event_timestamp": SCALARS, "items": records,
+            {"event_name": SCALARS, "event_timestamp": SCALARS, "items": several,
              "event_params": st.lists(st.fixed_dictionaries(
                  {"key": SCALARS, "value": st.dictionaries(
                      st.sampled_from(["string_value", "int_value", "double_value"]), SCALARS)}

@@ -59,7 +59,8 @@ def protocol_messages(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     for index, event in enumerate(events if isinstance(events, list) else []):
         params = obj(event.get("params")) if isinstance(event, dict) else {}
         items = params.get("items")
-        if isinstance(event, dict) and event.get("name") in PER_ITEM and isinstance(items, list):
+        name = event.get("name") if isinstance(event, dict) else None
+        if isinstance(name, str) and name in PER_ITEM and isinstance(items, list):
             for item in items:
                 one = {**event, "params": {**params, "items": [item]}}
                 messages.append({KIND: "event", INDEX: index, REQUEST: request, "event": one})
