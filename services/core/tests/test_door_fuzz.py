@@ -29,7 +29,7 @@ from eventtide.core.events.contracts import (
     snowplow,
     to_event,
 )
-from eventtide.core.events.models import Envelope
+from eventtide.core.events.envelope import Envelope
 
 pytestmark = pytest.mark.unit
 

@@ -22,7 +22,7 @@ from json_strategies import SCALARS, records
 from eventtide.core.events import Rejection
 from eventtide.core.events.contracts import EXPORT_READERS, export_files, line_decoder, to_event
 from eventtide.core.events.contracts.exports import Held
-from eventtide.core.events.models import Envelope
+from eventtide.core.events.envelope import Envelope
 
 pytestmark = pytest.mark.unit
 
@@ -88,7 +88,10 @@ def _rows(file_format: str) -> st.SearchStrategy[dict[str, Any]]:
     }  # fmt: skip
     if file_format not in shaped:
         return anything
-    return st.one_of(anything, st.builds(lambda a, b: {**a, **b}, anything, shaped[file_format]))
+    merged: st.SearchStrategy[dict[str, Any]] = st.builds(
+        lambda a, b: {**a, **b}, anything, shaped[file_format]
+    )
+    return st.one_of(anything, merged)
 
 
 @pytest.mark.parametrize("file_format", sorted(EXPORT_READERS))
