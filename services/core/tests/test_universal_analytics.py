@@ -152,6 +152,26 @@ def test_a_signed_in_session_is_its_users_and_links_the_visitor_once() -> None:
     assert link.event_id == _read(row)[-1].event_id
 
 
+def test_the_client_id_is_the_visitor_that_ga4_knows_too() -> None:
+    """GA4's ``user_pseudo_id`` is the same ``_ga`` cookie id as Universal Analytics'
+    ``clientId``: a site's two histories meet in one visitor."""
+    row = _session(_hit(1, "PAGE"), clientId="1026454.4271112504")
+    (view,) = _read(row)
+    assert view.user_id == "1026454.4271112504"
+    assert view.session_id == f"3418334011779872055:{START}"  # fullVisitorId's, as Google's
+    ga4 = {"event_name": "page_view", "event_timestamp": "1612069510766593",
+           "user_pseudo_id": "1026454.4271112504", "event_params": []}  # fmt: skip
+    (later,) = [to_event(m) for m in EXPORT_READERS["ga4"](ga4, IMPORTED)]
+    assert later.user_id == view.user_id
+    without = _session(_hit(1, "PAGE"))
+    assert _read(without)[0].event_id == view.event_id, "the same hit whoever it is"
+    *_, link = _read({**row, "userId": "u-42"})
+    assert isinstance(link, IdentifyEvent)
+    assert link.properties.anonymous_id == "1026454.4271112504"
+    kept = (view.properties.extra or {})["$ua"]
+    assert kept["fullVisitorId"] == "3418334011779872055"
+
+
 def test_an_event_hit_is_the_apps_event_with_category_label_and_value() -> None:
     info = {"eventCategory": "Video", "eventAction": "Play", "eventLabel": "intro",
             "eventValue": "12"}  # fmt: skip

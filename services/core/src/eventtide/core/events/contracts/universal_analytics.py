@@ -12,10 +12,13 @@ as strings). The session's fields are ``fullVisitorId``, ``userId``, ``visitId``
 ``eventInfo``, ``transaction``, ``item``, ``product`` and ``eCommerceAction``.
 
 - Each hit is an event (or more, below) at the session's start plus the hit's time.
-- The user is ``userId``, else ``fullVisitorId``; a row carrying both links the visitor
-  to the user (as GA4's rows do, :func:`.ga4.link_reading`). The session is
-  ``fullVisitorId`` and ``visitId`` together: Google documents ``visitId`` as unique to
-  its visitor only.
+- The user is ``userId``, else the visitor: ``clientId`` (the browser's ``_ga`` cookie
+  id, which GA4's ``user_pseudo_id`` and Measurement Protocol ``client_id`` also are, so
+  a site's Universal Analytics and GA4 histories meet in one visitor), else
+  ``fullVisitorId`` (Google's hash of it; the public sample has no ``clientId``). A row
+  carrying a user and a visitor links the visitor to the user (as GA4's rows do,
+  :func:`.ga4.link_reading`). The session is ``fullVisitorId`` and ``visitId``
+  together: Google documents ``visitId`` as unique to its visitor only.
 - ``PAGE`` hits are page views (the path of ``page.pagePath``, ``page.pageTitle``,
   ``referer``); ``APPVIEW`` hits are an app's screen views (``appInfo.screenName``).
 - ``EVENT`` hits are the app's own events named by ``eventInfo.eventAction`` with
@@ -41,9 +44,9 @@ as strings). The session's fields are ``fullVisitorId``, ``userId``, ``visitId``
 - What is not read is kept under ``$ua``: the session's fields and the hit's (under
   ``hit``), without the nulls, empty fields and the public sample's "not available in
   demo dataset" that the export writes for every field a row does not use.
-- Ids derive from the visitor, the visit, its start, the hit's number and the reading's
-  place in it: importing a day twice, or its intraday table and then the day's, stores
-  each event once.
+- Ids derive from ``fullVisitorId``, the visit, its start, the hit's number and the
+  reading's place in it: importing a day twice, or its intraday table and then the
+  day's, stores each event once.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ MICROS: Final = 1_000_000
 NO_CURRENCY: Final = "XXX"
 PLACEHOLDER: Final = "not available in demo dataset"
 """What Google's public sample writes for the fields it withholds."""
-SESSION_READ: Final = frozenset({"fullVisitorId", "userId", "visitId", "visitStartTime", "hits"})
+SESSION_READ: Final = frozenset({"userId", "clientId", "visitId", "visitStartTime", "hits"})
 HIT_READ: Final = frozenset(
     {"hitNumber", "time", "type", "eventInfo", "product", "eCommerceAction", "transaction",
      "item", "refund"}
@@ -95,18 +98,19 @@ APP_PLATFORMS: Final = {"ios": "ios", "android": "android"}
 
 def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """One exported session: the events its hits stand for, and its identity link if any."""
-    visitor, user = _id(session.get("fullVisitorId")), _id(session.get("userId"))
+    full, user = _id(session.get("fullVisitorId")), _id(session.get("userId"))
+    visitor = _id(session.get("clientId")) or full
     start = _start(session) or imported_at
     visit = _id(session.get("visitId"))
     hits = [hit for hit in _list(session.get("hits")) if isinstance(hit, dict)]
     base = {
         "user_id": user or visitor,
-        "session_id": f"{visitor}:{visit}"[:128] if visitor and visit else NO_SESSION,
+        "session_id": f"{full}:{visit}"[:128] if full and visit else NO_SESSION,
     }
     kept = _pruned({k: v for k, v in session.items() if k not in SESSION_READ})
     currency = _view_currency(hits)
     items = _items_by_transaction(hits, currency)
-    key = f"ua:{visitor}:{visit}:{_number(session.get('visitStartTime'))}"
+    key = f"ua:{full}:{visit}:{_number(session.get('visitStartTime'))}"
     events: list[Mapped] = []
     for index, hit in enumerate(hits):
         at = _hit_time(start, hit)
