@@ -18,6 +18,7 @@ from eventtide.core.events import (
     ClickEvent,
     CustomEvent,
     IdentifyEvent,
+    LogoutEvent,
     PageViewEvent,
     PurchaseEvent,
     SearchEvent,
@@ -123,6 +124,16 @@ def test_items_become_a_cart_add_each_and_a_purchase_with_its_order() -> None:
     (kept,) = _read(empty)
     assert isinstance(kept, CustomEvent), "a purchase without items is kept, not refused"
     assert kept.event_type == "ga4:purchase"
+
+
+def test_an_apps_own_event_named_like_a_typed_one_follows_the_shared_rule() -> None:
+    (logout,) = _read(_row("logout", {**PAGE, "reason": "timeout", "screen": "home"}))
+    assert isinstance(logout, LogoutEvent)
+    assert logout.properties.reason == "timeout"
+    assert (logout.properties.extra or {})["screen"] == "home"
+    (unfit,) = _read(_row("add_to_cart", {**PAGE, "value": 3}))  # no items: no product
+    assert isinstance(unfit, CustomEvent)
+    assert unfit.event_type == "ga4:add_to_cart"
 
 
 def test_search_outbound_click_and_other_names() -> None:

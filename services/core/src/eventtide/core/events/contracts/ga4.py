@@ -24,7 +24,9 @@ browser's or app instance's); ``platform`` (``WEB``, ``IOS``, ``ANDROID``); ``de
   ``click``; ``login``, ``sign_up`` → ``login``, ``signup``; ``video_start`` →
   ``video_play``. Other names are custom events with the parameters as properties. A
   row of a typed name that does not fit the typed event (a ``purchase`` without items)
-  is kept as the custom ``ga4:<name>``, since a typed name always means the typed event.
+  is kept as the custom ``ga4:<name>``, since a typed name always means the typed event;
+  an app's own event named like one (``logout``) is that typed event when its
+  parameters fit (the rule every door shares).
 - GA4's other fields (``device``, ``geo``, ``traffic_source``, ``ecommerce``, ``items``...)
   are kept under ``$ga4``.
 - A row has no id of its own: one derives from its content (and the item's place), so
@@ -57,6 +59,8 @@ READ: Final = frozenset(
     {"event_name", "event_timestamp", "event_params", "user_id", "user_pseudo_id"}
 )
 """Fields the envelope or the event's reading takes; the rest go to ``$ga4``."""
+SOURCE: Final = "ga4"
+"""The prefix of an event named like a typed one that does not fit it."""
 PAGE_VIEWS: Final = frozenset({"page_view", "screen_view"})
 PER_ITEM: Final = {"add_to_cart": "Product Added", "remove_from_cart": "Product Removed"}
 """GA4 events that may carry several items, each an eventtide event of its own."""
@@ -173,7 +177,7 @@ def readings(
 ) -> list[Mapped]:
     """The typed readings of the row (one, or one per item) each with its custom one."""
     ga4 = {"$ga4": dict(kept)} if kept else {}
-    custom_name = f"ga4:{name}" if name in EVENT_TYPES else name
+    custom_name = f"{SOURCE}:{name}" if name in EVENT_TYPES else name
     custom = {**envelope, "event_type": custom_name, "properties": {**params, **ga4}}
     if name in PAGE_VIEWS:
         title = text(params.get("page_title")) or text(params.get("firebase_screen"))
@@ -186,8 +190,8 @@ def readings(
             _typed(PER_ITEM[name], {**params, **item, **own}, envelope, custom) for item in items
         ]
     spec = _spec(name, params, items, kept)
-    if spec is None:
-        return [Mapped(None, custom)]
+    if spec is None:  # the app's own event: a typed name follows the rule every door shares
+        return [Mapped(None, {**custom, "event_type": name}, SOURCE)]
     spec_name, properties = spec
     return [_typed(spec_name, {**properties, **ga4}, envelope, custom)]
 
