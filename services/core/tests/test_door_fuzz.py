@@ -31,7 +31,7 @@ from eventtide.core.events.contracts import (
 )
 from eventtide.core.events.envelope import Envelope
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.no_cover]  # hypothesis under the tracer: twice as long
 
 RECEIVED = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 Mapping_ = Callable[..., Mapped]

@@ -380,3 +380,9 @@ def test_auto_reads_sessions_as_universal_analytics() -> None:
     assert settle(rows, "auto", "ga_sessions_20170801.json")[0] == "universal-analytics"
     with pytest.raises(FormatProblemError, match="read as --format universal-analytics"):
         settle(rows, "ga4", "ga_sessions_20170801.json")
+
+
+def test_a_hit_time_past_any_date_is_the_sessions_start() -> None:
+    """Found by the fuzz test: the import stopped with an OverflowError."""
+    (view,) = _read(_session(_hit(1, "PAGE", time_ms=0, time="99999999999999999")))
+    assert view.occurred_at == datetime.fromtimestamp(START, UTC)
