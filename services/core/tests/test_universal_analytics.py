@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from eventtide.core.events import (
     AddToCartEvent,
@@ -29,6 +31,10 @@ from eventtide.core.events import (
 )
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
 from eventtide.core.events.contracts.format_check import FormatProblemError, settle
+from eventtide.core.events.contracts.universal_analytics_lines import (
+    literal_as_json,
+    python_literal,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -386,3 +392,26 @@ def test_a_hit_time_past_any_date_is_the_sessions_start() -> None:
     """Found by the fuzz test: the import stopped with an OverflowError."""
     (view,) = _read(_session(_hit(1, "PAGE", time_ms=0, time="99999999999999999")))
     assert view.occurred_at == datetime.fromtimestamp(START, UTC)
+
+
+LITERALS = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1),
+              st.floats(allow_nan=False, allow_infinity=False), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@given(LITERALS)
+@example({"pageTitle": 'Say "hi"', "v2ProductName": "Google Men's Tee", "isImpression": True,
+          "None": None, "list": [False, 1.5e-05, -3]})  # fmt: skip
+def test_a_python_literal_reads_as_the_value_it_writes(value: Any) -> None:
+    """Any text, quotes and backslashes too; one Python writes without backslashes (nearly
+    all) is rewritten as the JSON of the same value, the quick way."""
+    written = repr(value)
+    assert python_literal(written) == value
+    rewritten = literal_as_json(written)
+    assert (rewritten is None) == ("\\" in written or "\x00" in written)
+    if rewritten is not None:
+        assert orjson.loads(rewritten) == value

@@ -14,6 +14,7 @@ A session row without hits holds no event to read and is refused saying so.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Final
 
 import orjson
@@ -23,6 +24,10 @@ from eventtide.core.events.contracts.exports import json_object_line
 from eventtide.core.events.rejection import Rejection, single
 
 HEADER_NEEDS: Final = frozenset({"fullVisitorId", "visitStartTime"})
+QUOTED: Final = re.compile(r"""('[^']*'|"[^"]*")""")
+"""A string of a Python literal without backslashes, quotes and all."""
+JSON_WORDS: Final = (("True", "true"), ("False", "false"), ("None", "null"))
+"""Python's constants as JSON writes them (outside strings they are whole words)."""
 NESTED: Final = ("device", "geoNetwork", "totals", "trafficSource", "hits", "customDimensions")
 """Columns a CSV export writes as text of a record or a list of them."""
 
@@ -57,10 +62,31 @@ def _nested(record: dict[str, str]) -> dict[str, Any] | Rejection:
             row[column] = orjson.loads(value)
         except orjson.JSONDecodeError:
             try:
-                row[column] = ast.literal_eval(value)
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                row[column] = python_literal(value)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 return refused(f"its {column} column is neither JSON nor a Python literal")
     return row
+
+
+def python_literal(text: str) -> Any:
+    """The value a Python literal writes (a ``repr`` of lists, dicts, strings, numbers,
+    ``True``, ``False``, ``None``), read as data, never run.
+
+    :func:`ast.literal_eval` reads any literal, at about 1 MB/s: a day of the public
+    sample's hits would take minutes. A ``repr`` without backslashes (nearly all of them:
+    Python writes one only for a string holding both quote kinds or an unprintable
+    character) has strings that end at their next quote of their own kind, so it is
+    rewritten as JSON in a few passes over the whole text and read by orjson, eight times
+    faster; anything else, and any text that does not read as JSON so rewritten (a
+    ``nan``, a tuple), is read by :func:`ast.literal_eval`.
+    """
+    rewritten = literal_as_json(text)
+    if rewritten is not None:
+        try:
+            return orjson.loads(rewritten)
+        except orjson.JSONDecodeError:
+            pass
+    return ast.literal_eval(text)
 
 
 def _with_hits(row: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
@@ -83,3 +109,16 @@ def refused(what: str) -> Rejection:
         f"{what}: give Universal Analytics' ga_sessions rows as BigQuery's JSON export "
         "writes them, or as CSV under a header row of their column names",
     )  # fmt: skip
+
+
+def literal_as_json(text: str) -> str | None:
+    """A Python literal without backslashes rewritten as JSON (None for one with them)."""
+    if "\\" in text or "\x00" in text:
+        return None
+    parts = QUOTED.split(text)  # outside, string, outside, string, ..., outside
+    outside = "\x00".join(parts[0::2])
+    for word, json_word in JSON_WORDS:
+        outside = outside.replace(word, json_word)
+    parts[0::2] = outside.split("\x00")
+    parts[1::2] = ['"' + quoted[1:-1].replace('"', '\\"') + '"' for quoted in parts[1::2]]
+    return "".join(parts)
