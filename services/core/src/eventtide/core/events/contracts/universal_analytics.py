@@ -52,7 +52,7 @@ as strings). The session's fields are ``fullVisitorId``, ``userId``, ``visitId``
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -109,7 +109,7 @@ def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Ma
     }
     kept = _pruned({k: v for k, v in session.items() if k not in SESSION_READ})
     currency = _view_currency(hits)
-    items = _items_by_transaction(hits, currency)
+    items = _items_by_transaction(hits)
     key = f"ua:{full}:{visit}:{_number(session.get('visitStartTime'))}"
     events: list[Mapped] = []
     for index, hit in enumerate(hits):
@@ -174,7 +174,7 @@ def _impressions(
     for product in _list(hit.get("product")):
         if isinstance(product, dict) and _true(product.get("isImpression")):
             name = _text(product.get("productListName")) or "(not set)"
-            lists.setdefault(name, []).append(_product(product, currency))
+            lists.setdefault(name, []).append(_product(product))
     for name, products in lists.items():  # the hit's fields are its other event's
         listed = {"list_id": name, "products": products, "currency": currency}
         yield _custom("Product List Viewed", listed, envelope)
@@ -218,7 +218,7 @@ def _actions(
         return
     step = obj(hit.get("eCommerceAction"))
     info = _pruned(obj(hit.get("eventInfo")))  # a product's category is not the event's
-    products = [_product(p, currency) for p in _list(hit.get("product"))
+    products = [_product(p) for p in _list(hit.get("product"))
                 if isinstance(p, dict) and not _true(p.get("isImpression"))]  # fmt: skip
     common = {"currency": currency, **({"eventInfo": info} if info else {}), **ua}
     if action in PER_PRODUCT:
@@ -246,40 +246,25 @@ def _actions(
         yield _custom(f"ecommerce_action_{action}", {**common, "products": products}, envelope)
 
 
-def _product(product: Mapping[str, Any], currency: str) -> dict[str, Any]:
+def _product(product: Mapping[str, Any]) -> dict[str, Any]:
     """A product in Segment's form (the others of its fields kept)."""
-    read = {"productSKU", "v2ProductName", "v2ProductCategory", "productBrand",
-            "productVariant", "productPrice", "productQuantity", "isImpression"}  # fmt: skip
+    read = {source for source, _ in PRODUCT_FIELDS.values()} | {"isImpression"}
     rest = _pruned({k: v for k, v in product.items() if k not in read})
-    form = {
-        "product_id": _text(product.get("productSKU")),
-        "name": _text(product.get("v2ProductName")),
-        "category": _text(product.get("v2ProductCategory")),
-        "brand": _text(product.get("productBrand")),
-        "variant": _text(product.get("productVariant")),
-        "price": _amount(product.get("productPrice")),
-        "quantity": _number(product.get("productQuantity")),
-    }
-    return {**rest, **{k: v for k, v in form.items() if v is not None}}
+    return {**rest, **_fields(product, PRODUCT_FIELDS)}
 
 
 def _order(transaction: Mapping[str, Any], currency: str) -> dict[str, Any]:
     """A transaction's order fields in Segment's names."""
-    order = {
-        "order_id": _text(transaction.get("transactionId")),
-        "revenue": _amount(transaction.get("transactionRevenue")),
-        "tax": _amount(transaction.get("transactionTax")),
-        "shipping": _amount(transaction.get("transactionShipping")),
-        "affiliation": _text(transaction.get("affiliation")),
-        "coupon": _text(transaction.get("transactionCoupon")),
-        "currency": currency,
-    }
-    return {k: v for k, v in order.items() if v is not None}
+    return {**_fields(transaction, ORDER_FIELDS), "currency": currency}
 
 
-def _items_by_transaction(
-    hits: list[dict[str, Any]], currency: str
-) -> dict[str, list[dict[str, Any]]]:
+def _fields(record: Mapping[str, Any], fields: Mapping[str, Field]) -> dict[str, Any]:
+    """``record``'s fields under Segment's names, each read as its kind is; nulls left out."""
+    read = {name: reader(record.get(source)) for name, (source, reader) in fields.items()}
+    return {name: value for name, value in read.items() if value is not None}
+
+
+def _items_by_transaction(hits: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Classic e-commerce's ``ITEM`` hits, as products, by the transaction they belong to
     (of those the row holds a ``TRANSACTION`` hit for)."""
     orders = {str(obj(h.get("transaction")).get("transactionId")) for h in hits
@@ -292,14 +277,9 @@ def _items_by_transaction(
             continue
         quantity = _number(item.get("itemQuantity")) or 1
         revenue = _amount(item.get("itemRevenue"))
-        product = {
-            "product_id": _text(item.get("productSku")),
-            "name": _text(item.get("productName")),
-            "category": _text(item.get("productCategory")),
-            "price": None if revenue is None else round(revenue / quantity, 6),
-            "quantity": quantity,
-        }
-        items[order].append({k: v for k, v in product.items() if v is not None})
+        price = None if revenue is None else round(revenue / quantity, 6)
+        product = {**_fields(item, ITEM_FIELDS), "quantity": quantity}
+        items[order].append(product if price is None else {**product, "price": price})
     return items
 
 
@@ -420,3 +400,26 @@ def _amount(value: object) -> float | None:
 
 def _true(value: object) -> bool:
     return value is True or str(value).lower() == "true"
+
+
+Field = tuple[str, Callable[[object], Any]]
+"""A field's name in the export, and how its value is read."""
+PRODUCT_FIELDS: Final[dict[str, Field]] = {
+    "product_id": ("productSKU", _text), "name": ("v2ProductName", _text),
+    "category": ("v2ProductCategory", _text), "brand": ("productBrand", _text),
+    "variant": ("productVariant", _text), "price": ("productPrice", _amount),
+    "quantity": ("productQuantity", _number),
+}  # fmt: skip
+"""An enhanced e-commerce product's fields, by Segment's names for them."""
+ORDER_FIELDS: Final[dict[str, Field]] = {
+    "order_id": ("transactionId", _text), "revenue": ("transactionRevenue", _amount),
+    "tax": ("transactionTax", _amount), "shipping": ("transactionShipping", _amount),
+    "affiliation": ("affiliation", _text), "coupon": ("transactionCoupon", _text),
+}  # fmt: skip
+"""A transaction's fields, by Segment's names for an order's."""
+ITEM_FIELDS: Final[dict[str, Field]] = {
+    "product_id": ("productSku", _text), "name": ("productName", _text),
+    "category": ("productCategory", _text),
+}  # fmt: skip
+"""A classic e-commerce item's fields, by Segment's names for a product's (its price is
+its revenue over its quantity)."""
