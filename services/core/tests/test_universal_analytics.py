@@ -280,6 +280,17 @@ def test_a_purchase_is_an_order_of_its_products_in_the_currency_the_transaction_
     assert added.properties.currency == "USD"  # the row's view currency, named by its order
 
 
+def test_a_refund_is_an_order_refunded_of_its_amount() -> None:
+    refund = _hit(1, "EVENT", eCommerceAction=_action("7"), refund={"refundAmount": "12500000"},
+                  transaction={"transactionId": "T-7"})  # fmt: skip
+    (refunded,) = _read(_session(refund))
+    assert isinstance(refunded, CustomEvent)
+    assert refunded.event_type == "Order Refunded"
+    assert (refunded.properties["order_id"], refunded.properties["total"]) == ("T-7", 12.5)
+    (whole,) = _read(_session(_hit(1, "EVENT", eCommerceAction=_action("7"))))
+    assert "order_id" not in whole.properties, "no transaction named: no order id"
+
+
 def test_a_local_currency_unlike_the_views_names_no_currency() -> None:
     transaction = {"transactionId": "T1", "transactionRevenue": "20000000",
                    "currencyCode": "EUR", "localTransactionRevenue": "18000000"}  # fmt: skip

@@ -239,7 +239,8 @@ def _actions(
         refund = _amount(obj(hit.get("refund")).get("refundAmount"))
         order_id = _text(obj(hit.get("transaction")).get("transactionId"))
         refunded = {"order_id": order_id, "total": refund, "products": products}
-        yield _typed("Order Refunded", {**common, **refunded}, envelope)
+        named = {k: v for k, v in refunded.items() if v is not None}
+        yield _typed("Order Refunded", {**common, **named}, envelope)
     elif action == "8":
         yield _typed("Checkout Step Completed", {**common, **at_step}, envelope)
     else:
