@@ -380,6 +380,18 @@ def test_the_kaggle_csv_form_reads_as_the_json_row() -> None:
     assert [e.event_type for e in from_csv] == ["page_view", "add_to_cart"]
 
 
+def test_a_long_sessions_hits_past_the_csv_modules_field_limit_read() -> None:
+    """Python's csv module reads fields up to 128 KiB; a long session's hits are more."""
+    hits = [_hit(n, "PAGE", n * 1_000, page={"pagePath": f"/p/{n}", "pageTitle": "t" * 400})
+            for n in range(1, 301)]  # fmt: skip
+    written = repr(hits)
+    assert len(written) > 131_072
+    header = "fullVisitorId,visitId,visitStartTime,hits"
+    line = f'3418334011779872055,{START},{START},"{written.replace(chr(34), chr(34) * 2)}"'
+    _, row = _decoded([header, line])
+    assert len(_read(row)) == 300
+
+
 def test_a_session_without_hits_and_a_line_of_no_session_are_refused_saying_why() -> None:
     hitless = _decoded([json.dumps(_session())])[0]
     assert isinstance(hitless, Rejection)

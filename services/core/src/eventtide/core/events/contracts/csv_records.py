@@ -14,9 +14,15 @@ from typing import Final
 
 from eventtide.core.events.rejection import Rejection
 
+FIELD_LIMIT: Final = 1 << 30
+"""The largest field read (the csv module's own limit, 128 KiB, is smaller than a long
+session's hits in a Universal Analytics CSV export)."""
 WHITESPACE: Final = " "
 """A delimiter that stands for any run of spaces (a table lined up in columns, like the
 CDNOW purchase log), when the header holds none of the others."""
+
+
+csv.field_size_limit(FIELD_LIMIT)
 
 
 class CsvRecords:
@@ -40,7 +46,7 @@ class CsvRecords:
         line = text.rstrip("\r\n")
         delimiter = self._delimiter_of(line)
         names = self._split(line, delimiter)
-        if names is None or not fits(names):
+        if isinstance(names, str) or not fits(names):
             return False
         self.header, self.delimiter = names, delimiter
         return True
@@ -48,7 +54,8 @@ class CsvRecords:
     def header_names(self, text: str) -> list[str]:
         """The column names ``text`` would give as a header (to say what it lacks)."""
         line = text.rstrip("\r\n")
-        return self._split(line, self._delimiter_of(line)) or []
+        names = self._split(line, self._delimiter_of(line))
+        return [] if isinstance(names, str) else names
 
     def _delimiter_of(self, line: str) -> str:
         """Of the delimiters allowed, the one that splits the header most."""
@@ -59,15 +66,15 @@ class CsvRecords:
         return delimiter
 
     @staticmethod
-    def _split(line: str, delimiter: str) -> list[str] | None:
-        """The line's fields; None when no CSV reads it (a carriage return or a NUL
-        inside a field: a file from an old Mac, or binary)."""
+    def _split(line: str, delimiter: str) -> list[str] | str:
+        """The line's fields, or why no CSV reads it (a carriage return or a NUL inside a
+        field: a file from an old Mac, or binary)."""
         if delimiter == WHITESPACE:
             return line.split()
         try:
             return next(csv.reader([line], delimiter=delimiter), [])
-        except csv.Error:
-            return None
+        except csv.Error as error:  # its advice to open the file otherwise is not the user's
+            return str(error).split(" - ")[0]
 
     def record(self, text: str) -> dict[str, str] | Rejection | None:
         """The record ``text`` ends, its refusal, or None while a quoted field goes on."""
@@ -78,8 +85,10 @@ class CsvRecords:
         self._pending = ""
         values = self._split(record.rstrip("\r\n"), self.delimiter)
         header = self.header or []
-        if values is None:
-            return self._refuse("no CSV reads this record: a carriage return or a NUL in a field")
+        if isinstance(values, str):
+            return self._refuse(
+                f"no CSV reads this record ({values}): a carriage return or a NUL in a field?"
+            )
         if len(values) != len(header):
             return self._refuse(
                 f"the header names {len(header)} columns, this record has {len(values)}"
