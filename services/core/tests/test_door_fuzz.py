@@ -79,7 +79,7 @@ def _mapped_events(mapped: Mapped) -> None:
 def test_every_message_a_door_receives_maps_to_an_event_or_a_refusal(door: str) -> None:
     mapping, link_of, names = DOORS[door]
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(records(names), SCALARS)
     def check(message: dict[str, Any], sent_at: object) -> None:
         _mapped_events(mapping(message, received_at=RECEIVED, sent_at=sent_at))
@@ -93,7 +93,7 @@ def test_every_message_a_door_receives_maps_to_an_event_or_a_refusal(door: str) 
 def test_every_measurement_protocol_request_maps_to_events_or_refusals() -> None:
     """A GA4 request is split into messages first; each, and its link, is mapped."""
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(records(GA4_FIELDS), st.lists(records(GA4_FIELDS), max_size=3), st.booleans())
     def check(request: dict[str, Any], events: list[dict[str, Any]], listed: bool) -> None:
         body = {**request, "events": events} if listed else request

@@ -98,7 +98,7 @@ def _rows(file_format: str) -> st.SearchStrategy[dict[str, Any]]:
 def test_every_reader_gives_events_or_refusals_for_any_row(file_format: str) -> None:
     """Each row goes the import's way: its file's decoder, then the format's reader."""
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(_rows(file_format), min_size=1, max_size=3))
     def check(rows: list[dict[str, Any]]) -> None:
         decode = line_decoder(file_format, "export.json")
