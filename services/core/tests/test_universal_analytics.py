@@ -392,10 +392,43 @@ def test_a_long_sessions_hits_past_the_csv_modules_field_limit_read() -> None:
     assert len(_read(row)) == 300
 
 
-def test_a_session_without_hits_and_a_line_of_no_session_are_refused_saying_why() -> None:
-    hitless = _decoded([json.dumps(_session())])[0]
-    assert isinstance(hitless, Rejection)
-    assert "without hits" in hitless.message
+def test_a_session_without_hits_is_its_totals_and_an_order_of_its_revenue() -> None:
+    """Kaggle's first files (``train.csv``): sessions' totals, JSON in CSV, no hits."""
+    header = (
+        "channelGrouping,date,device,fullVisitorId,geoNetwork,sessionId,"
+        "socialEngagementType,totals,trafficSource,visitId,visitNumber,visitStartTime"
+    )
+
+    def line(visitor: str, totals: dict[str, str]) -> str:
+        nested = [json.dumps(v).replace('"', '""') for v in (
+            {"deviceCategory": "mobile", "operatingSystem": "iOS"}, {"country": "Japan"},
+            totals, {"source": "google"})]  # fmt: skip
+        return (f'Organic Search,20160902,"{nested[0]}",{visitor},"{nested[1]}",'
+                f'{visitor}_{START},Not Socially Engaged,"{nested[2]}","{nested[3]}",'
+                f"{START},1,{START}")  # fmt: skip
+
+    bought = {"visits": "1", "hits": "11", "pageviews": "10", "transactionRevenue": "37860000"}
+    browsed = {"visits": "1", "hits": "1", "pageviews": "1", "bounces": "1"}
+    _, buyer, browser = _decoded([header, line("9674781571160116268", bought),
+                                  line("1131660440785968503", browsed)])  # fmt: skip
+    session, order = _read(buyer)
+    assert isinstance(session, CustomEvent)
+    assert session.event_type == "session"
+    assert session.properties["$ua"]["totals"]["pageviews"] == "10"
+    assert (session.context.country, session.context.device) == ("JP", "mobile")
+    assert isinstance(order, PurchaseEvent)
+    assert (order.properties.amount, order.properties.currency) == (37.86, "XXX")
+    assert [(i.product_id, i.quantity) for i in order.properties.items] == [("unknown", 1)]
+    assert order.occurred_at == datetime.fromtimestamp(START, UTC)
+    assert [e.event_type for e in _read(browser)] == ["session"]
+    counted = _session(totals={"transactions": "0", "transactionRevenue": "5000000"})
+    assert [e.event_type for e in _read(counted)] == ["session"], "no transactions: no order"
+
+
+def test_a_row_of_no_session_is_refused_saying_why() -> None:
+    empty = _decoded([json.dumps({**_session(), "totals": {}})])[0]
+    assert isinstance(empty, Rejection)
+    assert "neither hits nor totals" in empty.message
     (other,) = _decoded(["timestamp,user,event"])
     assert isinstance(other, Rejection)
     assert "ga_sessions rows" in other.message
@@ -409,6 +442,9 @@ def test_auto_reads_sessions_as_universal_analytics() -> None:
     assert settle(rows, "auto", "ga_sessions_20170801.json")[0] == "universal-analytics"
     with pytest.raises(FormatProblemError, match="read as --format universal-analytics"):
         settle(rows, "ga4", "ga_sessions_20170801.json")
+    hitless = {k: v for k, v in _session().items() if k != "hits"}  # a table without them
+    totals = [orjson.dumps(hitless) for _ in range(2)]
+    assert settle(totals, "auto", "sessions.json")[0] == "universal-analytics"
 
 
 def test_a_hit_time_past_any_date_is_the_sessions_start() -> None:

@@ -32,7 +32,8 @@ SIGNATURES: Final[dict[str, tuple[frozenset[str], ...]]] = {
     "amplitude": tuple(frozenset({"event_type", key})
                        for key in ("event_time", "time", "device_id", "$insert_id", "insert_id")),
     "ga4": (frozenset({"event_name", "event_timestamp"}),),
-    "universal-analytics": (frozenset({"fullVisitorId", "hits"}),),
+    "universal-analytics": (frozenset({"fullVisitorId", "hits"}),
+                            frozenset({"fullVisitorId", "visitStartTime", "totals"})),
     "snowplow": (frozenset({"event_id", "collector_tstamp"}),),
     "purchases": (frozenset({"event_type", "user_id", "occurred_at"}),),
     "clickstream": (frozenset({"row", "roles", "index"}),),

@@ -37,6 +37,10 @@ as strings). The session's fields are ``fullVisitorId``, ``userId``, ``visitId``
   Viewed`` per list, as Segment's destination sends impressions.
 - Other hits (``SOCIAL``, ``EXCEPTION``, an item of no transaction) are custom events
   named after their type, with their fields.
+- A row without hits (a sessions table exported without them: Kaggle's ``train.csv``)
+  is a ``session`` event of its totals at its start and, when its ``totals`` have a
+  ``transactionRevenue`` (``totalTransactionRevenue``), one purchase of it (one line of
+  an ``unknown`` product, no currency named).
 - Money is exported times 10^6 (Google's schema) and read back. The amounts that are
   not ``local*`` are in the view's currency, which the row names only when a
   transaction gives its ``currencyCode`` with an equal local amount; otherwise it is
@@ -79,6 +83,8 @@ SOURCE_KEY: Final = "$ua"
 MICROS: Final = 1_000_000
 """Google's schema: "expressed as the value passed to Analytics multiplied by 10^6"."""
 NO_CURRENCY: Final = "XXX"
+UNKNOWN_PRODUCT: Final = "unknown"
+"""The product of an order known only by its session's totals."""
 PLACEHOLDER: Final = "not available in demo dataset"
 """What Google's public sample writes for the fields it withholds."""
 SESSION_READ: Final = frozenset({"userId", "clientId", "visitId", "visitStartTime", "hits"})
@@ -121,11 +127,32 @@ def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Ma
         number = index if number is None else number
         for part, mapped in enumerate(_readings(hit, envelope, ua, currency, items)):
             events.append(with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"{key}:{number}:{part}")))
+    if not hits:  # a sessions table without its hits: the session and its revenue
+        envelope = {**base, "occurred_at": start, "received_at": start,
+                    "context": _context(session, {})}  # fmt: skip
+        for part, mapped in enumerate(_totals_readings(session, envelope, kept, key)):
+            events.append(with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"{key}:totals:{part}")))
     if user and visitor and user != visitor and events:
         envelope = {**base, "occurred_at": start, "received_at": start,
-                    "context": _context(session, hits[0])}  # fmt: skip
+                    "context": _context(session, hits[0] if hits else {})}  # fmt: skip
         events.append(link_reading(envelope, visitor, user, prefix="ua-link"))
     return events
+
+
+def _totals_readings(
+    session: Mapping[str, Any], envelope: Mapping[str, Any], kept: Mapping[str, Any], key: str
+) -> Iterator[Mapped]:
+    """A row without hits: a ``session`` event of its totals and, when it had revenue
+    (and no count of no transactions), one purchase of it (its products unknown)."""
+    yield _custom("session", {SOURCE_KEY: dict(kept)}, envelope)
+    totals = obj(session.get("totals"))
+    revenue = _amount(totals.get("transactionRevenue", totals.get("totalTransactionRevenue")))
+    count = _number(totals.get("transactions"))  # Kaggle's first files leave it out
+    if not revenue or (count is not None and count <= 0):
+        return
+    line = {"product_id": UNKNOWN_PRODUCT, "price": revenue, "quantity": 1}
+    order = {"order_id": key, "revenue": revenue, "products": [line], "currency": NO_CURRENCY}
+    yield _typed("Order Completed", order, envelope)
 
 
 def _hit_kept(hit: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ Kaggle "Google Analytics Customer Revenue Prediction" files), where ``device``,
 ``geoNetwork``, ``totals`` and ``trafficSource`` are JSON and ``hits`` and
 ``customDimensions`` are written as Python literals (single quotes, ``True``). Both
 are read; a literal is only ever parsed as data (:func:`ast.literal_eval`), never run.
-A session row without hits holds no event to read and is refused saying so.
+A session row with neither hits nor totals holds no event to read and is refused saying
+so.
 """
 
 from __future__ import annotations
@@ -90,16 +91,17 @@ def python_literal(text: str) -> Any:
 
 
 def _with_hits(row: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
+    """The row, when it holds hits or at least the session's totals."""
     if isinstance(row, Rejection):
         return row
-    if not isinstance(row.get("hits"), list) or not row["hits"]:
-        return single(
-            "schema_violation", "hits", "hits_expected",
-            "a session row without hits holds no event: export ga_sessions with its hits "
-            "column (the Kaggle files without hits, train.csv and test.csv, hold sessions' "
-            "totals only; train_v2.csv and test_v2.csv hold the hits)",
-        )  # fmt: skip
-    return row
+    hits, totals = row.get("hits"), row.get("totals")
+    if (isinstance(hits, list) and hits) or (isinstance(totals, dict) and totals):
+        return row
+    return single(
+        "schema_violation", "hits", "hits_expected",
+        "a session row with neither hits nor totals holds no event: export ga_sessions "
+        "with its hits column (or at least its totals)",
+    )  # fmt: skip
 
 
 def refused(what: str) -> Rejection:
