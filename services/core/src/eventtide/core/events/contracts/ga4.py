@@ -100,15 +100,16 @@ def link_reading(
     return Mapped(link, link)
 
 
-def without_nulls(value: Any) -> Any:
+def without_nulls(value: Any, also: tuple[object, ...] = ()) -> Any:
     """``value`` without the nulls, empty lists and empty objects the export writes for
     every field a row does not use (most of ``ecommerce``, ``app_info``, an item's
-    promotion fields...): they would take room in every stored event and say nothing."""
+    promotion fields...): they would take room in every stored event and say nothing.
+    ``also``: other values that say nothing (a public sample's placeholder)."""
     if isinstance(value, dict):
-        pruned = {k: without_nulls(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, [], {})}
+        pruned = {k: without_nulls(v, also) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, [], {}, *also)}
     if isinstance(value, list):
-        return [without_nulls(v) for v in value]
+        return [without_nulls(v, also) for v in value]
     return value
 
 
@@ -187,13 +188,14 @@ def readings(
     if name in PER_ITEM and items:  # each carries its own item, not the row's list
         own = {"$ga4": {k: v for k, v in kept.items() if k != "items"}}
         return [
-            _typed(PER_ITEM[name], {**params, **item, **own}, envelope, custom) for item in items
+            spec_mapped(PER_ITEM[name], {**params, **item, **own}, envelope, custom)
+            for item in items
         ]
     spec = _spec(name, params, items, kept)
     if spec is None:  # the app's own event: a typed name follows the rule every door shares
         return [Mapped(None, {**custom, "event_type": name}, SOURCE)]
     spec_name, properties = spec
-    return [_typed(spec_name, {**properties, **ga4}, envelope, custom)]
+    return [spec_mapped(spec_name, {**properties, **ga4}, envelope, custom)]
 
 
 def _spec(
@@ -228,12 +230,13 @@ def _spec(
     return None
 
 
-def _typed(
+def spec_mapped(
     spec_name: str,
     properties: Mapping[str, Any],
     envelope: Mapping[str, Any],
     custom: dict[str, Any],
 ) -> Mapped:
+    """A Segment spec name's typed event with ``custom`` as its fallback reading."""
     reading = typed_reading(spec_name, properties)
     if reading is None:
         return Mapped(None, custom)

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -73,8 +74,7 @@ from eventtide.core.events.contracts.common import (
     with_id,
 )
 from eventtide.core.events.contracts.countries import country_named
-from eventtide.core.events.contracts.ecommerce import typed_reading
-from eventtide.core.events.contracts.ga4 import link_reading
+from eventtide.core.events.contracts.ga4 import link_reading, spec_mapped, without_nulls
 
 SOURCE: Final = "ua"
 """The prefix of an app's own event named like a typed one."""
@@ -102,6 +102,15 @@ DEVICES: Final = frozenset({"desktop", "mobile", "tablet"})
 APP_PLATFORMS: Final = {"ios": "ios", "android": "android"}
 
 
+@dataclass(frozen=True, slots=True)
+class SessionContext:
+    """A session's part of each of its events' context."""
+
+    app_platform: str
+    device: str
+    country: str
+
+
 def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """One exported session: the events its hits stand for, and its identity link if any."""
     full, user = _id(session.get("fullVisitorId")), _id(session.get("userId"))
@@ -115,13 +124,14 @@ def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Ma
     }
     kept = _pruned({k: v for k, v in session.items() if k not in SESSION_READ})
     currency = _view_currency(hits)
+    shared = _session_context(session)
     items = _items_by_transaction(hits)
     key = f"ua:{full}:{visit}:{_number(session.get('visitStartTime'))}"
     events: list[Mapped] = []
     for index, hit in enumerate(hits):
         at = _hit_time(start, hit)
         envelope = {**base, "occurred_at": at, "received_at": at,
-                    "context": _context(session, hit)}  # fmt: skip
+                    "context": _context(shared, hit)}  # fmt: skip
         ua = {SOURCE_KEY: {**kept, "hit": _hit_kept(hit)}}
         number = _number(hit.get("hitNumber"))
         number = index if number is None else number
@@ -129,12 +139,12 @@ def from_ua_export(session: Mapping[str, Any], imported_at: datetime) -> list[Ma
             events.append(with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"{key}:{number}:{part}")))
     if not hits:  # a sessions table without its hits: the session and its revenue
         envelope = {**base, "occurred_at": start, "received_at": start,
-                    "context": _context(session, {})}  # fmt: skip
+                    "context": _context(shared, {})}  # fmt: skip
         for part, mapped in enumerate(_totals_readings(session, envelope, kept, key)):
             events.append(with_id(mapped, uuid.uuid5(ID_NAMESPACE, f"{key}:totals:{part}")))
     if user and visitor and user != visitor and events:
         envelope = {**base, "occurred_at": start, "received_at": start,
-                    "context": _context(session, hits[0] if hits else {})}  # fmt: skip
+                    "context": _context(shared, hits[0] if hits else {})}  # fmt: skip
         events.append(link_reading(envelope, visitor, user, prefix="ua-link"))
     return events
 
@@ -327,32 +337,36 @@ def _view_currency(hits: list[dict[str, Any]]) -> str:
 
 def _typed(spec_name: str, properties: Mapping[str, Any], envelope: Mapping[str, Any]) -> Mapped:
     custom = {**envelope, "event_type": spec_name, "properties": dict(properties)}
-    reading = typed_reading(spec_name, properties)
-    if reading is None:
-        return Mapped(None, custom)
-    event_type, typed = reading
-    return Mapped({**envelope, "event_type": event_type, "properties": typed}, custom)
+    return spec_mapped(spec_name, properties, envelope, custom)
 
 
 def _custom(name: str, properties: Mapping[str, Any], envelope: Mapping[str, Any]) -> Mapped:
     return Mapped(None, {**envelope, "event_type": name, "properties": dict(properties)})
 
 
-def _context(session: Mapping[str, Any], hit: Mapping[str, Any]) -> dict[str, Any]:
+def _session_context(session: Mapping[str, Any]) -> SessionContext:
+    """What every hit of the session shares: its operating system (an app's platform),
+    device category and country (a name, else the language's region)."""
     device, geo = obj(session.get("device")), obj(session.get("geoNetwork"))
-    page, app = obj(hit.get("page")), obj(hit.get("appInfo"))
-    system = str(device.get("operatingSystem") or "").lower()
-    is_app = str(hit.get("type")).upper() == "APPVIEW" or hit.get("dataSource") == "app"
-    platform = APP_PLATFORMS.get(system, "server") if is_app else "web"
     category = str(device.get("deviceCategory") or "").lower()
-    path = _text(page.get("pagePath"))
-    where = (urlsplit(path).path or "/") if path else _text(app.get("screenName"))
-    return context_fields(
-        platform=platform,
+    return SessionContext(
+        app_platform=APP_PLATFORMS.get(str(device.get("operatingSystem") or "").lower(), "server"),
         device=category if category in DEVICES else "unknown",
         country=country_from(
             country_named(_text(geo.get("country"))), _text(device.get("language"))
         ),
+    )
+
+
+def _context(shared: SessionContext, hit: Mapping[str, Any]) -> dict[str, Any]:
+    page, app = obj(hit.get("page")), obj(hit.get("appInfo"))
+    is_app = str(hit.get("type")).upper() == "APPVIEW" or hit.get("dataSource") == "app"
+    path = _text(page.get("pagePath"))
+    where = (urlsplit(path).path or "/") if path else _text(app.get("screenName"))
+    return context_fields(
+        platform=shared.app_platform if is_app else "web",
+        device=shared.device,
+        country=shared.country,
         page=where or NO_PAGE,
         referrer=_text(hit.get("referer")),
     )
@@ -381,12 +395,7 @@ def _start(session: Mapping[str, Any]) -> datetime | None:
 
 def _pruned(value: Any) -> Any:
     """``value`` without nulls, empty lists and objects, and the sample's placeholders."""
-    if isinstance(value, dict):
-        pruned = {k: _pruned(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, [], {}, PLACEHOLDER)}
-    if isinstance(value, list):
-        return [_pruned(v) for v in value]
-    return value
+    return without_nulls(value, (PLACEHOLDER,))
 
 
 def _list(value: object) -> list[Any]:

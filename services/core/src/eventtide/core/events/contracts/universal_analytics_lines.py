@@ -42,11 +42,11 @@ class UniversalAnalyticsLines:
 
     def __call__(self, line: bytes) -> dict[str, Any] | Rejection | None:
         if not self._csv.continues and line.lstrip().startswith(b"{"):
-            return _with_hits(json_object_line(line))
+            return _a_session(json_object_line(line))
         text = line.decode("utf-8", errors="replace")
         if self._csv.header is not None:
             record = self._csv.record(text)
-            return record if not isinstance(record, dict) else _with_hits(_nested(record))
+            return record if not isinstance(record, dict) else _a_session(_nested(record))
         if self._csv.take_header(text, lambda names: set(names) >= HEADER_NEEDS):
             return None
         return refused("neither a session row as JSON nor the header row of a CSV export")
@@ -90,7 +90,7 @@ def python_literal(text: str) -> Any:
     return ast.literal_eval(text)
 
 
-def _with_hits(row: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
+def _a_session(row: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
     """The row, when it holds hits or at least the session's totals."""
     if isinstance(row, Rejection):
         return row
