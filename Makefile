@@ -15,8 +15,16 @@ UV := $(UV_HOME)/bin/uv
 export EVENTTIDE_UV := $(UV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
-VENV_STAMP := .venv/.synced-$(UV_VERSION)
+# Installed packages are compiled to bytecode once, as the images do, and the workspace's
+# own sources before each test or benchmark run (a fraction of a second when nothing
+# changed). Where PYTHONDONTWRITEBYTECODE is set, as in most Python container images,
+# Python never writes its cache, so every `eventtide` process (the tests start hundreds)
+# compiled each module it imports again: 1.7 s to start the consumer instead of 0.8 s.
+export UV_COMPILE_BYTECODE := 1
+VENV_STAMP := .venv/.synced-$(UV_VERSION)-bytecode
 RUN := $(UV) run --frozen --no-sync
+WORKSPACE_SOURCES := services/*/src operator/src tools/devstack/src tools/mutation bench
+compile-sources = $(RUN) python -m compileall -q -j 0 $(WORKSPACE_SOURCES)
 PYTEST_ARGS ?=
 
 # The toolchains each target builds before it starts, written once here. `make run` builds
@@ -99,6 +107,7 @@ setup: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(SDK_CLIENTS) $(BROWSER) ## install Py
 	$(build-toolchains)
 
 run: $(VENV_STAMP) $(DASHBOARD_ASSETS) ## run the pipeline with a live view until Ctrl-C (EVENTS=N stops once N are stored)
+	$(compile-sources)
 	$(RUN) eventtide dev run $(if $(EVENTS),--events $(EVENTS),)
 
 # Coverage of services/, operator/ and tools/devstack, measured in the pytest processes (see
@@ -114,6 +123,7 @@ XDIST_ARGS := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS
 
 test: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(SDK_CLIENTS) $(BROWSER) lint ## run every test tier against real Kafka, PostgreSQL and Kubernetes; fails under 85% coverage
 	$(build-toolchains)
+	$(compile-sources)
 	$(RUN) pytest $(XDIST_ARGS) $(COVERAGE_ARGS) --durations=15 $(PYTEST_ARGS)
 
 test-unit: $(VENV_STAMP) ## run the unit tier alone (no infrastructure)
@@ -121,10 +131,12 @@ test-unit: $(VENV_STAMP) ## run the unit tier alone (no infrastructure)
 
 test-integration: $(VENV_STAMP) $(DASHBOARD_ASSETS) $(BROWSER) ## run the integration tier (Kafka, PostgreSQL)
 	$(build-toolchains)
+	$(compile-sources)
 	$(RUN) pytest -m integration $(PYTEST_ARGS)
 
 test-cluster: $(VENV_STAMP) ## run the cluster tier (Kubernetes API)
 	$(build-toolchains)
+	$(compile-sources)
 	$(RUN) pytest -m cluster $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) ## ruff and mypy
@@ -141,6 +153,7 @@ mutation: $(VENV_STAMP) ## mutation testing of the pure modules (mutmut); report
 
 bench: $(VENV_STAMP) ## run every benchmark (medians of 5 runs) and write bench/results/*.json
 	$(build-toolchains)
+	$(compile-sources)
 	$(RUN) python -m bench
 
 infra-up: $(VENV_STAMP) ## start the local stack in the background (builds what it starts)
