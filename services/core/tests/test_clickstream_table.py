@@ -111,7 +111,7 @@ def test_rows_without_a_user_a_time_or_a_kind_are_refused_with_why(tmp_path: Pat
     reasons = [event.message for _, event in read]
     assert reasons == [
         "the row has no user: its visitorid is empty",
-        "the row's timestamp 'yesterday' is not a time",
+        "the row has no time: its timestamp 'yesterday' is not a time",
         "the row has no kind of event: its event is empty",
     ]
     lacking = _read(tmp_path, "orders.csv", "customer_id,order_date,amount\nc-1,2024-03-01,5\n")

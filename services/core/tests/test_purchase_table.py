@@ -4,7 +4,7 @@ the line its order began on."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,12 @@ import pytest
 from eventtide.core.events import PurchaseEvent, Rejection
 from eventtide.core.events.contracts.export_files import exported_events, where
 from eventtide.core.events.contracts.format_check import settle
-from eventtide.core.events.contracts.table_rows import given_columns, roles_of
+from eventtide.core.events.contracts.table_rows import (
+    TableHints,
+    clock_of,
+    given_columns,
+    roles_of,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -171,9 +176,9 @@ def test_columns_the_user_names_read_a_table_whose_names_say_nothing(tmp_path: P
     assert "no column for the user" in unnamed[0].message
     given = given_columns(["user=Kunden-Nr", "time = Datum", "order=Rechnung", "price=Preis",
                            "quantity=Menge"])  # fmt: skip
-    (event,) = [event for _, event in exported_events(path, "purchases", given=given)]
+    (event,) = [event for _, event in exported_events(path, "purchases", hints=TableHints(given))]
     assert _order(event) == ("k-1", "r-1", 25.0, [("unknown", 12.5, 2)])
-    wrong = [e for _, e in exported_events(path, "purchases", given={"user": "Kunde"})]
+    wrong = [e for _, e in exported_events(path, "purchases", hints=TableHints({"user": "Kunde"}))]
     assert isinstance(wrong[0], Rejection)
     assert "no column 'Kunde' (for the user) in the table; its columns: Kunden-Nr," in (
         wrong[0].message
@@ -191,6 +196,75 @@ def test_columns_the_user_names_read_a_table_whose_names_say_nothing(tmp_path: P
 def test_a_wrong_column_naming_says_what_to_give(values: list[str], said: str) -> None:
     with pytest.raises(ValueError, match=said):
         given_columns(values)
+
+
+BASKETS = """\
+household_key,BASKET_ID,DAY,PRODUCT_ID,QUANTITY,SALES_VALUE,STORE_ID,RETAIL_DISC,TRANS_TIME,WEEK_NO,COUPON_DISC,COUPON_MATCH_DISC
+2375,26984851472,1,1004906,1,1.39,364,-0.6,1631,1,0,0
+2375,26984851472,1,1033142,1,0.82,364,0,1631,1,0,0
+2375,26984851472,1,1036325,0,0,364,0,1631,1,0,0
+2375,26984851516,1,826249,2,1.98,364,-0.6,1642,1,0,0
+1364,26984896261,2,842930,1,2.19,31742,0,5,1,0,0
+1364,26984896262,711,842931,0,0,31742,0,1520,102,0,0
+"""
+"""Basket lines in the columns of dunnhumby's The Complete Journey (``transaction_data``,
+written here, not copied): days numbered from 1, times of day as numbers, lines of
+quantity 0."""
+
+
+def test_day_numbers_are_days_from_the_day_one_the_user_gives(tmp_path: Path) -> None:
+    path = tmp_path / "transaction_data.csv"
+    path.write_text(BASKETS)
+    read = [(where(p), e) for p, e in exported_events(path, "purchases", hints=TableHints(
+        day_one=datetime(2020, 1, 1).date()))]  # fmt: skip
+    assert [place for place, _ in read] == ["line 2", "line 5", "line 6", "line 7"]
+    first, second, third, empty = (event for _, event in read)
+    assert _order(first) == (
+        "2375", "26984851472", 2.21, [("1004906", 1.39, 1), ("1033142", 0.82, 1)]
+    ), "the line of quantity 0 adds nothing"  # fmt: skip
+    assert first.occurred_at == datetime(2020, 1, 1, 16, 31, tzinfo=UTC)
+    assert _order(second)[3] == [("826249", 0.99, 2)], "SALES_VALUE is the line's value"
+    assert second.occurred_at == datetime(2020, 1, 1, 16, 42, tzinfo=UTC)
+    assert third.occurred_at == datetime(2020, 1, 2, 0, 5, tzinfo=UTC), "TRANS_TIME 5 is 00:05"
+    assert isinstance(empty, Rejection)
+    assert "order 26984896262 has no items: its every QUANTITY is 0" in empty.message
+
+    unsaid = [event for _, event in _read(tmp_path, "transaction_data.csv", BASKETS)]
+    assert all(isinstance(event, Rejection) for event in unsaid)
+    assert "its DAY is a day number, not a date: give --day-one DATE" in unsaid[0].message
+
+
+def test_a_time_column_is_read_before_day_numbers(tmp_path: Path) -> None:
+    text = "customer_id,order_date,day,time_of_day,amount\nc-1,2024-03-01,7,1200,5\n"
+    (event,) = [e for _, e in _read(tmp_path, "orders.csv", text)]
+    assert event.occurred_at == datetime(2024, 3, 1, tzinfo=UTC), "day 7 of a month is no study day"
+    assert roles_of(("household_key", "DAY", "TRANS_TIME"))["clock"] == "TRANS_TIME"
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [("1631", time(16, 31)), ("5", time(0, 5)), ("0", time(0)), ("16:31", time(16, 31)),
+     ("7:05:09", time(7, 5, 9)), ("2400", None), ("1260", None), ("noon", None),
+     ("12345", None), ("١٢", None)],
+)  # fmt: skip
+def test_a_time_of_day_is_read_from_a_number_or_a_clock(text: str, at: time | None) -> None:
+    assert clock_of(text) == at
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [("x", "its DAY 'x' is not a day number"), ("-3", "is not a day number"),
+     ("200000", "is not a day number"), ("99999", "past the last date there is")],
+)  # fmt: skip
+def test_a_day_that_is_no_day_number_is_refused_with_why(
+    tmp_path: Path, day: str, said: str
+) -> None:
+    path = tmp_path / "days.csv"
+    path.write_text(f"household_key,BASKET_ID,DAY,SALES_VALUE\n1,2,{day},3\n")
+    hints = TableHints(day_one=datetime(9900, 1, 1).date())
+    (refusal,) = [event for _, event in exported_events(path, "purchases", hints=hints)]
+    assert isinstance(refusal, Rejection)
+    assert said in refusal.message
 
 
 def test_a_spreadsheets_macintosh_csv_ends_its_lines_with_carriage_returns(

@@ -195,6 +195,39 @@ def test_a_purchase_log_as_a_table_reads_as_the_same_history(tmp_path):
         assert getattr(read, column).tolist() == getattr(same, column).tolist(), column
 
 
+def test_a_basket_table_of_day_numbers_reads_with_day_one(tmp_path):
+    """dunnhumby's shape: days numbered from 1, the time of day as HHMM, a value per line."""
+    native = tmp_path / "purchases.jsonl"
+    _history(native, customers=40)
+    table = tmp_path / "transaction_data.csv"
+    rows = ["household_key,BASKET_ID,DAY,TRANS_TIME,PRODUCT_ID,QUANTITY,SALES_VALUE"]
+    for line in native.read_text().splitlines()[:-1]:
+        event = json.loads(line)
+        at = datetime.fromisoformat(event["occurred_at"])
+        day = (at.date() - START.date()).days + 1
+        for item in event["properties"]["items"]:
+            value = item["price"] * item["quantity"]
+            rows.append(",".join(map(str, [event["user_id"], event["properties"]["order_id"], day,
+                                           at.hour * 100 + at.minute, item["product_id"],
+                                           item["quantity"], round(value, 2)])))  # fmt: skip
+    table.write_text("\n".join(rows) + "\n")
+    from eventtide.core.events.contracts.table_rows import TableHints
+    from eventtide.ml.sources import read_file
+
+    hints = TableHints(day_one=START.date())
+    read, same = read_file(table, "purchases", hints)[0], read_file(native)[0]
+    assert read.user.tolist() == same.user.tolist()
+    assert read.amount.tolist() == same.amount.tolist()
+    gaps = same.time - read.time  # Unix seconds
+    assert ((gaps >= 0) & (gaps < 60)).all(), "the same minute: HHMM has no seconds"
+    args = ["ml", "evaluate", "--from-file", str(table), "--cutoff", "2025-06-20", "--json"]
+    result = CliRunner().invoke(build_app(), [*args, "--format", "auto", "--day-one",
+                                              START.date().isoformat()])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "as --format purchases" in result.stderr
+    assert {score["model"] for score in json.loads(result.stdout)["scores"]} >= {"ours"}
+
+
 def test_a_purchase_table_with_its_own_column_names_is_read_with_column(tmp_path):
     native = tmp_path / "purchases.jsonl"
     _history(native, customers=40)
@@ -209,10 +242,11 @@ def test_a_purchase_table_with_its_own_column_names_is_read_with_column(tmp_path
     named = ["--column", "user=Kunde", "--column", "order=Beleg", "--column", "time=Zeit",
              "--column", "amount=Betrag"]  # fmt: skip
     args = ["ml", "evaluate", "--from-file", str(table), "--cutoff", "2025-06-20"]
+    from eventtide.core.events.contracts.table_rows import TableHints
     from eventtide.ml.sources import read_file
 
     given = dict(pair.split("=") for pair in named[1::2])
-    read, same = read_file(table, "purchases", given)[0], read_file(native)[0]
+    read, same = read_file(table, "purchases", TableHints(given))[0], read_file(native)[0]
     for column in ("user", "time", "amount"):
         assert getattr(read, column).tolist() == getattr(same, column).tolist(), column
     late = [*args[:-1], "2026-01-01"]  # past the history: read, then refused at once

@@ -114,3 +114,22 @@ def test_column_needs_a_purchase_table_and_a_part_it_knows(tmp_path: Path) -> No
     )
     assert unknown.exit_code == 2, unknown.output
     assert "not a part of an event" in unknown.output
+
+
+def test_day_one_needs_a_table_and_a_date_and_reads_day_numbers(tmp_path: Path) -> None:
+    export = tmp_path / "export.jsonl"
+    export.write_bytes(b"\n".join(_amplitude(1)))
+    base = ["produce", "--from-file", str(export)]
+    alone = CliRunner().invoke(build_app(), [*base, "--day-one", "2020-01-01"], env=UNREACHABLE)
+    assert alone.exit_code == 2, alone.output
+    assert "--day-one is for a table's columns" in alone.output
+    table = tmp_path / "transaction_data.csv"
+    table.write_text("household_key,BASKET_ID,DAY,SALES_VALUE,TRANS_TIME\n1,2,3,4.5,930\n")
+    table_args = ["produce", "--from-file", str(table), "--format", "purchases"]
+    bad = CliRunner().invoke(build_app(), [*table_args, "--day-one", "1/1/2020"], env=UNREACHABLE)
+    assert bad.exit_code == 2, bad.output
+    assert "--day-one" in bad.output
+    dated = CliRunner().invoke(
+        build_app(), [*table_args, "--day-one", "2020-01-01"], env=UNREACHABLE
+    )
+    assert "cannot produce" in dated.output, "past the check, on to Kafka"

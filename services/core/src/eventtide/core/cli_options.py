@@ -7,10 +7,14 @@ Imports typer alone: every ``eventtide`` invocation registers every command.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from eventtide.core.events.contracts.table_rows import TableHints
 
 MigrateOption = Annotated[bool, typer.Option(help="Apply migrations before starting.")]
 IdleExitOption = Annotated[
@@ -63,20 +67,36 @@ COLUMN_HELP = (
 ColumnOption = Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)]
 
 
-def table_columns(values: list[str] | None, file_format: FileFormat) -> dict[str, str]:
-    """``--column``'s values as ``{part: column}``, or a usage error that says what to
-    change (the parsing loads only when the option is given)."""
-    if not values:
-        return {}
-    if file_format not in (FileFormat.PURCHASES, FileFormat.CLICKSTREAM, FileFormat.AUTO):
-        raise typer.BadParameter(
-            "--column names a table's columns: give it with --format purchases or "
-            "clickstream (or auto)",
-            param_hint="--column",
-        )
-    from eventtide.core.events.contracts.table_rows import given_columns
+DAY_ONE_HELP = (
+    "The date of day 1 (YYYY-MM-DD) for a table whose times are day numbers (a column "
+    "named DAY, or --column day=...; dunnhumby's The Complete Journey): day N is N - 1 "
+    "days after it, at the time of day of a TRANS_TIME column (1631 is 16:31) or "
+    "midnight. With --format purchases, clickstream or auto."
+)
+DayOneOption = Annotated[
+    datetime | None, typer.Option("--day-one", formats=["%Y-%m-%d"], help=DAY_ONE_HELP)
+]
+TABLE_FORMATS = (FileFormat.PURCHASES, FileFormat.CLICKSTREAM, FileFormat.AUTO)
+
+
+def table_hints(
+    columns: list[str] | None, day_one: datetime | None, file_format: FileFormat
+) -> TableHints | None:
+    """What ``--column`` and ``--day-one`` say of a table (None: neither is given), or a
+    usage error that says what to change (the parsing loads only when one is given)."""
+    if not columns and day_one is None:
+        return None
+    for option, value in (("--column", columns), ("--day-one", day_one)):
+        if value and file_format not in TABLE_FORMATS:
+            raise typer.BadParameter(
+                f"{option} is for a table's columns: give it with --format purchases or "
+                "clickstream (or auto)",
+                param_hint=option,
+            )
+    from eventtide.core.events.contracts.table_rows import TableHints, given_columns
 
     try:
-        return given_columns(values)
+        named = given_columns(columns or [])
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--column") from error
+    return TableHints(named, day_one.date() if day_one else None)

@@ -13,12 +13,13 @@ import typer
 
 from eventtide.core.cli_options import (
     ColumnOption,
+    DayOneOption,
     FileFormat,
     FileFormatOption,
     IdleExitOption,
     JsonSummaryOption,
     MigrateOption,
-    table_columns,
+    table_hints,
 )
 
 
@@ -39,6 +40,7 @@ def evaluate(
     ],
     file_format: FileFormatOption = FileFormat.EVENTTIDE,
     column: ColumnOption = None,
+    day_one: DayOneOption = None,
     horizon_days: Annotated[
         float, typer.Option(min=1.0, help="A user churns after this many silent days.")
     ] = 30.0,
@@ -60,11 +62,11 @@ def evaluate(
     """Churn evaluation on a purchase history: ours against recency, RFM and BG/NBD."""
     from eventtide.ml.command import run_evaluate
 
-    columns = table_columns(column, file_format)
+    hints = table_hints(column, day_one, file_format)
     code = run_evaluate(
         path=from_file,
         file_format=file_format.value,
-        columns=columns,
+        table_hints=hints,
         cutoff=cutoff,
         horizon_days=horizon_days,
         holdout_share=holdout_share,

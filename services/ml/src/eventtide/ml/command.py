@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from eventtide.core.events.contracts.format_check import (
     FormatProblemError,
     settle,
 )
+from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.ml.churn_eval import evaluate_churn, format_table
 from eventtide.ml.labels import HorizonBeyondDataError
 from eventtide.ml.sources import read_file
@@ -25,7 +25,7 @@ def run_evaluate(
     path: Path,
     cutoff: datetime,
     file_format: str = NATIVE,
-    columns: Mapping[str, str] | None = None,
+    table_hints: TableHints | None = None,
     horizon_days: float,
     holdout_share: float,
     json_output: bool,
@@ -35,14 +35,14 @@ def run_evaluate(
     2 when the file is in another format than ``file_format`` (``auto``: in none)."""
     try:
         file_format, choice = settle(
-            first_lines(path, SAMPLE_LINES), file_format, str(path), columns
+            first_lines(path, SAMPLE_LINES), file_format, str(path), table_hints
         )
     except FormatProblemError as problem:
         print(f"cannot evaluate: {problem}", file=sys.stderr)
         return 2
     if choice is not None:
         print(choice, file=sys.stderr)
-    log, report = read_file(path, file_format, columns)
+    log, report = read_file(path, file_format, table_hints)
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     print(
         f"{path}: {report.lines} lines, {report.accepted} valid, {report.rejected} rejected; "

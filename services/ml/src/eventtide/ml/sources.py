@@ -20,6 +20,7 @@ from typing import Any
 from eventtide.core.events import IDENTITY_TYPES, AnyEvent, Rejection
 from eventtide.core.events.contracts.export_files import exported_events, native_events, where
 from eventtide.core.events.contracts.format_check import NATIVE
+from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.core.identity import Link, link_from_event, resolve
 from eventtide.ml.features import PURCHASE
 from eventtide.ml.history import EventLog
@@ -59,22 +60,22 @@ class FileReport:
 
 
 def read_file(
-    path: Path, file_format: str = NATIVE, columns: Mapping[str, str] | None = None
+    path: Path, file_format: str = NATIVE, hints: TableHints | None = None
 ) -> tuple[EventLog, FileReport]:
     """Every valid event of a file (eventtide's JSONL, or another tool's export as
-    ``eventtide produce --format`` reads it; ``columns``: a table's the user
-    named), each user's by person, and a report of what was refused."""
+    ``eventtide produce --format`` reads it; ``hints``: what the user said of a
+    table), each user's by person, and a report of what was refused."""
     report = FileReport()
-    return _history(_events(path, file_format, columns), report), report
+    return _history(_events(path, file_format, hints), report), report
 
 
 def _events(
-    path: Path, file_format: str, columns: Mapping[str, str] | None
+    path: Path, file_format: str, hints: TableHints | None
 ) -> Iterator[tuple[str, AnyEvent | Rejection]]:
     if file_format == NATIVE:
         read = native_events(path)
     else:
-        read = exported_events(path, file_format, given=columns)
+        read = exported_events(path, file_format, hints=hints)
     for place, event in read:
         yield where(place), event
 

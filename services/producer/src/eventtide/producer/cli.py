@@ -13,9 +13,10 @@ import typer
 
 from eventtide.core.cli_options import (
     ColumnOption,
+    DayOneOption,
     FileFormat,
     FileFormatOption,
-    table_columns,
+    table_hints,
 )
 from eventtide.producer.generator.incidents import KINDS, IncidentSpec, parse_incident
 
@@ -48,6 +49,7 @@ def produce(
     ] = None,
     file_format: FileFormatOption = FileFormat.EVENTTIDE,
     column: ColumnOption = None,
+    day_one: DayOneOption = None,
     ground_truth: Annotated[
         Path | None, typer.Option(help="Write churned users and anomalies here at the end.")
     ] = None,
@@ -83,7 +85,7 @@ def produce(
         raise typer.BadParameter(
             "incidents are simulated; a replayed file has none", param_hint="--incident"
         )
-    columns = table_columns(column, file_format)
+    hints = table_hints(column, day_one, file_format)
     from eventtide.producer.command import run_produce
 
     run_produce(
@@ -94,7 +96,7 @@ def produce(
         seed=seed,
         from_file=from_file,
         file_format=file_format.value,
-        named_columns=columns,
+        table_hints=hints,
         ground_truth=ground_truth,
         topic=topic,
         json_summary=json_summary,

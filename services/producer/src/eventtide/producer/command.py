@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
@@ -19,6 +19,7 @@ from eventtide.core.events.contracts.format_check import (
     FormatProblemError,
     settle,
 )
+from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.core.kafka.clients import make_producer
 from eventtide.core.kafka.producer import KafkaUnavailableError
 from eventtide.core.service import running_service
@@ -56,7 +57,7 @@ def run_produce(
     incidents: tuple[IncidentSpec, ...] = (),
     weekly: bool = True,
     file_format: str = "eventtide",
-    named_columns: Mapping[str, str] | None = None,
+    table_hints: TableHints | None = None,
 ) -> None:
     """Produce events to Kafka with a progress bar and a summary at the end."""
     core, settings = core_settings(), ProducerSettings()
@@ -67,7 +68,7 @@ def run_produce(
     if from_file is not None:
         try:
             file_format, choice = settle(
-                first_lines(from_file, SAMPLE_LINES), file_format, str(from_file), named_columns
+                first_lines(from_file, SAMPLE_LINES), file_format, str(from_file), table_hints
             )
         except FormatProblemError as problem:
             err.print(f"[red]nothing sent[/]: {problem}", highlight=False, soft_wrap=True)
@@ -79,7 +80,7 @@ def run_produce(
         if file_format == NATIVE:
             items, total = from_jsonl(from_file, context), events
         else:
-            items, total = from_export(from_file, file_format, context, named_columns), events
+            items, total = from_export(from_file, file_format, context, table_hints), events
     else:
         now = datetime.now(UTC)
         if backfill_days is not None:

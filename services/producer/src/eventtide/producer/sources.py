@@ -21,6 +21,7 @@ from eventtide.core.events import (
     Rejection,
 )
 from eventtide.core.events.contracts.export_files import exported_events, native_events, where
+from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.core.kafka import WireMessage, encode_data
 from eventtide.core.kafka.codec import TYPE_HEADERS, VERSION_HEADERS
 from eventtide.producer.generator import Simulation
@@ -86,9 +87,9 @@ def from_export(
     path: Path,
     file_format: str,
     context: Mapping[str, Any] | None = None,
-    columns: Mapping[str, str] | None = None,
+    hints: TableHints | None = None,
 ) -> Iterator[Item]:
-    """The events of another tool's export (:func:`exported_events`; ``columns``: a
-    table's the user named), a refused line with its place."""
-    for place, event in exported_events(path, file_format, context, columns):
+    """The events of another tool's export (:func:`exported_events`; ``hints``: what the
+    user said of a table), a refused line with its place."""
+    for place, event in exported_events(path, file_format, context, hints):
         yield Rejected(where(place), event) if isinstance(event, Rejection) else event

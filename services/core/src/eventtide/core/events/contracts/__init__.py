@@ -12,7 +12,7 @@ events, and any purchase log or clickstream as a table (``eventtide produce --fr
 :data:`LINE_DECODERS` names the formats whose lines are not all JSON objects.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Final
 
 from eventtide.core.events.contracts.amplitude import from_amplitude_export
@@ -35,6 +35,7 @@ from eventtide.core.events.contracts.segment_warehouse import is_rollup_table
 from eventtide.core.events.contracts.snowplow import from_snowplow
 from eventtide.core.events.contracts.snowplow_enriched import from_snowplow_export
 from eventtide.core.events.contracts.snowplow_lines import SnowplowLines
+from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.core.events.contracts.universal_analytics import from_ua_export
 from eventtide.core.events.contracts.universal_analytics_lines import UniversalAnalyticsLines
 
@@ -50,17 +51,18 @@ EXPORT_READERS: Final[dict[str, ExportReader]] = {
     "clickstream": from_clickstream,  # an event log as a table: views, carts, purchases
 }
 """``--format`` name to the reader of one line of that tool's event export."""
-LINE_DECODERS: Final[dict[str, Callable[[str, Mapping[str, str]], LineDecoder]]] = {
-    "segment": lambda name, _given: SegmentLines(name),
-    "snowplow": lambda _name, _given: SnowplowLines(),
-    "universal-analytics": lambda _name, _given: UniversalAnalyticsLines(),
+LINE_DECODERS: Final[dict[str, Callable[[str, TableHints], LineDecoder]]] = {
+    "segment": lambda name, _hints: SegmentLines(name),
+    "snowplow": lambda _name, _hints: SnowplowLines(),
+    "universal-analytics": lambda _name, _hints: UniversalAnalyticsLines(),
     "purchases": PurchaseLines,
     "clickstream": ClickstreamLines,
 }
 """``--format`` names whose lines are not all the reader's JSON objects, to what makes
-the decoder of one file's lines from the file's name and the columns the user named
-(:func:`json_object_line` for the others): CSV under a header row, Snowplow's TSV,
-Segment's warehouse tables, purchase tables, session rows without hits refused."""
+the decoder of one file's lines from the file's name and what the user said of a table
+(:class:`TableHints`; :func:`json_object_line` for the others): CSV under a header row,
+Snowplow's TSV, Segment's warehouse tables, purchase tables, session rows without hits
+refused."""
 
 
 READ_LAST: Final[dict[str, Callable[[str], bool]]] = {"segment": is_rollup_table}
@@ -69,14 +71,12 @@ READ_LAST: Final[dict[str, Callable[[str], bool]]] = {"segment": is_rollup_table
 events with one id storage keeps the first."""
 
 
-def line_decoder(
-    file_format: str, name: str = "", given: Mapping[str, str] | None = None
-) -> LineDecoder:
+def line_decoder(file_format: str, name: str = "", hints: TableHints | None = None) -> LineDecoder:
     """How the lines of one file of ``file_format``'s export, named ``name`` (its path
-    in the export), are read, in order; ``given``: a table's columns the user
-    named (``--column``)."""
+    in the export), are read, in order; ``hints``: what the user said of a table
+    (``--column``, ``--day-one``)."""
     make = LINE_DECODERS.get(file_format)
-    return json_object_line if make is None else make(name, given or {})
+    return json_object_line if make is None else make(name, hints or TableHints())
 
 
 __all__ = [

@@ -28,6 +28,7 @@ from eventtide.core.events.contracts.table_rows import (
     NO_CURRENCY,
     UNKNOWN_PRODUCT,
     Roles,
+    TableHints,
     TableRows,
     id_text,
     lacking,
@@ -36,7 +37,6 @@ from eventtide.core.events.contracts.table_rows import (
     refused,
     row_id,
     table_context,
-    time_of,
 )
 from eventtide.core.events.rejection import Rejection
 
@@ -52,7 +52,7 @@ KINDS: Final[dict[str, str]] = {
     **dict.fromkeys(PURCHASE_KINDS, "purchase"),
 }  # fmt: skip
 """A row's kind (as :func:`.table_rows.name_key` writes it) to the typed event it means."""
-PART_COLUMNS: Final = ("user", "time", "kind", "session")
+PART_COLUMNS: Final = ("user", "time", "day", "clock", "kind", "session")
 """Parts the envelope takes: never a property."""
 ITEM_COLUMNS: Final = (*PART_COLUMNS, "product", "price", "quantity", "amount", "currency",
                        "order")  # fmt: skip
@@ -68,8 +68,8 @@ class ClickstreamLines:
     """Reads one file's lines in order: each a row with its table's parts, a refusal, or
     None (the CSV header, a record going on to the next line)."""
 
-    def __init__(self, name: str = "", given: Mapping[str, str] | None = None) -> None:
-        self._rows = TableRows(missing_roles, given)
+    def __init__(self, name: str = "", hints: TableHints | None = None) -> None:
+        self._rows = TableRows(missing_roles, hints)
         self._calls = 0
         del name  # every clickstream is read alike
 
@@ -79,12 +79,12 @@ class ClickstreamLines:
         if read is None or isinstance(read, Rejection):
             return read
         row, roles = read
-        user, at = id_text(row.get(roles["user"])), time_of(row.get(roles["time"]))
+        user, at = id_text(row.get(roles["user"])), self._rows.when(row, roles)
         kind = id_text(row.get(roles["kind"]))
         if not user:
             return refused(f"the row has no user: its {roles['user']} is empty")
-        if at is None:
-            return refused(f"the row's {roles['time']} {row.get(roles['time'])!r} is not a time")
+        if isinstance(at, str):
+            return refused(f"the row has no time: {at}")
         if not kind:
             return refused(f"the row has no kind of event: its {roles['kind']} is empty")
         return {"row": row, "roles": roles, "index": self._calls, "user": user, "at": at,

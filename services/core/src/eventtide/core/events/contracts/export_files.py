@@ -26,6 +26,7 @@ from typing import IO, Any, Final, cast
 from eventtide.core.events.contracts import EXPORT_READERS, READ_LAST, line_decoder, to_event
 from eventtide.core.events.contracts.exports import ExportReader, Held, LineDecoder
 from eventtide.core.events.contracts.recent import Recent
+from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.core.events.models import AnyEvent
 from eventtide.core.events.rejection import Rejection
 from eventtide.core.events.validation import validate_json_event
@@ -145,11 +146,11 @@ def exported_events(
     path: Path,
     file_format: str,
     context: Mapping[str, Any] | None = None,
-    given: Mapping[str, str] | None = None,
+    hints: TableHints | None = None,
 ) -> Iterator[tuple[Place, AnyEvent | Rejection]]:
     """(place, event or why not) for each event of another tool's export; each file of
     it read by a decoder of its own (a CSV file's header is its own, a warehouse table's
-    name is in its file's); ``given``: a table's columns the user named."""
+    name is in its file's); ``hints``: what the user said of a table."""
     reader = EXPORT_READERS[file_format]
     imported_at = datetime.now(UTC)
     links: Recent[object] = Recent(LINKS_REMEMBERED)
@@ -159,7 +160,7 @@ def exported_events(
         if decode is None or place[0] != recent[-1][0]:
             if decode is not None:
                 yield from _events(_finished(decode, recent), reader, imported_at, links, context)
-            decode = line_decoder(file_format, decoder_name(path.name, place[0]), given)
+            decode = line_decoder(file_format, decoder_name(path.name, place[0]), hints)
             recent.clear()
         recent.append(place)
         yield from _events([_placed(decode(line), recent)], reader, imported_at, links, context)

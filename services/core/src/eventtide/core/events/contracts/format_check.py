@@ -10,7 +10,7 @@ the format most of its first lines read as.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import groupby, islice
 from pathlib import Path
@@ -20,6 +20,7 @@ from eventtide.core.events import Rejection, validate_json_event
 from eventtide.core.events.contracts import EXPORT_READERS, line_decoder, to_event
 from eventtide.core.events.contracts.export_files import decoder_name
 from eventtide.core.events.contracts.exports import Held, LineDecoder, json_object_line
+from eventtide.core.events.contracts.table_rows import TableHints
 
 SAMPLE_LINES: Final = 100
 NATIVE: Final = "eventtide"
@@ -52,14 +53,14 @@ def lines_read(
     lines: Iterable[bytes | tuple[str, bytes]],
     file_format: str,
     name: str = "",
-    given: Mapping[str, str] | None = None,
+    hints: TableHints | None = None,
 ) -> int:
     """How many of ``lines`` (of the file or folder ``name``) look like
-    ``file_format``'s and read as valid events (``given``: a table's columns the user
-    named)."""
+    ``file_format``'s and read as valid events (``hints``: what the user said of a
+    table)."""
     now = datetime.now(UTC)
     count = 0
-    for line, held in _decoded(_placed(lines), file_format, name, given):
+    for line, held in _decoded(_placed(lines), file_format, name, hints):
         message = held.value if isinstance(held, Held) else held
         if message is None or isinstance(message, Rejection) or not _looks(message, file_format):
             continue
@@ -72,7 +73,7 @@ def lines_read(
 
 
 def _decoded(
-    sample: Sample, file_format: str, name: str, given: Mapping[str, str] | None
+    sample: Sample, file_format: str, name: str, hints: TableHints | None
 ) -> Iterator[tuple[bytes, Any]]:
     """Each line decoded by its file's decoder, and what a gathering decoder holds at
     each file's end."""
@@ -80,7 +81,7 @@ def _decoded(
         if file_format == NATIVE:
             decode: LineDecoder = json_object_line
         else:
-            decode = line_decoder(file_format, decoder_name(Path(name).name, member), given)
+            decode = line_decoder(file_format, decoder_name(Path(name).name, member), hints)
         for _, line in lines:
             yield line, decode(line)
         finish = getattr(decode, "finish", None)
@@ -101,15 +102,15 @@ def mismatch(
     lines: Iterable[bytes | tuple[str, bytes]],
     file_format: str,
     name: str,
-    given: Mapping[str, str] | None = None,
+    hints: TableHints | None = None,
 ) -> str | None:
     """What to tell the user when the first lines read as another format and not as
     ``file_format``; None when they read as it (or as nothing: each line's own refusal
     says more then)."""
     sample = _sample(lines)
-    if not sample or lines_read(sample, file_format, name, given):
+    if not sample or lines_read(sample, file_format, name, hints):
         return None
-    others = {fmt: lines_read(sample, fmt, name, given) for fmt in (NATIVE, *EXPORT_READERS)
+    others = {fmt: lines_read(sample, fmt, name, hints) for fmt in (NATIVE, *EXPORT_READERS)
               if fmt != file_format}  # fmt: skip
     most = max(others.values())
     if not most:
@@ -131,7 +132,7 @@ def settle(
     lines: Iterable[bytes | tuple[str, bytes]],
     file_format: str,
     name: str,
-    given: Mapping[str, str] | None = None,
+    hints: TableHints | None = None,
 ) -> tuple[str, str | None]:
     """The format to read the file ``name`` as, judged on its first ``lines``, and what to
     tell the user about the choice (None: nothing to tell): ``auto`` becomes the format
@@ -142,14 +143,14 @@ def settle(
     Raises :class:`FormatProblemError` when the lines read as another format than the
     one given, or (``auto``) as none."""
     if file_format != AUTO:
-        wrong = mismatch(lines, file_format, name, given)
+        wrong = mismatch(lines, file_format, name, hints)
         if wrong is not None:
             raise FormatProblemError(wrong)
         return file_format, None
     sample = _sample(lines)
     if not sample:
         return NATIVE, None
-    counts = {fmt: lines_read(sample, fmt, name, given) for fmt in (NATIVE, *EXPORT_READERS)}
+    counts = {fmt: lines_read(sample, fmt, name, hints) for fmt in (NATIVE, *EXPORT_READERS)}
     chosen = max(counts, key=lambda fmt: counts[fmt])
     if not counts[chosen]:
         raise FormatProblemError(

@@ -27,6 +27,7 @@ from eventtide.core.events.contracts.table_rows import (
     NO_CURRENCY,
     UNKNOWN_PRODUCT,
     Roles,
+    TableHints,
     TableRows,
     id_text,
     lacking,
@@ -35,7 +36,6 @@ from eventtide.core.events.contracts.table_rows import (
     refused,
     row_id,
     table_context,
-    time_of,
 )
 from eventtide.core.events.rejection import Rejection
 
@@ -55,12 +55,18 @@ class _Order:
     """The rows of one order read so far."""
 
     def __init__(
-        self, key: tuple[str, str], row: Mapping[str, Any], roles: Roles, started: int
+        self,
+        key: tuple[str, str],
+        row: Mapping[str, Any],
+        roles: Roles,
+        started: int,
+        at: datetime | str,
     ) -> None:
         self.key = key
         self.first = row
         self.roles = roles
         self.started = started
+        self.at = at
         self.items: list[dict[str, Any]] = []
         self.problem: str | None = None
 
@@ -70,8 +76,8 @@ class PurchaseLines:
     last from :meth:`finish`): a purchase event, a refusal, or None (the header, a row
     of the current order, a row of another kind than a purchase)."""
 
-    def __init__(self, name: str = "", given: Mapping[str, str] | None = None) -> None:
-        self._rows = TableRows(missing_roles, given)
+    def __init__(self, name: str = "", hints: TableHints | None = None) -> None:
+        self._rows = TableRows(missing_roles, hints)
         self._order: _Order | None = None
         self._calls = 0
         del name  # every table of purchases is read alike
@@ -92,7 +98,7 @@ class PurchaseLines:
             # a row without an order id is an order of its own
             if self._order is not None:
                 done = Held(_purchase(self._order), self._calls - self._order.started)
-            self._order = _Order(key, row, roles, self._calls)
+            self._order = _Order(key, row, roles, self._calls, self._rows.when(row, roles))
         _add_line(self._order, row, roles)
         return done
 
@@ -111,7 +117,10 @@ def from_purchase_table(message: Mapping[str, Any], imported_at: datetime) -> li
 
 
 def _add_line(order: _Order, row: Mapping[str, Any], roles: Roles) -> None:
-    """One row's line item; a row that cannot be one makes its order refused."""
+    """One row's line item; a line of no items (a quantity of 0, as in dunnhumby's
+    baskets) adds nothing, and a row that cannot be one makes its order refused."""
+    if "quantity" in roles and number(row.get(roles["quantity"])) == 0:
+        return
     item = line_item(row, roles)
     if isinstance(item, str):
         order.problem = order.problem or item
@@ -141,14 +150,16 @@ def line_item(row: Mapping[str, Any], roles: Roles) -> dict[str, Any] | str:
 def _purchase(order: _Order) -> dict[str, Any] | Rejection:
     row, roles = order.first, order.roles
     user, order_id = order.key
-    at = time_of(row.get(roles["time"]))
+    at = order.at
     where = f"order {order_id}" if order_id else "the order"
     if not user:
         return refused(f"{where} has no customer: its {roles['user']} is empty")
-    if at is None:
-        return refused(f"{where}'s {roles['time']} {row.get(roles['time'])!r} is not a time")
+    if isinstance(at, str):
+        return refused(f"{where}: {at}")
     if order.problem is not None:
         return refused(f"{where}: {order.problem}")
+    if not order.items:
+        return refused(f"{where} has no items: its every {roles['quantity']} is 0")
     event_id = row_id(row, order.started, "purchases")
     currency = id_text(row.get(roles["currency"])) if "currency" in roles else ""
     return {

@@ -8,6 +8,11 @@ spaces) or JSON lines. Their columns are known by the names such logs give them
 ``event_time``, ``event_type``...), compared without case, spaces or punctuation, or
 named by the user (``--column user=Kunden-Nr``). :mod:`.purchase_table` and
 :mod:`.clickstream_table` read them so.
+
+Some logs keep no dates, only day numbers from the start of a study (dunnhumby's The
+Complete Journey: ``DAY`` 1 to 711, the time of day in ``TRANS_TIME`` as ``1631``). The
+user says which date day 1 is (``--day-one 2020-01-01``); day N is then N - 1 days after
+it, at the time of day the log gives (midnight without one).
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Final
 
@@ -53,10 +59,14 @@ ROLES: Final[dict[str, tuple[str, ...]]] = {
     "country": ("country", "countrycode"),
     "kind": ("eventtype", "eventname", "event"),
     "session": ("usersession", "sessionid", "session", "visitid"),
+    "day": ("day", "dayno", "daynumber", "daynum", "dayindex"),
+    "clock": ("transtime", "timeofday", "hhmm", "clock"),
 }  # fmt: skip
 """Each column's part, by the names such logs give it (lower case, letters and digits
 only), the likelier first: a table's column takes the first part it names. A bare
-``type`` is not a kind of event: an orders table's ``Type`` is usually the product's."""
+``type`` is not a kind of event: an orders table's ``Type`` is usually the product's.
+``day`` (a day number) and ``clock`` (its time of day) are read only in a table with no
+``time``."""
 ENDINGS: Final = {
     "price": ("price",),
     "quantity": ("quantity", "qty", "count", "cds", "items"),
@@ -66,7 +76,7 @@ ENDINGS: Final = {
 (``sale_price``, ``number_of_cds``, ``dollar_value``, ``gross_revenue``)."""
 EXAMPLES: Final = {
     "user": "CustomerID, user_id, visitorid",
-    "time": "InvoiceDate, order_date, event_time, timestamp",
+    "time": "InvoiceDate, order_date, event_time, timestamp; or day numbers, DAY",
     "kind": "event_type, event",
     "amount (or price)": "UnitPrice with Quantity, amount, revenue",
 }
@@ -81,9 +91,26 @@ DELIMITERS: Final = ",;\t| "
 EPOCH_DIGITS: Final = 9
 """A time written as this many digits or more is epoch seconds or milliseconds (RetailRocket's
 ``1433221332117``); fewer is a compact day (``19970101``)."""
+MAX_DAY: Final = 100_000
+"""Day numbers beyond this (274 years) are no study's days."""
+MAX_KNOWN_TABLES: Final = 256
+"""Sets of columns whose parts a reading remembers (JSON rows may each have their own)."""
+CLOCK: Final = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 Roles = dict[str, str]
 """Part (``user``, ``time``...) to the column that holds it."""
+
+
+@dataclass(frozen=True)
+class TableHints:
+    """What the user says of a table that its columns do not: the column of a part whose
+    name says nothing :data:`ROLES` knows (``--column``), and the date of day 1 when its
+    times are day numbers (``--day-one``)."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    day_one: date | None = None
+
+
 Needs = Callable[[Roles], "str | None"]
 """What a table of these parts lacks to be read as a format, or None."""
 
@@ -143,11 +170,8 @@ def with_given(roles: Roles, given: Mapping[str, str], columns: Iterable[str]) -
 
 def lacking(roles: Roles, parts: Iterable[str]) -> str | None:
     """What of ``parts`` (``amount (or price)`` for either) a table lacks, or None."""
-    absent = [
-        part for part in parts
-        if (part == "amount (or price)" and not {"amount", "price"} & roles.keys())
-        or (part != "amount (or price)" and part not in roles)
-    ]  # fmt: skip
+    either = {"amount (or price)": {"amount", "price"}, "time": {"time", "day"}}
+    absent = [part for part in parts if not either.get(part, {part}) & roles.keys()]
     if not absent:
         return None
     return "no column for the " + "; no column for the ".join(
@@ -159,10 +183,11 @@ class TableRows:
     """One file's lines as rows with their parts: each line a row and the table's roles,
     a refusal, or None (the CSV header, a record going on to the next line)."""
 
-    def __init__(self, needs: Needs, given: Mapping[str, str] | None = None) -> None:
+    def __init__(self, needs: Needs, hints: TableHints | None = None) -> None:
         self._csv = CsvRecords(refused, delimiters=DELIMITERS)
         self._needs = needs
-        self._given = dict(given or {})
+        self._hints = hints or TableHints()
+        self._known: dict[tuple[str, ...], Roles | str] = {}
 
     def __call__(self, line: bytes) -> tuple[Mapping[str, Any], Roles] | Rejection | None:
         if self._csv.header is not None:
@@ -194,8 +219,44 @@ class TableRows:
         return row, roles
 
     def _roles(self, columns: tuple[str, ...]) -> Roles | str:
-        found = roles_of(columns)
-        return with_given(found, self._given, columns) if self._given else found
+        """The parts of a table of ``columns``, worked out once per set of columns (a CSV
+        file has one; JSON rows may differ)."""
+        known = self._known.get(columns)
+        if known is None:
+            found = roles_of(columns)
+            given = self._hints.columns
+            known = with_given(found, given, columns) if given else found
+            if not isinstance(known, str) and "time" in known:
+                known = {part: col for part, col in known.items() if part not in ("day", "clock")}
+            if len(self._known) < MAX_KNOWN_TABLES:
+                self._known[columns] = known
+        return known
+
+    def when(self, row: Mapping[str, Any], roles: Roles) -> datetime | str:
+        """The row's time, or why it has none: its ``time``, or its ``day`` number counted
+        from the day one the user gave, at its ``clock``'s time of day."""
+        if "time" in roles:
+            value = row.get(roles["time"])
+            at = time_of(value)
+            return f"its {roles['time']} {value!r} is not a time" if at is None else at
+        day = roles["day"]
+        value = row.get(day)
+        count = id_text(value)
+        if not (count.isascii() and count.isdigit()) or int(count) > MAX_DAY:
+            return f"its {day} {value!r} is not a day number"
+        if self._hints.day_one is None:
+            return (
+                f"its {day} is a day number, not a date: give --day-one DATE, the date of day 1 "
+                "(for example --day-one 2020-01-01)"
+            )
+        clock = clock_of(row.get(roles["clock"])) if "clock" in roles else time()
+        if clock is None:
+            return f"its {roles['clock']} {row.get(roles['clock'])!r} is not a time of day"
+        try:
+            on = self._hints.day_one + timedelta(days=int(count) - 1)
+        except OverflowError:
+            return f"its {day} {count} is past the last date there is"
+        return datetime.combine(on, clock, tzinfo=UTC)
 
     def _lacks(self, columns: tuple[str, ...]) -> str | None:
         roles = self._roles(columns)
@@ -263,6 +324,22 @@ def time_of(value: object) -> datetime | None:
                 continue
         return None
     return utc_time(value)
+
+
+def clock_of(value: object) -> time | None:
+    """A time of day: ``16:31`` (``:05`` seconds too), or as a number ``1631`` (dunnhumby's
+    ``TRANS_TIME``; ``5`` is 00:05)."""
+    text = id_text(value)
+    if text.isascii() and text.isdigit() and len(text) <= 4:
+        hours, minutes = divmod(int(text), 100)
+        seconds = 0
+    elif (match := CLOCK.fullmatch(text)) is not None:
+        hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    else:
+        return None
+    if hours > 23 or minutes > 59 or seconds > 59:
+        return None
+    return time(hours, minutes, seconds)
 
 
 def refused(what: str) -> Rejection:
