@@ -1,11 +1,11 @@
 """Every test in the repository gets the real-infrastructure fixtures.
 
-``make test`` runs the suite on two pytest-xdist workers with ``--dist loadfile``: each
+``make test`` runs the suite on three pytest-xdist workers with ``--dist loadfile``: each
 test file is one unit of work, so a module's fixtures are built once. The files that keep
 a core busy for minutes count as a single unit here, so they run one after the other on
-one worker and never slow each other past their time limits while the other worker takes
+one worker and never slow each other past their time limits while the other workers take
 the rest. Units are handed out in collection order, so the long ones go first: started
-last, a four-minute file would leave the other worker idle at the end.
+last, a four-minute file would leave the other workers idle at the end.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Stop the second coverage that pytest-cov 7 runs in each xdist worker.
 
-    A worker parses the same ``-n 2`` as the controller, so pytest-cov starts its
+    A worker parses the same ``-n`` option as the controller, so pytest-cov starts its
     controller-side coverage in the worker too, then the worker's own on top at session
     start. ``@pytest.mark.no_cover`` stops the worker's own, and coverage then resumes the
     one beneath it: marked tests stayed traced. That first one never saves its data, so
