@@ -1,4 +1,5 @@
-"""Google Analytics 4's Measurement Protocol at ``/mp/collect``, over real HTTP, through
+"""Google Analytics 4's Measurement Protocol at ``/mp/collect`` (and a Google tag's
+requests at ``/ga4/<key>/g/collect``), over real HTTP, through
 the real Kafka into the real PostgreSQL: requests as GA4's reference documents them
 (the protocol has no SDK of Google's; servers post this JSON), each event stored once
 with its typed reading, the web visitor's anonymous page view and signed-in order one
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -98,3 +100,51 @@ def test_measurement_protocol_events_stored_once_mapped_and_one_person(
         assert zoe["person_id"] == "ga-zoe", zoe
         assert zoe["traits"] == {"plan": "pro"}, zoe
     assert len(stored_events(fresh_database_url)) == sum(STORED.values())
+
+
+TAG_PAGE = {"v": "2", "tid": "G-TEST", "_p": "1796558400123", "cid": "7654321.1234567",
+            "ul": "en-us", "sr": "1280x720", "sid": "1796558000", "sct": "1", "seg": "1",
+            "dl": "https://shop.example/p/mug", "dt": "Mug"}  # fmt: skip
+"""What a page's Google tag sends with each event (written as the protocol's public
+references describe it: Google serves its tag only from its own servers)."""
+TAG_STORED = {"page_view": 1, "add_to_cart": 2, "purchase": 1, "scroll": 1, "identify": 2}
+
+
+def test_a_google_tags_requests_are_stored_once_mapped_and_one_person(
+    kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
+) -> None:
+    with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.gtag") as (url, key):
+        lines = [
+            {"en": "page_view", "_ee": "1"},
+            {"en": "add_to_cart", "cu": "USD", "epn.value": "17.5",
+             "pr1": "idSKU_1~nmTee~pr12.5~qt1", "pr2": "idSKU_2~nmMug~pr5~qt1"},
+            {"en": "purchase", "uid": "tag-zoe", "up.plan": "team", "cu": "USD",
+             "ep.transaction_id": "T-9", "epn.value": "17.5",
+             "pr1": "idSKU_1~nmTee~pr12.5~qt1", "pr2": "idSKU_2~nmMug~pr5~qt1"},
+        ]  # fmt: skip
+        batch = httpx.post(
+            f"{url}/ga4/{key}/g/collect", params=TAG_PAGE, timeout=20,
+            content="\n".join(urlencode(line) for line in lines),
+            headers={"content-type": "text/plain;charset=UTF-8"},
+        )  # fmt: skip
+        assert (batch.status_code, batch.content) == (204, b""), batch.text
+        one = httpx.get(f"{url}/ga4/{key}/g/collect", params={**TAG_PAGE, "en": "scroll",
+                        "epn.percent_scrolled": "90"}, timeout=20)  # fmt: skip
+        assert one.status_code == 204, one.text
+        refused = httpx.get(f"{url}/ga4/not-a-key/g/collect", params=TAG_PAGE, timeout=20)
+        assert refused.status_code == 401, refused.text
+
+        rows = wait_stored_kinds(fresh_database_url, TAG_STORED)
+        kinds = [r.event_type for r in rows]
+        assert {k: kinds.count(k) for k in {*kinds, *TAG_STORED}} == TAG_STORED
+        order = next(r for r in rows if r.event_type == "purchase")
+        assert (order.user_id, properties_of(order)["amount"]) == ("tag-zoe", 17.5)
+        view = next(r for r in rows if r.event_type == "page_view")
+        assert (view.user_id, view.session_id) == ("7654321.1234567", "1796558000")
+        scroll = next(r for r in rows if r.event_type == "scroll")
+        assert properties_of(scroll)["percent_scrolled"] == 90
+
+        reader = {"x-api-key": new_key(fresh_database_url, "read")}
+        zoe = httpx.get(f"{url}/v1/users/7654321.1234567", headers=reader, timeout=10).json()
+        assert zoe["person_id"] == "tag-zoe", zoe
+        assert zoe["traits"] == {"plan": "team"}, zoe

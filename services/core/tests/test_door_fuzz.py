@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +30,7 @@ from eventtide.core.events.contracts import (
     snowplow,
     to_event,
 )
+from eventtide.core.events.contracts.ga4_gtag import gtag_requests
 from eventtide.core.events.envelope import Envelope
 
 pytestmark = [pytest.mark.unit, pytest.mark.no_cover]  # hypothesis under the tracer: twice as long
@@ -102,5 +104,33 @@ def test_every_measurement_protocol_request_maps_to_events_or_refusals() -> None
             link = ga4_protocol.link_event(message)
             if link is not None and link[1] is not None:
                 _mapped_events(ga4_protocol.from_ga4_protocol(link[1], received_at=RECEIVED))
+
+    check()
+
+
+TAG_KEYS = ("v", "tid", "cid", "uid", "en", "ul", "sr", "sid", "dl", "dt", "dr", "cu", "_et",
+            "_p", "_s", "ep.value", "epn.value", "ep.transaction_id", "up.plan", "upn.plan",
+            "pr1", "pr2", "pr200", "pr", "ep.", "epn.items")  # fmt: skip
+ITEM_PARTS = st.sampled_from(("id", "nm", "pr", "qt", "ds", "lp", "k0", "v0", "k12", "zz", ""))
+
+
+def test_every_google_tag_request_maps_to_events_or_refusals() -> None:
+    """A tag's query string and body lines, of its parameter names with any text values
+    (items as ``~``-joined fields), read as requests, each message mapped."""
+    values = st.one_of(
+        st.text(max_size=12),
+        st.lists(st.tuples(ITEM_PARTS, st.text(max_size=6)), max_size=4).map(
+            lambda parts: "~".join(name + value for name, value in parts)
+        ),
+    )
+    hits = st.dictionaries(st.sampled_from(TAG_KEYS), values, max_size=8)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(hits, st.lists(hits, max_size=3), st.text(max_size=20))
+    def check(query: dict[str, str], lines: list[dict[str, str]], noise: str) -> None:
+        body = "\n".join([*(urlencode(line) for line in lines), noise])
+        for request in gtag_requests(urlencode(query), body):
+            for message in ga4_protocol.protocol_messages(request):
+                _mapped_events(ga4_protocol.from_ga4_protocol(message, received_at=RECEIVED))
 
     check()
