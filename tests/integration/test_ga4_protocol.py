@@ -148,3 +148,8 @@ def test_a_google_tags_requests_are_stored_once_mapped_and_one_person(
         zoe = httpx.get(f"{url}/v1/users/7654321.1234567", headers=reader, timeout=10).json()
         assert zoe["person_id"] == "tag-zoe", zoe
         assert zoe["traits"] == {"plan": "team"}, zoe
+        funnel = httpx.get(f"{url}/v1/funnels", headers=reader, timeout=10, params={
+            "steps": ["page_view", "add_to_cart", "purchase"]})  # fmt: skip
+        assert [step["users"] for step in funnel.json()["steps"]] == [1, 1, 1], (
+            "one batch's events in the order sent, the signed-in purchase the visitor's"
+        )

@@ -5,7 +5,7 @@ they stand for."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,9 +57,10 @@ def test_a_batch_reads_as_the_measurement_protocol_request_it_stands_for() -> No
     assert request["measurement_id"] == "G-TEST"
     assert request["device"] == {"language": "de-de", "screen_resolution": "1920x1080"}
     assert request["events"] == [
-        {"name": "page_view", "params": {**page, "engagement_time_msec": 120,
-                                         "gtag": {"_ee": "1"}}},
-        {"name": "add_to_cart", "params": {**page, "currency": "EUR", "value": 30, "items": [
+        {"name": "page_view", "$position": 0, "params": {**page, "engagement_time_msec": 120,
+                                                         "gtag": {"_ee": "1"}}},
+        {"name": "add_to_cart", "$position": 1, "params": {
+            **page, "currency": "EUR", "value": 30, "items": [
             {"item_id": "SKU_1", "item_name": "Tee", "price": 12.5, "quantity": 2,
              "color": "blue"},
             {"item_id": "SKU_2", "item_name": "Mug", "price": 5, "quantity": 1}]}},
@@ -77,6 +78,9 @@ def test_a_batch_reads_as_the_measurement_protocol_request_it_stands_for() -> No
     assert view.occurred_at == RECEIVED, "the tag sends no time: the receipt's"
     assert isinstance(tee, AddToCartEvent)
     assert isinstance(mug, AddToCartEvent)
+    assert tee.occurred_at == mug.occurred_at == RECEIVED + timedelta(microseconds=1), (
+        "a microsecond after the event before it: a funnel sees the cart add after the view"
+    )
     assert [(e.properties.product_id, e.properties.quantity) for e in (tee, mug)] == [
         ("SKU_1", 2), ("SKU_2", 1),
     ]  # fmt: skip
@@ -124,6 +128,10 @@ def test_events_of_another_client_or_user_are_a_request_of_their_own() -> None:
     assert [r.get("user_properties") for r in requests] == [
         {"plan": {"value": "free"}}, {"plan": {"value": "pro"}}, None,
     ]  # fmt: skip
+    anonymous, signed_in = _events(PAGE, {"en": "view_item"}, {"en": "add_to_cart_x", "uid": "z"})
+    assert signed_in.occurred_at - anonymous.occurred_at == timedelta(microseconds=1), (
+        "the place in the whole batch, across its requests"
+    )
 
 
 @pytest.mark.parametrize(

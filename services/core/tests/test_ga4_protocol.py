@@ -72,6 +72,9 @@ def test_a_request_is_one_message_per_event_and_item_then_the_traits() -> None:
     assert "sha256_email_address" not in str(order.model_dump()), "personal data not kept"
     assert isinstance(level, CustomEvent)
     assert level.properties["level"] == 4
+    assert level.occurred_at == datetime(2026, 12, 6, 12, 0, 0, 2, tzinfo=UTC), (
+        "the request's time, kept in order: the third event two microseconds on"
+    )
     assert isinstance(traits, IdentifyEvent)
     assert (traits.user_id, traits.properties.set) == ("u-1", {"plan": "pro"})
     assert traits.properties.anonymous_id == "u-1", "traits identify nobody"

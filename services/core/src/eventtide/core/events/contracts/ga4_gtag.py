@@ -23,7 +23,8 @@ user properties and refusals):
   line's own in its event's parameters.
 
 Consecutive events of one client and user make one request. The tag sends no time of
-its own: an event's time is its receipt, judged by the clock rule.
+its own: an event's time is its receipt (judged by the clock rule) plus its place in the
+batch in microseconds, so the batch's order survives.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import math
 import re
 from typing import Any, Final
 from urllib.parse import parse_qsl
+
+from eventtide.core.events.contracts.ga4_protocol import POSITION
 
 PARAMS: Final = {
     "dl": "page_location", "dt": "page_title", "dr": "page_referrer", "sid": "session_id",
@@ -60,8 +63,9 @@ def gtag_requests(query: str, body: str) -> list[dict[str, Any]]:
     shared = dict(parse_qsl(query, keep_blank_values=True))
     lines = [line.strip() for line in body.splitlines() if line.strip()]
     requests: list[dict[str, Any]] = []
-    for line in lines or [""]:
+    for position, line in enumerate(lines or [""]):
         request = _request(shared, dict(parse_qsl(line, keep_blank_values=True)))
+        request["events"][0][POSITION] = position  # its time's place in the whole batch
         last = requests[-1] if requests else None
         if last is not None and _who(last) == _who(request):
             last["events"].extend(request["events"])

@@ -11,7 +11,10 @@ differences:
   (an app's). A request carrying ``user_id`` and another of them stands for the link of
   that id to the user (the API adds it once per pair).
 - The time is the event's ``timestamp_micros``, else the request's, else the receipt;
-  the session is the ``session_id`` parameter (GA4's documented name here).
+  an event without its own is a microsecond later than the one before it in the
+  request, so the order they were sent in survives in queries that need one event
+  after another (a funnel's steps). The session is the ``session_id`` parameter (GA4's
+  documented name here).
 - The platform is ``web`` for a ``client_id``, else ``server`` (an app's platform is not
   sent); the device category and language from ``device``, the country from
   ``user_location.country_id``.
@@ -25,7 +28,7 @@ differences:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from eventtide.core.events.contracts.common import NO_SESSION, Mapped, obj, text
@@ -43,6 +46,9 @@ REQUEST: Final = "$request"
 """Where a message keeps its request's fields (the ids, the device...)."""
 INDEX: Final = "$index"
 """The place of a message's event in the request's ``events``."""
+POSITION: Final = "$position"
+"""An event's place among all its sender's events, where a request is part of a larger
+one (a Google tag's batch of several clients); else its place in ``events``."""
 KIND: Final = "$kind"
 """What a message stands for: an ``event``, the user's ``traits``, or the ``link``."""
 NOT_KEPT: Final = frozenset({"user_properties", "user_data", "ip_override"})
@@ -99,10 +105,10 @@ def from_ga4_protocol(
     sent = obj(event.get("params"))
     params = {k: v for k, v in sent.items() if k != "items"}
     user, pseudo = _ids(request)
-    at = (
-        microseconds(event.get("timestamp_micros"))
-        or microseconds(request.get("timestamp_micros"))
-        or received_at
+    position = event.get(POSITION, message.get(INDEX))
+    after = timedelta(microseconds=position if isinstance(position, int) else 0)
+    at = microseconds(event.get("timestamp_micros")) or (
+        (microseconds(request.get("timestamp_micros")) or received_at) + after
     )
     session = params.get("session_id")
     device, location = obj(request.get("device")), obj(request.get("user_location"))
