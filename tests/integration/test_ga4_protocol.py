@@ -107,7 +107,9 @@ TAG_PAGE = {"v": "2", "tid": "G-TEST", "_p": "1796558400123", "cid": "7654321.12
             "dl": "https://shop.example/p/mug", "dt": "Mug"}  # fmt: skip
 """What a page's Google tag sends with each event (written as the protocol's public
 references describe it: Google serves its tag only from its own servers)."""
-TAG_STORED = {"page_view": 1, "add_to_cart": 2, "purchase": 1, "scroll": 1, "identify": 2}
+TAG_STORED = {"session_start": 1, "page_view": 1, "add_to_cart": 2, "purchase": 1, "scroll": 1,
+              "identify": 2}  # fmt: skip
+"""The session start is GA4's, made of the page view's ``_ss`` flag."""
 
 
 def test_a_google_tags_requests_are_stored_once_mapped_and_one_person(
@@ -115,7 +117,7 @@ def test_a_google_tags_requests_are_stored_once_mapped_and_one_person(
 ) -> None:
     with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.gtag") as (url, key):
         lines = [
-            {"en": "page_view", "_ee": "1"},
+            {"en": "page_view", "_ee": "1", "_ss": "1"},
             {"en": "add_to_cart", "cu": "USD", "epn.value": "17.5",
              "pr1": "idSKU_1~nmTee~pr12.5~qt1", "pr2": "idSKU_2~nmMug~pr5~qt1"},
             {"en": "purchase", "uid": "tag-zoe", "up.plan": "team", "cu": "USD",

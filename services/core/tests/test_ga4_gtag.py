@@ -157,3 +157,15 @@ def test_an_event_without_a_name_or_with_a_price_that_is_no_number_is_refused() 
     assert isinstance(nameless, Rejection)
     assert isinstance(priceless, CustomEvent | Rejection)
     assert not isinstance(priceless, AddToCartEvent), "no typed cart add without a price"
+
+
+def test_a_first_visit_and_a_session_start_are_made_before_the_flagged_event() -> None:
+    first, start, view, scroll = _events(PAGE, {"en": "page_view", "_fv": "1", "_ss": "1"},
+                                         {"en": "scroll", "_ss": "0"})  # fmt: skip
+    assert [e.event_type for e in (first, start, view, scroll)] == [
+        "first_visit", "session_start", "page_view", "scroll",
+    ], "as GA4 makes them; _ss=0 makes nothing"  # fmt: skip
+    assert (start.session_id, start.properties["page_title"]) == ("1796558000", "Tee")
+    assert [e.occurred_at - RECEIVED for e in (first, start, view, scroll)] == [
+        timedelta(microseconds=n) for n in range(4)
+    ], "each made event has its own place in the batch"

@@ -22,7 +22,10 @@ user properties and refusals):
   ``sct``, ``seg``, ``gcs``...) is kept under ``gtag``: the query's in the request, a
   line's own in its event's parameters.
 
-Consecutive events of one client and user make one request. The tag sends no time of
+As GA4 does, an event flagged ``_fv=1`` (the visitor's first) or ``_ss=1`` (a session's
+first) is preceded by a ``first_visit`` or ``session_start`` event of its page and
+session, as GA4's own export holds them. Consecutive events of one client and user make
+one request. The tag sends no time of
 its own: an event's time is its receipt (judged by the clock rule) plus its place in the
 batch in microseconds, so the batch's order survives.
 """
@@ -53,6 +56,10 @@ ITEM_FIELDS: Final = {
 ITEM_NUMBERS: Final = frozenset({"price", "quantity", "discount", "index"})
 OWN: Final = frozenset({"v", "tid", "cid", "uid", "en", "ul", "sr"})
 """Parameters read into the request's own fields, not kept under ``gtag``."""
+MADE: Final = (("_fv", "first_visit"), ("_ss", "session_start"))
+"""Flags on an event from which GA4 makes an event of its own, before it: the visitor's
+first visit, a session's start."""
+MADE_PARAMS: Final = ("page_location", "page_title", "page_referrer", "session_id")
 ITEM: Final = re.compile(r"pr(\d{1,3})")
 CUSTOM_ITEM_FIELD: Final = re.compile(r"([kv])(\d+)(.*)", re.DOTALL)
 
@@ -63,9 +70,16 @@ def gtag_requests(query: str, body: str) -> list[dict[str, Any]]:
     shared = dict(parse_qsl(query, keep_blank_values=True))
     lines = [line.strip() for line in body.splitlines() if line.strip()]
     requests: list[dict[str, Any]] = []
-    for position, line in enumerate(lines or [""]):
-        request = _request(shared, dict(parse_qsl(line, keep_blank_values=True)))
-        request["events"][0][POSITION] = position  # its time's place in the whole batch
+    position = 0
+    for line in lines or [""]:
+        fields = dict(parse_qsl(line, keep_blank_values=True))
+        request = _request(shared, fields)
+        (event,) = request["events"]
+        hit = {**shared, **fields}
+        made = [_made(name, event) for flag, name in MADE if hit.get(flag) == "1"]
+        request["events"] = [*made, event]
+        for each in request["events"]:  # its time's place in the whole batch
+            each[POSITION], position = position, position + 1
         last = requests[-1] if requests else None
         if last is not None and _who(last) == _who(request):
             last["events"].extend(request["events"])
@@ -75,6 +89,13 @@ def gtag_requests(query: str, body: str) -> list[dict[str, Any]]:
         else:
             requests.append(request)
     return requests
+
+
+def _made(name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The event GA4 makes of a flag on the tag's event, with that event's page and
+    session."""
+    params = event["params"]
+    return {"name": name, "params": {k: params[k] for k in MADE_PARAMS if k in params}}
 
 
 def _who(request: dict[str, Any]) -> tuple[object, object]:
