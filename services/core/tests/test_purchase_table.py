@@ -4,7 +4,7 @@ the line its order began on."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 from eventtide.core.events import PurchaseEvent, Rejection
 from eventtide.core.events.contracts.export_files import exported_events, where
-from eventtide.core.events.contracts.format_check import settle
+from eventtide.core.events.contracts.format_check import FormatProblemError, settle
 from eventtide.core.events.contracts.table_rows import (
     TableHints,
     clock_of,
@@ -232,6 +232,13 @@ def test_day_numbers_are_days_from_the_day_one_the_user_gives(tmp_path: Path) ->
     unsaid = [event for _, event in _read(tmp_path, "transaction_data.csv", BASKETS)]
     assert all(isinstance(event, Rejection) for event in unsaid)
     assert "its DAY is a day number, not a date: give --day-one DATE" in unsaid[0].message
+    lines = [line.encode() for line in BASKETS.splitlines()]
+    with pytest.raises(FormatProblemError, match=r"the first says: order .*give --day-one DATE"):
+        settle(lines, "auto", "transaction_data.csv")
+    assert (
+        settle(lines, "auto", "transaction_data.csv", TableHints(day_one=date(2020, 1, 1)))[0]
+        == "purchases"
+    )
 
 
 def test_a_time_column_is_read_before_day_numbers(tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ from eventtide.core.events.contracts.table_rows import TableHints
 SAMPLE_LINES: Final = 100
 NATIVE: Final = "eventtide"
 AUTO: Final = "auto"
+TABLE: Final = "purchases"
+"""The table format whose refusal says what a table that reads as nothing lacks."""
 SIGNATURES: Final[dict[str, tuple[frozenset[str], ...]]] = {
     NATIVE: (frozenset({"event_type", "occurred_at", "context"}),),
     "segment": (frozenset({"type", "userId"}), frozenset({"type", "anonymousId"})),
@@ -153,15 +155,27 @@ def settle(
     counts = {fmt: lines_read(sample, fmt, name, hints) for fmt in (NATIVE, *EXPORT_READERS)}
     chosen = max(counts, key=lambda fmt: counts[fmt])
     if not counts[chosen]:
+        table = _first_refusal(sample, TABLE, name, hints)
         raise FormatProblemError(
             f"none of the first {len(sample)} lines of {name} reads as eventtide events or "
             f"as any --format ({', '.join(EXPORT_READERS)}): the lines' own errors show "
             "with the format given"
+            + (f"; read as a table (--format {TABLE}), the first says: {table}" if table else "")
         )
     return chosen, (
         f"reading {name} as {_as(chosen)}: {counts[chosen]} of its first {len(sample)} "
         "lines read so"
     )
+
+
+def _first_refusal(sample: Sample, file_format: str, name: str, hints: TableHints | None) -> str:
+    """Why the first refused line of ``sample`` is no event of ``file_format`` (``""``
+    when none is refused): for a table, what it lacks (a column, ``--day-one``)."""
+    for _, held in _decoded(sample, file_format, name, hints):
+        message = held.value if isinstance(held, Held) else held
+        if isinstance(message, Rejection):
+            return message.message
+    return ""
 
 
 def _sample(lines: Iterable[bytes | tuple[str, bytes]]) -> Sample:
