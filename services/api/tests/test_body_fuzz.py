@@ -1,5 +1,6 @@
-"""Any body PostHog's or Mixpanel's SDKs (or anything else) post decodes to messages or
-to the problem that says what is wrong with it, never to an error of the API's own."""
+"""Any body PostHog's, Mixpanel's or Matomo's trackers (or anything else) post decodes to
+messages or to the problem that says what is wrong with it, never to an error of the
+API's own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventtide.api.matomo_body import decode_actions
 from eventtide.api.mixpanel_body import FORM, decode_request
 from eventtide.api.posthog_body import Capture, decode_capture
 from eventtide.api.problems import Problem
@@ -61,3 +63,21 @@ def test_a_mixpanel_body_is_messages_or_a_problem(
         return
     assert isinstance(decoded.messages, list)
     assert decoded.messages
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(BODIES, JSONISH.map(lambda raw: b'{"requests": ' + raw + b"}")),
+    st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=3),
+    st.sampled_from(["application/json", FORM, "text/plain", ""]),
+)
+def test_a_matomo_body_is_actions_or_a_problem(
+    raw: bytes, query: dict[str, str], content_type: str
+) -> None:
+    try:
+        actions, _bulk = decode_actions(query, raw, content_type)
+    except Problem:
+        return
+    assert actions
+    assert all(isinstance(action, dict) for action in actions)
+    assert all(not k.startswith("$") or k == "$position" for a in actions for k in a)

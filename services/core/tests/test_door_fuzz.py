@@ -26,6 +26,7 @@ from eventtide.core.events.contracts import (
     from_posthog,
     from_segment,
     ga4_protocol,
+    matomo,
     mixpanel,
     snowplow,
     to_event,
@@ -62,6 +63,11 @@ DOORS: dict[str, tuple[Mapping_, LinkOf | None, tuple[str, ...]]] = {
         "event", "properties", "time", "distinct_id", "$insert_id", "$anon_id",
         "$identified_id", "$user_id", "$device_id", "$distinct_ids", "alias",
         "$current_url", "$os", "mp_lib", "token", "$set", "$set_once", "$distinct_id")),
+    "matomo": (matomo.from_matomo, matomo.link_event, (
+        "idsite", "rec", "_id", "cid", "uid", "url", "urlref", "action_name", "cdt", "lang",
+        "country", "ua", "idgoal", "ec_id", "ec_items", "revenue", "e_c", "e_a", "e_n", "e_v",
+        "search", "search_cat", "search_count", "link", "download", "c_n", "c_p", "c_i",
+        "dimension1", "$position", "ping")),
     "mixpanel-engage": (mixpanel.from_mixpanel_profile, None, (
         "$distinct_id", "$set", "$set_once", "$token", "$time", "$ip", "$unset")),
 }  # fmt: skip

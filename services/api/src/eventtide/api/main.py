@@ -36,6 +36,7 @@ from eventtide.api.routes import (
     health,
     ingest,
     live,
+    matomo,
     mixpanel,
     pipeline,
     posthog,
@@ -94,6 +95,7 @@ def create_app(
         app.state.amplitude_pairs = RecentPairs()
         app.state.mixpanel_pairs = RecentPairs()
         app.state.ga4_pairs = RecentPairs()
+        app.state.matomo_pairs = RecentPairs()
         app.state.tail = None
         if settings.live_source == "kafka":
             app.state.tail = KafkaTail(
@@ -134,7 +136,7 @@ def create_app(
         )
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
-        snowplow, amplitude, amplitude_identify, mixpanel, ga4, events, trends, funnels,
+        snowplow, amplitude, amplitude_identify, mixpanel, ga4, matomo, events, trends, funnels,
         retention, users, deadletters, sessions, alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
