@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +17,12 @@ import httpx
 import pytest
 from api_helpers import core_for, new_key
 from api_server import serving, storing
+from node_clients import run_node_client
 from storage_helpers import create_topic, properties_of, wait_stored_kinds
 
 pytestmark = pytest.mark.integration
 
 ORDER = {"order_id": "amp-o-1", "products": [{"product_id": "p-1", "price": 12.5, "quantity": 2}]}
-NODE = Path(__file__).resolve().parents[1] / "sdk_clients" / "amplitude.mjs"
 STORED = {"page_view": 2, "identify": 5, "purchase": 1, "Song Played": 1, "revenue_amount": 1}
 """Python: a page view, an identify, an order and, through the Batch API, amp-ben's song
 (the door adds the link of amp-ben's device); Node: a page view, an identify and a
@@ -68,7 +66,7 @@ def test_amplitude_sdk_events_stored_once_mapped_and_one_person(
         batch.track(BaseEvent("Song Played", user_id="amp-ben", device_id="amp-dev-2",
                               event_properties={"genre": "jazz"}, platform="iOS"))  # fmt: skip
         batch.shutdown()
-        node = _node(url, key)
+        node = run_node_client("amplitude.mjs", "@amplitude", url, key)
         assert [code for _, code, _ in node["codes"]] == [200, 200, 200], node
         form = {"api_key": key, "identification": json.dumps(IDENTIFICATIONS)}
         identified = httpx.post(f"{url}/identify", data=form, timeout=10)
@@ -110,18 +108,6 @@ def test_amplitude_sdk_events_stored_once_mapped_and_one_person(
         wrong = httpx.post(f"{url}/identify", data={"api_key": "et_no", "identification": "{}"})
         assert wrong.status_code == 401
         assert wrong.json()["error"].startswith("Invalid API key:"), wrong.json()
-
-
-def _node(url: str, key: str) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None or not (NODE.parent / "node_modules" / "@amplitude").exists():
-        pytest.fail("node or Amplitude's Node SDK is missing: run `make sdk-clients` (npm)")
-    sent = subprocess.run(
-        [node, str(NODE), url, key], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert sent.returncode == 0, sent.stdout + sent.stderr
-    result: dict[str, Any] = json.loads(sent.stdout.strip().splitlines()[-1])
-    return result
 
 
 def test_a_wrong_key_stops_the_sdk_instead_of_retrying(

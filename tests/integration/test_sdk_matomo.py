@@ -8,41 +8,26 @@ nothing, and a wrong key refused."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from api_helpers import new_key
 from api_server import storing
+from node_clients import run_node_client
 from storage_helpers import properties_of, stored_events, wait_stored_kinds
 
 pytestmark = pytest.mark.integration
 
-NODE = Path(__file__).resolve().parents[1] / "sdk_clients" / "matomo.mjs"
 STORED = {"page_view": 1, "Play": 1, "search": 1, "purchase": 1, "goal": 1, "identify": 1}
 """The identify is the link of the visitor to the signed-in user, which the door adds."""
-
-
-def _node(url: str, key: str) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None or not (NODE.parent / "node_modules" / "matomo-tracker").exists():
-        pytest.fail("node or Matomo's Node tracker is missing: run `make sdk-clients` (npm)")
-    sent = subprocess.run(
-        [node, str(NODE), url, key], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert sent.returncode == 0, sent.stdout + sent.stderr
-    result: dict[str, Any] = json.loads(sent.stdout.strip().splitlines()[-1])
-    return result
 
 
 def test_matomo_tracker_actions_stored_once_mapped_and_one_person(
     kafka_bootstrap: str, fresh_database_url: str, tmp_path: Path
 ) -> None:
     with storing(kafka_bootstrap, fresh_database_url, tmp_path, "test.matomo") as (url, key):
-        sent = _node(url, key)
+        sent = run_node_client("matomo.mjs", "matomo-tracker", url, key)
         assert sent["errors"] == [], sent
         assert json.loads(sent["bulk"]) == {"status": "success", "tracked": 3, "invalid": 0}
         anonymous = {"idsite": "1", "rec": "1", "_id": "0123456789abcdef"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -182,6 +183,21 @@ def path_of(url: object) -> str | None:
         return url
     path = urlsplit(url).path
     return path or "/"
+
+
+def number_sent_as_text(value: object) -> object:
+    """A number a protocol sends as text (a query string's), an integer where it is one;
+    text that is no finite number, and any other value, as it is, for validation to
+    judge."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        return value
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def obj(value: object) -> dict[str, Any]:

@@ -32,11 +32,11 @@ batch in microseconds, so the batch's order survives.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
+from eventtide.core.events.contracts.common import number_sent_as_text
 from eventtide.core.events.contracts.ga4_protocol import POSITION
 
 PARAMS: Final = {
@@ -114,11 +114,13 @@ def _request(shared: dict[str, str], line: dict[str, str]) -> dict[str, Any]:
     for key, value in hit.items():
         prefix, dot, name = key.partition(".")
         if dot and name and prefix in ("ep", "epn"):
-            params[name] = value if prefix == "ep" else _number(value)
+            params[name] = value if prefix == "ep" else number_sent_as_text(value)
         elif dot and name and prefix in ("up", "upn"):
-            user_properties[name] = {"value": value if prefix == "up" else _number(value)}
+            user_properties[name] = {
+                "value": value if prefix == "up" else number_sent_as_text(value)
+            }
         elif key in PARAMS:
-            params[PARAMS[key]] = _number(value) if key == "_et" else value
+            params[PARAMS[key]] = number_sent_as_text(value) if key == "_et" else value
         elif (numbered := ITEM.fullmatch(key)) is not None:
             items[int(numbered.group(1))] = item_of(value)
         elif key not in OWN:
@@ -156,20 +158,8 @@ def item_of(text: str) -> dict[str, Any]:
             continue
         name = ITEM_FIELDS.get(part[:2])
         if name is not None:
-            item[name] = _number(part[2:]) if name in ITEM_NUMBERS else part[2:]
+            item[name] = number_sent_as_text(part[2:]) if name in ITEM_NUMBERS else part[2:]
     for pair in own.values():
         if pair.get("k"):
             item[pair["k"]] = pair.get("v")
     return item
-
-
-def _number(text: str) -> Any:
-    """A number the tag sent as text (an integer where it is one); text that is none
-    stays text, for validation to judge."""
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if not math.isfinite(number):
-        return text
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number

@@ -32,7 +32,6 @@ the country ``country``, the agent ``ua``. The other parameters (custom dimensio
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -45,6 +44,7 @@ from eventtide.core.events.contracts.common import (
     Mapped,
     context_fields,
     country_from,
+    number_sent_as_text,
     path_of,
     text,
 )
@@ -190,28 +190,15 @@ def _items(value: object) -> list[dict[str, Any]]:
         if not isinstance(row, list) or not row:
             continue
         named = dict(zip(("sku", "name", "category", "price", "quantity"), row, strict=False))
-        items.append({k: _number(v) if k in ("price", "quantity") else v
+        items.append({k: number_sent_as_text(v) if k in ("price", "quantity") else v
                       for k, v in named.items() if v not in (None, "")})  # fmt: skip
     return items
 
 
 def _numbers(message: Mapping[str, Any], **fields: str) -> dict[str, Any]:
     """The parameters ``fields`` names, as numbers where they are."""
-    read = {name: _number(message.get(param)) for name, param in fields.items()}
+    read = {name: number_sent_as_text(message.get(param)) for name, param in fields.items()}
     return {name: value for name, value in read.items() if value not in (None, "")}
-
-
-def _number(value: object) -> object:
-    """A number sent as text (an integer where it is one); other values as they are."""
-    if not isinstance(value, str):
-        return value
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    if not math.isfinite(number):
-        return value
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _time(value: object) -> datetime | None:
