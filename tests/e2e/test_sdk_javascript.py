@@ -223,6 +223,7 @@ servers) not asked for; on pagehide it sends what is queued by beacon."""
 GUIDE = """
 (async () => {
   await started;
+  await pause();  // the SDK's own page view is tracked at init: a shopper adds to cart later
   amplitude.track('Product Added', {product_id: 'p-8', price: 9, quantity: 1});
   await pause();
   amplitude.setUserId('kim');

@@ -7,13 +7,17 @@ restarted (they are not ours), so these tests need the devstack-started ones.
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
+from contextlib import suppress
 
 import psycopg
 import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from eventtide.devstack.procs import pid_alive
 from eventtide.devstack.pytest_plugin import LocalServer
 
 pytestmark = pytest.mark.integration
@@ -62,13 +66,27 @@ def test_kafka_restart_keeps_topics_and_messages(kafka_broker: LocalServer) -> N
 
 
 def test_postgres_crash_restart_keeps_committed_rows(postgres_server: LocalServer) -> None:
+    """A crash kills the backends too, and the stop returns once they are gone: one left
+    running holds the old shared memory, and the server then refused to start again
+    ("pre-existing shared memory block is still in use"), which happened on a loaded
+    machine with other tests' connections open."""
     address = postgres_server.address
     url = postgres_server.endpoint.details["libpq_url"]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS restart_smoke (id integer PRIMARY KEY)")
         conn.execute("INSERT INTO restart_smoke VALUES (%s) ON CONFLICT DO NOTHING", (1,))
-
-    postgres_server.restart(hard=True)
+    held = psycopg.connect(url)
+    held.execute("SELECT 1")  # a backend with an open transaction across the crash
+    backend = held.info.backend_pid
+    os.kill(backend, signal.SIGSTOP)  # too slow to see the server die, as on a loaded machine
+    try:
+        postgres_server.stop(hard=True)
+        assert not pid_alive(backend), "a backend outlived the crash"
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(backend, signal.SIGKILL)  # never left behind, stopped, by a failure
+    held.close()
+    postgres_server.resume()
     assert postgres_server.address == address
 
     with psycopg.connect(url, autocommit=True) as conn:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from eventtide.devstack import postgres
+from eventtide.devstack.procs import children_of
 
 pytestmark = pytest.mark.unit
 
@@ -68,3 +71,13 @@ def test_a_folder_removed_while_the_sweep_reads_it_is_passed_over(
 
     assert not vanishing.exists()
     assert not orphan.exists()
+
+
+def test_children_of_finds_a_process_started_here() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert child.pid in children_of(os.getpid())
+        assert child.pid not in children_of(child.pid)
+    finally:
+        child.kill()
+        child.wait()

@@ -35,6 +35,7 @@ from eventtide.devstack.endpoint import Endpoint
 from eventtide.devstack.errors import InfraError
 from eventtide.devstack.ports import LOOPBACK, free_port, is_listening
 from eventtide.devstack.procs import (
+    children_of,
     log,
     log_tail,
     pid_alive,
@@ -503,18 +504,28 @@ def stop(endpoint: Endpoint, *, hard: bool = False) -> None:
 
     SIGINT is PostgreSQL's fast shutdown (roll back open transactions, disconnect clients,
     checkpoint); SIGTERM would be the smart one, which waits for every client to leave.
-    ``hard`` kills the whole process group with SIGKILL, like a crash: the next start
-    runs crash recovery.
+    ``hard`` kills the server and its backends with SIGKILL, like a crash: the next
+    start runs crash recovery. The backends are killed one by one and waited for: each
+    sits in a process group of its own, and one still running when the server starts
+    again holds the old shared memory, which the new server then refuses to start beside
+    ("pre-existing shared memory block is still in use").
     """
     if endpoint.external:
         raise InfraError(f"refusing to stop external PostgreSQL {redact(endpoint.address)}")
     for pid in endpoint.pids:
+        backends = children_of(pid) if hard else []
         with suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL if hard else signal.SIGINT)
+        for backend in backends:
+            with suppress(ProcessLookupError):
+                os.kill(backend, signal.SIGKILL)
         if not wait_gone(pid, timeout=30.0):
             stop_pid(pid)  # SIGTERM, then SIGKILL
         if not wait_gone(pid, timeout=10.0):
             raise InfraError(f"postgres (pid {pid}) did not exit after being stopped")
+        left = [backend for backend in backends if not wait_gone(backend, timeout=30.0)]
+        if left:
+            raise InfraError(f"postgres backends {left} did not exit after being killed")
 
 
 def resume(endpoint: Endpoint, *, tied_to_parent: bool | None = None) -> Endpoint:

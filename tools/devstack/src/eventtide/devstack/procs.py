@@ -225,6 +225,20 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from ``/proc``): the backends of a
+    PostgreSQL server, which put themselves in process groups of their own."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if len(fields) > 1 and fields[1] == str(pid):
+            children.append(int(stat.parent.name))
+    return children
+
+
 def wait_gone(pid: int, timeout: float) -> bool:
     """Wait until ``pid`` has exited, reaping it when it is our child; True when gone.
 
