@@ -116,7 +116,8 @@ COVERAGE_ARGS := --cov --cov-report=term:skip-covered --cov-fail-under=85
 # Three pytest-xdist workers on two cores, a file at a time each: most long tests wait on
 # Kafka, PostgreSQL and process restarts rather than on the CPU (two workers kept the cores
 # about two-thirds busy; the same suite took 14:02 on two workers, 11:02 on three). Each
-# worker starts its own Kafka and PostgreSQL on free ports. PYTEST_WORKERS=0 runs everything in one process. Files are
+# worker starts its own Kafka and PostgreSQL on free ports. PYTEST_WORKERS=0 runs
+# everything in one process. Files are
 # handed out in the order the root conftest.py sorts them (longest first), not re-sorted
 # by their number of tests, which is xdist's default.
 PYTEST_WORKERS ?= 3

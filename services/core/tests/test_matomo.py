@@ -19,9 +19,8 @@ from eventtide.core.events import (
     SearchEvent,
 )
 from eventtide.core.events.contracts import to_event
-from eventtide.core.events.contracts.common import with_id
+from eventtide.core.events.contracts.common import POSITION, with_id
 from eventtide.core.events.contracts.matomo import (
-    POSITION,
     from_matomo,
     link_event,
     records_nothing,

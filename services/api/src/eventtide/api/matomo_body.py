@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from eventtide.api.problems import Problem
-from eventtide.core.events.contracts.matomo import POSITION
+from eventtide.core.events.contracts.common import POSITION
 
 
 def decode_actions(

@@ -218,11 +218,17 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != "Z"
+
+
+def _stat_fields(stat: Path) -> list[str] | None:
+    """A ``/proc/<pid>/stat``'s fields after the command's name (state, parent...), or
+    None when the process is gone; the name, in parentheses, may hold anything."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
+        return stat.read_text().rsplit(")", 1)[-1].split()
     except OSError:
-        return False
+        return None
 
 
 def children_of(pid: int) -> list[int]:
@@ -230,11 +236,8 @@ def children_of(pid: int) -> list[int]:
     PostgreSQL server, which put themselves in process groups of their own."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue  # gone meanwhile
-        if len(fields) > 1 and fields[1] == str(pid):
+        fields = _stat_fields(stat)
+        if fields is not None and len(fields) > 1 and fields[1] == str(pid):
             children.append(int(stat.parent.name))
     return children
 

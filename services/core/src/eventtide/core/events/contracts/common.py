@@ -31,6 +31,8 @@ NO_PAGE: Final = "(none)"
 
 NO_SESSION: Final = "(none)"
 """``session_id`` when the SDK sends none; eventtide's own sessions come from event time."""
+POSITION: Final = "$position"
+"""A message's place among the events its sender sent together, for :func:`in_order`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,14 @@ def occurred_at(timestamp: object, sent_at: object, received_at: datetime) -> ob
     if at is None:
         return timestamp  # not a zoned ISO time: the native validation says why
     return skew_corrected(at, sent, received_at)
+
+
+def in_order(at: datetime, position: object) -> datetime:
+    """``at`` (a receipt, or a request's one time) a microsecond on for each event sent
+    before this one with it: events that carry no time of their own keep the order they
+    were sent in where one must follow another (a funnel counts a step only strictly
+    after the last)."""
+    return at + timedelta(microseconds=position) if isinstance(position, int) else at
 
 
 def skew_corrected(at: datetime, sent: datetime | None, received_at: datetime) -> datetime:

@@ -36,8 +36,7 @@ import re
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from eventtide.core.events.contracts.common import number_sent_as_text
-from eventtide.core.events.contracts.ga4_protocol import POSITION
+from eventtide.core.events.contracts.common import POSITION, number_sent_as_text
 
 PARAMS: Final = {
     "dl": "page_location", "dt": "page_title", "dr": "page_referrer", "sid": "session_id",

@@ -28,10 +28,17 @@ differences:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
-from eventtide.core.events.contracts.common import NO_SESSION, Mapped, obj, text
+from eventtide.core.events.contracts.common import (
+    NO_SESSION,
+    POSITION,
+    Mapped,
+    in_order,
+    obj,
+    text,
+)
 from eventtide.core.events.contracts.ga4 import (
     PER_ITEM,
     context_of,
@@ -46,9 +53,6 @@ REQUEST: Final = "$request"
 """Where a message keeps its request's fields (the ids, the device...)."""
 INDEX: Final = "$index"
 """The place of a message's event in the request's ``events``."""
-POSITION: Final = "$position"
-"""An event's place among all its sender's events, where a request is part of a larger
-one (a Google tag's batch of several clients); else its place in ``events``."""
 KIND: Final = "$kind"
 """What a message stands for: an ``event``, the user's ``traits``, or the ``link``."""
 NOT_KEPT: Final = frozenset({"user_properties", "user_data", "ip_override"})
@@ -105,10 +109,10 @@ def from_ga4_protocol(
     sent = obj(event.get("params"))
     params = {k: v for k, v in sent.items() if k != "items"}
     user, pseudo = _ids(request)
+    # a Google tag's batch numbers its events across its requests; else their index
     position = event.get(POSITION, message.get(INDEX))
-    after = timedelta(microseconds=position if isinstance(position, int) else 0)
-    at = microseconds(event.get("timestamp_micros")) or (
-        (microseconds(request.get("timestamp_micros")) or received_at) + after
+    at = microseconds(event.get("timestamp_micros")) or in_order(
+        microseconds(request.get("timestamp_micros")) or received_at, position
     )
     session = params.get("session_id")
     device, location = obj(request.get("device")), obj(request.get("user_location"))

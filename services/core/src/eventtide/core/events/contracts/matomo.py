@@ -33,7 +33,7 @@ the country ``country``, the agent ``ua``. The other parameters (custom dimensio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 import orjson
@@ -41,9 +41,11 @@ import orjson
 from eventtide.core.events.contracts.common import (
     NO_PAGE,
     NO_SESSION,
+    POSITION,
     Mapped,
     context_fields,
     country_from,
+    in_order,
     number_sent_as_text,
     path_of,
     text,
@@ -52,8 +54,6 @@ from eventtide.core.events.contracts.exports import utc_time
 from eventtide.core.events.contracts.ga4 import link_reading, spec_mapped
 
 SOURCE: Final = "matomo"
-POSITION: Final = "$position"
-"""A message's place in its bulk request, which orders the times the receipt gives."""
 NOT_KEPT: Final = frozenset({"token_auth", "cip", "rand", "rec", POSITION})
 READ: Final = frozenset({"uid", "cid", "_id", "cdt", "url", "urlref", "lang", "country", "ua",
                          "action_name", "idgoal", "ec_id", "ec_items", "revenue", "e_c", "e_a",
@@ -84,12 +84,10 @@ def from_matomo(
     """One tracking request as an event (or the link :func:`link_event` made)."""
     del sent_at  # the API sends none: ``cdt`` is judged by the clock rule
     user, visitor = _ids(message)
-    position = message.get(POSITION)
-    after = timedelta(microseconds=position if isinstance(position, int) else 0)
     envelope: dict[str, Any] = {
         "user_id": user or visitor,
         "session_id": NO_SESSION,
-        "occurred_at": _time(message.get("cdt")) or received_at + after,
+        "occurred_at": _time(message.get("cdt")) or in_order(received_at, message.get(POSITION)),
         "received_at": received_at,
         "context": context_fields(
             platform="web" if text(message.get("url")) else "server",
