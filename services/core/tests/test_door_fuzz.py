@@ -76,7 +76,8 @@ DOORS: dict[str, tuple[Mapping_, LinkOf | None, tuple[str, ...]]] = {
 GA4_FIELDS = ("client_id", "app_instance_id", "user_id", "timestamp_micros",
               "user_properties", "device", "user_location", "events", "name", "params",
               "items", "item_id", "price", "quantity", "currency", "transaction_id",
-              "session_id", "page_location", "value", "category", "country_id")  # fmt: skip
+              "session_id", "page_location", "value", "category", "country_id",
+              "$position")  # fmt: skip
 
 
 def _mapped_events(mapped: Mapped) -> None:

@@ -102,3 +102,14 @@ def test_an_event_without_a_name_is_refused() -> None:
     refused = _event(message)
     assert isinstance(refused, Rejection)
     assert refused.field == "event_type"
+
+
+@pytest.mark.parametrize("position", [10**20, -1, "2"])
+def test_a_place_a_client_sends_under_the_doors_name_moves_no_time(position: object) -> None:
+    """``$position`` orders a Google tag's batch; sent by a client in a Measurement
+    Protocol event, it is no batch's place (10**20 microseconds raised OverflowError,
+    a 500)."""
+    request = {"client_id": "c", "timestamp_micros": REQUEST["timestamp_micros"],
+               "events": [{"name": "level_up", "params": {}, "$position": position}]}  # fmt: skip
+    (message,) = protocol_messages(request)
+    assert _event(message).occurred_at == datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -33,6 +33,8 @@ NO_SESSION: Final = "(none)"
 """``session_id`` when the SDK sends none; eventtide's own sessions come from event time."""
 POSITION: Final = "$position"
 """A message's place among the events its sender sent together, for :func:`in_order`."""
+MAX_POSITION: Final = 1_000_000
+"""Far above any batch a door takes, and far below a ``timedelta``'s limits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +139,11 @@ def in_order(at: datetime, position: object) -> datetime:
     """``at`` (a receipt, or a request's one time) a microsecond on for each event sent
     before this one with it: events that carry no time of their own keep the order they
     were sent in where one must follow another (a funnel counts a step only strictly
-    after the last)."""
-    return at + timedelta(microseconds=position) if isinstance(position, int) else at
+    after the last). A place that is no batch's (a client may send any value under the
+    name) leaves ``at`` as it is."""
+    if isinstance(position, int) and 0 <= position < MAX_POSITION:
+        return at + timedelta(microseconds=position)
+    return at
 
 
 def skew_corrected(at: datetime, sent: datetime | None, received_at: datetime) -> datetime:
