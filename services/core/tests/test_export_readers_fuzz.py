@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from json_strategies import SCALARS, records
 
 from eventtide.core.events import Rejection
-from eventtide.core.events.contracts import EXPORT_READERS, export_files, line_decoder, to_event
+from eventtide.core.events.contracts import EXPORT_READERS, export_members, line_decoder, to_event
 from eventtide.core.events.contracts.exports import Held
 from eventtide.core.events.envelope import Envelope
 
@@ -137,14 +137,14 @@ def test_every_line_decoder_reads_any_lines(file_format: str) -> None:
 def test_lines_come_back_whole_however_they_end_and_wherever_a_read_stops(
     ending: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(export_files, "LOOK_AHEAD", 7)  # reads stop inside lines
+    monkeypatch.setattr(export_members, "LOOK_AHEAD", 7)  # reads stop inside lines
 
     @settings(max_examples=60, deadline=None)
     @given(st.lists(st.binary(min_size=1, max_size=20).map(
         lambda b: b.replace(b"\n", b"n").replace(b"\r", b"r")), max_size=8))  # fmt: skip
     def check(lines: list[bytes]) -> None:
         data = b"".join(line + ending for line in lines)
-        read = [line.rstrip(b"\r\n") for line in export_files._lines(io.BytesIO(data))]
+        read = [line.rstrip(b"\r\n") for line in export_members._lines(io.BytesIO(data))]
         assert read == lines
 
     check()

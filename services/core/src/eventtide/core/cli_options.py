@@ -52,9 +52,10 @@ FORMAT_HELP = (
     "JSON or CSV). Segment's and RudderStack's warehouse tables (JSON or CSV, each file "
     "named after its table) read as --format segment. purchases: any purchase log as a "
     "table (CSV under a header, or JSON lines; columns like CustomerID, InvoiceDate, "
-    "InvoiceNo, UnitPrice, Quantity). clickstream: any event log as a table (user_id, "
-    "event_time, event_type: view, cart, purchase...). auto: the format most of the "
-    "file's first 100 lines read as."
+    "InvoiceNo, UnitPrice, Quantity; a folder or zip of a shop's tables, orders apart "
+    "from their items and customers, is read joined). clickstream: any event log as a "
+    "table (user_id, event_time, event_type: view, cart, purchase...). auto: the format "
+    "most of the file's first 100 lines read as."
 )
 FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HELP)]
 

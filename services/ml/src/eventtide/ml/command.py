@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eventtide.core.events.contracts.export_files import first_lines
+from eventtide.core.events.contracts.export_files import first_lines, joined_note
 from eventtide.core.events.contracts.format_check import (
     NATIVE,
     SAMPLE_LINES,
@@ -40,8 +40,9 @@ def run_evaluate(
     except FormatProblemError as problem:
         print(f"cannot evaluate: {problem}", file=sys.stderr)
         return 2
-    if choice is not None:
-        print(choice, file=sys.stderr)
+    for note in (choice, joined_note(path, file_format)):
+        if note is not None:
+            print(note, file=sys.stderr)
     log, report = read_file(path, file_format, table_hints)
     cut = cutoff.replace(tzinfo=UTC) if cutoff.tzinfo is None else cutoff
     print(

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from eventtide.core.events.contracts.export_files import first_lines
+from eventtide.core.events.contracts.export_files import first_lines, joined_note
 from eventtide.core.events.contracts.format_check import (
     NATIVE,
     SAMPLE_LINES,
@@ -75,8 +75,9 @@ def run_produce(
             if json_summary:
                 typer.echo(orjson.dumps({"error": str(problem)}).decode())
             raise typer.Exit(code=2) from problem
-        if choice is not None:
-            err.print(choice, highlight=False, soft_wrap=True)
+        for note in (choice, joined_note(from_file, file_format)):
+            if note is not None:
+                err.print(note, highlight=False, soft_wrap=True)
         if file_format == NATIVE:
             items, total = from_jsonl(from_file, context), events
         else:

@@ -41,6 +41,14 @@ class CsvRecords:
         """Whether the last line left a quoted field open."""
         return bool(self._pending)
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused (None when
+        every record closed)."""
+        if not self._pending:
+            return None
+        self._pending = ""
+        return self._refuse("a quoted field opens and never closes: the file ends inside it")
+
     def take_header(self, text: str, fits: Callable[[list[str]], bool]) -> bool:
         """Keep ``text`` as the header when its column names ``fits`` the format."""
         line = text.rstrip("\r\n")

@@ -5,8 +5,10 @@ An export is rarely one file: Amplitude's Export API answers a zip of gzipped ho
 files, Segment's S3 archive and Snowplow's enriched archive are folders of them, GA4's
 BigQuery export a table a day. So ``--from-file`` takes a file (gzipped or not: gzip is
 known by its first bytes, whatever the name), a zip archive, or a folder (every file in
-it and below, by name; each may be gzipped or a zip itself), and each place is named
-``line 12`` or ``<file> line 12``. A line that does not decode is refused with its
+it and below, by name; each may be gzipped or a zip itself: :mod:`.export_members`),
+and each place is named ``line 12`` or ``<file> line 12``. A shop's tables that only
+together are a purchase log (orders, their lines, their customers) are read joined
+(:mod:`.purchase_join`). A line that does not decode is refused with its
 place; each event a line stands for is validated as the API validates the same tool's
 messages. A line's events after its first (a GA4 row's other items, an identity link)
 are given once per export by id: the links that many lines share come once.
@@ -14,27 +16,23 @@ are given once per export by id: the links that many lines share come once.
 
 from __future__ import annotations
 
-import gzip
-import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Final, cast
+from typing import Any, Final
 
 from eventtide.core.events.contracts import EXPORT_READERS, READ_LAST, line_decoder, to_event
+from eventtide.core.events.contracts.export_members import Place, export_members
 from eventtide.core.events.contracts.exports import ExportReader, Held, LineDecoder
+from eventtide.core.events.contracts.purchase_join import joined_lines
 from eventtide.core.events.contracts.recent import Recent
 from eventtide.core.events.contracts.table_rows import TableHints
 from eventtide.core.events.models import AnyEvent
 from eventtide.core.events.rejection import Rejection
 from eventtide.core.events.validation import validate_json_event
 
-LOOK_AHEAD: Final = 65_536
-"""Bytes read at a file's start to know how its lines end."""
-GZIP_MAGIC: Final = b"\x1f\x8b"
-ZIP_MAGIC: Final = b"PK\x03\x04"
 PLACES_REMEMBERED: Final = 1_001
 """Lines back a gathered order may be reported at: an order has at most 500 items."""
 LINKS_REMEMBERED: Final = 250_000
@@ -42,9 +40,8 @@ LINKS_REMEMBERED: Final = 250_000
 signed-in user's every exported event carries the same link, and one is enough. Past
 that many pairs the least recently seen is given again when it comes back (storage
 keeps one)."""
-
-Place = tuple[str, int]
-"""The file inside the export (``""`` for the one file given) and the line number."""
+JOINED_FORMAT: Final = "purchases"
+"""The format a shop's tables are joined for."""
 
 
 def where(place: Place) -> str:
@@ -58,80 +55,25 @@ def export_lines(
 ) -> Iterator[tuple[Place, bytes]]:
     """Every non-blank line of the export at ``path``, with its place; a folder's files by
     name, those ``read_last`` names after the others."""
-    if path.is_dir():
-        members = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
-        last = read_last or (lambda _name: False)
-        for name in sorted(members, key=lambda name: (last(name), name)):
-            with members[name].open("rb") as stream:
-                yield from _stream_lines(stream, name)
-        return
-    with path.open("rb") as stream:
-        yield from _stream_lines(stream, "")
-
-
-def _stream_lines(stream: IO[bytes], name: str) -> Iterator[tuple[Place, bytes]]:
-    """A file's lines: gunzipped, or each member's of a zip archive, or as they are."""
-    magic = stream.read(4)
-    stream.seek(0)
-    if magic.startswith(GZIP_MAGIC):
-        with gzip.GzipFile(fileobj=stream) as inflated:
-            yield from _numbered(cast("IO[bytes]", inflated), name)
-    elif magic == ZIP_MAGIC:
-        with zipfile.ZipFile(stream) as archive:
-            for member in sorted(archive.namelist()):
-                if member.endswith("/"):
-                    continue
-                inner = f"{name}/{member}" if name else member
-                with archive.open(member) as packed:  # seekable: it can look and go back
-                    yield from _stream_lines(packed, inner)
-    else:
-        yield from _numbered(stream, name)
-
-
-def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """The stream's lines, ended by a line feed, or by a carriage return alone in a file
-    whose first :data:`LOOK_AHEAD` bytes (at least its first line) hold one and no line
-    feed (a spreadsheet's "CSV (Macintosh)" export; JSON escapes a carriage return in
-    its text)."""
-    head = stream.read(LOOK_AHEAD)
-    while b"\n" not in head and b"\r" not in head and (more := stream.read(LOOK_AHEAD)):
-        head += more  # a first line longer than that: on to its end
-    if head.endswith(b"\r"):
-        head += stream.read(1)  # a line feed may follow
-    if b"\n" in head or b"\r" not in head:
-        yield from _joined(head, stream)
-        return
-    pending = head
-    while True:
-        *complete, pending = pending.split(b"\r")
-        yield from (line + b"\n" for line in complete)
-        chunk = stream.read(LOOK_AHEAD)
-        if not chunk:
-            break
-        pending += chunk
-    if pending:
-        yield pending
-
-
-def _joined(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
-    """The lines of ``head`` then of the rest of ``stream`` (``head``'s last line goes on
-    in the stream's first)."""
-    *complete, rest = head.split(b"\n")
-    yield from (line + b"\n" for line in complete)
-    if rest:
-        yield rest + stream.readline()
-    yield from stream
-
-
-def _numbered(stream: IO[bytes], name: str) -> Iterator[tuple[Place, bytes]]:
-    for number, line in enumerate(_lines(stream), start=1):
-        if line.strip():
-            yield (name, number), line
+    for _, lines in export_members(path, read_last):
+        yield from lines
 
 
 def first_lines(path: Path, count: int) -> list[tuple[str, bytes]]:
-    """The export's first ``count`` non-blank lines, each with its file in the export."""
-    return [(place[0], line) for place, line in islice(export_lines(path), count)]
+    """The export's first ``count`` non-blank lines, each with its file in the export (a
+    shop's tables: their join's)."""
+    joined = joined_lines(path)
+    placed = export_lines(path) if joined is None else joined[1]
+    lines = ((place[0], line) for place, line in placed if isinstance(line, bytes))
+    return list(islice(lines, count))
+
+
+def joined_note(path: Path, file_format: str) -> str | None:
+    """What the command tells the user when it reads the export's tables joined."""
+    joined = joined_lines(path) if file_format == JOINED_FORMAT else None
+    if joined is None:
+        return None
+    return f"reading {path} as one purchase log joined from its tables: {joined[0].describe()}"
 
 
 def native_events(
@@ -156,7 +98,12 @@ def exported_events(
     links: Recent[object] = Recent(LINKS_REMEMBERED)
     decode: LineDecoder | None = None
     recent: deque[Place] = deque(maxlen=PLACES_REMEMBERED)
-    for place, line in export_lines(path, READ_LAST.get(file_format)):
+    joined = joined_lines(path) if file_format == JOINED_FORMAT else None
+    placed = export_lines(path, READ_LAST.get(file_format)) if joined is None else joined[1]
+    for place, line in placed:
+        if isinstance(line, Rejection):  # a joined order's, at its own place
+            yield from _events([(place, line)], reader, imported_at, links, context)
+            continue
         if decode is None or place[0] != recent[-1][0]:
             if decode is not None:
                 yield from _events(_finished(decode, recent), reader, imported_at, links, context)
