@@ -157,3 +157,16 @@ def test_ours_and_both_candidates_leave_out_the_calendar_bound_features_but_rfms
         assert set(model.used) & set(CALENDAR_BOUND) == {"active_days", "monetary"}, model.name
         assert set(RFM) <= set(model.used), model.name
         assert "tenure_days" not in model.used
+
+
+def test_a_feature_known_for_a_handful_of_users_is_left_out_not_a_failure():
+    """A log of single orders knows the gap between a user's visits for a few users only;
+    a booster fitted inside the folds on rows without any of them must not fail."""
+    train, train_y = _interaction(300, seed=12)
+    assert all("mean_session_gap_days" in c.columns for c in SelectedChurn().candidates)
+    gaps = train.column("mean_session_gap_days")  # a view: the table's own column
+    gaps[:] = np.nan
+    gaps[:2] = (3.0, 5.0)
+    ours = SelectedChurn().fit(train, train_y)
+    assert set(ours.cv_log_loss) == {"ours_hgb", "ours_linear"}, "both were cross-validated"
+    assert "mean_session_gap_days" not in ours.used
