@@ -90,6 +90,10 @@ class ClickstreamLines:
         return {"row": row, "roles": roles, "index": self._calls, "user": user, "at": at,
                 "kind": kind}  # fmt: skip
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused."""
+        return self._rows.unfinished()
+
 
 def from_clickstream(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """A clickstream row as its typed event, with its custom reading."""

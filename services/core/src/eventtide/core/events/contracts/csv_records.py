@@ -17,6 +17,10 @@ from eventtide.core.events.rejection import Rejection
 FIELD_LIMIT: Final = 1 << 30
 """The largest field read (the csv module's own limit, 128 KiB, is smaller than a long
 session's hits in a Universal Analytics CSV export)."""
+MAX_RECORD_LINES: Final = 1_000
+"""Lines a record's quoted field may run over (a page title with line breaks runs over a
+few). A quote left open by mistake would otherwise take the rest of the file into one
+record, read line after line into a longer string and never refused."""
 WHITESPACE: Final = " "
 """A delimiter that stands for any run of spaces (a table lined up in columns, like the
 CDNOW purchase log), when the header holds none of the others."""
@@ -33,7 +37,8 @@ class CsvRecords:
         self.header: list[str] | None = None
         self.delimiter = delimiters[0]
         self._delimiters = delimiters
-        self._pending = ""
+        self._pending: list[str] = []
+        self._quotes = 0
         self._refuse = refuse
 
     @property
@@ -46,8 +51,13 @@ class CsvRecords:
         every record closed)."""
         if not self._pending:
             return None
-        self._pending = ""
-        return self._refuse("a quoted field opens and never closes: the file ends inside it")
+        return self._refuse(f"a quoted field opened {self._dropped()} never closes: the file ends")
+
+    def _dropped(self) -> str:
+        """Where the open record began, its lines let go."""
+        back = len(self._pending) - 1
+        self._pending, self._quotes = [], 0
+        return "on this line" if not back else f"{back:,} line{'s' * (back > 1)} back"
 
     def take_header(self, text: str, fits: Callable[[list[str]], bool]) -> bool:
         """Keep ``text`` as the header when its column names ``fits`` the format."""
@@ -85,12 +95,23 @@ class CsvRecords:
             return str(error).split(" - ")[0]
 
     def record(self, text: str) -> dict[str, str] | Rejection | None:
-        """The record ``text`` ends, its refusal, or None while a quoted field goes on."""
-        record = self._pending + text
-        if record.count('"') % 2:  # a quoted field goes on: wait for its end
-            self._pending = record
-            return None
-        self._pending = ""
+        """The record ``text`` ends, its refusal, or None while a quoted field goes on (a
+        field open over :data:`MAX_RECORD_LINES` is refused with its lines)."""
+        quotes = text.count('"')
+        if self._pending or quotes % 2:
+            self._pending.append(text)
+            self._quotes += quotes
+            if not self._quotes % 2:
+                record, self._pending, self._quotes = "".join(self._pending), [], 0
+            elif len(self._pending) > MAX_RECORD_LINES:
+                return self._refuse(
+                    f"a quoted field opened {self._dropped()} does not close within "
+                    f"{MAX_RECORD_LINES:,} lines: an unbalanced quote? Its lines are refused"
+                )
+            else:
+                return None  # a quoted field goes on: wait for its end
+        else:
+            record = text
         values = self._split(record.rstrip("\r\n"), self.delimiter)
         header = self.header or []
         if isinstance(values, str):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from eventtide.core.events.contracts import EXPORT_READERS, READ_LAST, line_decoder, to_event
+from eventtide.core.events.contracts.csv_records import MAX_RECORD_LINES
 from eventtide.core.events.contracts.export_members import Place, export_members
 from eventtide.core.events.contracts.exports import ExportReader, Held, LineDecoder
 from eventtide.core.events.contracts.purchase_join import joined_lines
@@ -33,8 +34,10 @@ from eventtide.core.events.models import AnyEvent
 from eventtide.core.events.rejection import Rejection
 from eventtide.core.events.validation import validate_json_event
 
-PLACES_REMEMBERED: Final = 1_001
-"""Lines back a gathered order may be reported at: an order has at most 500 items."""
+PLACES_REMEMBERED: Final = 2 * MAX_RECORD_LINES
+"""Lines back a gathered order may be reported at: an order has at most 500 items, and
+the order before a CSV record left open for :data:`MAX_RECORD_LINES` lines is given
+after them."""
 LINKS_REMEMBERED: Final = 250_000
 """Identity links a reading remembers having given (48 MB measured with tracemalloc): a
 signed-in user's every exported event carries the same link, and one is enough. Past
@@ -132,9 +135,12 @@ def _placed(
 
 
 def _finished(decode: LineDecoder, recent: deque[Place]) -> list[tuple[Place, Any]]:
-    """What a gathering decoder still holds at its file's end."""
+    """What a gathering decoder still holds at its file's end, and the refusal of a CSV
+    record a quoted field left open there."""
     finish = getattr(decode, "finish", None)
-    return [] if finish is None else [_placed(finish(), recent)]
+    unfinished = getattr(decode, "unfinished", None)
+    held = [] if finish is None else [_placed(finish(), recent)]
+    return held + ([] if unfinished is None else [(recent[-1], unfinished())])
 
 
 def _events(

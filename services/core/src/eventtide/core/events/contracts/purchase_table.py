@@ -107,6 +107,10 @@ class PurchaseLines:
         order, self._order = self._order, None
         return None if order is None else Held(_purchase(order), self._calls - order.started)
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused."""
+        return self._rows.unfinished()
+
 
 def from_purchase_table(message: Mapping[str, Any], imported_at: datetime) -> list[Mapped]:
     """An order the decoder gathered: already eventtide's purchase (whose reading as a

@@ -48,6 +48,10 @@ class SegmentLines:
     def _message(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:
         return archived_message(row, self._table)
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused."""
+        return self._csv.unfinished()
+
 
 def _is_header(names: list[str]) -> bool:
     return "id" in names and bool(HEADER_NEEDS.intersection(names))

@@ -41,6 +41,10 @@ class SnowplowLines:
             f"has {len(text.split(chr(9)))}"
         )
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused."""
+        return self._csv.unfinished()
+
 
 def _enriched(text: str) -> dict[str, Any] | Rejection:
     values = text.rstrip("\r\n").split("\t")

@@ -232,6 +232,10 @@ class TableRows:
                 self._known[columns] = known
         return known
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused."""
+        return self._csv.unfinished()
+
     def when(self, row: Mapping[str, Any], roles: Roles) -> datetime | str:
         """The row's time, or why it has none: its ``time``, or its ``day`` number counted
         from the day one the user gave, at its ``clock``'s time of day."""

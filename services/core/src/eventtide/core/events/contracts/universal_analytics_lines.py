@@ -51,6 +51,10 @@ class UniversalAnalyticsLines:
             return None
         return refused("neither a session row as JSON nor the header row of a CSV export")
 
+    def unfinished(self) -> Rejection | None:
+        """At the file's end: the record a quoted field left open, refused."""
+        return self._csv.unfinished()
+
 
 def _nested(record: dict[str, str]) -> dict[str, Any] | Rejection:
     """A CSV record with its nested columns read from their text."""
