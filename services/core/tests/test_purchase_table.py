@@ -284,3 +284,25 @@ def test_a_spreadsheets_macintosh_csv_ends_its_lines_with_carriage_returns(
     assert [_order(event)[:3] for _, event in read] == [("c-1", "n-1", 25.0), ("c-2", "n-2", 3.0)]
     unix = _read(tmp_path, "unix.csv", "\n".join(lines))
     assert [_order(event)[:3] for _, event in unix] == [_order(event)[:3] for _, event in read]
+
+
+def test_a_quantity_that_counts_no_items_is_one_item_of_the_lines_value(tmp_path: Path) -> None:
+    """A weight, or a fuel line's thousands in a log of amounts, is a measure; a count over
+    the limit beside a unit price is still refused (a mistaken order, cancelled after)."""
+    fuel = _read(tmp_path, "transaction_data.csv", (
+        "household_key,BASKET_ID,PRODUCT_ID,QUANTITY,SALES_VALUE,date\n"
+        "2375,26984851472,6534178,19834,40.00,2020-01-01T16:31:00Z\n"
+        "2375,26984851472,1004906,2,1.38,2020-01-01T16:31:00Z\n"
+    ))  # fmt: skip
+    assert _order(fuel[0][1])[2:] == (41.38, [("6534178", 40.0, 1), ("1004906", 0.69, 2)])
+    weighed = _read(tmp_path, "weighed.csv", (
+        "customer_id,order_id,product_id,quantity,price,order_date\n"
+        "7,9,apples,1.25,2.40,2020-01-01\n"
+    ))  # fmt: skip
+    assert _order(weighed[0][1])[2:] == (3.0, [("apples", 3.0, 1)])
+    counted = _read(tmp_path, "online_retail.csv", (
+        "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+        "581483,23843,80995,2011-12-09 09:15:00,2.08,16446\n"
+    ))  # fmt: skip
+    assert isinstance(counted[0][1], Rejection)
+    assert counted[0][1].field == "properties.items.0.quantity"

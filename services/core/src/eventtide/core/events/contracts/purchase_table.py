@@ -37,6 +37,7 @@ from eventtide.core.events.contracts.table_rows import (
     row_id,
     table_context,
 )
+from eventtide.core.events.properties.common import MAX_QUANTITY
 from eventtide.core.events.rejection import Rejection
 
 PURCHASE_KINDS: Final = frozenset({
@@ -134,12 +135,26 @@ def _add_line(order: _Order, row: Mapping[str, Any], roles: Roles) -> None:
 
 def line_item(row: Mapping[str, Any], roles: Roles) -> dict[str, Any] | str:
     """A row's product, price and quantity, or why it has none: its price times its
-    quantity is its value, or its amount divided by its quantity."""
+    quantity is its value, or its amount divided by its quantity.
+
+    A quantity that counts no items is a measure: a fraction (1.25 kg of apples at a
+    price per kg), or, in a log of amounts without prices, more than a line can count
+    (dunnhumby's fuel lines: thousands). The line is then one item of its value. A
+    count over the limit beside a unit price stays a count, refused (UCI Online
+    Retail's 80,995 cards, cancelled the same day)."""
     quantity = number(row.get(roles["quantity"])) if "quantity" in roles else 1.0
     price = number(row.get(roles["price"])) if "price" in roles else None
-    if price is None and "amount" in roles:
-        amount = number(row.get(roles["amount"]))
-        price = None if amount is None or not quantity else amount / quantity
+    amount = number(row.get(roles["amount"])) if "amount" in roles and price is None else None
+    if (
+        quantity is not None
+        and quantity > 0
+        and (not quantity.is_integer() or (quantity > MAX_QUANTITY and amount is not None))
+    ):
+        value = amount if amount is not None else (None if price is None else price * quantity)
+        if value is not None:
+            price, quantity = value, 1.0
+    elif amount is not None and quantity:
+        price = amount / quantity
     if quantity is None or not quantity.is_integer() or price is None:
         column = roles.get("price", roles.get("amount", ""))
         return (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import ConfigDict, Field
 
@@ -11,5 +11,7 @@ STRICT_PROPERTIES = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 Identifier = Annotated[str, Field(min_length=1, max_length=128)]
 Money = Annotated[float, Field(ge=0, description="Amount in the currency's major unit")]
-Quantity = Annotated[int, Field(ge=1, le=10_000)]
+MAX_QUANTITY: Final = 10_000
+"""The most items one line of an order counts."""
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
