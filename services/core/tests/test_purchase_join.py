@@ -158,6 +158,10 @@ def test_the_plan_joins_only_what_makes_one_log() -> None:
     assert plan([orders, invoices, items]) is None, "two logs are read each as it is"
     events = _table("events.csv", "user_id,event_time,order_id")
     assert plan([events, _table("tracks.csv", "user_id,timestamp,event")]) is None
-    people_only = plan([invoices, _table("people.csv", "CustomerID,person_id")])
+    people_only = plan([invoices, _table("people.csv", "CustomerID,Customer Unique ID")])
     assert people_only is not None
-    assert (people_only.lines, people_only.person) == (None, "person_id")
+    assert (people_only.lines, people_only.person) == (None, "Customer Unique ID")
+    accounts = _table("users.csv", "user_id,account_id,email")
+    assert plan([_table("orders.csv", "user_id,created_at,amount"), accounts]) is None, (
+        "an account is not its users' other id"
+    )

@@ -14,8 +14,9 @@ is a purchase log alone. The tables are joined by what their columns are
   with prices first (an order's items rather than its payments), then by file name.
   Each order's rows follow it; an order without one is refused, saying so.
 - Its **people**, when the orders' user ids are not people's: a table that is no log of
-  its own, holds the orders' user column and another column named as a user
-  (``customer_unique_id``: Olist gives a customer id per order, the person's id in the
+  its own, holds the orders' user column and another id of the same user, a column
+  named as a user and beginning as it does (``customer_unique_id`` beside
+  ``customer_id``: Olist gives a customer id per order, the person's id in the
   customers table). The orders' user column is then that column.
 
 The joined table reaches :mod:`.purchase_table` as CSV under one header, each row placed
@@ -119,15 +120,24 @@ def plan(tables: Sequence[Table]) -> JoinPlan | None:
         priced = [t for t in others if key in t.columns and {"amount", "price"} & t.roles.keys()]
         lines = next(iter(sorted(priced, key=lambda t: "price" not in t.roles)), None)
     user = orders.roles["user"]
+    stem = name_key(user).removesuffix("id")
     people, person = None, None
     for table in others:
-        named = [c for c in table.columns if c != user and name_key(c) in PERSON_NAMES]
+        named = [c for c in table.columns if c != user and _another_id(c, stem)]
         if user in table.columns and named:
             people, person = table, min(named, key=lambda c: ROLES["user"].index(name_key(c)))
             break
     if lines is None and people is None:
         return None
     return JoinPlan(orders, lines, people, person)
+
+
+def _another_id(column: str, stem: str) -> bool:
+    """Whether ``column`` is another id of the orders' user: a user's name beginning as
+    theirs does (``customer_unique_id`` beside ``customer_id``; a ``users`` table's
+    ``account_id`` beside ``user_id`` is another thing, an account, and joins nothing)."""
+    key = name_key(column)
+    return key in PERSON_NAMES and key.startswith(stem)
 
 
 def joined_lines(
