@@ -306,3 +306,16 @@ def test_a_quantity_that_counts_no_items_is_one_item_of_the_lines_value(tmp_path
     ))  # fmt: skip
     assert isinstance(counted[0][1], Rejection)
     assert counted[0][1].field == "properties.items.0.quantity"
+
+
+def test_a_fashion_retailers_transactions_read_by_their_own_names(tmp_path: Path) -> None:
+    """H&M's ``transactions_train.csv`` columns (written here): ``t_dat`` is the day."""
+    read = _read(tmp_path, "transactions_train.csv", (
+        "t_dat,customer_id,article_id,price,sales_channel_id\n"
+        "2018-09-20,000058a12d5b43e67d225668fa1f8d618c13dc232df0cad8ffe7ad4a1091e318,"
+        "0663713001,0.0508305084745762,2\n"
+    ))  # fmt: skip
+    (event,) = [event for _, event in read]
+    user, _, amount, ((product, _, quantity),) = _order(event)
+    assert (user[:6], amount, product, quantity) == ("000058", 0.050831, "0663713001", 1)
+    assert event.occurred_at == datetime(2018, 9, 20, tzinfo=UTC)

@@ -45,7 +45,7 @@ ROLES: Final[dict[str, tuple[str, ...]]] = {
     "time": ("invoicedate", "orderdate", "purchasedate", "transactiondate", "saledate",
              "orderpurchasetimestamp", "eventtime", "purchasetime", "ordertime",
              "transactiontime", "invoicetime", "timestamp", "datetime", "createdat", "date",
-             "time"),
+             "time", "tdat"),
     "order": ("invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "ordernumber",
               "orderno", "transactionid", "receiptid", "basketid"),
     "price": ("unitprice", "price", "itemprice", "priceeach"),
