@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from eventtide.ml import evaluate
 from eventtide.ml.evaluate import (
     Interval,
     _resampled_auc,
@@ -96,3 +97,23 @@ def test_a_margin_interval_holds_the_margin_and_zero_only_when_there_is_none():
     assert few_high - few_low > 2.0 * (high - low)
     with pytest.raises(ValueError, match="one class"):
         margin_interval(np.zeros(4), sharp[:4], blunt[:4])
+
+
+def test_a_large_held_out_set_is_resampled_in_chunks_of_bounded_size(monkeypatch):
+    """Scores are ranked a bounded number at a time; the interval stays the bootstrap's."""
+    labels, sharp, blunt = _two_rankings(3000, 5)
+    whole = margin_interval(labels, sharp, blunt)
+    ranked: list[int] = []
+    rank = evaluate._resampled_auc
+
+    def counted(scores: np.ndarray, positives: int) -> np.ndarray:
+        ranked.append(scores.size)
+        return rank(scores, positives)
+
+    monkeypatch.setattr(evaluate, "_resampled_auc", counted)
+    monkeypatch.setattr(evaluate, "RESAMPLED_SCORES", 300_000)
+    low, high = margin_interval(labels, sharp, blunt)
+    assert max(ranked) <= 300_000
+    assert sum(ranked) == 2 * evaluate.MARGIN_RESAMPLES * labels.size, "every resample, twice"
+    assert low == pytest.approx(whole[0], abs=0.01)
+    assert high == pytest.approx(whole[1], abs=0.01)
