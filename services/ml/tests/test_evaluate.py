@@ -76,8 +76,17 @@ def test_a_resampled_roc_auc_is_the_mann_whitney_one_ties_included():
     labels, sharp, _ = _two_rankings(500, 3)
     sharp[:100] = np.round(sharp[:100])  # ties count a half
     order = np.concatenate([np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)])
-    resampled = _resampled_auc(sharp[order][None, :], int(labels.sum()))
+    churners = int(labels.sum())
+    rng = np.random.default_rng(4)
+    drawn = np.concatenate([rng.choice(order[:churners], churners),
+                            rng.choice(order[churners:], order.size - churners)])  # fmt: skip
+    levels = evaluate._levels(sharp)
+    resampled = _resampled_auc(
+        np.vstack([levels[order], levels[drawn]]), churners, int(levels.max()) + 1
+    )
     assert resampled[0] == pytest.approx(churn_scores("s", labels, sharp).roc_auc, abs=1e-12)
+    again = churn_scores("s", labels[order], sharp[drawn]).roc_auc  # labels[order]: 1s, 0s
+    assert resampled[1] == pytest.approx(again, abs=1e-12), "each row its own resample"
 
 
 def test_a_margin_interval_holds_the_margin_and_zero_only_when_there_is_none():
@@ -106,9 +115,9 @@ def test_a_large_held_out_set_is_resampled_in_chunks_of_bounded_size(monkeypatch
     ranked: list[int] = []
     rank = evaluate._resampled_auc
 
-    def counted(scores: np.ndarray, positives: int) -> np.ndarray:
-        ranked.append(scores.size)
-        return rank(scores, positives)
+    def counted(levels: np.ndarray, positives: int, distinct: int) -> np.ndarray:
+        ranked.append(levels.size)
+        return rank(levels, positives, distinct)
 
     monkeypatch.setattr(evaluate, "_resampled_auc", counted)
     monkeypatch.setattr(evaluate, "RESAMPLED_SCORES", 300_000)
