@@ -133,3 +133,23 @@ def test_day_one_needs_a_table_and_a_date_and_reads_day_numbers(tmp_path: Path) 
         build_app(), [*table_args, "--day-one", "2020-01-01"], env=UNREACHABLE
     )
     assert "cannot produce" in dated.output, "past the check, on to Kafka"
+
+
+def test_the_cli_says_which_tables_it_joins(tmp_path: Path) -> None:
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "orders.csv").write_text(
+        "order_id,customer_id,order_purchase_timestamp\no1,c1,2017-10-02 10:56:33\n"
+    )
+    (shop / "items.csv").write_text("order_id,product_id,price\no1,p1,29.99\n")
+    (shop / "customers.csv").write_text("customer_id,customer_unique_id\nc1,u1\n")
+    result = CliRunner().invoke(
+        build_app(), ["produce", "--from-file", str(shop), "--format", "auto"], env=UNREACHABLE
+    )
+    assert "as --format purchases" in result.output
+    joined = (
+        "as one purchase log joined from its tables: orders from orders.csv, their lines from "
+        "items.csv by order_id, each customer_id as its customer_unique_id from customers.csv"
+    )
+    assert joined in " ".join(result.output.split()), result.output
+    assert "cannot produce" in result.output, "past the check, on to Kafka"
