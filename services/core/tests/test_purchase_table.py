@@ -319,3 +319,24 @@ def test_a_fashion_retailers_transactions_read_by_their_own_names(tmp_path: Path
     user, _, amount, ((product, _, quantity),) = _order(event)
     assert (user[:6], amount, product, quantity) == ("000058", 0.050831, "0663713001", 1)
     assert event.occurred_at == datetime(2018, 9, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "at"),
+    [
+        ("customer_id,trans_date,tran_amount", "CS5295,11-Feb-13,35", datetime(2013, 2, 11)),
+        ("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PIN_CODE,PRODUCT_SUBCLASS,PRODUCT_ID,AMOUNT,"
+         "ASSET,SALES_PRICE", "11/1/2000,01104905,45-49,115,110411,4710199010372,2,24,35",
+         datetime(2000, 11, 1)),
+        ("customer,date,amount", "7,11 February 2013,35", datetime(2013, 2, 11)),
+        ("customer,date,amount", '7,"Feb 11, 2013",35', datetime(2013, 2, 11)),
+    ],
+)  # fmt: skip
+def test_public_logs_dates_and_names_read(
+    tmp_path: Path, header: str, row: str, at: datetime
+) -> None:
+    """A retail transactions set's ``trans_date`` with the month named; Ta-Feng's
+    ``TRANSACTION_DT``, whose ``SALES_PRICE`` is the line's (its ``AMOUNT`` counts items)."""
+    ((_, event),) = _read(tmp_path, "log.csv", f"{header}\n{row}\n")
+    assert event.occurred_at == at.replace(tzinfo=UTC)
+    assert event.properties.amount == 35.0

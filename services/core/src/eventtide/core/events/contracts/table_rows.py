@@ -45,7 +45,7 @@ ROLES: Final[dict[str, tuple[str, ...]]] = {
     "time": ("invoicedate", "orderdate", "purchasedate", "transactiondate", "saledate",
              "orderpurchasetimestamp", "eventtime", "purchasetime", "ordertime",
              "transactiontime", "invoicetime", "timestamp", "datetime", "createdat", "date",
-             "time", "tdat"),
+             "time", "tdat", "transactiondt", "transdate"),
     "order": ("invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "ordernumber",
               "orderno", "transactionid", "receiptid", "basketid"),
     "price": ("unitprice", "price", "itemprice", "priceeach"),
@@ -84,9 +84,21 @@ NO_CURRENCY: Final = "XXX"
 """ISO 4217's code for "no currency involved": the log did not say which."""
 UNKNOWN_PRODUCT: Final = "unknown"
 WHOLE_NUMBER: Final = re.compile(r"\d+\.0+")
-US_DATES: Final = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y%m%d")
+US_DATES: Final = (
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%Y%m%d",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+)
 """Times besides ISO 8601 and epoch numbers: a spreadsheet's US dates (as Excel writes
-the UCI Online Retail file) and compact days (``19970101``)."""
+the UCI Online Retail file), compact days (``19970101``) and days with the month named
+(``11-Feb-13``, ``11 February 2013``, ``Feb 11, 2013``: no day and month to mistake)."""
 DELIMITERS: Final = ",;\t| "
 EPOCH_DIGITS: Final = 9
 """A time written as this many digits or more is epoch seconds or milliseconds (RetailRocket's
