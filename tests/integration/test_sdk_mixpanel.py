@@ -1,5 +1,5 @@
 """Mixpanel's Python SDK (``mixpanel``), unmodified, pointed at the running API's
-Mixpanel door (``/track``, ``/engage``, ``/import``): through the real Kafka into the
+Mixpanel door (``/track``, ``/engage``, ``/import``, ``/groups``): through the real Kafka into the
 real PostgreSQL, each call stored once and mapped, both of Mixpanel's ID-merge forms
 joining anonymous ids to their person, profile updates setting traits, and a wrong key
 reported by the SDK in the API's words."""
@@ -18,10 +18,11 @@ from storage_helpers import properties_of, wait_stored_kinds
 pytestmark = pytest.mark.integration
 
 ORDER = {"order_id": "mx-o-1", "products": [{"product_id": "p-1", "price": 12.5, "quantity": 2}]}
-STORED = {"page_view": 1, "purchase": 1, "identify": 3, "$mp_engage": 1, "Invite Sent": 1}
+STORED = {"page_view": 1, "purchase": 1, "identify": 3, "$mp_engage": 1, "Invite Sent": 1,
+          "$mp_group": 1}  # fmt: skip
 """A device's page view, the signed-in order (and the door's link of the device), a
 profile's $set (an identify) and $add (kept), an original-ID-merge $identify, an
-imported event."""
+imported event, a group profile's $set."""
 
 
 def _consumer(url: str) -> object:
@@ -29,7 +30,7 @@ def _consumer(url: str) -> object:
 
     return BufferedConsumer(
         max_size=50, events_url=f"{url}/track", people_url=f"{url}/engage",
-        import_url=f"{url}/import",
+        import_url=f"{url}/import", groups_url=f"{url}/groups",
     )  # fmt: skip
 
 
@@ -48,6 +49,7 @@ def test_mixpanel_sdk_calls_stored_once_mapped_and_one_person(
                  {"$device_id": "mx-dev", "$user_id": "mx-eve", **ORDER})  # fmt: skip
         mp.people_set("mx-eve", {"plan": "pro"})
         mp.people_increment("mx-eve", {"logins": 1})
+        mp.group_set("company", "mx-acme", {"plan": "enterprise"})
         mp.track("mx-fay", "$identify", {"$identified_id": "mx-fay", "$anon_id": "mx-anon"})
         ten_days_ago = int(time.time()) - 10 * 86_400
         mp.import_data(None, "mx-fay", "Invite Sent", ten_days_ago, {"role": "editor"},
@@ -66,6 +68,11 @@ def test_mixpanel_sdk_calls_stored_once_mapped_and_one_person(
         assert (view.user_id, view.context["page"]) == ("$device:mx-dev", "/p/mug")
         order = next(properties_of(r) for r in rows if r.event_type == "purchase")
         assert (order["order_id"], order["amount"]) == ("mx-o-1", 25.0)
+        group = next(r for r in rows if r.event_type == "$mp_group")
+        assert (group.user_id, properties_of(group)["$set"]) == (
+            "$company_mx-acme",
+            {"plan": "enterprise"},
+        )
         invite = next(r for r in rows if r.event_type == "Invite Sent")
         assert abs(invite.occurred_at.timestamp() - ten_days_ago) < 1
 

@@ -70,6 +70,8 @@ DOORS: dict[str, tuple[Mapping_, LinkOf | None, tuple[str, ...]]] = {
         "dimension1", "$position", "ping")),
     "mixpanel-engage": (mixpanel.from_mixpanel_profile, None, (
         "$distinct_id", "$set", "$set_once", "$token", "$time", "$ip", "$unset")),
+    "mixpanel-groups": (mixpanel.from_mixpanel_group, None, (
+        "$group_key", "$group_id", "$set", "$set_once", "$token", "$time", "$remove")),
 }  # fmt: skip
 """Each door's mapping, its identity link (if it derives one) and its protocol's fields."""
 

@@ -1,4 +1,5 @@
-"""What Mixpanel's SDKs send live: /track events without the token, /engage updates."""
+"""What Mixpanel's SDKs send live: /track events without the token, /engage updates,
+/groups updates."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from eventtide.core.events.contracts import to_event
 from eventtide.core.events.contracts.common import with_id
 from eventtide.core.events.contracts.mixpanel import (
     from_mixpanel,
+    from_mixpanel_group,
     from_mixpanel_profile,
     link_event,
 )
@@ -71,3 +73,16 @@ def test_the_javascript_sdks_identify_and_profile_update_under_simplified_id_mer
     traits = to_event(with_id(from_mixpanel_profile(update, received_at=RECEIVED), uuid.uuid4()))
     assert isinstance(traits, IdentifyEvent), "the ids are no profile operations"
     assert traits.properties.set == {"plan": "team", "$browser": "Chrome"}
+
+
+def test_a_group_update_is_the_groups_own_event() -> None:
+    update = {"$token": "et_k", "$group_key": "company", "$group_id": "acme",
+              "$time": 1796472000000, "$set": {"plan": "enterprise"}}  # fmt: skip
+    event = to_event(with_id(from_mixpanel_group(update, received_at=RECEIVED), uuid.uuid4()))
+    assert isinstance(event, CustomEvent)
+    assert (event.event_type, event.user_id) == ("$mp_group", "$company_acme")
+    assert event.properties == {k: v for k, v in update.items() if k != "$token"}
+    assert event.occurred_at == datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    nameless = {"$token": "et_k", "$group_key": "company", "$set": {"plan": "pro"}}
+    refused = to_event(with_id(from_mixpanel_group(nameless, received_at=RECEIVED), uuid.uuid4()))
+    assert not isinstance(refused, CustomEvent), "a group update names its group"

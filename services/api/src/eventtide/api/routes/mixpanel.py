@@ -1,4 +1,5 @@
-"""Mixpanel's ingestion API: ``/track`` and ``/import`` (events), ``/engage`` (profiles).
+"""Mixpanel's ingestion API: ``/track`` and ``/import`` (events), ``/engage`` (profiles),
+``/groups`` (group profiles).
 
 The project token is an eventtide ingest key (:mod:`eventtide.api.mixpanel_body` reads
 the body however the SDK packed it). Each event is mapped by
@@ -29,6 +30,7 @@ from eventtide.api.routes.sdk_common import ingest_caller, openapi_body, send_me
 from eventtide.api.sdk import Mapper, basic_username
 from eventtide.core.events.contracts.mixpanel import (
     from_mixpanel,
+    from_mixpanel_group,
     from_mixpanel_profile,
     link_event,
 )
@@ -85,6 +87,7 @@ for _base, _door, _summary in (
     ("/track", Door(from_mixpanel, link_event, imports=False), "Mixpanel: track events"),
     ("/import", Door(from_mixpanel, link_event, imports=True), "Mixpanel: import events"),
     ("/engage", Door(from_mixpanel_profile, None, imports=False), "Mixpanel: profile updates"),
+    ("/groups", Door(from_mixpanel_group, None, imports=False), "Mixpanel: group profiles"),
 ):
     for _path in (_base, _base + "/"):
         router.add_api_route(

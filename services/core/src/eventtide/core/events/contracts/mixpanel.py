@@ -22,6 +22,9 @@ idempotency key), the SDK's ``$os``, ``mp_lib``, ``$current_url``, ``$referrer``
   ``identify`` whose anonymous id is its own, which links and identifies nobody; the
   other operations (``$add``, ``$append``, ``$unset``...) are not traits and are kept
   as a custom ``$mp_engage`` event.
+- A group profile update (``/groups``: ``$group_key``, ``$group_id``, ``$set``...) is
+  no person's: it is kept as a custom ``$mp_group`` event of the group's own id,
+  ``$<group key>_<group id>``, as PostHog's server SDKs name a group's own events.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ LINK_SHARES: Final = ("time", "token", "mp_lib", "$os", "$current_url")
 """What a link takes from the event it stands for: its time, key and context."""
 ENGAGE: Final = "$mp_engage"
 """The custom event a profile update that sets no traits is kept as."""
+GROUP: Final = "$mp_group"
+"""The custom event a group profile update is kept as."""
 PROFILE_FIELDS: Final = frozenset(
     {
         "$token",
@@ -116,6 +121,25 @@ def from_mixpanel_profile(
     if user is not None:  # a profile update identifies nobody: the id's own traits
         identify["anonymous_id"] = user
     return Mapped({**envelope, "event_type": "identify", "properties": identify}, custom)
+
+
+def from_mixpanel_group(
+    message: Mapping[str, Any], *, received_at: datetime, sent_at: object = None
+) -> Mapped:
+    """One ``/groups`` update: the group's own custom event (a group is no person, so no
+    identify), the update as sent without its token."""
+    del sent_at
+    key, group = text(message.get("$group_key")), text(message.get("$group_id"))
+    event: dict[str, Any] = {
+        "user_id": f"${key}_{group}" if key is not None and group is not None else None,
+        "session_id": NO_SESSION,
+        "occurred_at": first_time(message.get("$time")) or received_at,
+        "received_at": received_at,
+        "context": _context({}),
+        "event_type": GROUP,
+        "properties": {k: v for k, v in message.items() if k != "$token"},
+    }
+    return Mapped(None, event)
 
 
 def link_event(
