@@ -3,11 +3,14 @@ they stand for, joined by what their columns are and the columns they share."""
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eventtide.core.events import PurchaseEvent, Rejection
 from eventtide.core.events.contracts.export_files import (
@@ -125,6 +128,14 @@ def test_without_items_the_payments_are_the_orders_amounts(tmp_path: Path) -> No
     assert read[0][1].user_id == "c1", "no customers table: the orders' ids"
 
 
+def test_orders_with_amounts_take_only_their_customers_person(tmp_path: Path) -> None:
+    shop = _shop(tmp_path / "shop", invoices=(
+        "InvoiceDate,CustomerID,amount\n2018-01-02,c1,10\n2018-01-03,c3,20\n"
+    ), people="CustomerID,customer_unique_id\nc1,u1\nc3,u1\n")  # fmt: skip
+    read = _read(shop)
+    assert [(e.user_id, e.properties.amount) for _, e in read] == [("u1", 10.0), ("u1", 20.0)]
+
+
 def test_an_unclosed_quote_at_the_orders_end_is_refused_not_lost(tmp_path: Path) -> None:
     shop = _shop(tmp_path / "shop", orders=ORDERS + 'o5,"c1,delivered,2018-01-01 00:00:00,\n',
                  items=ITEMS)  # fmt: skip
@@ -165,3 +176,34 @@ def test_the_plan_joins_only_what_makes_one_log() -> None:
     assert plan([_table("orders.csv", "user_id,created_at,amount"), accounts]) is None, (
         "an account is not its users' other id"
     )
+
+
+SHOP_COLUMNS = ("order_id", "customer_id", "customer_unique_id", "order_purchase_timestamp",
+                "price", "payment_value", "product_id", "quantity", "user_id", "date")  # fmt: skip
+"""Column names the join reads, and names that make a table a log of its own."""
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    tables=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(SHOP_COLUMNS), min_size=1, max_size=5, unique=True),
+            st.lists(st.lists(st.sampled_from(("o1", "c1", "u1", "", "2018-01-01", "x", "9.5",
+                                               '"', "-3", "1e400")), min_size=1, max_size=6),
+                     max_size=4),
+        ),
+        min_size=1, max_size=4,
+    )
+)  # fmt: skip
+def test_any_folder_of_tables_reads_as_events_or_refusals(
+    tables: list[tuple[list[str], list[list[str]]]],
+) -> None:
+    """Whatever the tables (wrong widths, stray quotes, numbers too large), the join and
+    the reading give events or refusals, never an exception."""
+    with tempfile.TemporaryDirectory() as folder:
+        for number, (header, rows) in enumerate(tables):
+            lines = [",".join(header), *(",".join(row) for row in rows)]
+            (Path(folder) / f"t{number}.csv").write_text("\n".join(lines) + "\n")
+        first_lines(Path(folder), 100)
+        for _, event in exported_events(Path(folder), "purchases"):
+            assert isinstance(event, PurchaseEvent | Rejection)

@@ -182,7 +182,6 @@ def _joined(path: Path, found: JoinPlan) -> Iterator[tuple[Place, bytes | Reject
                 if user is not None and person is not None:
                     people[user] = person
     header = found.header()
-    line_columns = found.lines.columns if found.lines is not None else ()
     yield (found.orders.name, 1), _csv_line(header)
     for _, records in _records(path, {found.orders.name}):
         for place, record in records:
@@ -192,12 +191,15 @@ def _joined(path: Path, found: JoinPlan) -> Iterator[tuple[Place, bytes | Reject
             row = dict(record)
             if found.person is not None and (user := row.pop(found.user_key, None)):
                 row[found.person] = people.get(user, user)
+            if found.lines is None:
+                yield place, _csv_line([row.get(column, "") for column in header])
+                continue
             order = row.get(found.order_key, "")
-            if found.lines is not None and order not in lines:
+            if order not in lines:
                 yield place, refused(f"order {order!r} has no line in {found.lines.name}")
                 continue
-            for values in lines.get(order, [()]):
-                joined = {**dict(zip(line_columns, values, strict=False)), **row}
+            for values in lines[order]:
+                joined = {**dict(zip(found.lines.columns, values, strict=True)), **row}
                 yield place, _csv_line([joined.get(column, "") for column in header])
 
 
