@@ -40,6 +40,7 @@ def local_bucket(at: datetime, zone: str, interval: str) -> datetime:
 
 
 Person = Callable[[str], str]
+_TICK = timedelta(microseconds=1)
 
 
 def _itself(user_id: str) -> str:
@@ -114,6 +115,34 @@ def retention(
         if 1 <= k < periods:
             hits[cohort][k].add(who)
     return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
+
+
+def lifecycle(
+    events: list[Raw], *, event_type: str, period: str, zone: str, since: datetime,
+    until: datetime, person: Person = _itself, country: str | None = None,
+) -> list[tuple[str, int, int, int, int]]:  # fmt: skip
+    """[(period ISO, new, returning, resurrecting, dormant)], as ``GET /v1/lifecycle``
+    answers: every period ``[since, until)`` touches, counted whole."""
+    if since >= until:
+        return []
+    step = timedelta(days=7 if period == "week" else 1)
+    active: dict[str, set[datetime]] = defaultdict(set)
+    for e in events:
+        if e.event_type == event_type and country in (None, e.country):
+            active[person(e.user_id)].add(local_bucket(e.occurred_at, zone, period))
+    answer = []
+    start, last = local_bucket(since, zone, period), local_bucket(until - _TICK, zone, period)
+    while start <= last:
+        counts = [0, 0, 0, 0]
+        for periods in active.values():
+            if start in periods:
+                kind = 0 if min(periods) == start else 1 if start - step in periods else 2
+                counts[kind] += 1
+            elif start - step in periods:
+                counts[3] += 1
+        answer.append((start.isoformat(), *counts))
+        start += step
+    return answer  # type: ignore[return-value]
 
 
 def funnel(

@@ -43,7 +43,13 @@ from bench.harness import (
 )
 from eventtide.core.db.migrate import upgrade
 
-GOALS_MS = {"profile": 25.0, "trend": 300.0, "funnel": 300.0, "retention": 1_000.0}
+GOALS_MS = {
+    "profile": 25.0,
+    "trend": 300.0,
+    "funnel": 300.0,
+    "retention": 1_000.0,
+    "lifecycle": 1_000.0,
+}
 INGEST_GOAL = 30_000.0
 LATENCY_GOAL_MS = 50.0
 

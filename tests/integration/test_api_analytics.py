@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from analytics_oracles import Raw, funnel, funnel_groups, retention, trend
+from analytics_oracles import Raw, funnel, funnel_groups, lifecycle, retention, trend
 from api_helpers import Reader, reader_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,17 +26,16 @@ BASE = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)  # spans the European DST change
 SPAN_MIN = 4 * 24 * 60
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
 
-raw_events = st.lists(
-    st.builds(
-        Raw,
-        user_id=st.sampled_from([f"u{i}" for i in range(6)]),
-        event_type=st.sampled_from(["purchase", "page_view", "signup"]),
-        occurred_at=st.integers(0, SPAN_MIN).map(lambda m: BASE + timedelta(minutes=m)),
-        country=st.sampled_from(["DE", "FR", "US", None]),
-        amount_cents=st.one_of(st.none(), st.integers(0, 10_000)),
-    ),
-    max_size=60,
-)  # out of order by construction: times are drawn independently
+raw_event = st.builds(
+    Raw,
+    user_id=st.sampled_from([f"u{i}" for i in range(6)]),
+    event_type=st.sampled_from(["purchase", "page_view", "signup"]),
+    occurred_at=st.integers(0, SPAN_MIN).map(lambda m: BASE + timedelta(minutes=m)),
+    country=st.sampled_from(["DE", "FR", "US", None]),
+    amount_cents=st.one_of(st.none(), st.integers(0, 10_000)),
+)
+raw_events = st.lists(raw_event, max_size=60)
+"""Out of order by construction: times are drawn independently."""
 
 
 link_lists = st.lists(
@@ -323,6 +322,61 @@ def test_retention_cohorts_at_the_ranges_partial_hours_are_exact(reader, zone: s
                  " AND event_type = 'purchase'")
         )  # fmt: skip
     assert (ask() == expected) is (zone == "Asia/Kolkata")
+
+
+LIFECYCLE_FILTERS = [({}, None), ({"where": "context.country=DE"}, "DE"),
+                     ({"where": "properties.market=FR"}, "FR")]  # fmt: skip
+"""Query parameters and the country the oracle is told: the first two read the hour rows
+where the zone allows, the property filter the events."""
+
+
+def test_lifecycle_equals_the_oracle(reader) -> None:
+    client, engine, key = reader
+    since, until = BASE + timedelta(hours=5, minutes=35), BASE + timedelta(days=3, minutes=20)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=st.lists(raw_event, min_size=20, max_size=80),  # several periods per person
+        zone=st.sampled_from(ZONES),
+        period=st.sampled_from(["day", "week"]),
+        event_type=st.sampled_from(["page_view", "purchase"]),
+        links=link_lists,
+        filters=st.sampled_from(LIFECYCLE_FILTERS),
+    )
+    def check(events, zone, period, event_type, links, filters) -> None:
+        persons = store(engine, events, links)
+        extra_params, country = filters
+        query = {"event": event_type, "period": period, "timezone": zone,
+                 "since": since.isoformat(), "until": until.isoformat(),
+                 **extra_params}  # fmt: skip
+        answer = client.get("/v1/lifecycle", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        got = [(p["start"], p["new"], p["returning"], p["resurrecting"], p["dormant"])
+               for p in answer.json()["periods"]]  # fmt: skip
+        args = dict(event_type=event_type, period=period, zone=zone, since=since, until=until,
+                    person=persons.person, country=country)  # fmt: skip
+        expected = lifecycle(events, **args)
+        assert got == expected, filters
+        # the comparison can fail: one more person, new in the range's first period
+        extra = Raw("newcomer", event_type, since, country, None)
+        assert lifecycle([*events, extra], **args) != expected
+
+    check()
+
+
+def test_a_long_lifecycle_is_answered_from_its_first_to_its_last_active_period(reader) -> None:
+    client, engine, key = reader
+    store(engine, [Raw("u1", "page_view", BASE, None, None),
+                   Raw("u1", "page_view", BASE + timedelta(days=2), None, None)])  # fmt: skip
+    query = {"event": "page_view", "since": "2020-01-01T00:00:00Z",
+             "until": "2030-01-01T00:00:00Z"}  # fmt: skip
+    answer = client.get("/v1/lifecycle", params=query, headers=key)
+    assert answer.status_code == 200, answer.text
+    got = [(p["start"][:10], p["new"], p["resurrecting"], p["dormant"])
+           for p in answer.json()["periods"]]  # fmt: skip
+    assert got == [("2026-03-27", 1, 0, 0), ("2026-03-28", 0, 0, 1), ("2026-03-29", 0, 1, 0)]
+    nothing = client.get("/v1/lifecycle", params={**query, "event": "signup"}, headers=key)
+    assert nothing.json()["periods"] == []
 
 
 def test_events_pages_by_cursor_without_gaps_or_repeats(reader) -> None:
@@ -753,3 +807,5 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
             # listings take no time zone: they return moments, not local buckets
             answer = client.get(path, params=query | (span if listing else common), headers=key)
             assert answer.status_code == 200, f"{path} {common}: {answer.text}"
+        lived = client.get("/v1/lifecycle", params={"event": "signup", **common}, headers=key)
+        assert lived.status_code == 200, f"{common}: {lived.text}"

@@ -35,6 +35,7 @@ from eventtide.api.routes import (
     ga4,
     health,
     ingest,
+    lifecycle,
     live,
     matomo,
     mixpanel,
@@ -137,7 +138,8 @@ def create_app(
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
         snowplow, amplitude, amplitude_identify, mixpanel, ga4, matomo, events, trends, funnels,
-        retention, users, deadletters, sessions, alerts, live, pipeline, whoami, predictions,
+        retention, lifecycle, users, deadletters, sessions, alerts, live, pipeline, whoami,
+        predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

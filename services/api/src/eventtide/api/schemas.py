@@ -158,6 +158,25 @@ class RetentionResponse(BaseModel):
     cohorts: list[CohortOut]
 
 
+class LifecyclePeriodOut(BaseModel):
+    """One period (its local start) and its persons by how they came to be active."""
+
+    start: str = Field(examples=["2026-11-02T00:00:00"])
+    new: int = Field(examples=[40], description="first-ever such event in this period")
+    returning: int = Field(examples=[310], description="active in the period before too")
+    resurrecting: int = Field(examples=[25], description="not in the period before, earlier")
+    dormant: int = Field(examples=[58], description="active in the period before, not now")
+
+
+class LifecycleResponse(BaseModel):
+    """The lifecycle of the persons doing one event."""
+
+    event: str = Field(examples=["page_view"])
+    period: str = Field(examples=["week"])
+    timezone: str = Field(examples=["UTC"])
+    periods: list[LifecyclePeriodOut]
+
+
 class FunnelStepOut(BaseModel):
     """One step: users reaching it, conversion, median seconds from the step before."""
 
