@@ -39,6 +39,7 @@ QUERIES = {
     "trends": "event_type=page_view&interval=hour&breakdown=context.country",
     "funnel": "steps=signup,add_to_cart,purchase&window_s=86400",
     "retention": "start_event=signup&return_event=page_view&period=day&periods=3",
+    "lifecycle": "event=page_view&period=day",
 }
 
 
@@ -126,7 +127,8 @@ def test_every_page_loads_without_errors(stack: dict[str, Any], browser: WebDriv
     _sign_in(browser, base, stack["read"])
     pages = {
         "overview": "", "trends": QUERIES["trends"], "funnel": QUERIES["funnel"],
-        "retention": QUERIES["retention"], "sessions": "", "users": "prefix=user-0",
+        "retention": QUERIES["retention"], "lifecycle": QUERIES["lifecycle"], "sessions": "",
+        "users": "prefix=user-0",
         "users/user-04": "", "alerts": "", "dead-letters": "", "pipeline": "",
     }  # fmt: skip
     for page, params in pages.items():
@@ -261,6 +263,19 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         assert shown_matrix == [[str(n) for n in c["counts"]] for c in matrix["cohorts"]]
         assert shown_matrix
         assert shown_matrix[0][0] == cohort
+
+    _open(browser, f"{base}/dashboard/lifecycle?{QUERIES['lifecycle']}")
+    lived = _get(base, f"/v1/lifecycle?{QUERIES['lifecycle']}", key)
+    shown_periods = [
+        (r.get_attribute("data-start"), r.get_attribute("data-counts"))
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.lifecycle-row")
+    ]
+    kinds = ("new", "returning", "resurrecting", "dormant")
+    assert shown_periods == [
+        (p["start"], ",".join(str(p[k]) for k in kinds)) for p in lived["periods"]
+    ]
+    assert sum(p["new"] for p in lived["periods"]) == 12, "the twelve seeded users"
+    assert browser.find_elements(By.CSS_SELECTOR, "#lifecycle-chart canvas")
 
     _open(browser, f"{base}/dashboard/sessions")
     stats = _get(base, "/v1/sessions/stats", key)

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 STATIC: Final = Path(__file__).parent / "static"
 PAGES: Final = (
-    "overview", "trends", "funnel", "retention", "sessions", "users", "alerts",
+    "overview", "trends", "funnel", "retention", "lifecycle", "sessions", "users", "alerts",
     "dead-letters", "pipeline",
 )  # fmt: skip
 """The dashboard's pages, each at ``/dashboard/<page>``."""

@@ -1,4 +1,4 @@
-// Trends, funnel, retention and sessions: a form whose fields are the URL's query
+// Trends, funnel, retention, lifecycle and sessions: a form whose fields are the URL's query
 // string, the API's answer for exactly those parameters, and a chart and table of it.
 
 import { api, card, duration, fmt, h, query, queryForm, setFigure, showError, table, timeChart } from "./core.js";
@@ -150,6 +150,36 @@ export async function retention(view) {
           title: `${(share * 100).toFixed(1)}%` }, fmt.format(n));
       }))), { id: "retention-table", class: "heat" }));
     if (!answer.cohorts.length) panel.append(h("p", { class: "muted" }, "No cohorts in this range."));
+  } catch (e) { showError(view, e); }
+}
+
+const KINDS = ["new", "returning", "resurrecting", "dormant"];
+
+export async function lifecycle(view) {
+  const q = query();
+  view.append(h("h1", {}, "Lifecycle"), queryForm([
+    { name: "event", label: "event", value: "page_view" },
+    { name: "period", label: "period", options: ["day", "week"], value: "day" },
+    FILTER,
+    ...RANGE,
+  ], q));
+  if (!q.get("event")) q.set("event", "page_view");
+  const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "lifecycle-chart" }));
+  const tablePanel = h("div", { class: "panel" });
+  view.append(panel, tablePanel);
+  try {
+    const answer = await api(`/v1/lifecycle?${forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"])}`);
+    const xs = answer.periods.map((p) => wallSeconds(p.start));
+    // dormant users are drawn below the axis, as those who left
+    const series = KINDS.map((kind) => ({
+      name: kind, values: answer.periods.map((p) => (kind === "dormant" ? -p[kind] : p[kind])),
+    }));
+    if (!xs.length) panel.append(h("p", { class: "muted", id: "lifecycle-empty" }, "No such events in this range."));
+    else timeChart(document.getElementById("lifecycle-chart"), xs, series, { wallClock: true });
+    tablePanel.append(table(["period", ...KINDS.map((k) => `${k}#`)], answer.periods.map((p) =>
+      h("tr", { class: "lifecycle-row", dataset: { start: p.start, counts: KINDS.map((k) => p[k]).join(",") } },
+        h("td", {}, p.start.slice(0, 16)), KINDS.map((k) => h("td", { class: "num" }, fmt.format(p[k]))))),
+    { id: "lifecycle-table" }));
   } catch (e) { showError(view, e); }
 }
 

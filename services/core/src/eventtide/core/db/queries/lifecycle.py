@@ -10,9 +10,10 @@ lifecycle insight).
 Periods are whole: a period partly inside ``[since, until)`` is counted with all its
 events, so each period of the answer means the same whatever the range. One statement:
 each person's active periods from the period before the first asked (to tell returning
-from resurrecting, and dormancy in the first), their first-ever event, and a window over
-each person's periods. It reads ``event_hours`` instead of the events where the zone and
-the filters make that exact (:mod:`.hours`), as retention does.
+from resurrecting, and dormancy in the first), the persons active before those (never
+new in them), and a window over each person's periods. It reads ``event_hours`` instead
+of the events where the zone and the filters make that exact (:mod:`.hours`), as
+retention does.
 """
 
 from __future__ import annotations
@@ -97,9 +98,9 @@ def lifecycle(
                    starts[0], hours)
     )  # fmt: skip
     found: dict[datetime, list[int]] = {start: [0, 0, 0, 0] for start in starts}
-    for start, kind, persons in rows:
+    for start, *persons in rows:
         if start in found:
-            found[start][kind] = int(persons)
+            found[start] = [a + int(b) for a, b in zip(found[start], persons, strict=True)]
     return [LifecyclePeriod(start, *counts) for start, counts in found.items()]
 
 
@@ -113,8 +114,8 @@ def _statement(
     first: datetime,
     hours: bool,
 ) -> Any:
-    """(period start, kind 0-3, persons) for the kinds new, returning, resurrecting,
-    dormant."""
+    """Rows of (period start, new, returning, resurrecting, dormant): one per period for
+    the first three, one for the dormant (the others' columns 0 in each)."""
     if hours:
         source, person = with_persons(HOURS, HOURS.c.user_id)
         at, kept = HOURS.c.hour, [HOURS.c.event_type == event_type, *hour_matching(matches)]
@@ -130,18 +131,20 @@ def _statement(
         .where(local >= local_range[0], local < local_range[1])
         .cte("active")
     )
-    firsts = (
-        select(person.label("person_id"), func.min(at).label("first_at"))
+    earlier = (  # persons active before the periods read: none of them is new there
+        select(person.label("person_id"))
+        .distinct()
         .select_from(source)
-        .where(*kept, at < utc_range[1], person.in_(select(active.c.person_id)))
-        .group_by(person)
-        .cte("firsts")
+        .where(*kept, at < utc_range[0] + 2 * _MARGIN, local < local_range[0])
+        .cte("earlier")
     )
     classified = (
         select(
             active.c.p,
-            (active.c.p == func.date_trunc(period, func.timezone(timezone, firsts.c.first_at)))
-            .label("new"),
+            and_(
+                active.c.p == func.min(active.c.p).over(partition_by=active.c.person_id),
+                earlier.c.person_id.is_(None),
+            ).label("new"),
             func.lag(active.c.p)
             .over(partition_by=active.c.person_id, order_by=active.c.p)
             .label("before"),
@@ -149,28 +152,29 @@ def _statement(
             .over(partition_by=active.c.person_id, order_by=active.c.p)
             .label("next"),
         )
-        .select_from(active.join(firsts, firsts.c.person_id == active.c.person_id))
+        .select_from(active.outerjoin(earlier, earlier.c.person_id == active.c.person_id))
         .cte("classified")
-    )  # fmt: skip
+    )
     c = classified.c
     step = func.make_interval(0, 0, 0, 7 if period == "week" else 1)
-    kinds = (
-        (0, c.new),
-        (1, and_(~c.new, c.before == c.p - step)),
-        (2, and_(~c.new, or_(c.before.is_(None), c.before < c.p - step))),
-    )
-    counted = [
-        select(c.p.label("start"), _kind(kind), func.count().label("persons"))
-        .where(condition, c.p >= first)
+    none = literal(0)
+    counted = (
+        select(
+            c.p.label("start"),
+            func.count().filter(c.new),
+            func.count().filter(and_(~c.new, c.before == c.p - step)),
+            func.count().filter(and_(~c.new, or_(c.before.is_(None), c.before < c.p - step))),
+            none,
+        )
+        .where(c.p >= first)
         .group_by(c.p)
-        for kind, condition in kinds
-    ]
+    )
     dormant = (
-        select((c.p + step).label("start"), _kind(3), func.count().label("persons"))
+        select((c.p + step).label("start"), none, none, none, func.count())
         .where(or_(c.next.is_(None), c.next > c.p + step), c.p + step >= first)
         .group_by(c.p + step)
     )
-    return counted[0].union_all(*counted[1:], dormant)
+    return counted.union_all(dormant)
 
 
 def _span(
@@ -189,10 +193,6 @@ def _span(
         )
     ).one()
     return (since, since) if first is None else (first, last + _TICK)
-
-
-def _kind(kind: int) -> Any:
-    return literal(kind).label("kind")
 
 
 def _step(period: Period) -> timedelta:
