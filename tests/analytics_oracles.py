@@ -145,6 +145,28 @@ def lifecycle(
     return answer  # type: ignore[return-value]
 
 
+def stickiness(
+    events: list[Raw], *, event_type: str, period: str, zone: str, since: datetime,
+    until: datetime, person: Person = _itself, country: str | None = None,
+) -> tuple[list[str], list[int]]:  # fmt: skip
+    """(period starts ISO, [persons active in exactly k periods, k = 1..]), as
+    ``GET /v1/stickiness`` answers: the periods ``[since, until)`` touches, whole."""
+    if since >= until:
+        return [], []
+    step = timedelta(days=7 if period == "week" else 1)
+    start, last = local_bucket(since, zone, period), local_bucket(until - _TICK, zone, period)
+    starts = [start + step * n for n in range((last - start) // step + 1)]
+    active: dict[str, set[datetime]] = defaultdict(set)
+    for e in events:
+        bucket = local_bucket(e.occurred_at, zone, period)
+        if e.event_type == event_type and country in (None, e.country) and bucket in starts:
+            active[person(e.user_id)].add(bucket)
+    users = [0] * len(starts)
+    for periods in active.values():
+        users[len(periods) - 1] += 1
+    return [s.isoformat() for s in starts], users
+
+
 def funnel(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None,

@@ -106,7 +106,7 @@ class Question:
 
 
 def questions(users: int, quick: bool) -> list[Question]:
-    """The five questions of the benchmark, over the backfilled 30 days."""
+    """The six questions of the benchmark, over the backfilled 30 days."""
     since, until = (END - timedelta(days=30)).isoformat(), END.isoformat()
     span = [("since", since), ("until", until)]
     funnel_steps = ["page_view", "add_to_cart", "checkout_started", "purchase"]
@@ -124,6 +124,8 @@ def questions(users: int, quick: bool) -> list[Question]:
                   ("period", "week"), ("periods", "8"),
                   ("since", (END - timedelta(weeks=8)).isoformat()), ("until", until)], heavy),
         Question("lifecycle: 30 days daily", "/v1/lifecycle",
+                 [("event", "page_view"), ("period", "day"), *span], heavy),
+        Question("stickiness: 30 days daily", "/v1/stickiness",
                  [("event", "page_view"), ("period", "day"), *span], heavy),
     ]  # fmt: skip
 

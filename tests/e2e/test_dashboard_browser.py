@@ -40,6 +40,7 @@ QUERIES = {
     "funnel": "steps=signup,add_to_cart,purchase&window_s=86400",
     "retention": "start_event=signup&return_event=page_view&period=day&periods=3",
     "lifecycle": "event=page_view&period=day",
+    "stickiness": "event=page_view&period=day",
 }
 
 
@@ -127,8 +128,8 @@ def test_every_page_loads_without_errors(stack: dict[str, Any], browser: WebDriv
     _sign_in(browser, base, stack["read"])
     pages = {
         "overview": "", "trends": QUERIES["trends"], "funnel": QUERIES["funnel"],
-        "retention": QUERIES["retention"], "lifecycle": QUERIES["lifecycle"], "sessions": "",
-        "users": "prefix=user-0",
+        "retention": QUERIES["retention"], "lifecycle": QUERIES["lifecycle"],
+        "stickiness": QUERIES["stickiness"], "sessions": "", "users": "prefix=user-0",
         "users/user-04": "", "alerts": "", "dead-letters": "", "pipeline": "",
     }  # fmt: skip
     for page, params in pages.items():
@@ -276,6 +277,15 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     ]
     assert sum(p["new"] for p in lived["periods"]) == 12, "the twelve seeded users"
     assert browser.find_elements(By.CSS_SELECTOR, "#lifecycle-chart canvas")
+
+    _open(browser, f"{base}/dashboard/stickiness?{QUERIES['stickiness']}")
+    sticky = _get(base, f"/v1/stickiness?{QUERIES['stickiness']}", key)
+    shown_counts = [
+        (r.get_attribute("data-periods"), r.get_attribute("data-users"))
+        for r in browser.find_elements(By.CSS_SELECTOR, ".stickiness-row")
+    ]
+    assert shown_counts == [(str(c["periods"]), str(c["users"])) for c in sticky["counts"]]
+    assert sum(c["users"] for c in sticky["counts"]) == 12, "the twelve seeded users"
 
     _open(browser, f"{base}/dashboard/sessions")
     stats = _get(base, "/v1/sessions/stats", key)

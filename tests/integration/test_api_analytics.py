@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from analytics_oracles import Raw, funnel, funnel_groups, lifecycle, retention, trend
+from analytics_oracles import (
+    Raw,
+    funnel,
+    funnel_groups,
+    lifecycle,
+    retention,
+    stickiness,
+    trend,
+)
 from api_helpers import Reader, reader_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -363,6 +371,42 @@ def test_lifecycle_equals_the_oracle(reader) -> None:
         # the comparison can fail: one more person, new in the range's first period
         extra = Raw("newcomer", event_type, since, country, None)
         assert lifecycle([*events, extra], **args) != expected
+
+    check()
+
+
+def test_stickiness_equals_the_oracle(reader) -> None:
+    client, engine, key = reader
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=st.lists(raw_event, min_size=20, max_size=80),
+        zone=st.sampled_from(ZONES),
+        period=st.sampled_from(["day", "week"]),
+        links=link_lists,
+        filters=st.sampled_from(LIFECYCLE_FILTERS),
+        since=st.sampled_from([BASE + timedelta(hours=5, minutes=35),
+                               BASE + timedelta(days=2, hours=5, minutes=35)]),
+    )  # fmt: skip
+    def check(events, zone, period, links, filters, since) -> None:
+        persons = store(engine, events, links)
+        extra_params, country = filters
+        until = BASE + timedelta(days=3, minutes=20)
+        query = {"event": "page_view", "period": period, "timezone": zone,
+                 "since": since.isoformat(), "until": until.isoformat(),
+                 **extra_params}  # fmt: skip
+        answer = client.get("/v1/stickiness", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        got = (body["starts"], [c["users"] for c in body["counts"]])
+        assert [c["periods"] for c in body["counts"]] == list(range(1, len(body["starts"]) + 1))
+        args = dict(event_type="page_view", period=period, zone=zone, since=since, until=until,
+                    person=persons.person, country=country)  # fmt: skip
+        expected = stickiness(events, **args)
+        assert got == expected, filters
+        # the comparison can fail: one more person, active in the range's first period
+        extra = Raw("newcomer", "page_view", since, country, None)
+        assert stickiness([*events, extra], **args) != expected
 
     check()
 
@@ -810,5 +854,6 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
             # listings take no time zone: they return moments, not local buckets
             answer = client.get(path, params=query | (span if listing else common), headers=key)
             assert answer.status_code == 200, f"{path} {common}: {answer.text}"
-        lived = client.get("/v1/lifecycle", params={"event": "signup", **common}, headers=key)
-        assert lived.status_code == 200, f"{common}: {lived.text}"
+        for insight in ("/v1/lifecycle", "/v1/stickiness"):
+            lived = client.get(insight, params={"event": "signup", **common}, headers=key)
+            assert lived.status_code == 200, f"{insight} {common}: {lived.text}"

@@ -49,6 +49,7 @@ from eventtide.api.routes import (
     segment_settings,
     sessions,
     snowplow,
+    stickiness,
     trends,
     users,
     whoami,
@@ -138,8 +139,8 @@ def create_app(
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
         snowplow, amplitude, amplitude_identify, mixpanel, ga4, matomo, events, trends, funnels,
-        retention, lifecycle, users, deadletters, sessions, alerts, live, pipeline, whoami,
-        predictions,
+        retention, lifecycle, stickiness, users, deadletters, sessions, alerts, live, pipeline,
+        whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

@@ -177,6 +177,23 @@ class LifecycleResponse(BaseModel):
     periods: list[LifecyclePeriodOut]
 
 
+class StickinessCountOut(BaseModel):
+    """Persons who did the event in exactly ``periods`` periods of the range."""
+
+    periods: int = Field(examples=[3])
+    users: int = Field(examples=[120])
+
+
+class StickinessResponse(BaseModel):
+    """How many periods of the range each person did the event in."""
+
+    event: str = Field(examples=["page_view"])
+    period: str = Field(examples=["day"])
+    timezone: str = Field(examples=["UTC"])
+    starts: list[str] = Field(examples=[["2026-11-30T00:00:00", "2026-12-01T00:00:00"]])
+    counts: list[StickinessCountOut]
+
+
 class FunnelStepOut(BaseModel):
     """One step: users reaching it, conversion, median seconds from the step before."""
 

@@ -11,7 +11,7 @@ from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import LifecyclePeriodOut, LifecycleResponse
-from eventtide.core.db.queries import lifecycle
+from eventtide.core.db.queries import active_periods, lifecycle
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
@@ -21,7 +21,7 @@ def get_lifecycle(
     engine: EngineDep,
     _caller: ReadCaller,
     event: Annotated[params.Name, Query(examples=["page_view"])],
-    period: Annotated[lifecycle.Period, Query(examples=["week"])] = "day",
+    period: Annotated[active_periods.Period, Query(examples=["week"])] = "day",
     timezone: Annotated[
         str, Query(max_length=64, examples=["UTC"], json_schema_extra={"enum": params.ZONES})
     ] = "UTC",

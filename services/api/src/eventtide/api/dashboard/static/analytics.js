@@ -1,4 +1,4 @@
-// Trends, funnel, retention, lifecycle and sessions: a form whose fields are the URL's query
+// Trends, funnel, retention, lifecycle, stickiness and sessions: a form whose fields are the URL's query
 // string, the API's answer for exactly those parameters, and a chart and table of it.
 
 import { api, card, duration, fmt, h, query, queryForm, setFigure, showError, table, timeChart } from "./core.js";
@@ -180,6 +180,29 @@ export async function lifecycle(view) {
       h("tr", { class: "lifecycle-row", dataset: { start: p.start, counts: KINDS.map((k) => p[k]).join(",") } },
         h("td", {}, p.start.slice(0, 16)), KINDS.map((k) => h("td", { class: "num" }, fmt.format(p[k]))))),
     { id: "lifecycle-table" }));
+  } catch (e) { showError(view, e); }
+}
+
+export async function stickiness(view) {
+  const q = query();
+  view.append(h("h1", {}, "Stickiness"), queryForm([
+    { name: "event", label: "event", value: "page_view" },
+    { name: "period", label: "period", options: ["day", "week"], value: "day" },
+    FILTER,
+    ...RANGE,
+  ], q));
+  if (!q.get("event")) q.set("event", "page_view");
+  const panel = h("div", { class: "panel", id: "stickiness" });
+  view.append(panel);
+  try {
+    const answer = await api(`/v1/stickiness?${forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"])}`);
+    const top = Math.max(1, ...answer.counts.map((c) => c.users));
+    panel.append(h("h2", {}, `Users by the number of ${answer.period}s of ${answer.starts.length} they did ${answer.event} on`),
+      ...answer.counts.map((c) => h("div", { class: "barrow stickiness-row", dataset: { periods: c.periods, users: c.users } },
+        h("span", {}, `${c.periods} ${answer.period}${c.periods === 1 ? "" : "s"}`),
+        h("div", { class: "bar", style: `width:${(c.users / top * 100).toFixed(1)}%` }),
+        h("span", {}, fmt.format(c.users)))));
+    if (!answer.counts.length) panel.append(h("p", { class: "muted" }, "No such events in this range."));
   } catch (e) { showError(view, e); }
 }
 
