@@ -155,20 +155,27 @@ export async function retention(view) {
 
 const KINDS = ["new", "returning", "resurrecting", "dormant"];
 
-export async function lifecycle(view) {
+/** The heading and form of a question about one event's users per period (lifecycle,
+ * stickiness), and the API query string of the page's parameters. */
+function eventPeriodQuestion(view, title) {
   const q = query();
-  view.append(h("h1", {}, "Lifecycle"), queryForm([
+  view.append(h("h1", {}, title), queryForm([
     { name: "event", label: "event", value: "page_view" },
     { name: "period", label: "period", options: ["day", "week"], value: "day" },
     FILTER,
     ...RANGE,
   ], q));
   if (!q.get("event")) q.set("event", "page_view");
+  return forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"]);
+}
+
+export async function lifecycle(view) {
+  const asked = eventPeriodQuestion(view, "Lifecycle");
   const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "lifecycle-chart" }));
   const tablePanel = h("div", { class: "panel" });
   view.append(panel, tablePanel);
   try {
-    const answer = await api(`/v1/lifecycle?${forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"])}`);
+    const answer = await api(`/v1/lifecycle?${asked}`);
     const xs = answer.periods.map((p) => wallSeconds(p.start));
     // dormant users are drawn below the axis, as those who left
     const series = KINDS.map((kind) => ({
@@ -184,18 +191,11 @@ export async function lifecycle(view) {
 }
 
 export async function stickiness(view) {
-  const q = query();
-  view.append(h("h1", {}, "Stickiness"), queryForm([
-    { name: "event", label: "event", value: "page_view" },
-    { name: "period", label: "period", options: ["day", "week"], value: "day" },
-    FILTER,
-    ...RANGE,
-  ], q));
-  if (!q.get("event")) q.set("event", "page_view");
+  const asked = eventPeriodQuestion(view, "Stickiness");
   const panel = h("div", { class: "panel", id: "stickiness" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/stickiness?${forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"])}`);
+    const answer = await api(`/v1/stickiness?${asked}`);
     const top = Math.max(1, ...answer.counts.map((c) => c.users));
     panel.append(h("h2", {}, `Users by the number of ${answer.period}s of ${answer.starts.length} they did ${answer.event} on`),
       ...answer.counts.map((c) => h("div", { class: "barrow stickiness-row", dataset: { periods: c.periods, users: c.users } },
