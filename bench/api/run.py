@@ -49,6 +49,7 @@ GOALS_MS = {
     "funnel": 300.0,
     "retention": 1_000.0,
     "lifecycle": 1_000.0,
+    "stickiness": 1_000.0,
 }
 INGEST_GOAL = 30_000.0
 LATENCY_GOAL_MS = 50.0
