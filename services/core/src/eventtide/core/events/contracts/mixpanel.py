@@ -24,7 +24,7 @@ idempotency key), the SDK's ``$os``, ``mp_lib``, ``$current_url``, ``$referrer``
   as a custom ``$mp_engage`` event.
 - A group profile update (``/groups``: ``$group_key``, ``$group_id``, ``$set``...) is
   no person's: it is kept as a custom ``$mp_group`` event of the group's own id,
-  ``$<group key>_<group id>``, as PostHog's server SDKs name a group's own events.
+  ``$<group key>_<group id>`` (the ``$`` keeps it apart from the ids of people).
 """
 
 from __future__ import annotations
