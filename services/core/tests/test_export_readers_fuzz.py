@@ -56,7 +56,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
                  "unstruct_event", "contexts", "se_category", "se_action", "tr_orderid",
                  "ti_sku", "geo_country", "br_lang", "platform"),
     "purchases": ("CustomerID", "InvoiceDate", "InvoiceNo", "UnitPrice", "Quantity",
-                  "StockCode", "Country", "currency", "amount", "event_type"),
+                  "StockCode", "Country", "currency", "amount", "event_type", "order_status"),
     "clickstream": ("user_id", "event_time", "event_type", "user_session", "product_id",
                     "price", "quantity", "transactionid", "currency", "country"),
 }  # fmt: skip

@@ -340,3 +340,19 @@ def test_public_logs_dates_and_names_read(
     ((_, event),) = _read(tmp_path, "log.csv", f"{header}\n{row}\n")
     assert event.occurred_at == at.replace(tzinfo=UTC)
     assert event.properties.amount == 35.0
+
+
+def test_an_order_whose_status_says_no_sale_is_refused_saying_so(tmp_path: Path) -> None:
+    read = _read(tmp_path, "orders.csv", (
+        "order_id,customer_id,order_status,order_purchase_timestamp,price\n"
+        "o1,c1,delivered,2017-10-02 10:56:33,29.99\n"
+        "o2,c2,canceled,2017-10-03 10:56:33,10\n"
+        "o3,c3,Cancelled,2017-10-04 10:56:33,10\n"
+        "o4,c4,unavailable,2017-10-05 10:56:33,10\n"
+        "o5,c5,shipped,2017-10-06 10:56:33,12\n"
+    ))  # fmt: skip
+    kept = [event.properties.order_id for _, event in read if isinstance(event, PurchaseEvent)]
+    assert kept == ["o1", "o5"]
+    refusals = [event.message for _, event in read if isinstance(event, Rejection)]
+    assert "order o2 is no sale: its order_status is 'canceled'" in refusals[0]
+    assert len(refusals) == 3

@@ -62,7 +62,7 @@ FileFormatOption = Annotated[FileFormat, typer.Option("--format", help=FORMAT_HE
 COLUMN_HELP = (
     "A table's column for a part its name does not say, PART=COLUMN; repeatable "
     "(user=Kunden-Nr --column time=Rechnungsdatum). Parts: user, time, order, price, "
-    "quantity, amount, product, currency, country, kind, session. With --format "
+    "quantity, amount, product, currency, country, kind, session, status. With --format "
     "purchases, clickstream or auto."
 )
 ColumnOption = Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)]

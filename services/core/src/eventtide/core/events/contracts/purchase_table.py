@@ -10,7 +10,8 @@ order id (an invoice's lines, as such logs write them) make one ``purchase`` wit
 item per row. A row's value is its price times its quantity (quantity 1 when there is
 none), or its amount when the log has no prices. A log with a column of event kinds
 (``event_type``: ``view``, ``cart``, ``purchase``) gives its purchases and skips the rest.
-A purchase log has no sessions, devices or pages: those are eventtide's "none"; the
+An order whose status says it was no sale (:data:`NO_SALE`) is refused saying so. A
+purchase log has no sessions, devices or pages: those are eventtide's "none"; the
 currency is the log's, else ISO 4217's ``XXX`` (no currency named).
 """
 
@@ -45,6 +46,12 @@ PURCHASE_KINDS: Final = frozenset({
     "checkoutcompleted", "buy", "sale",
 })  # fmt: skip
 """Values of a kind column (``event_type``) that mean a purchase, compared as the names."""
+NO_SALE: Final = frozenset({
+    "canceled", "cancelled", "refunded", "returned", "unavailable", "failed", "declined",
+    "void", "voided", "rejected",
+})  # fmt: skip
+"""Values of an order's status column (``order_status``), compared as the names, that
+say it was no sale (Olist's ``canceled`` and ``unavailable`` orders)."""
 
 
 def missing_roles(roles: Roles) -> str | None:
@@ -175,6 +182,9 @@ def _purchase(order: _Order) -> dict[str, Any] | Rejection:
         return refused(f"{where} has no customer: its {roles['user']} is empty")
     if isinstance(at, str):
         return refused(f"{where}: {at}")
+    status = id_text(row.get(roles["status"])) if "status" in roles else ""
+    if name_key(status) in NO_SALE:
+        return refused(f"{where} is no sale: its {roles['status']} is {status!r}")
     if order.problem is not None:
         return refused(f"{where}: {order.problem}")
     if not order.items:

@@ -61,6 +61,7 @@ ROLES: Final[dict[str, tuple[str, ...]]] = {
     "session": ("usersession", "sessionid", "session", "visitid"),
     "day": ("day", "dayno", "daynumber", "daynum", "dayindex"),
     "clock": ("transtime", "timeofday", "hhmm", "clock"),
+    "status": ("orderstatus", "status", "transactionstatus", "invoicestatus", "paymentstatus"),
 }  # fmt: skip
 """Each column's part, by the names such logs give it (lower case, letters and digits
 only), the likelier first: a table's column takes the first part it names. A bare
