@@ -36,6 +36,20 @@ than a day off UTC); the local-time condition decides."""
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """Whose activity a question counts, in which periods: the persons doing
+    ``event_type`` (its events matching ``matches``) in the local ``period``s of
+    ``[since, until)``."""
+
+    event_type: str
+    period: Period
+    timezone: str
+    since: datetime
+    until: datetime
+    matches: Sequence[Match] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Window:
     """The periods asked and what is read for them."""
 
@@ -74,22 +88,14 @@ def periods_of(since: datetime, until: datetime, period: Period, timezone: str) 
     return [first + step * n for n in range((last - first) // step + 1)]
 
 
-def window(
-    conn: Connection,
-    *,
-    event_type: str,
-    matches: Sequence[Match],
-    period: Period,
-    timezone: str,
-    since: datetime,
-    until: datetime,
-    lead_in: int = 0,
-) -> Window | None:
-    """What to read for the periods of ``[since, until)``, or None when there is nothing
-    to read (an empty range, or one whose local times leave the calendar)."""
+def window(conn: Connection, asked: Question, lead_in: int = 0) -> Window | None:
+    """What to read for the periods asked, or None when there is nothing to read (an
+    empty range, or one whose local times leave the calendar)."""
+    period, timezone, matches = asked.period, asked.timezone, asked.matches
+    since, until = asked.since, asked.until
     step = step_of(period)
     if until - since > step * MOST_PERIODS:
-        since, until = _span(conn, event_type, matches, since, until)
+        since, until = _span(conn, asked.event_type, matches, since, until)
     if since >= until:
         return None
     zone = ZoneInfo(timezone)
@@ -109,15 +115,16 @@ def window(
     return Window(starts, (read_from, read_to), (low, high), hours)
 
 
-def activity(event_type: str, matches: Sequence[Match], timezone: str, *, hours: bool) -> Activity:
-    """The rows of ``event_type`` matching ``matches``, with their persons."""
+def activity(asked: Question, *, hours: bool) -> Activity:
+    """The rows of the asked event matching its filters, with their persons."""
+    event_type, matches = asked.event_type, asked.matches
     if hours:
         source, person = with_persons(HOURS, HOURS.c.user_id)
         at, kept = HOURS.c.hour, [HOURS.c.event_type == event_type, *hour_matching(matches)]
     else:
         source, person = EVENTS_WITH_PERSONS, PERSON
         at, kept = EVENTS.c.occurred_at, [EVENTS.c.event_type == event_type, *matching(matches)]
-    return Activity(source, person, at, kept, func.timezone(timezone, at))
+    return Activity(source, person, at, kept, func.timezone(asked.timezone, at))
 
 
 def active(rows: Activity, period: Period, read: Window) -> Any:

@@ -15,7 +15,6 @@ window over each person's periods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,14 +22,14 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, literal, or_, select
 
 from eventtide.core.db.queries.active_periods import (
-    Period,
+    Question,
     Window,
     active,
     activity,
     earlier,
+    step_of,
     window,
 )
-from eventtide.core.db.queries.filters import Match
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +43,12 @@ class LifecyclePeriod:
     dormant: int
 
 
-def lifecycle(
-    conn: Connection,
-    *,
-    event_type: str,
-    period: Period,
-    timezone: str,
-    since: datetime,
-    until: datetime,
-    matches: Sequence[Match] = (),
-) -> list[LifecyclePeriod]:
-    """Each period of ``[since, until)`` with its new, returning, resurrecting and dormant
-    persons doing ``event_type`` (its events matching ``matches``)."""
-    read = window(conn, event_type=event_type, matches=matches, period=period,
-                  timezone=timezone, since=since, until=until, lead_in=1)  # fmt: skip
+def lifecycle(conn: Connection, asked: Question) -> list[LifecyclePeriod]:
+    """Each period asked with its new, returning, resurrecting and dormant persons."""
+    read = window(conn, asked, lead_in=1)
     if read is None:
         return []
-    rows = conn.execute(_statement(event_type, matches, period, timezone, read))
+    rows = conn.execute(_statement(asked, read))
     found: dict[datetime, list[int]] = {start: [0, 0, 0, 0] for start in read.starts}
     for start, *persons in rows:
         if start in found:
@@ -68,13 +56,11 @@ def lifecycle(
     return [LifecyclePeriod(start, *counts) for start, counts in found.items()]
 
 
-def _statement(
-    event_type: str, matches: Sequence[Match], period: Period, timezone: str, read: Window
-) -> Any:
+def _statement(asked: Question, read: Window) -> Any:
     """Rows of (period start, new, returning, resurrecting, dormant): one per period for
     the first three, one for the dormant (the others' columns 0 in each)."""
-    rows = activity(event_type, matches, timezone, hours=read.hours)
-    periods, before_them = active(rows, period, read), earlier(rows, read)
+    rows = activity(asked, hours=read.hours)
+    periods, before_them = active(rows, asked.period, read), earlier(rows, read)
     by_person = periods.c.person_id
     classified = (
         select(
@@ -92,7 +78,7 @@ def _statement(
         .cte("classified")
     )  # fmt: skip
     c, first = classified.c, read.starts[0]
-    step = func.make_interval(0, 0, 0, 7 if period == "week" else 1)
+    step = func.make_interval(0, 0, 0, step_of(asked.period).days)
     none = literal(0)
     counted = (
         select(

@@ -8,14 +8,12 @@ per person, then persons per count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from eventtide.core.db.queries.active_periods import Period, active, activity, window
-from eventtide.core.db.queries.filters import Match
+from eventtide.core.db.queries.active_periods import Question, active, activity, window
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,23 +24,12 @@ class Stickiness:
     users: tuple[int, ...]
 
 
-def stickiness(
-    conn: Connection,
-    *,
-    event_type: str,
-    period: Period,
-    timezone: str,
-    since: datetime,
-    until: datetime,
-    matches: Sequence[Match] = (),
-) -> Stickiness:
-    """Persons doing ``event_type`` (its events matching ``matches``) by the number of
-    periods of ``[since, until)`` they did it in."""
-    read = window(conn, event_type=event_type, matches=matches, period=period,
-                  timezone=timezone, since=since, until=until)  # fmt: skip
+def stickiness(conn: Connection, asked: Question) -> Stickiness:
+    """Persons doing the asked event by the number of the asked periods they did it in."""
+    read = window(conn, asked)
     if read is None:
         return Stickiness([], ())
-    periods = active(activity(event_type, matches, timezone, hours=read.hours), period, read)
+    periods = active(activity(asked, hours=read.hours), asked.period, read)
     per_person = (
         select(func.count().label("k")).select_from(periods).group_by(periods.c.person_id)
     ).subquery()

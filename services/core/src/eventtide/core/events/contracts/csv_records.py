@@ -51,10 +51,10 @@ class CsvRecords:
         every record closed)."""
         if not self._pending:
             return None
-        return self._refuse(f"a quoted field opened {self._dropped()} never closes: the file ends")
+        return self._refuse(f"a quoted field opened {self._let_go()} never closes: the file ends")
 
-    def _dropped(self) -> str:
-        """Where the open record began, its lines let go."""
+    def _let_go(self) -> str:
+        """Lets the open record go, and says where it began (for its refusal)."""
         back = len(self._pending) - 1
         self._pending, self._quotes = [], 0
         return "on this line" if not back else f"{back:,} line{'s' * (back > 1)} back"
@@ -105,7 +105,7 @@ class CsvRecords:
                 record, self._pending, self._quotes = "".join(self._pending), [], 0
             elif len(self._pending) > MAX_RECORD_LINES:
                 return self._refuse(
-                    f"a quoted field opened {self._dropped()} does not close within "
+                    f"a quoted field opened {self._let_go()} does not close within "
                     f"{MAX_RECORD_LINES:,} lines: an unbalanced quote? Its lines are refused"
                 )
             else:

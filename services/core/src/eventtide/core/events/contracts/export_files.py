@@ -1,17 +1,14 @@
 """An export's events, in order, for every command that reads one (``eventtide produce
 --from-file``, ``eventtide ml evaluate --from-file``).
 
-An export is rarely one file: Amplitude's Export API answers a zip of gzipped hourly
-files, Segment's S3 archive and Snowplow's enriched archive are folders of them, GA4's
-BigQuery export a table a day. So ``--from-file`` takes a file (gzipped or not: gzip is
-known by its first bytes, whatever the name), a zip archive, or a folder (every file in
-it and below, by name; each may be gzipped or a zip itself: :mod:`.export_members`),
-and each place is named ``line 12`` or ``<file> line 12``. A shop's tables that only
-together are a purchase log (orders, their lines, their customers) are read joined
-(:mod:`.purchase_join`). A line that does not decode is refused with its
-place; each event a line stands for is validated as the API validates the same tool's
-messages. A line's events after its first (a GA4 row's other items, an identity link)
-are given once per export by id: the links that many lines share come once.
+``--from-file`` takes a file, a zip archive or a folder, gzipped or not
+(:mod:`.export_members`), and each place is named ``line 12`` or ``<file> line 12``. A
+shop's tables that only together are a purchase log (orders, their lines, their
+customers) are read joined (:mod:`.purchase_join`). A line that does not decode is
+refused with its place; each event a line stands for is validated as the API validates
+the same tool's messages. A line's events after its first (a GA4 row's other items, an
+identity link) are given once per export by id: the links that many lines share come
+once.
 """
 
 from __future__ import annotations
