@@ -24,6 +24,7 @@ class Raw:
     occurred_at: datetime
     country: str | None
     amount_cents: int | None
+    page: str | None = None
 
 
 def local_bucket(at: datetime, zone: str, interval: str) -> datetime:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from analytics_oracles import Raw
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, insert
 
 from eventtide.api.keys import make_key
 from eventtide.api.main import create_app
 from eventtide.api.settings import ApiSettings
-from eventtide.core.db import make_engine
+from eventtide.core.db import UserEvent, make_engine
 from eventtide.core.db.apikeys import insert_key
+from eventtide.core.db.tables import PERSONS
+from eventtide.core.identity import Link, Resolution, resolve
 from eventtide.core.settings import CoreSettings
 
 
@@ -65,3 +69,41 @@ def new_key(database_url: str, *scopes: str, rate: float | None = None) -> str:
         )  # fmt: skip
     engine.dispose()
     return key.plain
+
+
+def store(engine: Engine, events: list[Raw], links: list[Link] | None = None) -> Resolution:
+    """Replace the stored events with ``events`` and the persons with ``links``' persons
+    (what the consumer keeps; its own test is services/consumer/tests/
+    test_identity_store_sqlite.py). Returns the resolution the oracles count with."""
+    resolution = resolve(links or [])
+    with engine.begin() as conn:
+        conn.execute(delete(UserEvent.__table__))
+        conn.execute(delete(PERSONS))
+        if resolution.person_of:
+            conn.execute(
+                insert(PERSONS),
+                [{"distinct_id": i, "person_id": p} for i, p in resolution.person_of.items()],
+            )
+        if events:
+            conn.execute(
+                insert(UserEvent.__table__),
+                [
+                    {
+                        "event_id": uuid.uuid4(),
+                        "user_id": e.user_id,
+                        "session_id": "s",
+                        "event_type": e.event_type,
+                        "occurred_at": e.occurred_at,
+                        "received_at": e.occurred_at,
+                        "schema_version": 1,
+                        "amount_cents": e.amount_cents,
+                        "currency": "EUR" if e.amount_cents else None,
+                        "context": {"platform": "web"}
+                        | ({"country": e.country} if e.country else {})
+                        | ({"page": e.page} if e.page is not None else {}),
+                        "properties": {"market": e.country} if e.country else {},
+                    }
+                    for e in events
+                ],
+            )
+    return resolution

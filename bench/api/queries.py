@@ -106,7 +106,7 @@ class Question:
 
 
 def questions(users: int, quick: bool) -> list[Question]:
-    """The six questions of the benchmark, over the backfilled 30 days."""
+    """The seven questions of the benchmark, over the backfilled 30 days."""
     since, until = (END - timedelta(days=30)).isoformat(), END.isoformat()
     span = [("since", since), ("until", until)]
     funnel_steps = ["page_view", "add_to_cart", "checkout_started", "purchase"]
@@ -127,6 +127,10 @@ def questions(users: int, quick: bool) -> list[Question]:
                  [("event", "page_view"), ("period", "day"), *span], heavy),
         Question("stickiness: 30 days daily", "/v1/stickiness",
                  [("event", "page_view"), ("period", "day"), *span], heavy),
+        # paths read every page view of the range in order: over the API's default week
+        Question("paths: 7 days of pages", "/v1/paths",
+                 [("include", "pages"), ("since", (END - timedelta(days=7)).isoformat()),
+                  ("until", until)], heavy),
     ]  # fmt: skip
 
 

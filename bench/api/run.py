@@ -50,6 +50,7 @@ GOALS_MS = {
     "retention": 1_000.0,
     "lifecycle": 1_000.0,
     "stickiness": 1_000.0,
+    "paths": 1_000.0,
 }
 INGEST_GOAL = 30_000.0
 LATENCY_GOAL_MS = 50.0

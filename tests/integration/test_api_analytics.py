@@ -17,15 +17,14 @@ from analytics_oracles import (
     stickiness,
     trend,
 )
-from api_helpers import Reader, reader_client
+from api_helpers import Reader, reader_client, store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert, text
 
 from eventtide.core.db import UserEvent, UserStats, recomputed_stats
 from eventtide.core.db.queries.sessions import SESSIONS
-from eventtide.core.db.tables import PERSONS
-from eventtide.core.identity import Link, Resolution, resolve
+from eventtide.core.identity import Link, Resolution
 
 pytestmark = pytest.mark.integration
 
@@ -58,43 +57,6 @@ link_lists = st.lists(
     max_size=4,
 )
 """Identify/alias links among the event users: their persons are what queries count."""
-
-
-def store(engine: Engine, events: list[Raw], links: list[Link] | None = None) -> Resolution:
-    """Replace the stored events with ``events`` and the persons with ``links``' persons
-    (what the consumer keeps; its own test is services/consumer/tests/
-    test_identity_store_sqlite.py). Returns the resolution the oracles count with."""
-    resolution = resolve(links or [])
-    with engine.begin() as conn:
-        conn.execute(delete(EVENTS))
-        conn.execute(delete(PERSONS))
-        if resolution.person_of:
-            conn.execute(
-                insert(PERSONS),
-                [{"distinct_id": i, "person_id": p} for i, p in resolution.person_of.items()],
-            )
-        if events:
-            conn.execute(
-                insert(EVENTS),
-                [
-                    {
-                        "event_id": uuid.uuid4(),
-                        "user_id": e.user_id,
-                        "session_id": "s",
-                        "event_type": e.event_type,
-                        "occurred_at": e.occurred_at,
-                        "received_at": e.occurred_at,
-                        "schema_version": 1,
-                        "amount_cents": e.amount_cents,
-                        "currency": "EUR" if e.amount_cents else None,
-                        "context": {"platform": "web"}
-                        | ({"country": e.country} if e.country else {}),
-                        "properties": {"market": e.country} if e.country else {},
-                    }
-                    for e in events
-                ],
-            )
-    return resolution
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from eventtide.api.routes import (
     live,
     matomo,
     mixpanel,
+    paths,
     pipeline,
     posthog,
     posthog_config,
@@ -139,8 +140,8 @@ def create_app(
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
         snowplow, amplitude, amplitude_identify, mixpanel, ga4, matomo, events, trends, funnels,
-        retention, lifecycle, stickiness, users, deadletters, sessions, alerts, live, pipeline,
-        whoami, predictions,
+        retention, lifecycle, stickiness, paths, users, deadletters, sessions, alerts, live,
+        pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

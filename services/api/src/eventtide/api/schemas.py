@@ -194,6 +194,38 @@ class StickinessResponse(BaseModel):
     counts: list[StickinessCountOut]
 
 
+class PathEdgeOut(BaseModel):
+    """Paths that went from ``source`` at step ``step`` to ``target`` at the next step."""
+
+    step: int = Field(examples=[1])
+    source: str = Field(examples=["/home"])
+    target: str = Field(examples=["/pricing"])
+    paths: int = Field(examples=[120])
+    average_seconds: float = Field(examples=[42.5])
+
+
+class PathNodeOut(BaseModel):
+    """Paths that reached ``item`` at step ``step``; how many went on and how many ended."""
+
+    step: int = Field(examples=[2])
+    item: str = Field(examples=["/pricing"])
+    paths: int = Field(examples=[120])
+    continuing: int = Field(examples=[80])
+    dropped_off: int = Field(examples=[40])
+
+
+class PathsResponse(BaseModel):
+    """The strongest edges of the paths persons took, and the nodes they join."""
+
+    include: list[str] = Field(examples=[["pages"]])
+    start: str | None = Field(default=None, examples=["/pricing"])
+    end: str | None = Field(default=None, examples=[None])
+    steps: int = Field(examples=[5])
+    paths: int = Field(description="every path counted, before the edge limit", examples=[300])
+    edges: list[PathEdgeOut]
+    nodes: list[PathNodeOut]
+
+
 class FunnelStepOut(BaseModel):
     """One step: users reaching it, conversion, median seconds from the step before."""
 
