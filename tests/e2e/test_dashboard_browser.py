@@ -41,6 +41,7 @@ QUERIES = {
     "retention": "start_event=signup&return_event=page_view&period=day&periods=3",
     "lifecycle": "event=page_view&period=day",
     "stickiness": "event=page_view&period=day",
+    "paths": "include=pages&steps=4",
 }
 
 
@@ -129,7 +130,8 @@ def test_every_page_loads_without_errors(stack: dict[str, Any], browser: WebDriv
     pages = {
         "overview": "", "trends": QUERIES["trends"], "funnel": QUERIES["funnel"],
         "retention": QUERIES["retention"], "lifecycle": QUERIES["lifecycle"],
-        "stickiness": QUERIES["stickiness"], "sessions": "", "users": "prefix=user-0",
+        "stickiness": QUERIES["stickiness"], "paths": QUERIES["paths"], "sessions": "",
+        "users": "prefix=user-0",
         "users/user-04": "", "alerts": "", "dead-letters": "", "pipeline": "",
     }  # fmt: skip
     for page, params in pages.items():
@@ -286,6 +288,24 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     ]
     assert shown_counts == [(str(c["periods"]), str(c["users"])) for c in sticky["counts"]]
     assert sum(c["users"] for c in sticky["counts"]) == 12, "the twelve seeded users"
+
+    _open(browser, f"{base}/dashboard/paths?{QUERIES['paths']}")
+    walked = _get(base, f"/v1/paths?{QUERIES['paths']}", key)
+    edge = ("step", "source", "target", "paths")
+    shown_edges = [
+        tuple(r.get_attribute(f"data-{k}") for k in edge)
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.path-edge")
+    ]
+    assert shown_edges == [tuple(str(e[k]) for k in edge) for e in walked["edges"]]
+    # each seeded user's first visit, and user-00's return the next day (its 6th and 7th events)
+    assert ("1", "/search", "/product/1", "13") in shown_edges
+    drawn = browser.find_elements(By.CSS_SELECTOR, "#paths-chart .path-link")
+    assert len(drawn) == len(walked["edges"])
+    nodes = browser.find_elements(By.CSS_SELECTOR, "#paths-chart .path-node")
+    node = ("step", "item", "paths")
+    assert sorted(tuple(n.get_attribute(f"data-{k}") for k in node) for n in nodes) == sorted(
+        tuple(str(n[k]) for k in node) for n in walked["nodes"]
+    )
 
     _open(browser, f"{base}/dashboard/sessions")
     stats = _get(base, "/v1/sessions/stats", key)

@@ -17,8 +17,8 @@ from fastapi.staticfiles import StaticFiles
 
 STATIC: Final = Path(__file__).parent / "static"
 PAGES: Final = (
-    "overview", "trends", "funnel", "retention", "lifecycle", "stickiness", "sessions", "users",
-    "alerts", "dead-letters", "pipeline",
+    "overview", "trends", "funnel", "retention", "lifecycle", "stickiness", "paths", "sessions",
+    "users", "alerts", "dead-letters", "pipeline",
 )  # fmt: skip
 """The dashboard's pages, each at ``/dashboard/<page>``."""
 

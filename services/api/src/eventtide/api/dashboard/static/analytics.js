@@ -7,7 +7,7 @@ import { api, card, duration, fmt, h, query, queryForm, setFigure, showError, ta
  * ``lists`` names fields whose comma-separated items become a repeated parameter;
  * ``filters`` names filter fields, whose items are separated by ";" (a filter's value
  * may hold a comma) and each become one repeated ``where``-style parameter. */
-function forward(q, names, lists = {}, filters = []) {
+export function forward(q, names, lists = {}, filters = []) {
   const out = new URLSearchParams();
   for (const name of names) {
     const value = q.get(name);
@@ -19,7 +19,7 @@ function forward(q, names, lists = {}, filters = []) {
   return out.toString();
 }
 
-const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.plan=pro", size: 26 };
+export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.plan=pro", size: 26 };
 
 const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
 const MAX_BUCKETS = 50000;
@@ -44,7 +44,7 @@ function bucketAxis(seconds, interval) {
   return all;
 }
 
-const RANGE = [
+export const RANGE = [
   { name: "since", label: "since (UTC)", placeholder: "2026-12-01T00:00:00Z", size: 20 },
   { name: "until", label: "until (UTC)", placeholder: "now", size: 20 },
 ];

@@ -4,8 +4,9 @@ import { apiKey, askKey, h, signOut } from "./core.js";
 import { overview } from "./overview.js";
 import { funnel, lifecycle, retention, sessions, stickiness, trends } from "./analytics.js";
 import { alerts, deadLetters, pipeline, users } from "./people.js";
+import { paths } from "./paths.js";
 
-const PAGES = { overview, trends, funnel, retention, lifecycle, stickiness, sessions, users, alerts, "dead-letters": deadLetters, pipeline };
+const PAGES = { overview, trends, funnel, retention, lifecycle, stickiness, paths, sessions, users, alerts, "dead-letters": deadLetters, pipeline };
 
 const [, , name = "overview", ...rest] = location.pathname.split("/");
 const view = document.getElementById("view");
