@@ -37,7 +37,17 @@ def local_bucket(at: datetime, zone: str, interval: str) -> datetime:
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if interval == "day":
         return day
+    if interval == "month":
+        return day.replace(day=1)
     return day - timedelta(days=day.weekday())
+
+
+def _next(start: datetime, period: str, n: int = 1) -> datetime:
+    """The start of the period ``n`` after the one starting at ``start``."""
+    if period != "month":
+        return start + timedelta(days=(7 if period == "week" else 1) * n)
+    year, month = divmod(start.month - 1 + n, 12)
+    return start.replace(year=start.year + year, month=month + 1)
 
 
 Person = Callable[[str], str]
@@ -100,7 +110,6 @@ def retention(
     cohort_of = {
         user: local_bucket(at, zone, period) for user, at in first.items() if since <= at < until
     }
-    step = 7 if period == "week" else 1
     hits: dict[datetime, list[set[str]]] = {}
     for user, cohort in cohort_of.items():
         hits.setdefault(cohort, [set() for _ in range(periods)])[0].add(user)
@@ -111,8 +120,8 @@ def retention(
         if return_country not in (None, e.country):
             continue
         cohort = cohort_of[who]
-        days = (local_bucket(e.occurred_at, zone, period).date() - cohort.date()).days
-        k = days // step
+        returned = local_bucket(e.occurred_at, zone, period)
+        k = next((n for n in range(periods) if _next(cohort, period, n) == returned), -1)
         if 1 <= k < periods:
             hits[cohort][k].add(who)
     return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
@@ -126,7 +135,6 @@ def lifecycle(
     answers: every period ``[since, until)`` touches, counted whole."""
     if since >= until:
         return []
-    step = timedelta(days=7 if period == "week" else 1)
     active: dict[str, set[datetime]] = defaultdict(set)
     for e in events:
         if e.event_type == event_type and country in (None, e.country):
@@ -135,14 +143,15 @@ def lifecycle(
     start, last = local_bucket(since, zone, period), local_bucket(until - _TICK, zone, period)
     while start <= last:
         counts = [0, 0, 0, 0]
+        before = _next(start, period, -1)
         for periods in active.values():
             if start in periods:
-                kind = 0 if min(periods) == start else 1 if start - step in periods else 2
+                kind = 0 if min(periods) == start else 1 if before in periods else 2
                 counts[kind] += 1
-            elif start - step in periods:
+            elif before in periods:
                 counts[3] += 1
         answer.append((start.isoformat(), *counts))
-        start += step
+        start = _next(start, period)
     return answer  # type: ignore[return-value]
 
 
@@ -154,9 +163,10 @@ def stickiness(
     ``GET /v1/stickiness`` answers: the periods ``[since, until)`` touches, whole."""
     if since >= until:
         return [], []
-    step = timedelta(days=7 if period == "week" else 1)
     start, last = local_bucket(since, zone, period), local_bucket(until - _TICK, zone, period)
-    starts = [start + step * n for n in range((last - start) // step + 1)]
+    starts = [start]
+    while starts[-1] < last:
+        starts.append(_next(starts[-1], period))
     active: dict[str, set[datetime]] = defaultdict(set)
     for e in events:
         bucket = local_bucket(e.occurred_at, zone, period)

@@ -79,7 +79,7 @@ def test_trends_equal_the_oracle(reader) -> None:
         events=raw_events,
         event_type=st.sampled_from(["purchase", "page_view"]),
         zone=st.sampled_from(ZONES),
-        interval=st.sampled_from(["hour", "day", "week"]),
+        interval=st.sampled_from(["hour", "day", "week", "month"]),
         metric=st.sampled_from(["count", "unique_users", "amount_sum"]),
         by_country=st.booleans(),
         top=st.integers(1, 3),
@@ -160,7 +160,7 @@ def test_unique_users_are_exact_across_the_windows_of_buckets(reader, zone: str)
     ]  # fmt: skip
     store(engine, events)
     since, until = BASE + timedelta(minutes=25), BASE + timedelta(days=5, minutes=-35)
-    for interval in ("hour", "day", "week"):
+    for interval in ("hour", "day", "week", "month"):
         for by_country in (False, True):
             query = {
                 "event_type": "page_view", "timezone": zone, "interval": interval,
@@ -197,7 +197,7 @@ def test_retention_equals_the_oracle(reader) -> None:
     @given(
         events=raw_events,
         zone=st.sampled_from(ZONES),
-        period=st.sampled_from(["day", "week"]),
+        period=st.sampled_from(["day", "week", "month"]),
         periods=st.integers(1, 5),
         pair=st.sampled_from([("signup", "purchase"), ("page_view", "page_view")]),
         links=link_lists,
@@ -308,7 +308,7 @@ def test_lifecycle_equals_the_oracle(reader) -> None:
     @given(
         events=st.lists(raw_event, min_size=20, max_size=80),  # several periods per person
         zone=st.sampled_from(ZONES),
-        period=st.sampled_from(["day", "week"]),
+        period=st.sampled_from(["day", "week", "month"]),
         event_type=st.sampled_from(["page_view", "purchase"]),
         links=link_lists,
         filters=st.sampled_from(LIFECYCLE_FILTERS),
@@ -344,7 +344,7 @@ def test_stickiness_equals_the_oracle(reader) -> None:
     @given(
         events=st.lists(raw_event, min_size=20, max_size=80),
         zone=st.sampled_from(ZONES),
-        period=st.sampled_from(["day", "week"]),
+        period=st.sampled_from(["day", "week", "month"]),
         links=link_lists,
         filters=st.sampled_from(LIFECYCLE_FILTERS),
         since=st.sampled_from([BASE + timedelta(hours=5, minutes=35),
@@ -369,6 +369,84 @@ def test_stickiness_equals_the_oracle(reader) -> None:
         # the comparison can fail: one more person, active in the range's first period
         extra = Raw("newcomer", "page_view", since, country, None)
         assert stickiness([*events, extra], **args) != expected
+
+    check()
+
+
+MONTHS_BASE = datetime(2025, 11, 20, tzinfo=UTC)
+"""Five months from here cross a new year and Europe's and America's clock changes."""
+monthly_event = st.builds(
+    Raw,
+    user_id=st.sampled_from([f"u{i}" for i in range(6)]),
+    event_type=st.sampled_from(["page_view", "signup"]),
+    occurred_at=st.integers(0, 150 * 24 * 60).map(lambda m: MONTHS_BASE + timedelta(minutes=m)),
+    country=st.sampled_from(["DE", None]),
+    amount_cents=st.none(),
+)
+
+
+def test_monthly_questions_equal_the_oracles(reader) -> None:
+    client, engine, key = reader
+    since, until = MONTHS_BASE + timedelta(days=10, hours=3), MONTHS_BASE + timedelta(days=130)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(events=st.lists(monthly_event, min_size=10, max_size=80), zone=st.sampled_from(ZONES),
+           links=link_lists)  # fmt: skip
+    def check(events, zone, links) -> None:
+        persons = store(engine, events, links)
+        span = {"timezone": zone, "since": since.isoformat(), "until": until.isoformat()}
+        common = dict(zone=zone, since=since, until=until, person=persons.person)
+        got = client.get(
+            "/v1/trends",
+            headers=key,
+            params={
+                "event_type": "page_view",
+                "interval": "month",
+                "metric": "unique_users",
+                **span,
+            },
+        )
+        assert _answer(got.json()) == trend(
+            events,
+            event_type="page_view",
+            interval="month",
+            metric="unique_users",
+            by_country=False,
+            top=5,
+            **common,
+        )
+        got = client.get(
+            "/v1/retention",
+            headers=key,
+            params={
+                "start_event": "signup",
+                "return_event": "page_view",
+                "period": "month",
+                "periods": 4,
+                **span,
+            },
+        )
+        assert [(c["cohort"], c["counts"]) for c in got.json()["cohorts"]] == retention(
+            events,
+            start_event="signup",
+            return_event="page_view",
+            period="month",
+            periods=4,
+            **common,
+        )
+        got = client.get(
+            "/v1/lifecycle", headers=key, params={"event": "page_view", "period": "month", **span}
+        )
+        assert [
+            (p["start"], p["new"], p["returning"], p["resurrecting"], p["dormant"])
+            for p in got.json()["periods"]
+        ] == lifecycle(events, event_type="page_view", period="month", **common)
+        got = client.get(
+            "/v1/stickiness", headers=key, params={"event": "page_view", "period": "month", **span}
+        )
+        assert (got.json()["starts"], [c["users"] for c in got.json()["counts"]]) == stickiness(
+            events, event_type="page_view", period="month", **common
+        )
 
     check()
 
@@ -802,9 +880,11 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
         common = {"timezone": zone, **span}
         questions = [
             *(("/v1/retention", {"start_event": "signup", "return_event": "signup",
-                                 "period": period, "periods": 2}) for period in ("day", "week")),
+                                 "period": period, "periods": 2})
+              for period in ("day", "week", "month")),
             *(("/v1/trends", {"event_type": "signup", "interval": interval})
-              for interval in ("minute", "hour", "day", "week")),
+              for interval in ("minute", "hour", "day", "week", "month")),
+            ("/v1/paths", {}),
             ("/v1/funnels", {"steps": ["signup", "purchase"]}),
             ("/v1/events", {}),
             ("/v1/sessions", {}),
@@ -812,10 +892,12 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
             ("/v1/anomalies", {}),
         ]  # fmt: skip
         for path, query in questions:
-            listing = path.startswith(("/v1/events", "/v1/sessions", "/v1/anomalies"))
+            listing = path.startswith(("/v1/events", "/v1/sessions", "/v1/anomalies", "/v1/paths"))
             # listings take no time zone: they return moments, not local buckets
             answer = client.get(path, params=query | (span if listing else common), headers=key)
             assert answer.status_code == 200, f"{path} {common}: {answer.text}"
         for insight in ("/v1/lifecycle", "/v1/stickiness"):
-            lived = client.get(insight, params={"event": "signup", **common}, headers=key)
-            assert lived.status_code == 200, f"{insight} {common}: {lived.text}"
+            for period in ("day", "week", "month"):
+                asked = {"event": "signup", "period": period, **common}
+                lived = client.get(insight, params=asked, headers=key)
+                assert lived.status_code == 200, f"{insight} {asked}: {lived.text}"

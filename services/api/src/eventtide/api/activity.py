@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from eventtide.api import params
-from eventtide.core.db.queries.active_periods import Period, Question
+from eventtide.core.db.queries.active_periods import Question
+from eventtide.core.db.queries.calendar import Period
 
 
 def _asked(

@@ -12,6 +12,7 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import CohortOut, RetentionResponse
 from eventtide.core.db.queries import retention
+from eventtide.core.db.queries.calendar import Period
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
@@ -22,7 +23,7 @@ def get_retention(
     _caller: ReadCaller,
     start_event: Annotated[params.Name, Query(examples=["signup"])],
     return_event: Annotated[params.Name, Query(examples=["purchase"])],
-    period: Annotated[retention.Period, Query(examples=["week"])] = "day",
+    period: Annotated[Period, Query(examples=["week"])] = "day",
     periods: Annotated[int, Query(ge=1, le=60, examples=[8])] = 8,
     timezone: Annotated[
         str, Query(max_length=64, examples=["UTC"], json_schema_extra={"enum": params.ZONES})

@@ -37,7 +37,7 @@ def get_trend(
     where: Annotated[list[params.Where], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
 ) -> TrendResponse:
     """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
-    purchases) per minute/hour/day/week in ``timezone``; with ``breakdown`` the ``top``
+    purchases) per minute/hour/day/week/month in ``timezone``; with ``breakdown`` the ``top``
     values each get a series and the rest are summed up as ``(other)``."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)

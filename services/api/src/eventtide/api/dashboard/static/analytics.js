@@ -35,11 +35,15 @@ const wallSeconds = (bucket) => Date.parse(`${bucket.slice(0, 19)}Z`) / 1000;
  * (Past MAX_BUCKETS, say minutes over months, only the returned buckets are drawn.) */
 function bucketAxis(seconds, interval) {
   const seen = [...new Set(seconds)].sort((a, b) => a - b);
-  const step = STEP_S[interval];
-  if (!seen.length || !step) return seen;
+  if (!seen.length) return seen;
   const [first, last] = [seen[0], seen[seen.length - 1]];
-  if ((last - first) / step + 1 > MAX_BUCKETS) return seen;
   const all = [];
+  if (interval === "month") { // months differ in length: step by the calendar
+    for (let d = new Date(first * 1000); d.getTime() / 1000 <= last; d.setUTCMonth(d.getUTCMonth() + 1)) all.push(d.getTime() / 1000);
+    return all;
+  }
+  const step = STEP_S[interval];
+  if (!step || (last - first) / step + 1 > MAX_BUCKETS) return seen;
   for (let x = first; x <= last; x += step) all.push(x);
   return all;
 }
@@ -54,7 +58,7 @@ export async function trends(view) {
   view.append(h("h1", {}, "Trends"), queryForm([
     { name: "event_type", label: "event", value: "page_view" },
     { name: "metric", label: "metric", options: ["count", "unique_users", "amount_sum"], value: "count" },
-    { name: "interval", label: "interval", options: ["minute", "hour", "day", "week"], value: "day" },
+    { name: "interval", label: "interval", options: ["minute", "hour", "day", "week", "month"], value: "day" },
     { name: "breakdown", label: "breakdown", placeholder: "context.country" },
     FILTER,
     ...RANGE,
@@ -126,7 +130,7 @@ export async function retention(view) {
   view.append(h("h1", {}, "Retention"), queryForm([
     { name: "start_event", label: "start event", value: "signup" },
     { name: "return_event", label: "return event", value: "page_view" },
-    { name: "period", label: "period", options: ["day", "week"], value: "day" },
+    { name: "period", label: "period", options: ["day", "week", "month"], value: "day" },
     { name: "periods", label: "periods", value: "8", size: 4 },
     { ...FILTER, label: "filter (both events)" },
     { ...FILTER, name: "start_where", label: "start filter", placeholder: "context.country=DE" },
@@ -161,7 +165,7 @@ function eventPeriodQuestion(view, title) {
   const q = query();
   view.append(h("h1", {}, title), queryForm([
     { name: "event", label: "event", value: "page_view" },
-    { name: "period", label: "period", options: ["day", "week"], value: "day" },
+    { name: "period", label: "period", options: ["day", "week", "month"], value: "day" },
     FILTER,
     ...RANGE,
   ], q));

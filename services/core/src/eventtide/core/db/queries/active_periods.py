@@ -1,4 +1,4 @@
-"""The local days or weeks in which each person (the ``persons`` rule) did an event: what
+"""The local days, weeks or months in which each person (the ``persons`` rule) did an event: what
 the lifecycle and stickiness questions count.
 
 Periods are whole: a period partly inside ``[since, until)`` is read with all its
@@ -13,18 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.sql import FromClause
 
+from eventtide.core.db.queries.calendar import LONGEST, Period, periods_between, shift, start_of
 from eventtide.core.db.queries.filters import EVENTS, Match, after, matching
 from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
-
-Period = Literal["day", "week"]
 
 MOST_PERIODS: Final = 400
 """Periods a range may hold and be answered whole (more than a year of days); a longer
@@ -74,18 +73,12 @@ class Activity:
     local: ColumnElement[Any]
 
 
-def step_of(period: Period) -> timedelta:
-    """A period's length."""
-    return timedelta(days=7 if period == "week" else 1)
-
-
 def periods_of(since: datetime, until: datetime, period: Period, timezone: str) -> list[datetime]:
     """The local starts of the periods ``[since, until)`` touches, in order."""
     zone = ZoneInfo(timezone)
-    first = _local_start(since, period, zone)
-    last = _local_start(until - TICK, period, zone)
-    step = step_of(period)
-    return [first + step * n for n in range((last - first) // step + 1)]
+    first = start_of(since.astimezone(zone).replace(tzinfo=None), period)
+    last = start_of((until - TICK).astimezone(zone).replace(tzinfo=None), period)
+    return [shift(first, period, n) for n in range(periods_between(first, last, period) + 1)]
 
 
 def window(conn: Connection, asked: Question, lead_in: int = 0) -> Window | None:
@@ -93,15 +86,14 @@ def window(conn: Connection, asked: Question, lead_in: int = 0) -> Window | None
     empty range, or one whose local times leave the calendar)."""
     period, timezone, matches = asked.period, asked.timezone, asked.matches
     since, until = asked.since, asked.until
-    step = step_of(period)
-    if until - since > step * MOST_PERIODS:
+    if until - since > LONGEST[period] * MOST_PERIODS:
         since, until = _span(conn, asked.event_type, matches, since, until)
     if since >= until:
         return None
     zone = ZoneInfo(timezone)
     try:
         starts = periods_of(since, until, period, timezone)
-        read_from, read_to = starts[0] - step * lead_in, starts[-1] + step
+        read_from, read_to = shift(starts[0], period, -lead_in), shift(starts[-1], period, 1)
         low = read_from.replace(tzinfo=zone).astimezone(UTC) - MARGIN
         high = after(read_to.replace(tzinfo=zone).astimezone(UTC), MARGIN)
     except OverflowError:  # local time of a range at the calendar's ends leaves it
@@ -166,9 +158,3 @@ def _span(
         )
     ).one()
     return (since, since) if first is None else (first, last + TICK)
-
-
-def _local_start(at: datetime, period: Period, zone: ZoneInfo) -> datetime:
-    """The local start (no zone) of ``at``'s period, as ``date_trunc`` names it."""
-    day = at.astimezone(zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(days=day.weekday()) if period == "week" else day

@@ -128,9 +128,9 @@ def bucket_windows(
     interval: str,
     timezone: str,
 ) -> list[tuple[datetime, datetime]]:
-    """Consecutive windows covering ``[since, until)`` (``interval`` hour, day or week),
-    cut only at whole UTC hours where a new local bucket begins, so that no bucket has
-    rows in two windows.
+    """Consecutive windows covering ``[since, until)`` (``interval`` hour, day, week or
+    month), cut only at whole UTC hours where a new local bucket begins, so that no
+    bucket has rows in two windows.
 
     Counting distinct persons per (bucket, group) can then de-duplicate each window on
     its own: the rows of different windows cannot share a bucket, so the union of the
@@ -171,4 +171,6 @@ def _bucket(hour: datetime, interval: str, zone: ZoneInfo) -> datetime | date:
         return local.replace(minute=0, second=0, microsecond=0)
     if interval == "day":
         return local.date()
+    if interval == "month":
+        return local.date().replace(day=1)
     return local.date() - timedelta(days=local.weekday())  # ISO weeks start on Monday

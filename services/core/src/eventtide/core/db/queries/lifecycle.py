@@ -1,4 +1,4 @@
-"""Lifecycle: in each local day or week, how many persons (the ``persons`` rule) doing
+"""Lifecycle: in each local day, week or month, how many persons (the ``persons`` rule) doing
 an event were new, returning, resurrecting, and how many went dormant (PostHog's
 lifecycle insight).
 
@@ -27,9 +27,9 @@ from eventtide.core.db.queries.active_periods import (
     active,
     activity,
     earlier,
-    step_of,
     window,
 )
+from eventtide.core.db.queries.calendar import sql_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def _statement(asked: Question, read: Window) -> Any:
         .cte("classified")
     )  # fmt: skip
     c, first = classified.c, read.starts[0]
-    step = func.make_interval(0, 0, 0, step_of(asked.period).days)
+    step = sql_step(asked.period)
     none = literal(0)
     counted = (
         select(

@@ -1,6 +1,7 @@
 """Retention: persons (the ``persons`` rule) grouped by the period of their first-ever
 start event, and how many of each cohort did the return event N periods later ("on"
-that period, PostHog's default). Periods are local days or weeks (Monday) in the asked time zone.
+that period, PostHog's default). Periods are local days, weeks (Monday) or months in the
+asked time zone.
 
 Period 0 is the cohort's size. One statement: the cohorts, then each person's distinct
 return periods, counted per cohort and period. Both read ``event_hours`` instead of the
@@ -18,15 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Date,
-    Integer,
     case,
-    cast,
     distinct,
     func,
     literal,
@@ -34,12 +32,11 @@ from sqlalchemy import (
     union_all,
 )
 
+from eventtide.core.db.queries.calendar import LONGEST, Period, sql_periods_between
 from eventtide.core.db.queries.filters import EVENTS, Match, after, matching
 from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
-
-Period = Literal["day", "week"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +77,11 @@ def _statement(
         source, person = EVENTS_WITH_PERSONS, PERSON
         at, matching = EVENTS.c.occurred_at, returned.on_events()
     local_period = func.date_trunc(period, func.timezone(timezone, at))
-    days = cast(local_period, Date) - cast(cohorts.c.cohort, Date)
     hits = (
         select(
             cohorts.c.person_id,
             cohorts.c.cohort,
-            (cast(days, Integer) // cast(literal(7 if period == "week" else 1), Integer)).label(
-                "period"
-            ),
+            sql_periods_between(cohorts.c.cohort, local_period, period).label("period"),
         )
         .distinct()
         .select_from(cohorts.join(source, cohorts.c.person_id == person))
@@ -107,7 +101,7 @@ def _statement(
 
 def _horizon(until: datetime, period: Period, periods: int) -> datetime:
     """Where the last counted period ends at the latest (or the calendar's end)."""
-    return after(until, timedelta(days=(periods + 1) * (7 if period == "week" else 1)))
+    return after(until, LONGEST[period] * (periods + 1))
 
 
 def _cohorts_from_events(

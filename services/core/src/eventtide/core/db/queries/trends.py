@@ -48,7 +48,7 @@ from eventtide.core.db.queries.hours import (
 from eventtide.core.db.queries.persons import with_persons
 from eventtide.core.db.queries.tuning import for_analytics
 
-Interval = Literal["minute", "hour", "day", "week"]
+Interval = Literal["minute", "hour", "day", "week", "month"]
 Metric = Literal["count", "unique_users", "amount_sum"]
 NONE_VALUE: Final = "(none)"
 OTHER_VALUE: Final = "(other)"
