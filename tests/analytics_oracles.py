@@ -263,3 +263,41 @@ def funnel_groups(
                                      step_countries=step_countries)))  # fmt: skip
     answers.sort(key=lambda a: (a[0] == "(other)", -a[1][0][1], a[0].encode()))
     return answers
+
+
+def rolling_active(
+    events: list[Raw], *, event_type: str, since: datetime, until: datetime, zone: str,
+    days: int, by_country: bool, top: int, person: Person = _itself,
+) -> dict[tuple[str, str | None], int]:  # fmt: skip
+    """{(day ISO, group): persons}, as ``GET /v1/trends?metric=weekly_active`` (days 7)
+    or ``monthly_active`` (30) answers: per local day asked, the persons with such an
+    event on it or the ``days - 1`` days before (whole days)."""
+    first = local_bucket(since, zone, "day")
+    last = local_bucket(until - _TICK, zone, "day")
+    active: dict[str | None, dict[str, set[datetime]]] = defaultdict(lambda: defaultdict(set))
+    for e in events:
+        day = local_bucket(e.occurred_at, zone, "day")
+        if e.event_type == event_type and first - timedelta(days=days - 1) <= day <= last:
+            group = (e.country or "(none)") if by_country else None
+            active[group][person(e.user_id)].add(day)
+    if by_country:
+        sizes = {g: sum(1 for ds in who.values() if any(d >= first for d in ds))
+                 for g, who in active.items()}  # fmt: skip
+        kept = sorted((g for g in sizes if sizes[g]), key=lambda g: (-sizes[g], (g or "").encode()))
+        merged: dict[str | None, dict[str, set[datetime]]] = defaultdict(lambda: defaultdict(set))
+        for g, who in active.items():
+            label = g if g in kept[:top] else "(other)"
+            for p, ds in who.items():
+                merged[label][p] |= ds
+        active = merged
+    answer = {}
+    day = first
+    while day <= last:
+        for g, who in active.items():
+            n = sum(
+                1 for ds in who.values() if any(day - timedelta(days=days) < d <= day for d in ds)
+            )
+            if n:
+                answer[(day.isoformat(), g)] = n
+        day += timedelta(days=1)
+    return answer

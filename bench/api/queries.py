@@ -106,7 +106,7 @@ class Question:
 
 
 def questions(users: int, quick: bool) -> list[Question]:
-    """The seven questions of the benchmark, over the backfilled 30 days."""
+    """The eight questions of the benchmark, over the backfilled 30 days."""
     since, until = (END - timedelta(days=30)).isoformat(), END.isoformat()
     span = [("since", since), ("until", until)]
     funnel_steps = ["page_view", "add_to_cart", "checkout_started", "purchase"]
@@ -127,6 +127,9 @@ def questions(users: int, quick: bool) -> list[Question]:
                  [("event", "page_view"), ("period", "day"), *span], heavy),
         Question("stickiness: 30 days daily", "/v1/stickiness",
                  [("event", "page_view"), ("period", "day"), *span], heavy),
+        Question("weekly active users: 30 days", "/v1/trends",
+                 [("event_type", "page_view"), ("interval", "day"), ("metric", "weekly_active"),
+                  *span], heavy),
         # paths read every page view of the range in order: over the API's default week
         Question("paths: 7 days of pages", "/v1/paths",
                  [("include", "pages"), ("since", (END - timedelta(days=7)).isoformat()),

@@ -51,6 +51,7 @@ GOALS_MS = {
     "lifecycle": 1_000.0,
     "stickiness": 1_000.0,
     "paths": 1_000.0,
+    "weekly active": 1_000.0,
 }
 INGEST_GOAL = 30_000.0
 LATENCY_GOAL_MS = 50.0

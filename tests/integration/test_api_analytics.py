@@ -14,6 +14,7 @@ from analytics_oracles import (
     funnel_groups,
     lifecycle,
     retention,
+    rolling_active,
     stickiness,
     trend,
 )
@@ -449,6 +450,53 @@ def test_monthly_questions_equal_the_oracles(reader) -> None:
         )
 
     check()
+
+
+def test_rolling_active_users_equal_the_oracle(reader) -> None:
+    client, engine, key = reader
+    since, until = MONTHS_BASE + timedelta(days=40, hours=3), MONTHS_BASE + timedelta(days=100)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(events=st.lists(monthly_event, min_size=10, max_size=80), zone=st.sampled_from(ZONES),
+           links=link_lists, metric=st.sampled_from(["weekly_active", "monthly_active"]),
+           by_country=st.booleans(), top=st.integers(1, 2))  # fmt: skip
+    def check(events, zone, links, metric, by_country, top) -> None:
+        persons = store(engine, events, links)
+        query = {"event_type": "page_view", "interval": "day", "metric": metric, "top": top,
+                 "timezone": zone, "since": since.isoformat(),
+                 "until": until.isoformat()}  # fmt: skip
+        if by_country:
+            query["breakdown"] = "context.country"
+        answer = client.get("/v1/trends", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        days = 7 if metric == "weekly_active" else 30
+        args = dict(event_type="page_view", since=since, until=until, zone=zone, days=days,
+                    by_country=by_country, top=top, person=persons.person)  # fmt: skip
+        expected = rolling_active(events, **args)
+        assert _answer(answer.json()) == expected
+        # the comparison can fail: one more person, active on the range's first day
+        extra = Raw("newcomer", "page_view", since, "DE", None)
+        assert rolling_active([*events, extra], **args) != expected
+
+    check()
+
+
+def test_a_weekly_active_user_counts_for_seven_days_from_before_the_range(reader) -> None:
+    client, engine, key = reader
+    day = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    store(engine, [Raw("early", "page_view", day - timedelta(days=6), None, None),
+                   Raw("late", "page_view", day + timedelta(days=2), None, None),
+                   Raw("late", "page_view", day + timedelta(days=9), None, None)])  # fmt: skip
+    query = {"event_type": "page_view", "metric": "weekly_active", "interval": "day",
+             "since": day.isoformat(), "until": (day + timedelta(days=12)).isoformat()}  # fmt: skip
+    answer = client.get("/v1/trends", params=query, headers=key)
+    got = {p["bucket"][:10]: p["value"] for p in answer.json()["series"][0]["points"]}
+    # "early" on Feb 23 counts through Mar 1; "late" on Mar 3 and, 7 days on, Mar 10
+    # through Mar 16, the range's end on Mar 13
+    assert got == {"2026-03-01": 1, **{f"2026-03-{d:02d}": 1 for d in range(3, 14)}}
+    wrong = client.get("/v1/trends", params={**query, "interval": "week"}, headers=key)
+    assert wrong.status_code == 400
+    assert "use interval=day" in wrong.json()["detail"]
 
 
 def test_a_long_lifecycle_is_answered_from_its_first_to_its_last_active_period(reader) -> None:

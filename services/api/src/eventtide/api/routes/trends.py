@@ -12,6 +12,7 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import TrendPointOut, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
+from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
@@ -21,7 +22,7 @@ def get_trend(
     engine: EngineDep,
     _caller: ReadCaller,
     event_type: Annotated[params.Name, Query(examples=["purchase"])],
-    metric: Annotated[trends.Metric, Query(examples=["unique_users"])] = "count",
+    metric: Annotated[trends.Metric | Rolling, Query(examples=["unique_users"])] = "count",
     interval: Annotated[trends.Interval, Query(examples=["day"])] = "day",
     timezone: Annotated[
         str,
@@ -37,16 +38,29 @@ def get_trend(
     where: Annotated[list[params.Where], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
 ) -> TrendResponse:
     """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
-    purchases) per minute/hour/day/week/month in ``timezone``; with ``breakdown`` the ``top``
-    values each get a series and the rest are summed up as ``(other)``."""
+    purchases) per minute/hour/day/week/month in ``timezone``; ``weekly_active`` and
+    ``monthly_active`` per day: the users active in the 7 or 30 days ending with it.
+    With ``breakdown`` the ``top`` values each get a series and the rest are one
+    ``(other)``."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
     split = params.breakdown_of(breakdown)
+    if metric in WINDOW_DAYS and interval != "day":
+        raise params.bad(
+            f"metric={metric} counts each day's users active in the {WINDOW_DAYS[metric]} "
+            f"days ending with it: use interval=day"
+        )
     with engine.connect() as conn:
-        points = trends.trend(
-            conn, flt=flt, event_type=event_type, interval=interval, timezone=zone,
-            metric=metric, breakdown=split, top=top,
-        )  # fmt: skip
+        if metric == "weekly_active" or metric == "monthly_active":
+            points = rolling_trend(
+                conn, flt=flt, event_type=event_type, timezone=zone, metric=metric,
+                breakdown=split, top=top,
+            )  # fmt: skip
+        else:
+            points = trends.trend(
+                conn, flt=flt, event_type=event_type, interval=interval, timezone=zone,
+                metric=metric, breakdown=split, top=top,
+            )  # fmt: skip
     series: dict[str | None, list[TrendPointOut]] = {}
     for point in points:
         series.setdefault(point.group, []).append(

@@ -57,7 +57,7 @@ export async function trends(view) {
   const q = query();
   view.append(h("h1", {}, "Trends"), queryForm([
     { name: "event_type", label: "event", value: "page_view" },
-    { name: "metric", label: "metric", options: ["count", "unique_users", "amount_sum"], value: "count" },
+    { name: "metric", label: "metric", options: ["count", "unique_users", "weekly_active", "monthly_active", "amount_sum"], value: "count" },
     { name: "interval", label: "interval", options: ["minute", "hour", "day", "week", "month"], value: "day" },
     { name: "breakdown", label: "breakdown", placeholder: "context.country" },
     FILTER,

@@ -1,0 +1,139 @@
+"""Rolling active users: per local day, the persons (the ``persons`` rule) who did an
+event on that day or the days before it (PostHog's "weekly active" over 7 days and
+"monthly active" over 30): the DAU/WAU/MAU curves of every product dashboard.
+
+Whole local days: a day's value counts every event of its window of days, those
+before ``since`` included, as lifecycle counts whole periods. Each person's active
+days (read as a daily unique-users trend reads them, hour rows where exact) are
+merged into runs of covered days: a day covers itself and the ``days - 1`` after it,
+so days less than ``days`` apart make one run. The statement returns only each run's
+start (+1) and end (-1) per day and group, and the day's value is their running sum:
+the rows that come back grow with the runs, not with persons times days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, String, case, func, literal, select, union_all
+
+from eventtide.core.db.queries import trends
+from eventtide.core.db.queries.filters import EventFilter
+from eventtide.core.db.queries.trends import OTHER_VALUE, Breakdown, TrendPoint, top_groups
+from eventtide.core.db.queries.tuning import for_analytics
+
+Rolling = Literal["weekly_active", "monthly_active"]
+WINDOW_DAYS: Final = {"weekly_active": 7, "monthly_active": 30}
+TICK: Final = timedelta(microseconds=1)
+
+
+def rolling_trend(
+    conn: Connection,
+    *,
+    flt: EventFilter,
+    event_type: str,
+    timezone: str,
+    metric: Rolling,
+    breakdown: Breakdown | None = None,
+    top: int = 5,
+) -> list[TrendPoint]:
+    """Each local day of ``[since, until)`` with its persons active in the window of
+    days ending with it, per group (the ``top`` groups by persons active in the days
+    asked, the rest as one ``(other)``); days with none are left out."""
+    days = WINDOW_DAYS[metric]
+    zone = ZoneInfo(timezone)
+    first_day = flt.since.astimezone(zone).date()
+    last_day = (flt.until - TICK).astimezone(zone).date()
+    read = replace(
+        flt,
+        since=_midnight(first_day, -(days - 1), zone),
+        until=_midnight(last_day, 1, zone),
+    )
+    windows = trends.base_rows(conn, read, event_type, "day", timezone, breakdown, "unique_users")
+    for_analytics(conn, hashing=True)
+    rows = trends.per_person(windows, "unique_users")
+    asked_from = datetime.combine(first_day, time())
+    if breakdown is not None:
+        in_range = (
+            select(rows.c.grp, rows.c.person_id)
+            .where(rows.c.bucket >= asked_from)
+            .distinct()
+            .subquery("in_range")
+        )
+        sizes = (
+            select(in_range.c.grp, func.count().label("persons"))
+            .group_by(in_range.c.grp)
+            .subquery("sizes")
+        )
+        ranked = top_groups(sizes.c.grp, sizes.c.persons, top, name="ranked")
+        label = case((ranked.c.grp.is_not(None), rows.c.grp), else_=literal(OTHER_VALUE, String))
+        rows = (
+            select(rows.c.bucket, label.label("grp"), rows.c.person_id)
+            .select_from(rows.outerjoin(ranked, ranked.c.grp == rows.c.grp))
+            .distinct()
+            .cte("labelled")
+        )
+    found = conn.execute(_changes(rows, days))
+    return _series(found, first_day, last_day)
+
+
+def _midnight(day: date, shift_days: int, zone: ZoneInfo) -> datetime:
+    """The UTC moment of a local midnight ``shift_days`` from ``day`` (the calendar's
+    first or last moment where that leaves it)."""
+    try:
+        return datetime.combine(day + timedelta(days=shift_days), time(), zone).astimezone(UTC)
+    except OverflowError:
+        return (
+            datetime.min.replace(tzinfo=UTC) if shift_days < 0 else datetime.max.replace(tzinfo=UTC)
+        )
+
+
+def _changes(rows: Any, days: int) -> Any:
+    """(group, local day, change): +1 where a person's run of covered days begins, -1
+    the day after it ends, summed per group and day."""
+    window: dict[str, Any] = {
+        "partition_by": (rows.c.grp, rows.c.person_id),
+        "order_by": rows.c.bucket,
+    }
+    span = func.make_interval(0, 0, 0, days)
+    marked = select(
+        rows.c.grp,
+        rows.c.bucket,
+        func.lag(rows.c.bucket).over(**window).label("before"),
+        func.lead(rows.c.bucket).over(**window).label("after"),
+    ).cte("marked")  # read twice (starts and ends): one sort and window, not two
+    starts = select(marked.c.grp, marked.c.bucket.label("day"), literal(1).label("change")).where(
+        marked.c.before.is_(None) | (marked.c.bucket - marked.c.before > span)
+    )
+    ends = select(
+        marked.c.grp, (marked.c.bucket + span).label("day"), literal(-1).label("change")
+    ).where(marked.c.after.is_(None) | (marked.c.after - marked.c.bucket > span))
+    changes = union_all(starts, ends).subquery("changes")
+    return (
+        select(changes.c.grp, changes.c.day, func.sum(changes.c.change))
+        .group_by(changes.c.grp, changes.c.day)
+        .order_by(changes.c.day)
+    )
+
+
+def _series(found: Any, first_day: date, last_day: date) -> list[TrendPoint]:
+    """The running sum of each group's changes on every day asked, ordered by day then
+    group in byte order; zero days left out."""
+    changes: dict[str | None, dict[date, int]] = defaultdict(dict)
+    for group, day, change in found:
+        changes[group][day.date()] = int(change)
+    points = []
+    for group, by_day in changes.items():
+        active = sum(change for day, change in by_day.items() if day < first_day)
+        day = first_day
+        while day <= last_day:
+            active += by_day.get(day, 0)
+            if active:
+                points.append(TrendPoint(datetime.combine(day, time()), group, active))
+            day += timedelta(days=1)
+    points.sort(key=lambda p: (p.bucket, (p.group or "").encode()))
+    return points
