@@ -10,16 +10,18 @@ The definitions are PostHog's, so a team that moves over reads the same diagram:
   order, are split into paths wherever 30 minutes pass without one of them (PostHog's
   session threshold), and a repeated item is one step (``/a /a /b`` is ``/a /b``; the
   step's time is its last repeat's, so the time to the next step is not inflated).
-- With a start point a path begins at its first such item (paths without it are left
-  out); with an end point it ends at its first such item after the start and keeps the
-  last ``steps`` items before it. With both, a path longer than ``steps`` keeps its
-  first and last ``steps // 2`` items with one ``...`` step between them.
+- A path keeps its first ``steps`` items. With a start point it begins at its first
+  such item (paths without it are left out); with an end point it ends at its first
+  such item after the start and keeps the last ``steps`` items before it. With both,
+  a path longer than ``steps`` keeps its first and last ``steps // 2`` items with one
+  ``...`` step between them.
 - An edge counts the paths that went from one step's item to the next step's, with the
   average seconds between them; a node counts the paths that reached it and how many
   went on.
 
-One statement: the windows read each person's events in one order, and only the
-per-(step, item, previous item) groups come back, not the events.
+One statement: the windows read each person's events in one order (docs/api.md has
+where the time goes), and the edges are ranked and limited in it, so only the edges
+shown, their nodes and the total leave the server.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ class PathNode:
 
 @dataclass(frozen=True, slots=True)
 class Paths:
-    """Every path's edges and nodes (edges strongest first)."""
+    """The paths counted, the edges shown (strongest first) and the nodes they join."""
 
     paths: int
     edges: list[PathEdge]
