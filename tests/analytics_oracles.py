@@ -96,10 +96,12 @@ def retention(
     events: list[Raw], *, start_event: str, return_event: str, period: str, periods: int,
     zone: str, since: datetime, until: datetime, person: Person = _itself,
     start_country: str | None = None, return_country: str | None = None,
+    cumulative: bool = False,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
     """[(cohort ISO, counts)], as ``GET /v1/retention`` answers; with ``start_country``
     only start events of that country are start events, with ``return_country`` only
-    return events of that country count."""
+    return events of that country count; with ``cumulative`` a return in period k counts
+    in every period from 1 to k ("on or after")."""
     first: dict[str, datetime] = {}
     for e in events:
         who = person(e.user_id)
@@ -122,8 +124,9 @@ def retention(
         cohort = cohort_of[who]
         returned = local_bucket(e.occurred_at, zone, period)
         k = next((n for n in range(periods) if _next(cohort, period, n) == returned), -1)
-        if 1 <= k < periods:
-            hits[cohort][k].add(who)
+        for j in range(1, k + 1) if cumulative else [k]:
+            if 1 <= j < periods and 1 <= k < periods:
+                hits[cohort][j].add(who)
     return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
 
 

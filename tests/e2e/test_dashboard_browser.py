@@ -255,9 +255,11 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     ]
     assert shown_groups == [("DE", "6,0,0"), ("FR", "6,6,3")]  # carts and buys: even users
 
-    for where, cohort in (("", "12"), ("&start_where=context.country%3DDE", "6")):
-        _open(browser, f"{base}/dashboard/retention?{QUERIES['retention']}{where}")
-        matrix = _get(base, f"/v1/retention?{QUERIES['retention']}{where}", key)
+    de = "&start_where=context.country%3DDE"
+    retained = (("", "", "12"), (de, de, "6"), ("&returned=on+or+after", "&cumulative=true", "12"))
+    for shown, asked, cohort in retained:
+        _open(browser, f"{base}/dashboard/retention?{QUERIES['retention']}{shown}")
+        matrix = _get(base, f"/v1/retention?{QUERIES['retention']}{asked}", key)
         rows = browser.find_elements(By.CSS_SELECTOR, "tr.cohort")
         shown_matrix = [
             [c.get_attribute("data-count") for c in r.find_elements(By.CSS_SELECTOR, "td.cell")]

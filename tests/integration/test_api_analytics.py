@@ -196,28 +196,30 @@ def test_retention_equals_the_oracle(reader) -> None:
 
     @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
-        events=raw_events,
+        events=st.lists(raw_event, min_size=15, max_size=60),
         zone=st.sampled_from(ZONES),
         period=st.sampled_from(["day", "week", "month"]),
         periods=st.integers(1, 5),
         pair=st.sampled_from([("signup", "purchase"), ("page_view", "page_view")]),
         links=link_lists,
         filters=st.sampled_from(RETENTION_FILTERS),
+        cumulative=st.booleans(),
     )
-    def check(events, zone, period, periods, pair, links, filters) -> None:
+    def check(events, zone, period, periods, pair, links, filters, cumulative) -> None:
         persons = store(engine, events, links)
         extra_params, start_country, return_country = filters
         query = {
             "start_event": pair[0], "return_event": pair[1], "period": period,
             "periods": periods, "timezone": zone, "since": since.isoformat(),
-            "until": until.isoformat(), **extra_params,
+            "until": until.isoformat(), "cumulative": cumulative, **extra_params,
         }  # fmt: skip
         answer = client.get("/v1/retention", params=query, headers=key)
         assert answer.status_code == 200, answer.text
         got = [(c["cohort"], c["counts"]) for c in answer.json()["cohorts"]]
         args = dict(start_event=pair[0], return_event=pair[1], period=period, periods=periods,
                     zone=zone, since=since, until=until, person=persons.person,
-                    start_country=start_country, return_country=return_country)  # fmt: skip
+                    start_country=start_country, return_country=return_country,
+                    cumulative=cumulative)  # fmt: skip
         expected = retention(events, **args)
         assert got == expected, filters
         # the comparison can fail: a new user starting at the range's start joins a cohort
@@ -225,6 +227,22 @@ def test_retention_equals_the_oracle(reader) -> None:
         assert retention([*events, extra], **args) != expected
 
     check()
+
+
+def test_cumulative_retention_counts_a_return_in_every_period_up_to_it(reader) -> None:
+    client, engine, key = reader
+    day = BASE.replace(hour=12)
+    store(engine, [Raw("a", "signup", day, None, None), Raw("b", "signup", day, None, None),
+                   Raw("a", "purchase", day + timedelta(days=1), None, None),
+                   Raw("a", "purchase", day + timedelta(days=3), None, None),
+                   Raw("b", "purchase", day + timedelta(days=1), None, None)])  # fmt: skip
+    query = {"start_event": "signup", "return_event": "purchase", "period": "day",
+             "periods": 5, "since": day.isoformat(),
+             "until": (day + timedelta(hours=1)).isoformat()}  # fmt: skip
+    on = client.get("/v1/retention", params=query, headers=key).json()["cohorts"]
+    after = client.get("/v1/retention", params={**query, "cumulative": True}, headers=key)
+    assert on[0]["counts"] == [2, 2, 0, 1, 0]
+    assert after.json()["cohorts"][0]["counts"] == [2, 2, 1, 1, 0]
 
 
 def test_retention_filters_choose_the_start_events_and_the_returns(reader) -> None:

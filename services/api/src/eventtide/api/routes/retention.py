@@ -33,12 +33,14 @@ def get_retention(
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
     start_where: Annotated[list[params.Where], Query(examples=[["properties.plan=pro"]])] = [],  # noqa: B006
     return_where: Annotated[list[params.Where], Query(examples=[["context.platform=ios"]])] = [],  # noqa: B006
+    cumulative: Annotated[bool, Query(examples=[True])] = False,
 ) -> RetentionResponse:
     """Users whose first ``start_event`` falls in ``[since, until)`` form a cohort per
     local ``period``; ``counts[k]`` is how many of them did ``return_event`` in the k-th
     period after (``counts[0]``: the cohort's size). ``where`` filters both events;
     ``start_where`` only the start event (its first matching one makes the cohort),
-    ``return_where`` only the return event."""
+    ``return_where`` only the return event. With ``cumulative`` a user counts in
+    ``counts[k]`` when they returned in period k or a later one ("on or after")."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
     start_matches = (*flt.matches, *map(params.parse_match, start_where))
@@ -47,7 +49,7 @@ def get_retention(
         cohorts = retention.retention(
             conn, start_event=start_event, return_event=return_event, period=period,
             periods=periods, timezone=zone, since=flt.since, until=flt.until,
-            start_matches=start_matches, return_matches=return_matches,
+            start_matches=start_matches, return_matches=return_matches, cumulative=cumulative,
         )  # fmt: skip
     return RetentionResponse(
         start_event=start_event, return_event=return_event, period=period, timezone=zone,

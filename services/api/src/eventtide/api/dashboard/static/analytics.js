@@ -132,6 +132,7 @@ export async function retention(view) {
     { name: "return_event", label: "return event", value: "page_view" },
     { name: "period", label: "period", options: ["day", "week", "month"], value: "day" },
     { name: "periods", label: "periods", value: "8", size: 4 },
+    { name: "returned", label: "returned", options: ["on", "on or after"], value: "on" },
     { ...FILTER, label: "filter (both events)" },
     { ...FILTER, name: "start_where", label: "start filter", placeholder: "context.country=DE" },
     { ...FILTER, name: "return_where", label: "return filter", placeholder: "context.platform=ios" },
@@ -142,7 +143,8 @@ export async function retention(view) {
   view.append(panel);
   try {
     const names = ["start_event", "return_event", "period", "periods", "since", "until", "timezone"];
-    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "start_where", "return_where"])}`);
+    const cumulative = q.get("returned") === "on or after" ? "&cumulative=true" : "";
+    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "start_where", "return_where"])}${cumulative}`);
     const width = Math.max(0, ...answer.cohorts.map((c) => c.counts.length));
     const heads = ["cohort", ...Array.from({ length: width }, (_, k) => `${answer.period} ${k}#`)];
     panel.append(table(heads, answer.cohorts.map((c) => h("tr", { class: "cohort", dataset: { cohort: c.cohort } },
@@ -158,6 +160,23 @@ export async function retention(view) {
 }
 
 const KINDS = ["new", "returning", "resurrecting", "dormant"];
+const KIND_COLORS = { new: "#2f6fde", returning: "#2aa876", resurrecting: "#e8793a", dormant: "#d4443b" };
+
+/** PostHog's lifecycle bars: returning, resurrecting and new stacked above the axis, the
+ * dormant below it, as those who left. Bars of one period overlap, so each stacked
+ * series is its running total, the tallest drawn first; the legend shows each kind's
+ * own count. */
+function lifecycleStack(periods) {
+  const above = ["returning", "resurrecting", "new"];
+  const totals = periods.map(() => 0);
+  const stacked = above.map((kind) => ({
+    name: kind, color: KIND_COLORS[kind], own: periods.map((p) => p[kind]),
+    values: periods.map((p, i) => (totals[i] += p[kind])),
+  }));
+  const dormant = { name: "dormant", color: KIND_COLORS.dormant, own: periods.map((p) => p.dormant),
+    values: periods.map((p) => -p.dormant) };
+  return [...stacked.reverse(), dormant];
+}
 
 /** The heading and form of a question about one event's users per period (lifecycle,
  * stickiness), and the API query string of the page's parameters. */
@@ -181,12 +200,8 @@ export async function lifecycle(view) {
   try {
     const answer = await api(`/v1/lifecycle?${asked}`);
     const xs = answer.periods.map((p) => wallSeconds(p.start));
-    // dormant users are drawn below the axis, as those who left
-    const series = KINDS.map((kind) => ({
-      name: kind, values: answer.periods.map((p) => (kind === "dormant" ? -p[kind] : p[kind])),
-    }));
     if (!xs.length) panel.append(h("p", { class: "muted", id: "lifecycle-empty" }, "No such events in this range."));
-    else timeChart(document.getElementById("lifecycle-chart"), xs, series, { wallClock: true });
+    else timeChart(document.getElementById("lifecycle-chart"), xs, lifecycleStack(answer.periods), { bars: true, wallClock: true });
     tablePanel.append(table(["period", ...KINDS.map((k) => `${k}#`)], answer.periods.map((p) =>
       h("tr", { class: "lifecycle-row", dataset: { start: p.start, counts: KINDS.map((k) => p[k]).join(",") } },
         h("td", {}, p.start.slice(0, 16)), KINDS.map((k) => h("td", { class: "num" }, fmt.format(p[k]))))),

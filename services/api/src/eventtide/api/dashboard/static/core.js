@@ -115,8 +115,10 @@ export function queryForm(fields, current) {
 
 const PALETTE = ["#2f6fde", "#e8793a", "#2aa876", "#c94fb4", "#8b6d2a", "#5a5f73", "#d4443b"];
 
-/** A uPlot time chart in ``el``: xs in seconds, one series per name. With ``wallClock``
- * the xs are wall times read as UTC (the trends' buckets) and are labelled in UTC. */
+/** A uPlot time chart in ``el``: xs in seconds, one series per name (an optional
+ * ``color``, and ``own`` values for the legend when ``values`` are a stack's running
+ * totals). With ``wallClock`` the xs are wall times read as UTC (the trends' buckets)
+ * and are labelled in UTC. */
 export function timeChart(el, xs, series, { bars = false, height = 240, wallClock = false } = {}) {
   el.textContent = "";
   const width = Math.max(280, el.clientWidth || 600);
@@ -124,8 +126,10 @@ export function timeChart(el, xs, series, { bars = false, height = 240, wallCloc
   const opts = {
     width, height,
     series: [{}, ...series.map((s, i) => ({
-      label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2,
-      fill: bars ? PALETTE[i % PALETTE.length] + "99" : undefined, paths, points: { show: false },
+      label: s.name, stroke: s.color ?? PALETTE[i % PALETTE.length], width: 2,
+      fill: bars ? (s.color ?? PALETTE[i % PALETTE.length]) + "99" : undefined, paths, points: { show: false },
+      // a stacked series draws its running total; the legend shows its own value
+      ...(s.own ? { value: (u, v, si, at) => (at === null || at === undefined ? "–" : fmt.format(s.own[at])) } : {}),
     }))],
     axes: [{}, { size: 60 }],
     ...(wallClock ? { tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") } : {}),
