@@ -28,4 +28,4 @@ def _asked(
 
 
 ActivityQuestion = Annotated[Question, Depends(_asked)]
-"""``event``, ``period`` (day or week), ``timezone``, ``since``, ``until`` and ``where``."""
+"""``event``, ``period`` (day, week or month), ``timezone``, ``since``, ``until`` and ``where``."""

@@ -1,5 +1,5 @@
 """Stickiness: how many persons (the ``persons`` rule) did an event in exactly 1, 2, ...
-of the local days or weeks of a range (PostHog's stickiness insight): how habitual a
+of the local days, weeks or months of a range (PostHog's stickiness insight): how habitual a
 feature is, where a trend only says how often it is used.
 
 Whole periods (:mod:`.active_periods`): each person's distinct active periods, counted
