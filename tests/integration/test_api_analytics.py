@@ -111,6 +111,34 @@ def test_trends_equal_the_oracle(reader) -> None:
     check()
 
 
+def test_a_compared_trend_is_the_same_question_over_the_range_before(reader) -> None:
+    client, engine, key = reader
+    since, until = BASE + timedelta(days=2, hours=1, minutes=17), BASE + timedelta(days=4)
+    before = since - (until - since)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(events=st.lists(raw_event, min_size=10, max_size=60), zone=st.sampled_from(ZONES),
+           metric=st.sampled_from(["count", "unique_users"]), by_country=st.booleans())  # fmt: skip
+    def check(events, zone, metric, by_country) -> None:
+        store(engine, events)
+        query = {"event_type": "page_view", "timezone": zone, "interval": "hour",
+                 "metric": metric, "since": since.isoformat(), "until": until.isoformat(),
+                 "compare": True}  # fmt: skip
+        if by_country:
+            query["breakdown"] = "context.country"
+        body = client.get("/v1/trends", params=query, headers=key).json()
+        previous = body["previous"]
+        assert (previous["since"], previous["until"]) == (before.isoformat(), since.isoformat())
+        args = dict(event_type="page_view", zone=zone, interval="hour", metric=metric,
+                    by_country=by_country, top=5)  # fmt: skip
+        assert _answer(body) == trend(events, since=since, until=until, **args)
+        assert _answer(previous) == trend(events, since=before, until=since, **args)
+
+    check()
+    plain = client.get("/v1/trends", params={"event_type": "page_view"}, headers=key)
+    assert plain.json()["previous"] is None
+
+
 def test_trends_read_whole_hours_from_event_hours_where_the_zone_allows(reader) -> None:
     """One more event in a stored hour row changes a UTC answer (the route read it) and
     not the Asia/Kolkata one (a half-hour offset: its hours straddle local days)."""
@@ -954,7 +982,7 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
             *(("/v1/retention", {"start_event": "signup", "return_event": "signup",
                                  "period": period, "periods": 2})
               for period in ("day", "week", "month")),
-            *(("/v1/trends", {"event_type": "signup", "interval": interval})
+            *(("/v1/trends", {"event_type": "signup", "interval": interval, "compare": True})
               for interval in ("minute", "hour", "day", "week", "month")),
             ("/v1/paths", {}),
             ("/v1/funnels", {"steps": ["signup", "purchase"]}),

@@ -131,6 +131,14 @@ class TrendSeries(BaseModel):
     points: list[TrendPointOut]
 
 
+class TrendPrevious(BaseModel):
+    """The same question over the range of the same length just before (``compare``)."""
+
+    since: str = Field(examples=["2026-10-28T00:00:00+00:00"])
+    until: str = Field(examples=["2026-11-04T00:00:00+00:00"])
+    series: list[TrendSeries]
+
+
 class TrendResponse(BaseModel):
     """A trend: the question as understood and its series."""
 
@@ -139,6 +147,7 @@ class TrendResponse(BaseModel):
     interval: str = Field(examples=["day"])
     timezone: str = Field(examples=["Europe/Berlin"])
     series: list[TrendSeries]
+    previous: TrendPrevious | None = None
 
 
 class CohortOut(BaseModel):

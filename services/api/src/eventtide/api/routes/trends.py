@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,8 +11,9 @@ from fastapi import APIRouter, Query
 from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
-from eventtide.api.schemas import TrendPointOut, TrendResponse, TrendSeries
+from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
+from eventtide.core.db.queries.filters import EventFilter
 from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -36,12 +38,15 @@ def get_trend(
     since: Annotated[datetime | None, Query(examples=["2026-11-04T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-04T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
+    compare: Annotated[bool, Query(examples=[True])] = False,
 ) -> TrendResponse:
     """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
     purchases) per minute/hour/day/week/month in ``timezone``; ``weekly_active`` and
     ``monthly_active`` per day: the users active in the 7 or 30 days ending with it.
     With ``breakdown`` the ``top`` values each get a series and the rest are one
-    ``(other)``."""
+    ``(other)``. With ``compare`` the answer also has ``previous``: the same question over
+    the range of the same length just before ``since`` (PostHog's compare to the previous
+    period)."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
     split = params.breakdown_of(breakdown)
@@ -50,26 +55,44 @@ def get_trend(
             f"metric={metric} counts each day's users active in the {WINDOW_DAYS[metric]} "
             f"days ending with it: use interval=day"
         )
-    with engine.connect() as conn:
-        if metric == "weekly_active" or metric == "monthly_active":
-            points = rolling_trend(
-                conn, flt=flt, event_type=event_type, timezone=zone, metric=metric,
-                breakdown=split, top=top,
-            )  # fmt: skip
-        else:
-            points = trends.trend(
-                conn, flt=flt, event_type=event_type, interval=interval, timezone=zone,
-                metric=metric, breakdown=split, top=top,
-            )  # fmt: skip
-    series: dict[str | None, list[TrendPointOut]] = {}
-    for point in points:
-        series.setdefault(point.group, []).append(
-            TrendPointOut(bucket=point.bucket.isoformat(), value=point.value)
+
+    def answer(asked: EventFilter) -> list[TrendSeries]:
+        with engine.connect() as conn:
+            if metric == "weekly_active" or metric == "monthly_active":
+                points = rolling_trend(
+                    conn, flt=asked, event_type=event_type, timezone=zone, metric=metric,
+                    breakdown=split, top=top,
+                )  # fmt: skip
+            else:
+                points = trends.trend(
+                    conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
+                    metric=metric, breakdown=split, top=top,
+                )  # fmt: skip
+        series: dict[str | None, list[TrendPointOut]] = {}
+        for point in points:
+            series.setdefault(point.group, []).append(
+                TrendPointOut(bucket=point.bucket.isoformat(), value=point.value)
+            )
+        return [TrendSeries(group=g, points=p) for g, p in sorted(series.items(), key=_order)]
+
+    previous = None
+    if compare:
+        before = replace(flt, since=_before(flt.since, flt.until - flt.since), until=flt.since)
+        previous = TrendPrevious(
+            since=before.since.isoformat(), until=before.until.isoformat(), series=answer(before)
         )
     return TrendResponse(
         event_type=event_type, metric=metric, interval=interval, timezone=zone,
-        series=[TrendSeries(group=g, points=p) for g, p in sorted(series.items(), key=_order)],
+        series=answer(flt), previous=previous,
     )  # fmt: skip
+
+
+def _before(moment: datetime, span: timedelta) -> datetime:
+    """``moment - span``, or the calendar's first moment where that leaves it."""
+    try:
+        return moment - span
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _order(item: tuple[str | None, list[TrendPointOut]]) -> str:
