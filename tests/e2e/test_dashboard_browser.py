@@ -11,9 +11,10 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import psycopg
@@ -220,6 +221,24 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     hours = sorted({datetime.fromisoformat(b).replace(tzinfo=UTC).timestamp() for b, _, _ in want})
     filled = browser.find_element(By.ID, "trend-chart").get_attribute("data-buckets")
     assert int(str(filled)) == (hours[-1] - hours[0]) // 3600 + 1 > len(hours)
+    # the period before: the API's previous series in the table, and drawn beside; the
+    # last day beside the day before (the seeded users' first visits)
+    day = QUERIES["trends"] + "&since=" + quote((datetime.now(UTC) - timedelta(days=1)).isoformat())
+    _open(browser, f"{base}/dashboard/trends?{day}&compare_to=the+period+before")
+    compared = _get(base, f"/v1/trends?{day}&compare=true", key)
+    before = {
+        (p["bucket"], s["group"] or "", str(p["value"]))
+        for s in compared["previous"]["series"]
+        for p in s["points"]
+    }
+    shown_before = {
+        tuple(r.get_attribute(f"data-{k}") for k in ("bucket", "group", "value"))
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-previous-row")
+    }
+    assert shown_before == before
+    assert before
+    browser.save_screenshot(str(SHOTS / "trends-compare.png"))
+    assert _errors(browser) == []
     # the filter field reaches the API: one country's series only
     _open(browser, f"{base}/dashboard/trends?{QUERIES['trends']}&where=context.country%3DDE")
     groups = {

@@ -63,19 +63,26 @@ export async function trends(view) {
     FILTER,
     ...RANGE,
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
+    { name: "compare_to", label: "compare to", options: ["nothing", "the period before"], value: "nothing" },
   ], q));
   const names = ["event_type", "metric", "interval", "breakdown", "since", "until", "timezone"];
+  const compare = q.get("compare_to") === "the period before" ? "&compare=true" : "";
   if (!q.get("event_type")) q.set("event_type", "page_view");
   const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "trend-chart" }));
   const tablePanel = h("div", { class: "panel" });
   view.append(panel, tablePanel);
   try {
-    const answer = await api(`/v1/trends?${forward(q, names, {}, ["where"])}`);
-    const xs = bucketAxis(answer.series.flatMap((s) => s.points.map((p) => wallSeconds(p.bucket))), answer.interval);
-    const series = answer.series.map((s) => {
-      const byBucket = new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value]));
-      return { name: s.group ?? answer.event_type, values: xs.map((x) => byBucket.get(x) ?? 0) };
-    });
+    const answer = await api(`/v1/trends?${forward(q, names, {}, ["where"])}${compare}`);
+    const moved = movedForward(answer);
+    const before = (answer.previous?.series ?? []).map((s) => ({
+      name: `${s.group ?? answer.event_type} (the period before)`, dash: [6, 4],
+      byBucket: new Map(s.points.map((p) => [moved(p.bucket), p.value])),
+    }));
+    const xs = bucketAxis([...answer.series.flatMap((s) => s.points.map((p) => wallSeconds(p.bucket))),
+      ...before.flatMap((s) => [...s.byBucket.keys()])], answer.interval);
+    const series = [...answer.series.map((s) => ({
+      name: s.group ?? answer.event_type, byBucket: new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value])),
+    })), ...before].map((s) => ({ ...s, values: xs.map((x) => s.byBucket.get(x) ?? 0) }));
     const chart = document.getElementById("trend-chart");
     chart.dataset.buckets = xs.length;
     if (!xs.length) panel.append(h("p", { class: "muted", id: "trend-empty" }, "No events in this range."));
@@ -84,8 +91,31 @@ export async function trends(view) {
       h("tr", { class: "trend-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
         h("td", {}, p.bucket), h("td", {}, s.group ?? answer.event_type),
         h("td", { class: "num" }, fmt.format(p.value)))));
-    tablePanel.append(table(["bucket", "series", "value#"], rows, { id: "trend-table" }));
+    const beforeRows = (answer.previous?.series ?? []).flatMap((s) => s.points.map((p) =>
+      h("tr", { class: "trend-previous-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
+        h("td", {}, p.bucket), h("td", {}, `${s.group ?? answer.event_type} (the period before)`),
+        h("td", { class: "num" }, fmt.format(p.value)))));
+    tablePanel.append(table(["bucket", "series", "value#"], [...rows, ...beforeRows], { id: "trend-table" }));
   } catch (e) { showError(view, e); }
+}
+
+/** Where the period before's buckets are drawn: under the buckets they precede, each
+ * moved forward by the range's length in wall time, rounded to whole buckets (whole
+ * days for weekly trends, whole months for monthly ones), so a clock change between
+ * the two periods moves no bucket off its boundary. */
+function movedForward(answer) {
+  if (!answer.previous) return wallSeconds;
+  const seconds = (Date.parse(answer.previous.until) - Date.parse(answer.previous.since)) / 1000;
+  const months = Math.round(seconds / (30.436875 * 86400));
+  // a range that ends "now" is no whole number of buckets; a moved bucket must land on one
+  const unit = answer.interval === "week" ? STEP_S.day : STEP_S[answer.interval];
+  const shift = Math.round(seconds / unit) * unit;
+  return (bucket) => {
+    if (answer.interval !== "month") return wallSeconds(bucket) + shift;
+    const d = new Date(wallSeconds(bucket) * 1000);
+    d.setUTCMonth(d.getUTCMonth() + months);
+    return d.getTime() / 1000;
+  };
 }
 
 export async function funnel(view) {
