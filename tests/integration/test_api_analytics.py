@@ -984,6 +984,8 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
               for period in ("day", "week", "month")),
             *(("/v1/trends", {"event_type": "signup", "interval": interval, "compare": True})
               for interval in ("minute", "hour", "day", "week", "month")),
+            *(("/v1/trends", {"event_type": "signup", "metric": metric, "compare": True})
+              for metric in ("weekly_active", "monthly_active")),
             ("/v1/paths", {}),
             ("/v1/funnels", {"steps": ["signup", "purchase"]}),
             ("/v1/events", {}),

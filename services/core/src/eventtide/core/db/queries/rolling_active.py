@@ -44,10 +44,11 @@ def rolling_trend(
     """Each local day of ``[since, until)`` with its persons active in the window of
     days ending with it, per group (the ``top`` groups by persons active in the days
     asked, the rest as one ``(other)``); days with none are left out."""
+    if flt.since >= flt.until:
+        return []
     days = WINDOW_DAYS[metric]
     zone = ZoneInfo(timezone)
-    first_day = flt.since.astimezone(zone).date()
-    last_day = (flt.until - TICK).astimezone(zone).date()
+    first_day, last_day = _local_day(flt.since, zone), _local_day(flt.until - TICK, zone)
     read = replace(
         flt,
         since=_midnight(first_day, -(days - 1), zone),
@@ -79,6 +80,15 @@ def rolling_trend(
         )
     found = conn.execute(_changes(rows, days))
     return _series(found, first_day, last_day)
+
+
+def _local_day(at: datetime, zone: ZoneInfo) -> date:
+    """``at``'s local date, or the calendar's first or last where the zone's offset takes
+    it past them (London's local mean time at year 1)."""
+    try:
+        return at.astimezone(zone).date()
+    except OverflowError:
+        return date.min if at.year == 1 else date.max
 
 
 def _midnight(day: date, shift_days: int, zone: ZoneInfo) -> datetime:
@@ -128,9 +138,10 @@ def _series(found: Any, first_day: date, last_day: date) -> list[TrendPoint]:
         changes[group][day.date()] = int(change)
     points = []
     for group, by_day in changes.items():
-        active = sum(change for day, change in by_day.items() if day < first_day)
-        day = first_day
-        while day <= last_day:
+        # nobody is active before a group's first change or from its last (every run ended)
+        day, last = max(first_day, min(by_day)), min(last_day, max(by_day))
+        active = sum(change for on, change in by_day.items() if on < day)
+        while day <= last:
             active += by_day.get(day, 0)
             if active:
                 points.append(TrendPoint(datetime.combine(day, time()), group, active))
