@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,7 +13,7 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
-from eventtide.core.db.queries.filters import EventFilter
+from eventtide.core.db.queries.filters import EventFilter, before
 from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -77,22 +77,16 @@ def get_trend(
 
     previous = None
     if compare:
-        before = replace(flt, since=_before(flt.since, flt.until - flt.since), until=flt.since)
+        earlier = replace(flt, since=before(flt.since, flt.until - flt.since), until=flt.since)
         previous = TrendPrevious(
-            since=before.since.isoformat(), until=before.until.isoformat(), series=answer(before)
+            since=earlier.since.isoformat(),
+            until=earlier.until.isoformat(),
+            series=answer(earlier),
         )
     return TrendResponse(
         event_type=event_type, metric=metric, interval=interval, timezone=zone,
         series=answer(flt), previous=previous,
     )  # fmt: skip
-
-
-def _before(moment: datetime, span: timedelta) -> datetime:
-    """``moment - span``, or the calendar's first moment where that leaves it."""
-    try:
-        return moment - span
-    except OverflowError:
-        return datetime.min.replace(tzinfo=UTC)
 
 
 def _order(item: tuple[str | None, list[TrendPointOut]]) -> str:

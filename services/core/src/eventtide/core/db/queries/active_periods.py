@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.sql import FromClause
 
 from eventtide.core.db.queries.calendar import LONGEST, Period, periods_between, shift, start_of
-from eventtide.core.db.queries.filters import EVENTS, Match, after, matching
+from eventtide.core.db.queries.filters import EVENTS, TICK, Match, after, matching
 from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
@@ -28,7 +28,6 @@ from eventtide.core.db.queries.tuning import for_analytics
 MOST_PERIODS: Final = 400
 """Periods a range may hold and be answered whole (more than a year of days); a longer
 one is answered from its first period with such an event to its last."""
-TICK: Final = timedelta(microseconds=1)
 MARGIN: Final = timedelta(days=2)
 """Slack around the UTC range read, whose exact ends are local times (no zone is more
 than a day off UTC); the local-time condition decides."""

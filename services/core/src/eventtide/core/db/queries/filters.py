@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import ColumnElement, and_
 
@@ -56,6 +56,10 @@ def matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
     return [json_text(m.source, m.key) == m.value for m in matches]
 
 
+TICK: Final = timedelta(microseconds=1)
+"""The smallest step of time: the last moment of a range is its exclusive end less this."""
+
+
 def after(moment: datetime, span: timedelta) -> datetime:
     """``moment + span``, or the calendar's last moment where that passes year 9999: the
     end of a window that starts in a range open to the end of time."""
@@ -63,3 +67,12 @@ def after(moment: datetime, span: timedelta) -> datetime:
         return moment + span
     except OverflowError:
         return datetime.max.replace(tzinfo=UTC)
+
+
+def before(moment: datetime, span: timedelta) -> datetime:
+    """``moment - span``, or the calendar's first moment where that passes year 1: the
+    start of a window that ends in a range open to the start of time."""
+    try:
+        return moment - span
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from datetime import UTC, datetime, timedelta
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, MetaData, String, Table, Text
 
+from eventtide.core.db.queries.calendar import Period, start_of
 from eventtide.core.db.queries.filters import Match
 
 HOURS: Final = Table(
@@ -164,13 +165,9 @@ def bucket_windows(
     return list(zip(cuts, [*cuts[1:], until], strict=True))
 
 
-def _bucket(hour: datetime, interval: str, zone: ZoneInfo) -> datetime | date:
+def _bucket(hour: datetime, interval: str, zone: ZoneInfo) -> datetime:
     """The local bucket of a whole UTC hour, as ``date_trunc`` names it."""
     local = hour.astimezone(zone).replace(tzinfo=None)
     if interval == "hour":
         return local.replace(minute=0, second=0, microsecond=0)
-    if interval == "day":
-        return local.date()
-    if interval == "month":
-        return local.date().replace(day=1)
-    return local.date() - timedelta(days=local.weekday())  # ISO weeks start on Monday
+    return start_of(local, cast(Period, interval))

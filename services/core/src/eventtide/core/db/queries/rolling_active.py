@@ -22,13 +22,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, String, case, func, literal, select, union_all
 
 from eventtide.core.db.queries import trends
-from eventtide.core.db.queries.filters import EventFilter
+from eventtide.core.db.queries.filters import TICK, EventFilter
 from eventtide.core.db.queries.trends import OTHER_VALUE, Breakdown, TrendPoint, top_groups
 from eventtide.core.db.queries.tuning import for_analytics
 
 Rolling = Literal["weekly_active", "monthly_active"]
 WINDOW_DAYS: Final = {"weekly_active": 7, "monthly_active": 30}
-TICK: Final = timedelta(microseconds=1)
 
 
 def rolling_trend(
