@@ -25,6 +25,8 @@ class Raw:
     country: str | None
     amount_cents: int | None
     page: str | None = None
+    score: int | str | bool | None = None
+    """Stored as the ``score`` property (a JSON number, string or boolean) when not None."""
 
 
 def local_bucket(at: datetime, zone: str, interval: str) -> datetime:

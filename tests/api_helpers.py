@@ -101,7 +101,8 @@ def store(engine: Engine, events: list[Raw], links: list[Link] | None = None) ->
                         "context": {"platform": "web"}
                         | ({"country": e.country} if e.country else {})
                         | ({"page": e.page} if e.page is not None else {}),
-                        "properties": {"market": e.country} if e.country else {},
+                        "properties": ({"market": e.country} if e.country else {})
+                        | ({"score": e.score} if e.score is not None else {}),
                     }
                     for e in events
                 ],

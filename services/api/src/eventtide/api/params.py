@@ -1,7 +1,9 @@
 """PURE: the query parameters every analytics route shares, parsed and checked.
 
-``where=context.country=DE`` (repeatable) filters on a context field or a property;
-the key must look like an identifier, and is bound as a parameter anyway. ``since``
+``where=context.country=DE`` (repeatable) filters on a context field or a property,
+with PostHog's operators (``!=``, ``*=`` contains, ``!*=``, ``>``, ``>=``, ``<``, ``<=``;
+the field alone is "is set", ``!`` before it "is not set"); the key must look like an
+identifier, and is bound as a parameter anyway. ``since``
 and ``until`` must carry a zone, for the same reason events must: a naive time is
 ambiguous. Cursors are opaque to clients: base64 of the last row's position.
 """
@@ -11,19 +13,35 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Final
+from typing import Annotated, Final, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import StringConstraints
 
 from eventtide.api.problems import Problem
 from eventtide.core.db.queries.events import Position
-from eventtide.core.db.queries.filters import EventFilter, Match
+from eventtide.core.db.queries.filters import (
+    NUMBER,
+    NUMERIC,
+    EventFilter,
+    Match,
+    Operator,
+    Source,
+)
 from eventtide.core.db.queries.trends import Breakdown
 
 _KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DEFAULT_RANGE: Final = timedelta(days=7)
-WHERE_PATTERN: Final = r"^(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}=[^\x00]*$"
+_FIELD: Final = r"(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}"
+_COMPARED: Final = r"[<>]=?" + NUMBER.removeprefix("^").removesuffix("$")
+WHERE_PATTERN: Final = rf"^(!?{_FIELD}|{_FIELD}(!?\*?=[^\x00]*|{_COMPARED}))$"
+"""A field alone or after ``!``; a field, an operator and a value (a number for ``<``,
+``<=``, ``>`` and ``>=``): so a client or a schema fuzzer knows every valid item."""
+_WHERE: Final = re.compile(
+    r"(?P<unset>!)?(?P<source>context|properties)\.(?P<key>[A-Za-z_][A-Za-z0-9_]{0,63})"
+    r"(?:(?P<op>!\*=|\*=|!=|=|>=|<=|>|<)(?P<value>.*))?",
+    re.DOTALL,
+)
 Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]+$", max_length=128)]
 """An event type or user id: PostgreSQL text holds no NUL, so none can match one."""
 Where = Annotated[str, StringConstraints(pattern=WHERE_PATTERN, max_length=512)]
@@ -39,12 +57,22 @@ def bad(detail: str) -> Problem:
 
 
 def parse_match(text: str) -> Match:
-    """``context.country=DE`` or ``properties.query=shoes`` as a :class:`Match`."""
-    path, sep, value = text.partition("=")
-    source, dot, key = path.partition(".")
-    if not sep or not dot or source not in ("context", "properties") or not _KEY.match(key):
-        raise bad(f"where={text!r}: use context.<field>=<value> or properties.<name>=<value>")
-    return Match(source, key, value)  # type: ignore[arg-type]
+    """``context.country=DE``, ``properties.amount>=100`` or ``!properties.coupon`` as a
+    :class:`Match`."""
+    found = _WHERE.fullmatch(text)
+    if found is None or (found["unset"] and found["op"]) or "\x00" in text:
+        raise bad(
+            f"where={text!r}: use context.<field> or properties.<name>, then an operator "
+            "(=, !=, *= contains, !*= does not contain, >, >=, <, <=) and a value; the "
+            "field alone means it is set, !properties.<name> that it is not"
+        )
+    source = cast(Source, found["source"])
+    key, op, value = found["key"], found["op"], found["value"]
+    if op is None:
+        return Match(source, key, "", "unset" if found["unset"] else "set")
+    if op in NUMERIC and not re.fullmatch(NUMBER, value):
+        raise bad(f"where={text!r}: {op} compares numbers; give one, for example 100 or -2.5")
+    return Match(source, key, value, cast(Operator, op))
 
 
 STEP_WHERE_PATTERN: Final = r"^[1-9][0-9]?:" + WHERE_PATTERN.removeprefix("^")

@@ -19,7 +19,7 @@ export function forward(q, names, lists = {}, filters = []) {
   return out.toString();
 }
 
-export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.plan=pro", size: 26 };
+export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.amount>=100", size: 26 };
 
 const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
 const MAX_BUCKETS = 50000;

@@ -1,27 +1,45 @@
-"""The filter every analytics question takes: a time range, event types, and equality
-on a context field or a property."""
+"""The filter every analytics question takes: a time range, event types, and comparisons
+of a context field or a property (PostHog's property operators)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, Numeric, and_, case, cast, func, literal, or_
 
 from eventtide.core.db.models import Base, UserEvent
 
 EVENTS = Base.metadata.tables[UserEvent.__tablename__]
 
 
+Source = Literal["context", "properties"]
+Operator = Literal["=", "!=", "*=", "!*=", ">", ">=", "<", "<=", "set", "unset"]
+"""PostHog's property operators: exact, is not, contains and does not contain (ASCII
+letters in either case), the four numeric comparisons, is set and is not set."""
+
+NUMERIC: Final = (">", ">=", "<", "<=")
+
+NUMBER: Final = r"^[+-]?([0-9]{1,100}(\.[0-9]{0,100})?|\.[0-9]{1,100})([eE][+-]?[0-9]{1,4})?$"
+"""A value the numeric operators compare: a decimal number, as in JSON but with an
+optional sign, leading zeros and a bare point allowed. Bounded so that PostgreSQL's
+``numeric`` holds every such number; another value (``abc``, ``NaN``, `` 5``) is no
+number, and a numeric comparison never matches it. The same text is a Python and a
+PostgreSQL regular expression."""
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
-    """``<source>.<key> = value``: source ``context`` or ``properties``."""
+    """``<source>.<key> <op> value``: source ``context`` or ``properties``; ``value`` is
+    empty for ``set`` and ``unset``, and a :data:`NUMBER` for the numeric operators."""
 
-    source: Literal["context", "properties"]
+    source: Source
     key: str
     value: str
+    op: Operator = "="
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +70,50 @@ def conditions(flt: EventFilter, *, event_type: str | None = None) -> ColumnElem
 
 
 def matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
-    """The equalities of ``matches`` on ``user_events`` rows."""
-    return [json_text(m.source, m.key) == m.value for m in matches]
+    """The conditions of ``matches`` on ``user_events`` rows."""
+    return [holds(json_text(m.source, m.key), m) for m in matches]
+
+
+def holds(text: ColumnElement[Any], match: Match) -> ColumnElement[bool]:
+    """Whether ``text`` (a field's text, NULL where the event lacks it or holds JSON null)
+    passes ``match``. As PostHog's: a missing field is "not equal" to any value and
+    "does not contain" any text, and no numeric comparison or equality holds for it."""
+    op, value = match.op, match.value
+    if op == "set":
+        return text.is_not(None)
+    if op == "unset":
+        return text.is_(None)
+    if op == "=":
+        return text == value
+    if op == "!=":
+        return text.is_distinct_from(value)
+    if op in NUMERIC:
+        return _compared(_number(text), op, Decimal(value))
+    found = func.strpos(_ascii_lower(text), _ascii_lower(literal(value))) > 0
+    return found if op == "*=" else or_(text.is_(None), ~found)
+
+
+def _number(text: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``text`` as a ``numeric`` where it is a :data:`NUMBER`, else NULL (a cast of any
+    other text would fail the whole statement)."""
+    return case((text.regexp_match(NUMBER), cast(text, Numeric)), else_=None)
+
+
+def _compared(number: ColumnElement[Any], op: str, value: Decimal) -> ColumnElement[bool]:
+    bound = literal(value, Numeric)
+    if op == ">":
+        return number > bound
+    if op == ">=":
+        return number >= bound
+    if op == "<":
+        return number < bound
+    return number <= bound
+
+
+def _ascii_lower(text: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Lower case under the "C" collation, which folds A-Z alone whatever the database's
+    locale: the same answer on every deployment (``É`` and ``é`` stay different)."""
+    return func.lower(text.collate("C"))
 
 
 TICK: Final = timedelta(microseconds=1)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, MetaData, String, Table, Text
 
 from eventtide.core.db.queries.calendar import Period, start_of
-from eventtide.core.db.queries.filters import Match
+from eventtide.core.db.queries.filters import Match, holds
 
 HOURS: Final = Table(
     "event_hours",
@@ -38,7 +38,7 @@ HOURS: Final = Table(
 """PostgreSQL only, kept by triggers (not part of the ORM models: SQLite has none)."""
 
 CONTEXT_FIELDS: Final = ("country", "platform")
-"""The context fields an hour row carries, for a breakdown or an equality filter."""
+"""The context fields an hour row carries, for a breakdown or a filter."""
 
 LONGEST_CHECKED: Final = timedelta(days=400)
 """The longest range whose hours are checked one by one (about 10 ms)."""
@@ -73,9 +73,10 @@ def carried(fields: Sequence[tuple[str, str]]) -> bool:
 
 
 def hour_matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
-    """The equalities of ``matches`` on hour rows (only for fields they are
-    :func:`carried` in)."""
-    return [HOURS.c[m.key] == m.value for m in matches]
+    """The conditions of ``matches`` on hour rows (only for fields they are
+    :func:`carried` in): an hour row's country or platform is NULL where its events
+    lack it, as the events' own field is."""
+    return [holds(HOURS.c[m.key], m) for m in matches]
 
 
 def whole_hours(since: datetime, until: datetime, timezone: str) -> HourSplit | None:
