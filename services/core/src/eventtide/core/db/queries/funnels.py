@@ -5,7 +5,7 @@ and the user id it was identified as are one) enters with their first step-1 eve
 the range; each later step counts at its first event strictly after the previous
 step's and within ``window`` of the entry (sequential funnel, PostHog's default
 order). One CTE per step, each reading only the previous one, so the cost grows
-linearly with the number of steps. A step may have filters of its own (equalities, as
+linearly with the number of steps. A step may have filters of its own (any operator, as
 the question's filter; PostHog's per-step property filters): only its events that match
 them count for it. Medians are of the seconds between consecutive
 steps, over the persons who made both.
@@ -267,8 +267,8 @@ _HOUR = timedelta(hours=1)
 
 def _first_whole_hour(conn: Connection, flt: EventFilter) -> datetime | None:
     """The first whole UTC hour of the range, when the entries may be found from hour
-    rows: on PostgreSQL (the rows are its triggers'), with every filter an equality on
-    a field the rows carry (``context.country`` or ``context.platform``, compared as
+    rows: on PostgreSQL (the rows are its triggers'), with every filter on a field the
+    rows carry (``context.country`` or ``context.platform``, compared as
     the events' ``context ->> key`` that filled them), and a whole hour starting before
     ``until``. Otherwise None: the entries are read from the events."""
     if conn.dialect.name != "postgresql":

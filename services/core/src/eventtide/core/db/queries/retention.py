@@ -7,7 +7,7 @@ Period 0 is the cohort's size. One statement: the cohorts, then each person's di
 return periods, counted per cohort and period. Both read ``event_hours`` instead of the
 events where the zone and the filters make that exact (:mod:`.hours`; docs/api.md).
 
-Filters are equalities on a context field or a property, as every question takes, kept
+Filters compare a context field or a property, as every question's do, and are kept
 apart for the two events as Mixpanel's ``born_where`` and ``where`` are: a person's
 cohort is the period of their first start event that matches the start filters (the
 events that do not match are not start events at all), and only return events that
