@@ -183,24 +183,48 @@ def stickiness(
     return [s.isoformat() for s in starts], users
 
 
+Exclusions = list[tuple[str, int, int]]
+"""``exclude`` items as (event type, from step, to step), the steps from 0."""
+
+
 def funnel(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None,
-    step_countries: dict[int, str] | None = None,
+    step_countries: dict[int, str] | None = None, exclusions: Exclusions = (),
 ) -> list[tuple[str, int, float | None]]:  # fmt: skip
     """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``;
     with ``country``, only entry events of that country count (``where=context.country``);
     with ``step_countries`` ({step index: country}), only that step's events of that
-    country count for it (``step_where=<index + 1>:context.country=...``)."""
-    only = step_countries or {}
+    country count for it (``step_where=<index + 1>:context.country=...``); a person with
+    an excluded event between the exclusion's steps counts nowhere."""
     from statistics import median
 
+    reached = [0] * len(steps)
+    gaps: list[list[float]] = [[] for _ in steps]
+    journeys = _journeys(events, steps, window, since, until, person, country, step_countries)
+    for who, times in journeys.items():
+        if _excluded(events, who, times, window, person, exclusions):
+            continue
+        for index, at in enumerate(times):
+            reached[index] += 1
+            if index:
+                gaps[index].append((at - times[index - 1]).total_seconds())
+    return [
+        (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
+    ]
+
+
+def _journeys(
+    events: list[Raw], steps: list[str], window: timedelta, since: datetime, until: datetime,
+    person: Person, country: str | None, step_countries: dict[int, str] | None,
+) -> dict[str, list[datetime]]:  # fmt: skip
+    """Each entrant's times of the steps they reached, in order."""
+    only = step_countries or {}
     by_user: dict[str, list[Raw]] = defaultdict(list)
     for e in events:
         by_user[person(e.user_id)].append(e)
-    reached = [0] * len(steps)
-    gaps: list[list[float]] = [[] for _ in steps]
-    for user_events in by_user.values():
+    journeys = {}
+    for who, user_events in by_user.items():
         entries = [
             e.occurred_at for e in user_events
             if e.event_type == steps[0] and since <= e.occurred_at < until
@@ -208,34 +232,53 @@ def funnel(
         ]  # fmt: skip
         if not entries:
             continue
-        entry = previous = min(entries)
-        reached[0] += 1
+        times = [min(entries)]
         for index, step in enumerate(steps[1:], start=1):
             later = [
                 e.occurred_at for e in user_events
-                if e.event_type == step and previous < e.occurred_at <= entry + window
+                if e.event_type == step and times[-1] < e.occurred_at <= times[0] + window
                 and only.get(index, e.country) == e.country
             ]  # fmt: skip
             if not later:
                 break
-            at = min(later)
-            reached[index] += 1
-            gaps[index].append((at - previous).total_seconds())
-            previous = at
-    return [
-        (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
-    ]
+            times.append(min(later))
+        journeys[who] = times
+    return journeys
+
+
+def _excluded(
+    events: list[Raw], who: str, times: list[datetime], window: timedelta, person: Person,
+    exclusions: Exclusions,
+) -> bool:  # fmt: skip
+    """Whether ``who`` did an excluded event after the exclusion's first step and before
+    its second (a window after the first where they never reached the second)."""
+    for event_type, first, second in exclusions:
+        if first >= len(times):
+            continue
+        end = times[second] if second < len(times) else times[first] + window
+        if any(
+            person(e.user_id) == who and e.event_type == event_type
+            and times[first] < e.occurred_at < end
+            for e in events
+        ):  # fmt: skip
+            return True
+    return False
 
 
 def funnel_groups(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None, top: int = 5,
-    step_countries: dict[int, str] | None = None,
+    step_countries: dict[int, str] | None = None, exclusions: Exclusions = (),
 ) -> list[tuple[str, list[tuple[str, int, float | None]]]]:  # fmt: skip
     """[(group, funnel)], as ``GET /v1/funnels?breakdown=context.country`` answers its
     ``groups``: a person's group is the country of their entry event (the smallest if
     several entry events share its time; ``(none)`` without one); the ``top`` groups by
     entrants (ties to the smaller name) stay, the rest are ``(other)``, listed last."""
+    journeys = _journeys(events, steps, window, since, until, person, country, step_countries)
+    left_out = {
+        who for who, times in journeys.items()
+        if _excluded(events, who, times, window, person, exclusions)
+    }  # fmt: skip
     entry: dict[str, datetime] = {}
     chosen = [
         e for e in events
@@ -245,6 +288,8 @@ def funnel_groups(
     ]  # fmt: skip
     for e in chosen:
         who = person(e.user_id)
+        if who in left_out:
+            continue
         if who not in entry or e.occurred_at < entry[who]:
             entry[who] = e.occurred_at
     group: dict[str, str] = {}
@@ -265,7 +310,8 @@ def funnel_groups(
         mine = [e for e in events if person(e.user_id) in members]
         answers.append((name, funnel(mine, steps=steps, window=window, since=since,
                                      until=until, person=person, country=country,
-                                     step_countries=step_countries)))  # fmt: skip
+                                     step_countries=step_countries,
+                                     exclusions=exclusions)))  # fmt: skip
     answers.sort(key=lambda a: (a[0] == "(other)", -a[1][0][1], a[0].encode()))
     return answers
 

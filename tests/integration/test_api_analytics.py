@@ -677,17 +677,25 @@ def test_funnels_equal_the_oracle(reader) -> None:
         step_where=st.one_of(
             st.none(), st.tuples(st.integers(0, 3), st.sampled_from(["DE", "FR"]))
         ),
+        exclude=st.lists(
+            st.tuples(st.sampled_from(["page_view", "signup", "purchase"]),
+                      st.integers(0, 2), st.integers(1, 3)),
+            max_size=2,
+        ),
         data=st.data(),
-    )
+    )  # fmt: skip
     def check(
-        events, steps, window_min, links, span, country, breakdown, top, step_where, data
-    ) -> None:
+        events, steps, window_min, links, span, country, breakdown, top, step_where, exclude,
+        data,
+    ) -> None:  # fmt: skip
         since, until = span
         events = [*events, *data.draw(_near(since, until))]
         persons = _store_for_funnels(engine, events, links)
         only = dict([step_where]) if step_where and step_where[0] < len(steps) else {}
+        exclusions = [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
         args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
-                    person=persons.person, country=country, step_countries=only)  # fmt: skip
+                    person=persons.person, country=country, step_countries=only,
+                    exclusions=exclusions)  # fmt: skip
         expected = funnel(events, **args)
         expected_groups = funnel_groups(events, **args, top=top)
         where = [f"context.country={country}"] if country else []
@@ -695,7 +703,8 @@ def test_funnels_equal_the_oracle(reader) -> None:
             per_step = [f"{i + 1}:context.country={c}" for i, c in only.items()]
             query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
                      "until": until.isoformat(), "where": where + extra_where,
-                     "step_where": per_step}  # fmt: skip
+                     "step_where": per_step,
+                     "exclude": [f"{a + 1}:{b + 1}:{x}" for x, a, b in exclusions]}  # fmt: skip
             assert _same_funnel(_funnel(client, key, query), expected), (extra_where, only)
             groups = _funnel_groups(client, key, query | {"breakdown": breakdown, "top": top})
             assert [g for g, _ in groups] == [g for g, _ in expected_groups], extra_where
@@ -748,6 +757,50 @@ def test_funnel_breakdown_groups_each_person_by_their_entry_event(reader) -> Non
     assert [(g, f[0][1]) for g, f in in_fr] == [("FR", 3)]
     answer = client.get("/v1/funnels", params=query | {"breakdown": "country"}, headers=key)
     assert answer.status_code in (400, 422), answer.text
+
+
+def test_an_exclusion_leaves_out_whoever_did_the_event_between_its_steps(reader) -> None:
+    """``exclude=1:2:coupon``: a2 applied a coupon between signing up and viewing a page,
+    a3 after signing up and never viewed one (within a window of the signup): both are
+    left out of every step. a1's coupon came after its page view, a4's more than the
+    window after its signup, a5's at the signup's own instant: they stay. Without the
+    two left out, FR's four entrants outnumber DE's three, so FR is the top group."""
+    client, engine, key = reader
+    t = BASE + timedelta(hours=1)
+    minutes = lambda m: t + timedelta(minutes=m)  # noqa: E731
+    events = [Raw(u, "signup", minutes(i), "DE", None) for i, u in enumerate(("a1", "a2", "a3"))]
+    events += [Raw("a4", "signup", t, "DE", None), Raw("a5", "signup", minutes(3), "DE", None)]
+    events += [
+        Raw("a1", "page_view", minutes(10), "DE", None),
+        Raw("a1", "coupon", minutes(20), "DE", None),
+        Raw("a1", "purchase", minutes(30), "DE", None),
+        Raw("a2", "coupon", minutes(5), "DE", None),
+        Raw("a2", "page_view", minutes(10), "DE", None),
+        Raw("a3", "coupon", minutes(5), "DE", None),
+        Raw("a4", "coupon", t + timedelta(days=1, minutes=1), "DE", None),
+        Raw("a5", "coupon", minutes(3), "DE", None),
+    ]
+    for i in range(4):
+        events += [Raw(f"b{i}", "signup", minutes(i), "FR", None),
+                   Raw(f"b{i}", "page_view", minutes(40), "FR", None)]  # fmt: skip
+    _store_for_funnels(engine, events, [])
+    query = {"steps": ["signup", "page_view", "purchase"], "window_s": 86_400,
+             "since": BASE.isoformat(), "until": (BASE + timedelta(hours=6)).isoformat(),
+             "exclude": ["1:2:coupon"]}  # fmt: skip
+    assert [n for _, n, _ in _funnel(client, key, query)] == [7, 5, 1]
+    groups = _funnel_groups(client, key, query | {"breakdown": "context.country", "top": 1})
+    assert [(g, [n for _, n, _ in f]) for g, f in groups] == [
+        ("FR", [4, 4, 0]),
+        ("(other)", [3, 1, 1]),
+    ]
+    # without the exclusion every signup counts
+    assert [n for _, n, _ in _funnel(client, key, query | {"exclude": []})] == [9, 6, 1]
+    for bad in ("2:1:coupon", "1:4:coupon", "1:1:coupon"):
+        answer = client.get("/v1/funnels", params=query | {"exclude": [bad]}, headers=key)
+        assert answer.status_code == 400, answer.text
+        assert "numbered from 1 to 3" in answer.json()["detail"]
+    answer = client.get("/v1/funnels", params=query | {"exclude": ["1:2:"]}, headers=key)
+    assert answer.status_code == 422, answer.text
 
 
 def test_a_step_filter_counts_only_that_steps_matching_events(reader) -> None:

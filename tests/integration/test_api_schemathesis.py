@@ -56,6 +56,8 @@ def _check(case, key: str | None) -> None:
         case.query.pop("cursor", None)
         if case.path == "/v1/funnels" and case.query.get("step_where"):
             case.query["step_where"] = _within(case.query["step_where"], case.query.get("steps"))
+        if case.path == "/v1/funnels" and case.query.get("exclude"):
+            case.query["exclude"] = _between(case.query["exclude"], case.query.get("steps"))
         if case.path == "/v1/trends" and case.query.get("metric") in ROLLING:
             case.query["interval"] = "day"  # their one interval; the 400 otherwise is
             # asserted in test_api_analytics.py
@@ -82,6 +84,19 @@ def _within(step_where: object, steps: object) -> list[str]:
     400 for one that does is asserted in test_api_analytics.py."""
     count = len(_listed(steps)) if steps is not None else 0
     return [item for item in _listed(step_where) if int(item.split(":")[0]) <= count]
+
+
+def _between(exclude: object, steps: object) -> list[str]:
+    """The ``exclude`` items whose two step numbers are in order and within the funnel's
+    steps: ties of parameters again; the 400 otherwise is asserted in
+    test_api_analytics.py."""
+    count = len(_listed(steps)) if steps is not None else 0
+    kept = []
+    for item in _listed(exclude):
+        first, second, _ = item.split(":", 2)
+        if int(first) < int(second) <= count:
+            kept.append(item)
+    return kept
 
 
 def _runner(credentials: str | None):

@@ -28,6 +28,7 @@ from eventtide.core.db.queries.filters import (
     Operator,
     Source,
 )
+from eventtide.core.db.queries.funnels import Exclusion
 from eventtide.core.db.queries.trends import Breakdown
 
 _KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -92,6 +93,29 @@ def step_matches(items: list[str], steps: int) -> dict[int, list[Match]]:
                 f"from 1 to {steps}, for example 2:properties.plan=pro"
             )
         found.setdefault(int(number) - 1, []).append(parse_match(rest))
+    return found
+
+
+EXCLUDE_PATTERN: Final = r"^[1-9][0-9]?:[1-9][0-9]?:[^\x00]{1,128}$"
+Exclude = Annotated[str, StringConstraints(pattern=EXCLUDE_PATTERN, max_length=134)]
+"""One ``exclude`` item: the steps it lies between (numbered from 1) and an event type."""
+
+
+def exclusions(items: list[str], steps: int) -> list[Exclusion]:
+    """``1:2:coupon_applied`` items as :class:`Exclusion` s (0-based steps); steps out of
+    order or past the funnel's are refused."""
+    found = []
+    for text in items:
+        first, _, rest = text.partition(":")
+        second, _, event_type = rest.partition(":")
+        if not (first.isdigit() and second.isdigit() and event_type):
+            raise bad(f"exclude={text!r}: use <from step>:<to step>:<event>, e.g. 1:2:coupon")
+        if not 1 <= int(first) < int(second) <= steps:
+            raise bad(
+                f"exclude={text!r}: the steps must be numbered from 1 to {steps}, the first "
+                "before the second (1:2 excludes the event between the first two steps)"
+            )
+        found.append(Exclusion(event_type, int(first) - 1, int(second) - 1))
     return found
 
 

@@ -36,24 +36,30 @@ def get_funnel(
     ] = None,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     step_where: Annotated[list[params.StepWhere], Query(examples=[["2:properties.plan=pro"]])] = [],  # noqa: B006
+    exclude: Annotated[list[params.Exclude], Query(examples=[["1:2:coupon_applied"]])] = [],  # noqa: B006
 ) -> FunnelResponse:
     """Users enter at their first ``steps[0]`` event in ``[since, until)`` (the filter
     applies to that entry event); each next step is its type's first event after the
     previous step and within ``window_s`` of the entry. With ``breakdown`` each user
     counts in the group of their entry event's value (first touch): the ``top`` values
     by entrants, and ``(other)`` for the rest. ``step_where`` filters one step's events
-    (``2:context.platform=ios``: only iOS events count for the second step)."""
+    (``2:context.platform=ios``: only iOS events count for the second step).
+    ``exclude=1:2:coupon_applied`` leaves out of the whole funnel everyone who applied a
+    coupon after the first step and before the second (PostHog's exclusion steps)."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))
+    left_out = params.exclusions(exclude, len(steps))
     window = timedelta(seconds=window_s)
     groups = None
     with engine.connect() as conn:
-        reached = funnels.funnel(conn, flt=flt, steps=steps, window=window, step_matches=per_step)
+        reached = funnels.funnel(
+            conn, flt=flt, steps=steps, window=window, step_matches=per_step, exclusions=left_out
+        )
         if split is not None:
             found = funnels.funnel_groups(
                 conn, flt=flt, steps=steps, window=window, breakdown=split, top=top,
-                step_matches=per_step,
+                step_matches=per_step, exclusions=left_out,
             )  # fmt: skip
             groups = [FunnelGroupOut(group=g.group, steps=_steps_out(g.steps)) for g in found]
     return FunnelResponse(

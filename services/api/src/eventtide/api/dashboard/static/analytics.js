@@ -125,6 +125,7 @@ export async function funnel(view) {
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
     { ...FILTER, label: "filter (on the first step)" },
     { ...FILTER, name: "step_where", label: "step filters", placeholder: "2:context.platform=ios" },
+    { ...FILTER, name: "exclude", label: "exclusions", placeholder: "1:2:coupon_applied" },
     { name: "breakdown", label: "breakdown (of the first step)", placeholder: "context.country" },
     ...RANGE,
   ], q));
@@ -132,7 +133,7 @@ export async function funnel(view) {
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where"])}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where", "exclude"])}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),
