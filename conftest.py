@@ -43,6 +43,7 @@ LONG_FILES_FIRST = (
     "tests/integration/test_api_analytics.py",
     "tests/integration/test_ml_behave.py",
     "tests/integration/test_api_where.py",
+    "tests/integration/test_api_property_math.py",
     "services/ml/tests/test_detector_state.py",
     "services/ml/tests/test_anomaly_model.py",
     "tests/integration/test_dev_run.py",

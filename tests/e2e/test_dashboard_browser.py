@@ -246,6 +246,22 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
     }
     assert groups == {"DE"}, groups
+    # property math: the average purchase per country, as the API answers it
+    average = "event_type=purchase&metric=avg&property=amount_cents&interval=day"
+    _open(browser, f"{base}/dashboard/trends?{average}&breakdown=context.country")
+    answer = _get(base, f"/v1/trends?{average}&breakdown=context.country", key)
+    expected = {
+        (p["bucket"], s["group"], float(p["value"]))
+        for s in answer["series"] for p in s["points"]
+    }  # fmt: skip
+    shown = {
+        (r.get_attribute("data-bucket"), r.get_attribute("data-group"),
+         float(r.get_attribute("data-value")))
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
+    }  # fmt: skip
+    assert shown == expected
+    assert any(v > 0 for _, _, v in expected), expected
+    assert _errors(browser) == []
 
     steps = "&".join(f"steps={s}" for s in ("signup", "add_to_cart", "purchase"))
     # the seeded dataset's answers: twelve users, the even ones from FR and the odd from DE

@@ -61,6 +61,12 @@ def _check(case, key: str | None) -> None:
         if case.path == "/v1/trends" and case.query.get("metric") in ROLLING:
             case.query["interval"] = "day"  # their one interval; the 400 otherwise is
             # asserted in test_api_analytics.py
+        if case.path == "/v1/trends":  # property math and its number go together; the
+            # 400 for one without the other is asserted in test_api_property_math.py
+            if case.query.get("metric") in MATHS:
+                case.query.setdefault("property", "amount_cents")
+            else:
+                case.query.pop("property", None)
     # ignored_auth swaps one security scheme for a random value and expects a refusal;
     # the API accepts either scheme (X-API-Key or Bearer), so a valid key in the other
     # one rightly passes. Refusal without credentials is asserted below instead.
@@ -71,6 +77,7 @@ def _check(case, key: str | None) -> None:
 
 
 ROLLING = ("weekly_active", "monthly_active")
+MATHS = ("sum", "avg", "min", "max", "median", "p90", "p95", "p99")
 """Trend metrics counted per day only: two parameters tied, which OpenAPI cannot state."""
 
 

@@ -29,6 +29,7 @@ from eventtide.core.db.queries.filters import (
     Source,
 )
 from eventtide.core.db.queries.funnels import Exclusion
+from eventtide.core.db.queries.property_math import MATHS, Measured
 from eventtide.core.db.queries.trends import Breakdown
 
 _KEY: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -173,6 +174,31 @@ def timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise bad(f"unknown time zone {name!r}") from error
     return name
+
+
+PROPERTY_PATTERN: Final = r"^(amount_cents|(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63})$"
+
+
+def measured_of(metric: str, text: str | None) -> Measured | None:
+    """The number a property-math ``metric`` (sum, avg, ..., p99) reads: ``amount_cents``,
+    ``properties.<name>`` or ``context.<field>``; refused where one is given without the
+    other."""
+    if metric not in MATHS:
+        if text is not None:
+            raise bad(
+                f"property={text} is read by metric=sum, avg, min, max, median, p90, p95 or "
+                f"p99, not by metric={metric}"
+            )
+        return None
+    if text is None:
+        raise bad(
+            f"metric={metric} needs the number it reads: property=amount_cents, "
+            "property=properties.<name> or property=context.<field>"
+        )
+    if text == "amount_cents":
+        return Measured("amount")
+    source, _, key = text.partition(".")
+    return Measured(cast(Source, source), key)
 
 
 def breakdown_of(text: str | None) -> Breakdown | None:

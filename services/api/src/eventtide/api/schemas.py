@@ -121,7 +121,9 @@ class TrendPointOut(BaseModel):
     """A bucket (local time of the asked zone, no offset) and its value."""
 
     bucket: str = Field(examples=["2026-12-04T00:00:00"])
-    value: int = Field(examples=[1234])
+    value: int | float = Field(examples=[1234])
+    """A count or sum of cents is a whole number; property math's sums, averages and
+    percentiles are doubles."""
 
 
 class TrendSeries(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query
 
@@ -14,6 +14,7 @@ from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
 from eventtide.core.db.queries.filters import EventFilter, before
+from eventtide.core.db.queries.property_math import Math, property_trend
 from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -24,7 +25,11 @@ def get_trend(
     engine: EngineDep,
     _caller: ReadCaller,
     event_type: Annotated[params.Name, Query(examples=["purchase"])],
-    metric: Annotated[trends.Metric | Rolling, Query(examples=["unique_users"])] = "count",
+    metric: Annotated[trends.Metric | Rolling | Math, Query(examples=["unique_users"])] = "count",
+    property: Annotated[
+        str | None,
+        Query(max_length=80, pattern=params.PROPERTY_PATTERN, examples=["properties.price"]),
+    ] = None,
     interval: Annotated[trends.Interval, Query(examples=["day"])] = "day",
     timezone: Annotated[
         str,
@@ -42,7 +47,10 @@ def get_trend(
 ) -> TrendResponse:
     """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
     purchases) per minute/hour/day/week/month in ``timezone``; ``weekly_active`` and
-    ``monthly_active`` per day: the users active in the 7 or 30 days ending with it.
+    ``monthly_active`` per day: the users active in the 7 or 30 days ending with it;
+    ``sum``, ``avg``, ``min``, ``max``, ``median``, ``p90``, ``p95`` or ``p99`` of the
+    number ``property`` names (``amount_cents``, ``properties.<name>`` or
+    ``context.<field>``), over the events that carry one (PostHog's property math).
     With ``breakdown`` the ``top`` values each get a series and the rest are one
     ``(other)``. With ``compare`` the answer also has ``previous``: the same question over
     the range of the same length just before ``since`` (PostHog's compare to the previous
@@ -50,6 +58,7 @@ def get_trend(
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
     split = params.breakdown_of(breakdown)
+    measured = params.measured_of(metric, property)
     if metric in WINDOW_DAYS and interval != "day":
         raise params.bad(
             f"metric={metric} counts each day's users active in the {WINDOW_DAYS[metric]} "
@@ -63,10 +72,15 @@ def get_trend(
                     conn, flt=asked, event_type=event_type, timezone=zone, metric=metric,
                     breakdown=split, top=top,
                 )  # fmt: skip
+            elif measured is not None:  # the metric is property math (params.measured_of)
+                points = property_trend(
+                    conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
+                    math=cast(Math, metric), measured=measured, breakdown=split, top=top,
+                )  # fmt: skip
             else:
                 points = trends.trend(
                     conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
-                    metric=metric, breakdown=split, top=top,
+                    metric=cast(trends.Metric, metric), breakdown=split, top=top,
                 )  # fmt: skip
         series: dict[str | None, list[TrendPointOut]] = {}
         for point in points:

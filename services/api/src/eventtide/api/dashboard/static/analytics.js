@@ -19,6 +19,9 @@ export function forward(q, names, lists = {}, filters = []) {
   return out.toString();
 }
 
+/** Property math: a number's sum, average, extremes and percentiles per bucket. */
+const MATHS = ["sum", "avg", "min", "max", "median", "p90", "p95", "p99"];
+
 export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.amount>=100", size: 26 };
 
 const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
@@ -57,7 +60,8 @@ export async function trends(view) {
   const q = query();
   view.append(h("h1", {}, "Trends"), queryForm([
     { name: "event_type", label: "event", value: "page_view" },
-    { name: "metric", label: "metric", options: ["count", "unique_users", "weekly_active", "monthly_active", "amount_sum"], value: "count" },
+    { name: "metric", label: "metric", options: ["count", "unique_users", "weekly_active", "monthly_active", "amount_sum", ...MATHS], value: "count" },
+    { name: "property", label: "of (for sum ... p99)", placeholder: "properties.price" },
     { name: "interval", label: "interval", options: ["minute", "hour", "day", "week", "month"], value: "day" },
     { name: "breakdown", label: "breakdown", placeholder: "context.country" },
     FILTER,
@@ -65,7 +69,8 @@ export async function trends(view) {
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
     { name: "compare_to", label: "compare to", options: ["nothing", "the period before"], value: "nothing" },
   ], q));
-  const names = ["event_type", "metric", "interval", "breakdown", "since", "until", "timezone"];
+  const math = MATHS.includes(q.get("metric"));
+  const names = ["event_type", "metric", ...(math ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
   const compare = q.get("compare_to") === "the period before" ? "&compare=true" : "";
   if (!q.get("event_type")) q.set("event_type", "page_view");
   const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "trend-chart" }));
@@ -80,9 +85,10 @@ export async function trends(view) {
     }));
     const xs = bucketAxis([...answer.series.flatMap((s) => s.points.map((p) => wallSeconds(p.bucket))),
       ...before.flatMap((s) => [...s.byBucket.keys()])], answer.interval);
+    // a bucket without events counts zero, but has no average: math leaves a gap, spanned
     const series = [...answer.series.map((s) => ({
       name: s.group ?? answer.event_type, byBucket: new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value])),
-    })), ...before].map((s) => ({ ...s, values: xs.map((x) => s.byBucket.get(x) ?? 0) }));
+    })), ...before].map((s) => ({ ...s, spanGaps: math, values: xs.map((x) => s.byBucket.get(x) ?? (math ? null : 0)) }));
     const chart = document.getElementById("trend-chart");
     chart.dataset.buckets = xs.length;
     if (!xs.length) panel.append(h("p", { class: "muted", id: "trend-empty" }, "No events in this range."));

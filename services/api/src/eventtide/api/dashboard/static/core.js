@@ -126,7 +126,7 @@ export function timeChart(el, xs, series, { bars = false, height = 240, wallCloc
   const opts = {
     width, height,
     series: [{}, ...series.map((s, i) => ({
-      label: s.name, stroke: s.color ?? PALETTE[i % PALETTE.length], width: 2, dash: s.dash,
+      label: s.name, stroke: s.color ?? PALETTE[i % PALETTE.length], width: 2, dash: s.dash, spanGaps: s.spanGaps,
       fill: bars ? (s.color ?? PALETTE[i % PALETTE.length]) + "99" : undefined, paths, points: { show: false },
       // a stacked series draws its running total; the legend shows its own value
       ...(s.own ? { value: (u, v, si, at) => (at === null || at === undefined ? "–" : fmt.format(s.own[at])) } : {}),

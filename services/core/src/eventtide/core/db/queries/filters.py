@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sqlalchemy import ColumnElement, Numeric, and_, case, cast, func, literal, or_
+from sqlalchemy import ColumnElement, Float, Numeric, and_, case, cast, func, literal, or_
 
 from eventtide.core.db.models import Base, UserEvent
 
@@ -88,15 +88,25 @@ def holds(text: ColumnElement[Any], match: Match) -> ColumnElement[bool]:
     if op == "!=":
         return text.is_distinct_from(value)
     if op in NUMERIC:
-        return _compared(_number(text), op, Decimal(value))
+        return _compared(number(text), op, Decimal(value))
     found = func.strpos(_ascii_lower(text), _ascii_lower(literal(value))) > 0
     return found if op == "*=" else or_(text.is_(None), ~found)
 
 
-def _number(text: ColumnElement[Any]) -> ColumnElement[Any]:
+def number(text: ColumnElement[Any]) -> ColumnElement[Any]:
     """``text`` as a ``numeric`` where it is a :data:`NUMBER`, else NULL (a cast of any
     other text would fail the whole statement)."""
     return case((text.regexp_match(NUMBER), cast(text, Numeric)), else_=None)
+
+
+def as_double(number: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A :func:`number` as ``double precision`` where a double holds it (zero, or a
+    magnitude from 1e-307 to 1e308), else NULL: what property math (sums, averages,
+    percentiles, in doubles as PostHog's ``toFloat``) reads. PostgreSQL refuses to cast
+    a number past those bounds, so they are tested on the exact ``numeric`` first (pass
+    a column, not the expression, or it is parsed three times)."""
+    fits = or_(number == 0, func.abs(number).between(Decimal("1e-307"), Decimal("1e308")))
+    return case((fits, cast(number, Float)), else_=None)
 
 
 def _compared(number: ColumnElement[Any], op: str, value: Decimal) -> ColumnElement[bool]:

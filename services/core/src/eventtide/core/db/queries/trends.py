@@ -68,7 +68,8 @@ class TrendPoint:
 
     bucket: datetime
     group: str | None
-    value: int
+    value: float
+    """Whole for counts, users and cents; property math's value may have a fraction."""
 
 
 def trend(
