@@ -214,6 +214,24 @@ def funnel(
     ]
 
 
+def funnel_over_time(
+    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
+    zone: str, interval: str, person: Person = _itself, exclusions: Exclusions = (),
+) -> list[tuple[str, list[int]]]:  # fmt: skip
+    """[(period, users per step)], as ``GET /v1/funnels?interval=...`` answers its
+    ``over_time``: each entrant counted in the local period of their entry."""
+    periods: dict[str, list[int]] = {}
+    journeys = _journeys(events, steps, window, since, until, person, None, None)
+    for who, times in journeys.items():
+        if _excluded(events, who, times, window, person, exclusions):
+            continue
+        start = local_bucket(times[0], zone, interval).isoformat()
+        users = periods.setdefault(start, [0] * len(steps))
+        for index in range(len(times)):
+            users[index] += 1
+    return sorted(periods.items())
+
+
 def _journeys(
     events: list[Raw], steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person, country: str | None, step_countries: dict[int, str] | None,

@@ -280,6 +280,18 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         ]
         assert shown_steps == [(s["event_type"], str(s["users"])) for s in funnel["steps"]]
         assert [u for _, u in shown_steps] == users
+    # conversion over time: each day's entrants and how far they got, as the API has it
+    _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}&over_time=day")
+    funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400&interval=day&timezone=UTC", key)
+    shown_periods = [
+        (r.get_attribute("data-start"), r.get_attribute("data-users"))
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.funnel-period")
+    ]
+    expected_periods = [(p["start"], ",".join(map(str, p["users"]))) for p in funnel["over_time"]]
+    assert shown_periods == expected_periods
+    assert sum(int(u.split(",")[0]) for _, u in shown_periods) == 12
+    browser.save_screenshot(str(SHOTS / "funnel-over-time.png"))
+    assert _errors(browser) == []
     by_country = "&breakdown=context.country"
     _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}{by_country}")
     funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400{by_country}", key)

@@ -13,6 +13,7 @@ from analytics_oracles import (
     Raw,
     funnel,
     funnel_groups,
+    funnel_over_time,
     lifecycle,
     retention,
     rolling_active,
@@ -759,6 +760,52 @@ def test_funnel_breakdown_groups_each_person_by_their_entry_event(reader) -> Non
     assert answer.status_code in (400, 422), answer.text
 
 
+def test_a_funnel_over_time_counts_each_entrant_in_their_entry_period(reader) -> None:
+    client, engine, key = reader
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        events=raw_events,
+        steps=st.lists(st.sampled_from(["page_view", "signup", "purchase"]), min_size=2,
+                       max_size=3),
+        window_min=st.integers(1, 3 * 24 * 60),
+        links=link_lists,
+        zone=st.sampled_from(ZONES),
+        interval=st.sampled_from(["hour", "day", "week", "month"]),
+        exclude=st.lists(st.tuples(st.sampled_from(["page_view", "signup", "purchase"]),
+                                   st.integers(0, 1), st.integers(1, 2)), max_size=1),
+    )  # fmt: skip
+    def check(events, steps, window_min, links, zone, interval, exclude) -> None:
+        persons = store(engine, events, links)
+        since, until = BASE + timedelta(hours=2, minutes=30), BASE + timedelta(days=3)
+        exclusions = [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
+        query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
+                 "until": until.isoformat(), "interval": interval, "timezone": zone,
+                 "exclude": [f"{a + 1}:{b + 1}:{x}" for x, a, b in exclusions]}  # fmt: skip
+        answer = client.get("/v1/funnels", params=query, headers=key)
+        assert answer.status_code == 200, answer.text
+        got = [(p["start"], p["users"]) for p in answer.json()["over_time"]]
+        args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
+                    zone=zone, interval=interval, person=persons.person,
+                    exclusions=exclusions)  # fmt: skip
+        expected = funnel_over_time(events, **args)
+        assert got == expected
+        for (_, users), p in zip(got, answer.json()["over_time"], strict=True):
+            assert p["conversion"] == users[-1] / users[0]
+        # the periods add up to the whole funnel
+        whole = [s["users"] for s in answer.json()["steps"]]
+        assert [sum(u[i] for _, u in got) for i in range(len(steps))] == whole
+        # the comparison can fail: one more entrant
+        extra = Raw("entrant", steps[0], since, None, None)
+        assert funnel_over_time([*events, extra], **args) != expected
+
+    check()
+    both = {"steps": ["signup", "purchase"], "interval": "day", "breakdown": "context.country"}
+    answer = client.get("/v1/funnels", headers=key, params=both)
+    assert answer.status_code == 400, answer.text
+    assert "ask for one at a time" in answer.json()["detail"]
+
+
 def test_an_exclusion_leaves_out_whoever_did_the_event_between_its_steps(reader) -> None:
     """``exclude=1:2:coupon``: a2 applied a coupon between signing up and viewing a page,
     a3 after signing up and never viewed one (within a window of the signup): both are
@@ -788,6 +835,8 @@ def test_an_exclusion_leaves_out_whoever_did_the_event_between_its_steps(reader)
              "since": BASE.isoformat(), "until": (BASE + timedelta(hours=6)).isoformat(),
              "exclude": ["1:2:coupon"]}  # fmt: skip
     assert [n for _, n, _ in _funnel(client, key, query)] == [7, 5, 1]
+    by_day = client.get("/v1/funnels", params=query | {"interval": "day"}, headers=key)
+    assert [p["users"] for p in by_day.json()["over_time"]] == [[7, 5, 1]], by_day.text
     groups = _funnel_groups(client, key, query | {"breakdown": "context.country", "top": 1})
     assert [(g, [n for _, n, _ in f]) for g, f in groups] == [
         ("FR", [4, 4, 0]),

@@ -254,8 +254,18 @@ class FunnelGroupOut(BaseModel):
     steps: list[FunnelStepOut]
 
 
+class FunnelPeriodOut(BaseModel):
+    """The persons who entered in one local period, how many reached each step, and the
+    share of them who reached the last."""
+
+    start: str = Field(examples=["2026-12-04T00:00:00"])
+    users: list[int] = Field(examples=[[120, 45, 12]])
+    conversion: float = Field(examples=[0.1])
+
+
 class FunnelResponse(BaseModel):
-    """A sequential funnel; with a breakdown, also one per entry value."""
+    """A sequential funnel; with a breakdown, also one per entry value; with an
+    interval, also one per period of the entries."""
 
     window_seconds: int = Field(examples=[1_209_600])
     steps: list[FunnelStepOut]
@@ -263,6 +273,11 @@ class FunnelResponse(BaseModel):
     groups: list[FunnelGroupOut] | None = Field(
         default=None,
         description="with `breakdown`: the top values by entrants, largest first, then `(other)`",
+    )
+    interval: str | None = Field(default=None, examples=["day"])
+    over_time: list[FunnelPeriodOut] | None = Field(
+        default=None,
+        description="with `interval`: each local period with entrants, oldest first",
     )
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
-from eventtide.api.schemas import FunnelGroupOut, FunnelResponse, FunnelStepOut
+from eventtide.api.schemas import FunnelGroupOut, FunnelPeriodOut, FunnelResponse, FunnelStepOut
 from eventtide.core.db.queries import funnels
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -37,6 +37,13 @@ def get_funnel(
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     step_where: Annotated[list[params.StepWhere], Query(examples=[["2:properties.plan=pro"]])] = [],  # noqa: B006
     exclude: Annotated[list[params.Exclude], Query(examples=[["1:2:coupon_applied"]])] = [],  # noqa: B006
+    interval: Annotated[
+        Literal["hour", "day", "week", "month"] | None, Query(examples=["day"])
+    ] = None,
+    timezone: Annotated[
+        str,
+        Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
+    ] = "UTC",
 ) -> FunnelResponse:
     """Users enter at their first ``steps[0]`` event in ``[since, until)`` (the filter
     applies to that entry event); each next step is its type's first event after the
@@ -45,13 +52,18 @@ def get_funnel(
     by entrants, and ``(other)`` for the rest. ``step_where`` filters one step's events
     (``2:context.platform=ios``: only iOS events count for the second step).
     ``exclude=1:2:coupon_applied`` leaves out of the whole funnel everyone who applied a
-    coupon after the first step and before the second (PostHog's exclusion steps)."""
+    coupon after the first step and before the second (PostHog's exclusion steps).
+    ``interval`` adds ``over_time``: the funnel of each local period's entrants in
+    ``timezone`` (PostHog's historical trends of a funnel)."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))
     left_out = params.exclusions(exclude, len(steps))
     window = timedelta(seconds=window_s)
-    groups = None
+    zone = params.timezone(timezone)
+    if interval is not None and split is not None:
+        raise params.bad("interval and breakdown each split the funnel: ask for one at a time")
+    groups, over_time = None, None
     with engine.connect() as conn:
         reached = funnels.funnel(
             conn, flt=flt, steps=steps, window=window, step_matches=per_step, exclusions=left_out
@@ -62,9 +74,21 @@ def get_funnel(
                 step_matches=per_step, exclusions=left_out,
             )  # fmt: skip
             groups = [FunnelGroupOut(group=g.group, steps=_steps_out(g.steps)) for g in found]
+        if interval is not None:
+            periods = funnels.funnel_over_time(
+                conn, flt=flt, steps=steps, window=window, interval=interval, timezone=zone,
+                step_matches=per_step, exclusions=left_out,
+            )  # fmt: skip
+            over_time = [
+                FunnelPeriodOut(
+                    start=p.start.isoformat(), users=p.users, conversion=p.users[-1] / p.users[0]
+                )
+                for p in periods
+            ]
     return FunnelResponse(
-        window_seconds=window_s, steps=_steps_out(reached), breakdown=breakdown, groups=groups
-    )
+        window_seconds=window_s, steps=_steps_out(reached), breakdown=breakdown, groups=groups,
+        interval=interval, over_time=over_time,
+    )  # fmt: skip
 
 
 def _steps_out(reached: list[funnels.FunnelStep]) -> list[FunnelStepOut]:

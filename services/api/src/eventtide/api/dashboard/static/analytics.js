@@ -133,13 +133,16 @@ export async function funnel(view) {
     { ...FILTER, name: "step_where", label: "step filters", placeholder: "2:context.platform=ios" },
     { ...FILTER, name: "exclude", label: "exclusions", placeholder: "1:2:coupon_applied" },
     { name: "breakdown", label: "breakdown (of the first step)", placeholder: "context.country" },
+    { name: "over_time", label: "conversion over time", options: ["no", "hour", "day", "week", "month"], value: "no" },
     ...RANGE,
   ], q));
   if (!q.get("steps")) q.set("steps", "page_view,add_to_cart,purchase");
+  const period = ["hour", "day", "week", "month"].includes(q.get("over_time")) ? q.get("over_time") : null;
+  const overTime = period ? `&interval=${period}&timezone=${encodeURIComponent(q.get("timezone") || "UTC")}` : "";
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where", "exclude"])}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where", "exclude"])}${overTime}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),
@@ -158,6 +161,22 @@ export async function funnel(view) {
           h("td", {}, g.group),
           g.steps.map((s, i) => h("td", { class: "num" }, i ? `${fmt.format(s.users)} (${pct(s)})` : fmt.format(s.users))))),
         { id: "funnel-groups" }));
+    }
+    if (answer.over_time) {
+      // each period's entrants, and the share of them who reached the last step
+      const chart = h("div", { class: "chart", id: "funnel-over-time" });
+      panel.append(h("h2", {}, `Conversion by ${answer.interval} of entry`), chart, table(
+        [answer.interval, "entered#", `reached ${answer.steps[answer.steps.length - 1].event_type}#`, "conversion#"],
+        answer.over_time.map((p) => h("tr", { class: "funnel-period", dataset: { start: p.start, users: p.users.join(",") } },
+          h("td", {}, p.start), h("td", { class: "num" }, fmt.format(p.users[0])),
+          h("td", { class: "num" }, fmt.format(p.users[p.users.length - 1])),
+          h("td", { class: "num" }, `${(p.conversion * 100).toFixed(1)}%`))), { id: "funnel-periods" }));
+      // bars, so that a lone period shows; one empty period either side gives the axis a span
+      const step = answer.interval === "month" ? 30 * STEP_S.day : STEP_S[answer.interval];
+      const xs = answer.over_time.map((p) => wallSeconds(p.start));
+      const values = answer.over_time.map((p) => p.conversion * 100);
+      if (xs.length) timeChart(chart, [xs[0] - step, ...xs, xs[xs.length - 1] + step],
+        [{ name: "conversion %", values: [null, ...values, null] }], { bars: true, wallClock: true });
     }
   } catch (e) { showError(view, e); }
 }

@@ -81,7 +81,13 @@ from eventtide.core.db.queries.filters import (
 )
 from eventtide.core.db.queries.hours import HOURS, carried, ceil_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
-from eventtide.core.db.queries.trends import NONE_VALUE, OTHER_VALUE, Breakdown, top_groups
+from eventtide.core.db.queries.trends import (
+    NONE_VALUE,
+    OTHER_VALUE,
+    Breakdown,
+    Interval,
+    top_groups,
+)
 from eventtide.core.db.queries.tuning import for_analytics
 
 
@@ -157,6 +163,42 @@ def funnel_groups(
         found[str(group)][int(index)] = (int(users), median)
     order = sorted(found, key=lambda g: (g == OTHER_VALUE, -found[g][0][0], g.encode()))
     return [FunnelGroup(group, _steps(steps, found[group])) for group in order]
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelPeriod:
+    """The persons who entered in one local period (``start``, wall time) and how many
+    of them reached each step."""
+
+    start: datetime
+    users: list[int]
+
+
+def funnel_over_time(
+    conn: Connection,
+    *,
+    flt: EventFilter,
+    steps: Sequence[str],
+    window: timedelta,
+    interval: Interval,
+    timezone: str,
+    step_matches: StepMatches | None = None,
+    exclusions: Sequence[Exclusion] = (),
+) -> list[FunnelPeriod]:
+    """Per local period of the entries (PostHog's funnel "historical trends"): each
+    period's entrants and how many of them reached each step, within the window of
+    their own entry (so a late period's conversion may still grow). Periods without an
+    entrant are left out."""
+    for_analytics(conn)
+    ctes = _chain(conn, flt, steps, window, step_matches or {})
+    excluded = _excluded(ctes, exclusions, flt, window)
+    entries = ctes[0]
+    period = func.date_trunc(interval, func.timezone(timezone, entries.c.t0))
+    periods = select(entries.c.person_id, period.label("grp")).cte("periods")
+    found: dict[datetime, list[int]] = {}
+    for index, start, users, _ in conn.execute(_counted(ctes, excluded, periods)):
+        found.setdefault(start, [0] * len(steps))[int(index)] = int(users)
+    return [FunnelPeriod(start, found[start]) for start in sorted(found)]
 
 
 def _steps(steps: Sequence[str], found: dict[int, tuple[int, Any]]) -> list[FunnelStep]:
