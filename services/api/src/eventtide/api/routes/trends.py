@@ -14,6 +14,7 @@ from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
 from eventtide.core.db.queries.filters import EventFilter, before
+from eventtide.core.db.queries.per_user import PER_USER, PerUser, per_user_trend
 from eventtide.core.db.queries.property_math import Math, property_trend
 from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
 
@@ -25,7 +26,9 @@ def get_trend(
     engine: EngineDep,
     _caller: ReadCaller,
     event_type: Annotated[params.Name, Query(examples=["purchase"])],
-    metric: Annotated[trends.Metric | Rolling | Math, Query(examples=["unique_users"])] = "count",
+    metric: Annotated[
+        trends.Metric | Rolling | Math | PerUser, Query(examples=["unique_users"])
+    ] = "count",
     property: Annotated[
         str | None,
         Query(max_length=80, pattern=params.PROPERTY_PATTERN, examples=["properties.price"]),
@@ -50,7 +53,9 @@ def get_trend(
     ``monthly_active`` per day: the users active in the 7 or 30 days ending with it;
     ``sum``, ``avg``, ``min``, ``max``, ``median``, ``p90``, ``p95`` or ``p99`` of the
     number ``property`` names (``amount_cents``, ``properties.<name>`` or
-    ``context.<field>``), over the events that carry one (PostHog's property math).
+    ``context.<field>``), over the events that carry one (PostHog's property math);
+    ``avg_per_user``, ``min_per_user``, ..., ``p99_per_user`` of the events each user
+    did in the bucket (PostHog's count per user).
     With ``breakdown`` the ``top`` values each get a series and the rest are one
     ``(other)``. With ``compare`` the answer also has ``previous``: the same question over
     the range of the same length just before ``since`` (PostHog's compare to the previous
@@ -71,6 +76,11 @@ def get_trend(
                 points = rolling_trend(
                     conn, flt=asked, event_type=event_type, timezone=zone, metric=metric,
                     breakdown=split, top=top,
+                )  # fmt: skip
+            elif metric in PER_USER:
+                points = per_user_trend(
+                    conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
+                    metric=cast(PerUser, metric), breakdown=split, top=top,
                 )  # fmt: skip
             elif measured is not None:  # the metric is property math (params.measured_of)
                 points = property_trend(

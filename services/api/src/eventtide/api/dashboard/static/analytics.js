@@ -21,6 +21,8 @@ export function forward(q, names, lists = {}, filters = []) {
 
 /** Property math: a number's sum, average, extremes and percentiles per bucket. */
 const MATHS = ["sum", "avg", "min", "max", "median", "p90", "p95", "p99"];
+/** Count per user: the math of each user's number of events in a bucket. */
+const PER_USER = ["avg", "min", "max", "median", "p90", "p95", "p99"].map((m) => `${m}_per_user`);
 
 export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.amount>=100", size: 26 };
 
@@ -60,7 +62,7 @@ export async function trends(view) {
   const q = query();
   view.append(h("h1", {}, "Trends"), queryForm([
     { name: "event_type", label: "event", value: "page_view" },
-    { name: "metric", label: "metric", options: ["count", "unique_users", "weekly_active", "monthly_active", "amount_sum", ...MATHS], value: "count" },
+    { name: "metric", label: "metric", options: ["count", "unique_users", "weekly_active", "monthly_active", "amount_sum", ...MATHS, ...PER_USER], value: "count" },
     { name: "property", label: "of (for sum ... p99)", placeholder: "properties.price" },
     { name: "interval", label: "interval", options: ["minute", "hour", "day", "week", "month"], value: "day" },
     { name: "breakdown", label: "breakdown", placeholder: "context.country" },
@@ -69,8 +71,8 @@ export async function trends(view) {
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
     { name: "compare_to", label: "compare to", options: ["nothing", "the period before"], value: "nothing" },
   ], q));
-  const math = MATHS.includes(q.get("metric"));
-  const names = ["event_type", "metric", ...(math ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
+  const math = MATHS.includes(q.get("metric")) || PER_USER.includes(q.get("metric"));
+  const names = ["event_type", "metric", ...(MATHS.includes(q.get("metric")) ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
   const compare = q.get("compare_to") === "the period before" ? "&compare=true" : "";
   if (!q.get("event_type")) q.set("event_type", "page_view");
   const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "trend-chart" }));

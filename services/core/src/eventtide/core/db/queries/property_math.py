@@ -69,13 +69,13 @@ def property_trend(
     rows = _numbers(flt, event_type, interval, timezone, measured, breakdown)
     if breakdown is None:
         query = (
-            select(rows.c.bucket, literal(None, String), _aggregate(math, rows.c.x))
+            select(rows.c.bucket, literal(None, String), aggregate(math, rows.c.x))
             .group_by(rows.c.bucket)
             .order_by(rows.c.bucket)
         )
     else:
         totals = (
-            select(rows.c.grp, _aggregate(math, rows.c.x).label("value"))
+            select(rows.c.grp, aggregate(math, rows.c.x).label("value"))
             .group_by(rows.c.grp)
             .subquery("totals")
         )
@@ -87,7 +87,7 @@ def property_trend(
             .subquery("labelled")
         )
         query = (
-            select(labelled.c.bucket, labelled.c.grp, _aggregate(math, labelled.c.x))
+            select(labelled.c.bucket, labelled.c.grp, aggregate(math, labelled.c.x))
             .group_by(labelled.c.bucket, labelled.c.grp)
             .order_by(labelled.c.bucket, labelled.c.grp.collate("C"))
         )
@@ -133,7 +133,8 @@ def _numbers(
     return select(parsed.c.bucket, parsed.c.grp, x.label("x")).where(x.is_not(None)).cte("numbers")
 
 
-def _aggregate(math: Math, x: Any) -> Any:
+def aggregate(math: Math, x: Any) -> Any:
+    """``math`` of the column ``x`` as an aggregate (percentiles interpolated)."""
     if math in PERCENTILES:
         return func.percentile_cont(PERCENTILES[math]).within_group(x)
     return getattr(func, math)(x)  # sum, avg, min, max: PostgreSQL's own names

@@ -216,7 +216,7 @@ def _window_rows(
     return parts
 
 
-def _united(parts: list[Select[Any]]) -> Any:
+def united(parts: list[Select[Any]]) -> Any:
     """One part as it is, several as a ``UNION ALL``."""
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
@@ -287,7 +287,7 @@ def per_person(windows: list[list[Select[Any]]], metric: Metric) -> Any:
     events from 348 to 314 ms, 285 to 260 ms of the server's CPU (the statement alone,
     serial, alternated, median of 12; docs/api.md)."""
     if metric != "unique_users":  # counts and sums need neither ids nor persons
-        base = _united([part for parts in windows for part in parts]).subquery("base")
+        base = united([part for parts in windows for part in parts]).subquery("base")
         keys = [base.c.bucket, base.c.grp]
         per_group = (
             select(*keys, func.sum(base.c.n).label("n"), func.sum(base.c.amount).label("amount"))
@@ -300,14 +300,14 @@ def per_person(windows: list[list[Select[Any]]], metric: Metric) -> Any:
         ).cte("per_person")  # fmt: skip
     distinct = []
     for index, parts in enumerate(windows):
-        base = _united(parts).subquery(f"base_{index}")
+        base = united(parts).subquery(f"base_{index}")
         joined, person = with_persons(base, base.c.user_id)
         distinct.append(
             select(base.c.bucket, base.c.grp, person.label("person_id"))
             .select_from(joined)
             .distinct()
         )
-    return _united(distinct).cte("per_person")
+    return united(distinct).cte("per_person")
 
 
 def _totals(rows: Any, keys: list[str], metric: Metric) -> Select[Any]:
