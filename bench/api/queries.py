@@ -106,7 +106,7 @@ class Question:
 
 
 def questions(users: int, quick: bool) -> list[Question]:
-    """The eight questions of the benchmark, over the backfilled 30 days."""
+    """The ten questions of the benchmark, over the backfilled 30 days."""
     since, until = (END - timedelta(days=30)).isoformat(), END.isoformat()
     span = [("since", since), ("until", until)]
     funnel_steps = ["page_view", "add_to_cart", "checkout_started", "purchase"]
@@ -129,6 +129,12 @@ def questions(users: int, quick: bool) -> list[Question]:
                  [("event", "page_view"), ("period", "day"), *span], heavy),
         Question("weekly active users: 30 days", "/v1/trends",
                  [("event_type", "page_view"), ("interval", "day"), ("metric", "weekly_active"),
+                  *span], heavy),
+        Question("property math: average order value, 30 days by country", "/v1/trends",
+                 [("event_type", "purchase"), ("metric", "avg"), ("property", "properties.amount"),
+                  ("interval", "day"), ("breakdown", "context.country"), *span], heavy),
+        Question("count per user: page views per viewer, 30 days", "/v1/trends",
+                 [("event_type", "page_view"), ("metric", "avg_per_user"), ("interval", "day"),
                   *span], heavy),
         # paths read every page view of the range in order: over the API's default week
         Question("paths: 7 days of pages", "/v1/paths",

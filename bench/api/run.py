@@ -52,6 +52,8 @@ GOALS_MS = {
     "stickiness": 1_000.0,
     "paths": 1_000.0,
     "weekly active": 1_000.0,
+    "property math": 1_000.0,
+    "count per user": 1_000.0,
 }
 INGEST_GOAL = 30_000.0
 LATENCY_GOAL_MS = 50.0

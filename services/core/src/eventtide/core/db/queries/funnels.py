@@ -274,7 +274,8 @@ def _excluded(
 
 def _counted(ctes: list[Any], excluded: Any | None, groups: Any | None = None) -> Any:
     """(step index, group, persons, median seconds from the step before) per step, and
-    per group with a breakdown ('' without one); the excluded persons left out."""
+    per group when ``groups`` labels each person (a breakdown's value, or the period of
+    their entry; '' without); the excluded persons left out."""
     parts = []
     for index, cte in enumerate(ctes):
         median: Any = cast(null(), Float)
