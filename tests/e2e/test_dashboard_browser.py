@@ -339,6 +339,20 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     ]
     assert shown_counts == [(str(c["periods"]), str(c["users"])) for c in sticky["counts"]]
     assert sum(c["users"] for c in sticky["counts"]) == 12, "the twelve seeded users"
+    # compared with the three days before: a row per number of days, as the API's
+    week = "event=page_view&period=day&since=" + quote(
+        (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    )
+    _open(browser, f"{base}/dashboard/stickiness?{week}&compare_to=the+period+before")
+    sticky = _get(base, f"/v1/stickiness?{week}&compare=true", key)
+    shown_before = [
+        (r.get_attribute("data-periods"), r.get_attribute("data-users"))
+        for r in browser.find_elements(By.CSS_SELECTOR, ".stickiness-previous-row")
+    ]
+    assert shown_before == [
+        (str(c["periods"]), str(c["users"])) for c in sticky["previous"]["counts"]
+    ]
+    assert shown_before
 
     _open(browser, f"{base}/dashboard/paths?{QUERIES['paths']}")
     walked = _get(base, f"/v1/paths?{QUERIES['paths']}", key)

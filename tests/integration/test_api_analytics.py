@@ -409,7 +409,7 @@ def test_stickiness_equals_the_oracle(reader) -> None:
         extra_params, country = filters
         until = BASE + timedelta(days=3, minutes=20)
         query = {"event": "page_view", "period": period, "timezone": zone,
-                 "since": since.isoformat(), "until": until.isoformat(),
+                 "since": since.isoformat(), "until": until.isoformat(), "compare": "true",
                  **extra_params}  # fmt: skip
         answer = client.get("/v1/stickiness", params=query, headers=key)
         assert answer.status_code == 200, answer.text
@@ -420,6 +420,12 @@ def test_stickiness_equals_the_oracle(reader) -> None:
                     person=persons.person, country=country)  # fmt: skip
         expected = stickiness(events, **args)
         assert got == expected, filters
+        # compare: the same question over the range of the same length before since
+        earlier = since - (until - since)
+        previous = body["previous"]
+        assert (previous["since"], previous["until"]) == (earlier.isoformat(), since.isoformat())
+        got_before = (previous["starts"], [c["users"] for c in previous["counts"]])
+        assert got_before == stickiness(events, **args | {"since": earlier, "until": since})
         # the comparison can fail: one more person, active in the range's first period
         extra = Raw("newcomer", "page_view", since, country, None)
         assert stickiness([*events, extra], **args) != expected

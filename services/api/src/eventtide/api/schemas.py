@@ -195,6 +195,15 @@ class StickinessCountOut(BaseModel):
     users: int = Field(examples=[120])
 
 
+class StickinessPrevious(BaseModel):
+    """The same question over the range of the same length just before ``since``."""
+
+    since: str = Field(examples=["2026-11-23T00:00:00+00:00"])
+    until: str = Field(examples=["2026-11-30T00:00:00+00:00"])
+    starts: list[str] = Field(examples=[["2026-11-23T00:00:00", "2026-11-24T00:00:00"]])
+    counts: list[StickinessCountOut]
+
+
 class StickinessResponse(BaseModel):
     """How many periods of the range each person did the event in."""
 
@@ -203,6 +212,7 @@ class StickinessResponse(BaseModel):
     timezone: str = Field(examples=["UTC"])
     starts: list[str] = Field(examples=[["2026-11-30T00:00:00", "2026-12-01T00:00:00"]])
     counts: list[StickinessCountOut]
+    previous: StickinessPrevious | None = None
 
 
 class PathEdgeOut(BaseModel):

@@ -24,6 +24,8 @@ const MATHS = ["sum", "avg", "min", "max", "median", "p90", "p95", "p99"];
 /** Count per user: the math of each user's number of events in a bucket. */
 const PER_USER = ["avg", "min", "max", "median", "p90", "p95", "p99"].map((m) => `${m}_per_user`);
 
+const COMPARE_TO = { name: "compare_to", label: "compare to", options: ["nothing", "the period before"], value: "nothing" };
+
 export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.amount>=100", size: 26 };
 
 const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
@@ -69,7 +71,7 @@ export async function trends(view) {
     FILTER,
     ...RANGE,
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
-    { name: "compare_to", label: "compare to", options: ["nothing", "the period before"], value: "nothing" },
+    COMPARE_TO,
   ], q));
   const math = MATHS.includes(q.get("metric")) || PER_USER.includes(q.get("metric"));
   const names = ["event_type", "metric", ...(MATHS.includes(q.get("metric")) ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
@@ -238,13 +240,14 @@ function lifecycleStack(periods) {
 
 /** The heading and form of a question about one event's users per period (lifecycle,
  * stickiness), and the API query string of the page's parameters. */
-function eventPeriodQuestion(view, title) {
+function eventPeriodQuestion(view, title, extra = []) {
   const q = query();
   view.append(h("h1", {}, title), queryForm([
     { name: "event", label: "event", value: "page_view" },
     { name: "period", label: "period", options: ["day", "week", "month"], value: "day" },
     FILTER,
     ...RANGE,
+    ...extra,
   ], q));
   if (!q.get("event")) q.set("event", "page_view");
   return forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"]);
@@ -268,18 +271,25 @@ export async function lifecycle(view) {
 }
 
 export async function stickiness(view) {
-  const asked = eventPeriodQuestion(view, "Stickiness");
+  const asked = eventPeriodQuestion(view, "Stickiness", [COMPARE_TO]);
+  const compare = query().get("compare_to") === "the period before" ? "&compare=true" : "";
   const panel = h("div", { class: "panel", id: "stickiness" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/stickiness?${asked}`);
-    const top = Math.max(1, ...answer.counts.map((c) => c.users));
+    const answer = await api(`/v1/stickiness?${asked}${compare}`);
+    // one scale for both periods, so that their bars compare
+    const top = Math.max(1, ...[...answer.counts, ...(answer.previous?.counts ?? [])].map((c) => c.users));
+    const rows = (counts, kind) => counts.map((c) => h("div", { class: `barrow ${kind}`, dataset: { periods: c.periods, users: c.users } },
+      h("span", {}, `${c.periods} ${answer.period}${c.periods === 1 ? "" : "s"}`),
+      h("div", { class: "bar", style: `width:${(c.users / top * 100).toFixed(1)}%` }),
+      h("span", {}, fmt.format(c.users))));
     panel.append(h("h2", {}, `Users by the number of ${answer.period}s of ${answer.starts.length} they did ${answer.event} on`),
-      ...answer.counts.map((c) => h("div", { class: "barrow stickiness-row", dataset: { periods: c.periods, users: c.users } },
-        h("span", {}, `${c.periods} ${answer.period}${c.periods === 1 ? "" : "s"}`),
-        h("div", { class: "bar", style: `width:${(c.users / top * 100).toFixed(1)}%` }),
-        h("span", {}, fmt.format(c.users)))));
+      ...rows(answer.counts, "stickiness-row"));
     if (!answer.counts.length) panel.append(h("p", { class: "muted" }, "No such events in this range."));
+    if (answer.previous) {
+      panel.append(h("h2", {}, `The period before: ${answer.previous.starts.length} ${answer.period}s from ${answer.previous.since.slice(0, 16)}`),
+        ...rows(answer.previous.counts, "stickiness-previous-row"));
+    }
   } catch (e) { showError(view, e); }
 }
 
