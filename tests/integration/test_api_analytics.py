@@ -1080,7 +1080,13 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
     answered from the events, in any zone: in local mean time London's year 1 begins
     before the calendar's, which the hour rows' check once tripped over with a 500."""
     client, engine, key = reader
-    store(engine, [Raw("u1", "signup", BASE, None, None)])
+    # events at the calendar's ends too: in Los Angeles' local mean time (-7:52:58) the
+    # first is still year 0, in Kolkata's (+5:53:28) the last already year 10000
+    first_moment = datetime(1, 1, 1, 3, tzinfo=UTC)
+    last_moment = datetime(9999, 12, 31, 22, tzinfo=UTC)
+    store(engine, [Raw("u1", "signup", at, None, 100, score=5)
+                   for at in (first_moment, BASE, last_moment)]
+               + [Raw("u1", "purchase", first_moment + timedelta(hours=1), None, 100)])  # fmt: skip
     first, last = "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"
     spans = ({"until": first}, {"since": last}, {"since": first, "until": first},
              {"since": first, "until": last})  # fmt: skip
@@ -1093,9 +1099,15 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
             *(("/v1/trends", {"event_type": "signup", "interval": interval, "compare": True})
               for interval in ("minute", "hour", "day", "week", "month")),
             *(("/v1/trends", {"event_type": "signup", "metric": metric, "compare": True})
-              for metric in ("weekly_active", "monthly_active")),
+              for metric in ("weekly_active", "monthly_active", "avg_per_user", "p90_per_user")),
+            *(("/v1/trends", {"event_type": "signup", "metric": metric, "compare": True,
+                              "property": "amount_cents", "interval": "month"})
+              for metric in ("sum", "median")),
             ("/v1/paths", {}),
             ("/v1/funnels", {"steps": ["signup", "purchase"]}),
+            *(("/v1/funnels", {"steps": ["signup", "purchase"], "interval": interval,
+                               "exclude": "1:2:signup"})
+              for interval in ("hour", "month")),
             ("/v1/events", {}),
             ("/v1/sessions", {}),
             ("/v1/sessions/stats", {}),
@@ -1109,5 +1121,7 @@ def test_ranges_at_the_ends_of_the_calendar_get_answers_not_errors(reader, zone:
         for insight in ("/v1/lifecycle", "/v1/stickiness"):
             for period in ("day", "week", "month"):
                 asked = {"event": "signup", "period": period, **common}
+                if insight == "/v1/stickiness":
+                    asked["compare"] = "true"
                 lived = client.get(insight, params=asked, headers=key)
                 assert lived.status_code == 200, f"{insight} {asked}: {lived.text}"

@@ -24,7 +24,9 @@ def _asked(
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
 ) -> Question:
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
-    return Question(event, period, params.timezone(timezone), flt.since, flt.until, flt.matches)
+    zone = params.timezone(timezone)
+    flt = params.in_local_calendar(flt, zone)
+    return Question(event, period, zone, flt.since, flt.until, flt.matches)
 
 
 ActivityQuestion = Annotated[Question, Depends(_asked)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import StringConstraints
 
 from eventtide.api.problems import Problem
+from eventtide.core.db.queries.calendar import local_range
 from eventtide.core.db.queries.events import Position
 from eventtide.core.db.queries.filters import (
     NUMBER,
@@ -165,6 +167,13 @@ def decode_cursor(cursor: str | None) -> Position | None:
     if position.occurred_at.tzinfo is None:
         raise bad(f"cursor {cursor!r} is not one this API made")
     return position
+
+
+def in_local_calendar(flt: EventFilter, zone: str) -> EventFilter:
+    """``flt`` narrowed as :func:`.calendar.local_range` narrows a range (its local
+    buckets all have dates)."""
+    since, until = local_range(flt.since, flt.until, zone)
+    return replace(flt, since=since, until=until)
 
 
 def timezone(name: str) -> str:

@@ -61,6 +61,7 @@ def get_funnel(
     left_out = params.exclusions(exclude, len(steps))
     window = timedelta(seconds=window_s)
     zone = params.timezone(timezone)
+    flt = params.in_local_calendar(flt, zone)
     if interval is not None and split is not None:
         raise params.bad("interval and breakdown each split the funnel: ask for one at a time")
     groups, over_time = None, None

@@ -43,6 +43,7 @@ def get_retention(
     ``counts[k]`` when they returned in period k or a later one ("on or after")."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
+    flt = params.in_local_calendar(flt, zone)
     start_matches = (*flt.matches, *map(params.parse_match, start_where))
     return_matches = (*flt.matches, *map(params.parse_match, return_where))
     with engine.connect() as conn:

@@ -13,6 +13,7 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import StickinessCountOut, StickinessPrevious, StickinessResponse
 from eventtide.core.db.queries import stickiness
+from eventtide.core.db.queries.calendar import local_range
 from eventtide.core.db.queries.filters import before
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -35,9 +36,10 @@ def get_stickiness(
         found = stickiness.stickiness(conn, asked)
         previous = None
         if compare:
-            earlier = replace(
-                asked, since=before(asked.since, asked.until - asked.since), until=asked.since
+            since, until = local_range(
+                before(asked.since, asked.until - asked.since), asked.since, asked.timezone
             )
+            earlier = replace(asked, since=since, until=until)
             before_found = stickiness.stickiness(conn, earlier)
             previous = StickinessPrevious(
                 since=earlier.since.isoformat(), until=earlier.until.isoformat(),

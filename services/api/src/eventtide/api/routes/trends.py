@@ -62,6 +62,7 @@ def get_trend(
     period)."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
+    flt = params.in_local_calendar(flt, zone)
     split = params.breakdown_of(breakdown)
     measured = params.measured_of(metric, property)
     if metric in WINDOW_DAYS and interval != "day":
@@ -101,7 +102,9 @@ def get_trend(
 
     previous = None
     if compare:
-        earlier = replace(flt, since=before(flt.since, flt.until - flt.since), until=flt.since)
+        earlier = params.in_local_calendar(
+            replace(flt, since=before(flt.since, flt.until - flt.since), until=flt.since), zone
+        )
         previous = TrendPrevious(
             since=earlier.since.isoformat(),
             until=earlier.until.isoformat(),

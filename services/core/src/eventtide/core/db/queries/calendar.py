@@ -9,8 +9,10 @@ before", stickiness's periods of a range) steps with :func:`shift` and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Integer, cast, func, literal
 
@@ -68,3 +70,31 @@ def sql_periods_between(first: Any, later: Any, period: Period) -> Any:
         return months(later) - months(first)
     days = cast(cast(later, Date) - cast(first, Date), Integer)
     return days // cast(literal(LONGEST[period].days), Integer)
+
+
+def local_range(since: datetime, until: datetime, zone: str) -> tuple[datetime, datetime]:
+    """``[since, until)`` narrowed to the moments whose wall time in ``zone`` lies in
+    years 1 to 9999. A local bucket outside them has no date to answer with (PostgreSQL
+    has year 0, Python has not): an event at 03:00 UTC on the calendar's first day is
+    still 31 December of the year before in Los Angeles' local mean time (-7:52:58),
+    and a trend of it was a 500. The API clamps an open end to years 1 and 9999; this
+    moves it to the zone's own ends."""
+    first, last = local_ends(zone)
+    since = min(max(since, first), last)
+    return since, min(max(until, since), last)
+
+
+@lru_cache(maxsize=64)
+def local_ends(zone: str) -> tuple[datetime, datetime]:
+    """The first moment of local year 1 and the moment after the last of local year 9999
+    in ``zone``, as UTC (the calendar's own ends where the zone's lie beyond them)."""
+    local = ZoneInfo(zone)
+    try:
+        first = datetime(1, 1, 1, tzinfo=local).astimezone(UTC)
+    except OverflowError:
+        first = datetime.min.replace(tzinfo=UTC)
+    try:
+        last = datetime.max.replace(tzinfo=local).astimezone(UTC) + timedelta(microseconds=1)
+    except OverflowError:
+        last = datetime.max.replace(tzinfo=UTC)
+    return first, last

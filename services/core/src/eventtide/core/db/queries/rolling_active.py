@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, String, case, func, literal, select, union_all
 
 from eventtide.core.db.queries import trends
+from eventtide.core.db.queries.calendar import local_range
 from eventtide.core.db.queries.filters import TICK, EventFilter
 from eventtide.core.db.queries.trends import OTHER_VALUE, Breakdown, TrendPoint, top_groups
 from eventtide.core.db.queries.tuning import for_analytics
@@ -48,11 +49,11 @@ def rolling_trend(
     days = WINDOW_DAYS[metric]
     zone = ZoneInfo(timezone)
     first_day, last_day = _local_day(flt.since, zone), _local_day(flt.until - TICK, zone)
-    read = replace(
-        flt,
-        since=_midnight(first_day, -(days - 1), zone),
-        until=_midnight(last_day, 1, zone),
+    # the days before since are read from the zone's first local day at the earliest
+    since, until = local_range(
+        _midnight(first_day, -(days - 1), zone), _midnight(last_day, 1, zone), timezone
     )
+    read = replace(flt, since=since, until=until)
     windows = trends.base_rows(conn, read, event_type, "day", timezone, breakdown, "unique_users")
     for_analytics(conn, hashing=True)
     rows = trends.per_person(windows, "unique_users")
