@@ -78,7 +78,7 @@ def rolling_trend(
             .distinct()
             .cte("labelled")
         )
-    found = conn.execute(_changes(rows, days))
+    found = conn.execute(_changes(rows, days, datetime.combine(last_day, time())))
     return _series(found, first_day, last_day)
 
 
@@ -102,9 +102,11 @@ def _midnight(day: date, shift_days: int, zone: ZoneInfo) -> datetime:
         )
 
 
-def _changes(rows: Any, days: int) -> Any:
+def _changes(rows: Any, days: int, last: datetime) -> Any:
     """(group, local day, change): +1 where a person's run of covered days begins, -1
-    the day after it ends, summed per group and day."""
+    the day after it ends, summed per group and day; the ends after ``last`` (the last
+    day asked) change no day asked and are left out: past year 9999 they would have no
+    date to be read as."""
     window: dict[str, Any] = {
         "partition_by": (rows.c.grp, rows.c.person_id),
         "order_by": rows.c.bucket,
@@ -121,7 +123,10 @@ def _changes(rows: Any, days: int) -> Any:
     )
     ends = select(
         marked.c.grp, (marked.c.bucket + span).label("day"), literal(-1).label("change")
-    ).where(marked.c.after.is_(None) | (marked.c.after - marked.c.bucket > span))
+    ).where(
+        marked.c.after.is_(None) | (marked.c.after - marked.c.bucket > span),
+        marked.c.bucket + span <= last,
+    )
     changes = union_all(starts, ends).subquery("changes")
     return (
         select(changes.c.grp, changes.c.day, func.sum(changes.c.change))
@@ -138,13 +143,15 @@ def _series(found: Any, first_day: date, last_day: date) -> list[TrendPoint]:
         changes[group][day.date()] = int(change)
     points = []
     for group, by_day in changes.items():
-        # nobody is active before a group's first change or from its last (every run ended)
-        day, last = max(first_day, min(by_day)), min(last_day, max(by_day))
+        # nobody is active before a group's first change, nor from its last where every
+        # run ended by then (a run ending after the last day asked has no end here)
+        day = max(first_day, min(by_day))
+        last = last_day if sum(by_day.values()) else min(last_day, max(by_day))
         active = sum(change for on, change in by_day.items() if on < day)
-        while day <= last:
-            active += by_day.get(day, 0)
+        for offset in range((last - day).days + 1):  # not day += 1: the last may be 9999's
+            on = day + timedelta(days=offset)
+            active += by_day.get(on, 0)
             if active:
-                points.append(TrendPoint(datetime.combine(day, time()), group, active))
-            day += timedelta(days=1)
+                points.append(TrendPoint(datetime.combine(on, time()), group, active))
     points.sort(key=lambda p: (p.bucket, (p.group or "").encode()))
     return points
