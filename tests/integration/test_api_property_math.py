@@ -119,7 +119,7 @@ purchase = st.builds(
 def test_property_math_equals_the_oracle(reader, math: str) -> None:
     client, engine, key = reader
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         events=st.lists(purchase, max_size=40),
         measured=st.sampled_from(["properties.score", "amount_cents"]),

@@ -132,7 +132,7 @@ def test_api_conforms_with_and_without_credentials(running, with_key: bool) -> N
             continue  # an endless stream by design: tested over real HTTP elsewhere
         run = given(case=operation.as_strategy())(_runner(credentials))
         run = settings(
-            max_examples=30 if credentials else 5,
+            max_examples=25 if credentials else 5,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),

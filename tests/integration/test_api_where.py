@@ -236,7 +236,7 @@ def test_every_question_answers_a_filter_as_the_events_it_keeps(reader, question
     the hour rows where whole hours allow, properties from the events."""
     client, engine, key = reader
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         events=st.lists(event, max_size=40),
         where=st.lists(where_item, min_size=1, max_size=2),
