@@ -13,8 +13,7 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import StickinessCountOut, StickinessPrevious, StickinessResponse
 from eventtide.core.db.queries import stickiness
-from eventtide.core.db.queries.calendar import local_range
-from eventtide.core.db.queries.filters import before
+from eventtide.core.db.queries.calendar import local_range_before
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
@@ -36,9 +35,7 @@ def get_stickiness(
         found = stickiness.stickiness(conn, asked)
         previous = None
         if compare:
-            since, until = local_range(
-                before(asked.since, asked.until - asked.since), asked.since, asked.timezone
-            )
+            since, until = local_range_before(asked.since, asked.until, asked.timezone)
             earlier = replace(asked, since=since, until=until)
             before_found = stickiness.stickiness(conn, earlier)
             previous = StickinessPrevious(

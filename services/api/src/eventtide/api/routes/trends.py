@@ -13,7 +13,8 @@ from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
-from eventtide.core.db.queries.filters import EventFilter, before
+from eventtide.core.db.queries.calendar import local_range_before
+from eventtide.core.db.queries.filters import EventFilter
 from eventtide.core.db.queries.per_user import PER_USER, PerUser, per_user_trend
 from eventtide.core.db.queries.property_math import Math, property_trend
 from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
@@ -102,9 +103,8 @@ def get_trend(
 
     previous = None
     if compare:
-        earlier = params.in_local_calendar(
-            replace(flt, since=before(flt.since, flt.until - flt.since), until=flt.since), zone
-        )
+        start, end = local_range_before(flt.since, flt.until, zone)
+        earlier = replace(flt, since=start, until=end)
         previous = TrendPrevious(
             since=earlier.since.isoformat(),
             until=earlier.until.isoformat(),

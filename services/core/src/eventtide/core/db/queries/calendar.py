@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Integer, cast, func, literal
 
+from eventtide.core.db.queries.filters import TICK, before
+
 Period = Literal["day", "week", "month"]
 
 LONGEST: Final = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
@@ -94,7 +96,13 @@ def local_ends(zone: str) -> tuple[datetime, datetime]:
     except OverflowError:
         first = datetime.min.replace(tzinfo=UTC)
     try:
-        last = datetime.max.replace(tzinfo=local).astimezone(UTC) + timedelta(microseconds=1)
+        last = datetime.max.replace(tzinfo=local).astimezone(UTC) + TICK
     except OverflowError:
         last = datetime.max.replace(tzinfo=UTC)
     return first, last
+
+
+def local_range_before(since: datetime, until: datetime, zone: str) -> tuple[datetime, datetime]:
+    """The range of the same length just before ``since`` (PostHog's "previous period"
+    of a compared question), narrowed as :func:`local_range` narrows one."""
+    return local_range(before(since, until - since), since, zone)

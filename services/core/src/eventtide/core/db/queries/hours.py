@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, MetaData, String, Table, Text
 
 from eventtide.core.db.queries.calendar import Period, start_of
-from eventtide.core.db.queries.filters import Match, holds
+from eventtide.core.db.queries.filters import TICK, Match, holds
 
 HOURS: Final = Table(
     "event_hours",
@@ -48,7 +48,6 @@ _EARLIEST: Final = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
 _LATEST: Final = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
 """Beyond these the hour arithmetic and the zone's local time would leave the calendar
 (years 1 and 9999; the API clamps an open range to them)."""
-_TICK: Final = timedelta(microseconds=1)
 
 WINDOW_HOURS: Final = 24
 """The shortest window of :func:`bucket_windows` (it ends at the first bucket change
@@ -106,7 +105,7 @@ def aligned(first: datetime, last: datetime, timezone: str) -> bool:
         if offset is None or offset % _HOUR:
             return False
         after = (hour + _HOUR).astimezone(zone).utcoffset()
-        if after != offset and (hour + _HOUR - _TICK).astimezone(zone).utcoffset() != offset:
+        if after != offset and (hour + _HOUR - TICK).astimezone(zone).utcoffset() != offset:
             return False
         hour, offset = hour + _HOUR, after
     return True
