@@ -201,10 +201,10 @@ def funnel(
 
     reached = [0] * len(steps)
     gaps: list[list[float]] = [[] for _ in steps]
-    journeys = _journeys(events, steps, window, since, until, person, country, step_countries)
-    for who, times in journeys.items():
-        if _excluded(events, who, times, window, person, exclusions):
-            continue
+    journeys = _journeys(
+        events, steps, window, since, until, person, country, step_countries, exclusions
+    )
+    for times in journeys.values():
         for index, at in enumerate(times):
             reached[index] += 1
             if index:
@@ -217,14 +217,14 @@ def funnel(
 def funnel_over_time(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     zone: str, interval: str, person: Person = _itself, exclusions: Exclusions = (),
+    country: str | None = None,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
     """[(period, users per step)], as ``GET /v1/funnels?interval=...`` answers its
-    ``over_time``: each entrant counted in the local period of their entry."""
+    ``over_time``: each entrant counted in the local period where their counted attempt
+    began."""
     periods: dict[str, list[int]] = {}
-    journeys = _journeys(events, steps, window, since, until, person, None, None)
-    for who, times in journeys.items():
-        if _excluded(events, who, times, window, person, exclusions):
-            continue
+    journeys = _journeys(events, steps, window, since, until, person, country, None, exclusions)
+    for times in journeys.values():
         start = local_bucket(times[0], zone, interval).isoformat()
         users = periods.setdefault(start, [0] * len(steps))
         for index in range(len(times)):
@@ -235,8 +235,17 @@ def funnel_over_time(
 def _journeys(
     events: list[Raw], steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person, country: str | None, step_countries: dict[int, str] | None,
+    exclusions: Exclusions,
 ) -> dict[str, list[datetime]]:  # fmt: skip
-    """Each entrant's times of the steps they reached, in order."""
+    """Each entrant's counted attempt (the times of the steps it reached), the excluded
+    left out.
+
+    Written from the definition, one attempt per entry event: every ``steps[0]`` event
+    in the range starts one, which takes each next step at that type's first event
+    after its previous step and within ``window`` of its own start. A person counts
+    their attempt that reached the most steps; of those, the one that reached its last
+    step first, and of those the one that started last (PostHog's funnel: the attempt
+    its event loop finds first at the deepest step)."""
     only = step_countries or {}
     by_user: dict[str, list[Raw]] = defaultdict(list)
     for e in events:
@@ -248,38 +257,58 @@ def _journeys(
             if e.event_type == steps[0] and since <= e.occurred_at < until
             and (country is None or e.country == country) and only.get(0, e.country) == e.country
         ]  # fmt: skip
-        if not entries:
+        attempts = [_attempt(user_events, steps, window, only, t0) for t0 in entries]
+        if not attempts or _excluded(user_events, attempts, steps, window, exclusions):
             continue
-        times = [min(entries)]
-        for index, step in enumerate(steps[1:], start=1):
-            later = [
-                e.occurred_at for e in user_events
-                if e.event_type == step and times[-1] < e.occurred_at <= times[0] + window
-                and only.get(index, e.country) == e.country
-            ]  # fmt: skip
-            if not later:
-                break
-            times.append(min(later))
-        journeys[who] = times
+        deepest = max(len(a) for a in attempts)
+        journeys[who] = min(
+            (a for a in attempts if len(a) == deepest), key=lambda a: (a[-1], -a[0].timestamp())
+        )
     return journeys
 
 
+def _attempt(
+    user_events: list[Raw], steps: list[str], window: timedelta, only: dict[int, str],
+    t0: datetime,
+) -> list[datetime]:  # fmt: skip
+    """The times of the steps an attempt starting at ``t0`` reaches."""
+    times = [t0]
+    for index, step in enumerate(steps[1:], start=1):
+        later = [
+            e.occurred_at for e in user_events
+            if e.event_type == step and times[-1] < e.occurred_at <= t0 + window
+            and only.get(index, e.country) == e.country
+        ]  # fmt: skip
+        if not later:
+            break
+        times.append(min(later))
+    return times
+
+
 def _excluded(
-    events: list[Raw], who: str, times: list[datetime], window: timedelta, person: Person,
-    exclusions: Exclusions,
+    user_events: list[Raw], attempts: list[list[datetime]], steps: list[str],
+    window: timedelta, exclusions: Exclusions,
 ) -> bool:  # fmt: skip
-    """Whether ``who`` did an excluded event after the exclusion's first step and before
-    its second (a window after the first where they never reached the second)."""
+    """Whether an excluded event fell inside an attempt: strictly after its first
+    exclusion step and before its second (before a window after the attempt's start
+    where it never reached the second), and before the person first finished the
+    funnel (PostHog's event loop stops there)."""
+    finished = [a[-1] for a in attempts if len(a) == len(steps)]
+    done = min(finished) if finished else None
     for event_type, first, second in exclusions:
-        if first >= len(times):
-            continue
-        end = times[second] if second < len(times) else times[first] + window
-        if any(
-            person(e.user_id) == who and e.event_type == event_type
-            and times[first] < e.occurred_at < end
-            for e in events
-        ):  # fmt: skip
-            return True
+        for times in attempts:
+            if first >= len(times):
+                continue
+            for e in user_events:
+                if e.event_type != event_type or (done is not None and e.occurred_at >= done):
+                    continue
+                inside = (
+                    e.occurred_at < times[second]
+                    if second < len(times)
+                    else e.occurred_at <= times[0] + window
+                )
+                if times[first] < e.occurred_at and inside:
+                    return True
     return False
 
 
@@ -291,12 +320,11 @@ def funnel_groups(
     """[(group, funnel)], as ``GET /v1/funnels?breakdown=context.country`` answers its
     ``groups``: a person's group is the country of their entry event (the smallest if
     several entry events share its time; ``(none)`` without one); the ``top`` groups by
-    entrants (ties to the smaller name) stay, the rest are ``(other)``, listed last."""
-    journeys = _journeys(events, steps, window, since, until, person, country, step_countries)
-    left_out = {
-        who for who, times in journeys.items()
-        if _excluded(events, who, times, window, person, exclusions)
-    }  # fmt: skip
+    entrants (ties to the smaller name) stay, the rest are ``(other)``, listed last (the
+    excluded ranked nowhere)."""
+    counted = _journeys(
+        events, steps, window, since, until, person, country, step_countries, exclusions
+    )
     entry: dict[str, datetime] = {}
     chosen = [
         e for e in events
@@ -306,7 +334,7 @@ def funnel_groups(
     ]  # fmt: skip
     for e in chosen:
         who = person(e.user_id)
-        if who in left_out:
+        if who not in counted:  # excluded
             continue
         if who not in entry or e.occurred_at < entry[who]:
             entry[who] = e.occurred_at

@@ -628,6 +628,22 @@ def _near(since: datetime, until: datetime) -> st.SearchStrategy[list[Raw]]:
     )
 
 
+def _attempts(since: datetime) -> st.SearchStrategy[list[Raw]]:
+    """Two persons' events close together early in the range: several attempts each,
+    whose starts, shared steps and windows decide which one counts."""
+    return st.lists(
+        st.builds(
+            Raw,
+            user_id=st.sampled_from(["u0", "u1"]),
+            event_type=st.sampled_from(["purchase", "page_view", "signup"]),
+            occurred_at=st.integers(0, 180).map(lambda m: since + timedelta(minutes=m)),
+            country=st.sampled_from(["DE", "FR", None]),
+            amount_cents=st.none(),
+        ),
+        max_size=16,
+    )
+
+
 def _store_for_funnels(engine: Engine, events: list[Raw], links: list[Link]) -> Resolution:
     """``store``, with ``properties.source = test`` added to every event."""
     persons = store(engine, events, links)
@@ -696,7 +712,7 @@ def test_funnels_equal_the_oracle(reader) -> None:
         data,
     ) -> None:  # fmt: skip
         since, until = span
-        events = [*events, *data.draw(_near(since, until))]
+        events = [*events, *data.draw(_near(since, until)), *data.draw(_attempts(since))]
         persons = _store_for_funnels(engine, events, links)
         only = dict([step_where]) if step_where and step_where[0] < len(steps) else {}
         exclusions = [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
@@ -858,6 +874,52 @@ def test_an_exclusion_leaves_out_whoever_did_the_event_between_its_steps(reader)
     assert answer.status_code == 422, answer.text
 
 
+def test_a_person_counts_their_best_attempt_at_the_funnel(reader) -> None:
+    """PostHog's rule: each entry event starts an attempt, and a person counts the one
+    that went furthest (of those, the one that finished first, and of those the one
+    that started last). With a one-hour window: r1's first view times out, its second
+    converts (the first-entry rule counted no purchase); r2's two views share one
+    purchase (30 minutes from the later view); r3 finishes first after 40 minutes and
+    again faster later (the first counts); r4 applied a coupon inside its first attempt
+    only (left out: PostHog drops the person); r5's coupon came after it first finished
+    (it stays); r7's came a window after its view, never followed by a purchase (left
+    out: the window's end is inside). Hourly, r1 counts in the hour of its second view."""
+    client, engine, key = reader
+    t = BASE + timedelta(hours=1)
+    at = lambda m: t + timedelta(minutes=m)  # noqa: E731
+    plan = {
+        "r1": [("page_view", 0), ("page_view", 120), ("purchase", 150)],
+        "r2": [("page_view", 0), ("page_view", 20), ("purchase", 50)],
+        "r3": [("page_view", 0), ("purchase", 40), ("page_view", 120), ("purchase", 125)],
+        "r4": [("page_view", 0), ("coupon", 10), ("page_view", 120), ("purchase", 130)],
+        "r5": [("page_view", 0), ("purchase", 10), ("page_view", 15), ("coupon", 20)],
+        "r6": [("page_view", 0), ("signup", 5), ("page_view", 10), ("signup", 15),
+               ("purchase", 20)],
+        "r7": [("page_view", 0), ("coupon", 60)],
+    }  # fmt: skip
+    events = [Raw(u, kind, at(m), "DE", None) for u, steps in plan.items() for kind, m in steps]
+    _store_for_funnels(engine, events, [])
+    steps = ["page_view", "purchase"]
+    since, until = BASE, BASE + timedelta(hours=6)
+    query = {"steps": steps, "window_s": 3_600, "since": since.isoformat(),
+             "until": until.isoformat(), "exclude": ["1:2:coupon"]}  # fmt: skip
+    args = dict(steps=steps, window=timedelta(hours=1), since=since, until=until,
+                exclusions=[("coupon", 0, 1)])  # fmt: skip
+    got = _funnel(client, key, query)
+    assert got == [("page_view", 5, None), ("purchase", 5, 30 * 60.0)]  # 30, 30, 40, 10, 10
+    assert got == funnel(events, **args)
+    assert [n for _, n, _ in _funnel(client, key, query | {"exclude": []})] == [7, 6]
+    # r6's two attempts finish at the same purchase: the later one counts (5 and 5 minutes)
+    three = ["page_view", "signup", "purchase"]
+    got = _funnel(client, key, query | {"steps": three, "exclude": []})
+    assert got == [("page_view", 7, None), ("signup", 1, 300.0), ("purchase", 1, 300.0)]
+    assert got == funnel(events, **args | {"steps": three, "exclusions": []})
+    hourly = _hourly(client, key, query)
+    wall = lambda h: (t + timedelta(hours=h)).replace(tzinfo=None).isoformat()  # noqa: E731
+    assert hourly == [(wall(0), [4, 4]), (wall(2), [1, 1])]
+    assert hourly == funnel_over_time(events, **args, zone="UTC", interval="hour")
+
+
 def test_a_step_filter_counts_only_that_steps_matching_events(reader) -> None:
     """p3's first purchase is from DE and its second from FR: under
     ``step_where=2:context.country=FR`` it reaches the step at the second, later one."""
@@ -898,7 +960,8 @@ def test_funnel_entries_read_first_hours_from_event_hours(reader) -> None:
     event_hours: moving one id's stored hour by one changes that answer and not the one
     read from the events alone. Entries in the range's partial first hour and in the
     hour of ``until`` count by their own times, and a country filter picks the first
-    event of that country within the id's first hour with one."""
+    event of that country within the id's first hour with one (seen in the hour an
+    entrant who never went on is counted in)."""
     client, engine, key = reader
     since, until = BASE + timedelta(minutes=30), BASE + timedelta(hours=6, minutes=30)
     minutes = {"early": 10, "head": 40, "middle": 150, "last": 6 * 60 + 20,
@@ -906,9 +969,9 @@ def test_funnel_entries_read_first_hours_from_event_hours(reader) -> None:
     events = [Raw(user, "page_view", BASE + timedelta(minutes=m), "DE", None)
               for user, m in minutes.items()]  # fmt: skip
     events += [Raw("mixed", "page_view", BASE + timedelta(minutes=m), country, None)
-               for m, country in ((65, "FR"), (100, "DE"))]  # fmt: skip
+               for m, country in ((65, "FR"), (130, "DE"))]  # fmt: skip
     events += [Raw(user, "purchase", BASE + timedelta(hours=8), "DE", None)
-               for user in [*minutes, "mixed"]]  # fmt: skip
+               for user in minutes]  # fmt: skip
     _store_for_funnels(engine, events, [])
     steps = ["page_view", "purchase"]
     query = {"steps": steps, "window_s": 86_400, "since": since.isoformat(),
@@ -916,21 +979,32 @@ def test_funnel_entries_read_first_hours_from_event_hours(reader) -> None:
     in_de = query | {"where": ["context.country=DE"]}
     args = dict(steps=steps, window=timedelta(days=1), since=since, until=until)
     expected, expected_de = funnel(events, **args), funnel(events, **args, country="DE")
-    assert [n for _, n, _ in expected] == [4, 4]  # head, middle, last, mixed
-    assert expected_de[1][2] != expected[1][2]  # mixed enters 35 minutes later in DE
+    assert [n for _, n, _ in expected] == [4, 3]  # head, middle, last; mixed
+    hourly = dict(zone="UTC", interval="hour")
+    by_hour = funnel_over_time(events, **args, **hourly)
+    by_hour_de = funnel_over_time(events, **args, **hourly, country="DE")
+    assert by_hour != by_hour_de  # mixed enters at 01:05 (FR), or at 02:10 in DE
     assert _funnel(client, key, query) == expected
     assert _funnel(client, key, in_de) == expected_de
-    everywhere = [EVERYWHERE]
-    assert _funnel(client, key, query | {"where": everywhere}) == expected
-    with engine.begin() as conn:
+    everywhere = {"where": [EVERYWHERE]}
+    de_everywhere = {"where": ["context.country=DE", EVERYWHERE]}
+    asked = ((query, by_hour), (in_de, by_hour_de), (query | everywhere, by_hour),
+             (in_de | de_everywhere, by_hour_de))  # fmt: skip
+    assert [_hourly(client, key, q) for q, _ in asked] == [want for _, want in asked]
+    with engine.begin() as conn:  # mixed's hours one later: 02:00 (FR: 02:10) and 03:00 (DE)
         conn.execute(
-            text("UPDATE event_hours SET hour = hour + interval '1 hour' WHERE user_id = 'middle'"
-                 " AND event_type = 'page_view'")
+            text("UPDATE event_hours SET hour = hour + interval '1 hour' WHERE user_id = 'mixed'")
         )  # fmt: skip
-    assert _funnel(client, key, query) != expected
-    assert _funnel(client, key, in_de) != expected_de
-    assert _funnel(client, key, query | {"where": everywhere}) == expected
-    assert _funnel(client, key, in_de | {"where": [*in_de["where"], *everywhere]}) == expected_de
+    assert _hourly(client, key, query) != by_hour
+    assert _hourly(client, key, in_de) != by_hour_de
+    assert _funnel(client, key, in_de) != expected_de  # no DE event in 03:00-04:00
+    assert [_hourly(client, key, q) for q, _ in asked[2:]] == [want for _, want in asked[2:]]
+
+
+def _hourly(client, key, query: dict) -> list[tuple[str, list[int]]]:
+    answer = client.get("/v1/funnels", params=query | {"interval": "hour"}, headers=key)
+    assert answer.status_code == 200, answer.text
+    return [(p["start"], p["users"]) for p in answer.json()["over_time"]]
 
 
 def _us(at: datetime) -> int:

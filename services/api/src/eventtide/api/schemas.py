@@ -258,7 +258,7 @@ class FunnelStepOut(BaseModel):
 
 
 class FunnelGroupOut(BaseModel):
-    """The funnel of the persons whose entry event had one breakdown value."""
+    """The funnel of the persons whose first entry event had one breakdown value."""
 
     group: str = Field(examples=["DE"], description="the value, `(none)` or `(other)`")
     steps: list[FunnelStepOut]

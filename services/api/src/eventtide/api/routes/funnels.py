@@ -45,10 +45,12 @@ def get_funnel(
         Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
     ] = "UTC",
 ) -> FunnelResponse:
-    """Users enter at their first ``steps[0]`` event in ``[since, until)`` (the filter
-    applies to that entry event); each next step is its type's first event after the
-    previous step and within ``window_s`` of the entry. With ``breakdown`` each user
-    counts in the group of their entry event's value (first touch): the ``top`` values
+    """Each ``steps[0]`` event in ``[since, until)`` starts an attempt (the filter
+    applies to those entry events); an attempt takes each next step at its type's first
+    event after the previous step and within ``window_s`` of its start, and a person
+    counts the attempt that went furthest (PostHog's rule: a user who comes back and
+    converts later counts). With ``breakdown`` each user counts in the group of their
+    first entry event's value (first touch): the ``top`` values
     by entrants, and ``(other)`` for the rest. ``step_where`` filters one step's events
     (``2:context.platform=ios``: only iOS events count for the second step).
     ``exclude=1:2:coupon_applied`` leaves out of the whole funnel everyone who applied a

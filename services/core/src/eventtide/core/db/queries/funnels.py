@@ -1,48 +1,63 @@
-"""Funnels: ordered steps (event types), a conversion window from the first step.
+"""Funnels: ordered steps (event types), a conversion window from each attempt's start.
 
 People, not ids, go through a funnel: a person (the ``persons`` rule: an anonymous id
-and the user id it was identified as are one) enters with their first step-1 event in
-the range; each later step counts at its first event strictly after the previous
-step's and within ``window`` of the entry (sequential funnel, PostHog's default
-order). One CTE per step, each reading only the previous one, so the cost grows
-linearly with the number of steps. A step may have filters of its own (any operator, as
-the question's filter; PostHog's per-step property filters): only its events that match
-them count for it. Medians are of the seconds between consecutive
-steps, over the persons who made both.
+and the user id it was identified as are one) enters with any step-1 event in the range,
+and every such event starts an attempt. An attempt takes each later step at its type's
+first event strictly after its previous step and within ``window`` of its own start; a
+person counts the attempt that reached the most steps, of those the one that reached its
+last step first, and of those the one that started last. That is PostHog's funnel (its
+``aggregate_funnel`` event loop: each entry event restarts the first step, each step
+advances the latest attempt that reached the step before, and the first attempt to reach
+a deeper step is the one reported). Counting only each person's first entry, as this
+module did before, undercounts whoever comes back: on the generator's 2,000 users over
+30 days, a one-hour view, cart, checkout, purchase funnel had 88 purchasers by first
+entries and 928 by attempts; with a 14-day window, 753 and 928. A step may have filters
+of its own (any operator, as the question's filter; PostHog's per-step property
+filters): only its events that match them count for it. Medians are of the seconds
+between consecutive steps of each person's counted attempt.
 
-One statement answers every step. The entries are grouped by id before persons are
-resolved (10,000 ids instead of 499,000 events at 1,000,000 stored), and each later
-step type is its own CTE read by type and time, so PostgreSQL knows its size: a
-shared CTE of all later types was estimated at 122 rows instead of 3,407 and joined by
-a nested loop that cost 1.3 s of the 1.7 s the four separate statements took.
+Only the attempts no other beats are followed. Of the entries before a step-2 event, the
+latest is the one to follow (the same next steps, a later end of its window): one
+backward probe of the ``(event_type, user_id, occurred_at)`` index per step-2 event and
+id of its person finds it, so the cost follows the step-2 events, not the entries (half
+a million page views at 1,000,000 events). Later steps are one CTE each, reading only
+the step before.
+
+One statement answers every step. The first entries (who entered, the counted attempt of
+whoever took no second step, and a breakdown's value) are grouped by id before persons
+are resolved (10,000 ids instead of 499,000 events at 1,000,000 stored), and each later
+step type is its own CTE read by type and time, so PostgreSQL knows its size: a shared
+CTE of all later types was estimated at 122 rows instead of 3,407 and joined by a nested
+loop that cost 1.3 s of the 1.7 s the four separate statements took.
 
 Finding the entries grew with the events: each id's first step-1 event grouped every
 index entry of that type in the range (499,236 ``page_view`` entries at 1,000,000
-events, 143 of the funnel's 203 ms). Where it is exact (PostgreSQL, and the filter
-only on fields an ``event_hours`` row carries: :func:`_first_whole_hour`), each id's
-first UTC hour with the type is read from those rows instead, and its exact first time
-from the events of that one hour (one probe of the ``(event_type, user_id,
-occurred_at)`` index per id); the events before the range's first whole hour are read
-as before. The cost then follows the ids' active hours, not their events: in-process,
-the bench's funnel took 1,250 ms before and 560 ms after at 10,000,000 events, and at
-1,000,000 about 40 ms more than before (111 against 149 ms; grouping 216,872 hour rows
-is no cheaper there than grouping 499,236 index entries). docs/api.md has the figures.
+events, 143 of the funnel's 203 ms). Where it is exact (PostgreSQL, and the filter only
+on fields an ``event_hours`` row carries: :func:`_first_whole_hour`), each id's first
+UTC hour with the type is read from those rows instead, and its exact first time from
+the events of that one hour (one probe of the ``(event_type, user_id, occurred_at)``
+index per id); the events before the range's first whole hour are read as before. The
+cost then follows the ids' active hours, not their events: in-process, the bench's
+funnel took 1,250 ms before and 560 ms after at 10,000,000 events, and at 1,000,000
+about 40 ms more than before (111 against 149 ms; grouping 216,872 hour rows is no
+cheaper there than grouping 499,236 index entries). docs/api.md has the figures.
 
 A breakdown (PostHog's, attributed to the first touchpoint) puts each person in the
-group of their entry event's value, and the chain of steps carries that group along.
-The value is read with each id's entry (one more probe of the ``(event_type, user_id,
-occurred_at)`` index per id, at its entry time; the smallest value in byte order when
-two such events differ), and a person takes that of their earliest id; the ``top``
-groups by entrants stay, ties to the smaller value, and the rest are one ``(other)``
-group, as the trend's breakdown does. (Looking the value up per person after persons
-were resolved joined on the person expression, which no index serves: 14.8 s against
-the plain funnel's 130 ms at 1,000,000 events.)
+group of their first entry event's value, whichever attempt counts. The value is read
+with each id's entry (one more probe of the ``(event_type, user_id, occurred_at)`` index
+per id, at its entry time; the smallest value in byte order when two such events
+differ), and a person takes that of their earliest id; the ``top`` groups by entrants
+stay, ties to the smaller value, and the rest are one ``(other)`` group, as the trend's
+breakdown does. (Looking the value up per person after persons were resolved joined on
+the person expression, which no index serves: 14.8 s against the plain funnel's 130 ms
+at 1,000,000 events.)
 
-Exclusion steps (PostHog's) are one more join per exclusion: the persons of the step it
-starts from, their time at the step it ends at (if they reached it), and the excluded
-type's events with their persons, as a later step's are read. The persons found are
-left out of every step's count, and of the breakdown's ranking, so each group is
-carried as a person's label joined at the count rather than along the chain of steps.
+Exclusion steps (PostHog's) leave out a person with an excluded event inside any of
+their attempts, between its two steps, before they first finished the funnel (see
+:func:`_excluded`): one more join per exclusion, of the attempts at the step it starts
+from, their time at the step it ends at, and the excluded type's events. The persons
+found are left out of every step's count, and of the breakdown's ranking, so each group
+is a person's label joined at the count.
 """
 
 from __future__ import annotations
@@ -63,12 +78,13 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import TIMESTAMP, aggregate_order_by, distinct_on
 
 from eventtide.core.db.queries.filters import (
     EVENTS,
@@ -89,6 +105,7 @@ from eventtide.core.db.queries.trends import (
     top_groups,
 )
 from eventtide.core.db.queries.tuning import for_analytics
+from eventtide.core.db.tables import PERSONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +152,9 @@ def funnel(
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
     for_analytics(conn)
-    ctes = _chain(conn, flt, steps, window, step_matches or {})
-    excluded = _excluded(ctes, exclusions, flt, window)
-    rows = conn.execute(_counted(ctes, excluded))
+    chain = _chain(conn, flt, steps, window, step_matches or {})
+    excluded = _excluded(chain, exclusions, window)
+    rows = conn.execute(_counted(chain, excluded))
     return _steps(steps, {int(i): (int(n), m) for i, _, n, m in rows})
 
 
@@ -155,11 +172,11 @@ def funnel_groups(
     """The funnel of each of the ``top`` entry values (by entrants, those excluded left
     out) and of ``(other)``, largest first, ``(other)`` last."""
     for_analytics(conn)
-    ctes = _chain(conn, flt, steps, window, step_matches or {}, breakdown)
-    excluded = _excluded(ctes, exclusions, flt, window)
-    groups = _grouped(ctes[0], top, excluded)
+    chain = _chain(conn, flt, steps, window, step_matches or {}, breakdown)
+    excluded = _excluded(chain, exclusions, window)
+    groups = _grouped(chain.first, top, excluded)
     found: dict[str, dict[int, tuple[int, Any]]] = defaultdict(dict)
-    for index, group, users, median in conn.execute(_counted(ctes, excluded, groups)):
+    for index, group, users, median in conn.execute(_counted(chain, excluded, groups)):
         found[str(group)][int(index)] = (int(users), median)
     order = sorted(found, key=lambda g: (g == OTHER_VALUE, -found[g][0][0], g.encode()))
     return [FunnelGroup(group, _steps(steps, found[group])) for group in order]
@@ -186,17 +203,17 @@ def funnel_over_time(
     exclusions: Sequence[Exclusion] = (),
 ) -> list[FunnelPeriod]:
     """Per local period of the entries (PostHog's funnel "historical trends"): each
-    period's entrants and how many of them reached each step, within the window of
-    their own entry (so a late period's conversion may still grow). Periods without an
-    entrant are left out."""
+    period's entrants (a person in the period where their counted attempt began) and
+    how many of them reached each step, within the window of that attempt (so a late
+    period's conversion may still grow). Periods without an entrant are left out."""
     for_analytics(conn)
-    ctes = _chain(conn, flt, steps, window, step_matches or {})
-    excluded = _excluded(ctes, exclusions, flt, window)
-    entries = ctes[0]
-    period = func.date_trunc(interval, func.timezone(timezone, entries.c.t0))
-    periods = select(entries.c.person_id, period.label("grp")).cte("periods")
+    chain = _chain(conn, flt, steps, window, step_matches or {})
+    excluded = _excluded(chain, exclusions, window)
+    counted = chain.counted
+    period = func.date_trunc(interval, func.timezone(timezone, counted.c.t0))
+    periods = select(counted.c.person_id, period.label("grp")).cte("periods")
     found: dict[datetime, list[int]] = {}
-    for index, start, users, _ in conn.execute(_counted(ctes, excluded, periods)):
+    for index, start, users, _ in conn.execute(_counted(chain, excluded, periods)):
         found.setdefault(start, [0] * len(steps))[int(index)] = int(users)
     return [FunnelPeriod(start, found[start]) for start in sorted(found)]
 
@@ -211,6 +228,24 @@ def _steps(steps: Sequence[str], found: dict[int, tuple[int, Any]]) -> list[Funn
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """The CTEs of one funnel: ``first``, each person's first entry (``t0``, with its
+    ``value`` under a breakdown); ``attempts[k]``, the attempts that reached step
+    ``k + 1`` (``person_id``, ``t0`` .. ``t<k + 1>``; ``attempts[0]`` is built from
+    each person's latest entry before a step-2 event); ``counted``, each entrant's
+    counted attempt (``person_id``, ``reached``: the index of its last step, ``t0`` ..
+    ``t<n - 1>``, NULL past ``reached``); and what :func:`_excluded` needs to look for
+    an attempt's start again (the entry filter, its type)."""
+
+    first: Any
+    attempts: list[Any]
+    counted: Any
+    entry: EventFilter
+    entry_type: str
+    steps: int
+
+
 def _chain(
     conn: Connection,
     flt: EventFilter,
@@ -218,77 +253,193 @@ def _chain(
     window: timedelta,
     step_matches: StepMatches,
     breakdown: Breakdown | None = None,
-) -> list[Any]:
-    """One CTE per step: the persons who reached it with their step times (the first
-    with each one's entry ``value`` too, with a breakdown). A later step's events are
-    one CTE per type and filters, shared by the steps that repeat both."""
+) -> _Chain:
+    """The attempts of every entrant, step by step, and the one each person counts.
+
+    Each later step is one CTE reading only the step before, its events one CTE per
+    type and filters (shared by the steps that repeat both). Only the attempts that no
+    other beats are followed: of the entries before a step-2 event, the latest (the
+    same next steps, and a later end of the window), found by one backward probe of
+    the ``(event_type, user_id, occurred_at)`` index per step-2 event and id."""
     entry = replace(flt, matches=(*flt.matches, *step_matches.get(0, ())))
     first_hour = _first_whole_hour(conn, entry)
-    entries = (
+    first = (
         _entries(entry, steps[0], breakdown)
         if first_hour is None
         else _entries_from_hours(entry, steps[0], first_hour, breakdown)
     )
-    ctes = [entries]
     later: dict[tuple[str, tuple[Match, ...]], Any] = {}
+    attempts: list[Any] = []
     for index, step in enumerate(steps[1:], start=1):
         key = (step, tuple(step_matches.get(index, ())))
         if key not in later:
             end = after(flt.until, window)
             later[key] = _events_of(step, key[1], flt.since, end, name=f"e{len(later) + 1}")
-        ctes.append(_reached(ctes[-1], later[key], index, window))
-    return ctes
+        if index == 1:
+            starts = _latest_entries(later[key], entry, steps[0], window, name="entered1")
+            attempts.append(
+                select(
+                    starts.c.person_id,
+                    starts.c.t0,
+                    func.min(starts.c.occurred_at).label("t1"),
+                )
+                .group_by(starts.c.person_id, starts.c.t0)
+                .cte("s1")
+            )
+        else:
+            attempts.append(_reached(attempts[-1], later[key], index, window))
+    counted = _counted_attempts(first, attempts, len(steps))
+    return _Chain(first, attempts, counted, entry, steps[0], len(steps))
 
 
-def _excluded(
-    ctes: list[Any], exclusions: Sequence[Exclusion], flt: EventFilter, window: timedelta
-) -> Any | None:
+def _latest_entries(
+    events: Any, entry: EventFilter, step: str, window: timedelta, *, name: str
+) -> Any:
+    """Each row of ``events`` (``person_id``, ``occurred_at``) with ``t0``: its person's
+    latest entry (a ``step`` event matching ``entry``, in its range) strictly before it
+    and at most ``window`` before it; rows without one are left out. One backward probe
+    of the ``(event_type, user_id, occurred_at)`` index per row and id of the person
+    (the person's own id and every id linked to it)."""
+    ids = union_all(
+        select(events.c.person_id.label("user_id")).correlate(events),
+        select(PERSONS.c.distinct_id)
+        .where(PERSONS.c.person_id == events.c.person_id)
+        .correlate(events),
+    ).lateral(f"{name}_ids")
+    probe = (
+        select(EVENTS.c.occurred_at.label("t0"))
+        .where(
+            conditions(entry, event_type=step),
+            EVENTS.c.user_id == ids.c.user_id,
+            EVENTS.c.occurred_at < events.c.occurred_at,
+            EVENTS.c.occurred_at >= events.c.occurred_at - window,
+        )
+        .order_by(EVENTS.c.occurred_at.desc())
+        .limit(1)
+        .lateral(f"{name}_probe")
+    )
+    return (
+        select(events.c.person_id, events.c.occurred_at, func.max(probe.c.t0).label("t0"))
+        .select_from(events.join(ids, true()).join(probe, true()))
+        .group_by(events.c.person_id, events.c.occurred_at)
+        .cte(name)
+    )
+
+
+def _counted_attempts(first: Any, attempts: list[Any], steps: int) -> Any:
+    """Each entrant's counted attempt, as PostHog's funnel counts one: the attempt that
+    reached the most steps; of those, the one that reached its last step first, and of
+    those the one that started last. A person who took no second step counts their
+    first entry."""
+    levels = [first, *attempts]
+    parts = []
+    for reached, level in enumerate(levels):
+        times = [
+            (level.c[f"t{i}"] if i <= reached else cast(null(), TIMESTAMP(timezone=True))).label(
+                f"t{i}"
+            )
+            for i in range(steps)
+        ]
+        best = (
+            select(level.c.person_id, literal(reached).label("reached"), *times)
+            .ext(distinct_on(level.c.person_id))
+            .order_by(level.c.person_id, level.c[f"t{reached}"], level.c.t0.desc())
+        )
+        if reached + 1 < len(levels):
+            best = best.where(level.c.person_id.not_in(select(levels[reached + 1].c.person_id)))
+        part = best.subquery(f"counted{reached}")
+        parts.append(select(*part.c))
+    return union_all(*parts).cte("counted")
+
+
+def _excluded(chain: _Chain, exclusions: Sequence[Exclusion], window: timedelta) -> Any | None:
     """The persons an :class:`Exclusion` leaves out (None without exclusions): an
-    excluded event strictly between their ``from_step`` and ``to_step`` times, or, where
-    they never reached ``to_step``, before ``window`` after ``from_step`` (PostHog's
-    rule: ``to_step`` would have had to come within a window of the entry, but the
-    exclusion is looked for up to a window after the step it starts from)."""
+    excluded event inside one of their attempts, strictly after its ``from_step`` and
+    before its ``to_step`` (where it never reached ``to_step``, at most ``window``
+    after its start), and before the person first finished the funnel (PostHog's event
+    loop stops there).
+
+    The attempts looked at are those :func:`_chain` follows, and for an exclusion from
+    the entry, the latest entry before each excluded event: an attempt that started
+    earlier has no later steps and an earlier end, so it holds the event only if that
+    one does."""
     if not exclusions:
         return None
-    parts = []
-    end = after(after(flt.until, window), window)
+    last = chain.attempts[-1]
+    finished = (
+        select(last.c.person_id, func.min(last.c[f"t{chain.steps - 1}"]).label("done"))
+        .group_by(last.c.person_id)
+        .cte("finished")
+    )
     events: dict[str, Any] = {}
+    entered: dict[str, Any] = {}
+    parts = []
     for x in exclusions:
         if x.event_type not in events:
             name = f"x{len(events) + 1}"
-            events[x.event_type] = _events_of(x.event_type, (), flt.since, end, name=name)
-        done, start, stop = events[x.event_type], ctes[x.from_step], ctes[x.to_step]
-        began = start.c[f"t{x.from_step}"]
-        until = func.coalesce(stop.c[f"t{x.to_step}"], began + window)
+            end = after(chain.entry.until, window)
+            events[x.event_type] = _events_of(x.event_type, (), chain.entry.since, end, name=name)
+        done = events[x.event_type]
+        stop = chain.attempts[x.to_step - 1]
+        if x.from_step == 0:
+            if x.event_type not in entered:
+                entered[x.event_type] = _latest_entries(
+                    done, chain.entry, chain.entry_type, window, name=f"{done.name}_entered"
+                )
+            start = entered[x.event_type]
+            moment, began = start.c.occurred_at, start.c.t0
+            joined = start.outerjoin(
+                stop, and_(stop.c.person_id == start.c.person_id, stop.c.t0 == start.c.t0)
+            ).outerjoin(finished, finished.c.person_id == start.c.person_id)
+            after_from: Any = true()
+        else:
+            start = chain.attempts[x.from_step - 1]
+            moment, began = done.c.occurred_at, start.c.t0
+            joined = (
+                start.join(done, done.c.person_id == start.c.person_id)
+                .outerjoin(
+                    stop, and_(stop.c.person_id == start.c.person_id, stop.c.t0 == start.c.t0)
+                )
+                .outerjoin(finished, finished.c.person_id == start.c.person_id)
+            )
+            after_from = moment > start.c[f"t{x.from_step}"]
+        reached_to = stop.c[f"t{x.to_step}"]
+        inside = case((reached_to.is_(None), moment <= began + window), else_=moment < reached_to)
         parts.append(
             select(start.c.person_id)
-            .select_from(
-                start.outerjoin(stop, stop.c.person_id == start.c.person_id).join(
-                    done, done.c.person_id == start.c.person_id
-                )
+            .select_from(joined)
+            .where(
+                after_from,
+                inside,
+                or_(finished.c.done.is_(None), moment < finished.c.done),
             )
-            .where(done.c.occurred_at > began, done.c.occurred_at < until)
         )
     return union(*parts).cte("excluded")
 
 
-def _counted(ctes: list[Any], excluded: Any | None, groups: Any | None = None) -> Any:
+def _counted(chain: _Chain, excluded: Any | None, groups: Any | None = None) -> Any:
     """(step index, group, persons, median seconds from the step before) per step, and
     per group when ``groups`` labels each person (a breakdown's value, or the period of
-    their entry; '' without); the excluded persons left out."""
+    their counted attempt's start; '' without), from each person's counted attempt;
+    the excluded persons left out."""
+    counted = chain.counted
     parts = []
-    for index, cte in enumerate(ctes):
+    for index in range(chain.steps):
         median: Any = cast(null(), Float)
         if index > 0:
-            gap = func.extract("epoch", cte.c[f"t{index}"] - cte.c[f"t{index - 1}"])
+            gap = func.extract("epoch", counted.c[f"t{index}"] - counted.c[f"t{index - 1}"])
             median = func.percentile_cont(0.5).within_group(gap)
-        source = cte
+        source = counted
         if groups is not None:
-            source = cte.join(groups, groups.c.person_id == cte.c.person_id)
+            source = counted.join(groups, groups.c.person_id == counted.c.person_id)
         group = groups.c.grp if groups is not None else literal("", String)
-        part = select(literal(index), group, func.count(), median).select_from(source)
+        part = (
+            select(literal(index), group, func.count(), median)
+            .select_from(source)
+            .where(counted.c.reached >= index)
+        )
         if excluded is not None:
-            part = part.where(cte.c.person_id.not_in(select(excluded.c.person_id)))
+            part = part.where(counted.c.person_id.not_in(select(excluded.c.person_id)))
         parts.append(part.group_by(groups.c.grp) if groups is not None else part)
     return union_all(*parts)
 
