@@ -98,37 +98,36 @@ def retention(
     events: list[Raw], *, start_event: str, return_event: str, period: str, periods: int,
     zone: str, since: datetime, until: datetime, person: Person = _itself,
     start_country: str | None = None, return_country: str | None = None,
-    cumulative: bool = False,
+    cumulative: bool = False, recurring: bool = False,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
     """[(cohort ISO, counts)], as ``GET /v1/retention`` answers; with ``start_country``
     only start events of that country are start events, with ``return_country`` only
     return events of that country count; with ``cumulative`` a return in period k counts
-    in every period from 1 to k ("on or after")."""
-    first: dict[str, datetime] = {}
+    in every period from 1 to k ("on or after"); with ``recurring`` a person is in the
+    cohort of every period with a start event in the range, not only their first-ever."""
+    starts: dict[str, list[datetime]] = defaultdict(list)
     for e in events:
-        who = person(e.user_id)
-        if e.event_type != start_event or start_country not in (None, e.country):
-            continue
-        if who not in first or e.occurred_at < first[who]:
-            first[who] = e.occurred_at
-    cohort_of = {
-        user: local_bucket(at, zone, period) for user, at in first.items() if since <= at < until
-    }
+        if e.event_type == start_event and start_country in (None, e.country):
+            starts[person(e.user_id)].append(e.occurred_at)
+    cohorts_of = {
+        user: {local_bucket(at, zone, period) for at in (times if recurring else [min(times)])
+               if since <= at < until}
+        for user, times in starts.items()
+    }  # fmt: skip
     hits: dict[datetime, list[set[str]]] = {}
-    for user, cohort in cohort_of.items():
-        hits.setdefault(cohort, [set() for _ in range(periods)])[0].add(user)
+    for user, cohorts in cohorts_of.items():
+        for cohort in cohorts:
+            hits.setdefault(cohort, [set() for _ in range(periods)])[0].add(user)
     for e in events:
         who = person(e.user_id)
-        if e.event_type != return_event or who not in cohort_of:
+        if e.event_type != return_event or return_country not in (None, e.country):
             continue
-        if return_country not in (None, e.country):
-            continue
-        cohort = cohort_of[who]
         returned = local_bucket(e.occurred_at, zone, period)
-        k = next((n for n in range(periods) if _next(cohort, period, n) == returned), -1)
-        for j in range(1, k + 1) if cumulative else [k]:
-            if 1 <= j < periods and 1 <= k < periods:
-                hits[cohort][j].add(who)
+        for cohort in cohorts_of.get(who, ()):
+            k = next((n for n in range(periods) if _next(cohort, period, n) == returned), -1)
+            for j in range(1, k + 1) if cumulative else [k]:
+                if 1 <= j < periods and 1 <= k < periods:
+                    hits[cohort][j].add(who)
     return [(c.isoformat(), [len(s) for s in sets]) for c, sets in sorted(hits.items())]
 
 

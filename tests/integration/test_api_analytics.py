@@ -224,14 +224,22 @@ returning_event = raw_event.map(lambda e: replace(e, user_id=f"u{int(e.user_id[1
 in several periods to count (with six, most cohorts had none)."""
 
 
-@pytest.mark.parametrize("cumulative", [False, True])
-def test_retention_equals_the_oracle(reader, cumulative: bool) -> None:
+@pytest.mark.parametrize(
+    ("cumulative", "recurring"), [(False, False), (True, False), (False, True)]
+)
+def test_retention_equals_the_oracle(reader, cumulative: bool, recurring: bool) -> None:
     client, engine, key = reader
-    # both ends inside an hour: a first start event in those hours is read exactly
-    since, until = BASE + timedelta(minutes=35), BASE + timedelta(days=2, minutes=20)
 
-    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
+        # both ends inside an hour (a first start event in those hours is read exactly;
+        # recurring cohorts are read from the events), or both whole hours
+        span=st.sampled_from(
+            [
+                (timedelta(minutes=35), timedelta(days=2, minutes=20)),
+                (timedelta(hours=2), timedelta(days=2, hours=1)),
+            ]
+        ),
         events=st.lists(returning_event, min_size=15, max_size=60),
         zone=st.sampled_from(ZONES),
         period=st.sampled_from(["day", "week", "month"]),
@@ -240,13 +248,15 @@ def test_retention_equals_the_oracle(reader, cumulative: bool) -> None:
         links=link_lists,
         filters=st.sampled_from(RETENTION_FILTERS),
     )
-    def check(events, zone, period, periods, pair, links, filters) -> None:
+    def check(span, events, zone, period, periods, pair, links, filters) -> None:
+        since, until = BASE + span[0], BASE + span[1]
         persons = store(engine, events, links)
         extra_params, start_country, return_country = filters
         query = {
             "start_event": pair[0], "return_event": pair[1], "period": period,
             "periods": periods, "timezone": zone, "since": since.isoformat(),
-            "until": until.isoformat(), "cumulative": cumulative, **extra_params,
+            "until": until.isoformat(), "cumulative": cumulative,
+            "retention_type": "recurring" if recurring else "first_time", **extra_params,
         }  # fmt: skip
         answer = client.get("/v1/retention", params=query, headers=key)
         assert answer.status_code == 200, answer.text
@@ -254,7 +264,7 @@ def test_retention_equals_the_oracle(reader, cumulative: bool) -> None:
         args = dict(start_event=pair[0], return_event=pair[1], period=period, periods=periods,
                     zone=zone, since=since, until=until, person=persons.person,
                     start_country=start_country, return_country=return_country,
-                    cumulative=cumulative)  # fmt: skip
+                    cumulative=cumulative, recurring=recurring)  # fmt: skip
         expected = retention(events, **args)
         assert got == expected, filters
         # the comparison can fail: a new user starting at the range's start joins a cohort
@@ -278,6 +288,27 @@ def test_cumulative_retention_counts_a_return_in_every_period_up_to_it(reader) -
     after = client.get("/v1/retention", params={**query, "cumulative": True}, headers=key)
     assert on[0]["counts"] == [2, 2, 0, 1, 0]
     assert after.json()["cohorts"][0]["counts"] == [2, 2, 1, 1, 0]
+
+
+def test_recurring_retention_puts_a_user_in_every_period_they_started_in(reader) -> None:
+    """a signed up on two days, b on the second; both bought on the third. First-time
+    cohorts hold a on day one only; recurring cohorts hold a on both days."""
+    client, engine, key = reader
+    day = BASE.replace(hour=12)
+    at = lambda n: day + timedelta(days=n)  # noqa: E731
+    store(engine, [Raw("a", "signup", at(0), None, None), Raw("a", "signup", at(1), None, None),
+                   Raw("b", "signup", at(1), None, None), Raw("a", "purchase", at(2), None, None),
+                   Raw("b", "purchase", at(2), None, None)])  # fmt: skip
+    query = {"start_event": "signup", "return_event": "purchase", "period": "day",
+             "periods": 3, "since": BASE.replace(hour=0).isoformat(),
+             "until": (BASE.replace(hour=0) + timedelta(days=2)).isoformat()}  # fmt: skip
+    first = client.get("/v1/retention", params=query, headers=key).json()["cohorts"]
+    again = client.get("/v1/retention", params=query | {"retention_type": "recurring"},
+                       headers=key).json()["cohorts"]  # fmt: skip
+    assert [c["counts"] for c in first] == [[1, 0, 1], [1, 1, 0]]
+    assert [c["counts"] for c in again] == [[1, 0, 1], [2, 2, 0]]
+    bad = client.get("/v1/retention", params=query | {"retention_type": "every"}, headers=key)
+    assert bad.status_code == 422, bad.text
 
 
 def test_retention_filters_choose_the_start_events_and_the_returns(reader) -> None:

@@ -1,9 +1,9 @@
-"""``GET /v1/retention``: cohorts by first start event, returns per later period."""
+"""``GET /v1/retention``: cohorts by first (or every) start event, returns per later period."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -34,13 +34,18 @@ def get_retention(
     start_where: Annotated[list[params.Where], Query(examples=[["properties.plan=pro"]])] = [],  # noqa: B006
     return_where: Annotated[list[params.Where], Query(examples=[["context.platform=ios"]])] = [],  # noqa: B006
     cumulative: Annotated[bool, Query(examples=[True])] = False,
+    retention_type: Annotated[
+        Literal["first_time", "recurring"], Query(examples=["recurring"])
+    ] = "first_time",
 ) -> RetentionResponse:
     """Users whose first ``start_event`` falls in ``[since, until)`` form a cohort per
     local ``period``; ``counts[k]`` is how many of them did ``return_event`` in the k-th
     period after (``counts[0]``: the cohort's size). ``where`` filters both events;
     ``start_where`` only the start event (its first matching one makes the cohort),
     ``return_where`` only the return event. With ``cumulative`` a user counts in
-    ``counts[k]`` when they returned in period k or a later one ("on or after")."""
+    ``counts[k]`` when they returned in period k or a later one ("on or after").
+    ``retention_type=recurring`` (PostHog's recurring retention) puts a user in the
+    cohort of every period in which they did ``start_event``, not only their first."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     zone = params.timezone(timezone)
     flt = params.in_local_calendar(flt, zone)
@@ -51,6 +56,7 @@ def get_retention(
             conn, start_event=start_event, return_event=return_event, period=period,
             periods=periods, timezone=zone, since=flt.since, until=flt.until,
             start_matches=start_matches, return_matches=return_matches, cumulative=cumulative,
+            recurring=retention_type == "recurring",
         )  # fmt: skip
     return RetentionResponse(
         start_event=start_event, return_event=return_event, period=period, timezone=zone,

@@ -193,6 +193,7 @@ export async function retention(view) {
     { name: "period", label: "period", options: ["day", "week", "month"], value: "day" },
     { name: "periods", label: "periods", value: "8", size: 4 },
     { name: "returned", label: "returned", options: ["on", "on or after"], value: "on" },
+    { name: "cohorts", label: "cohorts by", options: ["first time", "every time"], value: "first time" },
     { ...FILTER, label: "filter (both events)" },
     { ...FILTER, name: "start_where", label: "start filter", placeholder: "context.country=DE" },
     { ...FILTER, name: "return_where", label: "return filter", placeholder: "context.platform=ios" },
@@ -204,7 +205,8 @@ export async function retention(view) {
   try {
     const names = ["start_event", "return_event", "period", "periods", "since", "until", "timezone"];
     const cumulative = q.get("returned") === "on or after" ? "&cumulative=true" : "";
-    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "start_where", "return_where"])}${cumulative}`);
+    const recurring = q.get("cohorts") === "every time" ? "&retention_type=recurring" : "";
+    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "start_where", "return_where"])}${cumulative}${recurring}`);
     const width = Math.max(0, ...answer.cohorts.map((c) => c.counts.length));
     const heads = ["cohort", ...Array.from({ length: width }, (_, k) => `${answer.period} ${k}#`)];
     panel.append(table(heads, answer.cohorts.map((c) => h("tr", { class: "cohort", dataset: { cohort: c.cohort } },
