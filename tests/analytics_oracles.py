@@ -219,15 +219,27 @@ def funnel_over_time(
     country: str | None = None,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
     """[(period, users per step)], as ``GET /v1/funnels?interval=...`` answers its
-    ``over_time``: each entrant counted in the local period where their counted attempt
-    began."""
+    ``over_time``: in each local period, every person with an entry event in it, and the
+    steps reached by the attempt starting at their first entry of the period; the
+    persons excluded from the funnel left out."""
+    counted = _journeys(events, steps, window, since, until, person, country, None, exclusions)
+    by_user: dict[str, list[Raw]] = defaultdict(list)
+    for e in events:
+        by_user[person(e.user_id)].append(e)
     periods: dict[str, list[int]] = {}
-    journeys = _journeys(events, steps, window, since, until, person, country, None, exclusions)
-    for times in journeys.values():
-        start = local_bucket(times[0], zone, interval).isoformat()
-        users = periods.setdefault(start, [0] * len(steps))
-        for index in range(len(times)):
-            users[index] += 1
+    for who, user_events in by_user.items():
+        firsts: dict[str, datetime] = {}
+        for e in user_events:
+            if (e.event_type == steps[0] and since <= e.occurred_at < until
+                    and country in (None, e.country)):  # fmt: skip
+                start = local_bucket(e.occurred_at, zone, interval).isoformat()
+                firsts[start] = min(firsts.get(start, e.occurred_at), e.occurred_at)
+        if who not in counted:  # excluded, or never entered
+            continue
+        for start, t0 in firsts.items():
+            users = periods.setdefault(start, [0] * len(steps))
+            for index in range(len(_attempt(user_events, steps, window, {}, t0))):
+                users[index] += 1
     return sorted(periods.items())
 
 

@@ -265,8 +265,8 @@ class FunnelGroupOut(BaseModel):
 
 
 class FunnelPeriodOut(BaseModel):
-    """The persons who entered in one local period, how many reached each step, and the
-    share of them who reached the last."""
+    """The persons who entered in one local period (each once), how many reached each
+    step from their first entry of the period, and the share who reached the last."""
 
     start: str = Field(examples=["2026-12-04T00:00:00"])
     users: list[int] = Field(examples=[[120, 45, 12]])

@@ -56,7 +56,8 @@ def get_funnel(
     ``exclude=1:2:coupon_applied`` leaves out of the whole funnel everyone who applied a
     coupon after the first step and before the second (PostHog's exclusion steps).
     ``interval`` adds ``over_time``: the funnel of each local period's entrants in
-    ``timezone`` (PostHog's historical trends of a funnel)."""
+    ``timezone``, each from their first entry of the period (PostHog's historical
+    trends of a funnel)."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))

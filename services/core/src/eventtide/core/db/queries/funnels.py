@@ -63,7 +63,7 @@ is a person's label joined at the count.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -124,6 +124,9 @@ class FunnelGroup:
     group: str
     steps: list[FunnelStep]
 
+
+Bucket = Callable[[Any], Any]
+"""The local period of a time column (a SQL expression)."""
 
 StepMatches = Mapping[int, Sequence[Match]]
 """Filters of single steps, by step index (0: the entry, on top of the filter's own)."""
@@ -202,18 +205,42 @@ def funnel_over_time(
     step_matches: StepMatches | None = None,
     exclusions: Sequence[Exclusion] = (),
 ) -> list[FunnelPeriod]:
-    """Per local period of the entries (PostHog's funnel "historical trends"): each
-    period's entrants (a person in the period where their counted attempt began) and
-    how many of them reached each step, within the window of that attempt (so a late
-    period's conversion may still grow). Periods without an entrant are left out."""
+    """Per local period (PostHog's funnel "historical trends", as its funnel trends
+    event loop counts them): the persons with an entry event in the period, each once,
+    and how many of them reached each step in the attempt started by their first entry
+    of that period, within its window (so a late period's conversion may still grow).
+    A person with entries in three periods counts in each of the three. The persons an
+    exclusion leaves out of the funnel are left out of every period. Periods without
+    an entrant are left out."""
     for_analytics(conn)
-    chain = _chain(conn, flt, steps, window, step_matches or {})
-    excluded = _excluded(chain, exclusions, window)
-    counted = chain.counted
-    period = func.date_trunc(interval, func.timezone(timezone, counted.c.t0))
-    periods = select(counted.c.person_id, period.label("grp")).cte("periods")
+    matches = step_matches or {}
+    entry = replace(flt, matches=(*flt.matches, *matches.get(0, ())))
+
+    def bucket(at: Any) -> Any:
+        return func.date_trunc(interval, func.timezone(timezone, at))
+
+    # from the events: a first hour per person and period from the hour rows, then a
+    # probe of each, took 1,103 ms at 1,000,000 events (139,196 person-days) against
+    # 590-735 ms for grouping the 499,236 entry events by id and day
+    levels = [_entries(entry, steps[0], bucket=bucket, name="p0")]
+    later: dict[tuple[str, tuple[Match, ...]], Any] = {}
+    for index, step in enumerate(steps[1:], start=1):
+        key = (step, tuple(matches.get(index, ())))
+        if key not in later:
+            end = after(flt.until, window)
+            later[key] = _events_of(step, key[1], flt.since, end, name=f"pe{len(later) + 1}")
+        levels.append(_reached(levels[-1], later[key], index, window, name=f"p{index}"))
+    excluded = None
+    if exclusions:
+        excluded = _excluded(_chain(conn, flt, steps, window, matches), exclusions, window)
+    parts = []
+    for index, level in enumerate(levels):
+        part = select(literal(index), level.c.period, func.count()).group_by(level.c.period)
+        if excluded is not None:
+            part = part.where(level.c.person_id.not_in(select(excluded.c.person_id)))
+        parts.append(part)
     found: dict[datetime, list[int]] = {}
-    for index, start, users, _ in conn.execute(_counted(chain, excluded, periods)):
+    for index, start, users in conn.execute(union_all(*parts)):
         found.setdefault(start, [0] * len(steps))[int(index)] = int(users)
     return [FunnelPeriod(start, found[start]) for start in sorted(found)]
 
@@ -461,25 +488,41 @@ def _grouped(entries: Any, top: int, excluded: Any | None) -> Any:
     )
 
 
-def _entries(flt: EventFilter, step: str, breakdown: Breakdown | None = None) -> Any:
+def _entries(
+    flt: EventFilter,
+    step: str,
+    breakdown: Breakdown | None = None,
+    bucket: Bucket | None = None,
+    name: str = "s0",
+) -> Any:
     """Each person's first ``step`` event in the range (``t0``): the first per id from
-    the index on (type, id, time), then the earliest of a person's ids."""
+    the index on (type, id, time), then the earliest of a person's ids. With ``bucket``,
+    each person's first in each of the periods it makes of the times (``period``)."""
+    keys = [EVENTS.c.user_id]
+    if bucket is not None:
+        keys.append(bucket(EVENTS.c.occurred_at).label("period"))
     by_id = (
-        select(EVENTS.c.user_id, func.min(EVENTS.c.occurred_at).label("t0"))
+        select(*keys, func.min(EVENTS.c.occurred_at).label("t0"))
         .where(conditions(flt, event_type=step))
-        .group_by(EVENTS.c.user_id)
+        .group_by(*keys)
         .subquery("entry_by_id")
     )
-    return _per_person(by_id, flt, step, breakdown)
+    return _per_person(by_id, flt, step, breakdown, name)
 
 
-def _per_person(by_id: Any, flt: EventFilter, step: str, breakdown: Breakdown | None) -> Any:
-    """The earliest entry of each person's ids (``s0``); with a breakdown also its
-    ``value``: each id's smallest value at its own entry time (one probe of the
-    ``(event_type, user_id, occurred_at)`` index), then that of the earliest id."""
+def _per_person(
+    by_id: Any, flt: EventFilter, step: str, breakdown: Breakdown | None, name: str
+) -> Any:
+    """The earliest entry of each person's ids (per ``period`` where ``by_id`` has
+    one); with a breakdown also its ``value``: each id's smallest value at its own
+    entry time (one probe of the ``(event_type, user_id, occurred_at)`` index), then
+    that of the earliest id."""
     source = by_id if breakdown is None else _with_values(by_id, flt, step, breakdown)
     joined, person = with_persons(source, source.c.user_id)
-    columns = [person.label("person_id"), func.min(source.c.t0).label("t0")]
+    keys = [person.label("person_id")]
+    if "period" in source.c:
+        keys.append(source.c.period)
+    columns = [*keys, func.min(source.c.t0).label("t0")]
     if breakdown is not None:
         ordered = aggregate_order_by(
             source.c.value, source.c.t0, source.c.value.collate("C").nulls_last()
@@ -488,9 +531,9 @@ def _per_person(by_id: Any, flt: EventFilter, step: str, breakdown: Breakdown | 
     return (
         select(*columns)
         .select_from(joined)
-        .group_by(person)
+        .group_by(*keys)
         .having(func.min(source.c.t0).is_not(None))
-        .cte("s0")
+        .cte(name)
     )
 
 
@@ -576,7 +619,7 @@ def _entries_from_hours(
             .group_by(EVENTS.c.user_id)
         )
     by_id = union_all(*parts).subquery("entry_by_id")
-    return _per_person(by_id, flt, step, breakdown)
+    return _per_person(by_id, flt, step, breakdown, "s0")
 
 
 def _events_of(
@@ -598,10 +641,13 @@ def _events_of(
     )
 
 
-def _reached(prev: Any, events: Any, index: int, window: timedelta) -> Any:
-    """The persons of ``prev`` with their first ``events`` row after the previous step
-    and within ``window`` of the entry (``t<index>``)."""
+def _reached(prev: Any, events: Any, index: int, window: timedelta, name: str | None = None) -> Any:
+    """The attempts of ``prev`` with their first ``events`` row after the previous
+    step and within ``window`` of the attempt's start (``t<index>``; a ``period`` is
+    carried along)."""
     kept = [prev.c[f"t{i}"] for i in range(index)]
+    if "period" in prev.c:
+        kept.insert(0, prev.c.period)
     return (
         select(prev.c.person_id, *kept, func.min(events.c.occurred_at).label(f"t{index}"))
         .select_from(prev.join(events, events.c.person_id == prev.c.person_id))
@@ -612,5 +658,5 @@ def _reached(prev: Any, events: Any, index: int, window: timedelta) -> Any:
             )
         )
         .group_by(prev.c.person_id, *kept)
-        .cte(f"s{index}")
+        .cte(name or f"s{index}")
     )
