@@ -190,6 +190,7 @@ def funnel(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None,
     step_countries: dict[int, str] | None = None, exclusions: Exclusions = (),
+    strict: bool = False,
 ) -> list[tuple[str, int, float | None]]:  # fmt: skip
     """[(step, users, median seconds from the previous step)], as ``GET /v1/funnels``;
     with ``country``, only entry events of that country count (``where=context.country``);
@@ -201,7 +202,7 @@ def funnel(
     reached = [0] * len(steps)
     gaps: list[list[float]] = [[] for _ in steps]
     journeys = _journeys(
-        events, steps, window, since, until, person, country, step_countries, exclusions
+        events, steps, window, since, until, person, country, step_countries, exclusions, strict
     )
     for times in journeys.values():
         for index, at in enumerate(times):
@@ -216,13 +217,15 @@ def funnel(
 def funnel_over_time(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     zone: str, interval: str, person: Person = _itself, exclusions: Exclusions = (),
-    country: str | None = None,
+    country: str | None = None, strict: bool = False,
 ) -> list[tuple[str, list[int]]]:  # fmt: skip
     """[(period, users per step)], as ``GET /v1/funnels?interval=...`` answers its
     ``over_time``: in each local period, every person with an entry event in it, and the
     steps reached by the attempt starting at their first entry of the period; the
     persons excluded from the funnel left out."""
-    counted = _journeys(events, steps, window, since, until, person, country, None, exclusions)
+    counted = _journeys(
+        events, steps, window, since, until, person, country, None, exclusions, strict
+    )
     by_user: dict[str, list[Raw]] = defaultdict(list)
     for e in events:
         by_user[person(e.user_id)].append(e)
@@ -238,7 +241,7 @@ def funnel_over_time(
             continue
         for start, t0 in firsts.items():
             users = periods.setdefault(start, [0] * len(steps))
-            for index in range(len(_attempt(user_events, steps, window, {}, t0))):
+            for index in range(len(_attempt(user_events, steps, window, {}, t0, country, strict))):
                 users[index] += 1
     return sorted(periods.items())
 
@@ -246,7 +249,7 @@ def funnel_over_time(
 def _journeys(
     events: list[Raw], steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person, country: str | None, step_countries: dict[int, str] | None,
-    exclusions: Exclusions,
+    exclusions: Exclusions, strict: bool = False,
 ) -> dict[str, list[datetime]]:  # fmt: skip
     """Each entrant's counted attempt (the times of the steps it reached), the excluded
     left out.
@@ -268,7 +271,9 @@ def _journeys(
             if e.event_type == steps[0] and since <= e.occurred_at < until
             and (country is None or e.country == country) and only.get(0, e.country) == e.country
         ]  # fmt: skip
-        attempts = [_attempt(user_events, steps, window, only, t0) for t0 in entries]
+        attempts = [
+            _attempt(user_events, steps, window, only, t0, country, strict) for t0 in entries
+        ]
         if not attempts or _excluded(user_events, attempts, steps, window, exclusions):
             continue
         deepest = max(len(a) for a in attempts)
@@ -280,9 +285,15 @@ def _journeys(
 
 def _attempt(
     user_events: list[Raw], steps: list[str], window: timedelta, only: dict[int, str],
-    t0: datetime,
+    t0: datetime, country: str | None = None, strict: bool = False,
 ) -> list[datetime]:  # fmt: skip
-    """The times of the steps an attempt starting at ``t0`` reaches."""
+    """The times of the steps an attempt starting at ``t0`` reaches; ``strict``: no
+    event of the person strictly between two steps but repeats of the earlier one."""
+
+    def is_step(e: Raw, index: int) -> bool:
+        entry = index > 0 or country in (None, e.country)
+        return e.event_type == steps[index] and only.get(index, e.country) == e.country and entry
+
     times = [t0]
     for index, step in enumerate(steps[1:], start=1):
         later = [
@@ -292,7 +303,12 @@ def _attempt(
         ]  # fmt: skip
         if not later:
             break
-        times.append(min(later))
+        at = min(later)
+        if strict and any(
+            times[-1] < e.occurred_at < at and not is_step(e, index - 1) for e in user_events
+        ):
+            break
+        times.append(at)
     return times
 
 
@@ -327,6 +343,7 @@ def funnel_groups(
     events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
     person: Person = _itself, country: str | None = None, top: int = 5,
     step_countries: dict[int, str] | None = None, exclusions: Exclusions = (),
+    strict: bool = False,
 ) -> list[tuple[str, list[tuple[str, int, float | None]]]]:  # fmt: skip
     """[(group, funnel)], as ``GET /v1/funnels?breakdown=context.country`` answers its
     ``groups``: a person's group is the country of their entry event (the smallest if
@@ -334,7 +351,7 @@ def funnel_groups(
     entrants (ties to the smaller name) stay, the rest are ``(other)``, listed last (the
     excluded ranked nowhere)."""
     counted = _journeys(
-        events, steps, window, since, until, person, country, step_countries, exclusions
+        events, steps, window, since, until, person, country, step_countries, exclusions, strict
     )
     entry: dict[str, datetime] = {}
     chosen = [
@@ -368,7 +385,7 @@ def funnel_groups(
         answers.append((name, funnel(mine, steps=steps, window=window, since=since,
                                      until=until, person=person, country=country,
                                      step_countries=step_countries,
-                                     exclusions=exclusions)))  # fmt: skip
+                                     exclusions=exclusions, strict=strict)))  # fmt: skip
     answers.sort(key=lambda a: (a[0] == "(other)", -a[1][0][1], a[0].encode()))
     return answers
 

@@ -666,7 +666,7 @@ def _attempts(since: datetime) -> st.SearchStrategy[list[Raw]]:
         st.builds(
             Raw,
             user_id=st.sampled_from(["u0", "u1"]),
-            event_type=st.sampled_from(["purchase", "page_view", "signup"]),
+            event_type=st.sampled_from(["purchase", "page_view", "signup", "click"]),
             occurred_at=st.integers(0, 180).map(lambda m: since + timedelta(minutes=m)),
             country=st.sampled_from(["DE", "FR", None]),
             amount_cents=st.none(),
@@ -736,20 +736,21 @@ def test_funnels_equal_the_oracle(reader) -> None:
                       st.integers(0, 2), st.integers(1, 3)),
             max_size=2,
         ),
+        strict=st.booleans(),
         data=st.data(),
     )  # fmt: skip
     def check(
         events, steps, window_min, links, span, country, breakdown, top, step_where, exclude,
-        data,
+        strict, data,
     ) -> None:  # fmt: skip
         since, until = span
         events = [*events, *data.draw(_near(since, until)), *data.draw(_attempts(since))]
         persons = _store_for_funnels(engine, events, links)
         only = dict([step_where]) if step_where and step_where[0] < len(steps) else {}
-        exclusions = [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
+        exclusions = [] if strict else [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
         args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
                     person=persons.person, country=country, step_countries=only,
-                    exclusions=exclusions)  # fmt: skip
+                    exclusions=exclusions, strict=strict)  # fmt: skip
         expected = funnel(events, **args)
         expected_groups = funnel_groups(events, **args, top=top)
         where = [f"context.country={country}"] if country else []
@@ -757,7 +758,7 @@ def test_funnels_equal_the_oracle(reader) -> None:
             per_step = [f"{i + 1}:context.country={c}" for i, c in only.items()]
             query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
                      "until": until.isoformat(), "where": where + extra_where,
-                     "step_where": per_step,
+                     "step_where": per_step, "order": "strict" if strict else "ordered",
                      "exclude": [f"{a + 1}:{b + 1}:{x}" for x, a, b in exclusions]}  # fmt: skip
             assert _same_funnel(_funnel(client, key, query), expected), (extra_where, only)
             groups = _funnel_groups(client, key, query | {"breakdown": breakdown, "top": top})
@@ -827,22 +828,24 @@ def test_a_funnel_over_time_counts_each_entrant_in_every_period_they_entered(rea
         interval=st.sampled_from(["hour", "day", "week", "month"]),
         exclude=st.lists(st.tuples(st.sampled_from(["page_view", "signup", "purchase"]),
                                    st.integers(0, 1), st.integers(1, 2)), max_size=1),
+        strict=st.booleans(),
         data=st.data(),
     )  # fmt: skip
-    def check(events, steps, window_min, links, zone, interval, exclude, data) -> None:
+    def check(events, steps, window_min, links, zone, interval, exclude, strict, data) -> None:
         since, until = BASE + timedelta(hours=2, minutes=30), BASE + timedelta(days=3)
         events = [*events, *data.draw(_attempts(since))]
         persons = store(engine, events, links)
-        exclusions = [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
+        exclusions = [] if strict else [(x, a, b) for x, a, b in exclude if a < b < len(steps)]
         query = {"steps": steps, "window_s": window_min * 60, "since": since.isoformat(),
                  "until": until.isoformat(), "interval": interval, "timezone": zone,
+                 "order": "strict" if strict else "ordered",
                  "exclude": [f"{a + 1}:{b + 1}:{x}" for x, a, b in exclusions]}  # fmt: skip
         answer = client.get("/v1/funnels", params=query, headers=key)
         assert answer.status_code == 200, answer.text
         got = [(p["start"], p["users"]) for p in answer.json()["over_time"]]
         args = dict(steps=steps, window=timedelta(minutes=window_min), since=since, until=until,
                     zone=zone, interval=interval, person=persons.person,
-                    exclusions=exclusions)  # fmt: skip
+                    exclusions=exclusions, strict=strict)  # fmt: skip
         expected = funnel_over_time(events, **args)
         assert got == expected
         for (_, users), p in zip(got, answer.json()["over_time"], strict=True):
@@ -953,6 +956,55 @@ def test_a_person_counts_their_best_attempt_at_the_funnel(reader) -> None:
     wall = lambda h: (t + timedelta(hours=h)).replace(tzinfo=None).isoformat()  # noqa: E731
     assert hourly == [(wall(0), [5, 4]), (wall(2), [2, 2])]
     assert hourly == funnel_over_time(events, **args, zone="UTC", interval="hour")
+
+
+def test_strict_order_ends_an_attempt_at_any_other_event_between_two_steps(reader) -> None:
+    """``order=strict`` (PostHog's): s2 clicked between its view and its cart; s3
+    added to the cart twice and s4 viewed twice (repeats of the step just taken keep
+    the attempt, the later view starting it); s5's first attempt broke at a click, its
+    second went through. Under ``step_where=2:context.country=DE`` s6's second cart
+    event, without a country, is no repeat of step 2 and ends its attempt there; under
+    ``where=context.country=DE`` s7's view from FR is no entry event and ends its
+    attempt from the DE view before it."""
+    client, engine, key = reader
+    t = BASE + timedelta(hours=1)
+    plan = {
+        "s1": [("page_view", 0), ("add_to_cart", 5), ("purchase", 10)],
+        "s2": [("page_view", 0), ("click", 3), ("add_to_cart", 5), ("purchase", 10)],
+        "s3": [("page_view", 0), ("add_to_cart", 5), ("add_to_cart", 7), ("purchase", 10)],
+        "s4": [("page_view", 0), ("page_view", 2), ("add_to_cart", 5), ("purchase", 10)],
+        "s5": [("page_view", 0), ("add_to_cart", 5), ("click", 7), ("purchase", 10),
+               ("page_view", 20), ("add_to_cart", 21), ("purchase", 22)],
+        "s6": [("page_view", 0), ("add_to_cart", 5), ("add_to_cart", 6), ("purchase", 10)],
+        "s7": [("page_view", 0), ("page_view", 2), ("add_to_cart", 5), ("purchase", 10)],
+    }  # fmt: skip
+    country = {("s6", 6): None, ("s7", 2): "FR"}
+    events = [
+        Raw(u, kind, t + timedelta(minutes=m), country.get((u, m), "DE"), None)
+        for u, steps in plan.items()
+        for kind, m in steps
+    ]
+    _store_for_funnels(engine, events, [])
+    steps = ["page_view", "add_to_cart", "purchase"]
+    since, until = BASE, BASE + timedelta(hours=6)
+    query = {"steps": steps, "window_s": 3_600, "since": since.isoformat(),
+             "until": until.isoformat(), "order": "strict"}  # fmt: skip
+    args = dict(steps=steps, window=timedelta(hours=1), since=since, until=until, strict=True)
+    got = _funnel(client, key, query)
+    assert got == [("page_view", 7, None), ("add_to_cart", 6, 240.0), ("purchase", 6, 300.0)]
+    assert got == funnel(events, **args)
+    on_de = _funnel(client, key, query | {"step_where": ["2:context.country=DE"]})
+    assert [n for _, n, _ in on_de] == [7, 6, 5]
+    assert on_de == funnel(events, **args, step_countries={1: "DE"})
+    in_de = _funnel(client, key, query | {"where": ["context.country=DE"]})
+    assert [n for _, n, _ in in_de] == [7, 5, 5]
+    assert in_de == funnel(events, **args, country="DE")
+    assert [n for _, n, _ in _funnel(client, key, query | {"order": "ordered"})] == [7, 7, 7]
+    refused = client.get("/v1/funnels", params=query | {"exclude": "1:2:click"}, headers=key)
+    assert refused.status_code == 400, refused.text
+    assert "leave out exclude or order=strict" in refused.json()["detail"]
+    unknown = client.get("/v1/funnels", params=query | {"order": "any"}, headers=key)
+    assert unknown.status_code == 422, unknown.text
 
 
 def test_a_step_filter_counts_only_that_steps_matching_events(reader) -> None:

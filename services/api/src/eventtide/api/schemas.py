@@ -278,6 +278,7 @@ class FunnelResponse(BaseModel):
     interval, also one per period of the entries."""
 
     window_seconds: int = Field(examples=[1_209_600])
+    order: str = Field(default="ordered", examples=["strict"])
     steps: list[FunnelStepOut]
     breakdown: str | None = Field(default=None, examples=["context.country"])
     groups: list[FunnelGroupOut] | None = Field(

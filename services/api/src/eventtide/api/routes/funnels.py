@@ -44,6 +44,7 @@ def get_funnel(
         str,
         Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
     ] = "UTC",
+    order: Annotated[Literal["ordered", "strict"], Query(examples=["strict"])] = "ordered",
 ) -> FunnelResponse:
     """Each ``steps[0]`` event in ``[since, until)`` starts an attempt (the filter
     applies to those entry events); an attempt takes each next step at its type's first
@@ -57,7 +58,8 @@ def get_funnel(
     coupon after the first step and before the second (PostHog's exclusion steps).
     ``interval`` adds ``over_time``: the funnel of each local period's entrants in
     ``timezone``, each from their first entry of the period (PostHog's historical
-    trends of a funnel)."""
+    trends of a funnel). ``order=strict`` (PostHog's strict order): no other event of
+    the user may come between two steps (repeats of the step just taken may)."""
     flt = params.event_filter(since, until, where, now=datetime.now(UTC))
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))
@@ -67,21 +69,28 @@ def get_funnel(
     flt = params.in_local_calendar(flt, zone)
     if interval is not None and split is not None:
         raise params.bad("interval and breakdown each split the funnel: ask for one at a time")
+    strict = order == "strict"
+    if strict and left_out:
+        raise params.bad(
+            "exclude is for the default order: in strict order any other event between two"
+            " steps already ends the attempt; leave out exclude or order=strict"
+        )
     groups, over_time = None, None
     with engine.connect() as conn:
         reached = funnels.funnel(
-            conn, flt=flt, steps=steps, window=window, step_matches=per_step, exclusions=left_out
-        )
+            conn, flt=flt, steps=steps, window=window, step_matches=per_step,
+            exclusions=left_out, strict=strict,
+        )  # fmt: skip
         if split is not None:
             found = funnels.funnel_groups(
                 conn, flt=flt, steps=steps, window=window, breakdown=split, top=top,
-                step_matches=per_step, exclusions=left_out,
+                step_matches=per_step, exclusions=left_out, strict=strict,
             )  # fmt: skip
             groups = [FunnelGroupOut(group=g.group, steps=_steps_out(g.steps)) for g in found]
         if interval is not None:
             periods = funnels.funnel_over_time(
                 conn, flt=flt, steps=steps, window=window, interval=interval, timezone=zone,
-                step_matches=per_step, exclusions=left_out,
+                step_matches=per_step, exclusions=left_out, strict=strict,
             )  # fmt: skip
             over_time = [
                 FunnelPeriodOut(
@@ -90,8 +99,8 @@ def get_funnel(
                 for p in periods
             ]
     return FunnelResponse(
-        window_seconds=window_s, steps=_steps_out(reached), breakdown=breakdown, groups=groups,
-        interval=interval, over_time=over_time,
+        window_seconds=window_s, order=order, steps=_steps_out(reached), breakdown=breakdown,
+        groups=groups, interval=interval, over_time=over_time,
     )  # fmt: skip
 
 

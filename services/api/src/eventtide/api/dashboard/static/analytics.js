@@ -133,6 +133,7 @@ export async function funnel(view) {
   view.append(h("h1", {}, "Funnel"), queryForm([
     { name: "steps", label: "steps (comma-separated)", value: "page_view,add_to_cart,purchase", size: 32 },
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
+    { name: "order", label: "order", options: ["ordered", "strict"], value: "ordered" },
     { ...FILTER, label: "filter (on the first step)" },
     { ...FILTER, name: "step_where", label: "step filters", placeholder: "2:context.platform=ios" },
     { ...FILTER, name: "exclude", label: "exclusions", placeholder: "1:2:coupon_applied" },
@@ -146,7 +147,7 @@ export async function funnel(view) {
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where", "exclude"])}${overTime}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "order", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where", "exclude"])}${overTime}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),

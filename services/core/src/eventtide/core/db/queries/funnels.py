@@ -69,6 +69,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Float,
     String,
@@ -152,10 +153,11 @@ def funnel(
     window: timedelta,
     step_matches: StepMatches | None = None,
     exclusions: Sequence[Exclusion] = (),
+    strict: bool = False,
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
     for_analytics(conn)
-    chain = _chain(conn, flt, steps, window, step_matches or {})
+    chain = _chain(conn, flt, steps, window, step_matches or {}, strict=strict)
     excluded = _excluded(chain, exclusions, window)
     rows = conn.execute(_counted(chain, excluded))
     return _steps(steps, {int(i): (int(n), m) for i, _, n, m in rows})
@@ -171,11 +173,12 @@ def funnel_groups(
     top: int,
     step_matches: StepMatches | None = None,
     exclusions: Sequence[Exclusion] = (),
+    strict: bool = False,
 ) -> list[FunnelGroup]:
     """The funnel of each of the ``top`` entry values (by entrants, those excluded left
     out) and of ``(other)``, largest first, ``(other)`` last."""
     for_analytics(conn)
-    chain = _chain(conn, flt, steps, window, step_matches or {}, breakdown)
+    chain = _chain(conn, flt, steps, window, step_matches or {}, breakdown, strict=strict)
     excluded = _excluded(chain, exclusions, window)
     groups = _grouped(chain.first, top, excluded)
     found: dict[str, dict[int, tuple[int, Any]]] = defaultdict(dict)
@@ -204,6 +207,7 @@ def funnel_over_time(
     timezone: str,
     step_matches: StepMatches | None = None,
     exclusions: Sequence[Exclusion] = (),
+    strict: bool = False,
 ) -> list[FunnelPeriod]:
     """Per local period (PostHog's funnel "historical trends", as its funnel trends
     event loop counts them): the persons with an entry event in the period, each once,
@@ -229,10 +233,14 @@ def funnel_over_time(
         if key not in later:
             end = after(flt.until, window)
             later[key] = _events_of(step, key[1], flt.since, end, name=f"pe{len(later) + 1}")
-        levels.append(_reached(levels[-1], later[key], index, window, name=f"p{index}"))
+        level = _reached(levels[-1], later[key], index, window, name=f"p{index}")
+        if strict:
+            level = _strictly(level, index, _step_conditions(steps, entry, matches, index - 1))
+        levels.append(level)
     excluded = None
     if exclusions:
-        excluded = _excluded(_chain(conn, flt, steps, window, matches), exclusions, window)
+        chain = _chain(conn, flt, steps, window, matches, strict=strict)
+        excluded = _excluded(chain, exclusions, window)
     parts = []
     for index, level in enumerate(levels):
         part = select(literal(index), level.c.period, func.count()).group_by(level.c.period)
@@ -280,8 +288,11 @@ def _chain(
     window: timedelta,
     step_matches: StepMatches,
     breakdown: Breakdown | None = None,
+    *,
+    strict: bool = False,
 ) -> _Chain:
-    """The attempts of every entrant, step by step, and the one each person counts.
+    """The attempts of every entrant, step by step, and the one each person counts
+    (``strict``: with no other event between two steps, :func:`_strictly`).
 
     Each later step is one CTE reading only the step before, its events one CTE per
     type and filters (shared by the steps that repeat both). Only the attempts that no
@@ -304,7 +315,7 @@ def _chain(
             later[key] = _events_of(step, key[1], flt.since, end, name=f"e{len(later) + 1}")
         if index == 1:
             starts = _latest_entries(later[key], entry, steps[0], window, name="entered1")
-            attempts.append(
+            level = (
                 select(
                     starts.c.person_id,
                     starts.c.t0,
@@ -314,9 +325,48 @@ def _chain(
                 .cte("s1")
             )
         else:
-            attempts.append(_reached(attempts[-1], later[key], index, window))
+            level = _reached(attempts[-1], later[key], index, window)
+        if strict:
+            level = _strictly(level, index, _step_conditions(steps, entry, step_matches, index - 1))
+        attempts.append(level)
     counted = _counted_attempts(first, attempts, len(steps))
     return _Chain(first, attempts, counted, entry, steps[0], len(steps))
+
+
+def _step_conditions(
+    steps: Sequence[str], entry: EventFilter, step_matches: StepMatches, index: int
+) -> ColumnElement[bool]:
+    """Whether a ``user_events`` row is an event of step ``index`` (its type and filters;
+    the entry's filters for the first step, whatever its time)."""
+    matches = entry.matches if index == 0 else step_matches.get(index, ())
+    return and_(EVENTS.c.event_type == steps[index], *matching(matches))
+
+
+def _strictly(level: Any, index: int, previous_step: ColumnElement[bool]) -> Any:
+    """The attempts of ``level`` with no event of their person strictly between their
+    step ``index - 1`` and step ``index`` but repeats of step ``index - 1`` (PostHog's
+    strict order: any other event ends the attempt). An attempt that fails has no later
+    step-``index`` event that could pass: the range before it holds the same event."""
+    ids = union_all(
+        select(level.c.person_id.label("user_id")).correlate(level),
+        select(PERSONS.c.distinct_id)
+        .where(PERSONS.c.person_id == level.c.person_id)
+        .correlate(level),
+    ).subquery(f"{level.name}_ids")
+    # joined to the ids, each id's events in the range are one scan of the (user_id,
+    # occurred_at) index; as ``user_id IN (ids)`` PostgreSQL scanned every event of
+    # the type index in the range instead (8.9 s for one day at 1,000,000 events)
+    other = (
+        select(literal(1))
+        .select_from(ids.join(EVENTS, EVENTS.c.user_id == ids.c.user_id))
+        .where(
+            EVENTS.c.occurred_at > level.c[f"t{index - 1}"],
+            EVENTS.c.occurred_at < level.c[f"t{index}"],
+            previous_step.is_not(True),
+        )
+        .correlate(level)
+    )
+    return select(level).where(~other.exists()).cte(f"{level.name}_strict")
 
 
 def _latest_entries(
