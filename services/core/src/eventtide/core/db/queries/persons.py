@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Connection, func, select, union_all
 from sqlalchemy.sql import FromClause, Join
 
 from eventtide.core.db.queries.filters import EVENTS
@@ -37,6 +37,19 @@ def with_persons(rows: FromClause, user_id: ColumnElement[Any]) -> tuple[Join, A
     return (
         rows.outerjoin(PERSONS, PERSONS.c.distinct_id == user_id),
         func.coalesce(PERSONS.c.person_id, user_id),
+    )
+
+
+def ids_of(rows: FromClause) -> CompoundSelect[Any]:
+    """The ids of the person in each row of ``rows`` (its ``person_id``: that id itself
+    and every id linked to it), correlated to ``rows``: for a ``LATERAL`` or a
+    correlated subquery that probes the events by ``user_id``, each id one index scan,
+    where joining on the person expression would read every event."""
+    return union_all(
+        select(rows.c.person_id.label("user_id")).correlate(rows),
+        select(PERSONS.c.distinct_id)
+        .where(PERSONS.c.person_id == rows.c.person_id)
+        .correlate(rows),
     )
 
 

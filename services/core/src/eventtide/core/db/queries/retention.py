@@ -69,25 +69,14 @@ def _statement(
     return in period 1 or later is after its cohort's period, which starts at or after
     ``since``'s, and period ``periods - 1`` ends before that bound (the spare period
     covers a local day of 25 hours: :func:`_horizon`)."""
-    if recurring:
-        cohorts = _every_start_period(start, period, timezone, since, until, hours)
+    if recurring:  # every period with a start event
+        cohorts = _person_periods(start, period, timezone, since, until, hours, "cohort")
     elif hours:
         cohorts = _cohorts_from_hours(start, period, timezone, since, until)
     else:
         cohorts = _cohorts_from_events(start, period, timezone, since, until)
-    if hours:
-        source, person = with_persons(HOURS, HOURS.c.user_id)
-        at, matching = HOURS.c.hour, returned.on_hours()
-    else:
-        source, person = EVENTS_WITH_PERSONS, PERSON
-        at, matching = EVENTS.c.occurred_at, returned.on_events()
-    local_period = func.date_trunc(period, func.timezone(timezone, at))
-    return_periods = (
-        select(person.label("person_id"), local_period.label("returned"))
-        .distinct()
-        .select_from(source)
-        .where(*matching, at >= floor_hour(since), at < horizon)
-        .cte("returns")
+    return_periods = _person_periods(
+        returned, period, timezone, floor_hour(since), horizon, hours, "returned"
     )
     hits = (
         select(
@@ -130,24 +119,27 @@ def _horizon(until: datetime, period: Period, periods: int) -> datetime:
     return after(until, LONGEST[period] * (periods + 1))
 
 
-def _every_start_period(
-    start: Side, period: Period, timezone: str, since: datetime, until: datetime, hours: bool
-) -> Any:
-    """Recurring cohorts: each person in every local period in which they did a start
-    event in ``[since, until)``; from the hour rows when both ends are whole hours."""
+def _person_periods(
+    side: Side, period: Period, timezone: str, since: datetime, until: datetime, hours: bool,
+    label: str,
+) -> Any:  # fmt: skip
+    """Each person's distinct local periods (column ``label``) with an event of
+    ``side`` in ``[since, until)``, from the hour rows or from the events: the return
+    periods, and the recurring cohorts (from the hour rows only when both ends are
+    whole hours)."""
     if hours:
         joined, person = with_persons(HOURS, HOURS.c.user_id)
-        at, matching = HOURS.c.hour, start.on_hours()
+        at, matching = HOURS.c.hour, side.on_hours()
     else:
         joined, person = EVENTS_WITH_PERSONS, PERSON
-        at, matching = EVENTS.c.occurred_at, start.on_events()
+        at, matching = EVENTS.c.occurred_at, side.on_events()
     local_period = func.date_trunc(period, func.timezone(timezone, at))
     return (
-        select(person.label("person_id"), local_period.label("cohort"))
+        select(person.label("person_id"), local_period.label(label))
         .distinct()
         .select_from(joined)
         .where(*matching, at >= since, at < until)
-        .cte("cohorts")
+        .cte(f"{label}_periods")
     )
 
 
