@@ -267,7 +267,7 @@ class _Chain:
     """The CTEs of one funnel: ``first``, each person's first entry (``t0``, with its
     ``value`` under a breakdown); ``attempts[k]``, the attempts that reached step
     ``k + 1`` (``person_id``, ``t0`` .. ``t<k + 1>``; ``attempts[0]`` is built from
-    each person's latest entry before a step-2 event); ``counted``, each entrant's
+    the latest entry before each step-2 event); ``counted``, each entrant's
     counted attempt (``person_id``, ``reached``: the index of its last step, ``t0`` ..
     ``t<n - 1>``, NULL past ``reached``); and what :func:`_excluded` needs to look for
     an attempt's start again (the entry filter, its type)."""
@@ -485,9 +485,8 @@ def _excluded(chain: _Chain, exclusions: Sequence[Exclusion], window: timedelta)
 
 def _counted(chain: _Chain, excluded: Any | None, groups: Any | None = None) -> Any:
     """(step index, group, persons, median seconds from the step before) per step, and
-    per group when ``groups`` labels each person (a breakdown's value, or the period of
-    their counted attempt's start; '' without), from each person's counted attempt;
-    the excluded persons left out."""
+    per group when ``groups`` labels each person (a breakdown's value; '' without),
+    from each person's counted attempt; the excluded persons left out."""
     counted = chain.counted
     parts = []
     for index in range(chain.steps):
