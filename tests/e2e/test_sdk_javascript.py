@@ -239,10 +239,15 @@ GUIDE_LEAVING = """
 (async () => {
   await started;
   await pause();
-  amplitude.track('Checkout Started', {value: 9, products: [{product_id: 'p-8', price: 9}]});
+  amplitude.setTransport('beacon');
+  await amplitude.track('Checkout Started',
+    {value: 9, products: [{product_id: 'p-8', price: 9}]}).promise;
   location.href = 'about:blank';
 })();
 """
+"""The checkout goes by beacon, and the page is left once the SDK has sent it: tracked
+right before leaving, it was still in the SDK's plugins when the pagehide flush ran,
+and was lost (2 of 21 rehearsals stored 3 checkouts of 4)."""
 
 
 def _html(title: str, bundle: str, script: str, api: str, key: str) -> bytes:
