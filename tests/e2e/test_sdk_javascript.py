@@ -247,7 +247,7 @@ GUIDE_LEAVING = """
 """
 """The checkout goes by beacon, and the page is left once the SDK has sent it: tracked
 right before leaving, it was still in the SDK's plugins when the pagehide flush ran,
-and was lost (2 of 21 rehearsals stored 3 checkouts of 4)."""
+and was lost (one rehearsal of 21 stored 3 checkouts of 4)."""
 
 
 def _html(title: str, bundle: str, script: str, api: str, key: str) -> bytes:
