@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -23,9 +23,7 @@ def _asked(
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
 ) -> Question:
-    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
-    zone = params.timezone(timezone)
-    flt = params.in_local_calendar(flt, zone)
+    flt, zone = params.local_event_filter(since, until, where, timezone)
     return Question(event, period, zone, flt.since, flt.until, flt.matches)
 
 

@@ -169,11 +169,16 @@ def decode_cursor(cursor: str | None) -> Position | None:
     return position
 
 
-def in_local_calendar(flt: EventFilter, zone: str) -> EventFilter:
-    """``flt`` narrowed as :func:`.calendar.local_range` narrows a range (its local
-    buckets all have dates)."""
-    since, until = local_range(flt.since, flt.until, zone)
-    return replace(flt, since=since, until=until)
+def local_event_filter(
+    since: datetime | None, until: datetime | None, where: list[str], zone_name: str
+) -> tuple[EventFilter, str]:
+    """The filter of a question answered in a zone's local periods, and the zone: the
+    range of :func:`event_filter` (up to now), narrowed as
+    :func:`.calendar.local_range` narrows one (its local buckets all have dates)."""
+    flt = event_filter(since, until, where, now=datetime.now(UTC))
+    zone = timezone(zone_name)
+    narrowed_since, narrowed_until = local_range(flt.since, flt.until, zone)
+    return replace(flt, since=narrowed_since, until=narrowed_until), zone
 
 
 def timezone(name: str) -> str:

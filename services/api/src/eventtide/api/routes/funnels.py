@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -60,13 +60,11 @@ def get_funnel(
     ``timezone``, each from their first entry of the period (PostHog's historical
     trends of a funnel). ``order=strict`` (PostHog's strict order): no other event of
     the user may come between two steps (repeats of the step just taken may)."""
-    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
+    flt, zone = params.local_event_filter(since, until, where, timezone)
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))
     left_out = params.exclusions(exclude, len(steps))
     window = timedelta(seconds=window_s)
-    zone = params.timezone(timezone)
-    flt = params.in_local_calendar(flt, zone)
     if interval is not None and split is not None:
         raise params.bad("interval and breakdown each split the funnel: ask for one at a time")
     strict = order == "strict"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -46,9 +46,7 @@ def get_retention(
     ``counts[k]`` when they returned in period k or a later one ("on or after").
     ``retention_type=recurring`` (PostHog's recurring retention) puts a user in the
     cohort of every period in which they did ``start_event``, not only their first."""
-    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
-    zone = params.timezone(timezone)
-    flt = params.in_local_calendar(flt, zone)
+    flt, zone = params.local_event_filter(since, until, where, timezone)
     start_matches = (*flt.matches, *map(params.parse_match, start_where))
     return_matches = (*flt.matches, *map(params.parse_match, return_where))
     with engine.connect() as conn:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Query
@@ -61,9 +61,7 @@ def get_trend(
     ``(other)``. With ``compare`` the answer also has ``previous``: the same question over
     the range of the same length just before ``since`` (PostHog's compare to the previous
     period)."""
-    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
-    zone = params.timezone(timezone)
-    flt = params.in_local_calendar(flt, zone)
+    flt, zone = params.local_event_filter(since, until, where, timezone)
     split = params.breakdown_of(breakdown)
     measured = params.measured_of(metric, property)
     if metric in WINDOW_DAYS and interval != "day":

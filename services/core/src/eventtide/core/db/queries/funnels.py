@@ -66,6 +66,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -134,10 +135,10 @@ StepMatches = Mapping[int, Sequence[Match]]
 
 @dataclass(frozen=True, slots=True)
 class Exclusion:
-    """PostHog's exclusion step: a person who did ``event_type`` after reaching step
-    ``from_step`` and before reaching step ``to_step`` (indices from 0), or before
-    ``window`` after ``from_step`` where they never reached it, is left out of the
-    whole funnel."""
+    """PostHog's exclusion step: a person who did ``event_type`` inside one of their
+    attempts, after its step ``from_step`` and before its step ``to_step`` (indices from
+    0; where it never reached ``to_step``, up to a window after its start), is left out
+    of the whole funnel (:func:`_excluded`)."""
 
     event_type: str
     from_step: int
@@ -156,8 +157,8 @@ def funnel(
 ) -> list[FunnelStep]:
     """Per step: users reaching it and the median time from the previous step."""
     for_analytics(conn)
-    chain = _chain(conn, flt, steps, window, step_matches or {}, strict=strict)
-    excluded = _excluded(chain, exclusions, window)
+    chain = _chain(conn, _Funnel(flt, steps, window, step_matches or {}, strict))
+    excluded = _excluded(chain, exclusions)
     rows = conn.execute(_counted(chain, excluded))
     return _steps(steps, {int(i): (int(n), m) for i, _, n, m in rows})
 
@@ -177,8 +178,8 @@ def funnel_groups(
     """The funnel of each of the ``top`` entry values (by entrants, those excluded left
     out) and of ``(other)``, largest first, ``(other)`` last."""
     for_analytics(conn)
-    chain = _chain(conn, flt, steps, window, step_matches or {}, breakdown, strict=strict)
-    excluded = _excluded(chain, exclusions, window)
+    chain = _chain(conn, _Funnel(flt, steps, window, step_matches or {}, strict), breakdown)
+    excluded = _excluded(chain, exclusions)
     groups = _grouped(chain.first, top, excluded)
     found: dict[str, dict[int, tuple[int, Any]]] = defaultdict(dict)
     for index, group, users, median in conn.execute(_counted(chain, excluded, groups)):
@@ -216,8 +217,7 @@ def funnel_over_time(
     exclusion leaves out of the funnel are left out of every period. Periods without
     an entrant are left out."""
     for_analytics(conn)
-    matches = step_matches or {}
-    entry = replace(flt, matches=(*flt.matches, *matches.get(0, ())))
+    question = _Funnel(flt, steps, window, step_matches or {}, strict)
 
     def bucket(at: Any) -> Any:
         return func.date_trunc(interval, func.timezone(timezone, at))
@@ -225,15 +225,12 @@ def funnel_over_time(
     # from the events: a first hour per person and period from the hour rows, then a
     # probe of each, took 1,103 ms at 1,000,000 events (139,196 person-days) against
     # 590-735 ms for grouping the 499,236 entry events by id and day
-    levels = [_entries(entry, steps[0], bucket=bucket, name="p0")]
-    later = _LaterSteps(flt, steps, window, matches, entry, strict, prefix="pe")
+    levels = [_entries(question.entry, steps[0], bucket=bucket, name="p0")]
     for index in range(1, len(steps)):
-        level = _reached(levels[-1], later.events(index), index, window, name=f"p{index}")
-        levels.append(later.in_order(level, index))
-    excluded = None
-    if exclusions:
-        chain = _chain(conn, flt, steps, window, matches, strict=strict)
-        excluded = _excluded(chain, exclusions, window)
+        level = _reached(levels[-1], question.events(index), index, window, name=f"p{index}")
+        levels.append(question.in_order(level, index))
+    # the chain of attempts, for the exclusions, reads the same events' CTEs
+    excluded = _excluded(_chain(conn, question), exclusions) if exclusions else None
     parts = []
     for index, level in enumerate(levels):
         part = select(literal(index), level.c.period, func.count()).group_by(level.c.period)
@@ -263,47 +260,33 @@ class _Chain:
     ``k + 1`` (``person_id``, ``t0`` .. ``t<k + 1>``; ``attempts[0]`` is built from
     the latest entry before each step-2 event); ``counted``, each entrant's
     counted attempt (``person_id``, ``reached``: the index of its last step, ``t0`` ..
-    ``t<n - 1>``, NULL past ``reached``); and what :func:`_excluded` needs to look for
-    an attempt's start again (the entry filter, its type)."""
+    ``t<n - 1>``, NULL past ``reached``); and the question they answer."""
 
     first: Any
     attempts: list[Any]
     counted: Any
-    entry: EventFilter
-    entry_type: str
-    steps: int
+    question: _Funnel
 
 
-def _chain(
-    conn: Connection,
-    flt: EventFilter,
-    steps: Sequence[str],
-    window: timedelta,
-    step_matches: StepMatches,
-    breakdown: Breakdown | None = None,
-    *,
-    strict: bool = False,
-) -> _Chain:
+def _chain(conn: Connection, question: _Funnel, breakdown: Breakdown | None = None) -> _Chain:
     """The attempts of every entrant, step by step, and the one each person counts
-    (``strict``: with no other event between two steps, :func:`_strictly`).
+    (in strict order, with no other event between two steps: :func:`_strictly`).
 
-    Each later step is one CTE reading only the step before, its events one CTE per
-    type and filters (shared by the steps that repeat both). Only the attempts that no
+    Each later step is one CTE reading only the step before. Only the attempts that no
     other beats are followed: of the entries before a step-2 event, the latest (the
     same next steps, and a later end of the window), found by one backward probe of
     the ``(event_type, user_id, occurred_at)`` index per step-2 event and id."""
-    entry = replace(flt, matches=(*flt.matches, *step_matches.get(0, ())))
+    entry, steps, window = question.entry, question.steps, question.window
     first_hour = _first_whole_hour(conn, entry)
     first = (
         _entries(entry, steps[0], breakdown)
         if first_hour is None
         else _entries_from_hours(entry, steps[0], first_hour, breakdown)
     )
-    later = _LaterSteps(flt, steps, window, step_matches, entry, strict, prefix="e")
     attempts: list[Any] = []
     for index in range(1, len(steps)):
         if index == 1:
-            starts = _latest_entries(later.events(1), entry, steps[0], window, name="entered1")
+            starts = question.entered(question.events(1))
             level = (
                 select(
                     starts.c.person_id,
@@ -314,35 +297,53 @@ def _chain(
                 .cte("s1")
             )
         else:
-            level = _reached(attempts[-1], later.events(index), index, window)
-        attempts.append(later.in_order(level, index))
+            level = _reached(attempts[-1], question.events(index), index, window)
+        attempts.append(question.in_order(level, index))
     counted = _counted_attempts(first, attempts, len(steps))
-    return _Chain(first, attempts, counted, entry, steps[0], len(steps))
+    return _Chain(first, attempts, counted, question)
 
 
 @dataclass
-class _LaterSteps:
-    """What each step after the first needs, for the chain of attempts and for the
-    attempts by period alike: its events (one CTE per type and filters, shared by the
-    steps that repeat both) and, in strict order, the check of what came between."""
+class _Funnel:
+    """One funnel question, and the CTEs built for it so far: each is written once
+    however many parts of the statement read it (a type's events with given filters,
+    read by a step and by an exclusion of that type alike; the latest entry before
+    each of them; the chain of attempts and the attempts by period share both)."""
 
     flt: EventFilter
     steps: Sequence[str]
     window: timedelta
     step_matches: StepMatches
-    entry: EventFilter
     strict: bool
-    prefix: str
-    found: dict[tuple[str, tuple[Match, ...]], Any] = field(default_factory=dict)
+    built_events: dict[tuple[str, tuple[Match, ...]], Any] = field(default_factory=dict)
+    built_entered: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def entry(self) -> EventFilter:
+        """The filter of the entry events: the question's and the first step's own."""
+        return replace(self.flt, matches=(*self.flt.matches, *self.step_matches.get(0, ())))
 
     def events(self, index: int) -> Any:
-        """Step ``index``'s events with their persons, up to a window after ``until``."""
-        key = (self.steps[index], tuple(self.step_matches.get(index, ())))
-        if key not in self.found:
+        """Step ``index``'s events (:meth:`events_of`, with the step's filters)."""
+        return self.events_of(self.steps[index], tuple(self.step_matches.get(index, ())))
+
+    def events_of(self, event_type: str, matches: tuple[Match, ...] = ()) -> Any:
+        """A type's events matching ``matches``, with their persons, after ``since`` and
+        up to a window after ``until`` (the last window that may hold one)."""
+        key = (event_type, matches)
+        if key not in self.built_events:
             end = after(self.flt.until, self.window)
-            name = f"{self.prefix}{len(self.found) + 1}"
-            self.found[key] = _events_of(key[0], key[1], self.flt.since, end, name=name)
-        return self.found[key]
+            name = f"e{len(self.built_events) + 1}"
+            self.built_events[key] = _events_of(event_type, matches, self.flt.since, end, name=name)
+        return self.built_events[key]
+
+    def entered(self, events: Any) -> Any:
+        """``events`` with each one's latest entry before it (:func:`_latest_entries`)."""
+        if events.name not in self.built_entered:
+            self.built_entered[events.name] = _latest_entries(
+                events, self.entry, self.steps[0], self.window, name=f"{events.name}_entered"
+            )
+        return self.built_entered[events.name]
 
     def in_order(self, level: Any, index: int) -> Any:
         """``level`` (attempts that reached step ``index``), in strict order only those
@@ -435,7 +436,7 @@ def _counted_attempts(first: Any, attempts: list[Any], steps: int) -> Any:
     return union_all(*parts).cte("counted")
 
 
-def _excluded(chain: _Chain, exclusions: Sequence[Exclusion], window: timedelta) -> Any | None:
+def _excluded(chain: _Chain, exclusions: Sequence[Exclusion]) -> Any | None:
     """The persons an :class:`Exclusion` leaves out (None without exclusions): an
     excluded event inside one of their attempts, strictly after its ``from_step`` and
     before its ``to_step`` (where it never reached ``to_step``, at most ``window``
@@ -448,28 +449,19 @@ def _excluded(chain: _Chain, exclusions: Sequence[Exclusion], window: timedelta)
     one does."""
     if not exclusions:
         return None
-    last = chain.attempts[-1]
+    question, last = chain.question, chain.attempts[-1]
+    window = question.window
     finished = (
-        select(last.c.person_id, func.min(last.c[f"t{chain.steps - 1}"]).label("done"))
+        select(last.c.person_id, func.min(last.c[f"t{len(question.steps) - 1}"]).label("done"))
         .group_by(last.c.person_id)
         .cte("finished")
     )
-    events: dict[str, Any] = {}
-    entered: dict[str, Any] = {}
     parts = []
     for x in exclusions:
-        if x.event_type not in events:
-            name = f"x{len(events) + 1}"
-            end = after(chain.entry.until, window)
-            events[x.event_type] = _events_of(x.event_type, (), chain.entry.since, end, name=name)
-        done = events[x.event_type]
+        done = question.events_of(x.event_type)
         stop = chain.attempts[x.to_step - 1]
         if x.from_step == 0:
-            if x.event_type not in entered:
-                entered[x.event_type] = _latest_entries(
-                    done, chain.entry, chain.entry_type, window, name=f"{done.name}_entered"
-                )
-            start = entered[x.event_type]
+            start = question.entered(done)
             moment, began = start.c.occurred_at, start.c.t0
             joined = start.outerjoin(
                 stop, and_(stop.c.person_id == start.c.person_id, stop.c.t0 == start.c.t0)
@@ -506,7 +498,7 @@ def _counted(chain: _Chain, excluded: Any | None, groups: Any | None = None) -> 
     from each person's counted attempt; the excluded persons left out."""
     counted = chain.counted
     parts = []
-    for index in range(chain.steps):
+    for index in range(len(chain.question.steps)):
         median: Any = cast(null(), Float)
         if index > 0:
             gap = func.extract("epoch", counted.c[f"t{index}"] - counted.c[f"t{index - 1}"])
