@@ -70,9 +70,11 @@ def _metric(events: list[Raw], metric: str, person: Person) -> int:
 
 def trend(
     events: list[Raw], *, event_type: str, since: datetime, until: datetime, zone: str,
-    interval: str, metric: str, by_country: bool, top: int, person: Person = _itself,
+    interval: str, metric: str, by_country: bool, top: int | tuple[str, ...],
+    person: Person = _itself,
 ) -> dict[tuple[str, str | None], int]:  # fmt: skip
-    """{(bucket ISO, group): value}, as ``GET /v1/trends`` answers."""
+    """{(bucket ISO, group): value}, as ``GET /v1/trends`` answers; ``top`` the number of
+    groups kept, or the groups (a formula's later series)."""
     chosen = [e for e in events if e.event_type == event_type and since <= e.occurred_at < until]
 
     def group(e: Raw) -> str | None:
@@ -84,7 +86,7 @@ def trend(
         for e in chosen:
             per_group[group(e)].append(e)
         ranked = sorted(per_group, key=lambda g: (-_metric(per_group[g], metric, person), g or ""))
-        keep = set(ranked[:top])
+        keep = set(ranked[:top]) if isinstance(top, int) else set(top)
     cells: dict[tuple[str, str | None], list[Raw]] = defaultdict(list)
     for e in chosen:
         g = group(e)

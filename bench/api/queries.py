@@ -106,7 +106,7 @@ class Question:
 
 
 def questions(users: int, quick: bool) -> list[Question]:
-    """The ten questions of the benchmark, over the backfilled 30 days."""
+    """The eleven questions of the benchmark, over the backfilled 30 days."""
     since, until = (END - timedelta(days=30)).isoformat(), END.isoformat()
     span = [("since", since), ("until", until)]
     funnel_steps = ["page_view", "add_to_cart", "checkout_started", "purchase"]
@@ -136,6 +136,10 @@ def questions(users: int, quick: bool) -> list[Question]:
         Question("count per user: page views per viewer, 30 days", "/v1/trends",
                  [("event_type", "page_view"), ("metric", "avg_per_user"), ("interval", "day"),
                   *span], heavy),
+        Question("formula: share of viewers who buy, 30 days by country", "/v1/trends/formula",
+                 [("series", "unique_users:page_view"), ("series", "unique_users:purchase"),
+                  ("formula", "B / A * 100"), ("interval", "day"),
+                  ("breakdown", "context.country"), *span], heavy),
         # paths read every page view of the range in order: over the API's default week
         Question("paths: 7 days of pages", "/v1/paths",
                  [("include", "pages"), ("since", (END - timedelta(days=7)).isoformat()),

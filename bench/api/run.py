@@ -54,6 +54,7 @@ GOALS_MS = {
     "weekly active": 1_000.0,
     "property math": 1_000.0,
     "count per user": 1_000.0,
+    "formula": 1_000.0,
 }
 INGEST_GOAL = 30_000.0
 LATENCY_GOAL_MS = 50.0

@@ -262,6 +262,26 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
     assert shown == expected
     assert any(v > 0 for _, _, v in expected), expected
     assert _errors(browser) == []
+    # a formula: the share of each country's visitors who bought, as the API answers it
+    shares = ("event_type=page_view&metric=unique_users&interval=day"
+              "&breakdown=context.country&formula=B+%2F+A+*+100")  # fmt: skip
+    _open(browser, f"{base}/dashboard/trends?{shares}&more_series=unique_users%3Apurchase")
+    answer = _get(base, "/v1/trends/formula?series=unique_users%3Apage_view&series="
+                  "unique_users%3Apurchase&formula=B+%2F+A+*+100&interval=day"
+                  "&breakdown=context.country", key)  # fmt: skip
+    expected = {
+        (p["bucket"], s["group"], float(p["value"]))
+        for s in answer["series"] for p in s["points"]
+    }  # fmt: skip
+    shown = {
+        (r.get_attribute("data-bucket"), r.get_attribute("data-group"),
+         float(r.get_attribute("data-value")))
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
+    }  # fmt: skip
+    assert shown == expected
+    assert any(0 < v <= 100 for _, _, v in expected), expected
+    browser.save_screenshot(str(SHOTS / "trends-formula.png"))
+    assert _errors(browser) == []
 
     steps = "&".join(f"steps={s}" for s in ("signup", "add_to_cart", "purchase"))
     # the seeded dataset's answers: twelve users, the even ones from FR and the odd from DE

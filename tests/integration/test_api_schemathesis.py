@@ -73,6 +73,8 @@ def _check(case, key: str | None) -> None:
                 case.query.setdefault("property", "amount_cents")
             else:
                 case.query.pop("property", None)
+        if case.path == "/v1/trends/formula":
+            _formula_case(case.query)
     # ignored_auth swaps one security scheme for a random value and expects a refusal;
     # the API accepts either scheme (X-API-Key or Bearer), so a valid key in the other
     # one rightly passes. Refusal without credentials is asserted below instead.
@@ -110,6 +112,27 @@ def _between(exclude: object, steps: object) -> list[str]:
         if int(first) < int(second) <= count:
             kept.append(item)
     return kept
+
+
+def _formula_case(query: dict) -> None:
+    """A formula question whose parameters go together, as OpenAPI cannot state: at most
+    ten series, each math metric with its number and no other with one, the rolling
+    metrics per day, ``series_where`` letters and a formula over the asked series. The
+    400 for each of those is asserted in test_api_formula.py and test_formula_pure.py."""
+    items = []
+    for item in _listed(query.get("series", []))[:10]:
+        head, _, event_type = item.partition(":")
+        metric = head.split("(")[0]
+        items.append(f"{metric}(amount_cents):{event_type}" if metric in MATHS
+                     else f"{metric}:{event_type}")  # fmt: skip
+    items = items or ["count:page_view"]
+    query["series"] = items
+    letters = "ABCDEFGHIJ"[: len(items)]
+    if any(item.split(":")[0] in ROLLING for item in items):
+        query["interval"] = "day"
+    wheres = [w for w in _listed(query.get("series_where", [])) if w[0] in letters]
+    query["series_where"] = wheres
+    query["formula"] = " / ".join(letters) + " * 100"
 
 
 def _runner(credentials: str | None):

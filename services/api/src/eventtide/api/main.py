@@ -51,6 +51,7 @@ from eventtide.api.routes import (
     sessions,
     snowplow,
     stickiness,
+    trend_formula,
     trends,
     users,
     whoami,
@@ -139,9 +140,9 @@ def create_app(
         )
     routers = (
         health, ingest, segment, segment_settings, rudderstack, posthog, posthog_config,
-        snowplow, amplitude, amplitude_identify, mixpanel, ga4, matomo, events, trends, funnels,
-        retention, lifecycle, stickiness, paths, users, deadletters, sessions, alerts, live,
-        pipeline, whoami, predictions,
+        snowplow, amplitude, amplitude_identify, mixpanel, ga4, matomo, events, trends,
+        trend_formula, funnels, retention, lifecycle, stickiness, paths, users, deadletters,
+        sessions, alerts, live, pipeline, whoami, predictions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

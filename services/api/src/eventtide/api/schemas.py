@@ -152,6 +152,27 @@ class TrendResponse(BaseModel):
     previous: TrendPrevious | None = None
 
 
+class FormulaInput(BaseModel):
+    """One series the formula reads, by its letter."""
+
+    letter: str = Field(examples=["B"])
+    event_type: str = Field(examples=["purchase"])
+    metric: str = Field(examples=["unique_users"])
+    property: str | None = Field(default=None, examples=["amount_cents"])
+
+
+class FormulaResponse(BaseModel):
+    """A formula over several series: the question as understood and the formula's
+    series (one per breakdown value of series A, or the whole)."""
+
+    formula: str = Field(examples=["B / A * 100"])
+    interval: str = Field(examples=["day"])
+    timezone: str = Field(examples=["Europe/Berlin"])
+    inputs: list[FormulaInput]
+    series: list[TrendSeries]
+    previous: TrendPrevious | None = None
+
+
 class CohortOut(BaseModel):
     """One row of the matrix: cohort start (local), users per period (index 0: size)."""
 

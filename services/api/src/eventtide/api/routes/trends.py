@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from eventtide.api import params
+from eventtide.api import params, trend_questions, trend_series
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
-from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendResponse, TrendSeries
+from eventtide.api.schemas import TrendPrevious, TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
 from eventtide.core.db.queries.calendar import local_range_before
 from eventtide.core.db.queries.filters import EventFilter
-from eventtide.core.db.queries.per_user import PER_USER, PerUser, per_user_trend
-from eventtide.core.db.queries.property_math import Math, property_trend
-from eventtide.core.db.queries.rolling_active import WINDOW_DAYS, Rolling, rolling_trend
+from eventtide.core.db.queries.per_user import PerUser
+from eventtide.core.db.queries.property_math import Math
+from eventtide.core.db.queries.rolling_active import Rolling
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
@@ -63,41 +63,15 @@ def get_trend(
     period)."""
     flt, zone = params.local_event_filter(since, until, where, timezone)
     split = params.breakdown_of(breakdown)
-    measured = params.measured_of(metric, property)
-    if metric in WINDOW_DAYS and interval != "day":
-        raise params.bad(
-            f"metric={metric} counts each day's users active in the {WINDOW_DAYS[metric]} "
-            f"days ending with it: use interval=day"
-        )
+    question = trend_questions.checked(event_type, metric, property, interval)
 
     def answer(asked: EventFilter) -> list[TrendSeries]:
         with engine.connect() as conn:
-            if metric == "weekly_active" or metric == "monthly_active":
-                points = rolling_trend(
-                    conn, flt=asked, event_type=event_type, timezone=zone, metric=metric,
-                    breakdown=split, top=top,
-                )  # fmt: skip
-            elif metric in PER_USER:
-                points = per_user_trend(
-                    conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
-                    metric=cast(PerUser, metric), breakdown=split, top=top,
-                )  # fmt: skip
-            elif measured is not None:  # the metric is property math (params.measured_of)
-                points = property_trend(
-                    conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
-                    math=cast(Math, metric), measured=measured, breakdown=split, top=top,
-                )  # fmt: skip
-            else:
-                points = trends.trend(
-                    conn, flt=asked, event_type=event_type, interval=interval, timezone=zone,
-                    metric=cast(trends.Metric, metric), breakdown=split, top=top,
-                )  # fmt: skip
-        series: dict[str | None, list[TrendPointOut]] = {}
-        for point in points:
-            series.setdefault(point.group, []).append(
-                TrendPointOut(bucket=point.bucket.isoformat(), value=point.value)
-            )
-        return [TrendSeries(group=g, points=p) for g, p in sorted(series.items(), key=_order)]
+            found = trend_series.points(
+                conn, question, flt=asked, interval=interval, timezone=zone, breakdown=split,
+                top=top,
+            )  # fmt: skip
+        return trend_series.as_series(found)
 
     previous = None
     if compare:
@@ -112,7 +86,3 @@ def get_trend(
         event_type=event_type, metric=metric, interval=interval, timezone=zone,
         series=answer(flt), previous=previous,
     )  # fmt: skip
-
-
-def _order(item: tuple[str | None, list[TrendPointOut]]) -> str:
-    return item[0] or ""

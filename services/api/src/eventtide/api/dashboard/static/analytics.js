@@ -72,26 +72,30 @@ export async function trends(view) {
     ...RANGE,
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
     COMPARE_TO,
+    { name: "more_series", label: "series B, C, ... (metric:event; ...)", placeholder: "unique_users:purchase", size: 24 },
+    { name: "formula", label: "formula of A (the above), B, ...", placeholder: "B / A * 100", size: 12 },
   ], q));
-  const math = MATHS.includes(q.get("metric")) || PER_USER.includes(q.get("metric"));
-  const names = ["event_type", "metric", ...(MATHS.includes(q.get("metric")) ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
+  const formula = (q.get("formula") || "").trim();
+  // a formula's buckets without events are worked out from zeros (PostHog's): no gaps
+  const math = !formula && (MATHS.includes(q.get("metric")) || PER_USER.includes(q.get("metric")));
   const compare = q.get("compare_to") === "the period before" ? "&compare=true" : "";
   if (!q.get("event_type")) q.set("event_type", "page_view");
   const panel = h("div", { class: "panel" }, h("div", { class: "chart", id: "trend-chart" }));
   const tablePanel = h("div", { class: "panel" });
   view.append(panel, tablePanel);
   try {
-    const answer = await api(`/v1/trends?${forward(q, names, {}, ["where"])}${compare}`);
+    const answer = await api(`${trendQuery(q, formula)}${compare}`);
+    const label = formula || answer.event_type;
     const moved = movedForward(answer);
     const before = (answer.previous?.series ?? []).map((s) => ({
-      name: `${s.group ?? answer.event_type} (the period before)`, dash: [6, 4],
+      name: `${s.group ?? label} (the period before)`, dash: [6, 4],
       byBucket: new Map(s.points.map((p) => [moved(p.bucket), p.value])),
     }));
     const xs = bucketAxis([...answer.series.flatMap((s) => s.points.map((p) => wallSeconds(p.bucket))),
       ...before.flatMap((s) => [...s.byBucket.keys()])], answer.interval);
     // a bucket without events counts zero, but has no average: math leaves a gap, spanned
     const series = [...answer.series.map((s) => ({
-      name: s.group ?? answer.event_type, byBucket: new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value])),
+      name: s.group ?? label, byBucket: new Map(s.points.map((p) => [wallSeconds(p.bucket), p.value])),
     })), ...before].map((s) => ({ ...s, spanGaps: math, values: xs.map((x) => s.byBucket.get(x) ?? (math ? null : 0)) }));
     const chart = document.getElementById("trend-chart");
     chart.dataset.buckets = xs.length;
@@ -99,14 +103,31 @@ export async function trends(view) {
     else timeChart(chart, xs, series, { bars: q.get("chart") === "bar", wallClock: true });
     const rows = answer.series.flatMap((s) => s.points.map((p) =>
       h("tr", { class: "trend-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
-        h("td", {}, p.bucket), h("td", {}, s.group ?? answer.event_type),
+        h("td", {}, p.bucket), h("td", {}, s.group ?? label),
         h("td", { class: "num" }, fmt.format(p.value)))));
     const beforeRows = (answer.previous?.series ?? []).flatMap((s) => s.points.map((p) =>
       h("tr", { class: "trend-previous-row", dataset: { bucket: p.bucket, group: s.group ?? "", value: p.value } },
-        h("td", {}, p.bucket), h("td", {}, `${s.group ?? answer.event_type} (the period before)`),
+        h("td", {}, p.bucket), h("td", {}, `${s.group ?? label} (the period before)`),
         h("td", { class: "num" }, fmt.format(p.value)))));
     tablePanel.append(table(["bucket", "series", "value#"], [...rows, ...beforeRows], { id: "trend-table" }));
   } catch (e) { showError(view, e); }
+}
+
+/** The API question of the Trends page: the trend of one series, or with a formula the
+ * formula over that series (A) and the page's further series (B, C, ...), each
+ * ``<metric>:<event>`` as ``/v1/trends/formula`` reads them. */
+function trendQuery(q, formula) {
+  const metric = q.get("metric") || "count";
+  const property = MATHS.includes(metric) ? q.get("property") || "" : "";
+  if (!formula) {
+    const names = ["event_type", "metric", ...(property ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
+    return `/v1/trends?${forward(q, names, {}, ["where"])}`;
+  }
+  const first = `${metric}${property ? `(${property})` : ""}:${q.get("event_type")}`;
+  const more = (q.get("more_series") || "").split(";").map((s) => s.trim()).filter(Boolean);
+  const asked = new URLSearchParams(forward(q, ["formula", "interval", "breakdown", "since", "until", "timezone"], {}, ["where"]));
+  for (const item of [first, ...more]) asked.append("series", item);
+  return `/v1/trends/formula?${asked}`;
 }
 
 /** Where the period before's buckets are drawn: under the buckets they precede, each

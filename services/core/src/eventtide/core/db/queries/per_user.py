@@ -25,6 +25,7 @@ from eventtide.core.db.queries.trends import (
     OTHER_VALUE,
     Breakdown,
     Interval,
+    Top,
     TrendPoint,
     base_rows,
     top_groups,
@@ -48,7 +49,7 @@ def per_user_trend(
     timezone: str,
     metric: PerUser,
     breakdown: Breakdown | None = None,
-    top: int = 5,
+    top: Top = 5,
 ) -> list[TrendPoint]:
     """The series, ordered by bucket then group (in byte order)."""
     math: Math = metric.removesuffix("_per_user")  # type: ignore[assignment]
@@ -73,7 +74,7 @@ def per_user_trend(
     return [TrendPoint(row[0], row[1], float(row[2])) for row in conn.execute(query)]
 
 
-def _ranked(counts: Any, math: Math, top: int) -> Any:
+def _ranked(counts: Any, math: Math, top: Top) -> Any:
     """The top groups' series, and ``(other)`` over each person's events of the rest."""
     over_range = (
         select(counts.c.grp, func.sum(counts.c.n).label("n"))

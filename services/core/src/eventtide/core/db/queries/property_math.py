@@ -33,6 +33,7 @@ from eventtide.core.db.queries.trends import (
     OTHER_VALUE,
     Breakdown,
     Interval,
+    Top,
     TrendPoint,
     top_groups,
 )
@@ -62,7 +63,7 @@ def property_trend(
     math: Math,
     measured: Measured,
     breakdown: Breakdown | None = None,
-    top: int = 5,
+    top: Top = 5,
 ) -> list[TrendPoint]:
     """The series, ordered by bucket then group (in byte order)."""
     for_analytics(conn, parallel=True, hashing=True)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, String, case, func, literal, select, union_al
 from eventtide.core.db.queries import trends
 from eventtide.core.db.queries.calendar import local_range
 from eventtide.core.db.queries.filters import TICK, EventFilter
-from eventtide.core.db.queries.trends import OTHER_VALUE, Breakdown, TrendPoint, top_groups
+from eventtide.core.db.queries.trends import OTHER_VALUE, Breakdown, Top, TrendPoint, top_groups
 from eventtide.core.db.queries.tuning import for_analytics
 
 Rolling = Literal["weekly_active", "monthly_active"]
@@ -39,7 +39,7 @@ def rolling_trend(
     timezone: str,
     metric: Rolling,
     breakdown: Breakdown | None = None,
-    top: int = 5,
+    top: Top = 5,
 ) -> list[TrendPoint]:
     """Each local day of ``[since, until)`` with its persons active in the window of
     days ending with it, per group (the ``top`` groups by persons active in the days

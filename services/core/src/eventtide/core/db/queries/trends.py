@@ -30,10 +30,13 @@ from sqlalchemy import (
     Select,
     String,
     case,
+    column,
+    false,
     func,
     literal,
     select,
     union_all,
+    values,
 )
 
 from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions, json_text
@@ -52,6 +55,10 @@ Interval = Literal["minute", "hour", "day", "week", "month"]
 Metric = Literal["count", "unique_users", "amount_sum"]
 NONE_VALUE: Final = "(none)"
 OTHER_VALUE: Final = "(other)"
+Top = int | tuple[str, ...]
+"""Which breakdown values get a series of their own: the ``N`` largest, or these (a
+formula's later series are split by its first series' values, so ``A / B`` of one
+country divides that country's numbers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +88,7 @@ def trend(
     timezone: str,
     metric: Metric,
     breakdown: Breakdown | None = None,
-    top: int = 5,
+    top: Top = 5,
 ) -> list[TrendPoint]:
     """The series, ordered by bucket then group (one statement, see the module doc)."""
     windows = base_rows(conn, flt, event_type, interval, timezone, breakdown, metric)
@@ -102,10 +109,16 @@ def trend(
     return [TrendPoint(row[0], row[1], int(row[2])) for row in conn.execute(query)]
 
 
-def top_groups(group: Any, size: Any, top: int, *, name: str) -> Any:
+def top_groups(group: Any, size: Any, top: Top, *, name: str) -> Any:
     """The ``top`` groups (column ``grp``) by ``size``, ties to the smaller group in byte
-    order: the rule of every breakdown."""
-    return select(group.label("grp")).order_by(size.desc(), group.collate("C")).limit(top).cte(name)
+    order: the rule of every breakdown; or the groups ``top`` names."""
+    if isinstance(top, int):
+        ranked = select(group.label("grp")).order_by(size.desc(), group.collate("C")).limit(top)
+        return ranked.cte(name)
+    if not top:
+        return select(literal(None, String).label("grp")).where(false()).cte(name)
+    named = values(column("grp", String), name=f"{name}_named").data([(g,) for g in top])
+    return select(named.c.grp).cte(name)
 
 
 def _ranked_series(rows: Any, ranked: Any, metric: Metric) -> Any:
