@@ -246,6 +246,14 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
     }
     assert groups == {"DE"}, groups
+    # ... and the "any of" field, one group of which one item must hold
+    either = quote("context.country=DE; context.platform=no-such-platform")
+    _open(browser, f"{base}/dashboard/trends?{QUERIES['trends']}&where_any={either}")
+    groups = {
+        r.get_attribute("data-group")
+        for r in browser.find_elements(By.CSS_SELECTOR, "tr.trend-row")
+    }
+    assert groups == {"DE"}, groups
     # property math: the average purchase per country, as the API answers it
     average = "event_type=purchase&metric=avg&property=amount_cents&interval=day"
     _open(browser, f"{base}/dashboard/trends?{average}&breakdown=context.country")

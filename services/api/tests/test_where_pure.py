@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eventtide.api.params import STEP_WHERE_PATTERN, WHERE_PATTERN, parse_match, step_matches
+from eventtide.api.params import (
+    STEP_WHERE_PATTERN,
+    WHERE_PATTERN,
+    event_filter,
+    parse_match,
+    step_matches,
+)
 from eventtide.api.problems import Problem
-from eventtide.core.db.queries.filters import Match
+from eventtide.core.db.queries.filters import AnyOf, Match, fields_of
 
 pytestmark = pytest.mark.unit
 
@@ -91,3 +98,23 @@ def test_a_step_filter_takes_every_operator() -> None:
     assert re.fullmatch(STEP_WHERE_PATTERN, "2:properties.amount>=10")
     assert re.fullmatch(STEP_WHERE_PATTERN, "1:!context.country")
     assert not re.fullmatch(STEP_WHERE_PATTERN, "1:properties.amount>x")
+
+
+NOW = datetime(2026, 12, 8, tzinfo=UTC)
+
+
+def test_where_any_items_are_one_group_of_which_one_must_hold() -> None:
+    flt = event_filter(None, None, ["context.platform=ios"], now=NOW,
+                       where_any=["context.country=DE", "properties.plan!=free"])  # fmt: skip
+    de, not_free = Match("context", "country", "DE"), Match("properties", "plan", "free", "!=")
+    assert flt.matches == (Match("context", "platform", "ios"), AnyOf((de, not_free)))
+    # a group's fields decide, as the items' do, whether hour rows can answer
+    assert fields_of(flt.matches) == [
+        ("context", "platform"), ("context", "country"), ("properties", "plan"),
+    ]  # fmt: skip
+    assert event_filter(None, None, [], now=NOW, where_any=[]).matches == ()
+
+
+def test_a_bad_where_any_item_is_refused_as_a_where_item_is() -> None:
+    with pytest.raises(Problem, match=re.escape("properties.amount>abc")):
+        event_filter(None, None, [], now=NOW, where_any=["properties.amount>abc"])

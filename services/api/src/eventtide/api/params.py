@@ -25,6 +25,8 @@ from eventtide.core.db.queries.events import Position
 from eventtide.core.db.queries.filters import (
     NUMBER,
     NUMERIC,
+    AnyOf,
+    Criterion,
     EventFilter,
     Match,
     Operator,
@@ -123,16 +125,25 @@ def exclusions(items: list[str], steps: int) -> list[Exclusion]:
 
 
 def event_filter(
-    since: datetime | None, until: datetime | None, where: list[str], *, now: datetime
+    since: datetime | None,
+    until: datetime | None,
+    where: list[str],
+    *,
+    now: datetime,
+    where_any: list[str] | None = None,
 ) -> EventFilter:
-    """The filter for a range (default: the last 7 days up to now) and matches."""
+    """The filter for a range (default: the last 7 days up to now) and matches: every
+    ``where`` item, and one of the ``where_any`` items when there are any."""
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise bad(f"{name} needs a time zone (for example 2026-12-01T00:00:00Z)")
     until = _utc(until or now)
     since = _utc(since) if since else _utc(until, -DEFAULT_RANGE)
     since = min(since, until)  # an empty range has an empty answer, not an error
-    return EventFilter(since, until, tuple(map(parse_match, where)))
+    matches: list[Criterion] = [parse_match(item) for item in where]
+    if where_any:
+        matches.append(AnyOf(tuple(map(parse_match, where_any))))
+    return EventFilter(since, until, tuple(matches))
 
 
 _FIRST: Final = datetime.min.replace(tzinfo=UTC)
@@ -170,12 +181,16 @@ def decode_cursor(cursor: str | None) -> Position | None:
 
 
 def local_event_filter(
-    since: datetime | None, until: datetime | None, where: list[str], zone_name: str
+    since: datetime | None,
+    until: datetime | None,
+    where: list[str],
+    zone_name: str,
+    where_any: list[str] | None = None,
 ) -> tuple[EventFilter, str]:
     """The filter of a question answered in a zone's local periods, and the zone: the
     range of :func:`event_filter` (up to now), narrowed as
     :func:`.calendar.local_range` narrows one (its local buckets all have dates)."""
-    flt = event_filter(since, until, where, now=datetime.now(UTC))
+    flt = event_filter(since, until, where, now=datetime.now(UTC), where_any=where_any)
     zone = timezone(zone_name)
     narrowed_since, narrowed_until = local_range(flt.since, flt.until, zone)
     return replace(flt, since=narrowed_since, until=narrowed_until), zone

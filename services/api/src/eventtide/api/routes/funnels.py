@@ -30,6 +30,9 @@ def get_funnel(
     since: Annotated[datetime | None, Query(examples=["2026-11-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    where_any: Annotated[
+        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
+    ] = [],  # noqa: B006
     breakdown: Annotated[
         str | None,
         Query(max_length=80, pattern=params.BREAKDOWN_PATTERN, examples=["context.country"]),
@@ -60,7 +63,7 @@ def get_funnel(
     ``timezone``, each from their first entry of the period (PostHog's historical
     trends of a funnel). ``order=strict`` (PostHog's strict order): no other event of
     the user may come between two steps (repeats of the step just taken may)."""
-    flt, zone = params.local_event_filter(since, until, where, timezone)
+    flt, zone = params.local_event_filter(since, until, where, timezone, where_any)
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))
     left_out = params.exclusions(exclude, len(steps))

@@ -39,6 +39,9 @@ def get_paths(
     since: Annotated[datetime | None, Query(examples=["2026-11-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    where_any: Annotated[
+        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
+    ] = [],  # noqa: B006
 ) -> PathsResponse:
     """Each person's chosen events in ``[since, until)`` (``include``: page views by
     page, other events by type, or both), split into paths at 30 minutes without one,
@@ -47,7 +50,7 @@ def get_paths(
     item of many (``/product/*``); ``exclude`` leaves items out. The answer has the
     ``edges`` strongest edges of ``min_paths`` to ``max_paths`` paths (none when the
     maximum is below the minimum), and their nodes."""
-    flt = params.event_filter(since, until, where, now=datetime.now(UTC))
+    flt = params.event_filter(since, until, where, now=datetime.now(UTC), where_any=where_any)
     asked = PathsQuestion(flt, frozenset(include), start, end, steps, tuple(group), tuple(exclude))
     with engine.connect() as conn:
         shown = paths.paths(conn, asked, limit=edges, least=min_paths, most=max_paths)

@@ -31,6 +31,9 @@ def get_retention(
     since: Annotated[datetime | None, Query(examples=["2026-10-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    where_any: Annotated[
+        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
+    ] = [],  # noqa: B006
     start_where: Annotated[list[params.Where], Query(examples=[["properties.plan=pro"]])] = [],  # noqa: B006
     return_where: Annotated[list[params.Where], Query(examples=[["context.platform=ios"]])] = [],  # noqa: B006
     cumulative: Annotated[bool, Query(examples=[True])] = False,
@@ -46,7 +49,7 @@ def get_retention(
     ``counts[k]`` when they returned in period k or a later one ("on or after").
     ``retention_type=recurring`` (PostHog's recurring retention) puts a user in the
     cohort of every period in which they did ``start_event``, not only their first."""
-    flt, zone = params.local_event_filter(since, until, where, timezone)
+    flt, zone = params.local_event_filter(since, until, where, timezone, where_any)
     start_matches = (*flt.matches, *map(params.parse_match, start_where))
     return_matches = (*flt.matches, *map(params.parse_match, return_where))
     with engine.connect() as conn:

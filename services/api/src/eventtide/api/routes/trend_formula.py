@@ -51,6 +51,9 @@ def get_formula(
     since: Annotated[datetime | None, Query(examples=["2026-11-04T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-04T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
+    where_any: Annotated[
+        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
+    ] = [],  # noqa: B006
     compare: Annotated[bool, Query(examples=[True])] = False,
 ) -> FormulaResponse:
     """Each ``series`` is ``<metric>:<event type>`` (``count:page_view``,
@@ -65,7 +68,7 @@ def get_formula(
     ``(other)``; every other series is split by the same values, so a country's line
     reads that country's numbers of each series. ``compare`` adds ``previous``: the
     formula over the range of the same length just before ``since``."""
-    flt, zone = params.local_event_filter(since, until, where, timezone)
+    flt, zone = params.local_event_filter(since, until, where, timezone, where_any)
     split = params.breakdown_of(breakdown)
     questions = trend_questions.formula_series(series, series_where, interval)
     try:

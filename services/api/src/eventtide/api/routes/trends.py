@@ -47,6 +47,9 @@ def get_trend(
     since: Annotated[datetime | None, Query(examples=["2026-11-04T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-04T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.platform=web"]])] = [],  # noqa: B006
+    where_any: Annotated[
+        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
+    ] = [],  # noqa: B006
     compare: Annotated[bool, Query(examples=[True])] = False,
 ) -> TrendResponse:
     """``count`` of events, ``unique_users``, or ``amount_sum`` (cents, e.g. of
@@ -61,7 +64,7 @@ def get_trend(
     ``(other)``. With ``compare`` the answer also has ``previous``: the same question over
     the range of the same length just before ``since`` (PostHog's compare to the previous
     period)."""
-    flt, zone = params.local_event_filter(since, until, where, timezone)
+    flt, zone = params.local_event_filter(since, until, where, timezone, where_any)
     split = params.breakdown_of(breakdown)
     question = trend_questions.checked(event_type, metric, property, interval)
 

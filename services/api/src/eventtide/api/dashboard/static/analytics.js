@@ -27,6 +27,8 @@ const PER_USER = ["avg", "min", "max", "median", "p90", "p95", "p99"].map((m) =>
 const COMPARE_TO = { name: "compare_to", label: "compare to", options: ["nothing", "the period before"], value: "nothing" };
 
 export const FILTER = { name: "where", label: "filter", placeholder: "context.country=DE; properties.amount>=100", size: 26 };
+/** PostHog's "match any" group: an event passes when one of these holds (and every FILTER item). */
+export const FILTER_ANY = { name: "where_any", label: "and any of", placeholder: "context.country=DE; context.country=FR", size: 22 };
 
 const STEP_S = { minute: 60, hour: 3600, day: 86400, week: 7 * 86400 };
 const MAX_BUCKETS = 50000;
@@ -69,6 +71,7 @@ export async function trends(view) {
     { name: "interval", label: "interval", options: ["minute", "hour", "day", "week", "month"], value: "day" },
     { name: "breakdown", label: "breakdown", placeholder: "context.country" },
     FILTER,
+    FILTER_ANY,
     ...RANGE,
     { name: "chart", label: "chart", options: ["line", "bar"], value: "line" },
     COMPARE_TO,
@@ -121,11 +124,11 @@ function trendQuery(q, formula) {
   const property = MATHS.includes(metric) ? q.get("property") || "" : "";
   if (!formula) {
     const names = ["event_type", "metric", ...(property ? ["property"] : []), "interval", "breakdown", "since", "until", "timezone"];
-    return `/v1/trends?${forward(q, names, {}, ["where"])}`;
+    return `/v1/trends?${forward(q, names, {}, ["where", "where_any"])}`;
   }
   const first = `${metric}${property ? `(${property})` : ""}:${q.get("event_type")}`;
   const more = (q.get("more_series") || "").split(";").map((s) => s.trim()).filter(Boolean);
-  const asked = new URLSearchParams(forward(q, ["formula", "interval", "breakdown", "since", "until", "timezone"], {}, ["where"]));
+  const asked = new URLSearchParams(forward(q, ["formula", "interval", "breakdown", "since", "until", "timezone"], {}, ["where", "where_any"]));
   for (const item of [first, ...more]) asked.append("series", item);
   return `/v1/trends/formula?${asked}`;
 }
@@ -156,6 +159,7 @@ export async function funnel(view) {
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
     { name: "order", label: "order", options: ["ordered", "strict"], value: "ordered" },
     { ...FILTER, label: "filter (on the first step)" },
+    { ...FILTER_ANY, label: "and any of (first step)" },
     { ...FILTER, name: "step_where", label: "step filters", placeholder: "2:context.platform=ios" },
     { ...FILTER, name: "exclude", label: "exclusions", placeholder: "1:2:coupon_applied" },
     { name: "breakdown", label: "breakdown (of the first step)", placeholder: "context.country" },
@@ -168,7 +172,7 @@ export async function funnel(view) {
   const panel = h("div", { class: "panel", id: "funnel" });
   view.append(panel);
   try {
-    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "order", "since", "until", "breakdown"], { steps: "steps" }, ["where", "step_where", "exclude"])}${overTime}`);
+    const answer = await api(`/v1/funnels?${forward(q, ["window_s", "order", "since", "until", "breakdown"], { steps: "steps" }, ["where", "where_any", "step_where", "exclude"])}${overTime}`);
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
       h("span", {}, `${i + 1}. ${s.event_type}`),
@@ -217,6 +221,7 @@ export async function retention(view) {
     { name: "returned", label: "returned", options: ["on", "on or after"], value: "on" },
     { name: "cohorts", label: "cohorts by", options: ["first time", "every time"], value: "first time" },
     { ...FILTER, label: "filter (both events)" },
+    { ...FILTER_ANY, label: "and any of (both)" },
     { ...FILTER, name: "start_where", label: "start filter", placeholder: "context.country=DE" },
     { ...FILTER, name: "return_where", label: "return filter", placeholder: "context.platform=ios" },
     ...RANGE,
@@ -228,7 +233,7 @@ export async function retention(view) {
     const names = ["start_event", "return_event", "period", "periods", "since", "until", "timezone"];
     const cumulative = q.get("returned") === "on or after" ? "&cumulative=true" : "";
     const recurring = q.get("cohorts") === "every time" ? "&retention_type=recurring" : "";
-    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "start_where", "return_where"])}${cumulative}${recurring}`);
+    const answer = await api(`/v1/retention?${forward(q, names, {}, ["where", "where_any", "start_where", "return_where"])}${cumulative}${recurring}`);
     const width = Math.max(0, ...answer.cohorts.map((c) => c.counts.length));
     const heads = ["cohort", ...Array.from({ length: width }, (_, k) => `${answer.period} ${k}#`)];
     panel.append(table(heads, answer.cohorts.map((c) => h("tr", { class: "cohort", dataset: { cohort: c.cohort } },
@@ -270,11 +275,12 @@ function eventPeriodQuestion(view, title, extra = []) {
     { name: "event", label: "event", value: "page_view" },
     { name: "period", label: "period", options: ["day", "week", "month"], value: "day" },
     FILTER,
+    FILTER_ANY,
     ...RANGE,
     ...extra,
   ], q));
   if (!q.get("event")) q.set("event", "page_view");
-  return forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where"]);
+  return forward(q, ["event", "period", "since", "until", "timezone"], {}, ["where", "where_any"]);
 }
 
 export async function lifecycle(view) {

@@ -3,7 +3,7 @@
 // went from one node to the next) and a table of the edges.
 
 import { api, duration, fmt, h, query, queryForm, showError, table } from "./core.js";
-import { FILTER, RANGE, forward } from "./analytics.js";
+import { FILTER, FILTER_ANY, RANGE, forward } from "./analytics.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const NODE_W = 10;
@@ -95,6 +95,7 @@ export async function paths(view) {
     { name: "exclude", label: "leave out (comma-separated)", placeholder: "/health", size: 16 },
     { name: "edges", label: "edges", value: "50", size: 4 },
     FILTER,
+    FILTER_ANY,
     ...RANGE,
   ], q));
   const panel = h("div", { class: "panel", id: "paths" });
@@ -102,7 +103,7 @@ export async function paths(view) {
   view.append(panel, tablePanel);
   try {
     const lists = { include: "include", group: "group", exclude: "exclude" };
-    const answer = await api(`/v1/paths?${forward(q, ["start", "end", "steps", "edges", "since", "until"], lists, ["where"])}`);
+    const answer = await api(`/v1/paths?${forward(q, ["start", "end", "steps", "edges", "since", "until"], lists, ["where", "where_any"])}`);
     panel.append(h("h2", { id: "paths-total", dataset: { paths: answer.paths } },
       `${fmt.format(answer.paths)} paths${answer.start ? ` from ${answer.start}` : ""}${answer.end ? ` to ${answer.end}` : ""}`));
     if (!answer.edges.length) panel.append(h("p", { class: "muted", id: "paths-empty" }, "No path of two steps or more in this range."));

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.sql import FromClause
 
 from eventtide.core.db.queries.calendar import LONGEST, Period, periods_between, shift, start_of
-from eventtide.core.db.queries.filters import EVENTS, TICK, Match, after, matching
+from eventtide.core.db.queries.filters import EVENTS, TICK, Criterion, after, fields_of, matching
 from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
@@ -44,7 +44,7 @@ class Question:
     timezone: str
     since: datetime
     until: datetime
-    matches: Sequence[Match] = ()
+    matches: Sequence[Criterion] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ def window(conn: Connection, asked: Question, lead_in: int = 0) -> Window | None
     for_analytics(conn)
     hours = (
         conn.dialect.name == "postgresql"
-        and carried([(m.source, m.key) for m in matches])
+        and carried(fields_of(matches))
         and aligned(floor_hour(low), high, timezone)
     )
     return Window(starts, (read_from, read_to), (low, high), hours)
@@ -144,7 +144,7 @@ def earlier(rows: Activity, read: Window) -> Any:
 def _span(
     conn: Connection,
     event_type: str,
-    matches: Sequence[Match],
+    matches: Sequence[Criterion],
     since: datetime,
     until: datetime,
 ) -> tuple[datetime, datetime]:

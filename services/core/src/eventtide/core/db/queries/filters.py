@@ -3,7 +3,7 @@ of a context field or a property (PostHog's property operators)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -43,12 +43,24 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class AnyOf:
+    """PostHog's "match any" filter group: an event passes when at least one of
+    ``matches`` holds (``where_any``; every ``where`` item must hold besides)."""
+
+    matches: tuple[Match, ...]
+
+
+Criterion = Match | AnyOf
+"""What a question's events must pass: one comparison, or a group of which one must."""
+
+
+@dataclass(frozen=True, slots=True)
 class EventFilter:
     """Which events a question is about; ``until`` is exclusive."""
 
     since: datetime
     until: datetime
-    matches: Sequence[Match] = field(default_factory=tuple)
+    matches: Sequence[Criterion] = field(default_factory=tuple)
 
 
 def json_text(source: str, key: str) -> ColumnElement[Any]:
@@ -69,9 +81,32 @@ def conditions(flt: EventFilter, *, event_type: str | None = None) -> ColumnElem
     return and_(*parts)
 
 
-def matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
+def matching(matches: Sequence[Criterion]) -> list[ColumnElement[bool]]:
     """The conditions of ``matches`` on ``user_events`` rows."""
-    return [holds(json_text(m.source, m.key), m) for m in matches]
+    return passing(matches, lambda m: json_text(m.source, m.key))
+
+
+def passing(
+    matches: Sequence[Criterion], text_of: Callable[[Match], ColumnElement[Any]]
+) -> list[ColumnElement[bool]]:
+    """One condition per criterion, each comparison reading its field's text from
+    ``text_of`` (the events' JSON, or an hour row's column)."""
+    found: list[ColumnElement[bool]] = []
+    for criterion in matches:
+        if isinstance(criterion, AnyOf):
+            found.append(or_(*(holds(text_of(m), m) for m in criterion.matches)))
+        else:
+            found.append(holds(text_of(criterion), criterion))
+    return found
+
+
+def fields_of(matches: Sequence[Criterion]) -> list[tuple[str, str]]:
+    """Every ``(source, key)`` the criteria read, a group's included."""
+    found: list[tuple[str, str]] = []
+    for criterion in matches:
+        group = criterion.matches if isinstance(criterion, AnyOf) else (criterion,)
+        found.extend((m.source, m.key) for m in group)
+    return found
 
 
 def holds(text: ColumnElement[Any], match: Match) -> ColumnElement[bool]:

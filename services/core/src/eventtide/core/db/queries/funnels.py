@@ -94,6 +94,7 @@ from eventtide.core.db.queries.filters import (
     Match,
     after,
     conditions,
+    fields_of,
     json_text,
     matching,
 )
@@ -615,7 +616,7 @@ def _first_whole_hour(conn: Connection, flt: EventFilter) -> datetime | None:
     ``until``. Otherwise None: the entries are read from the events."""
     if conn.dialect.name != "postgresql":
         return None
-    if not carried([(m.source, m.key) for m in flt.matches]):
+    if not carried(fields_of(flt.matches)):
         return None
     try:
         first = ceil_hour(flt.since)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, MetaData, String, Table, Text
 
 from eventtide.core.db.queries.calendar import Period, start_of
-from eventtide.core.db.queries.filters import TICK, Match, holds
+from eventtide.core.db.queries.filters import TICK, Criterion, passing
 
 HOURS: Final = Table(
     "event_hours",
@@ -71,11 +71,11 @@ def carried(fields: Sequence[tuple[str, str]]) -> bool:
     return all(source == "context" and key in CONTEXT_FIELDS for source, key in fields)
 
 
-def hour_matching(matches: Sequence[Match]) -> list[ColumnElement[bool]]:
+def hour_matching(matches: Sequence[Criterion]) -> list[ColumnElement[bool]]:
     """The conditions of ``matches`` on hour rows (only for fields they are
     :func:`carried` in): an hour row's country or platform is NULL where its events
     lack it, as the events' own field is."""
-    return [holds(HOURS.c[m.key], m) for m in matches]
+    return passing(matches, lambda m: HOURS.c[m.key])
 
 
 def whole_hours(since: datetime, until: datetime, timezone: str) -> HourSplit | None:

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 
 from eventtide.core.db.queries.calendar import LONGEST, Period, sql_periods_between
-from eventtide.core.db.queries.filters import EVENTS, Match, after, matching
+from eventtide.core.db.queries.filters import EVENTS, Criterion, after, fields_of, matching
 from eventtide.core.db.queries.hours import HOURS, aligned, carried, floor_hour, hour_matching
 from eventtide.core.db.queries.persons import EVENTS_WITH_PERSONS, PERSON, with_persons
 from eventtide.core.db.queries.tuning import for_analytics
@@ -47,7 +47,7 @@ class Side:
     """The start or the return event: its type and the filters its events must match."""
 
     event_type: str
-    matches: Sequence[Match] = ()
+    matches: Sequence[Criterion] = ()
 
     def on_events(self) -> list[ColumnElement[bool]]:
         """The conditions on ``user_events`` rows."""
@@ -223,8 +223,8 @@ def retention(
     timezone: str,
     since: datetime,
     until: datetime,
-    start_matches: Sequence[Match] = (),
-    return_matches: Sequence[Match] = (),
+    start_matches: Sequence[Criterion] = (),
+    return_matches: Sequence[Criterion] = (),
     cumulative: bool = False,
     recurring: bool = False,
 ) -> list[Cohort]:
@@ -243,7 +243,7 @@ def retention(
     """
     for_analytics(conn)
     horizon = _horizon(until, period, periods)
-    fields = [(m.source, m.key) for m in (*start_matches, *return_matches)]
+    fields = fields_of((*start_matches, *return_matches))
     hours = (
         conn.dialect.name == "postgresql"
         and carried(fields)

@@ -39,7 +39,13 @@ from sqlalchemy import (
     values,
 )
 
-from eventtide.core.db.queries.filters import EVENTS, EventFilter, conditions, json_text
+from eventtide.core.db.queries.filters import (
+    EVENTS,
+    EventFilter,
+    conditions,
+    fields_of,
+    json_text,
+)
 from eventtide.core.db.queries.hours import (
     HOURS,
     HourSplit,
@@ -180,7 +186,7 @@ def base_rows(
     As windows of whole buckets, each a list of parts to be united: for unique users
     read from hour rows one window per day or so (:func:`.hours.bucket_windows`), which
     :func:`per_person` de-duplicates one by one; otherwise one window."""
-    fields = [(m.source, m.key) for m in flt.matches]
+    fields = fields_of(flt.matches)
     if breakdown is not None:
         fields.append((breakdown.source, breakdown.key))
     split = (
