@@ -428,3 +428,46 @@ def rolling_active(
                 answer[(day.isoformat(), g)] = n
         day += timedelta(days=1)
     return answer
+
+
+def funnel_unordered(
+    events: list[Raw], *, steps: list[str], window: timedelta, since: datetime, until: datetime,
+    person: Person = _itself, step_countries: dict[int, str] | None = None,
+) -> list[tuple[str, int, float | None]]:  # fmt: skip
+    """PostHog's any-order funnel, played as its event loop plays it: per person, each
+    step's events of the last ``window`` kept (the events of one instant together), the
+    steps holding one counted; the first instant with the most steps fixes the times
+    (each step's oldest kept event). [(step, users who did that many steps, median
+    seconds from the step before in time order)]."""
+    from statistics import median
+
+    step_countries = step_countries or {}
+    played: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for e in events:
+        if e.event_type in steps and since <= e.occurred_at < until:
+            index = steps.index(e.event_type)
+            if step_countries.get(index, e.country) == e.country:
+                played[person(e.user_id)].append((e.occurred_at, index))
+    reached = [0] * len(steps)
+    gaps: list[list[float]] = [[] for _ in steps]
+    for own in played.values():
+        kept: list[list[datetime]] = [[] for _ in steps]
+        best: list[datetime] = []
+        for at in sorted({at for at, _ in own}):
+            for when, index in own:
+                if when == at:
+                    kept[index].append(at)
+            for times in kept:
+                times.sort()
+                while times and at - times[0] > window:
+                    times.pop(0)
+            fronts = sorted(times[0] for times in kept if times)
+            if len(fronts) > len(best):
+                best = fronts
+        for index, at in enumerate(best):
+            reached[index] += 1
+            if index:
+                gaps[index].append((at - best[index - 1]).total_seconds())
+    return [
+        (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
+    ]

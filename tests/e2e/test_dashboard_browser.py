@@ -300,6 +300,7 @@ def test_analytics_pages_show_the_api_answers(stack: dict[str, Any], browser: We
         ("&where=context.country!%3DFR", ["6", "0", "0"]),
         ("&exclude=1%3A2%3Apage_view", ["0", "0", "0"]),  # everyone views a page first
         ("&order=strict", ["12", "0", "0"]),  # ... so no cart comes right after a signup
+        ("&order=unordered", ["12", "6", "3"]),  # in any order: the same, carts after signups
     ):
         _open(browser, f"{base}/dashboard/funnel?{QUERIES['funnel']}{where}")
         funnel = _get(base, f"/v1/funnels?{steps}&window_s=86400{where}", key)

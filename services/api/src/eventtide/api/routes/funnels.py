@@ -1,4 +1,5 @@
-"""``GET /v1/funnels``: ordered steps within a conversion window."""
+"""``GET /v1/funnels``: steps within a conversion window, in order, in strict order or
+in any order."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from eventtide.api import params
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
 from eventtide.api.schemas import FunnelGroupOut, FunnelPeriodOut, FunnelResponse, FunnelStepOut
-from eventtide.core.db.queries import funnels
+from eventtide.core.db.queries import funnels, funnels_unordered
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
 
 FOURTEEN_DAYS = 14 * 86_400
 
 
-@router.get("/v1/funnels", response_model=FunnelResponse, summary="Sequential funnel")
+@router.get("/v1/funnels", response_model=FunnelResponse, summary="Funnel")
 def get_funnel(
     engine: EngineDep,
     _caller: ReadCaller,
@@ -47,7 +48,9 @@ def get_funnel(
         str,
         Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
     ] = "UTC",
-    order: Annotated[Literal["ordered", "strict"], Query(examples=["strict"])] = "ordered",
+    order: Annotated[
+        Literal["ordered", "strict", "unordered"], Query(examples=["strict"])
+    ] = "ordered",
 ) -> FunnelResponse:
     """Each ``steps[0]`` event in ``[since, until)`` starts an attempt (the filter
     applies to those entry events); an attempt takes each next step at its type's first
@@ -62,7 +65,10 @@ def get_funnel(
     ``interval`` adds ``over_time``: the funnel of each local period's entrants in
     ``timezone``, each from their first entry of the period (PostHog's historical
     trends of a funnel). ``order=strict`` (PostHog's strict order): no other event of
-    the user may come between two steps (repeats of the step just taken may)."""
+    the user may come between two steps (repeats of the step just taken may).
+    ``order=unordered`` (PostHog's any order): step ``k`` counts the users who did
+    ``k`` of the steps, whichever and in any order, within ``window_s`` of each other,
+    ``where`` filtering every step's events."""
     flt, zone = params.local_event_filter(since, until, where, timezone, where_any)
     split = params.breakdown_of(breakdown)
     per_step = params.step_matches(step_where, len(steps))
@@ -76,6 +82,13 @@ def get_funnel(
             "exclude is for the default order: in strict order any other event between two"
             " steps already ends the attempt; leave out exclude or order=strict"
         )
+    if order == "unordered":
+        _check_unordered(steps, split is not None, interval is not None, bool(left_out))
+        with engine.connect() as conn:
+            reached = funnels_unordered.unordered_funnel(
+                conn, flt=flt, steps=steps, window=window, step_matches=per_step
+            )
+        return FunnelResponse(window_seconds=window_s, order=order, steps=_steps_out(reached))
     groups, over_time = None, None
     with engine.connect() as conn:
         reached = funnels.funnel(
@@ -121,3 +134,15 @@ def _steps_out(reached: list[funnels.FunnelStep]) -> list[FunnelStepOut]:
         )
         previous = step.users
     return out
+
+
+def _check_unordered(steps: list[str], split: bool, by_period: bool, excluding: bool) -> None:
+    """An unordered funnel's steps are different events, and it is asked whole."""
+    if len(set(steps)) < len(steps):
+        raise params.bad(
+            "an unordered funnel's steps must be different events (one event would count"
+            " as two steps): tell the repeated ones apart, or use order=ordered"
+        )
+    for asked, name in ((split, "breakdown"), (by_period, "interval"), (excluding, "exclude")):
+        if asked:
+            raise params.bad(f"{name} is not yet offered with order=unordered: leave one out")

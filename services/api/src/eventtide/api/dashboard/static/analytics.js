@@ -157,7 +157,7 @@ export async function funnel(view) {
   view.append(h("h1", {}, "Funnel"), queryForm([
     { name: "steps", label: "steps (comma-separated)", value: "page_view,add_to_cart,purchase", size: 32 },
     { name: "window_s", label: "window (s)", value: "1209600", size: 9 },
-    { name: "order", label: "order", options: ["ordered", "strict"], value: "ordered" },
+    { name: "order", label: "order", options: ["ordered", "strict", "unordered"], value: "ordered" },
     { ...FILTER, label: "filter (on the first step)" },
     { ...FILTER_ANY, label: "and any of (first step)" },
     { ...FILTER, name: "step_where", label: "step filters", placeholder: "2:context.platform=ios" },
@@ -173,13 +173,15 @@ export async function funnel(view) {
   view.append(panel);
   try {
     const answer = await api(`/v1/funnels?${forward(q, ["window_s", "order", "since", "until", "breakdown"], { steps: "steps" }, ["where", "where_any", "step_where", "exclude"])}${overTime}`);
+    // in any order, step k is "did k of the steps", whichever they were
+    const label = (s, i) => answer.order === "unordered" ? `any ${i + 1} of the ${answer.steps.length} steps` : `${i + 1}. ${s.event_type}`;
     panel.append(...answer.steps.map((s, i) => h("div", { class: "barrow funnel-step", dataset: {
       step: s.event_type, users: s.users, conversion: s.conversion_from_first } },
-      h("span", {}, `${i + 1}. ${s.event_type}`),
+      h("span", {}, label(s, i)),
       h("div", { class: "bar", style: `width:${(s.conversion_from_first * 100).toFixed(1)}%` }),
       h("span", {}, `${fmt.format(s.users)} users · ${(s.conversion_from_first * 100).toFixed(1)}%`))));
     panel.append(table(["step", "users#", "from first#", "from previous#", "median time from previous#"],
-      answer.steps.map((s) => h("tr", {}, h("td", {}, s.event_type), h("td", { class: "num" }, fmt.format(s.users)),
+      answer.steps.map((s, i) => h("tr", {}, h("td", {}, label(s, i)), h("td", { class: "num" }, fmt.format(s.users)),
         h("td", { class: "num" }, `${(s.conversion_from_first * 100).toFixed(1)}%`),
         h("td", { class: "num" }, `${(s.conversion_from_previous * 100).toFixed(1)}%`),
         h("td", { class: "num" }, duration(s.median_seconds_from_previous)))), { id: "funnel-table" }));
