@@ -22,9 +22,7 @@ def _asked(
     since: Annotated[datetime | None, Query(examples=["2026-10-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
-    where_any: Annotated[
-        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
-    ] = [],  # noqa: B006
+    where_any: params.WhereAnyQuery = [],  # noqa: B006
 ) -> Question:
     flt, zone = params.local_event_filter(since, until, where, timezone, where_any)
     return Question(event, period, zone, flt.since, flt.until, flt.matches)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from fastapi import Query
 from pydantic import StringConstraints
 
 from eventtide.api.problems import Problem
@@ -55,6 +56,18 @@ Where = Annotated[str, StringConstraints(pattern=WHERE_PATTERN, max_length=512)]
 BREAKDOWN_PATTERN: Final = r"^(context|properties)\.[A-Za-z_][A-Za-z0-9_]{0,63}$"
 ZONES: Final = tuple(sorted(available_timezones()))
 """The zone names OpenAPI lists, so a client (or a schema fuzzer) knows the valid ones."""
+WhereAnyQuery = Annotated[
+    list[Where], Query(examples=[["context.country=DE", "context.country=FR"]])
+]
+"""``where_any`` of every question: one group of items of which at least one must hold."""
+ZoneQuery = Annotated[
+    str, Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": ZONES})
+]
+"""``timezone``: the IANA zone whose local buckets a question counts in."""
+BreakdownQuery = Annotated[
+    str | None, Query(max_length=80, pattern=BREAKDOWN_PATTERN, examples=["context.country"])
+]
+"""``breakdown``: a context field or a property to split by."""
 
 
 def bad(detail: str) -> Problem:

@@ -25,9 +25,7 @@ def list_events(
     since: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-08T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
-    where_any: Annotated[
-        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
-    ] = [],  # noqa: B006
+    where_any: params.WhereAnyQuery = [],  # noqa: B006
     cursor: Annotated[str | None, Query(max_length=256)] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
 ) -> EventPage:

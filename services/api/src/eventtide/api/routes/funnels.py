@@ -31,23 +31,15 @@ def get_funnel(
     since: Annotated[datetime | None, Query(examples=["2026-11-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
-    where_any: Annotated[
-        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
-    ] = [],  # noqa: B006
-    breakdown: Annotated[
-        str | None,
-        Query(max_length=80, pattern=params.BREAKDOWN_PATTERN, examples=["context.country"]),
-    ] = None,
+    where_any: params.WhereAnyQuery = [],  # noqa: B006
+    breakdown: params.BreakdownQuery = None,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     step_where: Annotated[list[params.StepWhere], Query(examples=[["2:properties.plan=pro"]])] = [],  # noqa: B006
     exclude: Annotated[list[params.Exclude], Query(examples=[["1:2:coupon_applied"]])] = [],  # noqa: B006
     interval: Annotated[
         Literal["hour", "day", "week", "month"] | None, Query(examples=["day"])
     ] = None,
-    timezone: Annotated[
-        str,
-        Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
-    ] = "UTC",
+    timezone: params.ZoneQuery = "UTC",
     order: Annotated[
         Literal["ordered", "strict", "unordered"], Query(examples=["strict"])
     ] = "ordered",

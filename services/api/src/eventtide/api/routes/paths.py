@@ -39,9 +39,7 @@ def get_paths(
     since: Annotated[datetime | None, Query(examples=["2026-11-01T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-01T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
-    where_any: Annotated[
-        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
-    ] = [],  # noqa: B006
+    where_any: params.WhereAnyQuery = [],  # noqa: B006
 ) -> PathsResponse:
     """Each person's chosen events in ``[since, until)`` (``include``: page views by
     page, other events by type, or both), split into paths at 30 minutes without one,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from eventtide.api import params
 from eventtide.api.deps import CoreDep, EngineDep, ReadCaller, SettingsDep
@@ -66,10 +66,7 @@ async def get_overview(
     settings: SettingsDep,
     core: CoreDep,
     _caller: ReadCaller,
-    timezone: Annotated[
-        str,
-        Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
-    ] = "UTC",
+    timezone: params.ZoneQuery = "UTC",
 ) -> Overview:
     """Stored and dead-letter totals, active users, revenue and top lists of today (in
     ``timezone``), latency and consumer lag."""

@@ -39,21 +39,13 @@ def get_formula(
         list[trend_questions.SeriesWhere], Query(examples=[["B:context.platform=ios"]])
     ] = [],  # noqa: B006
     interval: Annotated[trends.Interval, Query(examples=["day"])] = "day",
-    timezone: Annotated[
-        str,
-        Query(max_length=64, examples=["Europe/Berlin"], json_schema_extra={"enum": params.ZONES}),
-    ] = "UTC",
-    breakdown: Annotated[
-        str | None,
-        Query(max_length=80, pattern=params.BREAKDOWN_PATTERN, examples=["context.country"]),
-    ] = None,
+    timezone: params.ZoneQuery = "UTC",
+    breakdown: params.BreakdownQuery = None,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     since: Annotated[datetime | None, Query(examples=["2026-11-04T00:00:00Z"])] = None,
     until: Annotated[datetime | None, Query(examples=["2026-12-04T00:00:00Z"])] = None,
     where: Annotated[list[params.Where], Query(examples=[["context.country=DE"]])] = [],  # noqa: B006
-    where_any: Annotated[
-        list[params.Where], Query(examples=[["context.country=DE", "context.country=FR"]])
-    ] = [],  # noqa: B006
+    where_any: params.WhereAnyQuery = [],  # noqa: B006
     compare: Annotated[bool, Query(examples=[True])] = False,
 ) -> FormulaResponse:
     """Each ``series`` is ``<metric>:<event type>`` (``count:page_view``,
