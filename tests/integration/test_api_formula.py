@@ -100,9 +100,9 @@ def formula_oracle(
 def test_formulas_equal_the_oracle(reader) -> None:
     client, engine, key = reader
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
-        events=st.lists(raw_event, max_size=60),
+        events=st.lists(raw_event, min_size=10, max_size=60),
         formula=st.sampled_from(sorted(FORMULAS)),
         series=st.lists(SERIES, min_size=3, max_size=3),
         series_where=st.sampled_from([None, *SERIES_WHERE]),

@@ -67,7 +67,7 @@ def _same(got: list, expected: list) -> bool:
 def test_unordered_funnels_equal_posthogs_event_loop(reader) -> None:
     client, engine, key = reader
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         events=st.lists(event, min_size=20, max_size=60),
         steps=st.permutations(TYPES).flatmap(
