@@ -9,7 +9,7 @@ so a test can compare the two on generated data. People are persons (docs/events
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -199,14 +199,22 @@ def funnel(
     with ``step_countries`` ({step index: country}), only that step's events of that
     country count for it (``step_where=<index + 1>:context.country=...``); a person with
     an excluded event between the exclusion's steps counts nowhere."""
+    journeys = _journeys(
+        events, steps, window, since, until, person, country, step_countries, exclusions, strict
+    )
+    return _steps_reached(steps, journeys.values())
+
+
+def _steps_reached(
+    steps: list[str], timelines: Iterable[list[datetime]]
+) -> list[tuple[str, int, float | None]]:
+    """[(step, persons whose timeline reached it, median seconds from the step before)]
+    of each person's step times."""
     from statistics import median
 
     reached = [0] * len(steps)
     gaps: list[list[float]] = [[] for _ in steps]
-    journeys = _journeys(
-        events, steps, window, since, until, person, country, step_countries, exclusions, strict
-    )
-    for times in journeys.values():
+    for times in timelines:
         for index, at in enumerate(times):
             reached[index] += 1
             if index:
@@ -439,8 +447,6 @@ def funnel_unordered(
     steps holding one counted; the first instant with the most steps fixes the times
     (each step's oldest kept event). [(step, users who did that many steps, median
     seconds from the step before in time order)]."""
-    from statistics import median
-
     step_countries = step_countries or {}
     played: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for e in events:
@@ -448,8 +454,7 @@ def funnel_unordered(
             index = steps.index(e.event_type)
             if step_countries.get(index, e.country) == e.country:
                 played[person(e.user_id)].append((e.occurred_at, index))
-    reached = [0] * len(steps)
-    gaps: list[list[float]] = [[] for _ in steps]
+    timelines = []
     for own in played.values():
         kept: list[list[datetime]] = [[] for _ in steps]
         best: list[datetime] = []
@@ -464,10 +469,5 @@ def funnel_unordered(
             fronts = sorted(times[0] for times in kept if times)
             if len(fronts) > len(best):
                 best = fronts
-        for index, at in enumerate(best):
-            reached[index] += 1
-            if index:
-                gaps[index].append((at - best[index - 1]).total_seconds())
-    return [
-        (step, reached[i], median(gaps[i]) if gaps[i] else None) for i, step in enumerate(steps)
-    ]
+        timelines.append(best)
+    return _steps_reached(steps, timelines)

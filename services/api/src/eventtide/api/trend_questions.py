@@ -12,7 +12,7 @@ funnel's step.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Final, get_args
 
 from pydantic import StringConstraints
@@ -87,8 +87,7 @@ def formula_series(items: list[str], wheres: list[str], interval: str) -> list[S
             question = checked(parts["event_type"], parts["metric"], parts["property"], interval)
         except Problem as problem:
             raise params.bad(f"series {letter} ({text}): {problem.detail}") from problem
-        own = tuple(matches.get(letter, []))
-        found.append(SeriesQuestion(question.event_type, question.metric, question.measured, own))
+        found.append(replace(question, matches=tuple(matches.get(letter, []))))
     return found
 
 

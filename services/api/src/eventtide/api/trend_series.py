@@ -4,14 +4,16 @@ math or count per user), the answer becomes the response's series."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
 
 from sqlalchemy import Connection
 
-from eventtide.api.schemas import TrendPointOut, TrendSeries
+from eventtide.api.schemas import TrendPointOut, TrendPrevious, TrendSeries
 from eventtide.api.trend_questions import SeriesQuestion
 from eventtide.core.db.queries import trends
+from eventtide.core.db.queries.calendar import local_range_before
 from eventtide.core.db.queries.filters import EventFilter
 from eventtide.core.db.queries.per_user import PER_USER, PerUser, per_user_trend
 from eventtide.core.db.queries.property_math import Math, property_trend
@@ -62,3 +64,15 @@ def as_series(found: list[trends.TrendPoint]) -> list[TrendSeries]:
         )
     ordered = sorted(series.items(), key=lambda item: item[0] or "")
     return [TrendSeries(group=group, points=got) for group, got in ordered]
+
+
+def previous_of(
+    flt: EventFilter, zone: str, answer: Callable[[EventFilter], list[TrendSeries]]
+) -> TrendPrevious:
+    """``compare``'s answer: the same question over the range of the same length just
+    before ``flt``'s (PostHog's compare to the previous period)."""
+    start, end = local_range_before(flt.since, flt.until, zone)
+    earlier = replace(flt, since=start, until=end)
+    return TrendPrevious(
+        since=earlier.since.isoformat(), until=earlier.until.isoformat(), series=answer(earlier)
+    )

@@ -3,7 +3,6 @@ ratio of several series (the share of viewers who buy, revenue per buyer)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -13,10 +12,9 @@ from eventtide.api import formula as formulas
 from eventtide.api import params, trend_questions, trend_series
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
-from eventtide.api.schemas import FormulaInput, FormulaResponse, TrendPrevious, TrendSeries
+from eventtide.api.schemas import FormulaInput, FormulaResponse, TrendSeries
 from eventtide.api.trend_questions import SeriesQuestion
 from eventtide.core.db.queries import trends
-from eventtide.core.db.queries.calendar import local_range_before
 from eventtide.core.db.queries.filters import EventFilter
 
 router = APIRouter(responses=documented(*PROTECTED), tags=["analytics"])
@@ -86,14 +84,7 @@ def get_formula(
                     found[letter] = got
         return trend_series.as_series(formulas.combine(parsed, found))
 
-    previous = None
-    if compare:
-        start, end = local_range_before(flt.since, flt.until, zone)
-        earlier = replace(flt, since=start, until=end)
-        previous = TrendPrevious(
-            since=earlier.since.isoformat(), until=earlier.until.isoformat(),
-            series=answer(earlier),
-        )  # fmt: skip
+    previous = trend_series.previous_of(flt, zone, answer) if compare else None
     return FormulaResponse(
         formula=formula, interval=interval, timezone=zone,
         inputs=[_input(letter, q) for letter, q in zip(formulas.LETTERS, questions, strict=False)],
@@ -103,11 +94,7 @@ def get_formula(
 
 def _input(letter: str, question: SeriesQuestion) -> FormulaInput:
     measured = question.measured
-    named = None
-    if measured is not None:
-        named = (
-            "amount_cents" if measured.source == "amount" else f"{measured.source}.{measured.key}"
-        )
     return FormulaInput(
-        letter=letter, event_type=question.event_type, metric=question.metric, property=named
-    )
+        letter=letter, event_type=question.event_type, metric=question.metric,
+        property=measured.name if measured is not None else None,
+    )  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -11,9 +10,8 @@ from fastapi import APIRouter, Query
 from eventtide.api import params, trend_questions, trend_series
 from eventtide.api.deps import EngineDep, ReadCaller
 from eventtide.api.problems import PROTECTED, documented
-from eventtide.api.schemas import TrendPrevious, TrendResponse, TrendSeries
+from eventtide.api.schemas import TrendResponse, TrendSeries
 from eventtide.core.db.queries import trends
-from eventtide.core.db.queries.calendar import local_range_before
 from eventtide.core.db.queries.filters import EventFilter
 from eventtide.core.db.queries.per_user import PerUser
 from eventtide.core.db.queries.property_math import Math
@@ -68,15 +66,7 @@ def get_trend(
             )  # fmt: skip
         return trend_series.as_series(found)
 
-    previous = None
-    if compare:
-        start, end = local_range_before(flt.since, flt.until, zone)
-        earlier = replace(flt, since=start, until=end)
-        previous = TrendPrevious(
-            since=earlier.since.isoformat(),
-            until=earlier.until.isoformat(),
-            series=answer(earlier),
-        )
+    previous = trend_series.previous_of(flt, zone, answer) if compare else None
     return TrendResponse(
         event_type=event_type, metric=metric, interval=interval, timezone=zone,
         series=answer(flt), previous=previous,

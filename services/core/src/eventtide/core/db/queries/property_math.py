@@ -52,6 +52,11 @@ class Measured:
     source: Literal["amount", "context", "properties"]
     key: str = ""
 
+    @property
+    def name(self) -> str:
+        """As ``property=`` names it."""
+        return "amount_cents" if self.source == "amount" else f"{self.source}.{self.key}"
+
 
 def property_trend(
     conn: Connection,
